@@ -1,0 +1,26 @@
+/**
+ * Explicit limits. Every size, count and position the engine accepts is
+ * bounded here, so that arithmetic on them stays exact in a double.
+ */
+import { constants } from 'node:buffer';
+
+/** Largest segment, in bytes: every address and address + length is an exact integer. */
+export const segmentLengthMax = 2 ** 53;
+
+/** Largest file offset + length the engine will read or write. */
+export const fileLengthMax = 2 ** 53;
+
+/** Page (= file block) size bounds. Small pages are legal: conformance runs with B = 2. */
+export const pageSizeMin = 1;
+export const pageSizeMax = 2 ** 20;
+export const pageSizeDefault = 4096;
+
+/** The frame pool is one ArrayBuffer, so it is bounded by the largest one Node allocates. */
+export const memoryMax = constants.MAX_LENGTH;
+export const memoryDefault = 64 * 2 ** 20;
+
+/** Readahead pages fetched per sequential fault (also bounded by the frame pool: frames - 1). */
+export const readaheadMax = 1024;
+
+/** Write-back and preservation move data through a bounded buffer of this size. */
+export const ioChunkBytes = 2 ** 20;
