@@ -1,0 +1,62 @@
+/**
+ * A segment's bindings: the source of every byte, as an extent map over
+ * segment addresses. A gap is Zero; Anon is the page's own (dirty) content;
+ * a snapshot binding maps address x to offset x + delta of the snapshot (the
+ * offset is stored relative to the address so one extent covers any length).
+ *
+ * Every change goes through `bind`, which keeps the snapshots' reference
+ * counts in step with the bindings.
+ */
+import { ExtentMap } from './extents.ts';
+import type { Snapshot, Snapshots } from './snapshots.ts';
+
+export const ANON = Object.freeze({ kind: 'anon' as const });
+export type Anon = typeof ANON;
+
+export interface SnapBinding {
+  readonly snap: Snapshot;
+  readonly delta: number;
+}
+
+/** What a byte is bound to; a gap (undefined) is Zero. */
+export type Binding = Anon | SnapBinding;
+
+function same(a: Binding, b: Binding): boolean {
+  if (a === ANON || b === ANON) return a === b;
+  return a.snap === b.snap && a.delta === b.delta;
+}
+
+export class Bindings {
+  readonly map = new ExtentMap<Binding>(same);
+  readonly #snapshots: Snapshots;
+
+  constructor(snapshots: Snapshots) {
+    this.#snapshots = snapshots;
+  }
+
+  /** Binds [lo, hi) to `binding` (undefined: Zero). */
+  bind(lo: number, hi: number, binding: Binding | undefined): void {
+    if (lo === hi) return;
+    this.map.set(lo, hi, binding, (start, end, old) => {
+      if (old !== ANON) this.#snapshots.reference(old.snap, start + old.delta, end + old.delta, -1);
+    });
+    if (binding !== undefined && binding !== ANON) {
+      this.#snapshots.reference(binding.snap, lo + binding.delta, hi + binding.delta, 1);
+    }
+  }
+
+  /** Whether some byte of [lo, hi) is Anon. */
+  hasAnon(lo: number, hi: number): boolean {
+    let found = false;
+    this.map.walk(lo, hi, (_start, _end, binding) => {
+      if (binding === ANON) found = true;
+    });
+    return found;
+  }
+
+  /** Whether every byte of [lo, hi) is Anon. */
+  allAnon(lo: number, hi: number): boolean {
+    const extent = this.map.at(lo);
+    return extent !== null && extent.value === ANON && extent.end >= hi;
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * Extent maps: disjoint half-open integer ranges [start, end) mapped to
+ * values, with unmapped gaps between them. Every binding, reference count,
+ * preserved block and swap slot in the engine lives in one, so the cost of an
+ * operation depends on the number of extents it touches, never on the number
+ * of bytes: binding a 1 TiB range is one extent.
+ *
+ * The map is a treap (a randomized balanced search tree keyed by start):
+ * lookup, split and merge are O(log extents) expected; replacing a range costs
+ * O(log extents + extents replaced). Adjacent extents with equal values are
+ * coalesced, so a value must not depend on where in the extent a byte lies
+ * (store offsets relative to the address, not absolute ones).
+ */
+import { assert } from './assert.ts';
+
+export interface Extent<V> {
+  readonly start: number;
+  readonly end: number;
+  readonly value: V;
+}
+
+interface Node<V> {
+  start: number;
+  end: number;
+  value: V;
+  priority: number;
+  left: Node<V> | null;
+  right: Node<V> | null;
+}
+
+/** Called for each piece of a range in address order; value is undefined in a gap. */
+export type Visit<V> = (start: number, end: number, value: V | undefined) => void;
+
+export class ExtentMap<V> {
+  #root: Node<V> | null = null;
+  #extents = 0;
+  // Priorities come from a fixed-seed generator, so runs are reproducible.
+  #seed = 0x9e3779b9;
+  // Mutating the tree while walking it would corrupt the walk.
+  #walking = 0;
+  readonly #equals: (a: V, b: V) => boolean;
+
+  constructor(equals: (a: V, b: V) => boolean = Object.is) {
+    this.#equals = equals;
+  }
+
+  /** Number of extents held. */
+  get extents(): number {
+    return this.#extents;
+  }
+
+  isEmpty(): boolean {
+    return this.#root === null;
+  }
+
+  /** The extent containing x, or null if x lies in a gap. */
+  at(x: number): Extent<V> | null {
+    let node = this.#root;
+    while (node !== null) {
+      if (x < node.start) node = node.left;
+      else if (x >= node.end) node = node.right;
+      else return node;
+    }
+    return null;
+  }
+
+  /** Whether some extent overlaps [lo, hi). */
+  overlaps(lo: number, hi: number): boolean {
+    let node = this.#root;
+    while (node !== null) {
+      if (node.end <= lo) node = node.right;
+      else if (node.start >= hi) node = node.left;
+      else return true;
+    }
+    return false;
+  }
+
+  /** Visits [lo, hi) in order as clipped extents and gaps that tile it exactly. */
+  walk(lo: number, hi: number, visit: Visit<V>): void {
+    assert(lo <= hi, 'walk: lo > hi');
+    let cursor = lo;
+    const descend = (node: Node<V> | null): void => {
+      if (node === null) return;
+      // The left subtree ends at or before node.start; the right one starts at or after node.end.
+      if (lo < node.start) descend(node.left);
+      if (node.start < hi && node.end > lo) {
+        const start = Math.max(node.start, lo);
+        const end = Math.min(node.end, hi);
+        if (cursor < start) visit(cursor, start, undefined);
+        visit(start, end, node.value);
+        cursor = end;
+      }
+      if (node.end < hi) descend(node.right);
+    };
+    this.#walking++;
+    try {
+      descend(this.#root);
+      if (cursor < hi) visit(cursor, hi, undefined);
+    } finally {
+      this.#walking--;
+    }
+  }
+
+  /** Visits every extent in order (no gaps). */
+  forEach(visit: (start: number, end: number, value: V) => void): void {
+    const descend = (node: Node<V> | null): void => {
+      if (node === null) return;
+      descend(node.left);
+      visit(node.start, node.end, node.value);
+      descend(node.right);
+    };
+    this.#walking++;
+    try {
+      descend(this.#root);
+    } finally {
+      this.#walking--;
+    }
+  }
+
+  /**
+   * Makes [lo, hi) one extent of `value`, or a gap if value is undefined.
+   * `removed` sees each clipped extent that held part of the range before.
+   */
+  set(lo: number, hi: number, value: V | undefined, removed?: (start: number, end: number, value: V) => void): void {
+    this.#replace(lo, hi, (old) => {
+      if (removed !== undefined) for (const node of old) removed(node.start, node.end, node.value);
+      return value === undefined ? [] : [this.#node(lo, hi, value)];
+    });
+  }
+
+  /** Replaces every piece of [lo, hi), gaps included, by fn(its value); undefined makes a gap. */
+  update(lo: number, hi: number, fn: (value: V | undefined) => V | undefined): void {
+    this.#replace(lo, hi, (old) => {
+      const fresh: Node<V>[] = [];
+      const push = (start: number, end: number, value: V | undefined): void => {
+        if (value === undefined) return;
+        const last = fresh.at(-1);
+        if (last !== undefined && last.end === start && this.#equals(last.value, value)) last.end = end;
+        else fresh.push(this.#node(start, end, value));
+      };
+      let cursor = lo;
+      for (const node of old) {
+        if (cursor < node.start) push(cursor, node.start, fn(undefined));
+        push(node.start, node.end, fn(node.value));
+        cursor = node.end;
+      }
+      if (cursor < hi) push(cursor, hi, fn(undefined));
+      return fresh;
+    });
+  }
+
+  /** Swaps the extents inside [lo, hi) for `build(old)`: sorted, disjoint, inside the range. */
+  #replace(lo: number, hi: number, build: (old: Node<V>[]) => Node<V>[]): void {
+    assert(this.#walking === 0, 'extent map changed during a walk');
+    assert(lo < hi, 'replace: empty range');
+    this.#cut(lo);
+    this.#cut(hi);
+    const [before, rest] = split(this.#root, lo);
+    const [inside, after] = split(rest, hi);
+    const old: Node<V>[] = [];
+    collect(inside, old);
+    const fresh = build(old);
+    for (let i = 0; i < fresh.length; i++) {
+      const node = fresh[i];
+      assert(node.start < node.end && node.start >= (i === 0 ? lo : fresh[i - 1].end) && node.end <= hi, 'replace: bad extent');
+    }
+    this.#extents += fresh.length - old.length;
+    this.#root = merge(merge(before, heapify(fresh)), after);
+    this.#coalesce(lo);
+    this.#coalesce(hi);
+  }
+
+  /** Splits the extent straddling x, if any, so that an extent boundary falls at x. */
+  #cut(x: number): void {
+    const node = this.at(x) as Node<V> | null;
+    if (node === null || node.start === x) return;
+    const right = this.#node(x, node.end, node.value);
+    node.end = x;
+    const [before, after] = split(this.#root, x);
+    this.#root = merge(merge(before, right), after);
+    this.#extents++;
+  }
+
+  /** Merges the extents meeting at x if their values are equal. */
+  #coalesce(x: number): void {
+    const right = this.at(x) as Node<V> | null;
+    if (right === null || right.start !== x) return;
+    const left = this.at(x - 1) as Node<V> | null;
+    if (left === null || !this.#equals(left.value, right.value)) return;
+    assert(left.end === x, 'coalesce: overlapping extents');
+    left.end = right.end;
+    const [before, rest] = split(this.#root, x);
+    const [alone, after] = split(rest, x + 1);
+    assert(alone === right && right.left === null && right.right === null, 'coalesce: lost extent');
+    this.#root = merge(before, after);
+    this.#extents--;
+  }
+
+  #node(start: number, end: number, value: V): Node<V> {
+    // xorshift32: cheap, and good enough to keep the treap balanced.
+    let seed = this.#seed;
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    this.#seed = seed >>> 0;
+    return { start, end, value, priority: this.#seed, left: null, right: null };
+  }
+}
+
+/** Splits a treap into nodes starting before key and nodes starting at or after it. */
+function split<V>(node: Node<V> | null, key: number): [Node<V> | null, Node<V> | null] {
+  if (node === null) return [null, null];
+  if (node.start < key) {
+    const [left, right] = split(node.right, key);
+    node.right = left;
+    return [node, right];
+  }
+  const [left, right] = split(node.left, key);
+  node.left = right;
+  return [left, node];
+}
+
+/** Joins two treaps where every node of `a` precedes every node of `b`. */
+function merge<V>(a: Node<V> | null, b: Node<V> | null): Node<V> | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  if (a.priority > b.priority) {
+    a.right = merge(a.right, b);
+    return a;
+  }
+  b.left = merge(a, b.left);
+  return b;
+}
+
+function collect<V>(node: Node<V> | null, out: Node<V>[]): void {
+  if (node === null) return;
+  collect(node.left, out);
+  out.push(node);
+  collect(node.right, out);
+}
+
+/** Builds a treap from sorted nodes in O(n) (Cartesian tree on priorities). */
+function heapify<V>(nodes: Node<V>[]): Node<V> | null {
+  const spine: Node<V>[] = [];
+  for (const node of nodes) {
+    node.left = null;
+    node.right = null;
+    let last: Node<V> | null = null;
+    while (spine.length > 0 && spine[spine.length - 1].priority < node.priority) last = spine.pop()!;
+    node.left = last;
+    if (spine.length > 0) spine[spine.length - 1].right = node;
+    spine.push(node);
+  }
+  return spine.length > 0 ? spine[0] : null;
+}

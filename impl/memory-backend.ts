@@ -1,0 +1,68 @@
+/**
+ * An in-memory file: the same interface as a file on disk, for tests and for
+ * conformance runs that compare file contents after every step.
+ */
+import type { FileBackend } from './backend.ts';
+import { assert } from './assert.ts';
+import { memoryMax } from './limits.ts';
+
+export class MemoryBackend implements FileBackend {
+  readonly name: string;
+  #bytes: Uint8Array;
+  #length: number;
+  // Bumped by every change: the identity the engine watches for changes behind its back.
+  #version = 0;
+
+  /** A file named `name` holding a copy of `content`. */
+  constructor(name: string, content: Uint8Array = new Uint8Array(0)) {
+    this.name = name;
+    this.#bytes = new Uint8Array(Math.max(16, content.length));
+    this.#bytes.set(content);
+    this.#length = content.length;
+  }
+
+  size(): number {
+    return this.#length;
+  }
+
+  read(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    const count = Math.max(0, Math.min(length, this.#length - position));
+    buffer.set(this.#bytes.subarray(position, position + count), offset);
+    return count;
+  }
+
+  write(buffer: Uint8Array, offset: number, length: number, position: number): void {
+    if (length === 0) return;
+    this.#reserve(position + length);
+    this.#bytes.set(buffer.subarray(offset, offset + length), position);
+    this.#length = Math.max(this.#length, position + length);
+    this.#version++;
+  }
+
+  truncate(length: number): void {
+    if (length < this.#length) this.#bytes.fill(0, length, this.#length);
+    else this.#reserve(length);
+    this.#length = length;
+    this.#version++;
+  }
+
+  identity(): string {
+    return String(this.#version);
+  }
+
+  clone(): FileBackend {
+    return new MemoryBackend(`${this.name} (copy)`, this.#bytes.subarray(0, this.#length));
+  }
+
+  close(): void {}
+
+  /** Grows the buffer to hold `length` bytes; bytes past the old length are zero. */
+  #reserve(length: number): void {
+    if (length <= this.#bytes.length) return;
+    if (length > memoryMax) throw Object.assign(new Error(`in-memory file larger than ${memoryMax} bytes`), { code: 'EFBIG' });
+    const grown = new Uint8Array(Math.min(memoryMax, Math.max(length, this.#bytes.length * 2)));
+    grown.set(this.#bytes.subarray(0, this.#length));
+    this.#bytes = grown;
+    assert(this.#bytes.length >= length);
+  }
+}

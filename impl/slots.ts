@@ -1,0 +1,70 @@
+/**
+ * Fixed-size slots in a backing file, allocated and freed one at a time: the
+ * swap space holds one page per slot, the preserve store one block.
+ *
+ * The file is written sparsely and only ever grows to the high-water mark of
+ * slots in use at once; freed slots are reused first.
+ */
+import type { FileBackend } from './backend.ts';
+import { assert } from './assert.ts';
+import { io, IOError, type IORole } from './errors.ts';
+import { fileLengthMax } from './limits.ts';
+
+export class SlotStore {
+  readonly #backend: FileBackend;
+  readonly #role: IORole;
+  readonly #slotSize: number;
+  readonly #slotsMax: number;
+  readonly #free: number[] = [];
+  #next = 0;
+  #used = 0;
+
+  constructor(backend: FileBackend, role: IORole, slotSize: number) {
+    assert(Number.isInteger(slotSize) && slotSize > 0);
+    this.#backend = backend;
+    this.#role = role;
+    this.#slotSize = slotSize;
+    this.#slotsMax = Math.floor(fileLengthMax / slotSize);
+  }
+
+  /** Slots holding data now. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Writes one slot's worth of `bytes` from `offset` into a new slot. On failure no slot is taken. */
+  put(bytes: Uint8Array, offset: number): number {
+    assert(offset >= 0 && offset + this.#slotSize <= bytes.length);
+    const fresh = this.#free.length === 0;
+    if (fresh && this.#next === this.#slotsMax) {
+      throw new IOError(this.#role, this.#backend.name, Object.assign(new Error('all slots in use'), { code: 'ENOSPC' }));
+    }
+    const slot = fresh ? this.#next : this.#free[this.#free.length - 1];
+    io(this.#role, this.#backend.name, () => this.#backend.write(bytes, offset, this.#slotSize, slot * this.#slotSize));
+    if (fresh) this.#next++;
+    else this.#free.pop();
+    this.#used++;
+    return slot;
+  }
+
+  /** Reads `length` bytes of `slot` from byte `from` into `buffer[offset..]`. */
+  get(slot: number, from: number, length: number, buffer: Uint8Array, offset: number): void {
+    assert(slot >= 0 && slot < this.#next && from >= 0 && from + length <= this.#slotSize);
+    const count = io(this.#role, this.#backend.name, () =>
+      this.#backend.read(buffer, offset, length, slot * this.#slotSize + from),
+    );
+    if (count !== length) {
+      throw new IOError(this.#role, this.#backend.name, Object.assign(new Error(`slot ${slot} read short`), { code: 'EIO' }));
+    }
+  }
+
+  free(slot: number): void {
+    assert(slot >= 0 && slot < this.#next && this.#used > 0);
+    this.#free.push(slot);
+    this.#used--;
+  }
+
+  close(): void {
+    io(this.#role, this.#backend.name, () => this.#backend.close());
+  }
+}
