@@ -139,7 +139,7 @@ Reusable(ruSnap, ruF, ruBlocks) ==
                         /\ \A ruB \in ruBlocks : ruSnap[ruS].preserved[ruB] = Absent }
 FreeIds(fiSnap) == { fiS \in SnapIds : fiSnap[fiS].file = NoFile }
 CanBind(cbSnap, cbF, cbBlocks) ==
-    Reusable(cbSnap, cbF, cbBlocks) # {} \/ FreeIds(cbSnap) # {}
+    Reusable(cbSnap, cbF, cbBlocks) \cup FreeIds(cbSnap) # {}
 ChosenSnap(chSnap, chF, chBlocks) ==
     IF Reusable(chSnap, chF, chBlocks) # {} THEN Lowest(Reusable(chSnap, chF, chBlocks))
     ELSE Lowest(FreeIds(chSnap))
@@ -151,6 +151,11 @@ WithSnap(wsSnap, wsS, wsF) ==
 (* File changes.  Every change to a file -- a segment's write-back or      *)
 (* another writer's write or truncate -- goes through Touched,             *)
 (* CopyBeforeWrite and Patched.                                            *)
+
+(* Explicit limit: behaviours end after MaxSteps steps.  Every action     *)
+(* checks it first (rather than Next) so that TLC still sees Next as a     *)
+(* disjunction of named actions and labels each edge with its action.     *)
+Bounded == steps < MaxSteps
 
 (* The blocks a change of file f changes: those of the offsets it writes, *)
 (* every block holding a byte at or past a shorter new length, and, when  *)
@@ -242,18 +247,20 @@ Init ==
 (* range is preserved in the chosen snapshot).  A read that needs a new   *)
 (* snapshot when all MaxSnap ids are taken is beyond the model's bounds.  *)
 Read(rdF, rdPos, rdA, rdN) ==
+    Bounded /\
     LET rdK      == Min(rdN, Len(file[rdF]) - rdPos)
         rdBlocks == { BlockOf(rdO) : rdO \in rdPos .. rdPos + rdK - 1 }
         rdRec    == [NoStep EXCEPT !.op = "read", !.file = rdF, !.pos = rdPos,
                                    !.addr = rdA, !.len = rdN, !.ret = rdK]
         rdIn(rdX)   == rdA <= rdX /\ rdX < rdA + rdK
         rdFull(rdP) == \A rdY \in PageAddrs(rdP) : rdIn(rdY)
-    IN  /\ UNCHANGED <<file, cfile>>
+    IN  /\ rdPos <= Len(file[rdF])
+        /\ UNCHANGED <<file, cfile>>
         /\ IF rdK = 0
            THEN /\ UNCHANGED mem
                 /\ Commit(src, frame, swap, snap, rdRec)
            ELSE /\ CanBind(snap, rdF, rdBlocks)
-                /\ mem' = [rdM \in Addrs |-> IF rdIn(rdM) THEN FileByte(rdF, rdPos + rdM - rdA)
+                /\ mem' = [rdM \in Addrs |-> IF rdIn(rdM) THEN SeqByte(cfile[rdF], rdPos + rdM - rdA)
                                              ELSE mem[rdM]]
                 /\ \E rdS \in { ChosenSnap(snap, rdF, rdBlocks) } :
                    Commit([rdZ \in Addrs |-> IF rdIn(rdZ) THEN SnapSrc(rdS, rdPos + rdZ - rdA)
@@ -271,6 +278,7 @@ Read(rdF, rdPos, rdA, rdN) ==
 (* load(a): returns View(a).  A page not resident is faulted in: its frame *)
 (* gets the page's View and its swap slot is freed.                       *)
 Load(ldA) ==
+    Bounded /\
     LET ldP   == PageOf(ldA)
         ldRec == [NoStep EXCEPT !.op = "load", !.addr = ldA, !.ret = View(ldA)]
     IN  /\ UNCHANGED <<file, mem, cfile>>
@@ -282,6 +290,7 @@ Load(ldA) ==
 (* store(a, v): faults the page in, sets the byte, and detaches the whole *)
 (* page: every byte becomes Anon, so its old bindings may be released.    *)
 Store(stA, stV) ==
+    Bounded /\
     LET stP    == PageOf(stA)
         stBase == IF frame[stP] # Absent THEN frame[stP] ELSE PageView(stP)
     IN  /\ mem' = [mem EXCEPT ![stA] = stV]
@@ -312,6 +321,7 @@ Provable(pbA, pbF, pbPos, pbI) ==
 (* becomes clean, and the next write-back of an unchanged region skips    *)
 (* everything.                                                             *)
 Write(wrA, wrN, wrF, wrPos, wrRebind) ==
+    Bounded /\
     LET wrLen    == Max(Len(file[wrF]), wrPos + wrN)
         wrBlocks == { BlockOf(wrU) : wrU \in wrPos .. wrPos + wrN - 1 }
         wrIn(wrX) == wrA <= wrX /\ wrX < wrA + wrN
@@ -344,6 +354,7 @@ Write(wrA, wrN, wrF, wrPos, wrRebind) ==
 (* entirely covered pages drop frame and swap slot; a resident page only  *)
 (* partly covered gets zeros in its frame.                                *)
 Zero(zrA, zrN) ==
+    Bounded /\
     LET zrIn(zrX)   == zrA <= zrX /\ zrX < zrA + zrN
         zrFull(zrP) == \A zrY \in PageAddrs(zrP) : zrIn(zrY)
     IN  /\ mem' = [zrM \in Addrs |-> IF zrIn(zrM) THEN 0 ELSE mem[zrM]]
@@ -360,6 +371,7 @@ Zero(zrA, zrN) ==
 (* fileWrite(f, pos, data): another writer (not a segment) writes data at  *)
 (* pos.  Copy-before-write first, so no snapshot changes.                 *)
 FileWrite(fwF, fwPos, fwData) ==
+    Bounded /\
     LET fwOffs == fwPos .. fwPos + Len(fwData) - 1
         fwLen  == Max(Len(file[fwF]), fwPos + Len(fwData))
         fwW    == [fwO \in fwOffs |-> fwData[fwO - fwPos + 1]]
@@ -375,6 +387,7 @@ FileWrite(fwF, fwPos, fwData) ==
 (* Copy-before-write of every block holding a byte at or past a shorter   *)
 (* length, or of the block holding the old end when the file grows.       *)
 FileTruncate(ftF, ftLen) ==
+    Bounded /\
     LET ftNone == [ftO \in {} |-> 0] IN
     /\ ftLen # Len(file[ftF])
     /\ file'  = [file EXCEPT ![ftF] = Patched(file[ftF], ftNone, ftLen)]
@@ -387,6 +400,7 @@ FileTruncate(ftF, ftLen) ==
 (* its swap slot; a clean page's are dropped, as its sources re-derive    *)
 (* them.                                                                   *)
 Evict(evP) ==
+    /\ Bounded
     /\ frame[evP] # Absent
     /\ UNCHANGED <<file, mem, cfile>>
     /\ Commit(src, [frame EXCEPT ![evP] = Absent],
@@ -396,10 +410,12 @@ Evict(evP) ==
 (* Another writer's data: 1..MaxWrite bytes.                              *)
 WriteData == UNION { [1 .. nwD -> Vals] : nwD \in 1 .. MaxWrite }
 
+(* Next quantifies only over sets fixed by the constants, so that TLC     *)
+(* splits it into one action per operator and argument tuple and labels   *)
+(* each edge of its state graph with them (Read(f1,0,0,2)); conformance   *)
+(* replays edges from those labels.                                        *)
 Next ==
-    /\ steps < MaxSteps
-    /\ \/ \E nxF \in Files, nxA \in Addrs : \E nxPos \in 0 .. Len(file[nxF]),
-                                               nxN \in 1 .. P * B - nxA :
+       \/ \E nxF \in Files, nxPos \in 0 .. MaxLen, nxA \in Addrs : \E nxN \in 1 .. P * B - nxA :
             Read(nxF, nxPos, nxA, nxN)
        \/ \E nxLa \in Addrs : Load(nxLa)
        \/ \E nxSa \in Addrs, nxV \in Vals : Store(nxSa, nxV)

@@ -1,0 +1,51 @@
+/**
+ * The spec's CONSTANTS and the geometry derived from them (DeferredIO.tla,
+ * "Geometry"). Names follow the spec: B, P, MaxLen, ...
+ */
+export interface Constants {
+  /** The files (model values in the spec, names here). */
+  readonly Files: readonly string[];
+  /** The files another writer changes. */
+  readonly Foreign: readonly string[];
+  /** The file of an unallocated snapshot id. */
+  readonly NoFile: string;
+  readonly B: number;
+  readonly P: number;
+  readonly MaxLen: number;
+  readonly InitLen: number;
+  readonly Vals: readonly number[];
+  readonly MaxSnap: number;
+  readonly MaxWrite: number;
+  readonly MaxSteps: number;
+}
+
+/** lo..hi inclusive, empty when hi < lo (TLA+'s lo .. hi). */
+export function range(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let i = lo; i <= hi; i++) out.push(i);
+  return out;
+}
+
+export const Addrs = (c: Constants) => range(0, c.P * c.B - 1);
+export const Pages = (c: Constants) => range(0, c.P - 1);
+export const Blocks = (c: Constants) => range(0, Math.floor((c.MaxLen + c.B - 1) / c.B) - 1);
+export const SnapIds = (c: Constants) => range(1, c.MaxSnap);
+export const PageOf = (c: Constants, a: number) => Math.floor(a / c.B);
+export const BlockOf = (c: Constants, o: number) => Math.floor(o / c.B);
+export const PageAddrs = (c: Constants, p: number) => range(p * c.B, p * c.B + c.B - 1);
+
+/** The spec's ASSUME: checked once, so every action may rely on it. */
+export function checkConstants(c: Constants): void {
+  const fail = (why: string) => {
+    throw new Error(`constants violate the spec's ASSUME: ${why}`);
+  };
+  if (!c.Foreign.every((f) => c.Files.includes(f))) fail('Foreign must be a subset of Files');
+  if (c.Files.includes(c.NoFile)) fail('NoFile must not be one of Files');
+  for (const [name, v] of [['B', c.B], ['P', c.P], ['MaxSnap', c.MaxSnap], ['MaxWrite', c.MaxWrite]] as const) {
+    if (!Number.isInteger(v) || v < 1) fail(`${name} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(c.MaxLen) || c.MaxLen < 0) fail(`MaxLen must be a natural number, got ${c.MaxLen}`);
+  if (!Number.isInteger(c.InitLen) || c.InitLen < 0 || c.InitLen > c.MaxLen) fail('InitLen must be in 0..MaxLen');
+  if (!Number.isInteger(c.MaxSteps) || c.MaxSteps < 0) fail('MaxSteps must be a natural number');
+  if (!c.Vals.includes(0)) fail('Vals must contain 0');
+}

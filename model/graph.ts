@@ -1,0 +1,65 @@
+/**
+ * Enumerates the reachable state graph of a config, breadth first and
+ * deterministically: the graph TLC explores for the same spec and cfg.
+ */
+import { canonicalState } from '../conformance/tla.ts';
+import type { Edge, StateGraph } from '../conformance/graph.ts';
+import type { Constants } from './constants.ts';
+import { violated } from './invariants.ts';
+import { actionLabel, successors } from './next.ts';
+import { initStates, type State } from './state.ts';
+import { toTla } from './tla.ts';
+
+export interface ModelGraph extends StateGraph {
+  /** The model states, by id (same index as states). */
+  readonly models: readonly State[];
+}
+
+export interface EnumerateOptions {
+  /** Invariants to check on every state; a violation throws with the state. */
+  readonly invariants?: readonly string[];
+  /** Called after each BFS level with the states found so far. */
+  readonly progress?: (found: number, depth: number) => void;
+  /** Explicit limit: refuse to grow past this many states. */
+  readonly maxStates?: number;
+}
+
+export function enumerate(c: Constants, opts: EnumerateOptions = {}): ModelGraph {
+  const maxStates = opts.maxStates ?? 5_000_000;
+  const ids = new Map<string, number>();
+  const states: string[] = [];
+  const models: State[] = [];
+  const edges: Edge[] = [];
+  const intern = (st: State): number => {
+    const text = canonicalState(toTla(c, st));
+    let id = ids.get(text);
+    if (id === undefined) {
+      if (states.length >= maxStates) throw new Error(`state graph exceeds ${maxStates} states`);
+      id = states.length;
+      ids.set(text, id);
+      states.push(text);
+      models.push(st);
+      const bad = opts.invariants ? violated(c, st, opts.invariants) : [];
+      if (bad.length > 0) throw new Error(`invariant ${bad.join(', ')} violated in state\n${text}`);
+    }
+    return id;
+  };
+  const initial = [...new Set(initStates(c).map(intern))];
+  let frontier = initial;
+  let depth = 0;
+  while (frontier.length > 0) {
+    const next: number[] = [];
+    for (const from of frontier) {
+      for (const { action, next: succ } of successors(c, models[from]!)) {
+        const before = states.length;
+        const to = intern(succ);
+        if (states.length > before) next.push(to);
+        edges.push({ from, to, action: actionLabel(action) });
+      }
+    }
+    depth++;
+    opts.progress?.(states.length, depth);
+    frontier = next;
+  }
+  return { states, initial, edges, models };
+}
