@@ -82,14 +82,9 @@ function sequences(n: number, vals: readonly number[]): number[][] {
   return sequences(n - 1, vals).flatMap((head) => vals.map((v) => [...head, v]));
 }
 
-/** The spec's Init: every byte Zero, nothing resident, no snapshot, files of InitLen bytes of any content. */
-export function initStates(c: Constants): State[] {
-  const contents = sequences(c.InitLen, c.Vals);
-  let assignments: Map<string, Bytes>[] = [new Map()];
-  for (const f of c.Files) {
-    assignments = assignments.flatMap((m) => contents.map((bytes) => new Map(m).set(f, bytes)));
-  }
-  return assignments.map((file) => ({
+/** The initial state with the given file contents: every byte Zero, nothing resident, no snapshot. */
+export function initState(c: Constants, file: ReadonlyMap<string, Bytes>): State {
+  return {
     src: Addrs(c).map(() => ZeroSrc),
     frame: Pages(c).map(() => Absent),
     swap: Pages(c).map(() => Absent),
@@ -99,5 +94,15 @@ export function initStates(c: Constants): State[] {
     mem: Addrs(c).map(() => 0),
     last: NoStep(c),
     steps: 0,
-  }));
+  };
+}
+
+/** The spec's Init: files of InitLen bytes of any content. */
+export function initStates(c: Constants): State[] {
+  const contents = sequences(c.InitLen, c.Vals);
+  let assignments: Map<string, Bytes>[] = [new Map()];
+  for (const f of c.Files) {
+    assignments = assignments.flatMap((m) => contents.map((bytes) => new Map(m).set(f, bytes)));
+  }
+  return assignments.map((file) => initState(c, file));
 }
