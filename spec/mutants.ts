@@ -103,6 +103,15 @@ export const mutants: readonly Mutant[] = [
     }],
   },
   {
+    name: 'ReleaseBeforeRebind',
+    bug: 'release judges liveness from the binding before the step, freeing the snapshot the step just bound',
+    expect: 'NoDangling',
+    edits: [{
+      find: String.raw`        IF ~Live(rlSrc, rlS) THEN FreeSnap`,
+      replace: String.raw`        IF ~Live(src, rlS) THEN FreeSnap`,
+    }],
+  },
+  {
     name: 'StaleSwapOnRefault',
     bug: 'a fault-in keeps the page\'s swap slot, which goes stale at the next store',
     expect: 'SwapOnlyDirty',
