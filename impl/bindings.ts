@@ -10,10 +10,14 @@
 import { ExtentMap } from './extents.ts';
 import type { Snapshot, Snapshots } from './snapshots.ts';
 
-export const ANON = Object.freeze({ kind: 'anon' as const });
-export type Anon = typeof ANON;
+export interface Anon {
+  readonly kind: 'anon';
+}
+
+export const ANON: Anon = Object.freeze({ kind: 'anon' });
 
 export interface SnapBinding {
+  readonly kind: 'snap';
   readonly snap: Snapshot;
   readonly delta: number;
 }
@@ -22,7 +26,7 @@ export interface SnapBinding {
 export type Binding = Anon | SnapBinding;
 
 function same(a: Binding, b: Binding): boolean {
-  if (a === ANON || b === ANON) return a === b;
+  if (a.kind === 'anon' || b.kind === 'anon') return a.kind === b.kind;
   return a.snap === b.snap && a.delta === b.delta;
 }
 
@@ -38,9 +42,9 @@ export class Bindings {
   bind(lo: number, hi: number, binding: Binding | undefined): void {
     if (lo === hi) return;
     this.map.set(lo, hi, binding, (start, end, old) => {
-      if (old !== ANON) this.#snapshots.reference(old.snap, start + old.delta, end + old.delta, -1);
+      if (old.kind === 'snap') this.#snapshots.reference(old.snap, start + old.delta, end + old.delta, -1);
     });
-    if (binding !== undefined && binding !== ANON) {
+    if (binding !== undefined && binding.kind === 'snap') {
       this.#snapshots.reference(binding.snap, lo + binding.delta, hi + binding.delta, 1);
     }
   }
@@ -49,7 +53,7 @@ export class Bindings {
   hasAnon(lo: number, hi: number): boolean {
     let found = false;
     this.map.walk(lo, hi, (_start, _end, binding) => {
-      if (binding === ANON) found = true;
+      if (binding?.kind === 'anon') found = true;
     });
     return found;
   }
@@ -57,6 +61,6 @@ export class Bindings {
   /** Whether every byte of [lo, hi) is Anon. */
   allAnon(lo: number, hi: number): boolean {
     const extent = this.map.at(lo);
-    return extent !== null && extent.value === ANON && extent.end >= hi;
+    return extent !== null && extent.value.kind === 'anon' && extent.end >= hi;
   }
 }

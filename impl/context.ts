@@ -6,6 +6,8 @@ import type { SlotStore } from './slots.ts';
 import type { Snapshots } from './snapshots.ts';
 import type { PreserveStore } from './preserve.ts';
 import type { Counters } from './stats.ts';
+import type { FileState } from './files.ts';
+import type { Segment } from './segment.ts';
 
 export interface Context {
   /** B: page size and file block size. */
@@ -23,6 +25,9 @@ export interface Context {
   readonly pageBuffer: Uint8Array;
   /** Scratch for write-back and fragment copies; never held across calls. */
   readonly chunk: Uint8Array;
+  /** Open segments and files, for Engine.close and the projection. */
+  readonly segments: Set<Segment>;
+  readonly files: Set<FileState>;
   closed: boolean;
 }
 

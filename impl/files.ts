@@ -9,7 +9,7 @@ import type { Context } from './context.ts';
 import { operation } from './context.ts';
 import type { Snapshot } from './snapshots.ts';
 import type { Change } from './preserve.ts';
-import { Copy, Isolation } from './isolation.ts';
+import { type Copy, Isolation } from './isolation.ts';
 import { ArgumentError, ClosedError, FileChangedError, io, ReadOnlyError } from './errors.ts';
 import { bytes, integer } from './validate.ts';
 import { fileLengthMax } from './limits.ts';
@@ -19,6 +19,8 @@ export class FileState {
   readonly snapshots = new Set<Snapshot>();
   closed = false;
   #identity: string;
+  // While the engine itself is changing the file, a new identity is its own doing.
+  #changing = false;
   readonly #isolation: Isolation | null;
 
   constructor(
@@ -48,6 +50,10 @@ export class FileState {
     readPadded(this.backend, 'file', into, at, length, position);
   }
 
+  writeAt(from: Uint8Array, at: number, length: number, position: number): void {
+    io('file', this.name, () => this.backend.write(from, at, length, position));
+  }
+
   /**
    * Notices a change made behind the engine's back. The snapshots taken
    * before it can no longer trust their unpreserved blocks: they become stale
@@ -55,6 +61,7 @@ export class FileState {
    * skipping). Snapshots taken afterwards are fine.
    */
   verify(): void {
+    if (this.#changing) return;
     const identity = io('file', this.name, () => this.backend.identity());
     if (identity === this.#identity) return;
     this.#identity = identity;
@@ -65,16 +72,21 @@ export class FileState {
   /**
    * Changes the file through the engine: `writes` are the ranges `apply`
    * overwrites and `length` the file's length afterwards. Copy-before-write
-   * runs first, over every block that changes: the written ones, and those a
-   * truncation removes or a growth extends.
+   * runs first, over every block that changes (the spec's Touched): the
+   * written ones, every block holding a byte at or past a shorter length,
+   * and, when the file grows, the block that held its old last byte.
    */
   change(writes: readonly Change[], length: number, apply: () => void): void {
     const old = this.size();
-    const changes: Change[] = [...writes, [Math.min(old, length), Math.max(old, length)]];
+    const changes: Change[] = [...writes];
+    if (length < old) changes.push([length, old]);
+    if (length > old && old > 0) changes.push([old - 1, old]);
     this.context.preserve.beforeChange(this, changes);
+    this.#changing = true;
     try {
       apply();
     } finally {
+      this.#changing = false;
       // Even a failed write may have changed the file: it was the engine's own change either way.
       this.#identity = io('file', this.name, () => this.backend.identity());
       this.#isolation?.invalidate();
@@ -104,14 +116,18 @@ export class FileState {
 
   forget(snapshot: Snapshot): void {
     this.snapshots.delete(snapshot);
-    if (snapshot.copy !== null) this.#isolation!.release(snapshot.copy);
-    if (this.closed && this.snapshots.size === 0) this.#closeBackend();
+    try {
+      if (snapshot.copy !== null) this.#isolation!.release(snapshot.copy);
+    } finally {
+      if (this.closed && this.snapshots.size === 0) this.#closeBackend();
+    }
   }
 
   /** Closes for new operations; bytes already read stay readable until their snapshots are released. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.context.files.delete(this);
     this.#isolation?.invalidate();
     if (this.snapshots.size === 0) this.#closeBackend();
   }
@@ -169,9 +185,7 @@ export class DeferredFile {
       file.verify();
       if (length === 0) return;
       const end = position + length;
-      file.change([[position, end]], Math.max(file.size(), end), () =>
-        io('file', file.name, () => file.backend.write(buffer, offset, length, position)),
-      );
+      file.change([[position, end]], Math.max(file.size(), end), () => file.writeAt(buffer, offset, length, position));
     });
     return length;
   }

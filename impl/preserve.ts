@@ -93,6 +93,10 @@ export class PreserveStore {
     });
   }
 
+  close(): void {
+    this.#slots.close();
+  }
+
   #preserve(snapshot: Snapshot, block: number): void {
     assert(!snapshot.refs.isEmpty() && snapshot.preserved.at(block) === null);
     let slot = NO_SLOT;

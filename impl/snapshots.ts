@@ -126,17 +126,29 @@ export class Snapshots {
     });
   }
 
-  /** Releases what the operation left unreferenced: preserved blocks, then whole snapshots. */
+  /**
+   * Releases what the operation left unreferenced: preserved blocks, then
+   * whole snapshots. Closing a released file or copy may fail; everything is
+   * still released first, then the first such error is raised.
+   */
   settle(): void {
     const B = this.#pageSize;
     for (const [snapshot, lo, hi] of this.#unboundRanges) {
       if (!snapshot.refs.isEmpty()) this.#preserve.releaseUnreferenced(snapshot, Math.floor(lo / B), Math.ceil(hi / B));
     }
     this.#unboundRanges.length = 0;
-    for (const snapshot of this.#unbound) {
-      if (snapshot.refs.isEmpty()) this.#release(snapshot);
-    }
+    const unbound = [...this.#unbound];
     this.#unbound.clear();
+    let failure: unknown = null;
+    for (const snapshot of unbound) {
+      if (!snapshot.refs.isEmpty()) continue;
+      try {
+        this.#release(snapshot);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== null) throw failure;
   }
 
   #release(snapshot: Snapshot): void {
@@ -144,6 +156,7 @@ export class Snapshots {
     this.#preserve.releaseAll(snapshot);
     this.#live.delete(snapshot.id);
     pushMin(this.#freeIds, snapshot.id);
+    // Last: it may close the file's backend or copy, which may fail.
     snapshot.file.forget(snapshot);
   }
 }

@@ -1,0 +1,123 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Engine } from './engine.ts';
+import { FileChangedError } from './errors.ts';
+import { memoryEngine, memoryFile, bytesOf } from './testing/engines.ts';
+import { FaultyBackend } from './testing/faulty-backend.ts';
+import { pattern, tempDir, tempFile } from './testing/temp.ts';
+
+/** File timestamps have a granularity: wait past it so a change shows. */
+function tick(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+}
+
+describe('changes behind the engine\'s back', () => {
+  it('raises FileChangedError instead of serving unpreserved snapshot bytes', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(16);
+    const { backend, file } = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    seg.read(file, 0, 8, 0);
+    expect(seg.getUint8(0)).toBe(1);
+    file.write(Uint8Array.of(0), 0, 1, 4);
+    backend.write(Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), 0, 8, 0);
+    // Resident page 0 was copied before the change; block 1 was preserved by the engine's own write.
+    expect(bytesOf(seg, 0, 8)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+
+    const other = engine.segment(16);
+    other.read(file, 0, 8, 0);
+    backend.write(Uint8Array.of(7), 0, 1, 0);
+    expect(() => other.getUint8(0)).toThrow(FileChangedError);
+    // A read after the change is trusted again.
+    other.read(file, 0, 8, 0);
+    expect(bytesOf(other, 0, 2)).toEqual([7, 9]);
+  });
+
+  it('never skips when writing back to a file changed behind its back', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(8);
+    const { backend, file } = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    seg.read(file, 0, 8, 0);
+    seg.copyOut(0, new Uint8Array(8));
+    backend.write(Uint8Array.of(0), 0, 1, 0);
+    expect(seg.write(file, 0, 8, 0)).toEqual({ written: 8, skipped: 0 });
+    const out = new Uint8Array(8);
+    backend.read(out, 0, 8, 0);
+    expect([...out]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('refuses a write-back whose bytes are lost, before writing anything', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(8);
+    const { backend, file } = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    const target = memoryFile(engine, 't', []);
+    seg.read(file, 0, 8, 0);
+    backend.truncate(2);
+    expect(() => seg.write(target.file, 0, 8, 0)).toThrow(FileChangedError);
+    expect(target.backend.size()).toBe(0);
+  });
+
+  it('notices a real file modified, replaced or deleted underneath', () => {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 4096, memory: 2 ** 20, swapDir: dir });
+    const image = tempFile(dir, 'image', pattern(3 * 4096));
+    const file = engine.open(image, 'r+');
+    const seg = engine.segment(3 * 4096);
+    seg.read(file, 0, 3 * 4096, 0);
+    expect(seg.getUint8(0)).toBe(pattern(1)[0]);
+    tick();
+    const fd = fs.openSync(image, 'r+');
+    fs.writeSync(fd, Uint8Array.of(1, 2, 3), 0, 3, 5000);
+    fs.closeSync(fd);
+    expect(() => seg.getUint8(4096)).toThrow(FileChangedError);
+    expect(seg.getUint8(1)).toBe(pattern(2)[1]);
+
+    seg.read(file, 0, 3 * 4096, 0);
+    expect(seg.getUint8(5001)).toBe(2);
+    tick();
+    fs.unlinkSync(image);
+    expect(() => seg.getUint8(8192)).toThrow(FileChangedError);
+    engine.close();
+  });
+});
+
+describe('isolation', () => {
+  it('takes a private copy at read time, immune to any later change', () => {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 4096, memory: 2 ** 20, swapDir: dir });
+    const content = pattern(2 * 4096);
+    const image = tempFile(dir, 'image', content);
+    const file = engine.open(image, 'r', { isolate: true });
+    expect(file.isolated).toBe(true);
+    const seg = engine.segment(2 * 4096);
+    seg.read(file, 0, 2 * 4096, 0);
+    tick();
+    fs.writeFileSync(image, new Uint8Array(10));
+    const out = new Uint8Array(2 * 4096);
+    seg.copyOut(0, out);
+    expect(out).toEqual(content);
+    // The copy is unlinked: nothing is left in the directory but the image.
+    expect(fs.readdirSync(dir)).toEqual([path.basename(image)]);
+    engine.close();
+  });
+
+  it('shares one copy among reads while the file is unchanged', () => {
+    const engine = memoryEngine(4, 8);
+    const backend = new FaultyBackend('f', Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+    const file = engine.attach(backend, { isolate: true });
+    const seg = engine.segment(16);
+    seg.read(file, 0, 4, 0);
+    seg.read(file, 4, 4, 8);
+    expect(backend.calls.clone).toBe(1);
+    file.write(Uint8Array.of(0), 0, 1, 0);
+    expect(bytesOf(seg, 0, 4)).toEqual([1, 2, 3, 4]);
+    seg.read(file, 0, 4, 0);
+    expect(backend.calls.clone).toBe(2);
+    expect(bytesOf(seg, 0, 4)).toEqual([0, 2, 3, 4]);
+    // Write-back still skips exactly what the file holds.
+    expect(seg.write(file, 0, 4, 0)).toEqual({ written: 0, skipped: 4 });
+    backend.inner.write(Uint8Array.of(5), 0, 1, 3);
+    expect(bytesOf(seg, 0, 4)).toEqual([0, 2, 3, 4]);
+    expect(seg.write(file, 0, 4, 0)).toEqual({ written: 4, skipped: 0 });
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * I/O failures, injected: each raises a typed IOError and leaves the segment,
+ * the files and the engine's bookkeeping consistent (and, where the call made
+ * no change before failing, exactly as they were).
+ */
+import { describe, expect, it } from 'vitest';
+import { Engine } from './engine.ts';
+import { IOError } from './errors.ts';
+import { FaultyBackend } from './testing/faulty-backend.ts';
+import { bytesOf } from './testing/engines.ts';
+import { project } from './projection.ts';
+
+const content = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+
+function setup(frames = 8) {
+  const stores = { swap: new FaultyBackend('swap'), preserve: new FaultyBackend('preserve') };
+  const engine = new Engine({ pageSize: 4, memory: 4 * frames, createStore: (role) => stores[role] });
+  const backend = new FaultyBackend('f', content);
+  const file = engine.attach(backend);
+  const seg = engine.segment(16);
+  seg.read(file, 0, 16, 0);
+  return { engine, stores, backend, file, seg };
+}
+
+function caught(call: () => unknown): IOError {
+  try {
+    call();
+  } catch (error) {
+    expect(error).toBeInstanceOf(IOError);
+    return error as IOError;
+  }
+  throw new Error('expected an IOError');
+}
+
+describe('I/O errors', () => {
+  it('EIO while faulting a page in from its file: nothing changes, a retry works', () => {
+    const { engine, backend, seg } = setup();
+    const before = project(engine, seg);
+    const stats = engine.stats();
+    backend.fail('read', 'EIO');
+    expect(caught(() => seg.getUint8(5))).toMatchObject({ role: 'file', code: 'EIO' });
+    backend.heal();
+    expect(project(engine, seg)).toEqual(before);
+    expect(engine.stats()).toEqual(stats);
+    expect(seg.getUint8(5)).toBe(6);
+  });
+
+  it('a file deleted underneath (ENOENT) fails the fault, not the segment', () => {
+    const { backend, seg } = setup();
+    backend.fail('read', 'ENOENT');
+    expect(caught(() => seg.copyOut(0, new Uint8Array(4)))).toMatchObject({ code: 'ENOENT' });
+    seg.zero(0, 4);
+    expect(seg.getUint8(0)).toBe(0);
+  });
+
+  it('ENOSPC on swap while the pool makes room: the load fails, every page stays where it was', () => {
+    const { engine, stores, seg } = setup(2);
+    seg.setUint8(0, 100);
+    seg.setUint8(4, 101);
+    const before = project(engine, seg);
+    stores.swap.fail('write', 'ENOSPC');
+    expect(caught(() => seg.getUint8(8))).toMatchObject({ role: 'swap', code: 'ENOSPC' });
+    expect(caught(() => seg.evict(0))).toMatchObject({ role: 'swap', code: 'ENOSPC' });
+    stores.swap.heal();
+    expect(project(engine, seg)).toEqual(before);
+    expect(bytesOf(seg, 0, 12)).toEqual([100, 2, 3, 4, 101, 6, 7, 8, 9, 10, 11, 12]);
+    expect(engine.stats().swapOuts).toBeGreaterThan(0);
+  });
+
+  it('EIO reading a swap slot back: the page stays in swap', () => {
+    const { engine, stores, seg } = setup();
+    seg.setUint8(0, 100);
+    seg.evict(0);
+    stores.swap.fail('read', 'EIO');
+    expect(caught(() => seg.getUint8(0))).toMatchObject({ role: 'swap', code: 'EIO' });
+    stores.swap.heal();
+    expect(engine.stats().swappedPages).toBe(1);
+    expect(seg.getUint8(0)).toBe(100);
+  });
+
+  it('ENOSPC on the preserve store: the other writer\'s write fails before the file changes', () => {
+    const { engine, stores, backend, file, seg } = setup();
+    const before = project(engine, seg);
+    stores.preserve.fail('write', 'ENOSPC', { after: 1 });
+    expect(caught(() => file.write(new Uint8Array(12), 0, 12, 0))).toMatchObject({ role: 'preserve', code: 'ENOSPC' });
+    expect(caught(() => file.truncate(0))).toMatchObject({ role: 'preserve', code: 'ENOSPC' });
+    stores.preserve.heal();
+    // The first block preserved was released again: all or nothing.
+    expect(project(engine, seg)).toEqual(before);
+    expect(engine.stats()).toMatchObject({ preserves: 0, preservedBlocks: 0 });
+    expect(backend.inner.size()).toBe(16);
+    expect(bytesOf(seg, 0, 16)).toEqual([...content]);
+  });
+
+  it('EIO half way through a write-back: the segment is untouched and snapshots still read the old bytes', () => {
+    const { engine, backend, file, seg } = setup();
+    const reader = engine.segment(16);
+    reader.read(file, 0, 16, 0);
+    // Two dirty runs, so the second write fails after the first succeeded.
+    seg.setUint8(0, 200);
+    seg.setUint8(8, 202);
+    const before = project(engine, seg).src;
+    backend.fail('write', 'EIO', { after: 1 });
+    expect(caught(() => seg.write(file, 0, 16, 0, { rebind: true }))).toMatchObject({ role: 'file', code: 'EIO' });
+    backend.heal();
+    expect(project(engine, seg).src).toEqual(before);
+    expect(bytesOf(reader, 0, 16)).toEqual([...content]);
+    const half = new Uint8Array(16);
+    backend.inner.read(half, 0, 16, 0);
+    expect([half[0], half[8]]).toEqual([200, 9]);
+    // A retry completes the job, still skipping the clean pages.
+    expect(seg.write(file, 0, 16, 0)).toEqual({ written: 8, skipped: 8 });
+    const expected = [...content];
+    expected[0] = 200;
+    expected[8] = 202;
+    expect(bytesOf(seg, 0, 16)).toEqual(expected);
+    const out = new Uint8Array(16);
+    backend.inner.read(out, 0, 16, 0);
+    expect([...out]).toEqual(expected);
+    expect(bytesOf(reader, 0, 16)).toEqual([...content]);
+  });
+
+  it('EIO on stat (identity) fails the read before it binds anything', () => {
+    const { engine, backend, file, seg } = setup();
+    const before = project(engine, seg);
+    backend.fail('identity', 'EIO');
+    expect(caught(() => seg.read(file, 0, 4, 8))).toMatchObject({ role: 'file', code: 'EIO' });
+    backend.heal();
+    expect(project(engine, seg)).toEqual(before);
+  });
+
+  it('EIO on the fragment copy of a read leaves the bindings as they were', () => {
+    const { engine, backend, file, seg } = setup();
+    seg.getUint8(0);
+    const before = project(engine, seg);
+    backend.fail('read', 'EIO');
+    expect(caught(() => seg.read(file, 1, 2, 8))).toMatchObject({ code: 'EIO' });
+    backend.heal();
+    expect(project(engine, seg)).toEqual(before);
+  });
+
+  it('a failed isolation copy binds nothing', () => {
+    const engine = new Engine({ pageSize: 4, memory: 64, createStore: () => new FaultyBackend('store') });
+    const backend = new FaultyBackend('f', content).fail('clone', 'ENOSPC');
+    const file = engine.attach(backend, { isolate: true });
+    const seg = engine.segment(16);
+    expect(caught(() => seg.read(file, 0, 16, 0))).toMatchObject({ role: 'clone', code: 'ENOSPC' });
+    expect(engine.stats().liveSnapshots).toBe(0);
+    expect(seg.getUint8(3)).toBe(0);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * A fault-injecting backend for tests: an in-memory file whose calls can be
+ * made to fail with a chosen system error code (EIO, ENOSPC, ENOENT, ...).
+ */
+import type { FileBackend } from '../backend.ts';
+import { MemoryBackend } from '../memory-backend.ts';
+
+export type Call = 'size' | 'read' | 'write' | 'truncate' | 'identity' | 'clone' | 'close';
+
+interface Fault {
+  call: Call;
+  code: string;
+  /** Successful calls to let through first. */
+  after: number;
+  /** Failures left; Infinity until healed. */
+  times: number;
+}
+
+export class FaultyBackend implements FileBackend {
+  readonly inner: MemoryBackend;
+  #faults: Fault[] = [];
+  /** Calls made, by kind. */
+  readonly calls: Record<Call, number> = { size: 0, read: 0, write: 0, truncate: 0, identity: 0, clone: 0, close: 0 };
+
+  constructor(name: string, content?: Uint8Array) {
+    this.inner = new MemoryBackend(name, content);
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  /** Makes `call` fail with `code`, after `after` more successful calls, `times` times. */
+  fail(call: Call, code: string, { after = 0, times = Infinity }: { after?: number; times?: number } = {}): this {
+    this.#faults.push({ call, code, after, times });
+    return this;
+  }
+
+  heal(): void {
+    this.#faults = [];
+  }
+
+  #enter(call: Call): void {
+    this.calls[call]++;
+    for (const fault of this.#faults) {
+      if (fault.call !== call || fault.times === 0) continue;
+      if (fault.after > 0) {
+        fault.after--;
+        continue;
+      }
+      fault.times--;
+      throw Object.assign(new Error(`injected ${fault.code} on ${call}`), { code: fault.code });
+    }
+  }
+
+  size(): number {
+    this.#enter('size');
+    return this.inner.size();
+  }
+  read(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    this.#enter('read');
+    return this.inner.read(buffer, offset, length, position);
+  }
+  write(buffer: Uint8Array, offset: number, length: number, position: number): void {
+    this.#enter('write');
+    this.inner.write(buffer, offset, length, position);
+  }
+  truncate(length: number): void {
+    this.#enter('truncate');
+    this.inner.truncate(length);
+  }
+  identity(): string {
+    this.#enter('identity');
+    return this.inner.identity();
+  }
+  clone(dir: string): FileBackend {
+    this.#enter('clone');
+    return this.inner.clone();
+  }
+  close(): void {
+    this.#enter('close');
+    this.inner.close();
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The engine's projection as a model/ State (the spec's variables), so that
+ * tests can compare it with the model's successor states and run the
+ * model's invariants on it. A segment shorter than P * B reads as if padded
+ * with Zero bytes.
+ */
+import type { Constants } from '../../model/constants.ts';
+import { Blocks, SnapIds } from '../../model/constants.ts';
+import { FreeSnap, NoStep, ZeroSrc, type State } from '../../model/state.ts';
+import type { Projection } from '../projection.ts';
+
+export function specState(
+  c: Constants,
+  p: Projection,
+  ghost: { mem: readonly number[]; cfile: ReadonlyMap<string, readonly number[]> },
+  last: State['last'] = NoStep(c),
+): State {
+  const bytes = (x: Uint8Array | null) => (x === null ? null : [...x]);
+  return {
+    src: Array.from({ length: c.P * c.B }, (_, a) => p.src[a] ?? ZeroSrc),
+    frame: p.frame.map(bytes),
+    swap: p.swap.map(bytes),
+    snap: SnapIds(c).map((id) => {
+      const s = p.snaps.get(id);
+      return s === undefined ? FreeSnap(c) : { file: s.file, preserved: Blocks(c).map((b) => bytes(s.preserved.get(b) ?? null)) };
+    }),
+    file: new Map([...p.files].map(([name, content]) => [name, [...content]])),
+    mem: [...ghost.mem, ...new Array<number>(c.P * c.B - ghost.mem.length).fill(0)],
+    cfile: ghost.cfile,
+    last,
+    steps: 0,
+  };
+}

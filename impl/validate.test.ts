@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { Engine } from './engine.ts';
+import { MemoryBackend } from './memory-backend.ts';
+import { ArgumentError, ClosedError, ReadOnlyError } from './errors.ts';
+import { memoryEngine, memoryFile } from './testing/engines.ts';
+import { project } from './projection.ts';
+
+function setup() {
+  const engine = memoryEngine(4, 8);
+  const seg = engine.segment(16);
+  const { file } = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+  const readOnly = engine.attach(new MemoryBackend('ro', Uint8Array.of(1, 2)), { readOnly: true });
+  seg.read(file, 2, 8, 0);
+  seg.setUint8(12, 5);
+  return { engine, seg, file, readOnly };
+}
+
+type Setup = ReturnType<typeof setup>;
+
+// [description, call, the argument the error must name]
+const badArguments: [string, (s: Setup) => unknown, string][] = [
+  ['read: file of another engine', (s) => s.seg.read(memoryFile(memoryEngine(4, 2), 'x', []).file, 0, 1, 0), 'file'],
+  ['read: file not a file', (s) => s.seg.read({} as never, 0, 1, 0), 'file'],
+  ['read: negative addr', (s) => s.seg.read(s.file, -1, 1, 0), 'addr'],
+  ['read: fractional addr', (s) => s.seg.read(s.file, 0.5, 1, 0), 'addr'],
+  ['read: NaN length', (s) => s.seg.read(s.file, 0, NaN, 0), 'length'],
+  ['read: past the segment', (s) => s.seg.read(s.file, 10, 7, 0), 'length'],
+  ['read: negative position', (s) => s.seg.read(s.file, 0, 1, -1), 'position'],
+  ['read: position beyond 2^53', (s) => s.seg.read(s.file, 0, 2, 2 ** 53 - 1), 'position'],
+  ['write: addr beyond the segment', (s) => s.seg.write(s.file, 17, 0, 0), 'addr'],
+  ['write: string length', (s) => s.seg.write(s.file, 0, '4' as never, 0), 'length'],
+  ['write: rebind not boolean', (s) => s.seg.write(s.file, 0, 4, 0, { rebind: 1 as never }), 'options.rebind'],
+  ['write: unknown option', (s) => s.seg.write(s.file, 0, 4, 0, { sync: true } as never), 'options.sync'],
+  ['zero: past the segment', (s) => s.seg.zero(8, 9), 'length'],
+  ['zero: Infinity', (s) => s.seg.zero(Infinity, 1), 'addr'],
+  ['evict: page out of range', (s) => s.seg.evict(4), 'page'],
+  ['evict: negative page', (s) => s.seg.evict(-1), 'page'],
+  ['getUint8: addr at the end', (s) => s.seg.getUint8(16), 'addr'],
+  ['setUint8: value 256', (s) => s.seg.setUint8(0, 256), 'value'],
+  ['setUint8: fractional value', (s) => s.seg.setUint8(0, 1.5), 'value'],
+  ['getUint32: straddling the end', (s) => s.seg.getUint32(13), 'addr'],
+  ['getInt16: littleEndian not boolean', (s) => s.seg.getInt16(0, 1 as never), 'littleEndian'],
+  ['setInt16: out of range', (s) => s.seg.setInt16(0, 40000), 'value'],
+  ['setFloat64: not a number', (s) => s.seg.setFloat64(0, '1' as never), 'value'],
+  ['setBigUint64: negative', (s) => s.seg.setBigUint64(0, -1n), 'value'],
+  ['setBigInt64: a number', (s) => s.seg.setBigInt64(0, 1 as never), 'value'],
+  ['copyOut: not bytes', (s) => s.seg.copyOut(0, [0, 0] as never), 'target'],
+  ['copyOut: past the end', (s) => s.seg.copyOut(15, new Uint8Array(2)), 'addr'],
+  ['copyIn: past the end', (s) => s.seg.copyIn(15, new Uint8Array(2)), 'addr'],
+  ['file.write: not bytes', (s) => s.file.write('ab' as never, 0, 2, 0), 'buffer'],
+  ['file.write: offset past buffer', (s) => s.file.write(new Uint8Array(2), 3, 0, 0), 'offset'],
+  ['file.write: length past buffer', (s) => s.file.write(new Uint8Array(2), 1, 2, 0), 'length'],
+  ['file.write: negative position', (s) => s.file.write(new Uint8Array(2), 0, 2, -3), 'position'],
+  ['file.truncate: negative', (s) => s.file.truncate(-1), 'length'],
+  ['segment: zero length', (s) => s.engine.segment(0), 'length'],
+  ['segment: beyond 2^53', (s) => s.engine.segment(2 ** 53 + 2), 'length'],
+  ['open: path not a string', (s) => s.engine.open(7 as never), 'path'],
+  ['open: flags', (s) => s.engine.open('/tmp/x', 'a' as never), 'flags'],
+  ['open: isolate not boolean', (s) => s.engine.open('/tmp/x', 'r', { isolate: 'yes' as never }), 'options.isolate'],
+  ['attach: not a backend', (s) => s.engine.attach({ name: 'x' } as never), 'backend'],
+];
+
+describe('argument validation', () => {
+  for (const [description, call, argument] of badArguments) {
+    it(`${description}: ArgumentError naming ${argument}, state unchanged`, () => {
+      const s = setup();
+      const before = project(s.engine, s.seg);
+      const stats = s.engine.stats();
+      let error: unknown;
+      try {
+        call(s);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ArgumentError);
+      expect((error as ArgumentError).argument).toBe(argument);
+      expect((error as Error).message).toContain(argument);
+      expect(project(s.engine, s.seg)).toEqual(before);
+      expect(s.engine.stats()).toEqual(stats);
+    });
+  }
+
+  it('rejects bad engine options', () => {
+    const cases: [object, string][] = [
+      [{ pageSize: 0 }, 'options.pageSize'],
+      [{ pageSize: 2.5 }, 'options.pageSize'],
+      [{ memory: 100, pageSize: 4096 }, 'options.memory'],
+      [{ pageSize: 4, memory: 8, readahead: 2 }, 'options.readahead'],
+      [{ swapDir: '' }, 'options.swapDir'],
+      [{ createStore: 'file' }, 'options.createStore'],
+      [{ pages: 3 }, 'options.pages'],
+    ];
+    for (const [options, argument] of cases) {
+      expect(() => new Engine(options as never)).toThrow(expect.objectContaining({ name: 'ArgumentError', argument }));
+    }
+  });
+
+  it('refuses writes and truncation through a read-only file, changing nothing', () => {
+    const s = setup();
+    const before = project(s.engine, s.seg);
+    expect(() => s.seg.write(s.readOnly, 0, 2, 0)).toThrow(ReadOnlyError);
+    expect(() => s.readOnly.write(Uint8Array.of(1), 0, 1, 0)).toThrow(ReadOnlyError);
+    expect(() => s.readOnly.truncate(0)).toThrow(ReadOnlyError);
+    expect(project(s.engine, s.seg)).toEqual(before);
+  });
+
+  it('refuses calls on closed files, segments and engines', () => {
+    const s = setup();
+    s.readOnly.close();
+    expect(() => s.seg.read(s.readOnly, 0, 1, 0)).toThrow(expect.objectContaining({ name: 'ClosedError', what: 'file' }));
+    expect(() => s.readOnly.size).toThrow(ClosedError);
+    const other = s.engine.segment(4);
+    other.close();
+    other.close();
+    expect(() => other.getUint8(0)).toThrow(expect.objectContaining({ name: 'ClosedError', what: 'segment' }));
+    s.engine.close();
+    expect(() => s.seg.getUint8(0)).toThrow(expect.objectContaining({ name: 'ClosedError', what: 'engine' }));
+    expect(() => s.file.write(Uint8Array.of(1), 0, 1, 0)).toThrow(ClosedError);
+    expect(() => s.engine.segment(4)).toThrow(ClosedError);
+  });
+
+  it('keeps bytes read from a file valid after the file is closed', () => {
+    const s = setup();
+    s.file.close();
+    expect(s.seg.getUint8(3)).toBe(2);
+  });
+
+  it('reports a missing file as an IOError with its code', () => {
+    const s = setup();
+    expect(() => s.engine.open('/nonexistent/deferred-io', 'r')).toThrow(expect.objectContaining({ name: 'IOError', code: 'ENOENT' }));
+  });
+});
