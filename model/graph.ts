@@ -3,7 +3,7 @@
  * deterministically: the graph TLC explores for the same spec and cfg.
  */
 import { canonicalState } from '../conformance/tla.ts';
-import type { Edge, StateGraph } from '../conformance/graph.ts';
+import type { StateGraph } from '../conformance/graph.ts';
 import type { Constants } from './constants.ts';
 import { violated } from './invariants.ts';
 import { actionLabel, successors } from './next.ts';
@@ -13,6 +13,8 @@ import { toTla } from './tla.ts';
 export interface ModelGraph extends StateGraph {
   /** The model states, by id (same index as states). */
   readonly models: readonly State[];
+  /** parent[id]: the index of the edge that first reached state id (-1 for an initial state): a BFS tree. */
+  readonly parent: readonly number[];
 }
 
 export interface EnumerateOptions {
@@ -29,7 +31,8 @@ export function enumerate(c: Constants, opts: EnumerateOptions = {}): ModelGraph
   const ids = new Map<string, number>();
   const states: string[] = [];
   const models: State[] = [];
-  const edges: Edge[] = [];
+  const edges: { from: number; to: number; action: string }[] = [];
+  const parent: number[] = [];
   const intern = (st: State): number => {
     const text = canonicalState(toTla(c, st));
     let id = ids.get(text);
@@ -39,6 +42,7 @@ export function enumerate(c: Constants, opts: EnumerateOptions = {}): ModelGraph
       ids.set(text, id);
       states.push(text);
       models.push(st);
+      parent.push(edges.length - 1); // the edge being added, or -1 while interning initial states
       const bad = opts.invariants ? violated(c, st, opts.invariants) : [];
       if (bad.length > 0) throw new Error(`invariant ${bad.join(', ')} violated in state\n${text}`);
     }
@@ -51,15 +55,17 @@ export function enumerate(c: Constants, opts: EnumerateOptions = {}): ModelGraph
     const next: number[] = [];
     for (const from of frontier) {
       for (const { action, next: succ } of successors(c, models[from]!)) {
+        // Push the edge first: a state found now records this edge as its parent.
+        const edge = { from, to: -1, action: actionLabel(action) };
+        edges.push(edge);
         const before = states.length;
-        const to = intern(succ);
-        if (states.length > before) next.push(to);
-        edges.push({ from, to, action: actionLabel(action) });
+        edge.to = intern(succ);
+        if (states.length > before) next.push(edge.to);
       }
     }
     depth++;
     opts.progress?.(states.length, depth);
     frontier = next;
   }
-  return { states, initial, edges, models };
+  return { states, initial, edges, models, parent };
 }

@@ -4,10 +4,10 @@
  * model's invariants on it. A segment shorter than P * B reads as if padded
  * with Zero bytes.
  */
-import type { Constants } from '../../model/constants.ts';
-import { Blocks, SnapIds } from '../../model/constants.ts';
-import { FreeSnap, NoStep, ZeroSrc, type State } from '../../model/state.ts';
-import type { Projection } from '../projection.ts';
+import type { Constants } from '../model/constants.ts';
+import { Blocks, SnapIds } from '../model/constants.ts';
+import { FreeSnap, NoStep, ZeroSrc, type State } from '../model/state.ts';
+import type { Projection } from '../impl/projection.ts';
 
 export function specState(
   c: Constants,

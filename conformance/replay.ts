@@ -1,0 +1,128 @@
+/**
+ * Edge replay: every labelled edge of the model-checked graph, applied to
+ * the engine. For each edge, the engine is driven from the edge's initial
+ * state along the BFS-tree path to its source, then through the edge; its
+ * state, projected into the spec's variables and put in canonical form,
+ * must equal the edge's target, and its results and counters must equal the
+ * target's step record. The graph is the model's enumeration, which CI has
+ * already proved equal to TLC's (the certificate), so these are TLC's edges.
+ */
+import type { Constants } from '../model/constants.ts';
+import type { ModelGraph } from '../model/graph.ts';
+import { actionOf, apply, type Action } from '../model/next.ts';
+import { toTla } from '../model/tla.ts';
+import { initState, type Bytes, type State } from '../model/state.ts';
+import { canonicalState } from './tla.ts';
+import { makeWorld, observe, recorded, step, type Backing, type Observed } from './world.ts';
+
+export interface Divergence {
+  readonly edge: number;
+  readonly backing: Backing;
+  readonly files: ReadonlyMap<string, Bytes>;
+  readonly path: readonly Action[];
+  readonly expected: { readonly state: string; readonly results: Observed };
+  readonly actual: { readonly state: string; readonly results: Observed } | { readonly error: string };
+}
+
+export interface ReplayReport {
+  readonly edges: number;
+  readonly covered: number;
+  readonly onDisk: number;
+  readonly divergences: readonly Divergence[];
+  readonly seconds: number;
+}
+
+export interface ReplayOptions {
+  /** Every diskEvery-th edge is also replayed on real temp files (20: 5%). */
+  readonly diskEvery: number;
+  /** Stop collecting after this many divergences (the count of edges covered still completes). */
+  readonly maxDivergences?: number;
+  readonly progress?: (done: number, total: number) => void;
+}
+
+/** The actions from an initial state to state id along the BFS tree. */
+export function pathTo(graph: ModelGraph, id: number): { root: number; actions: Action[] } {
+  const actions: Action[] = [];
+  let at = id;
+  for (let e = graph.parent[at]!; e >= 0; e = graph.parent[at]!) {
+    actions.push(actionOf(graph.models[at]!.last));
+    at = graph.edges[e]!.from;
+  }
+  return { root: at, actions: actions.reverse() };
+}
+
+/** Replays one action sequence on a fresh engine: the last step's results and the final state's canonical text. */
+export function replayPath(
+  c: Constants, files: ReadonlyMap<string, Bytes>, path: readonly Action[], backing: Backing,
+  like: Parameters<typeof observe>[2],
+): { state: string; results: Observed } {
+  const w = makeWorld(c, files, backing);
+  try {
+    let results: Observed = { ret: 0, fault: false, written: 0, skipped: 0 };
+    for (const act of path) results = step(w, act);
+    return { state: canonicalState(toTla(c, observe(c, w, like))), results };
+  } finally {
+    w.close();
+  }
+}
+
+export function replayGraph(c: Constants, graph: ModelGraph, opts: ReplayOptions): ReplayReport {
+  const started = performance.now();
+  const divergences: Divergence[] = [];
+  const max = opts.maxDivergences ?? 10;
+  let covered = 0;
+  let onDisk = 0;
+  graph.edges.forEach((edge, i) => {
+    const target = graph.models[edge.to]!;
+    const { root, actions } = pathTo(graph, edge.from);
+    const path = [...actions, actionOf(target.last)];
+    const files = graph.models[root]!.file;
+    const expected = { state: graph.states[edge.to]!, results: recorded(target.last) };
+    const backings: Backing[] = i % opts.diskEvery === 0 ? ['memory', 'disk'] : ['memory'];
+    for (const backing of backings) {
+      let actual: Divergence['actual'];
+      try {
+        actual = replayPath(c, files, path, backing, target);
+      } catch (e) {
+        actual = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+      }
+      const same = 'state' in actual && actual.state === expected.state
+        && JSON.stringify(actual.results) === JSON.stringify(expected.results);
+      if (!same && divergences.length < max) divergences.push({ edge: i, backing, files, path, expected, actual });
+      if (backing === 'disk') onDisk++;
+    }
+    covered++;
+    if (covered % 10_000 === 0) opts.progress?.(covered, graph.edges.length);
+  });
+  return { edges: graph.edges.length, covered, onDisk, divergences, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The model after an action sequence from the initial state with these files. */
+export function modelAfter(c: Constants, files: ReadonlyMap<string, Bytes>, path: readonly Action[]) {
+  let model: State = initState(c, files);
+  for (const act of path) {
+    const next = apply(c, model, act);
+    if (next === null) throw new Error(`action not enabled in the model: ${JSON.stringify(act)}`);
+    model = next;
+  }
+  return { model, state: canonicalState(toTla(c, model)), results: recorded(model.last) };
+}
+
+/** A divergence as a vitest case that reproduces it, ready to paste into a test file. */
+export function regressionCase(c: Constants, cfgPath: string, d: Divergence): string {
+  const files = JSON.stringify([...d.files]);
+  return [
+    `// import { expect, test } from 'vitest';`,
+    `// import { readConfig } from '../model/config.ts';`,
+    `// import type { Action } from '../model/next.ts';`,
+    `// import { modelAfter, replayPath } from '../conformance/replay.ts';`,
+    `test('replay divergence: edge ${d.edge} of ${cfgPath} (${d.backing})', () => {`,
+    `  const c = readConfig(${JSON.stringify(cfgPath)}).constants;`,
+    `  const files = new Map<string, number[]>(${files});`,
+    `  const path: Action[] = ${JSON.stringify(d.path)};`,
+    `  const expected = modelAfter(c, files, path);`,
+    `  const actual = replayPath(c, files, path, ${JSON.stringify(d.backing)}, expected.model);`,
+    `  expect(actual).toEqual({ state: expected.state, results: expected.results });`,
+    `});`,
+  ].join('\n');
+}
