@@ -17,7 +17,7 @@ import { MemoryBackend } from './memory-backend.ts';
 import type { DeferredFile } from './files.ts';
 import type { Segment } from './segment.ts';
 import { project } from './projection.ts';
-import { specState } from './testing/spec-state.ts';
+import { specState } from '../conformance/spec-state.ts';
 
 const names = ['f', 'g'] as const;
 type Name = (typeof names)[number];

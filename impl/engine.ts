@@ -110,7 +110,8 @@ export class Engine {
       readahead,
       tempDir: swapDir,
       pageBuffer: new Uint8Array(pageSize),
-      chunk: new Uint8Array(Math.max(ioChunkBytes, 2 * pageSize)),
+      // The I/O staging buffer counts against the memory budget: at most 1 MiB, at least the two fragment pages.
+      chunk: new Uint8Array(Math.max(Math.min(ioChunkBytes, memory), 2 * pageSize)),
       segments: new Set(),
       files: new Set(),
       closed: false,

@@ -41,8 +41,12 @@ export function CopyBeforeWrite(c: Constants, st: State, f: string, blocks: Read
 }
 
 /** seq with the bytes of w (offset -> value) written, cut or zero-extended to len (spec: Patched). */
-export const Patched = (seq: Bytes, w: ReadonlyMap<number, number>, len: number): Bytes =>
-  range(1, len).map((i) => w.get(i - 1) ?? SeqByte(seq, i - 1));
+export function Patched(seq: Bytes, w: ReadonlyMap<number, number>, len: number): Bytes {
+  const out = seq.slice(0, len);
+  while (out.length < len) out.push(0);
+  for (const [o, v] of w) if (o < len) out[o] = v;
+  return out;
+}
 
 export function Release(c: Constants, src: readonly Source[], snap: readonly Snapshot[]): Snapshot[] {
   return SnapIds(c).map((s) => {

@@ -1,0 +1,103 @@
+/**
+ * `npx tlc`: TLC when a tla2tools.jar is available, else the wasm checker on
+ * the same spec and cfg. Exit status: 0 no error found, 1 a violation, 2 the
+ * check could not be done (bad arguments, missing files, an engine error).
+ */
+
+import type { Writable } from "node:stream";
+import { type Command, locateFiles, parseArgs } from "./args.ts";
+import { cacheJarPath, findJar, type JarEnv } from "./jar.ts";
+import { installJar, installSource, PINNED_RELEASE } from "./install.ts";
+import { CheckError, type CheckResult, describeViolation, formatTrace } from "./result.ts";
+import { checkWithTlc } from "./tlc.ts";
+import { checkWithWasm, wasmCheckerVersion } from "./wasm.ts";
+
+/** The process surroundings main runs in (injected so tests run in-process). */
+export interface Io {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: JarEnv;
+  readonly cwd: string;
+}
+
+const USAGE = `usage: npx tlc [TLC flags] Spec.tla      model-check (TLC's own flags, e.g.
+                                          -config F -workers N -deadlock
+                                          -dump dot,actionlabels FILE)
+       npx tlc --json [TLC flags] Spec.tla  print {engine, distinctStates, edges,
+                                          violation, seconds} as JSON on stdout
+       npx tlc --install                  download TLC ${PINNED_RELEASE.version} into the cache
+
+TLC runs from $TLA2TOOLS_JAR, else ${"${XDG_CACHE_HOME:-$HOME/.cache}"}/deferred-io/tla2tools.jar;
+without either, the wasm checker tla-checker checks the same spec and cfg.
+Environment: TLA2TOOLS_JAR, JAVA (java binary), TLC_JAVA_OPTS (JVM flags,
+default "-XX:+UseParallelGC -Xmx8g"), TLA2TOOLS_URL and TLA2TOOLS_SHA256
+(--install source and its expected sha256).
+Exit status: 0 no error, 1 violation found, 2 could not check.
+`;
+
+/** Runs the command line `argv`; resolves to the exit status. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const command = parseArgs(argv);
+    switch (command.kind) {
+      case "help":
+        io.stdout.write(USAGE);
+        return 0;
+      case "install":
+        return await install(io);
+      case "check":
+        return await check(command, io);
+    }
+  } catch (e) {
+    if (!(e instanceof CheckError)) throw e;
+    io.stderr.write(`tlc: ${e.message}\n`);
+    return 2;
+  }
+}
+
+async function install(io: Io): Promise<number> {
+  const { url, sha256 } = installSource(io.env);
+  const dest = cacheJarPath(io.env);
+  io.stdout.write(`tlc: downloading ${url} (expecting sha256 ${sha256})\n`);
+  await installJar(url, sha256, dest);
+  io.stdout.write(`tlc: installed ${dest}\n`);
+  return 0;
+}
+
+async function check(command: Extract<Command, { kind: "check" }>, io: Io): Promise<number> {
+  const { specPath, cfgPath } = locateFiles(command.spec, command.config, io.cwd);
+  // With --json, stdout carries only the JSON object; everything else goes to stderr.
+  const log = command.json ? io.stderr : io.stdout;
+  const jar = findJar(io.env);
+  let result: CheckResult;
+  if (jar !== null) {
+    result = await checkWithTlc({ jar, tlcArgs: command.tlcArgs, dump: command.dump, countEdges: command.json, output: log, env: io.env, cwd: io.cwd });
+  } else {
+    if (command.wasmRejected.length > 0) {
+      throw new CheckError(`no tla2tools.jar, and the wasm checker cannot honour ${command.wasmRejected.join(" ")} (run npx tlc --install, or set TLA2TOOLS_JAR)`);
+    }
+    log.write(
+      `tlc: no tla2tools.jar (set TLA2TOOLS_JAR or run npx tlc --install): checking with the wasm checker tla-checker ${wasmCheckerVersion}, about 30x slower than TLC\n`,
+    );
+    log.write(`tlc: checking ${specPath} with ${cfgPath}...\n`);
+    result = checkWithWasm(specPath, cfgPath, { noDeadlock: command.noDeadlock });
+  }
+  if (command.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+  else report(result, log);
+  return result.violation === null ? 0 : 1;
+}
+
+/** The human-readable verdict (TLC has already printed its own account). */
+function report(result: CheckResult, out: Writable): void {
+  const { violation } = result;
+  if (result.engine === "tlc") {
+    if (violation !== null) out.write(`tlc: ${describeViolation(violation)} (TLC's counterexample above)\n`);
+    return;
+  }
+  if (violation === null) {
+    out.write(`tlc: no error found: ${result.distinctStates} distinct states, ${result.edges} edges, ${result.seconds} s\n`);
+    return;
+  }
+  out.write(`tlc: ${describeViolation(violation)} (after ${result.distinctStates} distinct states, ${result.seconds} s); counterexample:\n`);
+  out.write(`${formatTrace(violation.trace)}\n`);
+}
