@@ -20,12 +20,12 @@ import { violated } from '../model/invariants.ts';
 import { apply, type Action } from '../model/next.ts';
 import { Conventional } from '../model/oracle.ts';
 import { initState, type Bytes, type State } from '../model/state.ts';
-import { makeWorld, observe, recorded, step, type World } from './world.ts';
+import { makeWorld, observe, projectWorld, recorded, step, type World } from './world.ts';
 
-/** Realistic geometry: 4 KiB pages, 64 pages, files of a few MiB, 16 frames. */
+/** Realistic geometry: 4 KiB pages, 64 pages, 16 frames, files of up to 2 MiB. */
 export const fuzzConstants: Constants = {
   Files: ['f1', 'f2'], Foreign: ['f1', 'f2'], NoFile: 'NoFile',
-  B: 4096, P: 64, MaxLen: 3 << 20, InitLen: 0, Vals: Array.from({ length: 256 }, (_, v) => v),
+  B: 4096, P: 64, MaxLen: 2 << 20, InitLen: 0, Vals: Array.from({ length: 256 }, (_, v) => v),
   MaxSnap: 12, MaxWrite: 64 << 10, MaxSteps: Number.MAX_SAFE_INTEGER,
 };
 export const fuzzFrames = 16;
@@ -92,26 +92,29 @@ function difference(a: State, b: State): string | null {
   for (let s = 0; s < a.snap.length; s++) {
     if (JSON.stringify(a.snap[s]) !== JSON.stringify(b.snap[s])) return `snap[${s + 1}] differs (file or preserved blocks)`;
   }
-  for (const [name, bytes] of a.file) {
-    const other = b.file.get(name)!;
+  return fileDifference(a.file, b.file);
+}
+
+function fileDifference(a: ReadonlyMap<string, ArrayLike<number>>, b: ReadonlyMap<string, ArrayLike<number>>): string | null {
+  for (const [name, bytes] of a) {
+    const other = b.get(name);
+    if (other === undefined) return `file ${name} is missing`;
     if (other.length !== bytes.length) return `file ${name}: length ${bytes.length} vs ${other.length}`;
     for (let o = 0; o < bytes.length; o++) if (bytes[o] !== other[o]) return `file ${name}[${o}]: ${bytes[o]} vs ${other[o]}`;
   }
   return null;
 }
 
-const oracleStep = (o: Conventional, act: Action): number | undefined => {
+
+/** Calls the spec leaves out because they change nothing: a read past EOF, a truncate to the same length, evicting a page not resident. */
+function legalNoOp(model: State, act: Action): boolean {
   switch (act.op) {
-    case 'read': return o.read(act.file, act.pos, act.addr, act.len);
-    case 'load': return o.load(act.addr);
-    case 'store': o.store(act.addr, act.val); return undefined;
-    case 'write': o.write(act.addr, act.len, act.file, act.pos); return undefined;
-    case 'zero': o.zero(act.addr, act.len); return undefined;
-    case 'fileWrite': o.fileWrite(act.file, act.pos, act.data); return undefined;
-    case 'fileTruncate': o.fileTruncate(act.file, act.len); return undefined;
-    case 'evict': return undefined;
+    case 'read': return act.pos > model.file.get(act.file)!.length;
+    case 'fileTruncate': return act.len === model.file.get(act.file)!.length;
+    case 'evict': return model.frame[act.page] === null;
+    default: return false;
   }
-};
+}
 
 const invariantsOnEngine = ['NoDangling', 'AnonBacked', 'SwapOnlyDirty', 'FrameCoherent', 'NoLeak', 'Equivalence'];
 
@@ -130,29 +133,47 @@ export function runSequence(setup: FuzzSetup, steps: readonly FuzzStep[]): numbe
   try {
     steps.forEach((s, i) => {
       const where = `step ${i} ${JSON.stringify(s)}`;
+      /** The engine's state, its files checked against the model's first. */
+      const engineState = (): State => {
+        const projection = projectWorld(w);
+        const files = fileDifference(projection.files, model.file) ?? fileDifference(projection.files, oracle.files);
+        if (files !== null) throw new Error(`${where}: ${files}`);
+        return observe(c, w, { ...model, mem: oracle.mem, cfile: oracle.files }, projection, model.file);
+      };
       if ('invalid' in s) {
-        const before = observe(c, w, model);
+        const before = engineState();
         const wrong = refuse(w, s.invalid, readOnly);
         if (wrong !== null) throw new Error(`${where}: ${wrong}`);
-        const changed = difference(observe(c, w, model), before);
+        const changed = difference(engineState(), before);
         if (changed !== null) throw new Error(`${where}: a refused call changed the engine: ${changed}`);
         return;
       }
       const next = apply(c, model, s.act);
-      if (next === null) return; // beyond the model's bounds (a read past EOF, out of snapshot ids): not a step
+      if (next === null) {
+        if (!legalNoOp(model, s.act)) return; // beyond the model's bounds (out of snapshot ids): not a step
+        // A legal call that is no step of the spec: the engine must answer it and change nothing.
+        const before = engineState();
+        const got = step(w, s.act);
+        const changed = difference(engineState(), before);
+        if (got.ret !== 0 || got.written !== 0 || changed !== null) {
+          throw new Error(`${where}: a call that is no step changed the engine: ${changed ?? JSON.stringify(got)}`);
+        }
+        oracle.apply(s.act);
+        return;
+      }
       const got = step(w, s.act);
       const want = recorded(next.last);
       // Auto-eviction adds faults the model does not have; everything else is exact.
       if (got.ret !== want.ret || got.written !== want.written || got.skipped !== want.skipped) {
         throw new Error(`${where}: engine results ${JSON.stringify(got)}, model ${JSON.stringify(want)}`);
       }
-      const conventional = oracleStep(oracle, s.act);
-      if (conventional !== undefined && conventional !== got.ret) {
+      const conventional = oracle.apply(s.act);
+      if (conventional !== got.ret) {
         throw new Error(`${where}: engine returned ${got.ret}, conventional I/O ${conventional}`);
       }
       model = next;
       taken++;
-      const engine = observe(c, w, { ...model, mem: oracle.mem, cfile: oracle.files });
+      const engine = engineState();
       const diff = difference(engine, model);
       if (diff !== null) throw new Error(`${where}: engine and model differ: ${diff}`);
       const bad = violated(c, engine, invariantsOnEngine);
@@ -217,13 +238,14 @@ const invalid: fc.Arbitrary<InvalidCall> = fc.oneof(
 );
 
 export const fuzzSetup: fc.Arbitrary<FuzzSetup> = fc.record({
-  sizes: fc.tuple(fc.integer({ min: 0, max: 3 << 20 }), fc.integer({ min: 0, max: 1 << 20 })),
+  sizes: fc.tuple(fc.integer({ min: 0, max: 2 << 20 }), fc.integer({ min: 0, max: 1 << 20 })),
   seed: fc.integer(),
 });
 
 export const fuzzSteps = (maxLength: number): fc.Arbitrary<FuzzStep[]> => fc.array(
   fc.oneof({ weight: 9, arbitrary: action.map((act) => ({ act })) }, { weight: 1, arbitrary: invalid.map((bad) => ({ invalid: bad })) }),
-  { minLength: 1, maxLength },
+  // Long sequences are the point: interactions need a read, changes, then a write-back.
+  { minLength: Math.min(20, maxLength), maxLength, size: 'max' },
 );
 
 /** A shrunk failure as a vitest case, ready to paste. */
@@ -235,4 +257,46 @@ export function regressionTest(seed: number, setup: FuzzSetup, steps: readonly F
     `  runSequence(${JSON.stringify(setup)}, ${JSON.stringify(steps)});`,
     `});`,
   ].join('\n');
+}
+
+export interface FuzzReport {
+  readonly sequences: number;
+  readonly steps: number;
+  readonly seconds: number;
+  /** The shrunk failure, if any: its seed, the counterexample and a vitest case reproducing it. */
+  readonly failure: { readonly seed: number; readonly message: string; readonly regression: string } | null;
+}
+
+/**
+ * Fuzzes for a time budget: batches of fast-check runs with fresh seeds
+ * until the budget is spent or a run fails (then fast-check shrinks it).
+ */
+export function fuzzFor(seconds: number, progress?: (r: Omit<FuzzReport, 'failure'>) => void): FuzzReport {
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  let sequences = 0;
+  let steps = 0;
+  while (elapsed() < seconds) {
+    const seed = Math.floor(Math.random() * 2 ** 31);
+    const result = fc.check(
+      fc.property(fuzzSetup, fuzzSteps(60), (setup, seq) => {
+        steps += runSequence(setup, seq);
+        sequences++;
+      }),
+      { seed, numRuns: 5, interruptAfterTimeLimit: Math.max(1, (seconds - elapsed()) * 1000), markInterruptAsFailure: false },
+    );
+    if (result.failed) {
+      const [setup, seq] = result.counterexample!;
+      return {
+        sequences, steps, seconds: elapsed(),
+        failure: {
+          seed,
+          message: fc.defaultReportMessage(result) ?? String(result.errorInstance),
+          regression: regressionTest(seed, setup, seq),
+        },
+      };
+    }
+    progress?.({ sequences, steps, seconds: elapsed() });
+  }
+  return { sequences, steps, seconds: elapsed(), failure: null };
 }

@@ -15,17 +15,20 @@ export function specState(
   ghost: { mem: readonly number[]; cfile: ReadonlyMap<string, readonly number[]> },
   last: State['last'] = NoStep(c),
 ): State {
-  const bytes = (x: Uint8Array | null) => (x === null ? null : [...x]);
+  const bytes = (x: Uint8Array | null) => (x === null ? null : Array.from(x));
+  const na = c.P * c.B;
+  const padded = <T>(xs: readonly T[], fill: T): readonly T[] =>
+    xs.length === na ? xs : [...xs, ...new Array<T>(na - xs.length).fill(fill)];
   return {
-    src: Array.from({ length: c.P * c.B }, (_, a) => p.src[a] ?? ZeroSrc),
+    src: padded(p.src, ZeroSrc),
     frame: p.frame.map(bytes),
     swap: p.swap.map(bytes),
     snap: SnapIds(c).map((id) => {
       const s = p.snaps.get(id);
       return s === undefined ? FreeSnap(c) : { file: s.file, preserved: Blocks(c).map((b) => bytes(s.preserved.get(b) ?? null)) };
     }),
-    file: new Map([...p.files].map(([name, content]) => [name, [...content]])),
-    mem: [...ghost.mem, ...new Array<number>(c.P * c.B - ghost.mem.length).fill(0)],
+    file: new Map([...p.files].map(([name, content]) => [name, Array.from(content)])),
+    mem: padded(ghost.mem, 0),
     cfile: ghost.cfile,
     last,
     steps: 0,

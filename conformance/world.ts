@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Engine } from '../impl/engine.ts';
 import type { DeferredFile } from '../impl/files.ts';
 import { MemoryBackend } from '../impl/memory-backend.ts';
-import { project } from '../impl/projection.ts';
+import { project, type Projection } from '../impl/projection.ts';
 import type { Segment } from '../impl/segment.ts';
 import type { Constants } from '../model/constants.ts';
 import type { Action } from '../model/next.ts';
@@ -106,18 +106,31 @@ export const recorded = (last: StepRecord): Observed =>
   ({ ret: last.ret, fault: last.fault, written: last.written, skipped: last.skipped });
 
 /**
- * The engine's state in the spec's variables. The engine has no ghosts and
- * no step record, so those are taken from `like` (the model's state).
+ * The engine's projection (impl/projection.ts) with files and snapshots
+ * named by model file name: on disk the engine names a file by its path.
  */
-export function observe(c: Constants, w: World, like: State): State {
-  // On disk the engine names a file by its path; the spec by its model value.
+export function projectWorld(w: World): Projection {
   const modelName = new Map([...w.files].map(([name, f]) => [f.name, name]));
   const rename = (name: string) => modelName.get(name) ?? name;
-  const projected = specState(c, project(w.engine, w.segment), { mem: like.mem, cfile: like.cfile }, like.last);
+  const p = project(w.engine, w.segment);
   return {
-    ...projected,
-    file: new Map([...projected.file].map(([name, bytes]) => [rename(name), bytes])),
-    snap: projected.snap.map((e) => (e.file === c.NoFile ? e : { ...e, file: rename(e.file) })),
-    steps: like.steps,
+    ...p,
+    files: new Map([...p.files].map(([name, bytes]) => [rename(name), bytes])),
+    snaps: new Map([...p.snaps].map(([id, e]) => [id, { ...e, file: rename(e.file) }])),
   };
+}
+
+/**
+ * The engine's state in the spec's variables. The engine has no ghosts and
+ * no step record, so those are taken from `like` (the model's state). A
+ * caller that has already compared the projection's files (several MiB in
+ * fuzzing) passes the equal model files instead of converting them again.
+ */
+export function observe(
+  c: Constants, w: World, like: State,
+  projection: Projection = projectWorld(w), files?: ReadonlyMap<string, Bytes>,
+): State {
+  const p = files === undefined ? projection : { ...projection, files: new Map() };
+  const st = specState(c, p, { mem: like.mem, cfile: like.cfile }, like.last);
+  return { ...st, file: files ?? st.file, steps: like.steps };
 }

@@ -26,10 +26,23 @@ export function range(lo: number, hi: number): number[] {
   return out;
 }
 
-export const Addrs = (c: Constants) => range(0, c.P * c.B - 1);
-export const Pages = (c: Constants) => range(0, c.P - 1);
-export const Blocks = (c: Constants) => range(0, Math.floor((c.MaxLen + c.B - 1) / c.B) - 1);
-export const SnapIds = (c: Constants) => range(1, c.MaxSnap);
+/** Memoised per Constants object: the model asks for these sets on every step. */
+function cached(make: (c: Constants) => readonly number[]) {
+  const memo = new WeakMap<Constants, readonly number[]>();
+  return (c: Constants): readonly number[] => {
+    let set = memo.get(c);
+    if (set === undefined) {
+      set = Object.freeze(make(c));
+      memo.set(c, set);
+    }
+    return set;
+  };
+}
+
+export const Addrs = cached((c) => range(0, c.P * c.B - 1));
+export const Pages = cached((c) => range(0, c.P - 1));
+export const Blocks = cached((c) => range(0, Math.floor((c.MaxLen + c.B - 1) / c.B) - 1));
+export const SnapIds = cached((c) => range(1, c.MaxSnap));
 export const PageOf = (c: Constants, a: number) => Math.floor(a / c.B);
 export const BlockOf = (c: Constants, o: number) => Math.floor(o / c.B);
 export const PageAddrs = (c: Constants, p: number) => range(p * c.B, p * c.B + c.B - 1);

@@ -51,17 +51,37 @@ export const PageView = (c: Constants, st: State, p: number): Bytes =>
 export const Dirty = (c: Constants, src: readonly Source[], p: number): boolean =>
   PageAddrs(c, p).some((a) => src[a]!.kind === 'Anon');
 
-export const Live = (c: Constants, src: readonly Source[], s: number): boolean =>
-  Addrs(c).some((a) => src[a]!.kind === 'Snap' && src[a]!.snap === s);
-
-export function Refs(c: Constants, src: readonly Source[], s: number): Set<number> {
-  const blocks = new Set<number>();
-  for (const a of Addrs(c)) {
-    const x = src[a]!;
-    if (x.kind === 'Snap' && x.snap === s) blocks.add(BlockOf(c, x.off));
+/**
+ * Every snapshot's referenced blocks under a source map, found in one pass
+ * and memoised per (immutable) source array: Live and Refs are asked for
+ * every id on every step, which at realistic sizes is the model's hot spot.
+ */
+const refsMemo = new WeakMap<readonly Source[], ReadonlyMap<number, ReadonlySet<number>>>();
+function snapRefs(c: Constants, src: readonly Source[]): ReadonlyMap<number, ReadonlySet<number>> {
+  let refs = refsMemo.get(src);
+  if (refs === undefined) {
+    const found = new Map<number, Set<number>>();
+    for (const a of Addrs(c)) {
+      const x = src[a]!;
+      if (x.kind !== 'Snap') continue;
+      let blocks = found.get(x.snap);
+      if (blocks === undefined) found.set(x.snap, (blocks = new Set()));
+      blocks.add(BlockOf(c, x.off));
+    }
+    refs = found;
+    refsMemo.set(src, refs);
   }
-  return blocks;
+  return refs;
 }
+
+const noBlocks: ReadonlySet<number> = new Set();
+
+/** Live(s): some byte is bound to snapshot s. */
+export const Live = (c: Constants, src: readonly Source[], s: number): boolean => snapRefs(c, src).has(s);
+
+/** Refs(s): the blocks of s's file that bytes are bound to. */
+export const Refs = (c: Constants, src: readonly Source[], s: number): ReadonlySet<number> =>
+  snapRefs(c, src).get(s) ?? noBlocks;
 
 /** Live snapshots of f under the current binding with no block of the range preserved in table snap. */
 export const Reusable = (c: Constants, st: State, snap: readonly Snapshot[], f: string, blocks: Iterable<number>): number[] => {

@@ -3,6 +3,8 @@
  * buffer would give. Its only job is to be obviously right, so it is the
  * naive thing -- byte arrays and loops -- and knows nothing of snapshots.
  */
+import type { Action } from './next.ts';
+
 export class Conventional {
   readonly mem: number[];
   readonly files = new Map<string, number[]>();
@@ -47,6 +49,20 @@ export class Conventional {
     const bytes = this.file(name);
     while (bytes.length < pos) bytes.push(0);
     for (let i = 0; i < data.length; i++) bytes[pos + i] = data[i]!;
+  }
+
+  /** Applies a model action the conventional way; returns what read or load returns (0 for the rest). */
+  apply(act: Action): number {
+    switch (act.op) {
+      case 'read': return this.read(act.file, act.pos, act.addr, act.len);
+      case 'load': return this.load(act.addr);
+      case 'store': this.store(act.addr, act.val); return 0;
+      case 'write': this.write(act.addr, act.len, act.file, act.pos); return 0;
+      case 'zero': this.zero(act.addr, act.len); return 0;
+      case 'fileWrite': this.fileWrite(act.file, act.pos, act.data); return 0;
+      case 'fileTruncate': this.fileTruncate(act.file, act.len); return 0;
+      case 'evict': return 0;
+    }
   }
 
   fileTruncate(name: string, len: number): void {
