@@ -6,20 +6,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { readCertificate } from '../conformance/certificate.ts';
 import { checkWithWasm } from '../tlc/wasm.ts';
 import { mutants, mutantSource, mutantsDir, readSpec, smokeCfgPath, specPath } from './mutants.ts';
 
-/** The count TLC reported, as recorded in the cfg's header comment. */
-function tlcCount(cfgPath: string): number {
-  const m = /^\\\* TLC: (\d+) distinct states/m.exec(readFileSync(cfgPath, 'utf8'));
-  if (!m) throw new Error(`${cfgPath} records no "TLC: N distinct states" line`);
-  return Number(m[1]);
-}
 
 test('the wasm checker explores smoke.cfg completely and finds the states TLC found', () => {
   const result = checkWithWasm(specPath, smokeCfgPath);
   expect(result.violation).toBeNull();
-  expect(result.distinctStates).toBe(tlcCount(smokeCfgPath));
+  expect(result.distinctStates).toBe(readCertificate(smokeCfgPath).tlcDistinctStates);
 }, 180_000);
 
 describe('seeded-bug mutants', () => {
