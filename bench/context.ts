@@ -21,13 +21,24 @@ export interface Context {
   log(line: string): void;
   /** A sparse file of `length` bytes (ftruncate), created once per name. */
   sparseFile(name: string, length: number): string;
+  /** Removes the files sparseFile made so far (after each benchmark: disk space, and untimed). */
+  removeFiles(): void;
   /** One 1 GiB buffer for conventional reads and writes, allocated on first use. */
   gibBuffer(): Buffer;
-  /** Conventional write-back of a whole 1 GiB image (writeSync of the buffer), measured once per run. */
+  /**
+   * Conventional write-back of a whole 1 GiB image (writeSync of the whole
+   * buffer): what P3 measured alongside the engine, else measured now, once per run.
+   */
   conventionalRewrite(): Timing;
+  /** Records P3's conventional rewrite for the benchmarks after it. */
+  recordConventionalRewrite(timing: Timing): void;
 }
 
-export function createContext(dir: string, mmap: { addon: MmapAddon | null; reason: string | null; path: string | null }, log: (line: string) => void): Context {
+export function createContext(
+  dir: string,
+  mmap: { addon: MmapAddon | null; reason: string | null; path: string | null },
+  log: (line: string) => void,
+): Context {
   let buffer: Buffer | null = null;
   let rewrite: Timing | null = null;
   const files = new Set<string>();
@@ -46,9 +57,16 @@ export function createContext(dir: string, mmap: { addon: MmapAddon | null; reas
       }
       return file;
     },
+    removeFiles() {
+      for (const file of files) fs.rmSync(file, { force: true });
+      files.clear();
+    },
     gibBuffer() {
       buffer ??= Buffer.alloc(GiB);
       return buffer;
+    },
+    recordConventionalRewrite(timing) {
+      rewrite = timing;
     },
     conventionalRewrite() {
       if (rewrite === null) {
@@ -56,7 +74,7 @@ export function createContext(dir: string, mmap: { addon: MmapAddon | null; reas
         const fd = fs.openSync(file, 'r+');
         const data = context.gibBuffer();
         try {
-          rewrite = time(() => writeAll(fd, data, 0), { warmup: 1, repeats: 3 });
+          rewrite = time(() => writeAll(fd, data, 0), { warmup: 1, repeats: 5 });
         } finally {
           fs.closeSync(fd);
         }

@@ -59,21 +59,31 @@ export function time(fn: () => void, options: TimeOptions = {}): Timing {
 }
 
 /**
- * Operations per second of `loop(n)`, which performs n operations: n is
- * doubled until one sample lasts at least `sampleSeconds`, then `repeats`
- * samples are taken and the median rate is reported.
+ * Operations per second of each `loop(n)`, which performs n operations. Each
+ * loop's n is doubled until one call lasts at least `sampleSeconds`; then
+ * the loops are sampled round-robin, `repeats` times, so that background
+ * load falls on all of them alike, and each one's median rate is reported.
  */
-export function rate(loop: (n: number) => void, options: { repeats?: number; sampleSeconds?: number } = {}): number {
+export function rates<K extends string>(
+  loops: Record<K, (n: number) => void>,
+  options: { repeats?: number; sampleSeconds?: number } = {},
+): Record<K, number> {
   const { repeats = 7, sampleSeconds = 0.05 } = options;
-  let n = 1024;
-  for (;;) {
-    const seconds = once(() => loop(n));
-    if (seconds >= sampleSeconds || n >= 2 ** 30) break;
-    n *= 2;
+  const names = Object.keys(loops) as K[];
+  const sizes = new Map<K, number>();
+  for (const name of names) {
+    let n = 1024;
+    while (once(() => loops[name](n)) < sampleSeconds && n < 2 ** 30) n *= 2;
+    sizes.set(name, n);
   }
-  const rates: number[] = [];
-  for (let r = 0; r < repeats; r++) rates.push(n / once(() => loop(n)));
-  return median(rates);
+  const samples = new Map<K, number[]>(names.map((name) => [name, []]));
+  for (let r = 0; r < repeats; r++) {
+    for (const name of names) {
+      const n = sizes.get(name)!;
+      samples.get(name)!.push(n / once(() => loops[name](n)));
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, median(samples.get(name)!)])) as Record<K, number>;
 }
 
 export function summarize(samples: readonly number[]): Timing {

@@ -38,7 +38,7 @@ export async function run(context: Context): Promise<BenchResult> {
   // The cold first call and its memory, on an engine of its own.
   {
     const engine = new Engine({ swapDir: context.dir });
-    const file = engine.open(context.sparseFile('p1-1tib-a', TiB), 'r');
+    const file = engine.open(context.sparseFile(fileName('1 TiB', 'a'), TiB), 'r');
     const segment = engine.segment(TiB);
     collectGarbage();
     const before = memoryStatus().rss;
@@ -61,62 +61,65 @@ export async function run(context: Context): Promise<BenchResult> {
       engine: Math.max(0, grew),
       conventional: null,
       mmap: null,
-      note: `RSS is sampled (page granular, GC-sensitive); JS heap + buffers grew ${significant(heapGrew / KiB)} KiB; faults: ${faults}.`,
+      note: `RSS is sampled (page granular, GC-sensitive); JS heap + buffers changed by ${signed(heapGrew / KiB)} KiB; faults: ${faults}.`,
     });
-    context.log(`  first 1 TiB read(): ${durationText(seconds)}, RSS +${significant(grew / KiB)} KiB, heap+buffers +${significant(heapGrew / KiB)} KiB, faults ${faults}`);
+    context.log(`  first 1 TiB read(): ${durationText(seconds)}, RSS ${signed(grew / KiB)} KiB, heap+buffers ${signed(heapGrew / KiB)} KiB, faults ${faults}`);
   }
 
+  // The engine: every size set up first, then warmed up and sampled round-robin,
+  // so JIT warm-up and background load fall on every size alike.
   const engine = new Engine({ swapDir: context.dir });
   try {
-    for (const { name, length } of sizes) {
-      const files = ['a', 'b'].map((which) => engine.open(context.sparseFile(`p1-${name.replace(' ', '').toLowerCase()}-${which}`, length), 'r'));
+    const subjects = sizes.map(({ name, length }) => {
+      const files = ['a', 'b'].map((which) => engine.open(context.sparseFile(fileName(name, which), length), 'r'));
       const segment = engine.segment(length);
       let turn = 0;
-      const timing = time(
-        () => {
-          segment.read(files[turn], 0, length, 0);
-          turn ^= 1;
-        },
-        { warmup: 200, repeats: 15, inner: 200 },
-      );
-      if (engine.stats().faults !== 0) throw new Error('read() faulted a page in');
-      engineTimes.set(name, timing);
-      segment.close();
-      for (const file of files) file.close();
-
-      if (length <= GiB) {
-        const path = context.sparseFile(`p1-${name.replace(' ', '').toLowerCase()}-a`, length);
-        const fd = fs.openSync(path, 'r');
-        const into = length === GiB ? context.gibBuffer() : Buffer.alloc(length);
-        const big = length >= GiB;
-        conventionalTimes.set(
-          name,
-          time(() => readAll(fd, into, 0), { warmup: 1, repeats: big ? 5 : 15, inner: big ? 1 : 50 }),
-        );
-        fs.closeSync(fd);
-      }
-      if (context.mmap !== null) {
-        const mmap = context.mmap;
-        const path = context.sparseFile(`p1-${name.replace(' ', '').toLowerCase()}-a`, length);
-        const samples: number[] = [];
-        for (let r = 0; r < 215; r++) {
-          let mapping: ReturnType<typeof mmap.map> | null = null;
-          const seconds = once(() => {
-            mapping = mmap.map(path, length);
-          });
-          mmap.unmap(mapping!);
-          if (r >= 15) samples.push(seconds);
-        }
-        mmapTimes.set(name, summarize(samples));
-      }
-      context.log(
-        `  ${name}: engine read() ${durationText(timing.median)}` +
-          `, conventional ${conventionalTimes.has(name) ? durationText(conventionalTimes.get(name)!.median) : '—'}` +
-          `, mmap ${mmapTimes.has(name) ? durationText(mmapTimes.get(name)!.median) : '—'}`,
-      );
+      const call = (): void => {
+        segment.read(files[turn], 0, length, 0);
+        turn ^= 1;
+      };
+      return { name, call, samples: [] as number[] };
+    });
+    for (let i = 0; i < 500; i++) for (const subject of subjects) subject.call();
+    const inner = 200;
+    for (let r = 0; r < 15; r++) {
+      for (const subject of subjects) subject.samples.push(once(() => {
+        for (let i = 0; i < inner; i++) subject.call();
+      }) / inner);
     }
+    if (engine.stats().faults !== 0) throw new Error('read() faulted a page in');
+    for (const subject of subjects) engineTimes.set(subject.name, summarize(subject.samples));
   } finally {
     engine.close();
+  }
+
+  for (const { name, length } of sizes) {
+    const path = context.sparseFile(fileName(name, 'a'), length);
+    if (length <= GiB) {
+      const fd = fs.openSync(path, 'r');
+      const into = length === GiB ? context.gibBuffer() : Buffer.alloc(length);
+      const big = length >= GiB;
+      conventionalTimes.set(name, time(() => readAll(fd, into, 0), { warmup: 1, repeats: big ? 5 : 15, inner: big ? 1 : 50 }));
+      fs.closeSync(fd);
+    }
+    if (context.mmap !== null) {
+      const mmap = context.mmap;
+      const samples: number[] = [];
+      for (let r = 0; r < 215; r++) {
+        let mapping: ReturnType<typeof mmap.map> | null = null;
+        const seconds = once(() => {
+          mapping = mmap.map(path, length);
+        });
+        mmap.unmap(mapping!);
+        if (r >= 15) samples.push(seconds);
+      }
+      mmapTimes.set(name, summarize(samples));
+    }
+    context.log(
+      `  ${name}: engine read() ${durationText(engineTimes.get(name)!.median)}` +
+        `, conventional ${conventionalTimes.has(name) ? durationText(conventionalTimes.get(name)!.median) : '—'}` +
+        `, mmap ${mmapTimes.has(name) ? durationText(mmapTimes.get(name)!.median) : '—'}`,
+    );
   }
 
   for (const { name } of sizes) {
@@ -154,4 +157,12 @@ export async function run(context: Context): Promise<BenchResult> {
 function heapAndBuffers(): number {
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.external + usage.arrayBuffers;
+}
+
+function fileName(size: string, which: string): string {
+  return `p1-${size.replace(' ', '').toLowerCase()}-${which}`;
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${significant(value)}`;
 }

@@ -56,17 +56,21 @@ export interface Machine {
   node: string;
   fileSystem: string;
   kernel: string;
+  /** 1-minute load average when the run started and when it ended (other work on the machine). */
+  load: [number, number];
   date: string;
 }
 
 export interface Report {
   machine: Machine;
   mmap: { available: boolean; reason: string | null };
+  /** How the engine's code ran. */
+  code: string;
   results: BenchResult[];
   seconds: number;
 }
 
-export function machine(dir: string): Machine {
+export function machine(dir: string, loadAtStart: number): Machine {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown';
   return {
     cpu,
@@ -75,6 +79,7 @@ export function machine(dir: string): Machine {
     node: process.version,
     fileSystem: fileSystem(dir),
     kernel: `${os.type()} ${os.release()}`,
+    load: [loadAtStart, os.loadavg()[0]],
     date: new Date().toISOString(),
   };
 }
@@ -91,7 +96,8 @@ function fileSystem(dir: string): string {
 export function machineLine(m: Machine): string {
   return (
     `${m.cpu}, ${m.cores} cores, ${(m.memory / GiB).toFixed(0)} GiB RAM, Node ${m.node}, ` +
-    `${m.kernel}, temp files on ${m.fileSystem}, ${m.date.slice(0, 16).replace('T', ' ')} UTC`
+    `${m.kernel}, temp files on ${m.fileSystem}, ${m.date.slice(0, 16).replace('T', ' ')} UTC, ` +
+    `load average ${m.load[0].toFixed(1)} at start and ${m.load[1].toFixed(1)} at end`
   );
 }
 
@@ -128,7 +134,7 @@ export function comparison(engine: number | null, baseline: number | null, unit:
 
 export function markdown(report: Report): string {
   const out: string[] = [];
-  out.push(`Machine: ${machineLine(report.machine)}. Whole run: ${significant(report.seconds)} s.`);
+  out.push(`Machine: ${machineLine(report.machine)}. Code: ${report.code}. Whole run: ${significant(report.seconds)} s.`);
   if (!report.mmap.available) out.push('', `mmap columns unavailable: ${report.mmap.reason}`);
   out.push(
     '',
@@ -211,7 +217,9 @@ export function svg(report: Report): string {
     out.push(
       `<text x="${label - 8}" y="${y + 15}" text-anchor="end">${escapeXml(`${bar.id} ${bar.label}`)}</text>`,
       `<rect x="${Math.min(x0, x1).toFixed(1)}" y="${y + 4}" width="${Math.max(1, Math.abs(x1 - x0)).toFixed(1)}" height="${row - 8}" fill="${colour}"/>`,
-      `<text x="${(Math.max(x0, x1) + 4).toFixed(1)}" y="${y + 15}" fill="#222">${significant(bar.value)}×</text>`,
+      // A dot at the value, so that bars near 1× still show where they end and their colour.
+      `<circle cx="${x1.toFixed(1)}" cy="${y + row / 2}" r="4.5" fill="${colour}" stroke="white"/>`,
+      `<text x="${(Math.max(x0, x1) + 7).toFixed(1)}" y="${y + 15}" fill="#222">${significant(bar.value)}×</text>`,
     );
     if (bar.target !== null) {
       const tx = x(bar.target).toFixed(1);

@@ -33,7 +33,7 @@ export class Random {
 
 /**
  * `count` distinct pages of `pages`, in the (random) order they were drawn.
- * Sorted, the set is exactly the one bench/sparse-access.ts touched and
+ * Sorted, the set is exactly the one the former bench/sparse-access.ts touched and
  * dirtied, so its figures (bytes filled, bytes written) are reproduced.
  */
 export function somePages(pages: number, count: number, seed = pageSeed): number[] {

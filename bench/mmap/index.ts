@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { requireFromRoot, root } from '../compile.ts';
 
 /** An opaque mapping handle; unmapped explicitly or when collected. */
 export type Mapping = { readonly __mapping: unique symbol };
@@ -26,7 +26,7 @@ export interface MmapAddon {
 
 export type MmapLoad = { addon: MmapAddon; reason: null; path: string } | { addon: null; reason: string; path: null };
 
-export const addonDir = path.dirname(fileURLToPath(import.meta.url));
+export const addonDir = path.join(root, 'bench', 'mmap');
 export const addonPath = path.join(addonDir, 'build', 'Release', 'mmap.node');
 const sources = ['mmap.c', 'binding.gyp'].map((name) => path.join(addonDir, name));
 
@@ -48,13 +48,13 @@ function nodedir(): string | undefined {
 export function build(log: (line: string) => void = () => {}): string | null {
   let gyp: string;
   try {
-    gyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
+    gyp = requireFromRoot.resolve('node-gyp/bin/node-gyp.js');
   } catch {
     return 'node-gyp is not installed (npm install: it is a devDependency)';
   }
   const dir = nodedir();
   const args = [gyp, 'rebuild', ...(dir === undefined ? [] : [`--nodedir=${dir}`])];
-  log(`building the mmap addon: node ${args.map((arg) => path.basename(arg)).join(' ')} (in bench/mmap)`);
+  log(`building the mmap addon: node-gyp ${args.slice(1).join(' ')} (in bench/mmap)`);
   const result = spawnSync(process.execPath, args, { cwd: addonDir, encoding: 'utf8', timeout: 180_000 });
   if (result.error !== undefined) return `node-gyp could not run: ${result.error.message}`;
   if (result.status !== 0) {
