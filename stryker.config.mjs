@@ -1,0 +1,47 @@
+// @ts-check
+/**
+ * Mutation testing of the engine: `npm run mutate`. Every mutant of impl/
+ * (its tests and impl/testing/ excluded) runs against the unit tests and the
+ * conformance suites (vitest.mutate.config.ts: differential test, smoke-graph
+ * replay; fuzzing opt-in). Reports: the table on stdout, reports/mutation/
+ * index.html and mutation.json.
+ *
+ * Mutants inside `assert(...)` calls are ignored (reported as Ignored, not
+ * scored): an assertion that holds in a correct engine cannot be observed by
+ * any test when it is weakened or its message changed, and each such mutant
+ * would cost a full run of every suite (about 100 of them, ~15 minutes).
+ *
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  mutate: ['impl/**/*.ts', '!impl/**/*.test.ts', '!impl/testing/**'],
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
+  plugins: ['@stryker-mutator/vitest-runner', import.meta.url],
+  ignorers: ['assertions'],
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  // Other work shares the two cores: allow for slow runs before calling a mutant a timeout.
+  timeoutFactor: 2,
+  timeoutMS: 10_000,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // Survivors are listed (with diffs) above the score table; the tests each mutant ran are not.
+  clearTextReporter: { logTests: false, reportTests: false },
+  ignorePatterns: ['bench', 'scratch', 'states', 'reports'],
+  tempDirName: '.stryker-tmp',
+};
+
+/** Ignores every mutant inside a call of impl/assert.ts's assert(). */
+const assertions = {
+  /** @param {any} path a Babel NodePath */
+  shouldIgnore(path) {
+    if (path.isCallExpression() && path.get('callee').isIdentifier({ name: 'assert' })) {
+      return 'defensive assertion: holds in a correct engine, so weakening it or its message is unobservable';
+    }
+    return undefined;
+  },
+};
+
+export const strykerPlugins = [{ kind: 'Ignore', name: 'assertions', value: assertions }];
