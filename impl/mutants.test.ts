@@ -18,8 +18,9 @@ import {
   io,
   ReadOnlyError,
 } from './errors.ts';
-import { AssertionError } from './assert.ts';
+import { assert, AssertionError } from './assert.ts';
 import { MemoryBackend } from './memory-backend.ts';
+import { project } from './projection.ts';
 import type { Segment } from './segment.ts';
 import { bytesOf, memoryEngine, memoryFile } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
@@ -116,12 +117,15 @@ describe('typed loads and stores', () => {
 });
 
 describe('error messages', () => {
-  const seg = () => memoryEngine(4, 4).segment(16);
-
   it('name the argument, what it must be, and what it was', () => {
-    const s = seg();
+    const engine = memoryEngine(4, 4);
+    const s = engine.segment(16);
+    const { file } = memoryFile(engine, 'f', [1, 2]);
     const cases: [() => unknown, string][] = [
       [() => s.getUint8(16), 'addr must be in [0, 15], got 16'],
+      [() => s.setUint8(16, 0), 'addr must be in [0, 15], got 16'],
+      [() => s.write(file, 0, 2, 2 ** 53 - 1), 'position must be in [0, 9007199254740990], got 9007199254740991'],
+      [() => file.write(new Uint8Array(2), 0, 2, 2 ** 53 - 1), 'position must be in [0, 9007199254740990], got 9007199254740991'],
       [() => s.getUint8(1.5), 'addr must be an integer, got 1.5'],
       [() => s.getUint8(Number.NaN), 'addr must be an integer, got NaN'],
       [() => s.getUint8(undefined as never), 'addr must be an integer, got undefined'],
@@ -161,6 +165,7 @@ describe('error messages', () => {
     expect(thrown(() => s.write(readOnly, 0, 1, 0))).toMatchObject({ name: 'ReadOnlyError', message: 'file ro is open read-only', file: 'ro' });
     file.close();
     expect(thrown(() => s.read(file, 0, 1, 0))).toMatchObject({ name: 'ClosedError', message: 'file data is closed' });
+    expect(thrown(() => file.size)).toMatchObject({ name: 'ClosedError', what: 'file', message: 'file data is closed' });
     s.close();
     expect(thrown(() => s.getUint8(0))).toMatchObject({ name: 'ClosedError', message: 'segment is closed' });
     engine.close();
@@ -179,6 +184,10 @@ describe('error messages', () => {
     ];
     expect(errors.map((e) => e.name)).toEqual(['DeferredIOError', 'ArgumentError', 'ClosedError', 'ReadOnlyError', 'FileChangedError', 'IOError']);
     for (const error of errors) expect(error).toBeInstanceOf(DeferredIOError);
+    // A failed invariant is a bug, told apart from every typed error by its class and name.
+    expect(thrown(() => assert(false))).toMatchObject({ name: 'AssertionError', message: 'assertion failed' });
+    expect(thrown(() => assert(false, 'broken'))).toMatchObject({ name: 'AssertionError', message: 'broken' });
+    expect(thrown(() => assert(false))).not.toBeInstanceOf(DeferredIOError);
     expect(new FileChangedError('f').message).toBe(
       "file f changed behind the engine's back: snapshot bytes not preserved before the change are lost",
     );
@@ -257,20 +266,30 @@ describe('argument shapes', () => {
     expect(fresh.size).toBe(0);
     expect(engine.open(image, 'w+').size).toBe(0);
     expect(thrown(() => engine.open(path.join(dir, 'missing'), 'r+'))).toMatchObject({ name: 'IOError', role: 'file', code: 'ENOENT' });
+    expect(thrown(() => engine.open(image, 'r', { sync: true } as never))).toMatchObject({ name: 'ArgumentError', argument: 'options.sync' });
+    expect(rw.isolated).toBe(false);
     engine.close();
   });
 });
 
-/** A MemoryBackend that records whether it is open, and whose clones are tracked too. */
+/** A MemoryBackend that records its closes, can be made to fail, and whose clones are tracked too. */
 class Tracked implements FileBackend {
   readonly inner: MemoryBackend;
   closes = 0;
   readonly clones: Tracked[] = [];
+  /** Calls that throw EIO. */
+  readonly failing = new Set<'read' | 'close'>();
   constructor(readonly name: string, content?: Uint8Array) {
     this.inner = new MemoryBackend(name, content);
   }
+  #check(call: 'read' | 'close'): void {
+    if (this.failing.has(call)) throw Object.assign(new Error(`injected EIO on ${call}`), { code: 'EIO' });
+  }
   size() { return this.inner.size(); }
-  read(buffer: Uint8Array, offset: number, length: number, position: number) { return this.inner.read(buffer, offset, length, position); }
+  read(buffer: Uint8Array, offset: number, length: number, position: number) {
+    this.#check('read');
+    return this.inner.read(buffer, offset, length, position);
+  }
   write(buffer: Uint8Array, offset: number, length: number, position: number) { this.inner.write(buffer, offset, length, position); }
   truncate(length: number) { this.inner.truncate(length); }
   identity() { return this.inner.identity(); }
@@ -281,7 +300,10 @@ class Tracked implements FileBackend {
     this.clones.push(copy);
     return copy;
   }
-  close() { this.closes++; }
+  close() {
+    this.#check('close');
+    this.closes++;
+  }
 }
 
 describe('backends are closed once, when nothing needs them any more', () => {
@@ -306,7 +328,9 @@ describe('backends are closed once, when nothing needs them any more', () => {
   it('a closed file nothing was read from is closed at once; an open one when the engine closes', () => {
     const engine = memoryEngine(4, 4);
     const idle = new Tracked('idle');
-    engine.attach(idle).close();
+    const idleFile = engine.attach(idle);
+    idleFile.close();
+    idleFile.close();
     expect(idle.closes).toBe(1);
     const open = new Tracked('open', Uint8Array.of(1));
     const seg = engine.segment(4);
@@ -359,20 +383,34 @@ describe('backends are closed once, when nothing needs them any more', () => {
     // The file changes: new reads need a new copy, but the old one still serves the bytes read before.
     file.write(Uint8Array.of(9), 0, 1, 0);
     expect(first!.closes).toBe(0);
+    // The copy already holds the old block: nothing goes to the preserve store.
+    expect(engine.stats()).toMatchObject({ preserves: 1, preservedBlocks: 0 });
     expect(bytesOf(seg, 0, 4)).toEqual([1, 2, 3, 4]);
+    // Unreferencing the block the write changed (its "preserved" mark has no slot) keeps the rest readable.
     seg.zero(0, 4);
     expect(first!.closes).toBe(0);
+    expect(bytesOf(seg, 8, 4)).toEqual([5, 6, 7, 8]);
     seg.zero(8, 4);
     expect(first!.closes).toBe(1);
-    // A copy no snapshot uses closes as soon as the file changes.
+    // A copy no snapshot uses stays current while the file is unchanged, and closes as soon as it changes.
     seg.read(file, 0, 4, 0);
     expect(backend.clones).toHaveLength(2);
     seg.zero(0, 4);
+    seg.read(file, 4, 4, 4);
+    expect(backend.clones).toHaveLength(2);
+    seg.zero(4, 4);
     expect(backend.clones[1]!.closes).toBe(0);
     file.write(Uint8Array.of(8), 0, 1, 0);
     expect(backend.clones[1]!.closes).toBe(1);
+    // A read that shares a live snapshot takes no new copy, even after the file changed elsewhere.
+    seg.read(file, 0, 4, 0);
+    expect(backend.clones).toHaveLength(3);
+    file.write(Uint8Array.of(7), 0, 1, 6);
+    seg.read(file, 4, 4, 0);
+    expect(backend.clones).toHaveLength(3);
+    expect(bytesOf(seg, 0, 8)).toEqual([8, 2, 3, 4, 8, 2, 3, 4]);
     engine.close();
-    expect(backend.clones.map((c) => c.closes)).toEqual([1, 1]);
+    expect(backend.clones.map((c) => c.closes)).toEqual([1, 1, 1]);
     expect(backend.closes).toBe(1);
   });
 
@@ -419,5 +457,281 @@ describe('files on disk', () => {
     expect(seg.read(file, 8, 8, 1)).toBe(2);
     expect(bytesOf(seg, 0, 16)).toEqual([1, 2, 3, 0, 0, 0, 0, 0, 2, 3, 0, 0, 0, 0, 0, 0]);
     engine.close();
+  });
+});
+
+describe('I/O errors name the role of what failed', () => {
+  it('the file itself, whichever call fails', () => {
+    const engine = memoryEngine(4, 8);
+    const failing = (call: Parameters<FaultyBackend['fail']>[0], after = 0) => {
+      const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+      const file = engine.attach(backend);
+      backend.fail(call, 'EIO', { after });
+      return file;
+    };
+    const expectFileError = (call: () => unknown) =>
+      expect(thrown(call)).toMatchObject({ name: 'IOError', role: 'file', target: 'f', code: 'EIO' });
+    expectFileError(() => engine.attach(new FaultyBackend('f').fail('identity', 'EIO')));
+    const sized = failing('size');
+    expectFileError(() => sized.size);
+    const truncated = failing('truncate');
+    expectFileError(() => truncated.truncate(0));
+    const closed = failing('close');
+    expectFileError(() => closed.close());
+    // The identity taken after the engine's own change (the first call is the check before it).
+    const written = failing('identity', 1);
+    expectFileError(() => written.write(Uint8Array.of(0), 0, 1, 0));
+    // The identity check after taking an isolation copy.
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4));
+    const isolated = engine.attach(backend, { isolate: true });
+    backend.fail('identity', 'EIO', { after: 1 });
+    expectFileError(() => engine.segment(4).read(isolated, 0, 4, 0));
+  });
+
+  it('the isolation copy, when reading from or closing it fails', () => {
+    const engine = memoryEngine(4, 8);
+    const backend = new Tracked('f', Uint8Array.of(1, 2, 3, 4));
+    const file = engine.attach(backend, { isolate: true });
+    const seg = engine.segment(8);
+    seg.read(file, 0, 4, 0);
+    const copy = backend.clones[0]!;
+    copy.failing.add('read');
+    expect(thrown(() => seg.getUint8(0))).toMatchObject({ name: 'IOError', role: 'clone', target: 'f copy 0' });
+    copy.failing.delete('read');
+    expect(seg.getUint8(0)).toBe(1);
+    seg.read(file, 4, 4, 0);
+    file.write(Uint8Array.of(9), 0, 1, 0);
+    copy.failing.add('close');
+    // Releasing the last snapshot closes the copy: that fails, after everything is released.
+    expect(thrown(() => seg.zero(0, 8))).toMatchObject({ name: 'IOError', role: 'clone', target: 'f copy 0' });
+    expect(engine.stats().liveSnapshots).toBe(0);
+  });
+
+  it('a closed file whose close fails when its last snapshots go: all released, then the error', () => {
+    const engine = memoryEngine(4, 8);
+    const a = new FaultyBackend('a', Uint8Array.of(1, 2, 3, 4));
+    const b = new FaultyBackend('b', Uint8Array.of(5, 6, 7, 8));
+    const seg = engine.segment(8);
+    for (const [i, backend] of [a, b].entries()) {
+      const file = engine.attach(backend);
+      seg.read(file, i * 4, 4, 0);
+      file.close();
+      backend.fail('close', 'EIO');
+    }
+    expect(thrown(() => seg.zero(0, 8))).toMatchObject({ name: 'IOError', role: 'file', code: 'EIO' });
+    expect(engine.stats().liveSnapshots).toBe(0);
+    expect(bytesOf(seg, 0, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('a swap slot that reads back short is an EIO, not garbage', () => {
+    const stores: MemoryBackend[] = [];
+    const engine = new Engine({
+      pageSize: 4,
+      memory: 8,
+      createStore: (role) => {
+        const store = new MemoryBackend(role);
+        stores.push(store);
+        return store;
+      },
+    });
+    const seg = engine.segment(8);
+    seg.setUint8(0, 7);
+    expect(seg.evict(0)).toBe(true);
+    stores[0]!.truncate(0);
+    expect(thrown(() => seg.getUint8(0))).toMatchObject({ name: 'IOError', role: 'swap', code: 'EIO' });
+  });
+});
+
+describe('counters and write-back', () => {
+  it('fragmentBytes counts exactly the bytes a read refreshes in resident, partly covered pages', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(8);
+    seg.read(memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]).file, 0, 8, 0);
+    seg.getUint8(0);
+    const g = memoryFile(engine, 'g', [9, 9, 9]).file;
+    seg.read(g, 1, 2, 0);
+    expect(engine.stats()).toMatchObject({ faults: 1, fragmentBytes: 2 });
+    seg.getUint8(4);
+    seg.read(g, 3, 3, 0);
+    expect(engine.stats()).toMatchObject({ faults: 2, fragmentBytes: 5 });
+    expect(bytesOf(seg, 0, 8)).toEqual([1, 9, 9, 9, 9, 9, 7, 8]);
+  });
+
+  it('write without rebind leaves the segment as it was: dirty pages are written again next time', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(8);
+    const { file } = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    seg.read(file, 0, 8, 0);
+    seg.setUint8(0, 9);
+    expect(seg.write(file, 0, 8, 0)).toEqual({ written: 4, skipped: 4 });
+    expect(seg.write(file, 0, 8, 0)).toEqual({ written: 4, skipped: 4 });
+    expect(seg.write(file, 0, 8, 0, {})).toEqual({ written: 4, skipped: 4 });
+    expect(seg.write(file, 0, 8, 0, { rebind: true })).toEqual({ written: 4, skipped: 4 });
+    expect(seg.write(file, 0, 8, 0)).toEqual({ written: 0, skipped: 8 });
+  });
+
+  it('empty writes change nothing: a zero-length write-back (even with rebind), a zero-length file write past the end', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(8);
+    const { backend, file } = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    seg.read(file, 0, 8, 0);
+    const stats = engine.stats();
+    expect(seg.write(file, 4, 0, 4, { rebind: true })).toEqual({ written: 0, skipped: 0 });
+    expect(file.write(Uint8Array.of(1), 0, 0, 20)).toBe(0);
+    expect(backend.size()).toBe(8);
+    expect(engine.stats()).toEqual(stats);
+  });
+
+  it('a write-back whose later bytes are lost writes nothing at all, not even its first chunk', () => {
+    // 16 bytes of frames: write-back moves data in 16-byte chunks.
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(32);
+    const f = memoryFile(engine, 'f', Array.from({ length: 16 }, (_, i) => i + 1));
+    const t = memoryFile(engine, 't', []);
+    seg.read(f.file, 16, 16, 0);
+    f.backend.write(new Uint8Array(16), 0, 16, 0);
+    expect(() => seg.write(t.file, 0, 32, 0)).toThrow(FileChangedError);
+    expect(t.backend.size()).toBe(0);
+  });
+
+  it('a stale snapshot still serves the bytes it kept: resident pages and preserved blocks', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(16);
+    const f = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    const t = memoryFile(engine, 't', []);
+    // Segment [4, 12) holds file bytes [0, 8).
+    seg.read(f.file, 4, 8, 0);
+    seg.getUint8(8);
+    f.file.write(Uint8Array.of(0), 0, 1, 0);
+    f.backend.write(new Uint8Array(8).fill(9), 0, 8, 0);
+    // Block 0 is preserved, block 1 resident (page 2): nothing was lost.
+    expect(seg.write(t.file, 4, 8, 0)).toEqual({ written: 8, skipped: 0 });
+    const out = new Uint8Array(8);
+    t.backend.read(out, 0, 8, 0);
+    expect([...out]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(bytesOf(seg, 4, 8)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('a stale snapshot is never given blocks saved after the change: they were not its bytes', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(8);
+    const f = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    seg.read(f.file, 0, 8, 0);
+    f.backend.write(new Uint8Array(8).fill(9), 0, 8, 0);
+    f.file.write(Uint8Array.of(5), 0, 1, 4);
+    expect(engine.stats()).toMatchObject({ preserves: 0, preservedBlocks: 0 });
+    expect(() => seg.getUint8(4)).toThrow(FileChangedError);
+    expect(() => seg.getUint8(0)).toThrow(FileChangedError);
+  });
+});
+
+describe('snapshot ids', () => {
+  function* permutations(items: number[]): Generator<number[]> {
+    if (items.length <= 1) yield items;
+    else for (const [i, x] of items.entries()) for (const rest of permutations(items.filter((_, j) => j !== i))) yield [x, ...rest];
+  }
+
+  it('are handed out lowest-free-first whatever order they were released in', () => {
+    for (const order of permutations([1, 2, 3, 4, 5])) {
+      const engine = memoryEngine(4, 16);
+      const seg = engine.segment(40);
+      const files = [1, 2, 3, 4, 5].map((i) => memoryFile(engine, `f${i}`, [i, i, i, i]).file);
+      files.forEach((file, i) => seg.read(file, i * 8, 4, 0));
+      for (const id of order) seg.zero((id - 1) * 8, 4);
+      expect(engine.stats().liveSnapshots).toBe(0);
+      // Each read now takes the lowest free id: 1, 2, 3, 4, 5 in the order of the reads.
+      files.forEach((file, i) => seg.read(file, i * 8 + 4, 4, 0));
+      const src = project(engine, seg).src;
+      expect([0, 1, 2, 3, 4].map((i) => src[i * 8 + 4]!.snap), order.join()).toEqual([1, 2, 3, 4, 5]);
+      engine.close();
+    }
+  });
+});
+
+describe('readahead', () => {
+  it('a first fault is not sequential, whatever its page', () => {
+    const engine = memoryEngine(4, 16, { readahead: 3 });
+    const seg = engine.segment(64);
+    seg.read(memoryFile(engine, 'f', pattern(64)).file, 0, 64, 0);
+    seg.getUint8(3 * 4);
+    expect(engine.stats().faults).toBe(1);
+  });
+
+  it('is best effort: a page it cannot fetch is left out, and faults (and fails) only when touched', () => {
+    const engine = memoryEngine(4, 16, { readahead: 2 });
+    const seg = engine.segment(64);
+    const backend = new FaultyBackend('f', pattern(64));
+    seg.read(engine.attach(backend), 0, 64, 0);
+    seg.getUint8(0);
+    backend.fail('read', 'EIO', { after: 1 });
+    expect(seg.getUint8(4)).toBe(pattern(64)[4]);
+    expect(engine.stats()).toMatchObject({ faults: 2, residentPages: 2 });
+    expect(thrown(() => seg.getUint8(8))).toMatchObject({ name: 'IOError', code: 'EIO' });
+    backend.heal();
+    // Page 2 follows page 1, the last page faulted: it is sequential and brings 3 and 4 with it.
+    expect(seg.getUint8(8)).toBe(pattern(64)[8]);
+    expect(engine.stats()).toMatchObject({ faults: 5, residentPages: 5 });
+  });
+});
+
+describe('defaults and backends', () => {
+  it('a default engine: 4 KiB pages, 64 MiB of frames', () => {
+    const engine = new Engine({ swapDir: tempDir() });
+    expect(engine.pageSize).toBe(4096);
+    expect(engine.frames).toBe(16384);
+    engine.close();
+  });
+
+  it('MemoryBackend: reads short at its end, grows with zeros however far, and refuses beyond the largest buffer', () => {
+    const m = new MemoryBackend('m', Uint8Array.of(1, 2, 3));
+    const buffer = new Uint8Array(8).fill(0xee);
+    expect(m.read(buffer, 0, 8, 1)).toBe(2);
+    expect([...buffer.subarray(0, 3)]).toEqual([2, 3, 0xee]);
+    expect(m.read(buffer, 0, 8, 3)).toBe(0);
+    expect(m.read(buffer, 0, 8, 100)).toBe(0);
+    m.truncate(1);
+    m.truncate(40);
+    const grown = new Uint8Array(40).fill(0xee);
+    expect(m.read(grown, 0, 40, 0)).toBe(40);
+    expect([...grown]).toEqual([1, ...new Array(39).fill(0)]);
+    m.write(Uint8Array.of(7), 0, 1, 1000);
+    const far = new Uint8Array(1001).fill(0xee);
+    expect(m.read(far, 0, 1001, 0)).toBe(1001);
+    expect(far[0]).toBe(1);
+    expect(far.subarray(1, 1000).every((b) => b === 0)).toBe(true);
+    expect(far[1000]).toBe(7);
+    expect(thrown(() => m.truncate(2 ** 40))).toMatchObject({ code: 'EFBIG' });
+    expect(m.size()).toBe(1001);
+    // Through the engine, that is an IOError with the code.
+    const engine = memoryEngine(4, 4);
+    expect(thrown(() => engine.attach(m).write(Uint8Array.of(1), 0, 1, 2 ** 40))).toMatchObject({ name: 'IOError', role: 'file', code: 'EFBIG' });
+  });
+
+  it('files on disk: closing files, segments and the engine releases every descriptor', () => {
+    if (!fs.existsSync('/proc/self/fd')) return;
+    const dir = tempDir();
+    // Descriptors open on files in dir (the unlinked stores show as "... (deleted)").
+    const ours = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    }).length;
+    const engine = new Engine({ pageSize: 4096, memory: 2 ** 16, swapDir: dir });
+    expect(ours()).toBe(2);
+    const image = tempFile(dir, 'image', pattern(8192));
+    const seg = engine.segment(8192);
+    for (let i = 0; i < 3; i++) {
+      const file = engine.open(image, 'r');
+      seg.read(file, 0, 8192, 0);
+      file.close();
+    }
+    expect(ours()).toBe(3);
+    seg.close();
+    expect(ours()).toBe(2);
+    engine.open(image, 'r+');
+    engine.close();
+    expect(ours()).toBe(0);
   });
 });
