@@ -18,8 +18,9 @@
  * Files run cheapest first, so that with Stryker's bail a mutant the unit
  * tests kill never pays for the conformance suites.
  */
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import base from './vitest.config.ts';
 
 const fuzzSeconds = process.env.DEFERRED_IO_MUTATE_FUZZ_SECONDS;
 
@@ -47,7 +48,8 @@ class CheapestFirst extends BaseSequencer {
   }
 }
 
-export default defineConfig({
+// On top of the main config, for its excludes and its tags (a test's tag must be declared).
+export default mergeConfig(base, defineConfig({
   test: {
     include: suites,
     env: {
@@ -56,4 +58,4 @@ export default defineConfig({
     },
     sequence: { sequencer: CheapestFirst },
   },
-});
+}));
