@@ -101,6 +101,38 @@ describe('isolation', () => {
     engine.close();
   });
 
+  /** An engine of 16-byte pages and an isolated file of 32 bytes of 1 on disk, read-write. */
+  function isolatedOnDisk() {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 16, memory: 64, swapDir: dir });
+    const file = engine.open(tempFile(dir, 'p', new Uint8Array(32).fill(1)), 'r+', { isolate: true });
+    return { engine, file, seg: engine.segment(32) };
+  }
+
+  it('a read after a change through the engine does not reuse a private copy taken before it', () => {
+    const { engine, file, seg } = isolatedOnDisk();
+    seg.read(file, 0, 16, 0);
+    // Block 1 is referenced by no byte, so nothing preserves it: only a new copy can serve it.
+    file.write(new Uint8Array(16).fill(2), 0, 16, 16);
+    seg.read(file, 16, 16, 16);
+    expect(seg.getUint8(16)).toBe(2);
+    expect(seg.getUint8(0)).toBe(1);
+    expect(engine.stats().liveSnapshots).toBe(2);
+    engine.close();
+  });
+
+  it('a rebinding write-back does not rebind to a private copy taken before it wrote', () => {
+    const { engine, file, seg } = isolatedOnDisk();
+    seg.read(file, 0, 16, 0);
+    seg.copyIn(16, new Uint8Array(16).fill(3));
+    seg.write(file, 16, 16, 16, { rebind: true });
+    // The page is clean now: evicted, it is refilled from the snapshot it was rebound to.
+    expect(seg.evict(1)).toBe(true);
+    expect(seg.getUint8(16)).toBe(3);
+    expect(seg.write(file, 0, 32, 0)).toEqual({ written: 0, skipped: 32 });
+    engine.close();
+  });
+
   it('shares one copy among reads while the file is unchanged', () => {
     const engine = memoryEngine(4, 8);
     const backend = new FaultyBackend('f', Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]));

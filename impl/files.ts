@@ -93,6 +93,11 @@ export class FileState {
     }
   }
 
+  /** The private copy that still equals the file (isolated files only; null once the file changed). */
+  currentCopy(): Copy | null {
+    return this.#isolation?.current() ?? null;
+  }
+
   /** The private copy a new snapshot reads from (isolated files only), taken now unless the current one still fits. */
   copyForSnapshot(): Copy | null {
     const isolation = this.#isolation;

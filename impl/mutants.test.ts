@@ -402,15 +402,17 @@ describe('backends are closed once, when nothing needs them any more', () => {
     expect(backend.clones[1]!.closes).toBe(0);
     file.write(Uint8Array.of(8), 0, 1, 0);
     expect(backend.clones[1]!.closes).toBe(1);
-    // A read that shares a live snapshot takes no new copy, even after the file changed elsewhere.
+    // A read shares a live snapshot's copy while the file is unchanged, and takes a new one after any change, even elsewhere.
     seg.read(file, 0, 4, 0);
     expect(backend.clones).toHaveLength(3);
-    file.write(Uint8Array.of(7), 0, 1, 6);
     seg.read(file, 4, 4, 0);
     expect(backend.clones).toHaveLength(3);
-    expect(bytesOf(seg, 0, 8)).toEqual([8, 2, 3, 4, 8, 2, 3, 4]);
+    file.write(Uint8Array.of(7), 0, 1, 6);
+    seg.read(file, 8, 4, 0);
+    expect(backend.clones).toHaveLength(4);
+    expect(bytesOf(seg, 0, 12)).toEqual([8, 2, 3, 4, 8, 2, 3, 4, 8, 2, 3, 4]);
     engine.close();
-    expect(backend.clones.map((c) => c.closes)).toEqual([1, 1, 1]);
+    expect(backend.clones.map((c) => c.closes)).toEqual([1, 1, 1, 1]);
     expect(backend.closes).toBe(1);
   });
 

@@ -103,20 +103,20 @@ export class Pager implements FrameOwner {
       while (x < end) {
         const page = Math.floor(x / B);
         const base = page * B;
-        const stop = Math.min(base + B, end);
+        const stop = base + Math.min(B, end - base);
         const frame = this.resident.get(page);
         if (frame !== undefined) {
-          into.set(bytes.subarray(frame * B + x - base, frame * B + stop - base), at + x - lo);
+          into.set(bytes.subarray(frame * B + (x - base), frame * B + (stop - base)), at + (x - lo));
           x = stop;
         } else if (binding?.kind === 'anon') {
-          this.swap.read(page, x - base, stop - x, into, at + x - lo);
+          this.swap.read(page, x - base, stop - x, into, at + (x - lo));
           x = stop;
         } else {
           // One read for the whole run of pages that are not resident.
           let y = stop;
-          while (y < end && !this.resident.has(Math.floor(y / B))) y = Math.min(y + B, end);
-          if (binding === undefined) into.fill(0, at + x - lo, at + y - lo);
-          else this.#context.snapshots.read(binding.snap, x + binding.delta, y - x, into, at + x - lo);
+          while (y < end && !this.resident.has(Math.floor(y / B))) y += Math.min(B, end - y);
+          if (binding === undefined) into.fill(0, at + (x - lo), at + (y - lo));
+          else this.#context.snapshots.read(binding.snap, x + binding.delta, y - x, into, at + (x - lo));
           filled += y - x;
           x = y;
         }
@@ -144,7 +144,7 @@ export class Pager implements FrameOwner {
       // Resident bytes were copied before the change and are still good.
       for (let x = start; x < end; ) {
         const page = Math.floor(x / B);
-        const stop = Math.min((page + 1) * B, end);
+        const stop = page * B + Math.min(B, end - page * B);
         if (!this.resident.has(page)) this.#context.snapshots.read(snapshot, x + binding.delta, stop - x, null, 0);
         x = stop;
       }
@@ -202,7 +202,9 @@ export class Pager implements FrameOwner {
     }
   }
 
+  /** The end of `page`: (page + 1) * B, or the segment's end for a short last page (and never past 2^53). */
   #pageEnd(page: number): number {
-    return Math.min((page + 1) * this.#context.pageSize, this.#length);
+    const base = page * this.#context.pageSize;
+    return base + Math.min(this.#context.pageSize, this.#length - base);
   }
 }

@@ -153,7 +153,7 @@ export class Segment {
       for (const [i, page] of fragments.entries()) {
         const [from, to] = this.#clip(page, lo, hi);
         const frame = this.#pager.resident.get(page)!;
-        context.pool.bytes.set(context.chunk.subarray(i * B, i * B + to - from), frame * B + from - page * B);
+        context.pool.bytes.set(context.chunk.subarray(i * B, i * B + to - from), frame * B + (from - page * B));
         context.counters.fragmentBytes += to - from;
       }
       return count;
@@ -198,7 +198,7 @@ export class Segment {
         const frame = this.#pager.resident.get(page);
         if (frame === undefined) continue;
         const [from, to] = this.#clip(page, addr, addr + length);
-        context.pool.bytes.fill(0, frame * B + from - page * B, frame * B + to - page * B);
+        context.pool.bytes.fill(0, frame * B + (from - page * B), frame * B + (to - page * B));
       }
     });
   }
@@ -219,7 +219,8 @@ export class Segment {
     integer('addr', addr, 0, this.length - 1);
     const B = this.pageSize;
     const page = Math.floor(addr / B);
-    return this.#context.pool.bytes[this.#pager.frame(page) * B + addr - page * B];
+    // The offset in the page first: frame * B + addr can exceed 2^53 and round.
+    return this.#context.pool.bytes[this.#pager.frame(page) * B + (addr - page * B)];
   }
 
   /** Sets the byte at `addr` (the spec's store): its whole page becomes anonymous. */
@@ -338,12 +339,14 @@ export class Segment {
   #load(addr: number, into: Uint8Array): void {
     const B = this.pageSize;
     const pool = this.#context.pool.bytes;
-    for (let x = addr; x < addr + into.length; ) {
+    for (let done = 0; done < into.length; ) {
+      const x = addr + done;
       const page = Math.floor(x / B);
-      const stop = Math.min((page + 1) * B, addr + into.length);
-      const base = this.#pager.frame(page) * B - page * B;
-      into.set(pool.subarray(base + x, base + stop), x - addr);
-      x = stop;
+      const offset = x - page * B;
+      const count = Math.min(B - offset, into.length - done);
+      const base = this.#pager.frame(page) * B + offset;
+      into.set(pool.subarray(base, base + count), done);
+      done += count;
     }
   }
 
@@ -352,14 +355,15 @@ export class Segment {
     const B = this.pageSize;
     const pool = this.#context.pool.bytes;
     operation(this.#context, () => {
-      for (let x = addr; x < addr + from.length; ) {
+      for (let done = 0; done < from.length; ) {
+        const x = addr + done;
         const page = Math.floor(x / B);
-        const stop = Math.min((page + 1) * B, addr + from.length);
-        const base = this.#pager.frame(page) * B - page * B;
-        pool.set(from.subarray(x - addr, stop - addr), base + x);
-        const pageEnd = Math.min((page + 1) * B, this.length);
+        const offset = x - page * B;
+        const count = Math.min(B - offset, from.length - done);
+        pool.set(from.subarray(done, done + count), this.#pager.frame(page) * B + offset);
+        const pageEnd = this.#pageEnd(page);
         if (!this.#bindings.allAnon(page * B, pageEnd)) this.#bindings.bind(page * B, pageEnd, ANON);
-        x = stop;
+        done += count;
       }
     });
   }
@@ -381,7 +385,7 @@ export class Segment {
 
   #coverage(lo: number, hi: number): Coverage {
     const B = this.pageSize;
-    const covered = (page: number): boolean => lo <= page * B && Math.min((page + 1) * B, this.length) <= hi;
+    const covered = (page: number): boolean => lo <= page * B && this.#pageEnd(page) <= hi;
     const head = Math.floor(lo / B);
     const tail = Math.floor((hi - 1) / B);
     const partial: number[] = [];
@@ -392,7 +396,14 @@ export class Segment {
 
   /** The part of [lo, hi) inside `page`. */
   #clip(page: number, lo: number, hi: number): [number, number] {
-    return [Math.max(lo, page * this.pageSize), Math.min(hi, (page + 1) * this.pageSize)];
+    const base = page * this.pageSize;
+    return [Math.max(lo, base), base + Math.min(this.pageSize, hi - base)];
+  }
+
+  /** The end of `page`: (page + 1) * B, or the segment's end for a short last page (and never past 2^53). */
+  #pageEnd(page: number): number {
+    const base = page * this.pageSize;
+    return base + Math.min(this.pageSize, this.length - base);
   }
 
   #range(addr: number, length: number): void {

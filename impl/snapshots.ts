@@ -59,18 +59,24 @@ export class Snapshots {
 
   /**
    * The lowest-id snapshot a new binding of `file`'s [lo, hi) can share: live,
-   * of that file, trusted, and with no block of the range preserved (so it
-   * still reads the file's current bytes there).
+   * of that file, trusted, and still reading the file's current bytes there.
+   * For a file read directly that means no block of the range is preserved.
+   * A snapshot of an isolated file reads its private copy, which equals the
+   * file only until the file's first change (through the engine or behind its
+   * back): it is reusable only while that copy is still the current one.
    */
   reusable(file: FileState, lo: number, hi: number): Snapshot | null {
     assert(lo < hi);
     const first = Math.floor(lo / this.#pageSize);
     const end = Math.floor((hi - 1) / this.#pageSize) + 1;
+    const current = file.currentCopy();
     let best: Snapshot | null = null;
     for (const snapshot of file.snapshots) {
       if (snapshot.stale || (best !== null && snapshot.id > best.id)) continue;
-      if (!snapshot.preserved.overlaps(first, end)) best = snapshot;
+      if (snapshot.copy === null ? !snapshot.preserved.overlaps(first, end) : snapshot.copy === current) best = snapshot;
     }
+    // The current copy is as old as the file's last change, so nothing of it was ever preserved.
+    assert(best === null || best.copy === null || best.preserved.isEmpty(), 'a snapshot of the current copy preserved a block');
     return best;
   }
 
@@ -116,13 +122,13 @@ export class Snapshots {
     const end = offset + length;
     snapshot.preserved.walk(Math.floor(offset / B), Math.floor((end - 1) / B) + 1, (first, last, slot) => {
       const lo = Math.max(offset, first * B);
-      const hi = Math.min(end, last * B);
+      const hi = first * B + Math.min((last - first) * B, end - first * B);
       if (slot !== undefined) {
-        if (into !== null) this.#preserve.get(slot, lo - first * B, hi - lo, into, at + lo - offset);
+        if (into !== null) this.#preserve.get(slot, lo - first * B, hi - lo, into, at + (lo - offset));
         return;
       }
       if (snapshot.stale) throw new FileChangedError(snapshot.file.name);
-      if (into !== null) snapshot.file.readAt(into, at + lo - offset, hi - lo, lo);
+      if (into !== null) snapshot.file.readAt(into, at + (lo - offset), hi - lo, lo);
     });
   }
 

@@ -37,8 +37,8 @@ function unskipped(
     else runs.push([lo, hi]);
   };
   const delta = position - addr;
-  // Segment addresses whose target offset lies inside the file.
-  const inside = addr + Math.max(0, fileLength - position);
+  // Segment addresses below `inside` target an offset inside the file.
+  const inside = addr + Math.min(length, Math.max(0, fileLength - position));
   bindings.map.walk(addr, addr + length, (lo, hi, binding) => {
     if (binding?.kind !== 'snap' || binding.delta !== delta) return write(lo, hi);
     const snapshot = binding.snap;
@@ -48,8 +48,9 @@ function unskipped(
       // Bound to the very bytes it would overwrite: skip them unless their block was preserved.
       const first = Math.floor((lo + delta) / pageSize);
       const last = Math.floor((end - 1 + delta) / pageSize) + 1;
+      // In file offsets, so that no sum exceeds 2^53.
       snapshot.preserved.walk(first, last, (block, blockEnd, slot) => {
-        if (slot !== undefined) write(Math.max(lo, block * pageSize - delta), Math.min(end, blockEnd * pageSize - delta));
+        if (slot !== undefined) write(Math.max(lo + delta, block * pageSize) - delta, Math.min(end + delta, blockEnd * pageSize) - delta);
       });
     }
     write(Math.max(lo, end), hi);
