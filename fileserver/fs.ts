@@ -53,14 +53,19 @@ export interface SetAttr {
 }
 
 /** d_type values of a directory entry (DT_*). */
-export const DT_REG = 8;
+export const DT_UNKNOWN = 0;
+export const DT_FIFO = 1;
+export const DT_CHR = 2;
 export const DT_DIR = 4;
+export const DT_BLK = 6;
+export const DT_REG = 8;
 export const DT_LNK = 10;
+export const DT_SOCK = 12;
 
 export interface DirEntry {
   readonly name: string;
   readonly ino: Ino;
-  /** DT_REG, DT_DIR or DT_LNK. */
+  /** DT_REG, DT_DIR, DT_LNK, or (for special files an image may hold) DT_FIFO, DT_CHR, DT_BLK, DT_SOCK. */
   readonly type: number;
   /** Passing this to readdir continues after this entry. */
   readonly cookie: number;
@@ -90,6 +95,7 @@ export const errnos = {
   ENOENT: 2,
   EIO: 5,
   EBADF: 9,
+  EBUSY: 16,
   EEXIST: 17,
   EXDEV: 18,
   ENOTDIR: 20,

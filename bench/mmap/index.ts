@@ -22,6 +22,16 @@ export interface MmapAddon {
   setUint8(mapping: Mapping, offset: number, value: number): void;
   /** Loads the byte at each offset; returns their sum. */
   touch(mapping: Mapping, offsets: Float64Array): number;
+  /**
+   * mmap(PROT_READ [| PROT_WRITE], MAP_SHARED) of the first `length` bytes
+   * of `file`: stores reach the file (the file server's mmap store). A
+   * read-only mapping faults (SIGSEGV) on a store: refuse stores before.
+   */
+  mapShared(file: string, length: number, writable: boolean): Mapping;
+  /** msync(MS_SYNC) of the whole mapping: its dirty pages are written and waited for. */
+  sync(mapping: Mapping): void;
+  /** The system page size: the unit in which a shared mapping's changes reach the file. */
+  readonly pageSize: number;
 }
 
 export type MmapLoad = { addon: MmapAddon; reason: null; path: string } | { addon: null; reason: string; path: null };
@@ -65,10 +75,15 @@ export function build(log: (line: string) => void = () => {}): string | null {
   return null;
 }
 
-/** Builds the addon if it is missing or older than its sources, then loads it. Never throws. */
-export function loadMmap(log: (line: string) => void = () => {}): MmapLoad {
+/**
+ * Builds the addon if it is missing or older than its sources (unless
+ * `build` is false: tests only use an addon already built), then loads it.
+ * Never throws.
+ */
+export function loadMmap(log: (line: string) => void = () => {}, options: { build?: boolean } = {}): MmapLoad {
   try {
     if (!upToDate()) {
+      if (options.build === false) return { addon: null, reason: 'the addon is not built (npm run bench:build)', path: null };
       const failure = build(log);
       if (failure !== null) return { addon: null, reason: failure, path: null };
     }

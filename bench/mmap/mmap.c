@@ -11,10 +11,22 @@
  * MAP_PRIVATE: stores stay private copies (copy-on-write), nothing ever
  * reaches the file. MAP_NORESERVE: a private writable mapping larger than
  * RAM + swap is refused by the kernel's overcommit heuristic without it.
+ *
+ * The file server's mmap store (fileserver/mmap-store.ts) needs the other
+ * kind, whose stores reach the file:
+ *
+ *   mapShared(path, length, writable) -> handle   mmap(PROT_READ[|PROT_WRITE], MAP_SHARED)
+ *   sync(handle)                                  msync(MS_SYNC) of the whole mapping
+ *   pageSize                                      the system page size (msync's unit)
+ *
+ * A read-only shared mapping (writable false) is PROT_READ: a store into it
+ * would kill the process with SIGSEGV, so the caller must refuse stores
+ * before they reach the mapping.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,24 +90,24 @@ static int offset_arg(napi_env env, napi_value value, const Mapping *m, size_t *
   return 1;
 }
 
-static napi_value map(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+/* map(path, length) and mapShared(path, length, writable) share this: open, mmap, wrap in a handle. */
+static napi_value map_file(napi_env env, napi_value path_value, napi_value length_value, int shared, int writable) {
   char path[4096];
   size_t path_length = 0;
-  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "map(path, length)");
+  if (napi_get_value_string_utf8(env, path_value, path, sizeof path, &path_length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "path: expected a string");
     return NULL;
   }
   int64_t length = 0;
-  if (napi_get_value_int64(env, argv[1], &length) != napi_ok || length <= 0) {
+  if (napi_get_value_int64(env, length_value, &length) != napi_ok || length <= 0) {
     napi_throw_range_error(env, NULL, "length: must be positive");
     return NULL;
   }
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, (shared && writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, "open", errno);
-  void *addr = mmap(NULL, (size_t)length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+  int protection = shared && !writable ? PROT_READ : PROT_READ | PROT_WRITE;
+  int flags = shared ? MAP_SHARED : MAP_PRIVATE | MAP_NORESERVE;
+  void *addr = mmap(NULL, (size_t)length, protection, flags, fd, 0);
   int code = errno;
   close(fd);
   if (addr == MAP_FAILED) return throw_errno(env, "mmap", code);
@@ -113,6 +125,40 @@ static napi_value map(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return handle;
+}
+
+static napi_value map(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "map(path, length)");
+    return NULL;
+  }
+  return map_file(env, argv[0], argv[1], 0, 1);
+}
+
+static napi_value map_shared(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool writable = false;
+  if (argc < 3 || napi_get_value_bool(env, argv[2], &writable) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mapShared(path, length, writable)");
+    return NULL;
+  }
+  return map_file(env, argv[0], argv[1], 1, writable);
+}
+
+static napi_value sync_mapping(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) return NULL;
+  Mapping *m = mapping_arg(env, argv[0]);
+  if (m == NULL) return NULL;
+  if (msync(m->addr, m->length, MS_SYNC) != 0) return throw_errno(env, "msync", errno);
+  return NULL;
 }
 
 static napi_value unmap(napi_env env, napi_callback_info info) {
@@ -208,8 +254,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"getUint8", NULL, get_uint8, NULL, NULL, NULL, napi_default, NULL},
       {"setUint8", NULL, set_uint8, NULL, NULL, NULL, napi_default, NULL},
       {"touch", NULL, touch, NULL, NULL, NULL, napi_default, NULL},
+      {"mapShared", NULL, map_shared, NULL, NULL, NULL, napi_default, NULL},
+      {"sync", NULL, sync_mapping, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
+  napi_value page_size;
+  CHECK(env, napi_create_int64(env, sysconf(_SC_PAGESIZE), &page_size));
+  CHECK(env, napi_set_named_property(env, exports, "pageSize", page_size));
   return exports;
 }
 
