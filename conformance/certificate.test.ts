@@ -13,7 +13,7 @@ import {
   specPath,
   writeCertificate,
 } from './certificate.ts';
-import type { GraphDigest } from './graph.ts';
+import type { GraphDigest } from '../tla/graph.ts';
 
 const CFG = 'CONSTANTS\n    B = 2\nINIT Init\nNEXT Next\n';
 const digest: GraphDigest = { distinctStates: 3910, edges: 19788, graphSha256: 'ab'.repeat(32) };

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Either, ParseResult, Schema } from 'effect';
-import type { GraphDigest } from './graph.ts';
+import type { GraphDigest } from '../tla/graph.ts';
 
 /** The spec every certificate is for, relative to the repository root. */
 export const specPath = 'spec/DeferredIO.tla';
@@ -29,7 +29,7 @@ export const CertificateSchema = Schema.Struct({
   /** sha256 of the spec's bytes with CRLF line ends read as LF. */
   specSha256: Sha256,
   cfgSha256: Sha256,
-  /** Of the graph read from TLC's dot dump (conformance/graph.ts digestGraph). */
+  /** Of the graph read from TLC's dot dump (tla/graph.ts digestGraph). */
   distinctStates: Count,
   edges: Count,
   graphSha256: Sha256,

@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRelative, sourceHashes, specPath, writeCertificate } from './certificate.ts';
-import { readDotGraph } from './dot.ts';
-import { digestGraph } from './graph.ts';
+import { readDotGraph } from '../tla/dot.ts';
+import { digestGraph } from '../tla/graph.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 

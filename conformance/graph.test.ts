@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { readConfig } from '../model/config.ts';
 import { enumerate } from '../model/graph.ts';
 import { checkAgainstCertificate } from './certificate.ts';
-import { digestGraph } from './graph.ts';
+import { digestGraph } from '../tla/graph.ts';
 import { regressionCase, replayGraph } from './replay.ts';
 
 /**

@@ -12,7 +12,7 @@ import type { ModelGraph } from '../model/graph.ts';
 import { actionOf, apply, type Action } from '../model/next.ts';
 import { toTla } from '../model/tla.ts';
 import { initState, type Bytes, type State } from '../model/state.ts';
-import { canonicalState } from './tla.ts';
+import { canonicalState } from '../tla/values.ts';
 import { makeWorld, observe, recorded, step, type Backing, type Observed } from './world.ts';
 
 export interface Divergence {

@@ -12,7 +12,7 @@ import { readConfig } from '../model/config.ts';
 import { enumerate } from '../model/graph.ts';
 import { checkAgainstCertificate, readCertificate } from './certificate.ts';
 import { fuzzFor } from './fuzz.ts';
-import { digestGraph } from './graph.ts';
+import { digestGraph } from '../tla/graph.ts';
 import { regressionCase, replayGraph } from './replay.ts';
 
 const { values } = parseArgs({ options: { 'fuzz-seconds': { type: 'string', default: '60' } } });

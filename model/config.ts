@@ -6,7 +6,8 @@
  * values (NAME = NAME) and sets of those; INIT, NEXT, INVARIANT(S) and
  * CHECK_DEADLOCK. Anything else is an error naming the line, never ignored.
  */
-import { readFileSync } from 'node:fs';
+import { parseCfg, readCfg, type Cfg } from '../tla/cfg.ts';
+import { ModelValue, type Tla } from '../tla/values.ts';
 import { checkConstants, type Constants } from './constants.ts';
 
 export interface ModelConfig {
@@ -15,64 +16,41 @@ export interface ModelConfig {
   readonly checkDeadlock: boolean;
 }
 
+/** A constant's value as the model holds it: integers and model values, flat sets of those. */
 type CfgValue = number | string | readonly (number | string)[];
 
-function parseValue(text: string, where: string): CfgValue {
-  const t = text.trim();
-  if (/^-?\d+$/.test(t)) return Number(t);
-  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) return t;
-  const set = /^\{(.*)\}$/.exec(t);
-  if (set) {
-    const body = set[1]!.trim();
-    if (body === '') return [];
-    return body.split(',').map((e) => {
-      const v = parseValue(e, where);
-      if (Array.isArray(v)) throw new Error(`${where}: nested sets are not supported`);
-      return v as number | string;
-    });
-  }
-  throw new Error(`${where}: cannot read the value "${t}"`);
+function modelValue(v: Tla, where: string): number | string {
+  if (typeof v === 'number') return v;
+  if (v instanceof ModelValue) return v.name;
+  throw new Error(`${where}: only integers, model values and sets of those are supported`);
 }
 
-export function parseConfig(text: string, source = 'cfg'): ModelConfig {
-  const lines = text.split(/\r?\n/).map((l) => l.replace(/\\\*.*$/, '').trim());
+function toModel(cfg: Cfg, source: string): ModelConfig {
+  for (const [keyword, names] of cfg.names) {
+    const where = `${source}:${names[0]!.line}`;
+    if (keyword === 'INIT' || keyword === 'NEXT') {
+      const expected = keyword === 'INIT' ? 'Init' : 'Next';
+      if (names[0]!.name !== expected) throw new Error(`${where}: the model knows only ${keyword} ${expected}`);
+    } else if (keyword !== 'INVARIANT') {
+      throw new Error(`${where}: unexpected ${keyword}`);
+    }
+  }
   const values = new Map<string, CfgValue>();
-  const invariants: string[] = [];
-  let checkDeadlock = true;
-  let section: 'CONSTANTS' | 'INVARIANTS' | null = null;
-  lines.forEach((line, i) => {
-    const where = `${source}:${i + 1}`;
-    if (line === '') return;
-    const words = line.split(/\s+/);
-    const head = words[0]!;
-    if (head === 'CONSTANT' || head === 'CONSTANTS') {
-      section = 'CONSTANTS';
-      line = words.slice(1).join(' ');
-      if (line === '') return;
-    } else if (head === 'INVARIANT' || head === 'INVARIANTS') {
-      section = 'INVARIANTS';
-      invariants.push(...words.slice(1));
-      return;
-    } else if (head === 'INIT' || head === 'NEXT') {
-      section = null;
-      const expected = head === 'INIT' ? 'Init' : 'Next';
-      if (words[1] !== expected) throw new Error(`${where}: the model knows only ${head} ${expected}`);
-      return;
-    } else if (head === 'CHECK_DEADLOCK') {
-      section = null;
-      if (words[1] !== 'TRUE' && words[1] !== 'FALSE') throw new Error(`${where}: CHECK_DEADLOCK takes TRUE or FALSE`);
-      checkDeadlock = words[1] === 'TRUE';
-      return;
+  for (const c of cfg.constants) {
+    const where = `${source}:${c.line}`;
+    if (c.kind === 'substitution') throw new Error(`${where}: unexpected substitution ${c.name} <- ${c.operator}`);
+    const v = c.value;
+    if (typeof v === 'object' && !(v instanceof ModelValue) && v.kind === 'set') {
+      values.set(c.name, v.elems.map((e) => {
+        if (typeof e === 'object' && !(e instanceof ModelValue)) throw new Error(`${where}: nested sets are not supported`);
+        return modelValue(e, where);
+      }));
+    } else {
+      values.set(c.name, modelValue(v, where));
     }
-    if (section === 'INVARIANTS') {
-      invariants.push(...words);
-      return;
-    }
-    if (section !== 'CONSTANTS') throw new Error(`${where}: unexpected "${line}"`);
-    const eq = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$/.exec(line);
-    if (!eq) throw new Error(`${where}: expected NAME = value, got "${line}"`);
-    values.set(eq[1]!, parseValue(eq[2]!, where));
-  });
+  }
+  const invariants = (cfg.names.get('INVARIANT') ?? []).map((n) => n.name);
+  const checkDeadlock = cfg.checkDeadlock?.value ?? true;
 
   const need = (name: string): CfgValue => {
     const v = values.get(name);
@@ -121,6 +99,10 @@ export function parseConfig(text: string, source = 'cfg'): ModelConfig {
   return { constants, invariants, checkDeadlock };
 }
 
+export function parseConfig(text: string, source = 'cfg'): ModelConfig {
+  return toModel(parseCfg(text, source), source);
+}
+
 export function readConfig(path: string): ModelConfig {
-  return parseConfig(readFileSync(path, 'utf8'), path);
+  return toModel(readCfg(path), path);
 }

@@ -2,8 +2,8 @@
  * Enumerates the reachable state graph of a config, breadth first and
  * deterministically: the graph TLC explores for the same spec and cfg.
  */
-import { canonicalState } from '../conformance/tla.ts';
-import type { StateGraph } from '../conformance/graph.ts';
+import type { StateGraph } from '../tla/graph.ts';
+import { canonicalState } from '../tla/values.ts';
 import type { Constants } from './constants.ts';
 import { violated } from './invariants.ts';
 import { actionLabel, successors } from './next.ts';

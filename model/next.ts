@@ -5,7 +5,7 @@
  * record in its target state.
  */
 import { Addrs, Pages, range, type Constants } from './constants.ts';
-import { canonical, ModelValue, tlaSeq, type Tla } from '../conformance/tla.ts';
+import { canonical, ModelValue, tlaSeq, type Tla } from '../tla/values.ts';
 import { Evict, FileTruncate, FileWrite, Load, Read, Store, Write, Zero } from './actions.ts';
 import type { Bytes, State, StepRecord } from './state.ts';
 

@@ -1,8 +1,8 @@
 /**
  * A model state as the TLA+ value TLC would print for it, so that model and
- * TLC states meet in one canonical form (conformance/tla.ts).
+ * TLC states meet in one canonical form (tla/values.ts).
  */
-import { ModelValue, tlaFn, tlaRecord, tlaSeq, type Tla } from '../conformance/tla.ts';
+import { ModelValue, tlaFn, tlaRecord, tlaSeq, type Tla } from '../tla/values.ts';
 import type { Constants } from './constants.ts';
 import { Absent, type MaybeBytes, type Source, type State, type StepRecord } from './state.ts';
 

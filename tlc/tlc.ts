@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import type { Dump } from "./args.ts";
-import { countDotFileEdges } from "./dot.ts";
+import { countDotFileEdges } from "../tla/dot.ts";
 import type { JarEnv } from "./jar.ts";
 import { CheckError, type CheckResult } from "./result.ts";
 import { parseTlcOutput } from "./tlcOutput.ts";

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { check_spec_with_options, initSync } from "tla-checker";
-import { cfgInvariants } from "./cfg.ts";
-import { countDotEdges } from "./dot.ts";
+import { CfgError, parseCfg } from "../tla/cfg.ts";
+import { countDotEdges } from "../tla/dot.ts";
 import { CheckError, type CheckResult, type TraceState, type Violation } from "./result.ts";
 
 const require = createRequire(import.meta.url);
@@ -52,6 +52,7 @@ export interface WasmResult extends CheckResult {
 export function checkWithWasm(specPath: string, cfgPath: string, options: { noDeadlock?: boolean } = {}): WasmResult {
   const spec = readFileSync(specPath, "utf8");
   const cfg = readFileSync(cfgPath, "utf8");
+  const invariants = cfgInvariants(cfg, cfgPath);
   if (!initialized) {
     initSync({ module: readFileSync(require.resolve("tla-checker/tla_checker_bg.wasm")) });
     initialized = true;
@@ -79,15 +80,28 @@ export function checkWithWasm(specPath: string, cfgPath: string, options: { noDe
   if (out.warnings.length > 0) {
     throw new CheckError(`the wasm checker would ignore part of ${cfgPath}: ${out.warnings.join("; ")}`);
   }
-  const violation = out.success ? null : wasmViolation(out, cfgInvariants(cfg), cfgPath);
+  const violation = out.success ? null : wasmViolation(out, invariants, cfgPath);
   if (out.dot === null) throw new CheckError("the wasm checker returned no state graph to count edges in");
   return {
     engine: "wasm",
     distinctStates: out.states_explored,
-    edges: countDotEdges(out.dot),
+    edges: countDotEdges(out.dot, "the wasm checker's state graph"),
     violation,
     seconds,
   };
+}
+
+/**
+ * The invariant names of a cfg, in order: the checker reports a violated
+ * invariant by its position in the cfg ("Invariant 2 violated").
+ */
+function cfgInvariants(cfg: string, cfgPath: string): string[] {
+  try {
+    return (parseCfg(cfg, cfgPath).names.get("INVARIANT") ?? []).map((n) => n.name);
+  } catch (e) {
+    if (e instanceof CfgError) throw new CheckError(e.message);
+    throw e;
+  }
 }
 
 /** The violation a failed check reports, or a CheckError if it failed otherwise. */

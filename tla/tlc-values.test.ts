@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { canonical, canonicalState, ModelValue, tlaFn, tlaRecord, tlaSeq, tlaSet, type Tla } from './tla.ts';
-import { parseState, parseValue, TlcValueError } from './tlcValues.ts';
+import { canonical, canonicalState, ModelValue, tlaFn, tlaRecord, tlaSeq, tlaSet, type Tla } from './values.ts';
+import { parseState, parseValue, parseValueAt, TlcValueError } from './tlc-values.ts';
 
 /** An initial state of spec/smoke.cfg exactly as TLC 2026.11 prints it: unsorted, wrapped, indented. */
 const SMOKE_INITIAL = `/\\ src = ( 0 :> [snap |-> 0, kind |-> "Zero", off |-> 0] @@
@@ -104,6 +104,27 @@ describe('parseValue', () => {
     const e = error as TlcValueError;
     expect(e.message).toContain(`${message} at line ${line}, column ${column}`);
     expect([e.line, e.column]).toEqual([line, column]);
+  });
+});
+
+describe('parseValueAt', () => {
+  test('reads one value where more text follows, and says where that text starts', () => {
+    const text = 'N = {a, 2} M = 3';
+    const first = parseValueAt(text, 3);
+    expect(canonical(first.value)).toBe('{2, a}');
+    expect(text.slice(first.end)).toBe('M = 3');
+    expect(parseValueAt(text, 14)).toEqual({ value: 3, end: text.length });
+  });
+
+  test('positions in errors count from the start of the text', () => {
+    const error = (() => {
+      try {
+        parseValueAt('A = 1\nB = <<1,>>', 9);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toMatchObject({ line: 2, column: 9, reason: "expected a value but found '>>'" });
   });
 });
 

@@ -12,7 +12,7 @@ export interface Edge {
 }
 
 export interface StateGraph {
-  /** Canonical state texts (conformance/tla.ts canonicalState); the index is the state's id. */
+  /** Canonical state texts (tla/values.ts canonicalState); the index is the state's id. */
   readonly states: readonly string[];
   /** Ids of the initial states. */
   readonly initial: readonly number[];

@@ -1,20 +1,22 @@
 /**
  * Reads TLA+ values and states as TLC prints them (in traces, in -dump
  * files, in dot labels) into the `Tla` type, so that a TLC state and a model
- * state meet in one canonical text (conformance/tla.ts).
+ * state meet in one canonical text (tla/values.ts).
  *
  * TLC's printer is not canonical: it orders record fields as the spec built
  * them, breaks long values over indented lines, and writes a function as a
  * record, a sequence or a `k :> v @@ ...` chain depending on its domain.
  * Parsing into values and printing canonically removes all of that.
  */
-import { canonical, ModelValue, tlaFn, tlaSet, tlaSeq, type Tla } from './tla.ts';
+import { canonical, ModelValue, tlaFn, tlaSet, tlaSeq, type Tla } from './values.ts';
 
 /** Malformed input: the message names the line and column of the offence. */
 export class TlcValueError extends Error {
   override readonly name = 'TlcValueError';
   constructor(
     message: string,
+    /** What is wrong, without the position. */
+    readonly reason: string,
     /** Offset of the offending character in the parsed text. */
     readonly offset: number,
     readonly line: number,
@@ -58,8 +60,18 @@ class Parser {
   private pos = 0;
   private tok: Token;
 
-  constructor(private readonly text: string) {
+  /** @param start where parsing starts; positions in errors still count from the start of `text`. */
+  constructor(
+    private readonly text: string,
+    start = 0,
+  ) {
+    this.pos = start;
     this.tok = this.lex();
+  }
+
+  /** Where the text after what has been parsed starts. */
+  get offset(): number {
+    return this.tok.at;
   }
 
   private fail(message: string, at: number = this.tok.at): never {
@@ -76,6 +88,7 @@ class Parser {
     const excerpt = this.text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
     throw new TlcValueError(
       `${message} at line ${line}, column ${column}\n  ${excerpt}\n  ${' '.repeat(column - 1)}^`,
+      message,
       at,
       line,
       column,
@@ -294,4 +307,15 @@ export function parseValue(text: string): Tla {
  */
 export function parseState(text: string): Record<string, Tla> {
   return new Parser(text).state();
+}
+
+/**
+ * Parses one value at `start` in a text where more may follow (a cfg's
+ * `NAME = value NAME = value`): the value, and the offset of the text after
+ * it. Positions in errors count from the start of `text`.
+ */
+export function parseValueAt(text: string, start: number): { value: Tla; end: number } {
+  const p = new Parser(text, start);
+  const value = p.value();
+  return { value, end: p.offset };
 }

@@ -1,17 +1,20 @@
 /**
- * The fixtures are real TLC output (TLC2 Version 2026.11.23), regenerated in
- * conformance/fixtures/ by
+ * The fixtures are real checker output, regenerated in tla/fixtures/ by
  *   java -cp tla2tools.jar tlc2.TLC -workers 1 -metadir /tmp/m -noGenerateSpecTE \
  *     -dump dot,actionlabels values -config Values.cfg Values.tla
- * (and likewise onevar from OneVar.tla). TLC picks its fingerprint function
- * at random per run, so node ids change from run to run; nothing here
- * depends on them.
+ * (TLC2 Version 2026.11.23; likewise onevar from OneVar.tla), by the same
+ * without `actionlabels` on tlc/fixtures/Counter.tla for counter-tlc.dot
+ * (TLC2 Version 2026.12.01), and for counter-wasm.dot by tla-checker 0.9.0's
+ * check_spec_with_options on the same spec with export_dot and dot_mode
+ * "full". TLC picks its fingerprint function at random per run, so node ids
+ * change from run to run; nothing here depends on them.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { DotGraphBuilder, DotGraphError, readDotGraph } from './dot.ts';
+import { countDotEdges, countDotFileEdges, DotGraphBuilder, DotGraphError, readDotGraph } from './dot.ts';
 import { digestGraph, type Edge, type StateGraph } from './graph.ts';
-import { canonicalState, ModelValue, tlaFn, tlaRecord, tlaSeq, tlaSet, type Tla } from './tla.ts';
+import { canonicalState, ModelValue, tlaFn, tlaRecord, tlaSeq, tlaSet, type Tla } from './values.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
 
@@ -145,7 +148,7 @@ describe('DotGraphBuilder', () => {
     [[], 'test.dot: empty file, not a dot graph'],
     [[...HEAD, ...TAIL, node('1', '/\\ x = 1', true)], "test.dot line 9: text after the graph's closing '}'"],
     [['graph G {', '}'], 'test.dot line 1: not a dot graph'],
-    [[...HEAD, node('1', '/\\ x = 1', true), '}'], "test.dot: ends without the closing '}' (was TLC interrupted?)"],
+    [[...HEAD, node('1', '/\\ x = 1', true), '}'], "test.dot: ends without the closing '}' (was the checker interrupted?)"],
     [[...HEAD, node('1', '/\\ x = 1', true), edge('1', '2', 'A'), ...TAIL], 'test.dot line 7: edge refers to node 2, which the dump never defines'],
     [[...HEAD, '1 -> 1 [color="black"];', ...TAIL], 'test.dot line 6: edge 1 -> 1 has no action label: dump with -dump dot,actionlabels'],
     [[...HEAD, edge('1', '1', ''), ...TAIL], 'test.dot line 6: edge 1 -> 1 has no action label: dump with -dump dot,actionlabels'],
@@ -153,10 +156,31 @@ describe('DotGraphBuilder', () => {
     [[...HEAD, '1 [label="/\\\\ x = \\q"];', ...TAIL], 'test.dot line 6: unknown escape \\q in a dot string at column 19'],
     [[...HEAD, '1 [label="/\\\\ x = 1];', ...TAIL], 'test.dot line 6: unterminated string'],
     [[...HEAD, '1 [label="/\\\\ x = 1"] extra', ...TAIL], 'test.dot line 6: unexpected text after node attributes: "extra"'],
-    [[...HEAD, '1 label="x"', ...TAIL], "test.dot line 6: expected '[' after the fingerprint"],
+    [[...HEAD, '1 label="x"', ...TAIL], "test.dot line 6: expected '[' after the node id"],
     [[...HEAD, node('1', '/\\ x = 1'), node('1', '/\\ x = 2'), ...TAIL], 'test.dot line 7: node 1 is defined twice with different states'],
   ])('rejects malformed dumps: %#', (lines, message) => {
     expect(() => build(lines)).toThrow(DotGraphError);
     expect(() => build(lines)).toThrow(message);
+  });
+});
+
+describe('edge counts', () => {
+  test('distinct (from, to) pairs of a labelled TLC dump: its graph with actions merged', async () => {
+    const graph = await readDotGraph(fixture('values.dot'));
+    const pairs = new Set(graph.edges.map((e) => `${e.from} ${e.to}`));
+    // In Values.tla no two actions lead from one state to the same state: every labelled edge is its own pair.
+    expect(pairs.size).toBe(64);
+    expect(await countDotFileEdges(fixture('values.dot'))).toBe(pairs.size);
+  });
+
+  test('a TLC dump without action labels and the wasm export of the same spec agree: 12 edges', async () => {
+    expect(await countDotFileEdges(fixture('counter-tlc.dot'))).toBe(12);
+    expect(countDotEdges(readFileSync(fixture('counter-wasm.dot'), 'utf8'), 'counter-wasm.dot')).toBe(12);
+  });
+
+  test('two actions between the same states count once; an unfinished dump is an error', () => {
+    const lines = ['digraph G {', 's0 [label="x=0"];', 's0 -> s0 [label="A"];', 's0 -> s0 [label="B"];', '}'];
+    expect(countDotEdges(lines.join('\n'), 'g.dot')).toBe(1);
+    expect(() => countDotEdges(lines.slice(0, -1).join('\n'), 'g.dot')).toThrow("g.dot: ends without the closing '}'");
   });
 });
