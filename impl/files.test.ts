@@ -133,6 +133,31 @@ describe('isolation', () => {
     engine.close();
   });
 
+  it('what counts as a change for the current copy: a truncate to the same length does; an all-skipped or empty write, an empty file write, a read at EOF do not', () => {
+    const engine = memoryEngine(4, 8);
+    const backend = new FaultyBackend('f', Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+    const file = engine.attach(backend, { isolate: true });
+    const seg = engine.segment(16);
+    seg.read(file, 0, 8, 0);
+    expect(backend.calls.clone).toBe(1);
+    const stats = engine.stats();
+    // None of these changes the file: the next read still shares the copy.
+    expect(seg.write(file, 0, 8, 0)).toEqual({ written: 0, skipped: 8 });
+    expect(seg.write(file, 0, 0, 8, { rebind: true })).toEqual({ written: 0, skipped: 0 });
+    expect(file.write(Uint8Array.of(9), 0, 0, 3)).toBe(0);
+    expect(seg.read(file, 8, 4, 8)).toBe(0);
+    expect(seg.read(file, 8, 4, 20)).toBe(0);
+    expect(engine.stats()).toEqual({ ...stats, skipped: 8 });
+    seg.read(file, 8, 4, 4);
+    expect(backend.calls.clone).toBe(1);
+    // A truncate to the current length moves the file's mtime: it is a change, though it cuts nothing.
+    file.truncate(8);
+    expect(engine.stats().preserves).toBe(0);
+    seg.read(file, 12, 4, 0);
+    expect(backend.calls.clone).toBe(2);
+    expect(bytesOf(seg, 0, 16)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 5, 6, 7, 8, 1, 2, 3, 4]);
+  });
+
   it('shares one copy among reads while the file is unchanged', () => {
     const engine = memoryEngine(4, 8);
     const backend = new FaultyBackend('f', Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]));

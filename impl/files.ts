@@ -70,17 +70,15 @@ export class FileState {
   }
 
   /**
-   * Changes the file through the engine: `writes` are the ranges `apply`
+   * Changes the file through the engine: `writes` are the offsets `apply`
    * overwrites and `length` the file's length afterwards. Copy-before-write
-   * runs first, over every block that changes (the spec's Touched): the
-   * written ones, every block holding a byte at or past a shorter length,
-   * and, when the file grows, the block that held its old last byte.
+   * runs first, over exactly the offsets that change: the written ones and,
+   * for a shorter length, the cut ones [length, old length). Growth writes
+   * no existing offset, so it preserves nothing.
    */
   change(writes: readonly Change[], length: number, apply: () => void): void {
     const old = this.size();
-    const changes: Change[] = [...writes];
-    if (length < old) changes.push([length, old]);
-    if (length > old && old > 0) changes.push([old - 1, old]);
+    const changes: Change[] = length < old ? [...writes, [length, old]] : writes;
     this.context.preserve.beforeChange(this, changes);
     this.#changing = true;
     try {

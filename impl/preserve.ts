@@ -1,10 +1,13 @@
 /**
- * Copy-before-write. Before a block of a file changes through the engine,
- * every live snapshot of the file that references the block and has not yet
- * preserved it saves the block's current content in the preserve store (a
- * sparse, unlinked temporary file of block-sized slots). A snapshot therefore
- * never changes, and a preserved block is exactly a block the file no longer
- * provably holds for that snapshot.
+ * Copy-before-write, minimal. Before a change through the engine writes or
+ * cuts offset o of a file, every live, trusted snapshot of the file that has
+ * a byte bound to o itself, and has not yet preserved block(o), saves that
+ * block's current content in the preserve store (a sparse, unlinked temporary
+ * file of block-sized slots). Nothing else is saved: an offset no byte is
+ * bound to can change freely, and growing a file writes no existing offset.
+ * A snapshot therefore never changes where it is read, and a preserved block
+ * is exactly a block the file may no longer hold for that snapshot (so
+ * write-back stops skipping it: saving more than needed would cost writes).
  */
 import { assert } from './assert.ts';
 import type { SlotStore } from './slots.ts';
@@ -37,9 +40,10 @@ export class PreserveStore {
   }
 
   /**
-   * Preserves, in every trusted live snapshot of `file`, each referenced and
-   * not yet preserved block that one of `changes` touches. All or nothing: on
-   * failure the blocks preserved so far are released again.
+   * Preserves, in every trusted live snapshot of `file`, the not yet
+   * preserved block of each offset of `changes` (the offsets about to be
+   * written or cut) that a byte is bound to. All or nothing: on failure the
+   * blocks preserved so far are released again.
    */
   beforeChange(file: FileState, changes: readonly Change[]): void {
     const B = this.#pageSize;
@@ -51,9 +55,10 @@ export class PreserveStore {
         for (const [lo, hi] of changes) {
           if (lo >= hi) continue;
           const blocks: number[] = [];
-          snapshot.refs.walk(Math.floor(lo / B) * B, Math.ceil(hi / B) * B, (start, end, count) => {
+          // Only the changed offsets themselves: a bound offset elsewhere in the block keeps its byte.
+          snapshot.refs.walk(lo, hi, (start, end, count) => {
             if (count === undefined) return;
-            for (let block = Math.floor(start / B); block < Math.ceil(end / B); block++) {
+            for (let block = Math.floor(start / B); block <= Math.floor((end - 1) / B); block++) {
               if (blocks.at(-1) !== block && snapshot.preserved.at(block) === null) blocks.push(block);
             }
           });
