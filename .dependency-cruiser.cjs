@@ -1,0 +1,100 @@
+/**
+ * The import rules of the layers (README, "Layout"), checked by
+ * dependency-cruiser (`npx depcruise --config .dependency-cruiser.cjs .`, and
+ * in npm test by architecture.test.ts). Layers point down only:
+ *
+ *   tla/          TLA+ values and TLC's outputs: imports nothing of the project
+ *   model/        the spec in TypeScript: tla/ only
+ *   impl/         the engine: node builtins only, so it ships alone
+ *   conformance/  relates the layers: impl/, model/, tla/
+ *   tlc/          the npx tlc wrapper: tla/
+ *   fileserver/   a user of the engine: impl/index.ts, its public entry, only
+ *
+ * and no import cycle anywhere, inside a folder included. Type-only imports
+ * count: a type is part of what one module needs from another.
+ */
+/** Modules of this repository, as opposed to node builtins and npm packages. */
+const project = ['local'];
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'tla-imports-nothing-of-the-project',
+      comment: 'tla/ is the bottom layer: what every other layer reads TLA+ values and TLC output with.',
+      severity: 'error',
+      from: { path: '^tla/' },
+      to: { dependencyTypes: project, pathNot: '^tla/' },
+    },
+    {
+      name: 'model-imports-only-tla',
+      comment: 'model/ is the spec transliterated: it stands on TLA+ values and on nothing that checks it.',
+      severity: 'error',
+      from: { path: '^model/' },
+      to: { dependencyTypes: project, pathNot: '^(model|tla)/' },
+    },
+    {
+      name: 'impl-imports-only-itself-and-node',
+      comment: 'impl/ is the engine users install: it runs on node builtins alone.',
+      severity: 'error',
+      from: { path: '^impl/', pathNot: '\\.test\\.ts$' },
+      // An import that does not resolve is no-unresolvable's to report.
+      to: { dependencyTypesNot: ['core'], pathNot: '^impl/', couldNotResolve: false },
+    },
+    {
+      name: 'impl-tests-import-only-impl',
+      comment: 'Tests of impl/ may use test libraries, but no other layer of the project.',
+      severity: 'error',
+      from: { path: '^impl/.*\\.test\\.ts$' },
+      to: { dependencyTypes: project, pathNot: '^impl/' },
+    },
+    {
+      name: 'conformance-imports-impl-model-tla',
+      comment: 'conformance/ relates the engine to the model; it is no library of the wrapper or the file server.',
+      severity: 'error',
+      from: { path: '^conformance/' },
+      to: { dependencyTypes: project, pathNot: '^(conformance|impl|model|tla)/' },
+    },
+    {
+      name: 'tlc-imports-only-tla',
+      comment: 'tlc/ runs model checkers on any spec: it knows TLA+ values, not this project.',
+      severity: 'error',
+      from: { path: '^tlc/' },
+      to: { dependencyTypes: project, pathNot: '^(tlc|tla)/' },
+    },
+    {
+      name: 'fileserver-imports-only-the-public-engine',
+      comment: 'fileserver/ uses the engine as a user would, through the package entry.',
+      severity: 'error',
+      from: { path: '^fileserver/' },
+      to: { dependencyTypes: project, pathNot: '^(fileserver/|impl/index\\.ts$)' },
+    },
+    {
+      name: 'no-cycles',
+      comment: 'An import cycle makes modules that cannot be understood, tested or loaded one at a time.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-unresolvable',
+      comment: 'An import that cannot be resolved would hide a dependency from every rule above.',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Build output, tool sandboxes, and the consumer fixtures, which import the installed package by name.
+    exclude: { path: '^(node_modules|dist|\\.stryker-tmp|reports|package/consumer)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    // Node 20's module resolution: package exports with the import condition.
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
+  },
+};
