@@ -1,0 +1,247 @@
+/**
+ * What both dialects do alike: attach, walk, clunk, remove, reading and
+ * writing files, and the checks every request goes through (a fid that is
+ * still the file it was walked to, a name that is one path component, a
+ * file system that may change).
+ */
+import { FsError, S_IFDIR, S_IFLNK, S_IFMT, type Attr, type Ino, type Timespec } from '../fs.ts';
+import { MAXWELEM, NOFID, QTDIR, QTFILE, QTSYMLINK, type Message, type Qid } from './codec.ts';
+import { ProtocolError } from './errors.ts';
+import type { Fid, OpenMode } from './fids.ts';
+import type { Session } from './session.ts';
+
+export function isDir(attr: Attr): boolean {
+  return (attr.mode & S_IFMT) === S_IFDIR;
+}
+
+export function isSymlink(attr: Attr): boolean {
+  return (attr.mode & S_IFMT) === S_IFLNK;
+}
+
+/** A qid is the inode: its number as path, its generation as version. */
+export function qidOf(attr: Attr): Qid {
+  const type = isDir(attr) ? QTDIR : isSymlink(attr) ? QTSYMLINK : QTFILE;
+  return { type, version: attr.generation, path: BigInt(attr.ino) };
+}
+
+export function now(): Timespec {
+  const ms = Date.now();
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 };
+}
+
+/**
+ * A name must be one path component: not empty, no '/', no NUL. A name that
+ * creates or removes an entry must also not be '.' or '..', which every
+ * directory has and no request may make or unmake.
+ */
+export function checkName(name: string, use: 'walk' | 'create' | 'remove'): void {
+  if (name.length === 0 || name.includes('/') || name.includes('\0')) {
+    throw new ProtocolError('EINVAL', `bad file name ${JSON.stringify(name)}`);
+  }
+  if (use !== 'walk' && (name === '.' || name === '..')) {
+    if (use === 'create') throw new ProtocolError('EEXIST', `${name} already exists`);
+    throw new ProtocolError('EINVAL', `cannot remove or rename ${name}`);
+  }
+}
+
+/** Every change is refused with EROFS on a read-only file system, before anything is looked at. */
+export function requireWritable(s: Session): void {
+  if (s.fs.readOnly) throw new FsError('EROFS', 'file system is read only');
+}
+
+/**
+ * The fid's file's current attributes. A fid whose inode was freed, or freed
+ * and given to another file (generation changed), is stale: ENOENT, never an
+ * operation on whatever now has that number.
+ */
+function current(s: Session, f: Fid): Attr {
+  const attr = s.fs.getattr(f.ino);
+  if (attr.generation !== f.generation) throw new FsError('ENOENT', `${f.name}: file was removed`);
+  return attr;
+}
+
+export function resolve(s: Session, fid: number): { f: Fid; attr: Attr } {
+  const f = s.fids.get(fid);
+  return { f, attr: current(s, f) };
+}
+
+/** As resolve, for a fid that must be a directory (the parent of a create, mkdir, unlink). */
+export function resolveDir(s: Session, fid: number): { f: Fid; attr: Attr } {
+  const r = resolve(s, fid);
+  if (!isDir(r.attr)) throw new FsError('ENOTDIR', `fid ${fid} is not a directory`);
+  return r;
+}
+
+/** A create turns the directory's fid into the new file's, so the fid must not be open. */
+export function requireClosed(f: Fid): void {
+  if (f.open !== null) throw new ProtocolError('EBADF', `fid for ${f.name} is open for I/O`);
+}
+
+/** Whether directory `dir` has an entry `name`. */
+export function exists(s: Session, dir: Ino, name: string): boolean {
+  try {
+    s.fs.lookup(dir, name);
+    return true;
+  } catch (err) {
+    if (err instanceof FsError && err.code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/**
+ * The directory entry a fid was reached by, checked to still name the fid's
+ * file (another request may have renamed or removed it). The root has none.
+ */
+export function locate(s: Session, f: Fid): { parent: Ino; name: string } {
+  if (f.ino === s.fs.root) throw new ProtocolError('EBUSY', 'cannot remove or rename the root');
+  let found: Ino | null;
+  try {
+    found = s.fs.lookup(f.parent, f.name);
+  } catch (err) {
+    if (!(err instanceof FsError && (err.code === 'ENOENT' || err.code === 'ENOTDIR'))) throw err;
+    found = null;
+  }
+  if (found !== f.ino) throw new FsError('ENOENT', `${f.name} was moved or removed since it was walked to`);
+  return { parent: f.parent, name: f.name };
+}
+
+export function attach(s: Session, m: Message<'Tattach'>, uid: number): Message<'Rattach'> {
+  if (m.afid !== NOFID) throw new ProtocolError('EINVAL', 'no authentication required: afid must be NOFID');
+  s.fids.checkFree(m.fid);
+  const attr = s.fs.getattr(s.fs.root);
+  s.fids.add(m.fid, { ino: attr.ino, generation: attr.generation, parent: attr.ino, name: '/', uid, open: null, cursor: null });
+  return { type: 'Rattach', tag: m.tag, qid: qidOf(attr) };
+}
+
+/** The name of `ino` in directory `dir`, found by reading it (only a walk to '..' needs this). */
+function nameIn(s: Session, dir: Ino, ino: Ino): string {
+  const limit = 256;
+  for (let cookie = 0; ; ) {
+    const entries = s.fs.readdir(dir, cookie, limit);
+    for (const e of entries) if (e.ino === ino && e.name !== '.' && e.name !== '..') return e.name;
+    if (entries.length < limit) throw new FsError('ENOENT', `directory ${dir} has no entry for ${ino}`);
+    cookie = entries[entries.length - 1].cookie;
+  }
+}
+
+/** One step of a walk from directory `from`: the fid it reaches and that file's attributes. */
+function step(s: Session, from: Fid, name: string): { to: Fid; attr: Attr } {
+  checkName(name, 'walk');
+  const root = s.fs.root;
+  // '..' of the root is the root: a client cannot walk out of what it attached.
+  const ino = name === '..' && from.ino === root ? root : s.fs.lookup(from.ino, name);
+  const attr = s.fs.getattr(ino);
+  const base = { ino, generation: attr.generation, uid: from.uid, open: null, cursor: null };
+  if (name === '.') return { to: { ...base, parent: from.parent, name: from.name }, attr };
+  if (name !== '..') return { to: { ...base, parent: from.ino, name }, attr };
+  if (ino === root) return { to: { ...base, parent: root, name: '/' }, attr };
+  const parent = s.fs.lookup(ino, '..');
+  return { to: { ...base, parent, name: nameIn(s, parent, ino) }, attr };
+}
+
+/**
+ * Twalk: from fid, through up to MAXWELEM names, to newfid. Each name must be
+ * walked from a directory. 9P2000 forbids walking from a fid open for I/O;
+ * 9P2000.L allows it (diod does, and diodls -l walks from the directory it is
+ * reading); either way newfid is not open. If the first name fails the walk is an error; if a
+ * later one fails the reply lists the qids walked so far and newfid is not
+ * made. Only a walk of every name (or none: a clone) makes newfid, which may
+ * be fid itself (then fid moves).
+ */
+export function walk(s: Session, m: Message<'Twalk'>): Message<'Rwalk'> {
+  const { f, attr: start } = resolve(s, m.fid);
+  if (s.dialect === '9P2000') requireClosed(f);
+  if (m.wnames.length > MAXWELEM) throw new ProtocolError('EINVAL', `walk of ${m.wnames.length} names exceeds ${MAXWELEM}`);
+  if (m.newfid !== m.fid) s.fids.checkFree(m.newfid);
+  const qids: Qid[] = [];
+  let at: Fid = { ...f, open: null, cursor: null };
+  let attr = start;
+  for (const name of m.wnames) {
+    try {
+      if (!isDir(attr)) throw new FsError('ENOTDIR', `cannot walk to ${name} from a file`);
+      ({ to: at, attr } = step(s, at, name));
+    } catch (err) {
+      if (qids.length === 0) throw err;
+      return { type: 'Rwalk', tag: m.tag, qids };
+    }
+    qids.push(qidOf(attr));
+  }
+  if (m.newfid === m.fid) Object.assign(f, at);
+  else s.fids.add(m.newfid, at);
+  return { type: 'Rwalk', tag: m.tag, qids };
+}
+
+/**
+ * Opens a fid for I/O (Tlopen, Tlcreate, Topen, Tcreate). A change (write
+ * access, truncation, remove on clunk) needs a writable file system; a
+ * directory opens for reading only; a symbolic link does not open (the
+ * server never follows links: the client resolves them).
+ */
+export function open(s: Session, f: Fid, attr: Attr, mode: OpenMode, truncate: boolean): void {
+  requireClosed(f);
+  if (mode.write || truncate || mode.removeOnClunk) requireWritable(s);
+  if (isSymlink(attr)) throw new FsError('ELOOP', `${f.name} is a symbolic link`);
+  if (isDir(attr) && (mode.write || truncate)) throw new FsError('EISDIR', `${f.name} is a directory`);
+  if (truncate) s.fs.setattr(f.ino, { size: 0 });
+  f.open = mode;
+  f.cursor = isDir(attr) ? { offset: 0, cookie: 0 } : null;
+}
+
+/** Bytes of an Rread beyond its data: size[4] type[1] tag[2] count[4]. */
+export const RREAD_OVERHEAD = 11;
+
+/** Tread of a file: at most `count` bytes, never more than fit in one reply. */
+export function readFile(s: Session, f: Fid, offset: number, count: number): Uint8Array {
+  if (f.open === null || !f.open.read) throw new ProtocolError('EBADF', 'fid not open for reading');
+  return s.fs.read(f.ino, offset, Math.min(count, s.msize - RREAD_OVERHEAD));
+}
+
+/** Twrite: all of the data at the offset, or at the end of the file when opened to append. */
+export function write(s: Session, m: Message<'Twrite'>): Message<'Rwrite'> {
+  const { f, attr } = resolve(s, m.fid);
+  if (f.open === null || !f.open.write) throw new ProtocolError('EBADF', 'fid not open for writing');
+  const count = s.fs.write(f.ino, f.open.append ? attr.size : m.offset, m.data);
+  return { type: 'Rwrite', tag: m.tag, count };
+}
+
+/** Removes the file a fid names: rmdir for a directory, unlink otherwise. */
+function removeFile(s: Session, f: Fid): void {
+  requireWritable(s);
+  const attr = current(s, f);
+  const { parent, name } = locate(s, f);
+  if (isDir(attr)) s.fs.rmdir(parent, name);
+  else s.fs.unlink(parent, name);
+}
+
+/** Tclunk: the fid is gone; a fid opened remove-on-clunk removes its file, and a refusal to is the reply. */
+export function clunk(s: Session, m: Message<'Tclunk'>): Message<'Rclunk'> {
+  const f = s.fids.delete(m.fid);
+  if (f.open?.removeOnClunk) removeFile(s, f);
+  return { type: 'Rclunk', tag: m.tag };
+}
+
+/** Tremove: the fid is clunked whether or not the file can be removed. */
+export function remove(s: Session, m: Message<'Tremove'>): Message<'Rremove'> {
+  removeFile(s, s.fids.delete(m.fid));
+  return { type: 'Rremove', tag: m.tag };
+}
+
+/**
+ * Clunks every fid (Tversion, or the connection closed). A remove-on-clunk
+ * refused here has no one to be told; any other error still propagates.
+ */
+export function clunkAll(s: Session): void {
+  for (const f of s.fids.drain()) {
+    if (!f.open?.removeOnClunk) continue;
+    try {
+      removeFile(s, f);
+    } catch (err) {
+      if (!(err instanceof FsError || err instanceof ProtocolError)) throw err;
+    }
+  }
+}
+
+/** Tflush: requests are answered in order as they arrive, so the one named is answered already. */
+export function flush(m: Message<'Tflush'>): Message<'Rflush'> {
+  return { type: 'Rflush', tag: m.tag };
+}

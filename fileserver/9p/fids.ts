@@ -1,0 +1,86 @@
+/**
+ * A connection's fids: the client's 32-bit handles on files. A fid names an
+ * inode as of the walk that reached it (number and generation: if the inode
+ * is freed and reused, the generation differs and the fid goes stale instead
+ * of silently naming the new file), where it was reached (parent directory and
+ * name, which remove and rename need), and whether and how it is open.
+ */
+import type { Ino } from '../fs.ts';
+import { NOFID } from './codec.ts';
+import { ProtocolError } from './errors.ts';
+
+/** Most fids one connection may hold: a client walking a huge tree cannot exhaust the server. */
+export const FIDS_MAX = 65536;
+
+/** How a fid is open for I/O. */
+export interface OpenMode {
+  readonly read: boolean;
+  readonly write: boolean;
+  /** Writes go to the end of the file, whatever offset the client names (O_APPEND). */
+  readonly append: boolean;
+  /** Remove the file when the fid is clunked (9P2000 ORCLOSE). */
+  readonly removeOnClunk: boolean;
+}
+
+/**
+ * Where a 9P2000 directory read stands: the byte offset the client must ask
+ * for next, and the file system cookie of the last entry sent.
+ */
+export interface DirCursor {
+  offset: number;
+  cookie: number;
+}
+
+export interface Fid {
+  ino: Ino;
+  generation: number;
+  /** The directory the fid was walked into and the name it has there; the root is its own parent, named '/'. */
+  parent: Ino;
+  name: string;
+  /** Owner of files created through this fid (9P2000.L Tattach's n_uname). */
+  readonly uid: number;
+  open: OpenMode | null;
+  cursor: DirCursor | null;
+}
+
+export class FidTable {
+  private readonly fids = new Map<number, Fid>();
+
+  /** The fid, or EBADF when the client never made it. */
+  get(fid: number): Fid {
+    const f = this.fids.get(fid);
+    if (f === undefined) throw new ProtocolError('EBADF', `unknown fid ${fid}`);
+    return f;
+  }
+
+  /** Refuses NOFID, a fid in use, and a fid past FIDS_MAX: checked before a request that would make one does anything. */
+  checkFree(fid: number): void {
+    if (fid === NOFID) throw new ProtocolError('EBADF', 'fid NOFID is reserved');
+    if (this.fids.has(fid)) throw new ProtocolError('EBADF', `fid ${fid} already in use`);
+    if (this.fids.size >= FIDS_MAX) throw new ProtocolError('EMFILE', `too many fids (${FIDS_MAX})`);
+  }
+
+  /** Makes a new fid. */
+  add(fid: number, f: Fid): void {
+    this.checkFree(fid);
+    this.fids.set(fid, f);
+  }
+
+  /** Forgets a fid (clunk, remove); returns what it was. */
+  delete(fid: number): Fid {
+    const f = this.get(fid);
+    this.fids.delete(fid);
+    return f;
+  }
+
+  /** Every fid, for clunking them all (Tversion, connection closed). */
+  drain(): Fid[] {
+    const all = [...this.fids.values()];
+    this.fids.clear();
+    return all;
+  }
+
+  get size(): number {
+    return this.fids.size;
+  }
+}

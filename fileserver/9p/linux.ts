@@ -1,0 +1,280 @@
+/**
+ * 9P2000.L, the dialect of Linux's v9fs and diod: Linux open flags, modes,
+ * uids and gids as numbers, errors as errnos (Rlerror), directories read
+ * with Treaddir. Layouts and flag values are those of diod's protocol.h and
+ * Linux's include/net/9p/9p.h.
+ */
+import { FsError, S_IFDIR, S_IFMT, S_IFREG, type Attr, type Ino, type SetAttr, type Timespec } from '../fs.ts';
+import { direntSize, NONUNAME, writeDirent, type Message } from './codec.ts';
+import {
+  attach,
+  checkName,
+  clunk,
+  flush,
+  isDir,
+  isSymlink,
+  locate,
+  now,
+  open,
+  qidOf,
+  readFile,
+  remove,
+  requireClosed,
+  requireWritable,
+  resolve,
+  resolveDir,
+  RREAD_OVERHEAD,
+  walk,
+  write,
+} from './common.ts';
+import { ProtocolError } from './errors.ts';
+import type { Fid, OpenMode } from './fids.ts';
+import type { Handlers, Session } from './session.ts';
+
+/** Linux open(2) flags a Tlopen/Tlcreate carries. */
+const O_ACCMODE = 0o3;
+const O_WRONLY = 0o1;
+const O_RDWR = 0o2;
+const O_EXCL = 0o200;
+const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
+
+/** Tsetattr valid bits. */
+const SET_MODE = 0x1;
+const SET_UID = 0x2;
+const SET_GID = 0x4;
+const SET_SIZE = 0x8;
+const SET_ATIME = 0x10;
+const SET_MTIME = 0x20;
+const SET_ATIME_SET = 0x80;
+const SET_MTIME_SET = 0x100;
+
+/** Rgetattr valid bits: every basic field (mode .. blocks) and the generation. */
+const GETATTR_BASIC = 0x7ffn;
+const GETATTR_GEN = 0x1000n;
+
+/** Tunlinkat: remove a directory. */
+const AT_REMOVEDIR = 0x200;
+
+/** Rstatfs type: what diod reports unless told to pass the host's through. */
+const V9FS_MAGIC = 0x01021997;
+
+/** Directory entries fetched from the file system per call while filling an Rreaddir. */
+const READDIR_BATCH = 128;
+
+function lopenMode(flags: number): { mode: OpenMode; truncate: boolean } {
+  const access = flags & O_ACCMODE;
+  const mode = {
+    read: access !== O_WRONLY,
+    write: access === O_WRONLY || access === O_RDWR,
+    append: (flags & O_APPEND) !== 0,
+    removeOnClunk: false,
+  };
+  return { mode, truncate: (flags & O_TRUNC) !== 0 };
+}
+
+function timespec(sec: number, nsec: number): Timespec {
+  if (nsec >= 1e9) throw new ProtocolError('EINVAL', `nanoseconds ${nsec} out of range`);
+  return { sec, nsec };
+}
+
+function getattr(m: Message<'Tgetattr'>, attr: Attr): Message<'Rgetattr'> {
+  return {
+    type: 'Rgetattr',
+    tag: m.tag,
+    valid: GETATTR_BASIC | GETATTR_GEN,
+    qid: qidOf(attr),
+    mode: attr.mode,
+    uid: attr.uid,
+    gid: attr.gid,
+    nlink: attr.nlink,
+    rdev: 0,
+    size: attr.size,
+    blksize: attr.blockSize,
+    blocks: attr.blocks,
+    atimeSec: attr.atime.sec,
+    atimeNsec: attr.atime.nsec,
+    mtimeSec: attr.mtime.sec,
+    mtimeNsec: attr.mtime.nsec,
+    ctimeSec: attr.ctime.sec,
+    ctimeNsec: attr.ctime.nsec,
+    btimeSec: 0,
+    btimeNsec: 0,
+    gen: attr.generation,
+    dataVersion: 0,
+  };
+}
+
+function setattr(s: Session, m: Message<'Tsetattr'>): Message<'Rsetattr'> {
+  requireWritable(s);
+  const { f, attr } = resolve(s, m.fid);
+  const set: { -readonly [K in keyof SetAttr]: SetAttr[K] } = {};
+  if (m.valid & SET_MODE) set.mode = (attr.mode & S_IFMT) | (m.mode & 0o7777);
+  if (m.valid & SET_UID) set.uid = m.uid;
+  if (m.valid & SET_GID) set.gid = m.gid;
+  if (m.valid & SET_SIZE) {
+    if (isDir(attr)) throw new FsError('EISDIR', `${f.name} is a directory`);
+    if (isSymlink(attr)) throw new FsError('EINVAL', `${f.name} is a symbolic link`);
+    set.size = m.size;
+  }
+  if (m.valid & SET_ATIME) set.atime = m.valid & SET_ATIME_SET ? timespec(m.atimeSec, m.atimeNsec) : now();
+  if (m.valid & SET_MTIME) set.mtime = m.valid & SET_MTIME_SET ? timespec(m.mtimeSec, m.mtimeNsec) : now();
+  s.fs.setattr(f.ino, set);
+  return { type: 'Rsetattr', tag: m.tag };
+}
+
+/**
+ * Tlcreate: creates a regular file in directory fid and opens it; fid then
+ * names the new file. Without O_EXCL an existing file is opened instead, as
+ * open(2) with O_CREAT does (another client may have created it first).
+ */
+function lcreate(s: Session, m: Message<'Tlcreate'>): Message<'Rlcreate'> {
+  requireWritable(s);
+  const { f } = resolveDir(s, m.fid);
+  requireClosed(f);
+  checkName(m.name, 'create');
+  const { mode, truncate } = lopenMode(m.flags);
+  let ino: Ino;
+  let created = true;
+  try {
+    ino = s.fs.create(f.ino, m.name, S_IFREG | (m.mode & 0o7777), f.uid, m.gid);
+  } catch (err) {
+    if (!(err instanceof FsError && err.code === 'EEXIST') || m.flags & O_EXCL) throw err;
+    ino = s.fs.lookup(f.ino, m.name);
+    created = false;
+  }
+  const attr = s.fs.getattr(ino);
+  const file: Fid = { ino, generation: attr.generation, parent: f.ino, name: m.name, uid: f.uid, open: null, cursor: null };
+  open(s, file, attr, mode, truncate && !created);
+  Object.assign(f, file);
+  return { type: 'Rlcreate', tag: m.tag, qid: qidOf(attr), iounit: s.iounit };
+}
+
+/** Treaddir: whole entries from the cookie `offset` on, as many as fit in count. */
+function readdir(s: Session, m: Message<'Treaddir'>): Message<'Rreaddir'> {
+  const { f, attr } = resolve(s, m.fid);
+  if (f.open === null || !f.open.read) throw new ProtocolError('EBADF', 'fid not open for reading');
+  if (!isDir(attr)) throw new FsError('ENOTDIR', `${f.name} is not a directory`);
+  const count = Math.min(m.count, s.msize - RREAD_OVERHEAD);
+  const buf = Buffer.allocUnsafe(count);
+  let used = 0;
+  let cookie = m.offset;
+  fill: for (;;) {
+    const entries = s.fs.readdir(f.ino, cookie, READDIR_BATCH);
+    for (const e of entries) {
+      if (used + direntSize(e.name) > count) {
+        if (used === 0) throw new ProtocolError('ERANGE', `count ${m.count} too small for the next entry`);
+        break fill;
+      }
+      used = writeDirent(buf, used, { qid: qidOf(s.fs.getattr(e.ino)), offset: e.cookie, type: e.type, name: e.name });
+      cookie = e.cookie;
+    }
+    if (entries.length < READDIR_BATCH) break;
+  }
+  return { type: 'Rreaddir', tag: m.tag, data: buf.subarray(0, used) };
+}
+
+export const linux: Handlers = {
+  Tauth: () => {
+    // diod's client library reads Rlerror ENOENT to Tauth as "no authentication required".
+    throw new ProtocolError('ENOENT', 'no authentication required');
+  },
+  Tattach: (s, m) => attach(s, m, m.nUname === NONUNAME ? 0 : m.nUname),
+  Tflush: (_, m) => flush(m),
+  Twalk: walk,
+  Tgetattr: (s, m) => getattr(m, resolve(s, m.fid).attr),
+  Tsetattr: setattr,
+  Tlopen: (s, m) => {
+    const { f, attr } = resolve(s, m.fid);
+    const { mode, truncate } = lopenMode(m.flags);
+    open(s, f, attr, mode, truncate);
+    return { type: 'Rlopen', tag: m.tag, qid: qidOf(attr), iounit: s.iounit };
+  },
+  Tlcreate: lcreate,
+  Tread: (s, m) => {
+    const { f, attr } = resolve(s, m.fid);
+    if (isDir(attr)) throw new FsError('EISDIR', `${f.name} is a directory: use Treaddir`);
+    return { type: 'Rread', tag: m.tag, data: readFile(s, f, m.offset, m.count) };
+  },
+  Twrite: write,
+  Treaddir: readdir,
+  Tmkdir: (s, m) => {
+    requireWritable(s);
+    const { f } = resolveDir(s, m.dfid);
+    checkName(m.name, 'create');
+    const ino = s.fs.mkdir(f.ino, m.name, S_IFDIR | (m.mode & 0o7777), f.uid, m.gid);
+    return { type: 'Rmkdir', tag: m.tag, qid: qidOf(s.fs.getattr(ino)) };
+  },
+  Tsymlink: (s, m) => {
+    requireWritable(s);
+    const { f } = resolveDir(s, m.fid);
+    checkName(m.name, 'create');
+    if (m.symtgt.length === 0 || m.symtgt.includes('\0')) throw new ProtocolError('EINVAL', 'bad symbolic link target');
+    const ino = s.fs.symlink(f.ino, m.name, m.symtgt, f.uid, m.gid);
+    return { type: 'Rsymlink', tag: m.tag, qid: qidOf(s.fs.getattr(ino)) };
+  },
+  Treadlink: (s, m) => {
+    const { f, attr } = resolve(s, m.fid);
+    if (!isSymlink(attr)) throw new FsError('EINVAL', `${f.name} is not a symbolic link`);
+    return { type: 'Rreadlink', tag: m.tag, target: s.fs.readlink(f.ino) };
+  },
+  Tunlinkat: (s, m) => {
+    requireWritable(s);
+    const { f } = resolveDir(s, m.dirfid);
+    checkName(m.name, 'remove');
+    if (m.flags & ~AT_REMOVEDIR) throw new ProtocolError('EINVAL', `unlinkat flags ${m.flags}`);
+    if (m.flags & AT_REMOVEDIR) s.fs.rmdir(f.ino, m.name);
+    else s.fs.unlink(f.ino, m.name);
+    return { type: 'Runlinkat', tag: m.tag };
+  },
+  Trenameat: (s, m) => {
+    requireWritable(s);
+    const from = resolveDir(s, m.olddirfid).f;
+    const to = resolveDir(s, m.newdirfid).f;
+    checkName(m.oldname, 'remove');
+    checkName(m.newname, 'remove');
+    s.fs.rename(from.ino, m.oldname, to.ino, m.newname);
+    return { type: 'Rrenameat', tag: m.tag };
+  },
+  Trename: (s, m) => {
+    requireWritable(s);
+    const { f } = resolve(s, m.fid);
+    const to = resolveDir(s, m.dfid).f;
+    checkName(m.name, 'remove');
+    const from = locate(s, f);
+    s.fs.rename(from.parent, from.name, to.ino, m.name);
+    f.parent = to.ino;
+    f.name = m.name;
+    return { type: 'Rrename', tag: m.tag };
+  },
+  Tstatfs: (s, m) => {
+    resolve(s, m.fid);
+    const st = s.fs.statfs();
+    return {
+      type: 'Rstatfs',
+      tag: m.tag,
+      fstype: V9FS_MAGIC,
+      bsize: st.blockSize,
+      blocks: st.blocks,
+      bfree: st.blocksFree,
+      bavail: st.blocksAvailable,
+      files: st.files,
+      ffree: st.filesFree,
+      fsid: st.fsid,
+      namelen: st.nameMax,
+    };
+  },
+  Tfsync: (s, m) => {
+    resolve(s, m.fid);
+    if (!s.fs.readOnly) s.sync();
+    return { type: 'Rfsync', tag: m.tag };
+  },
+  Txattrwalk: () => {
+    throw new FsError('ENOTSUP', 'no extended attributes');
+  },
+  Txattrcreate: () => {
+    throw new FsError('ENOTSUP', 'no extended attributes');
+  },
+  Tclunk: clunk,
+  Tremove: remove,
+};

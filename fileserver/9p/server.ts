@@ -1,0 +1,164 @@
+/**
+ * The 9P server: one FileSystem, any number of TCP connections, each with
+ * its own session. Node runs one callback at a time and a session handles a
+ * request synchronously from decode to reply, so requests are applied one
+ * after another, whole, in the order each connection sent them; and the
+ * periodic sync, a timer callback, always runs between two requests, never
+ * inside one: the image it writes is the state after some prefix of the
+ * requests.
+ *
+ * A connection that breaks framing (a size field under the header or over
+ * msize) or speaks before a Tversion is closed; everything else malformed is
+ * answered with an error and the connection goes on. An error that is not a
+ * refusal (a bug, an I/O failure underneath) is not caught: the process
+ * stops without syncing, so the image on disk keeps its last synced state.
+ */
+import * as net from 'node:net';
+import type { FileSystem, SyncReport } from '../fs.ts';
+import { FrameError, Framer } from './frames.ts';
+import { Session } from './session.ts';
+
+export interface ServerOptions {
+  /** Seconds between syncs; 0 (the default) syncs only on close and on a client's fsync. */
+  readonly syncInterval?: number;
+  /** Where the server reports syncs and dropped connections; default: nowhere. */
+  readonly log?: (line: string) => void;
+}
+
+/** Longest sync interval: a setInterval delay must fit in 32 bits of milliseconds. */
+export const SYNC_INTERVAL_MAX = 2_147_483;
+
+class Connection {
+  private readonly framer = new Framer();
+  readonly session: Session;
+  /** Replies are waiting for the socket to drain: read no more requests until then. */
+  private blocked = false;
+
+  constructor(
+    readonly socket: net.Socket,
+    fs: FileSystem,
+    sync: () => void,
+    private readonly log: (line: string) => void,
+  ) {
+    this.session = new Session(fs, sync);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.framer.push(chunk);
+      this.pump();
+    });
+    socket.on('drain', () => {
+      this.blocked = false;
+      socket.resume();
+      this.pump();
+    });
+  }
+
+  /** Answers every whole request buffered, in order, until the socket pushes back. */
+  private pump(): void {
+    this.socket.cork();
+    try {
+      while (!this.blocked && !this.socket.destroyed) {
+        let frame: Buffer | null;
+        try {
+          frame = this.framer.next(this.session.msize);
+        } catch (err) {
+          if (!(err instanceof FrameError)) throw err;
+          return this.drop(err.message);
+        }
+        if (frame === null) return;
+        const reply = this.session.handle(frame);
+        if (reply === null) return this.drop('request before a successful Tversion, or msize too small');
+        if (!this.socket.write(reply)) {
+          this.blocked = true;
+          this.socket.pause();
+        }
+      }
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  private drop(why: string): void {
+    this.log(`9p: closing connection from ${this.socket.remoteAddress}:${this.socket.remotePort}: ${why}`);
+    this.socket.destroy();
+  }
+}
+
+export class Server {
+  private readonly listener: net.Server;
+  private readonly connections = new Set<Connection>();
+  private readonly timer: NodeJS.Timeout | null;
+  private closed = false;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    readonly fs: FileSystem,
+    options: ServerOptions = {},
+  ) {
+    const { syncInterval = 0, log = () => {} } = options;
+    if (!(Number.isFinite(syncInterval) && syncInterval >= 0 && syncInterval <= SYNC_INTERVAL_MAX)) {
+      throw new RangeError(`syncInterval ${syncInterval} outside 0..${SYNC_INTERVAL_MAX} seconds`);
+    }
+    this.log = log;
+    this.listener = net.createServer((socket) => this.accept(socket));
+    this.timer = syncInterval > 0 ? setInterval(() => this.sync('timer'), syncInterval * 1000) : null;
+    this.timer?.unref();
+  }
+
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(port: number, host: string): Promise<net.AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.listener.once('error', reject);
+      this.listener.listen(port, host, () => {
+        this.listener.off('error', reject);
+        resolve(this.listener.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    const conn = new Connection(socket, this.fs, () => this.sync('fsync'), this.log);
+    this.connections.add(conn);
+    socket.on('error', (err) => this.log(`9p: connection from ${socket.remoteAddress}: ${err.message}`));
+    socket.on('close', () => {
+      if (!this.connections.delete(conn)) return;
+      conn.session.close();
+    });
+  }
+
+  /** Number of open connections. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Writes the image back durably, unless the file system is read-only (it
+   * has nothing to write), and logs what the engine wrote and skipped.
+   */
+  sync(reason: string): SyncReport | null {
+    if (this.fs.readOnly) return null;
+    const started = performance.now();
+    const report = this.fs.sync();
+    const ms = (performance.now() - started).toFixed(1);
+    this.log(`sync (${reason}): ${report.written} bytes written, ${report.skipped} skipped, ${ms} ms`);
+    return report;
+  }
+
+  /**
+   * Stops: no new connections, every connection closed (its fids clunked),
+   * then one last sync. Resolves with that sync's report.
+   */
+  async close(): Promise<SyncReport | null> {
+    if (this.closed) throw new Error('server already closed');
+    this.closed = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    const closing = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    for (const conn of [...this.connections]) {
+      this.connections.delete(conn);
+      conn.session.close();
+      conn.socket.destroy();
+    }
+    await closing;
+    return this.sync('shutdown');
+  }
+}

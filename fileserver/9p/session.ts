@@ -1,0 +1,116 @@
+/**
+ * One connection's protocol state: the negotiated dialect and msize, and its
+ * fids. A session turns one framed request into one reply, synchronously:
+ * the request has either been applied whole or refused when handle()
+ * returns, which is what lets the server sync between any two requests.
+ */
+import type { FileSystem } from '../fs.ts';
+import {
+  DecodeError,
+  decode,
+  encode,
+  HEADER_SIZE,
+  IOHDRSZ,
+  UnknownTypeError,
+  type Dialect,
+  type Message,
+  type MessageType,
+} from './codec.ts';
+import { clunkAll } from './common.ts';
+import { protocolErrnos, refusal, type Refusal } from './errors.ts';
+import { FidTable } from './fids.ts';
+import { linux } from './linux.ts';
+import { plan9 } from './plan9.ts';
+
+/**
+ * msize bounds. The largest reply that must always fit (Rwalk of MAXWELEM
+ * qids, 217 bytes) fits in MSIZE_MIN; a reply that does not fit (Rreadlink
+ * of a long target, Rstat of a long name) is refused with EMSGSIZE. MSIZE_MAX
+ * bounds the memory one connection's frame can take.
+ */
+export const MSIZE_MIN = 512;
+export const MSIZE_MAX = 1 << 20;
+
+type TType = Extract<MessageType, `T${string}`>;
+
+/** A dialect: what the server does for each T-message it serves. */
+export type Handlers = { readonly [N in TType]?: (s: Session, m: Message<N>) => Message };
+
+const dialects: Record<Dialect, Handlers> = { '9P2000.L': linux, '9P2000': plan9 };
+
+export class Session {
+  /** null until a Tversion names a dialect the server speaks; nothing but Tversion is served before. */
+  dialect: Dialect | null = null;
+  /** Largest message either side may send; until negotiated, just enough for a Tversion. */
+  msize = MSIZE_MIN;
+  readonly fids = new FidTable();
+
+  constructor(
+    readonly fs: FileSystem,
+    /** Makes the image durable now (Tfsync, a 9P2000 no-op Twstat); the server logs it. */
+    readonly sync: () => void,
+  ) {}
+
+  /** Largest data a client can move in one Tread/Twrite. */
+  get iounit(): number {
+    return this.msize - IOHDRSZ;
+  }
+
+  /**
+   * Handles one request (a whole frame, size field included) and returns the
+   * reply, or null when the connection must close: a request before a
+   * dialect is agreed, or a Tversion with an msize too small to work with.
+   * Errors other than refusals (a bug, an I/O failure underneath) propagate.
+   */
+  handle(frame: Buffer): Buffer | null {
+    let msg: Message;
+    try {
+      msg = decode(frame, this.dialect);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      if (this.dialect === null) return null;
+      const tag = frame.readUInt16LE(HEADER_SIZE - 2);
+      const code = err instanceof UnknownTypeError ? 'ENOSYS' : 'EPROTO';
+      return this.refuse(tag, { errno: protocolErrnos[code], ename: err.message });
+    }
+    if (msg.type === 'Tversion') return this.version(msg);
+    if (this.dialect === null) return null;
+    const handler = dialects[this.dialect][msg.type as TType] as ((s: Session, m: Message) => Message) | undefined;
+    if (handler === undefined) return this.refuse(msg.tag, { errno: protocolErrnos.ENOSYS, ename: `${msg.type} not served` });
+    let reply: Buffer;
+    try {
+      reply = encode(handler(this, msg), this.dialect);
+    } catch (err) {
+      const r = refusal(err);
+      if (r === null) throw err;
+      return this.refuse(msg.tag, r);
+    }
+    // Only replies to requests that change nothing can outgrow msize (Rreadlink, Rstat), so refusing one here undoes nothing.
+    if (reply.length > this.msize) return this.refuse(msg.tag, { errno: protocolErrnos.EMSGSIZE, ename: 'reply exceeds msize' });
+    return reply;
+  }
+
+  /** The connection closed: its fids are clunked. */
+  close(): void {
+    clunkAll(this);
+  }
+
+  /**
+   * Tversion starts the session over: every fid is clunked, then the dialect
+   * is the client's if the server speaks it ("9P2000.L"; any other
+   * "9P2000..." gets plain "9P2000"), else "unknown" and nothing else is
+   * served until a Tversion succeeds.
+   */
+  private version(m: Message<'Tversion'>): Buffer | null {
+    clunkAll(this);
+    if (m.msize < MSIZE_MIN) return null;
+    this.msize = Math.min(m.msize, MSIZE_MAX);
+    this.dialect = m.version === '9P2000.L' ? '9P2000.L' : /^9P2000(\..*)?$/.test(m.version) ? '9P2000' : null;
+    return encode({ type: 'Rversion', tag: m.tag, msize: this.msize, version: this.dialect ?? 'unknown' }, '9P2000');
+  }
+
+  private refuse(tag: number, r: Refusal): Buffer {
+    if (this.dialect === '9P2000.L') return encode({ type: 'Rlerror', tag, ecode: r.errno }, '9P2000.L');
+    return encode({ type: 'Rerror', tag, ename: r.ename }, '9P2000');
+  }
+}
