@@ -8,7 +8,7 @@ import { FsError, S_IFDIR, S_IFLNK, S_IFMT, type Attr, type Ino, type Timespec }
 import { MAXWELEM, NOFID, QTDIR, QTFILE, QTSYMLINK, type Message, type Qid } from './codec.ts';
 import { ProtocolError } from './errors.ts';
 import type { Fid, OpenMode } from './fids.ts';
-import type { Session } from './session.ts';
+import type { SessionState } from './state.ts';
 
 export function isDir(attr: Attr): boolean {
   return (attr.mode & S_IFMT) === S_IFDIR;
@@ -45,7 +45,7 @@ export function checkName(name: string, use: 'walk' | 'create' | 'remove'): void
 }
 
 /** Every change is refused with EROFS on a read-only file system, before anything is looked at. */
-export function requireWritable(s: Session): void {
+export function requireWritable(s: SessionState): void {
   if (s.fs.readOnly) throw new FsError('EROFS', 'file system is read only');
 }
 
@@ -54,19 +54,19 @@ export function requireWritable(s: Session): void {
  * and given to another file (generation changed), is stale: ENOENT, never an
  * operation on whatever now has that number.
  */
-function current(s: Session, f: Fid): Attr {
+function current(s: SessionState, f: Fid): Attr {
   const attr = s.fs.getattr(f.ino);
   if (attr.generation !== f.generation) throw new FsError('ENOENT', `${f.name}: file was removed`);
   return attr;
 }
 
-export function resolve(s: Session, fid: number): { f: Fid; attr: Attr } {
+export function resolve(s: SessionState, fid: number): { f: Fid; attr: Attr } {
   const f = s.fids.get(fid);
   return { f, attr: current(s, f) };
 }
 
 /** As resolve, for a fid that must be a directory (the parent of a create, mkdir, unlink). */
-export function resolveDir(s: Session, fid: number): { f: Fid; attr: Attr } {
+export function resolveDir(s: SessionState, fid: number): { f: Fid; attr: Attr } {
   const r = resolve(s, fid);
   if (!isDir(r.attr)) throw new FsError('ENOTDIR', `fid ${fid} is not a directory`);
   return r;
@@ -78,7 +78,7 @@ export function requireClosed(f: Fid): void {
 }
 
 /** Whether directory `dir` has an entry `name`. */
-export function exists(s: Session, dir: Ino, name: string): boolean {
+export function exists(s: SessionState, dir: Ino, name: string): boolean {
   try {
     s.fs.lookup(dir, name);
     return true;
@@ -92,7 +92,7 @@ export function exists(s: Session, dir: Ino, name: string): boolean {
  * The directory entry a fid was reached by, checked to still name the fid's
  * file (another request may have renamed or removed it). The root has none.
  */
-export function locate(s: Session, f: Fid): { parent: Ino; name: string } {
+export function locate(s: SessionState, f: Fid): { parent: Ino; name: string } {
   if (f.ino === s.fs.root) throw new ProtocolError('EBUSY', 'cannot remove or rename the root');
   let found: Ino | null;
   try {
@@ -105,7 +105,7 @@ export function locate(s: Session, f: Fid): { parent: Ino; name: string } {
   return { parent: f.parent, name: f.name };
 }
 
-export function attach(s: Session, m: Message<'Tattach'>, uid: number): Message<'Rattach'> {
+export function attach(s: SessionState, m: Message<'Tattach'>, uid: number): Message<'Rattach'> {
   if (m.afid !== NOFID) throw new ProtocolError('EINVAL', 'no authentication required: afid must be NOFID');
   s.fids.checkFree(m.fid);
   const attr = s.fs.getattr(s.fs.root);
@@ -114,7 +114,7 @@ export function attach(s: Session, m: Message<'Tattach'>, uid: number): Message<
 }
 
 /** The name of `ino` in directory `dir`, found by reading it (only a walk to '..' needs this). */
-function nameIn(s: Session, dir: Ino, ino: Ino): string {
+function nameIn(s: SessionState, dir: Ino, ino: Ino): string {
   const limit = 256;
   for (let cookie = 0; ; ) {
     const entries = s.fs.readdir(dir, cookie, limit);
@@ -125,7 +125,7 @@ function nameIn(s: Session, dir: Ino, ino: Ino): string {
 }
 
 /** One step of a walk from directory `from`: the fid it reaches and that file's attributes. */
-function step(s: Session, from: Fid, name: string): { to: Fid; attr: Attr } {
+function step(s: SessionState, from: Fid, name: string): { to: Fid; attr: Attr } {
   checkName(name, 'walk');
   const root = s.fs.root;
   // '..' of the root is the root: a client cannot walk out of what it attached.
@@ -148,7 +148,7 @@ function step(s: Session, from: Fid, name: string): { to: Fid; attr: Attr } {
  * made. Only a walk of every name (or none: a clone) makes newfid, which may
  * be fid itself (then fid moves).
  */
-export function walk(s: Session, m: Message<'Twalk'>): Message<'Rwalk'> {
+export function walk(s: SessionState, m: Message<'Twalk'>): Message<'Rwalk'> {
   const { f, attr: start } = resolve(s, m.fid);
   if (s.dialect === '9P2000') requireClosed(f);
   if (m.wnames.length > MAXWELEM) throw new ProtocolError('EINVAL', `walk of ${m.wnames.length} names exceeds ${MAXWELEM}`);
@@ -177,7 +177,7 @@ export function walk(s: Session, m: Message<'Twalk'>): Message<'Rwalk'> {
  * directory opens for reading only; a symbolic link does not open (the
  * server never follows links: the client resolves them).
  */
-export function open(s: Session, f: Fid, attr: Attr, mode: OpenMode, truncate: boolean): void {
+export function open(s: SessionState, f: Fid, attr: Attr, mode: OpenMode, truncate: boolean): void {
   requireClosed(f);
   if (mode.write || truncate || mode.removeOnClunk) requireWritable(s);
   if (isSymlink(attr)) throw new FsError('ELOOP', `${f.name} is a symbolic link`);
@@ -191,13 +191,13 @@ export function open(s: Session, f: Fid, attr: Attr, mode: OpenMode, truncate: b
 export const RREAD_OVERHEAD = 11;
 
 /** Tread of a file: at most `count` bytes, never more than fit in one reply. */
-export function readFile(s: Session, f: Fid, offset: number, count: number): Uint8Array {
+export function readFile(s: SessionState, f: Fid, offset: number, count: number): Uint8Array {
   if (f.open === null || !f.open.read) throw new ProtocolError('EBADF', 'fid not open for reading');
   return s.fs.read(f.ino, offset, Math.min(count, s.msize - RREAD_OVERHEAD));
 }
 
 /** Twrite: all of the data at the offset, or at the end of the file when opened to append. */
-export function write(s: Session, m: Message<'Twrite'>): Message<'Rwrite'> {
+export function write(s: SessionState, m: Message<'Twrite'>): Message<'Rwrite'> {
   const { f, attr } = resolve(s, m.fid);
   if (f.open === null || !f.open.write) throw new ProtocolError('EBADF', 'fid not open for writing');
   const count = s.fs.write(f.ino, f.open.append ? attr.size : m.offset, m.data);
@@ -205,7 +205,7 @@ export function write(s: Session, m: Message<'Twrite'>): Message<'Rwrite'> {
 }
 
 /** Removes the file a fid names: rmdir for a directory, unlink otherwise. */
-function removeFile(s: Session, f: Fid): void {
+function removeFile(s: SessionState, f: Fid): void {
   requireWritable(s);
   const attr = current(s, f);
   const { parent, name } = locate(s, f);
@@ -214,14 +214,14 @@ function removeFile(s: Session, f: Fid): void {
 }
 
 /** Tclunk: the fid is gone; a fid opened remove-on-clunk removes its file, and a refusal to is the reply. */
-export function clunk(s: Session, m: Message<'Tclunk'>): Message<'Rclunk'> {
+export function clunk(s: SessionState, m: Message<'Tclunk'>): Message<'Rclunk'> {
   const f = s.fids.delete(m.fid);
   if (f.open?.removeOnClunk) removeFile(s, f);
   return { type: 'Rclunk', tag: m.tag };
 }
 
 /** Tremove: the fid is clunked whether or not the file can be removed. */
-export function remove(s: Session, m: Message<'Tremove'>): Message<'Rremove'> {
+export function remove(s: SessionState, m: Message<'Tremove'>): Message<'Rremove'> {
   removeFile(s, s.fids.delete(m.fid));
   return { type: 'Rremove', tag: m.tag };
 }
@@ -230,7 +230,7 @@ export function remove(s: Session, m: Message<'Tremove'>): Message<'Rremove'> {
  * Clunks every fid (Tversion, or the connection closed). A remove-on-clunk
  * refused here has no one to be told; any other error still propagates.
  */
-export function clunkAll(s: Session): void {
+export function clunkAll(s: SessionState): void {
   for (const f of s.fids.drain()) {
     if (!f.open?.removeOnClunk) continue;
     try {

@@ -11,7 +11,7 @@ import { errnos, FsError } from '../fs.ts';
 import { DecodeError } from './codec.ts';
 
 /** The file system's errnos and the protocol layer's own. */
-export const protocolErrnos = { ...errnos, EBUSY: 16, EMFILE: 24, EPROTO: 71, EMSGSIZE: 90 } as const;
+export const protocolErrnos = { ...errnos, EMFILE: 24, EPROTO: 71, EMSGSIZE: 90 } as const;
 export type ProtocolErrno = keyof typeof protocolErrnos;
 
 /** A request refused by the protocol layer before it reached the file system. */

@@ -29,7 +29,7 @@ import {
 } from './common.ts';
 import { ProtocolError } from './errors.ts';
 import type { Fid, OpenMode } from './fids.ts';
-import type { Handlers, Session } from './session.ts';
+import type { Handlers, SessionState } from './state.ts';
 
 /** Linux open(2) flags a Tlopen/Tlcreate carries. */
 const O_ACCMODE = 0o3;
@@ -105,7 +105,7 @@ function getattr(m: Message<'Tgetattr'>, attr: Attr): Message<'Rgetattr'> {
   };
 }
 
-function setattr(s: Session, m: Message<'Tsetattr'>): Message<'Rsetattr'> {
+function setattr(s: SessionState, m: Message<'Tsetattr'>): Message<'Rsetattr'> {
   requireWritable(s);
   const { f, attr } = resolve(s, m.fid);
   const set: { -readonly [K in keyof SetAttr]: SetAttr[K] } = {};
@@ -128,7 +128,7 @@ function setattr(s: Session, m: Message<'Tsetattr'>): Message<'Rsetattr'> {
  * names the new file. Without O_EXCL an existing file is opened instead, as
  * open(2) with O_CREAT does (another client may have created it first).
  */
-function lcreate(s: Session, m: Message<'Tlcreate'>): Message<'Rlcreate'> {
+function lcreate(s: SessionState, m: Message<'Tlcreate'>): Message<'Rlcreate'> {
   requireWritable(s);
   const { f } = resolveDir(s, m.fid);
   requireClosed(f);
@@ -151,7 +151,7 @@ function lcreate(s: Session, m: Message<'Tlcreate'>): Message<'Rlcreate'> {
 }
 
 /** Treaddir: whole entries from the cookie `offset` on, as many as fit in count. */
-function readdir(s: Session, m: Message<'Treaddir'>): Message<'Rreaddir'> {
+function readdir(s: SessionState, m: Message<'Treaddir'>): Message<'Rreaddir'> {
   const { f, attr } = resolve(s, m.fid);
   if (f.open === null || !f.open.read) throw new ProtocolError('EBADF', 'fid not open for reading');
   if (!isDir(attr)) throw new FsError('ENOTDIR', `${f.name} is not a directory`);

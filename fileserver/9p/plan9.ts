@@ -31,7 +31,7 @@ import {
 } from './common.ts';
 import { ProtocolError } from './errors.ts';
 import type { Fid, OpenMode } from './fids.ts';
-import type { Handlers, Session } from './session.ts';
+import type { Handlers, SessionState } from './state.ts';
 
 /** Topen/Tcreate mode bits. */
 const OACCESS = 0x3;
@@ -95,7 +95,7 @@ function statOf(name: string, attr: Attr): Stat {
  * for a directory) are at most the directory's, and it takes the directory's
  * owner and group.
  */
-function create(s: Session, m: Message<'Tcreate'>): Message<'Rcreate'> {
+function create(s: SessionState, m: Message<'Tcreate'>): Message<'Rcreate'> {
   requireWritable(s);
   const { f, attr: dir } = resolveDir(s, m.fid);
   requireClosed(f);
@@ -121,7 +121,7 @@ function create(s: Session, m: Message<'Tcreate'>): Message<'Rcreate'> {
  * must be 0 (start over) or where the previous read ended; the file system
  * cookie of the last record sent says where to go on.
  */
-function readDir(s: Session, f: Fid, m: Message<'Tread'>): Message<'Rread'> {
+function readDir(s: SessionState, f: Fid, m: Message<'Tread'>): Message<'Rread'> {
   if (f.open === null || !f.open.read || f.cursor === null) throw new ProtocolError('EBADF', 'fid not open for reading');
   if (m.offset !== 0 && m.offset !== f.cursor.offset) throw new ProtocolError('EINVAL', 'bad offset in directory read');
   const start = m.offset === 0 ? { offset: 0, cookie: 0 } : f.cursor;
@@ -173,7 +173,7 @@ function isDontTouch(st: Stat): boolean {
  * sync. The other fields cannot change: they must be "don't touch" or equal
  * the file's.
  */
-function wstat(s: Session, m: Message<'Twstat'>): Message<'Rwstat'> {
+function wstat(s: SessionState, m: Message<'Twstat'>): Message<'Rwstat'> {
   const { f, attr } = resolve(s, m.fid);
   const st = m.stat;
   if (isDontTouch(st)) {

@@ -14,13 +14,13 @@ import {
   UnknownTypeError,
   type Dialect,
   type Message,
-  type MessageType,
 } from './codec.ts';
 import { clunkAll } from './common.ts';
 import { protocolErrnos, refusal, type Refusal } from './errors.ts';
 import { FidTable } from './fids.ts';
 import { linux } from './linux.ts';
 import { plan9 } from './plan9.ts';
+import type { Handlers, SessionState, TType } from './state.ts';
 
 /**
  * msize bounds. The largest reply that must always fit (Rwalk of MAXWELEM
@@ -31,14 +31,9 @@ import { plan9 } from './plan9.ts';
 export const MSIZE_MIN = 512;
 export const MSIZE_MAX = 1 << 20;
 
-type TType = Extract<MessageType, `T${string}`>;
-
-/** A dialect: what the server does for each T-message it serves. */
-export type Handlers = { readonly [N in TType]?: (s: Session, m: Message<N>) => Message };
-
 const dialects: Record<Dialect, Handlers> = { '9P2000.L': linux, '9P2000': plan9 };
 
-export class Session {
+export class Session implements SessionState {
   /** null until a Tversion names a dialect the server speaks; nothing but Tversion is served before. */
   dialect: Dialect | null = null;
   /** Largest message either side may send; until negotiated, just enough for a Tversion. */
@@ -75,7 +70,7 @@ export class Session {
     }
     if (msg.type === 'Tversion') return this.version(msg);
     if (this.dialect === null) return null;
-    const handler = dialects[this.dialect][msg.type as TType] as ((s: Session, m: Message) => Message) | undefined;
+    const handler = dialects[this.dialect][msg.type as TType] as ((s: SessionState, m: Message) => Message) | undefined;
     if (handler === undefined) return this.refuse(msg.tag, { errno: protocolErrnos.ENOSYS, ename: `${msg.type} not served` });
     let reply: Buffer;
     try {

@@ -1,0 +1,25 @@
+/**
+ * What a request handler sees of its connection: the file system, the fids,
+ * the negotiated dialect and msize, and the way to sync. Kept apart from
+ * session.ts (which holds it and dispatches to the dialects) so that the
+ * dialects depend on it and the session on them, never the reverse.
+ */
+import type { FileSystem } from '../fs.ts';
+import type { Dialect, Message, MessageType } from './codec.ts';
+import type { FidTable } from './fids.ts';
+
+export interface SessionState {
+  readonly fs: FileSystem;
+  readonly fids: FidTable;
+  readonly dialect: Dialect | null;
+  readonly msize: number;
+  /** Largest data a client can move in one Tread/Twrite: msize - IOHDRSZ. */
+  readonly iounit: number;
+  /** Makes the image durable now (Tfsync, a 9P2000 no-op Twstat); the server logs it. */
+  sync(): void;
+}
+
+export type TType = Extract<MessageType, `T${string}`>;
+
+/** A dialect: what the server does for each T-message it serves. */
+export type Handlers = { readonly [N in TType]?: (s: SessionState, m: Message<N>) => Message };
