@@ -32,7 +32,8 @@ describe.each(configs)('%s', (cfgPath) => {
   });
 
   if (cfgPath === replayed) {
-    test('every edge replays on the engine with no divergence (5% also on real files)', () => {
+    // Minutes for conformance.cfg, some seconds for smoke.cfg: slow either way (vitest.config.ts).
+    test('every edge replays on the engine with no divergence (5% also on real files)', { tags: ['slow'] }, () => {
       const report = replayGraph(constants, graph, { diskEvery: 20 });
       console.log(`edge replay: ${report.covered}/${report.edges} edges covered (100%), ${report.onDisk} on real files, `
         + `${report.divergences.length} divergences, ${report.seconds.toFixed(1)} s`);
@@ -43,6 +44,6 @@ describe.each(configs)('%s', (cfgPath) => {
       expect(report.covered).toBe(graph.edges.length);
       expect(report.onDisk).toBeGreaterThanOrEqual(graph.edges.length / 20);
       expect(report.divergences).toEqual([]);
-    }, 600_000);
+    });
   }
 });

@@ -11,11 +11,12 @@ import { checkWithWasm } from '../tlc/wasm.ts';
 import { mutants, mutantSource, mutantsDir, readSpec, smokeCfgPath, specPath } from './mutants.ts';
 
 
-test('the wasm checker explores smoke.cfg completely and finds the states TLC found', () => {
+// Model checking with the wasm checker takes 10 s to minutes a run: slow (vitest.config.ts).
+test('the wasm checker explores smoke.cfg completely and finds the states TLC found', { tags: ['slow'] }, () => {
   const result = checkWithWasm(specPath, smokeCfgPath);
   expect(result.violation).toBeNull();
   expect(result.distinctStates).toBe(readCertificate(smokeCfgPath).tlcDistinctStates);
-}, 900_000); // ~25 s on an idle machine; a generous bound for a loaded one
+});
 
 describe('seeded-bug mutants', () => {
   const spec = readSpec();
@@ -36,9 +37,9 @@ describe('seeded-bug mutants', () => {
   });
 
   for (const mutant of mutants) {
-    test(`${mutant.name} is rejected: ${mutant.expect}`, () => {
+    test(`${mutant.name} is rejected: ${mutant.expect}`, { tags: ['slow'] }, () => {
       const result = checkWithWasm(join(mutantsDir, `${mutant.name}.tla`), smokeCfgPath);
       expect(result.violation?.invariant).toBe(mutant.expect);
-    }, 900_000); // ~25 s on an idle machine; a generous bound for a loaded one
+    });
   }
 });
