@@ -7,6 +7,8 @@ import {
   DecodeError,
   encode,
   encodeStat,
+  encodeVector,
+  VECTOR_MIN,
   NOTAG,
   UnknownTypeError,
   writeDirent,
@@ -110,6 +112,22 @@ describe('codec', () => {
         { numRuns: 3000 },
       );
     }
+  });
+
+  it('sends long trailing data as its own chunk, uncopied', () => {
+    const data = Buffer.alloc(VECTOR_MIN + 5, 7);
+    const chunks = encodeVector({ type: 'Rread', tag: 3, data }, '9P2000.L');
+    expect(chunks).toHaveLength(2);
+    expect(chunks[1]).toBe(data);
+    // Rread (117): size[4] type[1] tag[2] count[4], the data following as the second chunk.
+    const head = Buffer.alloc(11);
+    head.writeUInt32LE(11 + data.length, 0);
+    head[4] = 117;
+    head.writeUInt16LE(3, 5);
+    head.writeUInt32LE(data.length, 7);
+    expect(chunks[0]).toEqual(head);
+    expect(decode(Buffer.concat(chunks), '9P2000.L')).toEqual({ type: 'Rread', tag: 3, data });
+    expect(encodeVector({ type: 'Rread', tag: 3, data: data.subarray(0, VECTOR_MIN - 1) }, '9P2000.L')).toHaveLength(1);
   });
 
   it('names an unknown type with its tag, so the server can answer it', () => {

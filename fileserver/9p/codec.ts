@@ -314,14 +314,6 @@ class Reader {
 }
 
 /**
- * The size a message claims, read from its first four bytes; the framer uses
- * it before the rest has arrived.
- */
-export function frameSize(buf: Buffer, offset = 0): number {
-  return buf.readUInt32LE(offset);
-}
-
-/**
  * Decodes the one message in `buf[offset .. offset+size)`, where size is the
  * message's own size field. Throws DecodeError for anything malformed: a
  * length past the end, bytes left over, a string not UTF-8, a type the
@@ -526,23 +518,46 @@ function writeField(w: Writer, kind: Kind, v: unknown, dialect: Dialect): void {
 }
 
 /**
- * Encodes one message as the dialect writes it. Values out of their field's
- * range throw RangeError: encoding is our side speaking, so a bad value is a
- * bug, not input. Tversion/Rversion encode the same in both dialects.
+ * Data at least this long, ending a message (Rread, Rreaddir, Twrite), is
+ * not copied by encodeVector: it goes out as its own chunk after the
+ * header, so a large read reply costs no copy and no second buffer.
  */
-export function encode(msg: Message, dialect: Dialect): Buffer {
+export const VECTOR_MIN = 4096;
+
+/**
+ * Encodes one message as the dialect writes it, as the chunks to write in
+ * order: the message up to a long trailing data field, then that data as
+ * it is (see VECTOR_MIN); otherwise one chunk. Values out of their field's
+ * range throw RangeError: encoding is our side speaking, so a bad value is
+ * a bug, not input. Tversion/Rversion encode the same in both dialects.
+ */
+export function encodeVector(msg: Message, dialect: Dialect): Uint8Array[] {
   const layout = layouts[msg.type] as Layout;
   const values = msg as unknown as Record<string, unknown>;
+  const names = Object.keys(layout.fields);
+  const lastName = names[names.length - 1];
+  const last = lastName !== undefined && layout.fields[lastName] === 'data' ? (values[lastName] as Uint8Array) : null;
+  const tail = last !== null && last.length >= VECTOR_MIN ? last : null;
   let size = HEADER_SIZE;
-  for (const field in layout.fields) size += fieldSize(layout.fields[field], values[field], dialect);
+  for (const field of names) size += fieldSize(layout.fields[field], values[field], dialect);
   if (size > TWO_32 - 1) throw new RangeError(`${msg.type} of ${size} bytes exceeds the 4-byte size field`);
-  const w = new Writer(Buffer.allocUnsafe(size));
+  const headSize = size - (tail?.length ?? 0);
+  const w = new Writer(Buffer.allocUnsafe(headSize));
   w.u32(size);
   w.u8(layout.id);
   w.u16(msg.tag);
-  for (const field in layout.fields) writeField(w, layout.fields[field], values[field], dialect);
-  if (w.offset !== size) throw new Error(`encoder wrote ${w.offset} bytes of ${size} for ${msg.type}`);
-  return w.buf;
+  for (const field of names) {
+    if (tail !== null && field === lastName) w.u32(tail.length);
+    else writeField(w, layout.fields[field], values[field], dialect);
+  }
+  if (w.offset !== headSize) throw new Error(`encoder wrote ${w.offset} bytes of ${headSize} for ${msg.type}`);
+  return tail === null ? [w.buf] : [w.buf, tail];
+}
+
+/** Encodes one message into one buffer (see encodeVector). */
+export function encode(msg: Message, dialect: Dialect): Buffer {
+  const chunks = encodeVector(msg, dialect);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
 /** One stat record as a 9P2000 directory read carries it (size-prefixed, no outer wrapper). */

@@ -68,7 +68,9 @@ class Connection {
         if (frame === null) return;
         const reply = this.session.handle(frame);
         if (reply === null) return this.drop('request before a successful Tversion, or msize too small');
-        if (!this.socket.write(reply)) {
+        let flowing = true;
+        for (const chunk of reply) flowing = this.socket.write(chunk);
+        if (!flowing) {
           this.blocked = true;
           this.socket.pause();
         }

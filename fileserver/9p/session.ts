@@ -9,6 +9,7 @@ import {
   DecodeError,
   decode,
   encode,
+  encodeVector,
   HEADER_SIZE,
   IOHDRSZ,
   UnknownTypeError,
@@ -53,11 +54,12 @@ export class Session implements SessionState {
 
   /**
    * Handles one request (a whole frame, size field included) and returns the
-   * reply, or null when the connection must close: a request before a
-   * dialect is agreed, or a Tversion with an msize too small to work with.
-   * Errors other than refusals (a bug, an I/O failure underneath) propagate.
+   * reply as chunks to write in order (see encodeVector), or null when the
+   * connection must close: a request before a dialect is agreed, or a
+   * Tversion with an msize too small to work with. Errors other than
+   * refusals (a bug, an I/O failure underneath) propagate.
    */
-  handle(frame: Buffer): Buffer | null {
+  handle(frame: Buffer): Uint8Array[] | null {
     let msg: Message;
     try {
       msg = decode(frame, this.dialect);
@@ -72,16 +74,18 @@ export class Session implements SessionState {
     if (this.dialect === null) return null;
     const handler = dialects[this.dialect][msg.type as TType] as ((s: SessionState, m: Message) => Message) | undefined;
     if (handler === undefined) return this.refuse(msg.tag, { errno: protocolErrnos.ENOSYS, ename: `${msg.type} not served` });
-    let reply: Buffer;
+    let reply: Uint8Array[];
     try {
-      reply = encode(handler(this, msg), this.dialect);
+      reply = encodeVector(handler(this, msg), this.dialect);
     } catch (err) {
       const r = refusal(err);
       if (r === null) throw err;
       return this.refuse(msg.tag, r);
     }
     // Only replies to requests that change nothing can outgrow msize (Rreadlink, Rstat), so refusing one here undoes nothing.
-    if (reply.length > this.msize) return this.refuse(msg.tag, { errno: protocolErrnos.EMSGSIZE, ename: 'reply exceeds msize' });
+    if (reply.reduce((n, chunk) => n + chunk.length, 0) > this.msize) {
+      return this.refuse(msg.tag, { errno: protocolErrnos.EMSGSIZE, ename: 'reply exceeds msize' });
+    }
     return reply;
   }
 
@@ -96,16 +100,16 @@ export class Session implements SessionState {
    * "9P2000..." gets plain "9P2000"), else "unknown" and nothing else is
    * served until a Tversion succeeds.
    */
-  private version(m: Message<'Tversion'>): Buffer | null {
+  private version(m: Message<'Tversion'>): Uint8Array[] | null {
     clunkAll(this);
     if (m.msize < MSIZE_MIN) return null;
     this.msize = Math.min(m.msize, MSIZE_MAX);
     this.dialect = m.version === '9P2000.L' ? '9P2000.L' : /^9P2000(\..*)?$/.test(m.version) ? '9P2000' : null;
-    return encode({ type: 'Rversion', tag: m.tag, msize: this.msize, version: this.dialect ?? 'unknown' }, '9P2000');
+    return [encode({ type: 'Rversion', tag: m.tag, msize: this.msize, version: this.dialect ?? 'unknown' }, '9P2000')];
   }
 
-  private refuse(tag: number, r: Refusal): Buffer {
-    if (this.dialect === '9P2000.L') return encode({ type: 'Rlerror', tag, ecode: r.errno }, '9P2000.L');
-    return encode({ type: 'Rerror', tag, ename: r.ename }, '9P2000');
+  private refuse(tag: number, r: Refusal): Uint8Array[] {
+    if (this.dialect === '9P2000.L') return [encode({ type: 'Rlerror', tag, ecode: r.errno }, '9P2000.L')];
+    return [encode({ type: 'Rerror', tag, ename: r.ename }, '9P2000')];
   }
 }

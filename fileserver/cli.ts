@@ -1,0 +1,171 @@
+/**
+ * deferred-io-9p: serves an ext2 image over 9P (9P2000.L and 9P2000). The
+ * image is read into one deferred segment in one gulp (instant: nothing is
+ * copied until touched), served from there, and written back every --sync
+ * seconds, on a client's fsync and on SIGINT/SIGTERM; each write-back
+ * writes only the blocks changed since the last. fileserver/README.md
+ * documents it.
+ */
+import { parseArgs } from 'node:util';
+import { ImageError, openExt2 } from './ext2.ts';
+import { SegmentStore } from './segment-store.ts';
+import { StoreError } from './store.ts';
+import { Server, SYNC_INTERVAL_MAX } from './9p/server.ts';
+
+export const usage = `Usage: deferred-io-9p serve IMAGE --listen HOST:PORT [--sync SECONDS] [--read-only] [--memory BYTES]
+       deferred-io-9p --help
+
+Serves the ext2 file system in IMAGE over 9P (9P2000.L and 9P2000, no
+authentication; any aname attaches the image's root).
+
+  --listen HOST:PORT  address to listen on, e.g. 127.0.0.1:5640 or [::1]:564
+                      (port 0: any free port, printed when listening)
+  --sync SECONDS      write changes back every SECONDS (default 30; 0: only
+                      on a client's fsync and at shutdown)
+  --read-only         refuse every change (EROFS); the image is never written
+  --memory BYTES      the engine's memory budget for image pages (default
+                      64M); a suffix K, M or G multiplies by 1024, 1024^2, 1024^3
+  -h, --help          this text
+
+SIGINT or SIGTERM: stop accepting requests, write changes back, exit 0.
+`;
+
+/** Where the CLI writes: its output, and its log and errors. */
+export interface Io {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+const defaultSync = 30;
+
+/** A command line that cannot be served: exit status 2 with the message and a pointer to --help. */
+class UsageError extends Error {}
+
+export interface ServeArgs {
+  readonly image: string;
+  readonly host: string;
+  readonly port: number;
+  readonly sync: number;
+  readonly readOnly: boolean;
+  readonly memory: number | undefined;
+}
+
+/** HOST:PORT, or [IPv6]:PORT. */
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  if (m === null) throw new UsageError(`--listen ${JSON.stringify(text)}: expected HOST:PORT, e.g. 127.0.0.1:5640`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new UsageError(`--listen ${text}: port ${port} is over 65535`);
+  return { host: m[1] ?? m[2], port };
+}
+
+function parseSync(text: string): number {
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds >= 0 && seconds <= SYNC_INTERVAL_MAX)) throw new UsageError(`--sync ${JSON.stringify(text)}: expected seconds from 0 to ${SYNC_INTERVAL_MAX}`);
+  return seconds;
+}
+
+function parseBytes(text: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(text);
+  const scale = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[(m?.[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
+  const bytes = m === null ? Number.NaN : Number(m[1]) * scale;
+  if (!(Number.isSafeInteger(bytes) && bytes > 0)) throw new UsageError(`--memory ${JSON.stringify(text)}: expected a positive number of bytes, e.g. 67108864 or 64M`);
+  return bytes;
+}
+
+/** The command line as a serve request, or 'help'; throws UsageError. */
+export function parse(argv: readonly string[]): ServeArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        listen: { type: 'string' },
+        sync: { type: 'string' },
+        'read-only': { type: 'boolean' },
+        memory: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return 'help';
+  const [command, image, ...extra] = positionals;
+  if (command === undefined) throw new UsageError('no command: the one command is serve');
+  if (command !== 'serve') throw new UsageError(`unknown command ${JSON.stringify(command)}: the one command is serve`);
+  if (image === undefined) throw new UsageError('serve needs the IMAGE to serve');
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}: serve takes one IMAGE`);
+  if (values.listen === undefined) throw new UsageError('serve needs --listen HOST:PORT');
+  return {
+    image,
+    ...parseListen(values.listen),
+    sync: values.sync === undefined ? defaultSync : parseSync(values.sync),
+    readOnly: values['read-only'] === true,
+    memory: values.memory === undefined ? undefined : parseBytes(values.memory),
+  };
+}
+
+/**
+ * Runs the command line; resolves with the exit status: 0 after --help or
+ * a clean shutdown, 1 if the image cannot be served or the last sync
+ * fails, 2 for a command line that makes no sense.
+ */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let args: ServeArgs | 'help';
+  try {
+    args = parse(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`deferred-io-9p: ${err.message}\nTry 'deferred-io-9p --help'.\n`);
+    return 2;
+  }
+  if (args === 'help') {
+    io.stdout.write(usage);
+    return 0;
+  }
+  return serve(args, io);
+}
+
+async function serve(args: ServeArgs, io: Io): Promise<number> {
+  const log = (line: string): void => void io.stderr.write(`deferred-io-9p: ${line}\n`);
+  let store: SegmentStore;
+  let server: Server;
+  try {
+    store = SegmentStore.open(args.image, { readOnly: args.readOnly, memory: args.memory });
+  } catch (err) {
+    log(`cannot open ${args.image}: ${(err as Error).message}`);
+    return 1;
+  }
+  try {
+    const fs = openExt2(store, { readOnly: args.readOnly });
+    for (const reason of fs.readOnlyReasons) log(`serving read-only: ${reason}`);
+    server = new Server(fs, { syncInterval: fs.readOnly ? 0 : args.sync, log });
+    const address = await server.listen(args.port, args.host);
+    const sb = fs.superblock;
+    const mode = fs.readOnly ? 'read-only' : `read-write, sync ${args.sync > 0 ? `every ${args.sync} s` : 'on fsync and at shutdown'}`;
+    log(`serving ${args.image} (ext2, ${sb.blocksCount} blocks of ${sb.blockSize} bytes, memory ${store.memory} bytes) ${mode} on ${address.address}:${address.port}`);
+  } catch (err) {
+    store.close();
+    if (!(err instanceof ImageError || err instanceof StoreError || (err instanceof Error && 'syscall' in err))) throw err;
+    log(`cannot serve ${args.image}: ${err.message}`);
+    return 1;
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log(`${signal}: stopping`);
+  try {
+    await server.close();
+    return 0;
+  } catch (err) {
+    log(`the last sync failed, changes since the previous one are not on disk: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    store.close();
+  }
+}
