@@ -123,6 +123,12 @@ export function runNode(file: string, cwd: string): Ran {
   return { status, stdout, stderr };
 }
 
+/** Runs a command the package installed, as a shell would: node_modules/.bin/NAME, by its #! line. */
+export function runBin(consumer: string, name: string, args: readonly string[]): Ran {
+  const { status, stdout, stderr } = run(path.join(consumer, 'node_modules', '.bin', name), args, consumer, runSeconds);
+  return { status, stdout, stderr };
+}
+
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `deferred-io-${prefix}-`));
 }

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { diskUsage, installConsumer, pack, root, runNode, tempDir, typeCheck, type Resolution, type Tarball } from './consumer.ts';
+import { diskUsage, installConsumer, pack, root, runBin, runNode, tempDir, typeCheck, type Resolution, type Tarball } from './consumer.ts';
 import { codeBlocks, type CodeBlock } from './readme-blocks.ts';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -94,6 +94,13 @@ describe('a consumer project', () => {
     expect(ran.stderr).toBe('');
     expect(ran.status).toBe(0);
     expect(JSON.parse(ran.stdout)).toEqual(expected);
+  });
+
+  test.each(Object.keys(manifest.bin ?? {}))('its shell runs the installed %s command (--help)', (name) => {
+    const ran = runBin(consumer, name, ['--help']);
+    expect(ran.stderr).toBe('');
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toMatch(new RegExp(`^Usage: ${name} `));
   });
 
   // Each tsc run checks @types/node whole (skipLibCheck off): about 8 s on a loaded machine.
