@@ -114,7 +114,8 @@ export class Client {
       try {
         frame = this.framer.next(this.msize);
         if (frame === null) return;
-        msg = decode(frame, this.dialect);
+        // A copy: the framer reuses its buffer, and replies are read after this loop has gone on.
+        msg = decode(Buffer.from(frame), this.dialect);
       } catch (err) {
         this.fail(err as Error);
         this.socket.destroy();

@@ -218,6 +218,23 @@ for (const [name, layout] of Object.entries(layouts) as [MessageType, Layout][])
   for (const dialect of layout.dialects) byId[dialect].set(layout.id, name);
 }
 
+/**
+ * Each layout as arrays, computed once: the field names and kinds in order,
+ * and whether the last field is data (which encodeVector may send uncopied).
+ * The hot path (Tread, Twrite, Tgetattr and their replies) then walks plain
+ * arrays instead of an object's keys.
+ */
+interface Plan {
+  readonly names: readonly string[];
+  readonly kinds: readonly Kind[];
+  readonly dataLast: boolean;
+}
+const plans = {} as Record<MessageType, Plan>;
+for (const [name, layout] of Object.entries(layouts) as [MessageType, Layout][]) {
+  const kinds = Object.values(layout.fields);
+  plans[name] = { names: Object.keys(layout.fields), kinds, dataLast: kinds[kinds.length - 1] === 'data' };
+}
+
 /** The name of message id `id` in `dialect`, or undefined when the dialect has no such message. */
 export function messageName(id: number, dialect: Dialect): MessageType | undefined {
   return byId[dialect].get(id);
@@ -330,8 +347,8 @@ export function decode(buf: Buffer, dialect: Dialect | null, offset = 0): Messag
   if (type === undefined) throw new UnknownTypeError(id, tag);
   const r = new Reader(buf, offset + HEADER_SIZE, offset + size);
   const msg: Record<string, unknown> = { type, tag };
-  const fields = layouts[type].fields as Record<string, Kind>;
-  for (const field in fields) msg[field] = readField(r, fields[field], dialect);
+  const { names, kinds } = plans[type];
+  for (let i = 0; i < names.length; i++) msg[names[i]] = readField(r, kinds[i], dialect);
   if (r.offset !== r.end) throw new DecodeError(`${type} has ${r.end - r.offset} trailing bytes`);
   return msg as Message;
 }
@@ -532,24 +549,22 @@ export const VECTOR_MIN = 4096;
  * a bug, not input. Tversion/Rversion encode the same in both dialects.
  */
 export function encodeVector(msg: Message, dialect: Dialect): Uint8Array[] {
-  const layout = layouts[msg.type] as Layout;
+  const { names, kinds, dataLast } = plans[msg.type];
   const values = msg as unknown as Record<string, unknown>;
-  const names = Object.keys(layout.fields);
-  const lastName = names[names.length - 1];
-  const last = lastName !== undefined && layout.fields[lastName] === 'data' ? (values[lastName] as Uint8Array) : null;
+  const n = names.length;
+  const last = dataLast ? (values[names[n - 1]] as Uint8Array) : null;
   const tail = last !== null && last.length >= VECTOR_MIN ? last : null;
   let size = HEADER_SIZE;
-  for (const field of names) size += fieldSize(layout.fields[field], values[field], dialect);
+  for (let i = 0; i < n; i++) size += fieldSize(kinds[i], values[names[i]], dialect);
   if (size > TWO_32 - 1) throw new RangeError(`${msg.type} of ${size} bytes exceeds the 4-byte size field`);
   const headSize = size - (tail?.length ?? 0);
   const w = new Writer(Buffer.allocUnsafe(headSize));
   w.u32(size);
-  w.u8(layout.id);
+  w.u8(layouts[msg.type].id);
   w.u16(msg.tag);
-  for (const field of names) {
-    if (tail !== null && field === lastName) w.u32(tail.length);
-    else writeField(w, layout.fields[field], values[field], dialect);
-  }
+  const written = tail === null ? n : n - 1;
+  for (let i = 0; i < written; i++) writeField(w, kinds[i], values[names[i]], dialect);
+  if (tail !== null) w.u32(tail.length);
   if (w.offset !== headSize) throw new Error(`encoder wrote ${w.offset} bytes of ${headSize} for ${msg.type}`);
   return tail === null ? [w.buf] : [w.buf, tail];
 }

@@ -2,9 +2,12 @@
  * Splits a connection's byte stream into 9P messages by their size fields.
  * Bytes are kept as the chunks the socket delivered; a message lying inside
  * one chunk is returned as a view of it (no copy), one spanning chunks is
- * copied once. Nothing larger than the caller's limit is ever buffered for a
- * message: a size field over it (or under the 7-byte header) is reported at
- * once, before its bytes arrive.
+ * copied once, into a buffer the framer reuses: a large Twrite (which always
+ * spans the socket's 64 KiB reads) then costs no allocation, and so no
+ * garbage to collect. Hence a message is valid only until the next call to
+ * next(): whoever keeps one longer copies it. Nothing larger than the
+ * caller's limit is ever buffered for a message: a size field over it (or
+ * under the 7-byte header) is reported at once, before its bytes arrive.
  */
 import { HEADER_SIZE } from './codec.ts';
 
@@ -17,6 +20,8 @@ export class FrameError extends Error {
 export class Framer {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Where spanning messages are assembled; grows to the largest one seen. */
+  private assembly = Buffer.alloc(0);
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
@@ -30,8 +35,9 @@ export class Framer {
   }
 
   /**
-   * The next whole message (size field included), or null until it has all
-   * arrived. Throws FrameError for a size field outside HEADER_SIZE..limit.
+   * The next whole message (size field included), valid until the next call,
+   * or null until it has all arrived. Throws FrameError for a size field
+   * outside HEADER_SIZE..limit.
    */
   next(limit: number): Buffer | null {
     if (this.buffered < 4) return null;
@@ -61,7 +67,8 @@ export class Framer {
       else this.chunks[0] = first.subarray(size);
       return first.subarray(0, size);
     }
-    const out = Buffer.allocUnsafe(size);
+    if (this.assembly.length < size) this.assembly = Buffer.allocUnsafe(size);
+    const out = this.assembly.subarray(0, size);
     let at = 0;
     while (at < size) {
       const c = this.chunks[0];

@@ -7,6 +7,10 @@
  * inside one: the image it writes is the state after some prefix of the
  * requests.
  *
+ * A request's bytes are reused once it is answered (see frames.ts): the
+ * file system copies what it keeps (fs.ts's write(), like write(2), does
+ * not hold on to its data).
+ *
  * A connection that breaks framing (a size field under the header or over
  * msize) or speaks before a Tversion is closed; everything else malformed is
  * answered with an error and the connection goes on. An error that is not a
