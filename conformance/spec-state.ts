@@ -7,7 +7,7 @@
 import type { Constants } from '../model/constants.ts';
 import { Blocks, SnapIds } from '../model/constants.ts';
 import { FreeSnap, NoStep, ZeroSrc, type State } from '../model/state.ts';
-import type { Projection } from '../impl/projection.ts';
+import type { Projection } from './projection.ts';
 
 export function specState(
   c: Constants,
@@ -25,7 +25,9 @@ export function specState(
     swap: p.swap.map(bytes),
     snap: SnapIds(c).map((id) => {
       const s = p.snaps.get(id);
-      return s === undefined ? FreeSnap(c) : { file: s.file, preserved: Blocks(c).map((b) => bytes(s.preserved.get(b) ?? null)) };
+      return s === undefined
+        ? FreeSnap(c)
+        : { file: s.file, copy: Array.from(s.copy), preserved: Blocks(c).map((b) => bytes(s.preserved.get(b) ?? null)), stale: s.stale, fresh: s.fresh };
     }),
     file: new Map([...p.files].map(([name, content]) => [name, Array.from(content)])),
     mem: padded(ghost.mem, 0),

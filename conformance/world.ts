@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../impl/engine.ts';
-import type { DeferredFile } from '../impl/files.ts';
+import type { DeferredFile } from '../impl/deferred-file.ts';
 import { MemoryBackend } from '../impl/memory-backend.ts';
-import { project, type Projection } from '../impl/projection.ts';
+import { project, type Projection } from './projection.ts';
 import type { Segment } from '../impl/segment.ts';
 import type { Constants } from '../model/constants.ts';
 import type { Action } from '../model/next.ts';
@@ -106,7 +106,7 @@ export const recorded = (last: StepRecord): Observed =>
   ({ ret: last.ret, fault: last.fault, written: last.written, skipped: last.skipped });
 
 /**
- * The engine's projection (impl/projection.ts) with files and snapshots
+ * The engine's projection (projection.ts) with files and snapshots
  * named by model file name: on disk the engine names a file by its path.
  */
 export function projectWorld(w: World): Projection {

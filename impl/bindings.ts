@@ -1,14 +1,17 @@
 /**
- * A segment's bindings: the source of every byte, as an extent map over
- * segment addresses. A gap is Zero; Anon is the page's own (dirty) content;
- * a snapshot binding maps address x to offset x + delta of the snapshot (the
- * offset is stored relative to the address so one extent covers any length).
+ * A segment's bindings (the spec's src): the source of every byte, as an
+ * extent map over segment addresses. A gap is Zero; Anon is the page's own
+ * (dirty) content; a snapshot binding maps address x to offset x + delta of
+ * the snapshot (the offset is stored relative to the address so one extent
+ * covers any length).
  *
  * Every change goes through `bind`, which keeps the snapshots' reference
  * counts in step with the bindings.
  */
 import { ExtentMap } from './extents.ts';
 import type { Snapshot, Snapshots } from './snapshots.ts';
+import { assert } from './assert.ts';
+import { fileLengthMax } from './limits.ts';
 
 export interface Anon {
   readonly kind: 'anon';
@@ -40,17 +43,19 @@ export class Bindings {
 
   /** Binds [lo, hi) to `binding` (undefined: Zero). */
   bind(lo: number, hi: number, binding: Binding | undefined): void {
+    assert(lo <= hi, 'binding an inverted range');
     if (lo === hi) return;
     this.map.set(lo, hi, binding, (start, end, old) => {
       if (old.kind === 'snap') this.#snapshots.reference(old.snap, start + old.delta, end + old.delta, -1);
     });
     if (binding !== undefined && binding.kind === 'snap') {
+      assert(lo + binding.delta >= 0 && hi + binding.delta <= fileLengthMax, 'binding to offsets outside any file');
       this.#snapshots.reference(binding.snap, lo + binding.delta, hi + binding.delta, 1);
     }
   }
 
-  /** Whether some byte of [lo, hi) is Anon. */
-  hasAnon(lo: number, hi: number): boolean {
+  /** The spec's Dirty, for the bytes [lo, hi) of a page: whether one of them is Anon. */
+  dirty(lo: number, hi: number): boolean {
     let found = false;
     this.map.walk(lo, hi, (_start, _end, binding) => {
       if (binding?.kind === 'anon') found = true;

@@ -5,13 +5,15 @@
  */
 import * as os from 'node:os';
 import type { FileBackend } from './backend.ts';
-import type { Context } from './context.ts';
+import type { Shared } from './shared.ts';
 import { FramePool } from './frames.ts';
 import { SlotStore } from './slots.ts';
 import { Snapshots } from './snapshots.ts';
-import { PreserveStore } from './preserve.ts';
-import { DeferredFile, FileState } from './files.ts';
+import { FileState } from './files.ts';
+import { DeferredFile } from './deferred-file.ts';
 import { NodeFileBackend } from './node-backend.ts';
+import { Bindings } from './bindings.ts';
+import { Pager } from './paging.ts';
 import { Segment } from './segment.ts';
 import { type Stats, zeroCounters } from './stats.ts';
 import { assert } from './assert.ts';
@@ -26,6 +28,7 @@ import {
   pageSizeMin,
   readaheadMax,
   segmentLengthMax,
+  snapshotsMax,
 } from './limits.ts';
 
 export interface EngineOptions {
@@ -62,12 +65,20 @@ export interface AttachOptions extends OpenOptions {
   readOnly?: boolean;
 }
 
-const contexts = new WeakMap<Engine, Context>();
-
-/** The internals of an engine, for the conformance projection. */
-export function engineContext(engine: Engine): Context {
-  return contexts.get(engine)!;
+/** What an engine holds: the shared mechanisms, and its open segments (with their parts) and files. */
+export interface EngineState {
+  readonly shared: Shared;
+  /** Where isolation copies are made. */
+  readonly tempDir: string;
+  readonly segments: Map<Segment, { readonly bindings: Bindings; readonly pager: Pager }>;
+  readonly files: Set<FileState>;
 }
+
+/**
+ * @internal The one way into an engine's state from outside its class,
+ * used by internals.ts only (see there); index.ts does not export it.
+ */
+export let engineState: (engine: Engine) => EngineState;
 
 const backendMethods = ['size', 'read', 'write', 'truncate', 'identity', 'clone', 'close'] as const;
 
@@ -76,7 +87,11 @@ export class Engine {
   readonly pageSize: number;
   /** Frames in the pool. */
   readonly frames: number;
-  readonly #context: Context;
+  readonly #state: EngineState;
+
+  static {
+    engineState = (engine) => engine.#state;
+  }
 
   constructor(engineOptions?: EngineOptions) {
     const given = options('options', engineOptions, ['pageSize', 'memory', 'swapDir', 'readahead', 'createStore']);
@@ -91,32 +106,30 @@ export class Engine {
     }
     const createStore =
       (given.createStore as EngineOptions['createStore']) ?? ((role) => NodeFileBackend.temporary(swapDir, role));
-    const counters = zeroCounters();
     const swapSpace = new SlotStore(io('swap', swapDir, () => createStore('swap')), 'swap', pageSize);
-    const preserve = new PreserveStore(
-      new SlotStore(io('preserve', swapDir, () => createStore('preserve')), 'preserve', pageSize),
-      pageSize,
-      counters,
-    );
+    const preserve = new SlotStore(io('preserve', swapDir, () => createStore('preserve')), 'preserve', pageSize);
+    // The I/O staging buffer counts against the memory budget: at most 1 MiB, at least the two fragment pages.
+    const staging = new Uint8Array(Math.max(Math.min(ioChunkBytes, memory), 2 * pageSize));
+    assert(staging.length >= 2 * pageSize && staging.length <= Math.max(ioChunkBytes, 2 * pageSize), 'staging buffer size');
     this.pageSize = pageSize;
     this.frames = frames;
-    this.#context = {
-      pageSize,
-      pool: new FramePool(frames, pageSize),
-      swapSpace,
-      snapshots: new Snapshots(pageSize, preserve),
-      preserve,
-      counters,
-      readahead,
+    this.#state = {
+      shared: {
+        pageSize,
+        pool: new FramePool(frames, pageSize),
+        swapSpace,
+        preserve,
+        snapshots: new Snapshots(pageSize, preserve, snapshotsMax),
+        counters: zeroCounters(),
+        readahead,
+        pageBuffer: new Uint8Array(pageSize),
+        staging,
+        closed: false,
+      },
       tempDir: swapDir,
-      pageBuffer: new Uint8Array(pageSize),
-      // The I/O staging buffer counts against the memory budget: at most 1 MiB, at least the two fragment pages.
-      chunk: new Uint8Array(Math.max(Math.min(ioChunkBytes, memory), 2 * pageSize)),
-      segments: new Set(),
+      segments: new Map(),
       files: new Set(),
-      closed: false,
     };
-    contexts.set(this, this.#context);
   }
 
   /** Opens a file on disk through node:fs. */
@@ -154,43 +167,47 @@ export class Engine {
   segment(length: number): Segment {
     this.#open();
     integer('length', length, 1, segmentLengthMax);
-    const segment = new Segment(this.#context, length);
-    this.#context.segments.add(segment);
+    const { shared, segments } = this.#state;
+    const bindings = new Bindings(shared.snapshots);
+    const pager = new Pager(shared, bindings, length);
+    const segment = new Segment(shared, length, bindings, pager, (closed) => segments.delete(closed));
+    segments.set(segment, { bindings, pager });
     return segment;
   }
 
   /** Counters since creation and current occupancy. */
   stats(): Stats {
-    const context = this.#context;
+    const shared = this.#state.shared;
     return {
-      ...context.counters,
-      residentPages: context.pool.used,
-      swappedPages: context.swapSpace.used,
-      liveSnapshots: context.snapshots.size,
-      preservedBlocks: context.preserve.blocks,
+      ...shared.counters,
+      residentPages: shared.pool.used,
+      swappedPages: shared.swapSpace.used,
+      liveSnapshots: shared.snapshots.size,
+      preservedBlocks: shared.preserve.used,
     };
   }
 
   /** Closes every segment and file and releases the swap space and preserve store. Idempotent. */
   close(): void {
-    const context = this.#context;
-    if (context.closed) return;
-    for (const segment of context.segments) segment.close();
-    assert(context.snapshots.size === 0, 'snapshots outlived every segment');
-    for (const file of context.files) file.close();
-    context.closed = true;
-    context.swapSpace.close();
-    context.preserve.close();
+    const { shared, segments, files } = this.#state;
+    if (shared.closed) return;
+    for (const segment of [...segments.keys()]) segment.close();
+    assert(shared.snapshots.size === 0 && shared.preserve.used === 0, 'snapshots outlived every segment');
+    for (const file of [...files]) file.close();
+    shared.closed = true;
+    shared.swapSpace.close();
+    shared.preserve.close();
   }
 
   #adopt(backend: FileBackend, readOnly: boolean, isolate: boolean): DeferredFile {
-    const state = new FileState(this.#context, backend, readOnly, isolate);
-    this.#context.files.add(state);
-    return new DeferredFile(state);
+    const { shared, files, tempDir } = this.#state;
+    const state = new FileState(backend, readOnly, isolate, tempDir, (closed) => files.delete(closed));
+    files.add(state);
+    return new DeferredFile(state, shared);
   }
 
   #open(): void {
-    if (this.#context.closed) throw new ClosedError('engine');
+    if (this.#state.shared.closed) throw new ClosedError('engine');
   }
 }
 

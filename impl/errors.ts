@@ -49,6 +49,21 @@ export class FileChangedError extends DeferredIOError {
   }
 }
 
+/**
+ * An explicit limit of limits.ts would be exceeded (today: more than
+ * snapshotsMax live snapshots). Raised before the call changes anything.
+ */
+export class LimitError extends DeferredIOError {
+  override readonly name = 'LimitError';
+  constructor(
+    /** The name of the limit in limits.ts. */
+    readonly limit: string,
+    max: number,
+  ) {
+    super(`more than ${limit} (${max}) would be in use`);
+  }
+}
+
 /** Where an I/O error happened. */
 export type IORole = 'file' | 'swap' | 'preserve' | 'clone';
 

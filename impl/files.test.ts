@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
-import { FileChangedError } from './errors.ts';
+import { ClosedError, FileChangedError } from './errors.ts';
 import { memoryEngine, memoryFile, bytesOf } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 import { pattern, tempDir, tempFile } from './testing/temp.ts';
@@ -176,5 +176,131 @@ describe('isolation', () => {
     backend.inner.write(Uint8Array.of(5), 0, 1, 3);
     expect(bytesOf(seg, 0, 4)).toEqual([0, 2, 3, 4]);
     expect(seg.write(file, 0, 4, 0)).toEqual({ written: 4, skipped: 0 });
+  });
+});
+
+describe('backends are closed once, when nothing needs them any more', () => {
+  it('a closed file keeps its backend open while bytes still read from it, then closes it', () => {
+    const engine = memoryEngine(4, 4);
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    const file = engine.attach(backend);
+    const seg = engine.segment(8);
+    seg.read(file, 0, 8, 0);
+    file.close();
+    file.close();
+    expect(backend.calls.close).toBe(0);
+    expect(seg.getUint8(5)).toBe(6);
+    seg.zero(0, 4);
+    expect(backend.calls.close).toBe(0);
+    seg.zero(4, 4);
+    expect(backend.calls.close).toBe(1);
+    engine.close();
+    expect(backend.calls.close).toBe(1);
+  });
+
+  it('a closed file nothing was read from is closed at once; an open one when the engine closes', () => {
+    const engine = memoryEngine(4, 4);
+    const idle = new FaultyBackend('idle');
+    const idleFile = engine.attach(idle);
+    idleFile.close();
+    idleFile.close();
+    expect(idle.calls.close).toBe(1);
+    const open = new FaultyBackend('open', Uint8Array.of(1));
+    const seg = engine.segment(4);
+    seg.read(engine.attach(open), 0, 1, 0);
+    engine.close();
+    engine.close();
+    expect(open.calls.close).toBe(1);
+    expect(() => seg.getUint8(0)).toThrow(ClosedError);
+  });
+
+  it('an isolation copy stays open while a snapshot reads from it and closes when the last one goes', () => {
+    const engine = memoryEngine(4, 8);
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    const file = engine.attach(backend, { isolate: true });
+    const seg = engine.segment(16);
+    seg.read(file, 0, 4, 0);
+    seg.read(file, 8, 4, 4);
+    expect(backend.clones).toHaveLength(1);
+    const [first] = backend.clones;
+    // The file changes: new reads need a new copy, but the old one still serves the bytes read before.
+    file.write(Uint8Array.of(9), 0, 1, 0);
+    expect(first!.calls.close).toBe(0);
+    // The copy already holds the old block: nothing goes to the preserve store.
+    expect(engine.stats()).toMatchObject({ preserves: 1, preservedBlocks: 0 });
+    expect(bytesOf(seg, 0, 4)).toEqual([1, 2, 3, 4]);
+    // Unreferencing the block the write changed (its "preserved" mark has no slot) keeps the rest readable.
+    seg.zero(0, 4);
+    expect(first!.calls.close).toBe(0);
+    expect(bytesOf(seg, 8, 4)).toEqual([5, 6, 7, 8]);
+    seg.zero(8, 4);
+    expect(first!.calls.close).toBe(1);
+    // A copy no snapshot uses stays current while the file is unchanged, and closes as soon as it changes.
+    seg.read(file, 0, 4, 0);
+    expect(backend.clones).toHaveLength(2);
+    seg.zero(0, 4);
+    seg.read(file, 4, 4, 4);
+    expect(backend.clones).toHaveLength(2);
+    seg.zero(4, 4);
+    expect(backend.clones[1]!.calls.close).toBe(0);
+    file.write(Uint8Array.of(8), 0, 1, 0);
+    expect(backend.clones[1]!.calls.close).toBe(1);
+    // A read shares a live snapshot's copy while the file is unchanged, and takes a new one after any change, even elsewhere.
+    seg.read(file, 0, 4, 0);
+    expect(backend.clones).toHaveLength(3);
+    seg.read(file, 4, 4, 0);
+    expect(backend.clones).toHaveLength(3);
+    file.write(Uint8Array.of(7), 0, 1, 6);
+    seg.read(file, 8, 4, 0);
+    expect(backend.clones).toHaveLength(4);
+    expect(bytesOf(seg, 0, 12)).toEqual([8, 2, 3, 4, 8, 2, 3, 4, 8, 2, 3, 4]);
+    engine.close();
+    expect(backend.clones.map((c) => c.calls.close)).toEqual([1, 1, 1, 1]);
+    expect(backend.calls.close).toBe(1);
+  });
+
+  it('a copy that turns out torn (the file changed while copying) is closed and the read refused', () => {
+    const engine = memoryEngine(4, 8);
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4));
+    const clone = backend.clone.bind(backend);
+    backend.clone = () => {
+      const copy = clone();
+      backend.inner.write(Uint8Array.of(7), 0, 1, 0);
+      return copy;
+    };
+    const file = engine.attach(backend, { isolate: true });
+    const seg = engine.segment(8);
+    expect(() => seg.read(file, 0, 4, 0)).toThrow(FileChangedError);
+    expect(backend.clones[0]!.calls.close).toBe(1);
+    expect(engine.stats().liveSnapshots).toBe(0);
+  });
+});
+
+describe('files on disk', () => {
+  it('a file replaced by rename is a change: unread bytes raise FileChangedError and write-back skips nothing', () => {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 4096, memory: 2 ** 16, swapDir: dir });
+    const image = tempFile(dir, 'image', pattern(2 * 4096));
+    const file = engine.open(image, 'r+');
+    const seg = engine.segment(2 * 4096);
+    seg.read(file, 0, 2 * 4096, 0);
+    expect(seg.getUint8(0)).toBe(pattern(1)[0]);
+    // Same size, same content: only the name now points at another inode.
+    const twin = tempFile(dir, 'twin', pattern(2 * 4096));
+    fs.renameSync(twin, image);
+    expect(() => seg.getUint8(4096)).toThrow(FileChangedError);
+    expect(seg.write(file, 0, 4096, 0)).toEqual({ written: 4096, skipped: 0 });
+    engine.close();
+  });
+
+  it('reads short at the end of a real file and past it as zeros', () => {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 8, memory: 64, swapDir: dir });
+    const file = engine.open(tempFile(dir, 'short', Uint8Array.of(1, 2, 3)), 'r');
+    const seg = engine.segment(16);
+    expect(seg.read(file, 0, 16, 0)).toBe(3);
+    expect(seg.read(file, 8, 8, 1)).toBe(2);
+    expect(bytesOf(seg, 0, 16)).toEqual([1, 2, 3, 0, 0, 0, 0, 0, 2, 3, 0, 0, 0, 0, 0, 0]);
+    engine.close();
   });
 });

@@ -5,7 +5,7 @@
  */
 export { Engine, type EngineOptions, type OpenFlags, type OpenOptions, type AttachOptions } from './engine.ts';
 export { Segment, type WriteOptions, type WriteResult } from './segment.ts';
-export { DeferredFile } from './files.ts';
+export { DeferredFile } from './deferred-file.ts';
 export type { FileBackend } from './backend.ts';
 export { MemoryBackend } from './memory-backend.ts';
 export type { Stats, Counters } from './stats.ts';
@@ -15,6 +15,7 @@ export {
   ClosedError,
   ReadOnlyError,
   FileChangedError,
+  LimitError,
   IOError,
   type IORole,
 } from './errors.ts';

@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
 import { IOError } from './errors.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
-import { bytesOf } from './testing/engines.ts';
-import { project } from './projection.ts';
+import { bytesOf, memoryEngine } from './testing/engines.ts';
+import { MemoryBackend } from './memory-backend.ts';
+import { thrown } from './testing/thrown.ts';
+import { internals } from './internals.ts';
 
 const content = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
 
@@ -35,12 +37,12 @@ function caught(call: () => unknown): IOError {
 describe('I/O errors', () => {
   it('EIO while faulting a page in from its file: nothing changes, a retry works', () => {
     const { engine, backend, seg } = setup();
-    const before = project(engine, seg);
+    const before = internals(engine);
     const stats = engine.stats();
     backend.fail('read', 'EIO');
     expect(caught(() => seg.getUint8(5))).toMatchObject({ role: 'file', code: 'EIO' });
     backend.heal();
-    expect(project(engine, seg)).toEqual(before);
+    expect(internals(engine)).toEqual(before);
     expect(engine.stats()).toEqual(stats);
     expect(seg.getUint8(5)).toBe(6);
   });
@@ -57,12 +59,12 @@ describe('I/O errors', () => {
     const { engine, stores, seg } = setup(2);
     seg.setUint8(0, 100);
     seg.setUint8(4, 101);
-    const before = project(engine, seg);
+    const before = internals(engine);
     stores.swap.fail('write', 'ENOSPC');
     expect(caught(() => seg.getUint8(8))).toMatchObject({ role: 'swap', code: 'ENOSPC' });
     expect(caught(() => seg.evict(0))).toMatchObject({ role: 'swap', code: 'ENOSPC' });
     stores.swap.heal();
-    expect(project(engine, seg)).toEqual(before);
+    expect(internals(engine)).toEqual(before);
     expect(bytesOf(seg, 0, 12)).toEqual([100, 2, 3, 4, 101, 6, 7, 8, 9, 10, 11, 12]);
     expect(engine.stats().swapOuts).toBeGreaterThan(0);
   });
@@ -80,13 +82,13 @@ describe('I/O errors', () => {
 
   it('ENOSPC on the preserve store: the other writer\'s write fails before the file changes', () => {
     const { engine, stores, backend, file, seg } = setup();
-    const before = project(engine, seg);
+    const before = internals(engine);
     stores.preserve.fail('write', 'ENOSPC', { after: 1 });
     expect(caught(() => file.write(new Uint8Array(12), 0, 12, 0))).toMatchObject({ role: 'preserve', code: 'ENOSPC' });
     expect(caught(() => file.truncate(0))).toMatchObject({ role: 'preserve', code: 'ENOSPC' });
     stores.preserve.heal();
     // The first block preserved was released again: all or nothing.
-    expect(project(engine, seg)).toEqual(before);
+    expect(internals(engine)).toEqual(before);
     expect(engine.stats()).toMatchObject({ preserves: 0, preservedBlocks: 0 });
     expect(backend.inner.size()).toBe(16);
     expect(bytesOf(seg, 0, 16)).toEqual([...content]);
@@ -99,11 +101,11 @@ describe('I/O errors', () => {
     // Two dirty runs, so the second write fails after the first succeeded.
     seg.setUint8(0, 200);
     seg.setUint8(8, 202);
-    const before = project(engine, seg).src;
+    const before = internals(engine).segments.get(seg)!.bindings;
     backend.fail('write', 'EIO', { after: 1 });
     expect(caught(() => seg.write(file, 0, 16, 0, { rebind: true }))).toMatchObject({ role: 'file', code: 'EIO' });
     backend.heal();
-    expect(project(engine, seg).src).toEqual(before);
+    expect(internals(engine).segments.get(seg)!.bindings).toEqual(before);
     expect(bytesOf(reader, 0, 16)).toEqual([...content]);
     const half = new Uint8Array(16);
     backend.inner.read(half, 0, 16, 0);
@@ -122,21 +124,21 @@ describe('I/O errors', () => {
 
   it('EIO on stat (identity) fails the read before it binds anything', () => {
     const { engine, backend, file, seg } = setup();
-    const before = project(engine, seg);
+    const before = internals(engine);
     backend.fail('identity', 'EIO');
     expect(caught(() => seg.read(file, 0, 4, 8))).toMatchObject({ role: 'file', code: 'EIO' });
     backend.heal();
-    expect(project(engine, seg)).toEqual(before);
+    expect(internals(engine)).toEqual(before);
   });
 
   it('EIO on the fragment copy of a read leaves the bindings as they were', () => {
     const { engine, backend, file, seg } = setup();
     seg.getUint8(0);
-    const before = project(engine, seg);
+    const before = internals(engine);
     backend.fail('read', 'EIO');
     expect(caught(() => seg.read(file, 1, 2, 8))).toMatchObject({ code: 'EIO' });
     backend.heal();
-    expect(project(engine, seg)).toEqual(before);
+    expect(internals(engine)).toEqual(before);
   });
 
   it('a failed isolation copy binds nothing', () => {
@@ -147,5 +149,87 @@ describe('I/O errors', () => {
     expect(caught(() => seg.read(file, 0, 16, 0))).toMatchObject({ role: 'clone', code: 'ENOSPC' });
     expect(engine.stats().liveSnapshots).toBe(0);
     expect(seg.getUint8(3)).toBe(0);
+  });
+});
+
+describe('I/O errors name the role of what failed', () => {
+  it('the file itself, whichever call fails', () => {
+    const engine = memoryEngine(4, 8);
+    const failing = (call: Parameters<FaultyBackend['fail']>[0], after = 0) => {
+      const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+      const file = engine.attach(backend);
+      backend.fail(call, 'EIO', { after });
+      return file;
+    };
+    const expectFileError = (call: () => unknown) =>
+      expect(thrown(call)).toMatchObject({ name: 'IOError', role: 'file', target: 'f', code: 'EIO' });
+    expectFileError(() => engine.attach(new FaultyBackend('f').fail('identity', 'EIO')));
+    const sized = failing('size');
+    expectFileError(() => sized.size);
+    const truncated = failing('truncate');
+    expectFileError(() => truncated.truncate(0));
+    const closed = failing('close');
+    expectFileError(() => closed.close());
+    // The identity taken after the engine's own change (the first call is the check before it).
+    const written = failing('identity', 1);
+    expectFileError(() => written.write(Uint8Array.of(0), 0, 1, 0));
+    // The identity check after taking an isolation copy.
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4));
+    const isolated = engine.attach(backend, { isolate: true });
+    backend.fail('identity', 'EIO', { after: 1 });
+    expectFileError(() => engine.segment(4).read(isolated, 0, 4, 0));
+  });
+
+  it('the isolation copy, when reading from or closing it fails', () => {
+    const engine = memoryEngine(4, 8);
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4));
+    const file = engine.attach(backend, { isolate: true });
+    const seg = engine.segment(8);
+    seg.read(file, 0, 4, 0);
+    const copy = backend.clones[0]!;
+    copy.fail('read', 'EIO');
+    expect(thrown(() => seg.getUint8(0))).toMatchObject({ name: 'IOError', role: 'clone', target: 'f copy 0' });
+    copy.heal();
+    expect(seg.getUint8(0)).toBe(1);
+    seg.read(file, 4, 4, 0);
+    file.write(Uint8Array.of(9), 0, 1, 0);
+    copy.fail('close', 'EIO');
+    // Releasing the last snapshot closes the copy: that fails, after everything is released.
+    expect(thrown(() => seg.zero(0, 8))).toMatchObject({ name: 'IOError', role: 'clone', target: 'f copy 0' });
+    expect(engine.stats().liveSnapshots).toBe(0);
+  });
+
+  it('a closed file whose close fails when its last snapshots go: all released, then the error', () => {
+    const engine = memoryEngine(4, 8);
+    const a = new FaultyBackend('a', Uint8Array.of(1, 2, 3, 4));
+    const b = new FaultyBackend('b', Uint8Array.of(5, 6, 7, 8));
+    const seg = engine.segment(8);
+    for (const [i, backend] of [a, b].entries()) {
+      const file = engine.attach(backend);
+      seg.read(file, i * 4, 4, 0);
+      file.close();
+      backend.fail('close', 'EIO');
+    }
+    expect(thrown(() => seg.zero(0, 8))).toMatchObject({ name: 'IOError', role: 'file', code: 'EIO' });
+    expect(engine.stats().liveSnapshots).toBe(0);
+    expect(bytesOf(seg, 0, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('a swap slot that reads back short is an EIO, not garbage', () => {
+    const stores: MemoryBackend[] = [];
+    const engine = new Engine({
+      pageSize: 4,
+      memory: 8,
+      createStore: (role) => {
+        const store = new MemoryBackend(role);
+        stores.push(store);
+        return store;
+      },
+    });
+    const seg = engine.segment(8);
+    seg.setUint8(0, 7);
+    expect(seg.evict(0)).toBe(true);
+    stores[0]!.truncate(0);
+    expect(thrown(() => seg.getUint8(0))).toMatchObject({ name: 'IOError', role: 'swap', code: 'EIO' });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Explicit limits. Every size, count and position the engine accepts is
- * bounded here, so that arithmetic on them stays exact in a double.
+ * bounded here, so that arithmetic on them stays exact in a double and every
+ * table stays within what the process can hold.
  */
 import { constants } from 'node:buffer';
 
@@ -24,3 +25,12 @@ export const readaheadMax = 1024;
 
 /** Write-back and preservation move data through a bounded buffer of this size. */
 export const ioChunkBytes = 2 ** 20;
+
+/**
+ * Live snapshots at once, so snapshot ids are 1 .. snapshotsMax (the spec's
+ * MaxSnap). The table of live snapshots is a Map, which V8 bounds at 2^24
+ * entries; a read or rebinding write that would need one more snapshot is
+ * refused with a LimitError (ENOMEM, as mmap refuses a mapping past
+ * vm.max_map_count) before it changes anything.
+ */
+export const snapshotsMax = 2 ** 24 - 1;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { memoryEngine, memoryFile, bytesOf } from './testing/engines.ts';
-import { project } from './projection.ts';
+import { internals } from './internals.ts';
 import { pattern } from './testing/temp.ts';
+import { FaultyBackend } from './testing/faulty-backend.ts';
+import { thrown } from './testing/thrown.ts';
 
 describe('paging', () => {
   it('faults a page in once, on first touch, filling it from the snapshot', () => {
@@ -24,7 +26,7 @@ describe('paging', () => {
     expect(seg.evict(1)).toBe(true);
     expect(seg.evict(1)).toBe(false);
     expect(engine.stats()).toMatchObject({ swapOuts: 1, swappedPages: 1, residentPages: 0 });
-    expect(project(engine, seg).swap[1]).toEqual(Uint8Array.of(0, 42, 0, 0));
+    expect(internals(engine).segments.get(seg)!.swap.get(1)).toEqual(Uint8Array.of(0, 42, 0, 0));
     expect(seg.getUint8(5)).toBe(42);
     // The store's fault zero-filled the page; the swap-in fills nothing.
     expect(engine.stats()).toMatchObject({ swapIns: 1, swappedPages: 0, fills: 1 });
@@ -93,5 +95,31 @@ describe('paging', () => {
     expect(engine.stats().faults).toBe(5);
     seg.getUint8(40);
     expect(engine.stats().faults).toBe(6);
+  });
+});
+
+describe('readahead', () => {
+  it('a first fault is not sequential, whatever its page', () => {
+    const engine = memoryEngine(4, 16, { readahead: 3 });
+    const seg = engine.segment(64);
+    seg.read(memoryFile(engine, 'f', pattern(64)).file, 0, 64, 0);
+    seg.getUint8(3 * 4);
+    expect(engine.stats().faults).toBe(1);
+  });
+
+  it('is best effort: a page it cannot fetch is left out, and faults (and fails) only when touched', () => {
+    const engine = memoryEngine(4, 16, { readahead: 2 });
+    const seg = engine.segment(64);
+    const backend = new FaultyBackend('f', pattern(64));
+    seg.read(engine.attach(backend), 0, 64, 0);
+    seg.getUint8(0);
+    backend.fail('read', 'EIO', { after: 1 });
+    expect(seg.getUint8(4)).toBe(pattern(64)[4]);
+    expect(engine.stats()).toMatchObject({ faults: 2, residentPages: 2 });
+    expect(thrown(() => seg.getUint8(8))).toMatchObject({ name: 'IOError', code: 'EIO' });
+    backend.heal();
+    // Page 2 follows page 1, the last page faulted: it is sequential and brings 3 and 4 with it.
+    expect(seg.getUint8(8)).toBe(pattern(64)[8]);
+    expect(engine.stats()).toMatchObject({ faults: 5, residentPages: 5 });
   });
 });

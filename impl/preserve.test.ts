@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryEngine, memoryFile, bytesOf } from './testing/engines.ts';
-import { project } from './projection.ts';
+import { memoryEngine, memoryFile, bytesOf, snapshotIds, snapshotOf } from './testing/engines.ts';
 
 const content = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
 
@@ -11,7 +10,7 @@ describe('copy-before-write', () => {
     const { file } = memoryFile(engine, 'f', content);
     seg.read(file, 0, 10, 0);
     file.write(Uint8Array.of(0, 0), 0, 2, 5);
-    expect([...project(engine, seg).snaps.get(1)!.preserved.keys()]).toEqual([1]);
+    expect([...snapshotOf(engine, 1).preserved.keys()]).toEqual([1]);
     expect(engine.stats()).toMatchObject({ preserves: 1, preservedBlocks: 1 });
     expect(bytesOf(seg, 0, 10)).toEqual(content);
     // The same block changing again is already preserved.
@@ -34,7 +33,7 @@ describe('copy-before-write', () => {
     const { file } = memoryFile(engine, 'f', content);
     seg.read(file, 0, 10, 0);
     file.truncate(5);
-    expect([...project(engine, seg).snaps.get(1)!.preserved.keys()]).toEqual([1, 2]);
+    expect([...snapshotOf(engine, 1).preserved.keys()]).toEqual([1, 2]);
     expect(bytesOf(seg, 0, 10)).toEqual(content);
 
     // Growth writes no existing offset: whether by truncate or by a write past the end, it preserves nothing.
@@ -92,7 +91,7 @@ describe('copy-before-write', () => {
     expect(engine.stats()).toMatchObject({ preserves: 1, preservedBlocks: 1 });
     // Snapshot 1 preserved block 0, so this read takes snapshot 2.
     b.read(file, 0, 8, 0);
-    expect([...project(engine, b).snaps.keys()]).toEqual([1, 2]);
+    expect(snapshotIds(engine)).toEqual([1, 2]);
     // Offsets 3 and 4: snapshot 1 saves block 1 (block 0 is saved already), snapshot 2 saves blocks 0 and 1.
     file.write(Uint8Array.of(7, 7), 0, 2, 3);
     expect(engine.stats()).toMatchObject({ preserves: 4, preservedBlocks: 4 });

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
-import { segmentParts } from './segment.ts';
+import { extentsOf } from './testing/engines.ts';
 import { firstDifference, pattern, tempDir, tempFile } from './testing/temp.ts';
 
 const B = 4096;
@@ -100,7 +100,7 @@ describe('scenarios on real files', () => {
     // Segment address = file offset + 1000: every page spans two file blocks.
     for (let pos = 0; pos < 16 * B; pos += 100) seg.read(file, pos + 1000, Math.min(100, 16 * B - pos), pos);
     expect(engine.stats()).toMatchObject({ liveSnapshots: 1, faults: 0 });
-    expect(segmentParts(seg).bindings.map.extents).toBe(1);
+    expect(extentsOf(engine, seg)).toBe(1);
     const out = new Uint8Array(16 * B);
     seg.copyOut(1000, out);
     expect(firstDifference(out, content)).toBe(-1);
@@ -163,7 +163,7 @@ describe('scenarios on real files', () => {
     expect(seg.getUint8(2 ** 52 + 2 ** 40 - 1)).toBe(42);
     expect(seg.getUint8(2 ** 52 + 2 ** 39)).toBe(0);
     expect(engine.stats()).toMatchObject({ faults: 2, bytesFilled: 2 * B });
-    expect(segmentParts(seg).bindings.map.extents).toBe(1);
+    expect(extentsOf(engine, seg)).toBe(1);
     engine.close();
   });
 });

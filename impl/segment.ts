@@ -4,15 +4,15 @@
  * file and returns at once; loads fault pages in from their sources; stores
  * make a page anonymous (dirty); `write` skips what the file already holds.
  */
-import type { Context } from './context.ts';
-import { operation } from './context.ts';
-import { ANON, type Binding, Bindings } from './bindings.ts';
-import { Pager } from './paging.ts';
+import { commit, type Shared } from './shared.ts';
+import { ANON, type Binding, type Bindings } from './bindings.ts';
+import type { Pager } from './paging.ts';
 import { writeBack, type WriteResult } from './writeback.ts';
-import { type DeferredFile, fileArgument } from './files.ts';
+import { type DeferredFile, fileArgument } from './deferred-file.ts';
 import { ArgumentError, ClosedError, ReadOnlyError } from './errors.ts';
 import { boolean, bytes, integer, options } from './validate.ts';
 import { fileLengthMax } from './limits.ts';
+import { assert } from './assert.ts';
 
 export type { WriteResult } from './writeback.ts';
 
@@ -86,13 +86,6 @@ interface Coverage {
   partial: number[];
 }
 
-const parts = new WeakMap<Segment, { bindings: Bindings; pager: Pager }>();
-
-/** The internals of a segment, for the conformance projection. */
-export function segmentParts(segment: Segment): { bindings: Bindings; pager: Pager } {
-  return parts.get(segment)!;
-}
-
 export class Segment {
   /** Length in bytes. */
   readonly length: number;
@@ -100,23 +93,24 @@ export class Segment {
   readonly pageSize: number;
   /** Number of pages: ceil(length / pageSize). */
   readonly pages: number;
-  readonly #context: Context;
+  readonly #shared: Shared;
   readonly #bindings: Bindings;
   readonly #pager: Pager;
+  readonly #onClose: (segment: Segment) => void;
   readonly #scalar = new DataView(new ArrayBuffer(8));
   // The scalar buffer's first 1, 2, 4 and 8 bytes, made once: loads and stores are hot.
   readonly #scalarBytes = new Map([1, 2, 4, 8].map((size) => [size, new Uint8Array(this.#scalar.buffer, 0, size)]));
   #closed = false;
 
-  /** @internal Segments are made by Engine.segment. */
-  constructor(context: Context, length: number) {
+  /** @internal Segments are made by Engine.segment, which owns their bindings and pager. */
+  constructor(shared: Shared, length: number, bindings: Bindings, pager: Pager, onClose: (segment: Segment) => void) {
     this.length = length;
-    this.pageSize = context.pageSize;
-    this.pages = Math.ceil(length / context.pageSize);
-    this.#context = context;
-    this.#bindings = new Bindings(context.snapshots);
-    this.#pager = new Pager(context, this.#bindings, length);
-    parts.set(this, { bindings: this.#bindings, pager: this.#pager });
+    this.pageSize = shared.pageSize;
+    this.pages = Math.ceil(length / shared.pageSize);
+    this.#shared = shared;
+    this.#bindings = bindings;
+    this.#pager = pager;
+    this.#onClose = onClose;
   }
 
   /**
@@ -127,34 +121,39 @@ export class Segment {
    */
   read(file: DeferredFile, addr: number, length: number, position: number): number {
     this.#open();
-    const state = fileArgument(file, this.#context);
+    const state = fileArgument(file, this.#shared);
     this.#range(addr, length);
     integer('position', position, 0, fileLengthMax - length);
-    const context = this.#context;
-    return operation(context, () => {
+    const shared = this.#shared;
+    return commit(shared, () => {
       state.verify();
+      // At or past the end of the file a read returns 0 and changes nothing.
       const count = Math.min(length, Math.max(0, state.size() - position));
       if (count === 0) return 0;
       const lo = addr;
       const hi = addr + count;
-      const reused = context.snapshots.reusable(state, position, position + count);
+      const reused = shared.snapshots.reusable(state, position, position + count);
+      if (reused === null) shared.snapshots.checkRoom();
       const copy = reused === null ? state.copyForSnapshot() : null;
       const { partial } = this.#coverage(lo, hi);
       // The fragment copy: the covered bytes of resident, partly covered pages
-      // are refreshed from the file (read now, before anything changes).
+      // are refreshed from the file (read now, before anything changes), one
+      // page of the staging buffer each.
       const B = this.pageSize;
+      const staging = shared.staging;
       const fragments = partial.filter((page) => this.#pager.resident.has(page));
+      assert(fragments.length * B <= staging.length, 'the staging buffer holds the two fragment pages');
       for (const [i, page] of fragments.entries()) {
         const [from, to] = this.#clip(page, lo, hi);
-        state.readAt(context.chunk, i * B, to - from, from - addr + position);
+        state.readAt(staging, i * B, to - from, position + (from - addr));
       }
-      const snap = reused ?? context.snapshots.create(state, copy);
+      const snap = reused ?? shared.snapshots.create(state, copy);
       this.#rebind(lo, hi, { kind: 'snap', snap, delta: position - addr }, false);
       for (const [i, page] of fragments.entries()) {
         const [from, to] = this.#clip(page, lo, hi);
         const frame = this.#pager.resident.get(page)!;
-        context.pool.bytes.set(context.chunk.subarray(i * B, i * B + to - from), frame * B + (from - page * B));
-        context.counters.fragmentBytes += to - from;
+        shared.pool.bytes.set(staging.subarray(i * B, i * B + to - from), frame * B + (from - page * B));
+        shared.counters.fragmentBytes += to - from;
       }
       return count;
     });
@@ -167,18 +166,20 @@ export class Segment {
    */
   write(file: DeferredFile, addr: number, length: number, position: number, options?: WriteOptions): WriteResult {
     this.#open();
-    const state = fileArgument(file, this.#context);
+    const state = fileArgument(file, this.#shared);
     this.#range(addr, length);
     integer('position', position, 0, fileLengthMax - length);
     const rebind = writeOptions(options);
     if (state.readOnly) throw new ReadOnlyError(state.name);
-    const context = this.#context;
-    return operation(context, () => {
-      const result = writeBack(context, this.#bindings, this.#pager, state, addr, length, position);
+    const shared = this.#shared;
+    return commit(shared, () => {
+      // Refused before the file changes if rebinding might need a snapshot beyond the limit.
+      if (rebind && length > 0) shared.snapshots.checkRoom();
+      const result = writeBack(shared, this.#bindings, this.#pager, state, addr, length, position);
       if (rebind && length > 0) {
         const snap =
-          context.snapshots.reusable(state, position, position + length) ??
-          context.snapshots.create(state, state.copyForSnapshot());
+          shared.snapshots.reusable(state, position, position + length) ??
+          shared.snapshots.create(state, state.copyForSnapshot());
         // Frames stay: they hold exactly what the file now holds.
         this.#rebind(addr, addr + length, { kind: 'snap', snap, delta: position - addr }, true);
       }
@@ -190,15 +191,15 @@ export class Segment {
   zero(addr: number, length: number): void {
     this.#open();
     this.#range(addr, length);
-    const context = this.#context;
-    operation(context, () => {
+    const shared = this.#shared;
+    commit(shared, () => {
       if (length === 0) return;
       const B = this.pageSize;
       for (const page of this.#rebind(addr, addr + length, undefined, false)) {
         const frame = this.#pager.resident.get(page);
         if (frame === undefined) continue;
         const [from, to] = this.#clip(page, addr, addr + length);
-        context.pool.bytes.fill(0, frame * B + (from - page * B), frame * B + (to - page * B));
+        shared.pool.bytes.fill(0, frame * B + (from - page * B), frame * B + (to - page * B));
       }
     });
   }
@@ -220,7 +221,7 @@ export class Segment {
     const B = this.pageSize;
     const page = Math.floor(addr / B);
     // The offset in the page first: frame * B + addr can exceed 2^53 and round.
-    return this.#context.pool.bytes[this.#pager.frame(page) * B + (addr - page * B)];
+    return this.#shared.pool.bytes[this.#pager.frame(page) * B + (addr - page * B)];
   }
 
   /** Sets the byte at `addr` (the spec's store): its whole page becomes anonymous. */
@@ -310,12 +311,12 @@ export class Segment {
   /** Releases every page, swap slot and snapshot binding. Idempotent. */
   close(): void {
     if (this.#closed) return;
-    operation(this.#context, () => {
+    commit(this.#shared, () => {
       this.#bindings.bind(0, this.length, undefined);
       this.#pager.discard(0, this.pages);
     });
     this.#closed = true;
-    this.#context.segments.delete(this);
+    this.#onClose(this);
   }
 
   #get<T>(addr: number, scalar: Scalar<T>, littleEndian: unknown): T {
@@ -338,7 +339,7 @@ export class Segment {
   /** Loads segment bytes [addr, addr + into.length) page by page, faulting pages in. */
   #load(addr: number, into: Uint8Array): void {
     const B = this.pageSize;
-    const pool = this.#context.pool.bytes;
+    const pool = this.#shared.pool.bytes;
     for (let done = 0; done < into.length; ) {
       const x = addr + done;
       const page = Math.floor(x / B);
@@ -353,8 +354,8 @@ export class Segment {
   /** Stores `from` at addr page by page: each page is faulted in, then becomes wholly Anon. */
   #store(addr: number, from: Uint8Array): void {
     const B = this.pageSize;
-    const pool = this.#context.pool.bytes;
-    operation(this.#context, () => {
+    const pool = this.#shared.pool.bytes;
+    commit(this.#shared, () => {
       for (let done = 0; done < from.length; ) {
         const x = addr + done;
         const page = Math.floor(x / B);
@@ -379,7 +380,7 @@ export class Segment {
     this.#bindings.bind(lo, hi, binding);
     if (keepFrames) this.#pager.swap.drop(first, end);
     else this.#pager.discard(first, end);
-    for (const page of partial) this.#pager.dropSwapIfClean(page);
+    for (const page of partial) this.#pager.swapKept(page);
     return partial;
   }
 
@@ -391,7 +392,9 @@ export class Segment {
     const partial: number[] = [];
     if (!covered(head)) partial.push(head);
     if (tail !== head && !covered(tail)) partial.push(tail);
-    return { first: covered(head) ? head : head + 1, end: covered(tail) ? tail + 1 : tail, partial };
+    const coverage = { first: covered(head) ? head : head + 1, end: covered(tail) ? tail + 1 : tail, partial };
+    assert(lo < hi && coverage.first <= coverage.end + 1 && partial.length <= 2, 'coverage of an empty range');
+    return coverage;
   }
 
   /** The part of [lo, hi) inside `page`. */
@@ -412,7 +415,7 @@ export class Segment {
   }
 
   #open(): void {
-    if (this.#context.closed) throw new ClosedError('engine');
+    if (this.#shared.closed) throw new ClosedError('engine');
     if (this.#closed) throw new ClosedError('segment');
   }
 }

@@ -1,7 +1,11 @@
+import * as os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { memoryEngine, memoryFile, bytesOf } from './testing/engines.ts';
-import { project } from './projection.ts';
-import { segmentParts } from './segment.ts';
+import { Snapshots } from './snapshots.ts';
+import { SlotStore } from './slots.ts';
+import { FileState } from './files.ts';
+import { MemoryBackend } from './memory-backend.ts';
+import { thrown } from './testing/thrown.ts';
+import { memoryEngine, memoryFile, bytesOf, extentsOf, snapshotIds, snapshotOf, sourceOf } from './testing/engines.ts';
 
 describe('snapshots', () => {
   it('allocates ids lowest-free-first and releases a snapshot no byte is bound to', () => {
@@ -9,12 +13,11 @@ describe('snapshots', () => {
     const seg = engine.segment(64);
     const files = ['a', 'b', 'c', 'd'].map((name, i) => memoryFile(engine, name, [i + 1, i + 1, i + 1, i + 1]).file);
     for (const [i, file] of files.slice(0, 3).entries()) seg.read(file, i * 8, 4, 0);
-    expect([...project(engine, seg).snaps.keys()]).toEqual([1, 2, 3]);
+    expect(snapshotIds(engine)).toEqual([1, 2, 3]);
     seg.zero(8, 4);
-    expect([...project(engine, seg).snaps.keys()]).toEqual([1, 3]);
+    expect(snapshotIds(engine)).toEqual([1, 3]);
     seg.read(files[3], 40, 4, 0);
-    const snaps = project(engine, seg).snaps;
-    expect(snaps.get(2)?.file).toBe('d');
+    expect(snapshotOf(engine, 2).file).toBe('d');
     expect(engine.stats().liveSnapshots).toBe(3);
   });
 
@@ -25,9 +28,8 @@ describe('snapshots', () => {
     const b = memoryFile(engine, 'b', [9, 9, 9, 9, 9, 9, 9, 9]).file;
     seg.read(a, 0, 8, 0);
     seg.read(b, 0, 8, 0);
-    const p = project(engine, seg);
-    expect([...p.snaps.keys()]).toEqual([2]);
-    expect(p.src[0]).toEqual({ kind: 'Snap', snap: 2, off: 0 });
+    expect(snapshotIds(engine)).toEqual([2]);
+    expect(sourceOf(engine, seg, 0)).toEqual({ kind: 'Snap', snap: 2, off: 0 });
     expect(bytesOf(seg, 0, 8)).toEqual([9, 9, 9, 9, 9, 9, 9, 9]);
   });
 
@@ -37,7 +39,7 @@ describe('snapshots', () => {
     const f = memoryFile(engine, 'f', Array.from({ length: 32 }, (_, i) => i)).file;
     for (let pos = 3; pos < 20; pos += 3) seg.read(f, pos, 3, pos);
     expect(engine.stats()).toMatchObject({ liveSnapshots: 1, faults: 0 });
-    expect(segmentParts(seg).bindings.map.extents).toBe(1);
+    expect(extentsOf(engine, seg)).toBe(1);
     expect(bytesOf(seg, 3, 18)).toEqual(Array.from({ length: 18 }, (_, i) => i + 3));
   });
 
@@ -48,8 +50,48 @@ describe('snapshots', () => {
     seg.read(f, 0, 4, 0);
     f.write(Uint8Array.of(0), 0, 1, 0);
     seg.read(f, 4, 4, 0);
-    const p = project(engine, seg);
-    expect([...p.snaps.keys()]).toEqual([1, 2]);
+    expect(snapshotIds(engine)).toEqual([1, 2]);
     expect(bytesOf(seg, 0, 8)).toEqual([1, 2, 3, 4, 0, 2, 3, 4]);
+  });
+});
+
+describe('snapshot ids', () => {
+  function* permutations(items: number[]): Generator<number[]> {
+    if (items.length <= 1) yield items;
+    else for (const [i, x] of items.entries()) for (const rest of permutations(items.filter((_, j) => j !== i))) yield [x, ...rest];
+  }
+
+  it('are handed out lowest-free-first whatever order they were released in', () => {
+    for (const order of permutations([1, 2, 3, 4, 5])) {
+      const engine = memoryEngine(4, 16);
+      const seg = engine.segment(40);
+      const files = [1, 2, 3, 4, 5].map((i) => memoryFile(engine, `f${i}`, [i, i, i, i]).file);
+      files.forEach((file, i) => seg.read(file, i * 8, 4, 0));
+      for (const id of order) seg.zero((id - 1) * 8, 4);
+      expect(engine.stats().liveSnapshots).toBe(0);
+      // Each read now takes the lowest free id: 1, 2, 3, 4, 5 in the order of the reads.
+      files.forEach((file, i) => seg.read(file, i * 8 + 4, 4, 0));
+      expect([0, 1, 2, 3, 4].map((i) => sourceOf(engine, seg, i * 8 + 4).snap), order.join()).toEqual([1, 2, 3, 4, 5]);
+      engine.close();
+    }
+  });
+});
+
+describe('the snapshot limit', () => {
+  it('refuses a snapshot beyond it, changing nothing; ids stay within it', () => {
+    const snapshots = new Snapshots(4, new SlotStore(new MemoryBackend('preserve'), 'preserve', 4), 2);
+    const file = new FileState(new MemoryBackend('f', Uint8Array.of(1, 2, 3, 4)), false, false, os.tmpdir(), () => {});
+    const a = snapshots.create(file, null);
+    snapshots.reference(a, 0, 4, 1);
+    const b = snapshots.create(file, null);
+    snapshots.reference(b, 0, 2, 1);
+    snapshots.release();
+    expect(thrown(() => snapshots.create(file, null))).toMatchObject({ name: 'LimitError', limit: 'snapshotsMax' });
+    expect(() => snapshots.checkRoom()).toThrow('more than snapshotsMax (2) would be in use');
+    expect(snapshots.values().map((s) => s.id)).toEqual([1, 2]);
+    // Once one is released, its id is the one handed out.
+    snapshots.reference(a, 0, 4, -1);
+    snapshots.release();
+    expect(snapshots.create(file, null).id).toBe(1);
   });
 });

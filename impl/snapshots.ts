@@ -5,65 +5,90 @@
  *
  * Ids are small integers handed out lowest-free-first. Reference counts are
  * kept per file-offset range, so binding or unbinding costs time in the number
- * of extents touched, never in bytes. Releases happen in `settle`, once per
- * operation, so that "free" ids and "live" snapshots are judged on the state
- * before the operation.
+ * of extents touched, never in bytes. Releases happen in `release` (the
+ * spec's Release), once per operation, so that "free" ids and "live"
+ * snapshots are judged on the state before the operation.
  */
 import { ExtentMap } from './extents.ts';
 import { assert } from './assert.ts';
-import { FileChangedError } from './errors.ts';
+import { FileChangedError, LimitError } from './errors.ts';
 import { readPadded } from './backend.ts';
 import type { FileState } from './files.ts';
 import type { Copy } from './isolation.ts';
-import type { PreserveStore } from './preserve.ts';
+import type { SlotStore } from './slots.ts';
+
+/** Marks a block preserved in a snapshot of an isolated file: its private copy already holds the old bytes. */
+export const NO_SLOT = -1;
 
 export class Snapshot {
-  /** file offset -> number of segment bytes bound to it; gaps are unreferenced. */
+  /** file offset -> number of segment bytes bound to it; gaps are unreferenced. The spec's Bound(s, o). */
   readonly refs = new ExtentMap<number>();
-  /** block -> preserve-store slot holding the block as it was before it changed. One extent per block. */
+  /** block -> preserve-store slot holding the block as it was before it changed (NO_SLOT: isolated). One extent per block. */
   readonly preserved = new ExtentMap<number>(() => false);
-  /** The file changed behind the engine's back since this snapshot was taken: its unpreserved bytes are unknown. */
-  stale = false;
+  // The file's count of noticed outside changes when this snapshot was taken.
+  readonly #spoils: number;
 
   constructor(
     readonly id: number,
     readonly file: FileState,
     /** The private copy bytes are read from, for an isolated file; null reads the file itself. */
     readonly copy: Copy | null,
-  ) {}
+  ) {
+    this.#spoils = file.spoils;
+  }
+
+  /** The file changed behind the engine's back since this snapshot was taken: its unpreserved bytes are unknown. */
+  get stale(): boolean {
+    return this.#spoils !== this.file.spoils;
+  }
 }
+
+const none: ReadonlySet<Snapshot> = new Set();
 
 export class Snapshots {
   readonly #pageSize: number;
-  readonly #preserve: PreserveStore;
+  // The preserve store: one block per slot.
+  readonly #preserve: SlotStore;
+  // Live snapshots at most (the engine's is snapshotsMax): ids are 1 .. #max.
+  readonly #max: number;
   readonly #live = new Map<number, Snapshot>();
+  readonly #byFile = new Map<FileState, Set<Snapshot>>();
   // Released ids below #nextId, as a binary min-heap: allocation is lowest-free-first.
   readonly #freeIds: number[] = [];
   #nextId = 1;
-  // What this operation unbound, for settle to check.
+  // What this operation unbound, for release to check.
   readonly #unbound = new Set<Snapshot>();
   readonly #unboundRanges: [Snapshot, number, number][] = [];
 
-  constructor(pageSize: number, preserve: PreserveStore) {
+  constructor(pageSize: number, preserve: SlotStore, max: number) {
+    assert(Number.isInteger(max) && max >= 1);
     this.#pageSize = pageSize;
     this.#preserve = preserve;
+    this.#max = max;
   }
 
   get size(): number {
     return this.#live.size;
   }
 
-  values(): IterableIterator<Snapshot> {
-    return this.#live.values();
+  /** Live snapshots in id order. */
+  values(): Snapshot[] {
+    return [...this.#live.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** The live snapshots of `file`. */
+  of(file: FileState): ReadonlySet<Snapshot> {
+    return this.#byFile.get(file) ?? none;
   }
 
   /**
-   * The lowest-id snapshot a new binding of `file`'s [lo, hi) can share: live,
-   * of that file, trusted, and still reading the file's current bytes there.
-   * For a file read directly that means no block of the range is preserved.
-   * A snapshot of an isolated file reads its private copy, which equals the
-   * file only until the file's first change (through the engine or behind its
-   * back): it is reusable only while that copy is still the current one.
+   * The spec's Reusable, lowest id first: the snapshot a new binding of
+   * `file`'s [lo, hi) can share -- live, of that file, trusted, and still
+   * reading the file's current bytes there. For a file read directly that
+   * means no block of the range is preserved. A snapshot of an isolated file
+   * reads its private copy, which equals the file only until the file's first
+   * change (through the engine or behind its back): it is reusable only while
+   * that copy is still the current one (the spec's fresh).
    */
   reusable(file: FileState, lo: number, hi: number): Snapshot | null {
     assert(lo < hi);
@@ -71,7 +96,7 @@ export class Snapshots {
     const end = Math.floor((hi - 1) / this.#pageSize) + 1;
     const current = file.currentCopy();
     let best: Snapshot | null = null;
-    for (const snapshot of file.snapshots) {
+    for (const snapshot of this.of(file)) {
       if (snapshot.stale || (best !== null && snapshot.id > best.id)) continue;
       if (snapshot.copy === null ? !snapshot.preserved.overlaps(first, end) : snapshot.copy === current) best = snapshot;
     }
@@ -80,14 +105,24 @@ export class Snapshots {
     return best;
   }
 
+  /** Refuses now, before anything changes, if a new snapshot would exceed the limit. */
+  checkRoom(): void {
+    if (this.#live.size >= this.#max) throw new LimitError('snapshotsMax', this.#max);
+  }
+
   /** A new snapshot of `file` with the lowest free id. The caller binds bytes to it in the same operation. */
   create(file: FileState, copy: Copy | null): Snapshot {
+    this.checkRoom();
     const id = this.#freeIds.length > 0 ? popMin(this.#freeIds) : this.#nextId++;
-    assert(!this.#live.has(id));
+    // Lowest-free-first: some id in 1 .. live + 1 is free, so ids stay within the limit.
+    assert(id >= 1 && id <= this.#live.size + 1 && id <= this.#max && !this.#live.has(id), 'snapshot id not the lowest free one');
     const snapshot = new Snapshot(id, file, copy);
     this.#live.set(id, snapshot);
-    file.adopt(snapshot);
-    // Released by settle unless something binds to it.
+    let ofFile = this.#byFile.get(file);
+    if (ofFile === undefined) this.#byFile.set(file, (ofFile = new Set()));
+    ofFile.add(snapshot);
+    file.adopt(copy);
+    // Released unless something binds to it.
     this.#unbound.add(snapshot);
     return snapshot;
   }
@@ -107,11 +142,13 @@ export class Snapshots {
   }
 
   /**
-   * SnapByte for [offset, offset + length): preserved blocks from the preserve
-   * store, the rest from the file (or the private copy). With `into` null only
-   * checks that every byte can be served.
+   * The spec's SnapByte over [offset, offset + length), into `into[at..]`:
+   * an isolated snapshot's private copy; else preserved blocks from the
+   * preserve store and the rest from the file. A byte that is none of these
+   * on a stale snapshot is no longer known: FileChangedError. With `into`
+   * null only checks that every byte is known.
    */
-  read(snapshot: Snapshot, offset: number, length: number, into: Uint8Array | null, at: number): void {
+  snapByte(snapshot: Snapshot, offset: number, length: number, into: Uint8Array | null, at: number): void {
     const copy = snapshot.copy;
     if (copy !== null) {
       if (into !== null) readPadded(copy.backend, 'clone', into, at, length, offset);
@@ -133,14 +170,15 @@ export class Snapshots {
   }
 
   /**
-   * Releases what the operation left unreferenced: preserved blocks, then
-   * whole snapshots. Closing a released file or copy may fail; everything is
-   * still released first, then the first such error is raised.
+   * The spec's Release: frees what the operation left unreferenced --
+   * preserved blocks no byte references, then whole snapshots no byte is
+   * bound to. Closing a released file or copy may fail; everything is still
+   * released first, then the first such error is raised.
    */
-  settle(): void {
+  release(): void {
     const B = this.#pageSize;
     for (const [snapshot, lo, hi] of this.#unboundRanges) {
-      if (!snapshot.refs.isEmpty()) this.#preserve.releaseUnreferenced(snapshot, Math.floor(lo / B), Math.ceil(hi / B));
+      if (!snapshot.refs.isEmpty()) this.#releaseUnreferenced(snapshot, Math.floor(lo / B), Math.ceil(hi / B));
     }
     this.#unboundRanges.length = 0;
     const unbound = [...this.#unbound];
@@ -149,7 +187,7 @@ export class Snapshots {
     for (const snapshot of unbound) {
       if (!snapshot.refs.isEmpty()) continue;
       try {
-        this.#release(snapshot);
+        this.#free(snapshot);
       } catch (error) {
         failure ??= error;
       }
@@ -157,13 +195,32 @@ export class Snapshots {
     if (failure !== null) throw failure;
   }
 
-  #release(snapshot: Snapshot): void {
-    assert(this.#live.get(snapshot.id) === snapshot);
-    this.#preserve.releaseAll(snapshot);
+  /** Frees `snapshot`'s preserved blocks in [first, end) that no byte references any more. */
+  #releaseUnreferenced(snapshot: Snapshot, first: number, end: number): void {
+    const B = this.#pageSize;
+    const unreferenced: number[] = [];
+    snapshot.preserved.walk(first, end, (block, _end, slot) => {
+      if (slot !== undefined && !snapshot.refs.overlaps(block * B, (block + 1) * B)) unreferenced.push(block);
+    });
+    for (const block of unreferenced) {
+      const slot = snapshot.preserved.at(block)!.value;
+      if (slot !== NO_SLOT) this.#preserve.free(slot);
+      snapshot.preserved.set(block, block + 1, undefined);
+    }
+  }
+
+  #free(snapshot: Snapshot): void {
+    assert(this.#live.get(snapshot.id) === snapshot && snapshot.refs.isEmpty(), 'freeing a snapshot that is bound');
+    snapshot.preserved.forEach((_block, _end, slot) => {
+      if (slot !== NO_SLOT) this.#preserve.free(slot);
+    });
     this.#live.delete(snapshot.id);
+    const ofFile = this.#byFile.get(snapshot.file)!;
+    ofFile.delete(snapshot);
+    if (ofFile.size === 0) this.#byFile.delete(snapshot.file);
     pushMin(this.#freeIds, snapshot.id);
     // Last: it may close the file's backend or copy, which may fail.
-    snapshot.file.forget(snapshot);
+    snapshot.file.forget(snapshot.copy);
   }
 }
 

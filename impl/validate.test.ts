@@ -1,9 +1,12 @@
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { ArgumentError, ClosedError, ReadOnlyError } from './errors.ts';
 import { memoryEngine, memoryFile } from './testing/engines.ts';
-import { project } from './projection.ts';
+import { internals } from './internals.ts';
+import { tempDir, tempFile } from './testing/temp.ts';
+import { thrown } from './testing/thrown.ts';
 
 function setup() {
   const engine = memoryEngine(4, 8);
@@ -64,7 +67,7 @@ describe('argument validation', () => {
   for (const [description, call, argument] of badArguments) {
     it(`${description}: ArgumentError naming ${argument}, state unchanged`, () => {
       const s = setup();
-      const before = project(s.engine, s.seg);
+      const before = internals(s.engine);
       const stats = s.engine.stats();
       let error: unknown;
       try {
@@ -75,7 +78,7 @@ describe('argument validation', () => {
       expect(error).toBeInstanceOf(ArgumentError);
       expect((error as ArgumentError).argument).toBe(argument);
       expect((error as Error).message).toContain(argument);
-      expect(project(s.engine, s.seg)).toEqual(before);
+      expect(internals(s.engine)).toEqual(before);
       expect(s.engine.stats()).toEqual(stats);
     });
   }
@@ -97,11 +100,11 @@ describe('argument validation', () => {
 
   it('refuses writes and truncation through a read-only file, changing nothing', () => {
     const s = setup();
-    const before = project(s.engine, s.seg);
+    const before = internals(s.engine);
     expect(() => s.seg.write(s.readOnly, 0, 2, 0)).toThrow(ReadOnlyError);
     expect(() => s.readOnly.write(Uint8Array.of(1), 0, 1, 0)).toThrow(ReadOnlyError);
     expect(() => s.readOnly.truncate(0)).toThrow(ReadOnlyError);
-    expect(project(s.engine, s.seg)).toEqual(before);
+    expect(internals(s.engine)).toEqual(before);
   });
 
   it('refuses calls on closed files, segments and engines', () => {
@@ -128,5 +131,63 @@ describe('argument validation', () => {
   it('reports a missing file as an IOError with its code', () => {
     const s = setup();
     expect(() => s.engine.open('/nonexistent/deferred-io', 'r')).toThrow(expect.objectContaining({ name: 'IOError', code: 'ENOENT' }));
+  });
+});
+
+describe('argument shapes', () => {
+  it('refuses an options bag that is not a plain object', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(8);
+    const { file } = memoryFile(engine, 'f', [1, 2]);
+    for (const bag of [5, null, [], 'rebind', true]) {
+      const error = thrown(() => seg.write(file, 0, 2, 0, bag as never));
+      expect(error, JSON.stringify(bag)).toBeInstanceOf(ArgumentError);
+      expect((error as ArgumentError).argument).toBe('options');
+    }
+    expect(thrown(() => new Engine(null as never))).toMatchObject({ name: 'ArgumentError', argument: 'options' });
+    expect(thrown(() => seg.write(file, 0, 2, 0, null as never)).message).toBe('options must be an object, got null');
+    expect(engine.stats().written).toBe(0);
+  });
+
+  it('attach: refuses anything that is not a whole FileBackend', () => {
+    const engine = memoryEngine(4, 4);
+    const whole = new MemoryBackend('m');
+    const methods = ['size', 'read', 'write', 'truncate', 'identity', 'clone', 'close'] as const;
+    const partial = (without: string) => {
+      const backend: Record<string, unknown> = { name: 'p' };
+      for (const m of methods) if (m !== without) backend[m] = () => 0;
+      return backend;
+    };
+    const bad: unknown[] = [null, undefined, 'm', { ...partial(''), name: 7 }, ...methods.map(partial)];
+    for (const backend of bad) {
+      const error = thrown(() => engine.attach(backend as never));
+      expect(error).toBeInstanceOf(ArgumentError);
+      expect(error.message).toBe('backend must implement FileBackend (name, size, read, write, truncate, identity, clone, close)');
+    }
+    expect(engine.attach(whole).name).toBe('m');
+    expect(engine.attach(partial('') as never).name).toBe('p');
+    expect(thrown(() => engine.attach(whole, { readOnly: 'yes' as never }))).toMatchObject({ argument: 'options.readOnly' });
+    expect(thrown(() => engine.attach(whole, { sync: true } as never))).toMatchObject({ argument: 'options.sync' });
+  });
+
+  it('open: read-only by default and with "r"; "r+" and "w+" write, "w+" creating or truncating', () => {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 4, memory: 64, swapDir: dir });
+    const image = tempFile(dir, 'image', Uint8Array.of(1, 2, 3, 4, 5, 6));
+    for (const file of [engine.open(image), engine.open(image, 'r')]) {
+      expect(file.readOnly).toBe(true);
+      expect(() => file.truncate(0)).toThrow(ReadOnlyError);
+    }
+    const rw = engine.open(image, 'r+');
+    expect(rw.readOnly).toBe(false);
+    expect(rw.size).toBe(6);
+    const fresh = engine.open(path.join(dir, 'new'), 'w+');
+    expect(fresh.readOnly).toBe(false);
+    expect(fresh.size).toBe(0);
+    expect(engine.open(image, 'w+').size).toBe(0);
+    expect(thrown(() => engine.open(path.join(dir, 'missing'), 'r+'))).toMatchObject({ name: 'IOError', role: 'file', code: 'ENOENT' });
+    expect(thrown(() => engine.open(image, 'r', { sync: true } as never))).toMatchObject({ name: 'ArgumentError', argument: 'options.sync' });
+    expect(rw.isolated).toBe(false);
+    engine.close();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { memoryEngine, bytesOf } from './testing/engines.ts';
+import { memoryEngine, memoryFile, bytesOf, sourceOf } from './testing/engines.ts';
+import { FileChangedError } from './errors.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
-import { project } from './projection.ts';
 
 const B = 4;
 const image = Array.from({ length: 32 }, (_, i) => i + 1);
@@ -59,7 +59,7 @@ describe('write-back', () => {
     const { engine, file, seg } = setup();
     seg.setUint8(0, 7);
     expect(seg.write(file, 0, 32, 0, { rebind: true })).toEqual({ written: B, skipped: 32 - B });
-    expect(project(engine, seg).src[0]).toEqual({ kind: 'Snap', snap: 1, off: 0 });
+    expect(sourceOf(engine, seg, 0)).toEqual({ kind: 'Snap', snap: 1, off: 0 });
     expect(seg.write(file, 0, 32, 0, { rebind: true })).toEqual({ written: 0, skipped: 32 });
     expect(engine.stats().liveSnapshots).toBe(1);
   });
@@ -79,5 +79,74 @@ describe('write-back', () => {
     expect(seg.write(file, 0, 4, 0)).toEqual({ written: 2, skipped: 2 });
     expect(bytesOf(other, 0, 4)).toEqual([1, 2, 3, 4]);
     expect(bytesOf(seg, 0, 4)).toEqual([9, 10, 3, 4]);
+  });
+});
+
+describe('write-back: rebinding, empty writes, lost and stale bytes', () => {
+  it('write without rebind leaves the segment as it was: dirty pages are written again next time', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(8);
+    const { file } = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    seg.read(file, 0, 8, 0);
+    seg.setUint8(0, 9);
+    expect(seg.write(file, 0, 8, 0)).toEqual({ written: 4, skipped: 4 });
+    expect(seg.write(file, 0, 8, 0)).toEqual({ written: 4, skipped: 4 });
+    expect(seg.write(file, 0, 8, 0, {})).toEqual({ written: 4, skipped: 4 });
+    expect(seg.write(file, 0, 8, 0, { rebind: true })).toEqual({ written: 4, skipped: 4 });
+    expect(seg.write(file, 0, 8, 0)).toEqual({ written: 0, skipped: 8 });
+  });
+
+  it('empty writes change nothing: a zero-length write-back (even with rebind), a zero-length file write past the end', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(8);
+    const { backend, file } = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    seg.read(file, 0, 8, 0);
+    const stats = engine.stats();
+    expect(seg.write(file, 4, 0, 4, { rebind: true })).toEqual({ written: 0, skipped: 0 });
+    expect(file.write(Uint8Array.of(1), 0, 0, 20)).toBe(0);
+    expect(backend.size()).toBe(8);
+    expect(engine.stats()).toEqual(stats);
+  });
+
+  it('a write-back whose later bytes are lost writes nothing at all, not even its first chunk', () => {
+    // 16 bytes of frames: write-back moves data in 16-byte chunks.
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(32);
+    const f = memoryFile(engine, 'f', Array.from({ length: 16 }, (_, i) => i + 1));
+    const t = memoryFile(engine, 't', []);
+    seg.read(f.file, 16, 16, 0);
+    f.backend.write(new Uint8Array(16), 0, 16, 0);
+    expect(() => seg.write(t.file, 0, 32, 0)).toThrow(FileChangedError);
+    expect(t.backend.size()).toBe(0);
+  });
+
+  it('a stale snapshot still serves the bytes it kept: resident pages and preserved blocks', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(16);
+    const f = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    const t = memoryFile(engine, 't', []);
+    // Segment [4, 12) holds file bytes [0, 8).
+    seg.read(f.file, 4, 8, 0);
+    seg.getUint8(8);
+    f.file.write(Uint8Array.of(0), 0, 1, 0);
+    f.backend.write(new Uint8Array(8).fill(9), 0, 8, 0);
+    // Block 0 is preserved, block 1 resident (page 2): nothing was lost.
+    expect(seg.write(t.file, 4, 8, 0)).toEqual({ written: 8, skipped: 0 });
+    const out = new Uint8Array(8);
+    t.backend.read(out, 0, 8, 0);
+    expect([...out]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(bytesOf(seg, 4, 8)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('a stale snapshot is never given blocks saved after the change: they were not its bytes', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(8);
+    const f = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    seg.read(f.file, 0, 8, 0);
+    f.backend.write(new Uint8Array(8).fill(9), 0, 8, 0);
+    f.file.write(Uint8Array.of(5), 0, 1, 4);
+    expect(engine.stats()).toMatchObject({ preserves: 0, preservedBlocks: 0 });
+    expect(() => seg.getUint8(4)).toThrow(FileChangedError);
+    expect(() => seg.getUint8(0)).toThrow(FileChangedError);
   });
 });

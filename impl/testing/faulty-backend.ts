@@ -1,6 +1,8 @@
 /**
  * A fault-injecting backend for tests: an in-memory file whose calls can be
- * made to fail with a chosen system error code (EIO, ENOSPC, ENOENT, ...).
+ * made to fail with a chosen system error code (EIO, ENOSPC, ENOENT, ...),
+ * which counts every call, and whose clones (isolation copies) are faulty
+ * backends too, kept in `clones` so that tests can fail or count theirs.
  */
 import type { FileBackend } from '../backend.ts';
 import { MemoryBackend } from '../memory-backend.ts';
@@ -19,8 +21,10 @@ interface Fault {
 export class FaultyBackend implements FileBackend {
   readonly inner: MemoryBackend;
   #faults: Fault[] = [];
-  /** Calls made, by kind. */
+  /** Calls made, by kind (failed ones included). */
   readonly calls: Record<Call, number> = { size: 0, read: 0, write: 0, truncate: 0, identity: 0, clone: 0, close: 0 };
+  /** The copies `clone` made, in order; the i-th is named `${name} copy ${i}`. */
+  readonly clones: FaultyBackend[] = [];
 
   constructor(name: string, content?: Uint8Array) {
     this.inner = new MemoryBackend(name, content);
@@ -73,9 +77,13 @@ export class FaultyBackend implements FileBackend {
     this.#enter('identity');
     return this.inner.identity();
   }
-  clone(dir: string): FileBackend {
+  clone(): FileBackend {
     this.#enter('clone');
-    return this.inner.clone();
+    const content = new Uint8Array(this.inner.size());
+    this.inner.read(content, 0, content.length, 0);
+    const copy = new FaultyBackend(`${this.name} copy ${this.clones.length}`, content);
+    this.clones.push(copy);
+    return copy;
   }
   close(): void {
     this.#enter('close');

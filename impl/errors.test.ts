@@ -1,0 +1,109 @@
+/**
+ * Errors: what their messages tell the user, their classes and names, and
+ * how I/O failures are wrapped.
+ */
+import { describe, expect, it } from 'vitest';
+import { Engine } from './engine.ts';
+import { ArgumentError, ClosedError, DeferredIOError, FileChangedError, IOError, io, ReadOnlyError } from './errors.ts';
+import { assert, AssertionError } from './assert.ts';
+import { MemoryBackend } from './memory-backend.ts';
+import { memoryEngine, memoryFile } from './testing/engines.ts';
+import { thrown } from './testing/thrown.ts';
+
+describe('error messages', () => {
+  it('name the argument, what it must be, and what it was', () => {
+    const engine = memoryEngine(4, 4);
+    const s = engine.segment(16);
+    const { file } = memoryFile(engine, 'f', [1, 2]);
+    const cases: [() => unknown, string][] = [
+      [() => s.getUint8(16), 'addr must be in [0, 15], got 16'],
+      [() => s.setUint8(16, 0), 'addr must be in [0, 15], got 16'],
+      [() => s.write(file, 0, 2, 2 ** 53 - 1), 'position must be in [0, 9007199254740990], got 9007199254740991'],
+      [() => file.write(new Uint8Array(2), 0, 2, 2 ** 53 - 1), 'position must be in [0, 9007199254740990], got 9007199254740991'],
+      [() => s.getUint8(1.5), 'addr must be an integer, got 1.5'],
+      [() => s.getUint8(Number.NaN), 'addr must be an integer, got NaN'],
+      [() => s.getUint8(undefined as never), 'addr must be an integer, got undefined'],
+      [() => s.getUint8(true as never), 'addr must be an integer, got true'],
+      [() => s.getUint8(null as never), 'addr must be an integer, got null'],
+      [() => s.getUint8(3n as never), 'addr must be an integer, got 3n'],
+      [() => s.getUint8('abc' as never), 'addr must be an integer, got "abc"'],
+      [() => s.getUint8('x'.repeat(41) as never), `addr must be an integer, got "${'x'.repeat(40)}..."`],
+      [() => s.getUint8('x'.repeat(40) as never), `addr must be an integer, got "${'x'.repeat(40)}"`],
+      [() => s.getUint8([] as never), 'addr must be an integer, got Array'],
+      [() => s.getUint8(new Map() as never), 'addr must be an integer, got Map'],
+      [() => s.getUint8(Object.create(null) as never), 'addr must be an integer, got object'],
+      [() => s.getUint8((() => 0) as never), 'addr must be an integer, got function'],
+      [() => s.getUint8(Symbol('a') as never), 'addr must be an integer, got symbol'],
+      [() => s.copyOut(0, [0] as never), 'target must be a Uint8Array, got Array'],
+      [() => s.getInt16(0, 1 as never), 'littleEndian must be a boolean, got 1'],
+      [() => s.write({} as never, 0, 1, 0), 'file must be a DeferredFile opened by this engine'],
+      [() => s.write(null as never, 0, 1, 0), 'file must be a DeferredFile opened by this engine'],
+      [() => new Engine({ swapDir: '' }), 'options.swapDir must be a non-empty string, got ""'],
+      [() => new Engine({ createStore: 1 as never }), 'options.createStore must be a function'],
+      [() => new Engine({ pages: 1 } as never), 'options.pages is not a known option (pageSize, memory, swapDir, readahead, createStore)'],
+      [() => s.write(memoryFile(memoryEngine(4, 4), 'f', []).file, 0, 1, 0), 'file must be a DeferredFile opened by this engine'],
+      [() => memoryEngine(4, 4).open('/tmp/x', 'a' as never), "flags must be 'r', 'r+' or 'w+', got a"],
+    ];
+    for (const [call, message] of cases) {
+      const error = thrown(call);
+      expect(error, message).toBeInstanceOf(ArgumentError);
+      expect(error.message).toBe(message);
+    }
+  });
+
+  it('say which file or object is closed or read-only', () => {
+    const engine = memoryEngine(4, 4);
+    const s = engine.segment(16);
+    const { file } = memoryFile(engine, 'data', [1]);
+    const readOnly = engine.attach(new MemoryBackend('ro'), { readOnly: true });
+    expect(thrown(() => s.write(readOnly, 0, 1, 0))).toMatchObject({ name: 'ReadOnlyError', message: 'file ro is open read-only', file: 'ro' });
+    file.close();
+    expect(thrown(() => s.read(file, 0, 1, 0))).toMatchObject({ name: 'ClosedError', message: 'file data is closed' });
+    expect(thrown(() => file.size)).toMatchObject({ name: 'ClosedError', what: 'file', message: 'file data is closed' });
+    s.close();
+    expect(thrown(() => s.getUint8(0))).toMatchObject({ name: 'ClosedError', message: 'segment is closed' });
+    engine.close();
+    expect(thrown(() => engine.segment(1))).toMatchObject({ name: 'ClosedError', message: 'engine is closed' });
+    expect(thrown(() => readOnly.size)).toMatchObject({ name: 'ClosedError', message: 'engine is closed' });
+  });
+
+  it('give every error class its own name, all of them DeferredIOErrors', () => {
+    const errors = [
+      new DeferredIOError('m'),
+      new ArgumentError('a', 'm'),
+      new ClosedError('file', 'f'),
+      new ReadOnlyError('f'),
+      new FileChangedError('f'),
+      new IOError('swap', 't', new Error('m')),
+    ];
+    expect(errors.map((e) => e.name)).toEqual(['DeferredIOError', 'ArgumentError', 'ClosedError', 'ReadOnlyError', 'FileChangedError', 'IOError']);
+    for (const error of errors) expect(error).toBeInstanceOf(DeferredIOError);
+    // A failed invariant is a bug, told apart from every typed error by its class and name.
+    expect(thrown(() => assert(false))).toMatchObject({ name: 'AssertionError', message: 'assertion failed' });
+    expect(thrown(() => assert(false, 'broken'))).toMatchObject({ name: 'AssertionError', message: 'broken' });
+    expect(thrown(() => assert(false))).not.toBeInstanceOf(DeferredIOError);
+    expect(new FileChangedError('f').message).toBe(
+      "file f changed behind the engine's back: snapshot bytes not preserved before the change are lost",
+    );
+  });
+
+  it('IOError: role, target, code and cause; EIO when the cause carries no code', () => {
+    const cause = Object.assign(new Error('disk on fire'), { code: 'ENOSPC' });
+    const error = new IOError('preserve', 'store', cause);
+    expect(error).toMatchObject({ role: 'preserve', target: 'store', code: 'ENOSPC', message: 'preserve store: ENOSPC: disk on fire' });
+    expect(error.cause).toBe(cause);
+    expect(new IOError('file', 'f', new Error('x')).code).toBe('EIO');
+    expect(new IOError('file', 'f', Object.assign(new Error('x'), { code: 5 })).code).toBe('EIO');
+    expect(new IOError('file', 'f', null).code).toBe('EIO');
+    expect(new IOError('file', 'f', 'plain text')).toMatchObject({ code: 'EIO', message: 'file f: EIO: plain text' });
+  });
+
+  it('io() wraps what a backend throws, never the engine\'s own errors', () => {
+    const own = new FileChangedError('f');
+    expect(thrown(() => io('file', 'f', () => { throw own; }))).toBe(own);
+    const bug = new AssertionError('broken');
+    expect(thrown(() => io('file', 'f', () => { throw bug; }))).toBe(bug);
+    expect(thrown(() => io('clone', 'c', () => { throw new Error('x'); }))).toMatchObject({ name: 'IOError', role: 'clone', target: 'c' });
+    expect(io('file', 'f', () => 7)).toBe(7);
+  });
+});
