@@ -66,4 +66,12 @@ describe('parseCfg', () => {
     expect(() => parseCfg(text, 't.cfg')).toThrow(CfgError);
     expect(() => parseCfg(text, 't.cfg')).toThrow(message);
   });
+
+  test.each([
+    ['CHECK_DEADLOCK\n  yes', 2, 3],
+    ['CONSTANTS\n  N = {1,,2}', 2, 10],
+    ['INIT Init\n  $', 2, 3],
+  ])('an error carries its line and column: %j', (text, line, column) => {
+    expect(() => parseCfg(text, 't.cfg')).toThrow(expect.objectContaining({ line, column }));
+  });
 });

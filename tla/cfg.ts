@@ -21,7 +21,9 @@ export class CfgError extends Error {
   override readonly name = 'CfgError';
   constructor(
     message: string,
+    /** Where the offence starts, from 1. */
     readonly line: number,
+    readonly column: number,
   ) {
     super(message);
   }
@@ -113,7 +115,7 @@ export function parseCfg(text: string, source: string): Cfg {
   };
   const fail = (message: string, at: number): never => {
     const line = lineAt(at);
-    throw new CfgError(`${source}:${line}: ${message}`, line);
+    throw new CfgError(`${source}:${line}: ${message}`, line, at - text.lastIndexOf('\n', at - 1));
   };
   const body = blankComments(text, fail);
   let pos = 0;
@@ -168,7 +170,7 @@ export function parseCfg(text: string, source: string): Cfg {
             constants.push({ kind: 'value', name: constant.name, value, line: constant.line });
             pos = end;
           } catch (e) {
-            if (e instanceof TlcValueError) throw new CfgError(`${source}:${e.line}: constant ${constant.name}: ${e.reason}`, e.line);
+            if (e instanceof TlcValueError) throw new CfgError(`${source}:${e.line}: constant ${constant.name}: ${e.reason}`, e.line, e.column);
             throw e;
           }
         } else {

@@ -37,7 +37,7 @@ describe("npx tlc without a jar (wasm checker)", () => {
     const run = await runTlc(["--json", "-workers", "4", "Owners.tla"], isolatedEnv(), fixtures);
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(result).toEqual({ engine: "wasm", distinctStates: 8, edges: 22, violation: null, seconds: result.seconds });
+    expect(result).toEqual({ engine: "wasm", distinctStates: 8, edges: 22, violation: null, seconds: result.seconds, error: null });
     expect(typeof result.seconds).toBe("number");
     expect(run.stderr).toMatch(/^tlc: no tla2tools.jar/);
   });
@@ -133,7 +133,7 @@ describe("npx tlc with a jar (TLC, faked)", () => {
     expect(run.status).toBe(0);
     const result = JSON.parse(run.stdout);
     // 36 transitions in the dump, 22 distinct (from, to) pairs.
-    expect(result).toEqual({ engine: "tlc", distinctStates: 8, edges: 22, violation: null, seconds: result.seconds });
+    expect(result).toEqual({ engine: "tlc", distinctStates: 8, edges: 22, violation: null, seconds: result.seconds, error: null });
     const args = javaArgs();
     expect(args.slice(5, 8)).toEqual(["-dump", "dot", expect.stringMatching(/graph\.dot$/)]);
     expect(args.slice(8)).toEqual(["-config", "Owners.cfg", "Owners.tla"]);
@@ -172,12 +172,22 @@ describe("npx tlc with a jar (TLC, faked)", () => {
     expect(run.stdout).toMatch(/tlc: deadlock reached/);
   });
 
-  it("exits 2 when TLC fails without a violation, quoting its error", async () => {
+  it("exits 2 when TLC fails without a violation, quoting its errors located, and --json says so", async () => {
     const { env } = setup("parse-error.txt", 150);
     const run = await runTlc(["--json", "Counter.tla"], env, fixtures);
     expect(run.status).toBe(2);
-    expect(run.stdout).toBe("");
-    expect(run.stderr.endsWith("tlc: TLC failed (exit status 150):\nError: Parsing or semantic analysis failed.\n")).toBe(true);
+    const message =
+      'TLC failed (exit status 150):\n/tmp/Broken.tla:3:9: parse error: Was expecting "Expression or Instance"\n' +
+      'Encountered "Beginning of definition" at line 3, column 9 and token "=="\nParsing or semantic analysis failed.';
+    expect(JSON.parse(run.stdout)).toEqual({
+      engine: "tlc",
+      distinctStates: null,
+      edges: null,
+      violation: null,
+      seconds: null,
+      error: { message, location: { file: "/tmp/Broken.tla", line: 3, column: 9 } },
+    });
+    expect(run.stderr.endsWith(`tlc: ${message}\n`)).toBe(true);
   });
 
   it("exits 2 when TLC succeeds but prints no counts", async () => {

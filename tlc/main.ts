@@ -1,14 +1,15 @@
 /**
  * `npx tlc`: TLC when a tla2tools.jar is available, else the wasm checker on
  * the same spec and cfg. Exit status: 0 no error found, 1 a violation, 2 the
- * check could not be done (bad arguments, missing files, an engine error).
+ * check could not be done (bad arguments, missing files, a syntax error, an
+ * engine error or crash).
  */
 
 import type { Writable } from "node:stream";
 import { type Command, locateFiles, parseArgs } from "./args.ts";
 import { cacheJarPath, findJar, type JarEnv } from "./jar.ts";
 import { installJar, installSource, PINNED_RELEASE } from "./install.ts";
-import { CheckError, type CheckResult, describeViolation, formatTrace } from "./result.ts";
+import { CheckError, type CheckResult, describeViolation, formatTrace, type JsonReport } from "./result.ts";
 import { checkWithTlc } from "./tlc.ts";
 import { checkWithWasm, wasmCheckerVersion } from "./wasm.ts";
 
@@ -24,7 +25,7 @@ const USAGE = `usage: npx tlc [TLC flags] Spec.tla      model-check (TLC's own f
                                           -config F -workers N -deadlock
                                           -dump dot,actionlabels FILE)
        npx tlc --json [TLC flags] Spec.tla  print {engine, distinctStates, edges,
-                                          violation, seconds} as JSON on stdout
+                                          violation, seconds, error} as JSON on stdout
        npx tlc --install                  download TLC ${PINNED_RELEASE.version} into the cache
 
 TLC runs from $TLA2TOOLS_JAR, else ${"${XDG_CACHE_HOME:-$HOME/.cache}"}/deferred-io/tla2tools.jar;
@@ -32,11 +33,20 @@ without either, the wasm checker tla-checker checks the same spec and cfg.
 Environment: TLA2TOOLS_JAR, JAVA (java binary), TLC_JAVA_OPTS (JVM flags,
 default "-XX:+UseParallelGC -Xmx8g"), TLA2TOOLS_URL and TLA2TOOLS_SHA256
 (--install source and its expected sha256).
-Exit status: 0 no error, 1 violation found, 2 could not check.
+Exit status: 0 no error, 1 violation found, 2 could not check (bad arguments,
+a syntax error, a checker that crashed, ...: the message names file:line:column
+where the checker gives one).
 `;
 
-/** Runs the command line `argv`; resolves to the exit status. */
+/**
+ * Runs the command line `argv`; resolves to the exit status. Every failure to
+ * check exits 2 with its message on stderr, whatever threw it: a checker's
+ * crash or a bug here is no verdict on the spec, so it must not look like one
+ * (exit 1) or like a pass. With --json, stdout carries exactly one object even
+ * then, and even when the rest of the command line is wrong.
+ */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const run: Run = { engine: null };
   try {
     const command = parseArgs(argv);
     switch (command.kind) {
@@ -46,13 +56,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       case "install":
         return await install(io);
       case "check":
-        return await check(command, io);
+        return await check(command, io, run);
     }
   } catch (e) {
-    if (!(e instanceof CheckError)) throw e;
-    io.stderr.write(`tlc: ${e.message}\n`);
+    const error =
+      e instanceof CheckError
+        ? { message: e.message, location: e.location }
+        : { message: `internal error in npx tlc: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, location: null };
+    io.stderr.write(`tlc: ${error.message}\n`);
+    if (argv.includes("--json")) {
+      const report: JsonReport = { engine: run.engine, distinctStates: null, edges: null, violation: null, seconds: null, error };
+      io.stdout.write(`${JSON.stringify(report)}\n`);
+    }
     return 2;
   }
+}
+
+/** What main knows of a check in progress, for the report of one that fails. */
+interface Run {
+  engine: CheckResult["engine"] | null;
 }
 
 async function install(io: Io): Promise<number> {
@@ -64,13 +86,14 @@ async function install(io: Io): Promise<number> {
   return 0;
 }
 
-async function check(command: Extract<Command, { kind: "check" }>, io: Io): Promise<number> {
+async function check(command: Extract<Command, { kind: "check" }>, io: Io, run: Run): Promise<number> {
   const { specPath, cfgPath } = locateFiles(command.spec, command.config, io.cwd);
   // With --json, stdout carries only the JSON object; everything else goes to stderr.
   const log = command.json ? io.stderr : io.stdout;
   const jar = findJar(io.env);
   let result: CheckResult;
   if (jar !== null) {
+    run.engine = "tlc";
     result = await checkWithTlc({ jar, tlcArgs: command.tlcArgs, dump: command.dump, countEdges: command.json, output: log, env: io.env, cwd: io.cwd });
   } else {
     if (command.wasmRejected.length > 0) {
@@ -80,9 +103,13 @@ async function check(command: Extract<Command, { kind: "check" }>, io: Io): Prom
       `tlc: no tla2tools.jar (set TLA2TOOLS_JAR or run npx tlc --install): checking with the wasm checker tla-checker ${wasmCheckerVersion}, about 30x slower than TLC\n`,
     );
     log.write(`tlc: checking ${specPath} with ${cfgPath}...\n`);
+    run.engine = "wasm";
     result = checkWithWasm(specPath, cfgPath, { noDeadlock: command.noDeadlock });
   }
-  if (command.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+  if (command.json) {
+    const report: JsonReport = { ...result, error: null };
+    io.stdout.write(`${JSON.stringify(report)}\n`);
+  }
   else report(result, log);
   return result.violation === null ? 0 : 1;
 }

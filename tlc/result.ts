@@ -28,7 +28,7 @@ export interface Violation {
 }
 
 /**
- * The outcome of one check; `--json` prints exactly this object.
+ * The outcome of one check; `--json` prints this object with `error: null`.
  *
  * `distinctStates` counts the distinct reachable states (explored so far, if
  * the check stopped at a violation); null only when TLC stopped before printing
@@ -52,13 +52,50 @@ export interface CheckResult {
   readonly seconds: number;
 }
 
+/** A position in a spec or cfg file; line and column count from 1. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** `file:line:column: message`, the form editors and terminals link to a position. */
+export function locate(message: string, location: SourceLocation | null): string {
+  return location === null ? message : `${location.file}:${location.line}:${location.column}: ${message}`;
+}
+
 /**
- * A failure to check at all (bad arguments, missing files, a spec the engine
- * rejects, a limit hit): reported as a message, never as a result.
+ * A failure to check at all (bad arguments, missing files, a syntax error, a
+ * checker that crashed, a limit hit): reported as a message, never as a result.
+ * The message is complete for a person (with `file:line:column:` where the
+ * checker names a position); `location` is that position for a program.
  */
 export class CheckError extends Error {
   override readonly name = "CheckError";
+  constructor(
+    message: string,
+    readonly location: SourceLocation | null = null,
+  ) {
+    super(message);
+  }
 }
+
+/**
+ * What `--json` prints on stdout, exactly one per run: the result of a check
+ * that was done (exit status 0 or 1) with `error` null, or, when it could not
+ * be done (exit status 2), the error with everything else null but the engine
+ * that failed (null if the failure came before any engine ran).
+ */
+export type JsonReport =
+  | (CheckResult & { readonly error: null })
+  | {
+      readonly engine: CheckResult["engine"] | null;
+      readonly distinctStates: null;
+      readonly edges: null;
+      readonly violation: null;
+      readonly seconds: null;
+      readonly error: { readonly message: string; readonly location: SourceLocation | null };
+    };
 
 /** One line naming what was violated, e.g. "invariant Small is violated". */
 export function describeViolation(v: Violation): string {

@@ -10,7 +10,7 @@ import type { Dump } from "./args.ts";
 import { countDotFileEdges } from "../tla/dot.ts";
 import type { JarEnv } from "./jar.ts";
 import { CheckError, type CheckResult } from "./result.ts";
-import { parseTlcOutput } from "./tlcOutput.ts";
+import { formatTlcError, parseTlcOutput } from "./tlcOutput.ts";
 
 /**
  * The JVM flags: `$TLC_JAVA_OPTS` (split on whitespace) if set, replacing the
@@ -52,7 +52,7 @@ function dotFile(file: string, cwd: string): string {
  * Runs TLC (the java binary is `$JAVA`, else `java` on PATH) and reads its
  * output. A violation is a result; a run that failed otherwise (TLC's exit
  * status non-zero without a violation, or no final state count) throws a
- * CheckError quoting TLC's error lines.
+ * CheckError quoting TLC's errors, located at the first position TLC names.
  */
 export async function checkWithTlc(run: TlcInvocation): Promise<CheckResult> {
   const scratch = run.countEdges && run.dump === null ? await mkdtemp(join(tmpdir(), "tlc-dump-")) : null;
@@ -66,8 +66,9 @@ export async function checkWithTlc(run: TlcInvocation): Promise<CheckResult> {
     const seconds = Math.round(performance.now() - started) / 1000;
     const report = parseTlcOutput(output);
     if (report.violation === null && (status !== 0 || report.errors.length > 0)) {
-      const why = report.errors.length > 0 ? report.errors.join("\n") : "no error message";
-      throw new CheckError(`TLC failed (exit status ${status}):\n${why}`);
+      const why = report.errors.length > 0 ? report.errors.map(formatTlcError).join("\n") : "no error message";
+      const located = report.errors.find((e) => e.location !== null);
+      throw new CheckError(`TLC failed (exit status ${status}):\n${why}`, located?.location ?? null);
     }
     // A violation in an initial state stops TLC before it prints any count.
     if (report.violation === null && report.distinctStates === null) {

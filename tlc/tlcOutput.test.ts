@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseTlcOutput } from "./tlcOutput.ts";
+import { formatTlcError, parseTlcOutput } from "./tlcOutput.ts";
 
 /** Real TLC console output, captured from tlc2.TLC runs on the fixtures. */
 const canned = (name: string) => readFileSync(new URL(`fixtures/tlc-output/${name}.txt`, import.meta.url), "utf8");
@@ -62,17 +62,58 @@ describe("parseTlcOutput", () => {
     expect(last.mem).toBe("(0 :> 0 @@ 1 :> 0)");
   });
 
-  it("collects the error lines of a failed run", () => {
+  it("collects the errors of a failed run, each located where TLC says", () => {
     expect(parseTlcOutput(canned("parse-error"))).toEqual({
       generated: null,
       distinctStates: null,
       violation: null,
-      errors: ["Error: Parsing or semantic analysis failed."],
+      errors: [
+        {
+          message: 'parse error: Was expecting "Expression or Instance"\nEncountered "Beginning of definition" at line 3, column 9 and token "=="',
+          location: { file: "/tmp/Broken.tla", line: 3, column: 9 },
+        },
+        { message: "Parsing or semantic analysis failed.", location: null },
+      ],
     });
   });
 
   it("reads counts written with thousands separators", () => {
     const report = parseTlcOutput("1,234,567 states generated, 89,012 distinct states found, 0 states left on queue.\n");
     expect([report.generated, report.distinctStates]).toEqual([1234567, 89012]);
+  });
+
+  /**
+   * Real output of tlc2.TLC (2026.12.01) on tlc/fixtures/errors/*.tla, run
+   * from /tmp/tlc-errors: each kind of error SANY and TLC print, with the
+   * position a person would look at first.
+   */
+  const errorsIn = (name: string) => parseTlcOutput(canned(name)).errors.map(formatTlcError);
+  const at = (spec: string, line: number, column: number) => `/tmp/tlc-errors/${spec}.tla:${line}:${column}: `;
+  const failed = "Parsing or semantic analysis failed.";
+
+  it.each([
+    ["unfinished-next", [`${at("UnfinishedNext", 7, 1)}parse error: Encountered "====" at line 7, column 1 and token "+"`, failed]],
+    ["stray-operator", [`${at("StrayOperator", 6, 1)}parse error: Encountered "Beginning of definition" at line 6, column 1 and token "+"`, failed]],
+    ["unterminated-string", [`${at("UnterminatedString", 5, 15)}Lexical error at line 5, column 15.  Encountered: "\\n" (10), after : "\\"a"`, failed]],
+    ["undeclared", [`${at("Undeclared", 6, 19)}Unknown operator: \`y'.`, failed]],
+  ])("reads SANY's errors: %s", (name, expected) => {
+    expect(errorsIn(name)).toEqual(expected);
+  });
+
+  it("locates an evaluation error at the range TLC gives it", () => {
+    const [exception] = parseTlcOutput(canned("empty-choose")).errors;
+    expect(exception.location).toEqual({ file: "/tmp/tlc-errors/EmptyChoose.tla", line: 6, column: 14 });
+    expect(exception.message.split("\n").slice(-3)).toEqual([
+      ": Attempted to compute the value of an expression of form",
+      "CHOOSE x \\in S: P, but no element of S satisfied P.",
+      "line 6, col 14 to line 6, col 35 of module EmptyChoose",
+    ]);
+  });
+
+  it("locates an error without a range at the innermost of the nested positions TLC lists", () => {
+    const report = parseTlcOutput(canned("overflow"));
+    expect(report.violation).toBeNull();
+    expect(report.errors.map((e) => e.location)).toEqual([null, { file: "/tmp/tlc-errors/Overflow.tla", line: 7, column: 19 }]);
+    expect(report.errors[0].message).toBe("Overflow when computing 2^63");
   });
 });

@@ -9,6 +9,7 @@ import { check_spec_with_options, initSync } from "tla-checker";
 import { CfgError, parseCfg } from "../tla/cfg.ts";
 import { countDotEdges } from "../tla/dot.ts";
 import { CheckError, type CheckResult, type TraceState, type Violation } from "./result.ts";
+import { wasmCrash, wasmFailure } from "./wasm-errors.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -47,7 +48,8 @@ export interface WasmResult extends CheckResult {
  * exhaustively. CHECK_DEADLOCK in the cfg is honoured; `noDeadlock` is TLC's
  * `-deadlock` flag and, as in TLC, overrides the cfg. A violation is a result;
  * anything that prevents a complete check (a parse or evaluation error, a cfg
- * entry the checker would ignore, a limit hit) throws a CheckError.
+ * entry the checker would ignore, a limit hit, a crash of the checker) throws
+ * a CheckError.
  */
 export function checkWithWasm(specPath: string, cfgPath: string, options: { noDeadlock?: boolean } = {}): WasmResult {
   const spec = readFileSync(specPath, "utf8");
@@ -58,8 +60,9 @@ export function checkWithWasm(specPath: string, cfgPath: string, options: { noDe
     initialized = true;
   }
   const started = performance.now();
-  const out = JSON.parse(
-    check_spec_with_options(
+  let text: string;
+  try {
+    text = check_spec_with_options(
       spec,
       JSON.stringify({
         cfg_source: cfg,
@@ -71,8 +74,14 @@ export function checkWithWasm(specPath: string, cfgPath: string, options: { noDe
         // drops self-loops, which would undercount the graph's edges.
         dot_mode: "full",
       }),
-    ),
-  ) as WasmOutput;
+    );
+  } catch (e) {
+    // A trap stops the instance wherever it was (its allocator, its borrows
+    // half done): the next check gets a fresh one.
+    initialized = false;
+    throw wasmCrash(e, wasmCheckerVersion);
+  }
+  const out = JSON.parse(text) as WasmOutput;
   const seconds = Math.round(performance.now() - started) / 1000;
   // Every warning tla-checker 0.9.0 gives means part of the cfg was skipped
   // (e.g. "ACTION_CONSTRAINT ... is not yet supported, ignoring"), so the
@@ -80,7 +89,7 @@ export function checkWithWasm(specPath: string, cfgPath: string, options: { noDe
   if (out.warnings.length > 0) {
     throw new CheckError(`the wasm checker would ignore part of ${cfgPath}: ${out.warnings.join("; ")}`);
   }
-  const violation = out.success ? null : wasmViolation(out, invariants, cfgPath);
+  const violation = out.success ? null : wasmViolation(out, invariants, cfgPath, spec, specPath);
   if (out.dot === null) throw new CheckError("the wasm checker returned no state graph to count edges in");
   return {
     engine: "wasm",
@@ -99,13 +108,13 @@ function cfgInvariants(cfg: string, cfgPath: string): string[] {
   try {
     return (parseCfg(cfg, cfgPath).names.get("INVARIANT") ?? []).map((n) => n.name);
   } catch (e) {
-    if (e instanceof CfgError) throw new CheckError(e.message);
+    if (e instanceof CfgError) throw new CheckError(e.message, { file: cfgPath, line: e.line, column: e.column });
     throw e;
   }
 }
 
 /** The violation a failed check reports, or a CheckError if it failed otherwise. */
-function wasmViolation(out: WasmOutput, invariants: readonly string[], cfgPath: string): Violation {
+function wasmViolation(out: WasmOutput, invariants: readonly string[], cfgPath: string, spec: string, specPath: string): Violation {
   const trace = parseWasmTrace(out.trace ?? []);
   switch (out.error_type) {
     case "InvariantViolation": {
@@ -125,7 +134,7 @@ function wasmViolation(out: WasmOutput, invariants: readonly string[], cfgPath: 
     case "MaxDepthExceeded":
       throw new CheckError(`the wasm checker hit its limit (${out.error_message}); the check is incomplete`);
     default:
-      throw new CheckError(`the wasm checker failed: ${out.error_type}: ${out.error_message}`);
+      throw wasmFailure(out.error_type, out.error_message ?? "", spec, specPath);
   }
 }
 
