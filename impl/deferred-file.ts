@@ -4,10 +4,11 @@
  * they change the file directly, preserving first whatever snapshots still
  * need.
  */
+import { inspect } from 'node:util';
 import { commit, type Shared } from './shared.ts';
 import { change } from './copy-before-write.ts';
 import type { FileState } from './files.ts';
-import { ArgumentError, ClosedError, ReadOnlyError } from './errors.ts';
+import { ArgumentError, ClosedError, DeferredIOError, ReadOnlyError } from './errors.ts';
 import { bytes, integer } from './validate.ts';
 import { fileLengthMax } from './limits.ts';
 
@@ -18,6 +19,8 @@ let stateOf: (file: object) => { state: FileState; shared: Shared } | undefined;
 export class DeferredFile {
   readonly #state: FileState;
   readonly #shared: Shared;
+  // The file position of `write` without a position, as an fd's: starts at 0, advanced by each such write.
+  #cursor = 0;
 
   static {
     stateOf = (file) => (#state in file ? { state: file.#state, shared: file.#shared } : undefined);
@@ -50,15 +53,27 @@ export class DeferredFile {
 
   /**
    * Writes `length` bytes of `buffer` from `offset` at `position`, like
-   * fs.writeSync; the file grows as needed. Returns `length`.
+   * fs.writeSync(fd, buffer, offset, length, position); the file grows as
+   * needed. Returns `length`. Defaults as fs.writeSync's: `offset` 0,
+   * `length` the rest of the buffer, `position` (omitted or null) the file's
+   * current position, which starts at 0 and advances by each write that
+   * uses it, as an fd's does. The position is argument sugar: resolved
+   * before the write, which is then the spec's FileWrite at that position.
    */
-  write(buffer: Uint8Array, offset: number, length: number, position: number): number {
+  write(buffer: Uint8Array, offset = 0, length?: number, position?: number | null): number {
     const file = this.#open();
     bytes('buffer', buffer);
     integer('offset', offset, 0, buffer.length);
-    integer('length', length, 0, buffer.length - offset);
-    integer('position', position, 0, fileLengthMax - length);
+    const count = length === undefined ? buffer.length - offset : integer('length', length, 0, buffer.length - offset);
+    const at = position === undefined || position === null ? this.#cursor : position;
+    integer('position', at, 0, fileLengthMax - count);
     if (file.readOnly) throw new ReadOnlyError(file.name);
+    this.#write(file, buffer, offset, count, at);
+    if (position === undefined || position === null) this.#cursor = at + count;
+    return count;
+  }
+
+  #write(file: FileState, buffer: Uint8Array, offset: number, length: number, position: number): void {
     commit(this.#shared, () => {
       file.verify();
       // Writing nothing changes nothing.
@@ -66,7 +81,6 @@ export class DeferredFile {
       const end = position + length;
       change(this.#shared, file, [[position, end]], Math.max(file.size(), end), () => file.writeAt(buffer, offset, length, position));
     });
-    return length;
   }
 
   /** Sets the length, like fs.ftruncateSync; growing reads as zeros. Even to the same length, it is a change. */
@@ -80,9 +94,32 @@ export class DeferredFile {
     });
   }
 
-  /** Closes the file for new calls. Segment bytes already read from it stay valid. */
+  /** Closes the file for new calls. Segment bytes already read from it stay valid. Idempotent. */
   close(): void {
     this.#state.close();
+  }
+
+  /** Closes the file when a `using` declaration goes out of scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  [inspect.custom](_depth: number, options: object): string {
+    const state = this.#state;
+    const shown: Record<string, unknown> = { name: state.name };
+    if (state.closed || this.#shared.closed) shown.closed = true;
+    else {
+      try {
+        shown.size = state.size();
+      } catch (error) {
+        if (!(error instanceof DeferredIOError)) throw error;
+        shown.size = error.code;
+      }
+      shown.position = this.#cursor;
+    }
+    shown.readOnly = state.readOnly;
+    shown.isolated = state.isolated;
+    return `DeferredFile ${inspect(shown, options)}`;
   }
 
   #open(): FileState {
@@ -95,9 +132,8 @@ export class DeferredFile {
 /** The state behind a `file` argument, which must be an open file of the engine `shared` belongs to. */
 export function fileArgument(file: unknown, shared: Shared): FileState {
   const found = typeof file === 'object' && file !== null ? stateOf(file) : undefined;
-  if (found === undefined || found.shared !== shared) {
-    throw new ArgumentError('file', 'must be a DeferredFile opened by this engine');
-  }
+  if (found === undefined) throw new ArgumentError('file', 'must be a DeferredFile opened by this engine', 'ERR_INVALID_ARG_TYPE');
+  if (found.shared !== shared) throw new ArgumentError('file', 'must be a DeferredFile opened by this engine', 'ERR_INVALID_ARG_VALUE');
   if (found.state.closed) throw new ClosedError('file', found.state.name);
   return found.state;
 }

@@ -4,6 +4,7 @@
  * share them.
  */
 import * as os from 'node:os';
+import { inspect } from 'node:util';
 import type { FileBackend } from './backend.ts';
 import type { Shared } from './shared.ts';
 import { FramePool } from './frames.ts';
@@ -102,7 +103,7 @@ export class Engine {
       given.readahead === undefined ? 0 : integer('options.readahead', given.readahead, 0, Math.min(readaheadMax, frames - 1));
     const swapDir = given.swapDir === undefined ? os.tmpdir() : string('options.swapDir', given.swapDir);
     if (given.createStore !== undefined && typeof given.createStore !== 'function') {
-      throw new ArgumentError('options.createStore', 'must be a function');
+      throw new ArgumentError('options.createStore', 'must be a function', 'ERR_INVALID_ARG_TYPE');
     }
     const createStore =
       (given.createStore as EngineOptions['createStore']) ?? ((role) => NodeFileBackend.temporary(swapDir, role));
@@ -132,11 +133,17 @@ export class Engine {
     };
   }
 
-  /** Opens a file on disk through node:fs. */
+  /**
+   * Opens a file on disk through node:fs. It must be a regular file: a
+   * directory is refused at once with an IOError coded EISDIR, any other kind
+   * (FIFO, socket, device) with ENODEV, as mmap(2) refuses what it cannot map.
+   */
   open(path: string, flags: OpenFlags = 'r', openOptions?: OpenOptions): DeferredFile {
     this.#open();
     string('path', path);
-    if (flags !== 'r' && flags !== 'r+' && flags !== 'w+') throw new ArgumentError('flags', `must be 'r', 'r+' or 'w+', got ${String(flags)}`);
+    if (flags !== 'r' && flags !== 'r+' && flags !== 'w+') {
+      throw new ArgumentError('flags', `must be 'r', 'r+' or 'w+', got ${String(flags)}`, 'ERR_INVALID_ARG_VALUE');
+    }
     const isolate = isolation(options('options', openOptions, ['isolate']));
     const backend = io('file', path, () => NodeFileBackend.open(path, flags));
     try {
@@ -156,7 +163,7 @@ export class Engine {
       typeof backend.name !== 'string' ||
       backendMethods.some((name) => typeof backend[name] !== 'function')
     ) {
-      throw new ArgumentError('backend', `must implement FileBackend (name, ${backendMethods.join(', ')})`);
+      throw new ArgumentError('backend', `must implement FileBackend (name, ${backendMethods.join(', ')})`, 'ERR_INVALID_ARG_TYPE');
     }
     const given = options('options', attachOptions, ['isolate', 'readOnly']);
     const readOnly = given.readOnly === undefined ? false : boolean('options.readOnly', given.readOnly);
@@ -197,6 +204,24 @@ export class Engine {
     shared.closed = true;
     shared.swapSpace.close();
     shared.preserve.close();
+  }
+
+  /** Closes the engine when a `using` declaration goes out of scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  [inspect.custom](_depth: number, options: object): string {
+    const { shared, segments, files } = this.#state;
+    if (shared.closed) return 'Engine { closed: true }';
+    const shown = {
+      pageSize: this.pageSize,
+      frames: this.frames,
+      segments: segments.size,
+      files: files.size,
+      ...this.stats(),
+    };
+    return `Engine ${inspect(shown, options)}`;
   }
 
   #adopt(backend: FileBackend, readOnly: boolean, isolate: boolean): DeferredFile {

@@ -2,13 +2,18 @@
  * Errors: what their messages tell the user, their classes and names, and
  * how I/O failures are wrapped.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
-import { ArgumentError, ClosedError, DeferredIOError, FileChangedError, IOError, io, ReadOnlyError } from './errors.ts';
+import { ArgumentError, ClosedError, DeferredIOError, FileChangedError, IOError, io, LimitError, ReadOnlyError } from './errors.ts';
 import { assert, AssertionError } from './assert.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { memoryEngine, memoryFile } from './testing/engines.ts';
 import { thrown } from './testing/thrown.ts';
+import { tempDir, tempFile } from './testing/temp.ts';
 
 describe('error messages', () => {
   it('name the argument, what it must be, and what it was', () => {
@@ -67,19 +72,33 @@ describe('error messages', () => {
     expect(thrown(() => readOnly.size)).toMatchObject({ name: 'ClosedError', message: 'engine is closed' });
   });
 
-  it('give every error class its own name, all of them DeferredIOErrors', () => {
+  it('give every error class its own name and Node-style code, all of them DeferredIOErrors', () => {
     const errors = [
-      new DeferredIOError('m'),
-      new ArgumentError('a', 'm'),
+      new DeferredIOError('m', 'ECODE'),
+      new ArgumentError('a', 'm', 'ERR_OUT_OF_RANGE'),
       new ClosedError('file', 'f'),
       new ReadOnlyError('f'),
       new FileChangedError('f'),
+      new LimitError('snapshotsMax', 3),
       new IOError('swap', 't', new Error('m')),
     ];
-    expect(errors.map((e) => e.name)).toEqual(['DeferredIOError', 'ArgumentError', 'ClosedError', 'ReadOnlyError', 'FileChangedError', 'IOError']);
-    for (const error of errors) expect(error).toBeInstanceOf(DeferredIOError);
+    expect(errors.map((e) => [e.name, e.code])).toEqual([
+      ['DeferredIOError', 'ECODE'],
+      ['ArgumentError', 'ERR_OUT_OF_RANGE'],
+      ['ClosedError', 'ERR_INVALID_STATE'],
+      ['ReadOnlyError', 'EBADF'],
+      ['FileChangedError', 'EFILECHANGED'],
+      ['LimitError', 'ENOMEM'],
+      ['IOError', 'EIO'],
+    ]);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(DeferredIOError);
+      // Printed once: as the code property, never in the message too.
+      expect(error.message).not.toContain(error.code);
+      expect(inspect(error).split(error.code).length - 1).toBe(1);
+    }
     // A failed invariant is a bug, told apart from every typed error by its class and name.
-    expect(thrown(() => assert(false))).toMatchObject({ name: 'AssertionError', message: 'assertion failed' });
+    expect(thrown(() => assert(false))).toMatchObject({ name: 'AssertionError', message: 'assertion failed', code: 'ERR_ASSERTION' });
     expect(thrown(() => assert(false, 'broken'))).toMatchObject({ name: 'AssertionError', message: 'broken' });
     expect(thrown(() => assert(false))).not.toBeInstanceOf(DeferredIOError);
     expect(new FileChangedError('f').message).toBe(
@@ -90,12 +109,72 @@ describe('error messages', () => {
   it('IOError: role, target, code and cause; EIO when the cause carries no code', () => {
     const cause = Object.assign(new Error('disk on fire'), { code: 'ENOSPC' });
     const error = new IOError('preserve', 'store', cause);
-    expect(error).toMatchObject({ role: 'preserve', target: 'store', code: 'ENOSPC', message: 'preserve store: ENOSPC: disk on fire' });
+    expect(error).toMatchObject({ role: 'preserve', target: 'store', code: 'ENOSPC', message: 'preserve store: disk on fire' });
     expect(error.cause).toBe(cause);
     expect(new IOError('file', 'f', new Error('x')).code).toBe('EIO');
     expect(new IOError('file', 'f', Object.assign(new Error('x'), { code: 5 })).code).toBe('EIO');
     expect(new IOError('file', 'f', null).code).toBe('EIO');
-    expect(new IOError('file', 'f', 'plain text')).toMatchObject({ code: 'EIO', message: 'file f: EIO: plain text' });
+    expect(new IOError('file', 'f', 'plain text')).toMatchObject({ code: 'EIO', message: 'file f: plain text' });
+    // A Node system error leads its message with the code: the IOError's message leaves it to `code`.
+    const missing = thrown(() => memoryEngine(4, 4).open('/nonexistent/deferred-io', 'r'));
+    expect(missing).toMatchObject({ name: 'IOError', code: 'ENOENT' });
+    expect(missing.message).toBe("file /nonexistent/deferred-io: no such file or directory, open '/nonexistent/deferred-io'");
+  });
+
+  it('argument errors are coded as Node\'s validators code them', () => {
+    const engine = memoryEngine(4, 4);
+    const s = engine.segment(16);
+    const { file } = memoryFile(engine, 'f', [1, 2]);
+    const other = memoryFile(memoryEngine(4, 4), 'g', []).file;
+    const cases: [() => unknown, string][] = [
+      [() => s.getUint8('1' as never), 'ERR_INVALID_ARG_TYPE'],
+      [() => s.getUint8(1.5), 'ERR_OUT_OF_RANGE'],
+      [() => s.getUint8(Number.NaN), 'ERR_OUT_OF_RANGE'],
+      [() => s.getUint8(16), 'ERR_OUT_OF_RANGE'],
+      [() => s.setBigUint64(0, -1n), 'ERR_OUT_OF_RANGE'],
+      [() => s.setBigUint64(0, 1 as never), 'ERR_INVALID_ARG_TYPE'],
+      [() => s.setFloat32(0, '1' as never), 'ERR_INVALID_ARG_TYPE'],
+      [() => s.copyIn(0, [1] as never), 'ERR_INVALID_ARG_TYPE'],
+      [() => s.getInt16(0, 1 as never), 'ERR_INVALID_ARG_TYPE'],
+      [() => s.write(file, 0, 1, 0, 'x' as never), 'ERR_INVALID_ARG_TYPE'],
+      [() => s.write(file, 0, 1, 0, { rebind: 1 } as never), 'ERR_INVALID_ARG_TYPE'],
+      [() => s.write(file, 0, 1, 0, { rebound: true } as never), 'ERR_INVALID_ARG_VALUE'],
+      [() => s.read({} as never, 0, 1, 0), 'ERR_INVALID_ARG_TYPE'],
+      [() => s.read(other, 0, 1, 0), 'ERR_INVALID_ARG_VALUE'],
+      [() => engine.open('', 'r'), 'ERR_INVALID_ARG_VALUE'],
+      [() => engine.open('/x', 'rw' as never), 'ERR_INVALID_ARG_VALUE'],
+      [() => new Engine({ createStore: 1 as never }), 'ERR_INVALID_ARG_TYPE'],
+      [() => engine.attach({} as never), 'ERR_INVALID_ARG_TYPE'],
+    ];
+    for (const [call, code] of cases) expect(thrown(call), code).toMatchObject({ name: 'ArgumentError', code });
+  });
+
+  it('open refuses a directory (EISDIR) and any other file that is not regular (ENODEV) at once', () => {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 4, memory: 64, swapDir: dir });
+    // Descriptors open on files in dir, the engine's two unlinked stores among them.
+    const ours = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    }).length;
+    const before = ours();
+    for (const flags of ['r', 'r+'] as const) {
+      expect(thrown(() => engine.open(dir, flags)), flags).toMatchObject({ name: 'IOError', role: 'file', code: 'EISDIR' });
+    }
+    // A FIFO is refused, not waited on for a writer.
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const flags of ['r', 'r+', 'w+'] as const) {
+      expect(thrown(() => engine.open(fifo, flags)), flags).toMatchObject({ name: 'IOError', role: 'file', code: 'ENODEV' });
+    }
+    if (fs.existsSync('/dev/null')) expect(thrown(() => engine.open('/dev/null', 'r'))).toMatchObject({ code: 'ENODEV' });
+    // No refusal leaves a descriptor open, and a regular file still opens.
+    expect(ours()).toBe(before);
+    expect(engine.open(tempFile(dir, 'f', Uint8Array.of(1)), 'r').size).toBe(1);
+    engine.close();
   });
 
   it('io() wraps what a backend throws, never the engine\'s own errors', () => {

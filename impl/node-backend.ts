@@ -19,9 +19,24 @@ export class NodeFileBackend implements FileBackend {
     this.#path = watched;
   }
 
-  /** Opens `file` with fs.openSync flags ('r', 'r+', 'w+', ...). */
-  static open(file: string, flags: string): NodeFileBackend {
-    return new NodeFileBackend(file, fs.openSync(file, flags), file);
+  /**
+   * Opens `file` ('r' read-only, 'r+' read-write, 'w+' created or truncated),
+   * which must be a regular file: anything else is closed again and refused
+   * with EISDIR (a directory) or ENODEV (a FIFO, socket or device). Opened
+   * non-blocking so that a FIFO is refused instead of waiting for a writer;
+   * the flag means nothing to regular files.
+   */
+  static open(file: string, flags: 'r' | 'r+' | 'w+'): NodeFileBackend {
+    const { O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NONBLOCK } = fs.constants;
+    const mode = { r: O_RDONLY, 'r+': O_RDWR, 'w+': O_RDWR | O_CREAT | O_TRUNC }[flags];
+    const fd = fs.openSync(file, mode | O_NONBLOCK, 0o666);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) {
+      fs.closeSync(fd);
+      const [code, kind] = stat.isDirectory() ? ['EISDIR', 'a directory'] : ['ENODEV', 'not a regular file'];
+      throw Object.assign(new Error(`${code}: ${kind}, open '${file}'`), { code });
+    }
+    return new NodeFileBackend(file, fd, file);
   }
 
   /**

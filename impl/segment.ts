@@ -4,6 +4,7 @@
  * file and returns at once; loads fault pages in from their sources; stores
  * make a page anonymous (dirty); `write` skips what the file already holds.
  */
+import { inspect } from 'node:util';
 import { commit, type Shared } from './shared.ts';
 import { ANON, type Binding, type Bindings } from './bindings.ts';
 import type { Pager } from './paging.ts';
@@ -49,7 +50,7 @@ function float(
   set: (view: DataView, value: number, littleEndian: boolean) => void,
 ): Scalar<number> {
   const check = (name: string, value: unknown): number => {
-    if (typeof value !== 'number') throw new ArgumentError(name, `must be a number, got ${typeof value}`);
+    if (typeof value !== 'number') throw new ArgumentError(name, `must be a number, got ${typeof value}`, 'ERR_INVALID_ARG_TYPE');
     return value;
   };
   return { size, check, get, set };
@@ -62,8 +63,8 @@ function big(
   set: (view: DataView, value: bigint, littleEndian: boolean) => void,
 ): Scalar<bigint> {
   const check = (name: string, value: unknown): bigint => {
-    if (typeof value !== 'bigint') throw new ArgumentError(name, `must be a bigint, got ${typeof value}`);
-    if (value < min || value > max) throw new ArgumentError(name, `must be in [${min}, ${max}], got ${value}`);
+    if (typeof value !== 'bigint') throw new ArgumentError(name, `must be a bigint, got ${typeof value}`, 'ERR_INVALID_ARG_TYPE');
+    if (value < min || value > max) throw new ArgumentError(name, `must be in [${min}, ${max}], got ${value}`, 'ERR_OUT_OF_RANGE');
     return value;
   };
   return { size: 8, check, get, set };
@@ -317,6 +318,30 @@ export class Segment {
     });
     this.#closed = true;
     this.#onClose(this);
+  }
+
+  /** Closes the segment when a `using` declaration goes out of scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  [inspect.custom](_depth: number, options: object): string {
+    const shown: Record<string, unknown> = { length: this.length, pageSize: this.pageSize, pages: this.pages };
+    if (this.#closed || this.#shared.closed) shown.closed = true;
+    else {
+      // Dirty: pages with an Anon byte, resident or swapped out.
+      const B = this.pageSize;
+      let dirty = 0;
+      let last = -1;
+      this.#bindings.map.forEach((start, end, binding) => {
+        if (binding.kind !== 'anon') return;
+        const first = Math.max(Math.floor(start / B), last + 1);
+        last = Math.floor((end - 1) / B);
+        dirty += last - first + 1;
+      });
+      Object.assign(shown, { resident: this.#pager.resident.size, swapped: this.#pager.swap.size, dirty });
+    }
+    return `Segment ${inspect(shown, options)}`;
   }
 
   #get<T>(addr: number, scalar: Scalar<T>, littleEndian: unknown): T {

@@ -16,6 +16,11 @@ export class Swap {
     this.#store = store;
   }
 
+  /** Pages with a slot. */
+  get size(): number {
+    return this.#slots.extents;
+  }
+
   has(page: number): boolean {
     return this.#slots.at(page) !== null;
   }

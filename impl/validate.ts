@@ -1,36 +1,33 @@
 /**
  * Argument checks shared by every public call. Each throws an ArgumentError
- * naming the argument, before the call changes anything.
+ * naming the argument, before the call changes anything, coded as Node's own
+ * validators code the same mistake: the wrong type is ERR_INVALID_ARG_TYPE, a
+ * number that is not an integer or out of range ERR_OUT_OF_RANGE, any other
+ * bad value ERR_INVALID_ARG_VALUE.
  */
 import { ArgumentError } from './errors.ts';
 
 /** An integer in [min, max]. */
 export function integer(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new ArgumentError(name, `must be an integer, got ${describe(value)}`);
-  }
-  if (value < min || value > max) {
-    throw new ArgumentError(name, `must be in [${min}, ${max}], got ${value}`);
-  }
+  if (typeof value !== 'number') throw new ArgumentError(name, `must be an integer, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
+  if (!Number.isInteger(value)) throw new ArgumentError(name, `must be an integer, got ${describe(value)}`, 'ERR_OUT_OF_RANGE');
+  if (value < min || value > max) throw new ArgumentError(name, `must be in [${min}, ${max}], got ${value}`, 'ERR_OUT_OF_RANGE');
   return value;
 }
 
 export function bytes(name: string, value: unknown): Uint8Array {
-  if (!(value instanceof Uint8Array)) {
-    throw new ArgumentError(name, `must be a Uint8Array, got ${describe(value)}`);
-  }
+  if (!(value instanceof Uint8Array)) throw new ArgumentError(name, `must be a Uint8Array, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
   return value;
 }
 
 export function boolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new ArgumentError(name, `must be a boolean, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw new ArgumentError(name, `must be a boolean, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
   return value;
 }
 
 export function string(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new ArgumentError(name, `must be a non-empty string, got ${describe(value)}`);
-  }
+  if (typeof value !== 'string') throw new ArgumentError(name, `must be a non-empty string, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
+  if (value.length === 0) throw new ArgumentError(name, `must be a non-empty string, got ${describe(value)}`, 'ERR_INVALID_ARG_VALUE');
   return value;
 }
 
@@ -38,10 +35,10 @@ export function string(name: string, value: unknown): string {
 export function options(name: string, value: unknown, keys: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ArgumentError(name, `must be an object, got ${describe(value)}`);
+    throw new ArgumentError(name, `must be an object, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
   }
   for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) throw new ArgumentError(`${name}.${key}`, `is not a known option (${keys.join(', ')})`);
+    if (!keys.includes(key)) throw new ArgumentError(`${name}.${key}`, `is not a known option (${keys.join(', ')})`, 'ERR_INVALID_ARG_VALUE');
   }
   return value as Record<string, unknown>;
 }
