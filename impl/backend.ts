@@ -22,6 +22,10 @@ export interface FileBackend {
   write(buffer: Uint8Array, offset: number, length: number, position: number): void;
   /** Sets the length; growing reads as zeros. */
   truncate(length: number): void;
+  /** Makes the content and metadata durable (fsync(2)): what was written survives a crash. */
+  sync(): void;
+  /** Makes the content durable, and only the metadata needed to read it back (fdatasync(2)). */
+  datasync(): void;
   /**
    * A token that differs whenever the file may have changed (size, mtime,
    * ctime, inode): the engine compares it to notice writes behind its back.

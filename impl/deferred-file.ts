@@ -94,6 +94,21 @@ export class DeferredFile {
     });
   }
 
+  /**
+   * Makes everything written to the file so far durable, content and
+   * metadata, like fs.fsyncSync. An I/O failure is an IOError with the
+   * system's code (and, as with fsync, the data it concerned may be lost:
+   * write it again).
+   */
+  sync(): void {
+    this.#open().sync();
+  }
+
+  /** Makes the file's content durable, and the metadata needed to read it back, like fs.fdatasyncSync. */
+  datasync(): void {
+    this.#open().datasync();
+  }
+
   /** Closes the file for new calls. Segment bytes already read from it stay valid. Idempotent. */
   close(): void {
     this.#state.close();

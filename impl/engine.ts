@@ -81,7 +81,7 @@ export interface EngineState {
  */
 export let engineState: (engine: Engine) => EngineState;
 
-const backendMethods = ['size', 'read', 'write', 'truncate', 'identity', 'clone', 'close'] as const;
+const backendMethods = ['size', 'read', 'write', 'truncate', 'sync', 'datasync', 'identity', 'clone', 'close'] as const;
 
 export class Engine {
   /** Page size B in bytes. */

@@ -69,6 +69,16 @@ export class FileState {
     io('file', this.name, () => this.backend.truncate(length));
   }
 
+  /** fsync(2): the file's content and metadata are durable. Not a change: the content is what it was. */
+  sync(): void {
+    io('file', this.name, () => this.backend.sync());
+  }
+
+  /** fdatasync(2): the file's content is durable, with the metadata needed to read it back. */
+  datasync(): void {
+    io('file', this.name, () => this.backend.datasync());
+  }
+
   /**
    * Notices a change made behind the engine's back (the spec's Spoiled): the
    * snapshots taken before it can no longer trust their unpreserved blocks

@@ -46,6 +46,11 @@ export class MemoryBackend implements FileBackend {
     this.#version++;
   }
 
+  /** Nothing to make durable: an in-memory file lives and dies with the process. */
+  sync(): void {}
+
+  datasync(): void {}
+
   identity(): string {
     return String(this.#version);
   }

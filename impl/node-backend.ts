@@ -73,6 +73,14 @@ export class NodeFileBackend implements FileBackend {
     fs.ftruncateSync(this.#fd, length);
   }
 
+  sync(): void {
+    fs.fsyncSync(this.#fd);
+  }
+
+  datasync(): void {
+    fs.fdatasyncSync(this.#fd);
+  }
+
   identity(): string {
     const own = fs.fstatSync(this.#fd, { bigint: true });
     const token = `${own.dev}:${own.ino}:${own.size}:${own.mtimeNs}:${own.ctimeNs}`;

@@ -24,6 +24,14 @@ export interface WriteOptions {
    * writes nothing. Default false: the segment is left as it was.
    */
   rebind?: boolean;
+  /**
+   * After the data is written, fsync the file (FileBackend.sync), even if
+   * nothing needed writing: when the call returns, the file's content over
+   * the whole range is durable. Rebinding waits for it: if the fsync fails,
+   * the pages stay dirty, so the next write-back writes them again. Default
+   * false.
+   */
+  sync?: boolean;
 }
 
 /** The typed values a segment loads and stores, DataView-style. */
@@ -170,13 +178,14 @@ export class Segment {
     const state = fileArgument(file, this.#shared);
     this.#range(addr, length);
     integer('position', position, 0, fileLengthMax - length);
-    const rebind = writeOptions(options);
+    const { rebind, sync } = writeOptions(options);
     if (state.readOnly) throw new ReadOnlyError(state.name);
     const shared = this.#shared;
     return commit(shared, () => {
       // Refused before the file changes if rebinding might need a snapshot beyond the limit.
       if (rebind && length > 0) shared.snapshots.checkRoom();
       const result = writeBack(shared, this.#bindings, this.#pager, state, addr, length, position);
+      if (sync) state.sync();
       if (rebind && length > 0) {
         const snap =
           shared.snapshots.reusable(state, position, position + length) ??
@@ -445,7 +454,10 @@ export class Segment {
   }
 }
 
-function writeOptions(value: unknown): boolean {
-  const given = options('options', value, ['rebind']);
-  return given.rebind === undefined ? false : boolean('options.rebind', given.rebind);
+function writeOptions(value: unknown): { rebind: boolean; sync: boolean } {
+  const given = options('options', value, ['rebind', 'sync']);
+  return {
+    rebind: given.rebind === undefined ? false : boolean('options.rebind', given.rebind),
+    sync: given.sync === undefined ? false : boolean('options.sync', given.sync),
+  };
 }

@@ -33,7 +33,8 @@ const badArguments: [string, (s: Setup) => unknown, string][] = [
   ['write: addr beyond the segment', (s) => s.seg.write(s.file, 17, 0, 0), 'addr'],
   ['write: string length', (s) => s.seg.write(s.file, 0, '4' as never, 0), 'length'],
   ['write: rebind not boolean', (s) => s.seg.write(s.file, 0, 4, 0, { rebind: 1 as never }), 'options.rebind'],
-  ['write: unknown option', (s) => s.seg.write(s.file, 0, 4, 0, { sync: true } as never), 'options.sync'],
+  ['write: unknown option', (s) => s.seg.write(s.file, 0, 4, 0, { fsync: true } as never), 'options.fsync'],
+  ['write: sync not boolean', (s) => s.seg.write(s.file, 0, 4, 0, { sync: 'yes' as never }), 'options.sync'],
   ['zero: past the segment', (s) => s.seg.zero(8, 9), 'length'],
   ['zero: Infinity', (s) => s.seg.zero(Infinity, 1), 'addr'],
   ['evict: page out of range', (s) => s.seg.evict(4), 'page'],
@@ -152,7 +153,7 @@ describe('argument shapes', () => {
   it('attach: refuses anything that is not a whole FileBackend', () => {
     const engine = memoryEngine(4, 4);
     const whole = new MemoryBackend('m');
-    const methods = ['size', 'read', 'write', 'truncate', 'identity', 'clone', 'close'] as const;
+    const methods = ['size', 'read', 'write', 'truncate', 'sync', 'datasync', 'identity', 'clone', 'close'] as const;
     const partial = (without: string) => {
       const backend: Record<string, unknown> = { name: 'p' };
       for (const m of methods) if (m !== without) backend[m] = () => 0;
@@ -162,7 +163,7 @@ describe('argument shapes', () => {
     for (const backend of bad) {
       const error = thrown(() => engine.attach(backend as never));
       expect(error).toBeInstanceOf(ArgumentError);
-      expect(error.message).toBe('backend must implement FileBackend (name, size, read, write, truncate, identity, clone, close)');
+      expect(error.message).toBe('backend must implement FileBackend (name, size, read, write, truncate, sync, datasync, identity, clone, close)');
     }
     expect(engine.attach(whole).name).toBe('m');
     expect(engine.attach(partial('') as never).name).toBe('p');

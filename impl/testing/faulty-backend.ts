@@ -7,7 +7,7 @@
 import type { FileBackend } from '../backend.ts';
 import { MemoryBackend } from '../memory-backend.ts';
 
-export type Call = 'size' | 'read' | 'write' | 'truncate' | 'identity' | 'clone' | 'close';
+export type Call = 'size' | 'read' | 'write' | 'truncate' | 'sync' | 'datasync' | 'identity' | 'clone' | 'close';
 
 interface Fault {
   call: Call;
@@ -22,7 +22,9 @@ export class FaultyBackend implements FileBackend {
   readonly inner: MemoryBackend;
   #faults: Fault[] = [];
   /** Calls made, by kind (failed ones included). */
-  readonly calls: Record<Call, number> = { size: 0, read: 0, write: 0, truncate: 0, identity: 0, clone: 0, close: 0 };
+  readonly calls: Record<Call, number> = { size: 0, read: 0, write: 0, truncate: 0, sync: 0, datasync: 0, identity: 0, clone: 0, close: 0 };
+  /** Every call made, in order (failed ones included). */
+  readonly log: Call[] = [];
   /** The copies `clone` made, in order; the i-th is named `${name} copy ${i}`. */
   readonly clones: FaultyBackend[] = [];
 
@@ -46,6 +48,7 @@ export class FaultyBackend implements FileBackend {
 
   #enter(call: Call): void {
     this.calls[call]++;
+    this.log.push(call);
     for (const fault of this.#faults) {
       if (fault.call !== call || fault.times === 0) continue;
       if (fault.after > 0) {
@@ -72,6 +75,14 @@ export class FaultyBackend implements FileBackend {
   truncate(length: number): void {
     this.#enter('truncate');
     this.inner.truncate(length);
+  }
+  sync(): void {
+    this.#enter('sync');
+    this.inner.sync();
+  }
+  datasync(): void {
+    this.#enter('datasync');
+    this.inner.datasync();
   }
   identity(): string {
     this.#enter('identity');

@@ -68,6 +68,10 @@ export class SparseBackend implements FileBackend {
     this.#version++;
   }
 
+  sync(): void {}
+
+  datasync(): void {}
+
   identity(): string {
     return String(this.#version);
   }
