@@ -3,20 +3,27 @@
  * diod itself, side by side on one machine in one run. Ours is the
  * deferred-io-9p CLI serving a real 1 GiB ext2 image (made by mke2fs, holding
  * the /zero and /null diodload reads and writes) through the engine; diod
- * serves its own synthetic "ctl" export. After a warm-up, each load runs
- * against both servers in turn, twice, in alternating order, and the table
- * reports the mean ops/s of each, their ratio, and each server's CPU time
- * per operation. A benchmark, never a test: it passes or
+ * serves its own synthetic "ctl" export; and, to tell the protocol's cost
+ * from the file system's, the same server runs in this process over the
+ * tests' in-memory FileSystem. After a warm-up, each load runs against the
+ * three in turn, each round starting with another, and the table reports
+ * the mean ops/s of each, the image's ratio to diod, and each server's CPU
+ * time per operation. A benchmark, never a test: it passes or
  * fails nothing.
  *
  * Usage: npm run bench:9p [-- --seconds S --threads N --rounds R]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
+import { S_IFREG } from '../fs.ts';
+import { Server } from './server.ts';
+import { MemoryFs } from './testing/memory-fs.ts';
+
+const execFileAsync = promisify(execFile);
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '5' }, threads: { type: 'string', default: '4' }, rounds: { type: 'string', default: '2' } },
@@ -79,13 +86,21 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** diodload's ops/s against a server on `port`. */
-function diodload(port: number, getattr: boolean, runtime = seconds): number {
+/** diodload's ops/s against a server on `port` (asynchronous: one of the servers runs in this process). */
+async function diodload(port: number, getattr: boolean, runtime = seconds): Promise<number> {
   const args = ['-s', `127.0.0.1:${port}`, '-n', String(threads), '-r', String(runtime), ...(getattr ? ['-g'] : [])];
-  const out = run(tool('diodload'), args);
+  const { stdout, stderr } = await execFileAsync(tool('diodload'), args, { timeout: (runtime + 60) * 1000 });
+  const out = `${stdout}${stderr}`;
   const m = /(\d+) ops\/s/.exec(out);
   if (m === null) throw new Error(`diodload printed no ops/s: ${out}`);
   return Number(m[1]);
+}
+
+/** A server under load: where it listens, and the CPU seconds it has used so far. */
+interface Target {
+  readonly name: string;
+  readonly port: number;
+  cpu(): number;
 }
 
 async function main(): Promise<void> {
@@ -113,51 +128,67 @@ async function main(): Promise<void> {
       });
       ours.once('exit', (code) => reject(new Error(`deferred-io-9p exited (${code}): ${log}`)));
     });
+    // The same server over the tests' in-memory FileSystem, in this process: the protocol's own cost, without ext2 and the engine.
+    const memory = new MemoryFs({ blocks: 1024 });
+    memory.write(memory.create(memory.root, 'zero', S_IFREG | 0o644, 0, 0), 0, new Uint8Array(1 << 20));
+    memory.create(memory.root, 'null', S_IFREG | 0o644, 0, 0);
+    const memoryServer = new Server(memory);
+    const memoryPort = (await memoryServer.listen(0, '127.0.0.1')).port;
     const diodPort = await freePort();
     const diod = spawn(tool('diod'), ['-f', '-n', '-l', `127.0.0.1:${diodPort}`, '-e', 'ctl'], { stdio: 'ignore' });
     children.push(diod);
     await accepting(diodPort);
 
+    const thisProcess = (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
+    const targets: Target[] = [
+      { name: 'image', port: oursPort, cpu: () => cpuSeconds(ours.pid!) },
+      { name: 'in-memory', port: memoryPort, cpu: thisProcess },
+      { name: 'diod', port: diodPort, cpu: () => cpuSeconds(diod.pid!) },
+    ];
     const loads = [
       { name: `64 KiB read + write (diodload -n ${threads} -r ${seconds})`, getattr: false },
       { name: `getattr (diodload -n ${threads} -r ${seconds} -g)`, getattr: true },
     ];
     // Warm-up, not counted: JIT compilation, the image's first page faults, /null's first blocks.
-    for (const port of [oursPort, diodPort]) for (const l of loads) diodload(port, l.getattr, 2);
-    const results = loads.map(() => ({ ours: [] as number[], diod: [] as number[], oursCpu: [] as number[], diodCpu: [] as number[] }));
+    for (const t of targets) for (const l of loads) await diodload(t.port, l.getattr, 2);
+    const ops = loads.map(() => targets.map(() => [] as number[]));
+    const cpu = loads.map(() => targets.map(() => [] as number[]));
     for (let round = 0; round < rounds; round++) {
-      loads.forEach((l, i) => {
-        const order = round % 2 === 0 ? (['ours', 'diod'] as const) : (['diod', 'ours'] as const);
-        for (const who of order) {
-          const pid = (who === 'ours' ? ours : diod).pid!;
-          const before = cpuSeconds(pid);
-          const ops = diodload(who === 'ours' ? oursPort : diodPort, l.getattr);
-          const usPerOp = ((cpuSeconds(pid) - before) / (ops * seconds)) * 1e6;
-          results[i][who].push(ops);
-          results[i][who === 'ours' ? 'oursCpu' : 'diodCpu'].push(usPerOp);
-          process.stderr.write(`round ${round + 1}: ${l.name}: ${who === 'ours' ? 'deferred-io-9p' : 'diod'} ${ops} ops/s, ${usPerOp.toFixed(1)} us CPU/op\n`);
+      for (const [i, l] of loads.entries()) {
+        // Each round starts with a different server, so none always runs first.
+        for (let k = 0; k < targets.length; k++) {
+          const j = (k + round) % targets.length;
+          const before = targets[j].cpu();
+          const n = await diodload(targets[j].port, l.getattr);
+          const usPerOp = ((targets[j].cpu() - before) / (n * seconds)) * 1e6;
+          ops[i][j].push(n);
+          cpu[i][j].push(usPerOp);
+          process.stderr.write(`round ${round + 1}: ${l.name}: ${targets[j].name}: ${n} ops/s, ${usPerOp.toFixed(1)} us CPU/op\n`);
         }
-      });
+      }
     }
     const loadAfter = os.loadavg();
 
     ours.kill('SIGTERM');
     diod.kill('SIGTERM');
+    await memoryServer.close();
     const [oursExit] = await Promise.all([stopped(ours), stopped(diod)]);
-    const mean = (xs: number[]): number => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     const cpus = os.cpus();
     console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'} x ${cpus.length}, Linux ${os.release()}, Node ${process.version}`);
     console.log(`load average (1/5/15 min) before: ${load.map((x) => x.toFixed(2)).join(' ')}, after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
-    console.log(`image: 1 GiB ext2, 4 KiB blocks; deferred-io-9p exit status ${oursExit}; ${rounds} rounds, mean ops/s\n`);
-    console.log('| load | deferred-io-9p ops/s | diod ops/s | ratio | deferred-io-9p CPU µs/op | diod CPU µs/op |');
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-    loads.forEach((l, i) => {
-      const o = mean(results[i].ours);
-      const d = mean(results[i].diod);
-      const oc = results[i].oursCpu.reduce((a, b) => a + b, 0) / rounds;
-      const dc = results[i].diodCpu.reduce((a, b) => a + b, 0) / rounds;
-      console.log(`| ${l.name} | ${o} | ${d} | ${(o / d).toFixed(2)} | ${oc.toFixed(1)} | ${dc.toFixed(1)} |`);
-    });
+    console.log(`deferred-io-9p exit status ${oursExit}; ${rounds} rounds of ${seconds} s, ${threads} diodload threads; means`);
+    console.log('image: deferred-io-9p serving a 1 GiB ext2 image through the engine; in-memory: the same server over the tests\' in-memory FileSystem; diod: diod\'s synthetic ctl export\n');
+    console.log(`| load | ${targets.map((t) => `${t.name} ops/s`).join(' | ')} | image / diod | ${targets.map((t) => `${t.name} CPU µs/op`).join(' | ')} |`);
+    console.log(`| --- |${' ---: |'.repeat(2 * targets.length + 1)}`);
+    for (const [i, l] of loads.entries()) {
+      const o = ops[i].map(mean);
+      const c = cpu[i].map(mean);
+      console.log(`| ${l.name} | ${o.map((x) => Math.round(x)).join(' | ')} | ${(o[0] / o[2]).toFixed(2)} | ${c.map((x) => x.toFixed(1)).join(' | ')} |`);
+    }
     console.log(`\nsyncs logged by deferred-io-9p:\n${log.split('\n').filter((line) => line.includes('sync (')).join('\n')}`);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
