@@ -235,11 +235,6 @@ for (const [name, layout] of Object.entries(layouts) as [MessageType, Layout][])
   plans[name] = { names: Object.keys(layout.fields), kinds, dataLast: kinds[kinds.length - 1] === 'data' };
 }
 
-/** The name of message id `id` in `dialect`, or undefined when the dialect has no such message. */
-export function messageName(id: number, dialect: Dialect): MessageType | undefined {
-  return byId[dialect].get(id);
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const TWO_32 = 2 ** 32;
 

@@ -8,7 +8,6 @@
  * the few errnos a file system never needs. Both mean "nothing changed".
  */
 import { errnos, FsError } from '../fs.ts';
-import { DecodeError } from './codec.ts';
 
 /** The file system's errnos and the protocol layer's own. */
 export const protocolErrnos = { ...errnos, EMFILE: 24, EPROTO: 71, EMSGSIZE: 90 } as const;
@@ -63,11 +62,11 @@ export interface Refusal {
 /**
  * The refusal an error stands for, or null when the error is not a refusal
  * (a bug or an I/O failure underneath), which the caller must not answer as
- * if nothing had happened.
+ * if nothing had happened. (A malformed message is refused before this, by
+ * the session, which alone sees decoding.)
  */
 export function refusal(err: unknown): Refusal | null {
   if (err instanceof ProtocolError) return { errno: err.errno, ename: err.message };
   if (err instanceof FsError) return { errno: err.errno, ename: plan9Strings[err.code] };
-  if (err instanceof DecodeError) return { errno: protocolErrnos.EPROTO, ename: plan9Strings.EPROTO };
   return null;
 }

@@ -79,8 +79,4 @@ export class FidTable {
     this.fids.clear();
     return all;
   }
-
-  get size(): number {
-    return this.fids.size;
-  }
 }

@@ -144,6 +144,8 @@ function lcreate(s: SessionState, m: Message<'Tlcreate'>): Message<'Rlcreate'> {
     created = false;
   }
   const attr = s.fs.getattr(ino);
+  // open(2) with O_CREAT refuses a directory, whatever the access.
+  if (isDir(attr)) throw new FsError('EISDIR', `${m.name} is a directory`);
   const file: Fid = { ino, generation: attr.generation, parent: f.ino, name: m.name, uid: f.uid, open: null, cursor: null };
   open(s, file, attr, mode, truncate && !created);
   Object.assign(f, file);
@@ -209,7 +211,9 @@ export const linux: Handlers = {
     requireWritable(s);
     const { f } = resolveDir(s, m.fid);
     checkName(m.name, 'create');
-    if (m.symtgt.length === 0 || m.symtgt.includes('\0')) throw new ProtocolError('EINVAL', 'bad symbolic link target');
+    // As symlink(2): an empty target is ENOENT; a NUL cannot be in a path at all.
+    if (m.symtgt.length === 0) throw new FsError('ENOENT', 'empty symbolic link target');
+    if (m.symtgt.includes('\0')) throw new ProtocolError('EINVAL', 'NUL in symbolic link target');
     const ino = s.fs.symlink(f.ino, m.name, m.symtgt, f.uid, m.gid);
     return { type: 'Rsymlink', tag: m.tag, qid: qidOf(s.fs.getattr(ino)) };
   },

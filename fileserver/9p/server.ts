@@ -132,11 +132,6 @@ export class Server {
     });
   }
 
-  /** Number of open connections. */
-  get connectionCount(): number {
-    return this.connections.size;
-  }
-
   /**
    * Writes the image back durably, unless the file system is read-only (it
    * has nothing to write), and logs what the engine wrote and skipped.
