@@ -39,11 +39,15 @@ export function readTarget(disk: UndoLog, sb: Superblock, map: BlockMap, inode: 
   return target;
 }
 
-/** Stores `target` in a new symlink inode, inline or in a new (zeroed) block. */
-export function writeTarget(disk: UndoLog, sb: Superblock, map: BlockMap, inode: Inode, target: Uint8Array): void {
+/** Refuses a target Linux would refuse: empty (ENOENT), too long (ENAMETOOLONG), holding NUL (EINVAL). */
+export function checkTarget(sb: Superblock, target: Uint8Array): void {
   if (target.length === 0) throw new FsError('ENOENT', 'empty symlink target');
   if (target.length > targetMax(sb)) throw new FsError('ENAMETOOLONG', `symlink target of ${target.length} bytes (at most ${targetMax(sb)})`);
   if (target.includes(0)) throw new FsError('EINVAL', 'symlink target holds NUL');
+}
+
+/** Stores `target` (checked) in a new symlink inode, inline or in a new (zeroed) block. */
+export function writeTarget(disk: UndoLog, sb: Superblock, map: BlockMap, inode: Inode, target: Uint8Array): void {
   if (target.length < fastSymlinkMax) inode.setInlineBytes(target);
   else {
     map.allocate(inode, 0, 1, () => false);

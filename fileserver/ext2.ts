@@ -44,7 +44,7 @@ import { Allocator } from './ext2-alloc.ts';
 import { BlockMap } from './ext2-blockmap.ts';
 import { Directories } from './ext2-dir.ts';
 import { type Inode, Inodes, isDirectory, isRegular, isSymlink } from './ext2-inode.ts';
-import { isFastSymlink, readTarget, writeTarget } from './ext2-symlink.ts';
+import { checkTarget, isFastSymlink, readTarget, writeTarget } from './ext2-symlink.ts';
 import { releaseAttributes } from './ext2-xattr.ts';
 import { ft, linkMax, nameMax, roCompat, rootIno } from './ext2-format.ts';
 
@@ -245,8 +245,9 @@ export class Ext2 implements FileSystem {
   symlink(dir: Ino, name: string, target: string, uid: number, gid: number): Ino {
     return this.#run('write', () => {
       if (typeof target !== 'string') throw new FsError('EINVAL', 'target: not a string');
-      const inode = this.#make(dir, name, S_IFLNK | 0o777, uid, gid);
-      writeTarget(this.#disk, this.superblock, this.#map, inode, utf8.encode(target));
+      const bytes = utf8.encode(target);
+      const inode = this.#make(dir, name, S_IFLNK | 0o777, uid, gid, () => checkTarget(this.superblock, bytes));
+      writeTarget(this.#disk, this.superblock, this.#map, inode, bytes);
       return inode.ino;
     });
   }
@@ -423,8 +424,13 @@ export class Ext2 implements FileSystem {
     if (!isRegular(inode.mode)) throw new FsError('EINVAL', `inode ${inode.ino} is not a regular file`);
   }
 
-  /** A new inode of `mode` named `name` in `dir`, with its links counted; a directory gets "." and "..". */
-  #make(dir: Ino, name: string, mode: number, uid: number, gid: number): Inode {
+  /**
+   * A new inode of `mode` named `name` in `dir`, with its links counted; a
+   * directory gets "." and "..". `check` refuses what else is wrong after
+   * the name is known to be new and before anything is allocated (Linux's
+   * order of errors).
+   */
+  #make(dir: Ino, name: string, mode: number, uid: number, gid: number, check?: () => void): Inode {
     const parent = this.#directory(dir);
     const bytes = this.#name(name);
     const owner = uint(uid, 'uid');
@@ -432,6 +438,7 @@ export class Ext2 implements FileSystem {
     if (isDots(bytes) || this.#dirs.find(parent, bytes) !== null) throw new FsError('EEXIST', `${JSON.stringify(name)} exists in directory ${dir}`);
     const directory = isDirectory(mode);
     if (directory && parent.linksCount >= linkMax) throw new FsError('EMLINK', `directory ${dir} has ${parent.linksCount} links`);
+    check?.();
     const now = this.#now();
     const ino = this.#alloc.allocateInode(parent.ino, directory);
     const inode = this.#inodes.create(ino, mode, owner, group, now, randomInt(2 ** 32));

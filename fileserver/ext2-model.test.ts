@@ -1,0 +1,350 @@
+/**
+ * The model-based test of the whole file system: fast-check generates
+ * sequences of creates, writes (reaching the single, double and, with 1 KiB
+ * blocks, triple indirect ranges), truncates, renames, unlinks, mkdirs,
+ * rmdirs, symlinks, reads and readdirs; each runs on a TreeModel
+ * (testing/tree-model.ts) and on ext2 over a real store, with the same
+ * result or the same errno. ENOSPC is the one outcome the model cannot
+ * foresee: it is accepted for an operation that allocates, and the model
+ * is then left unchanged, so everything after checks that the failed
+ * operation changed nothing.
+ *
+ * After each sequence: sync, then tools no one here wrote judge the image:
+ * e2fsck -fn must find no problem, dumpe2fs must show the superblock's
+ * free counts equal to the sum of the groups', and debugfs's ls -l of every directory,
+ * cat of every file and the target of every symlink must be exactly what
+ * the model holds (names, inode numbers, "." and "..", modes, owners,
+ * sizes, bytes).
+ *
+ * FILESERVER_RUNS=n sets the runs per configuration and store (default
+ * 10, CI's budget), FILESERVER_SEED a seed to replay.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type Ext2, openExt2 } from './ext2.ts';
+import { DT_DIR, DT_LNK, DT_REG, FsError } from './fs.ts';
+import { describeWithTools } from './testing/tools.ts';
+import { debugfsCat, debugfsLs, debugfsReadlink, e2fsprogs, freeCounts, fsck, mkfs, type MkfsOptions } from './testing/e2fsprogs.ts';
+import { describeEachStore, type StoreKind } from './testing/stores.ts';
+import { type DirNode, type Expected, type FileNode, type Node, SparseBytes, TreeModel } from './testing/tree-model.ts';
+import { pattern, readdirAll, treeRanges } from './testing/source-tree.ts';
+
+interface Config {
+  name: string;
+  image: MkfsOptions;
+  /** Whether writes reach the triple indirect range (cheap only with 1 KiB blocks). */
+  triple: boolean;
+  seed: number;
+  /** Whether the disk is meant to fill up (ENOSPC must happen in some run). */
+  full: boolean;
+}
+
+const runs = Number(process.env.FILESERVER_RUNS ?? 10);
+const seedOverride = process.env.FILESERVER_SEED === undefined ? undefined : Number(process.env.FILESERVER_SEED);
+
+const configs: Config[] = [
+  { name: '1 KiB blocks, up to triple indirect', image: { blockSize: 1024, size: 8 * 2 ** 20 }, triple: true, seed: 101, full: false },
+  { name: '2 KiB blocks', image: { blockSize: 2048, size: 8 * 2 ** 20 }, triple: false, seed: 202, full: false },
+  { name: '4 KiB blocks, 128-byte inodes', image: { blockSize: 4096, size: 16 * 2 ** 20, inodeSize: 128 }, triple: false, seed: 303, full: false },
+  { name: '4 KiB blocks', image: { blockSize: 4096, size: 24 * 2 ** 20 }, triple: false, seed: 404, full: false },
+  { name: 'a full disk (1 KiB blocks, 128 KiB, 16 inodes)', image: { blockSize: 1024, size: 128 * 1024, inodes: 16 }, triple: false, seed: 505, full: true },
+];
+
+/** What a command runs against: the file system, and what the run saw. */
+interface Real {
+  fs: Ext2;
+  blockSize: number;
+  enospc: number;
+}
+
+const names = ['a', 'b', 'c', 'dir', 'a b', 'ü', 'x'.repeat(255), 'y'.repeat(256)];
+const owners = [0, 1000, 70_000];
+
+function pick<T>(list: readonly T[], index: number): T {
+  return list[index % list.length];
+}
+
+function dirs(model: TreeModel): DirNode[] {
+  return model.nodes().flatMap(({ node }) => (node.kind === 'dir' ? [node] : []));
+}
+
+function files(model: TreeModel): FileNode[] {
+  return model.nodes().flatMap(({ node }) => (node.kind === 'file' ? [node] : []));
+}
+
+/** Entries a rename or removal can name: everything but the root. */
+function named(model: TreeModel): { parent: DirNode; name: string; node: Node }[] {
+  return model.nodes().flatMap(({ parent, name, node }) => (parent === null ? [] : [{ parent, name, node }]));
+}
+
+/**
+ * Runs `action` on the file system; it must fail with `expected`, or
+ * succeed when `expected` is null (ENOSPC then allowed if `allocates`).
+ * Returns whether it succeeded.
+ */
+function outcome(real: Real, expected: Expected, allocates: boolean, action: () => void): boolean {
+  try {
+    action();
+  } catch (error) {
+    if (!(error instanceof FsError)) throw error;
+    if (expected === null && allocates && error.code === 'ENOSPC') {
+      real.enospc++;
+      return false;
+    }
+    expect(error.code, error.message).toBe(expected);
+    return false;
+  }
+  expect(expected, 'the operation succeeded').toBe(null);
+  return true;
+}
+
+/** One generated operation: applied to the model and the file system, printed by its label when a run fails. */
+class Command {
+  constructor(
+    readonly label: string,
+    readonly apply: (model: TreeModel, real: Real) => void,
+  ) {}
+  toString(): string {
+    return this.label;
+  }
+}
+
+function commands(config: Config): fc.Arbitrary<Command> {
+  const B = config.image.blockSize;
+  const ranges = treeRanges(B);
+  const starts = [0, ranges.single, ranges.double, ...(config.triple ? [ranges.triple] : [])];
+  // An offset near where a range of the block tree starts (or anywhere up to a few blocks past the last one).
+  const offset = fc
+    .tuple(fc.nat(starts.length), fc.integer({ min: -2 * B, max: 4 * B }))
+    .map(([range, jitter]) => (range === starts.length ? Math.abs(jitter) : Math.max(0, starts[range] * B + jitter)));
+  // Which file, directory or entry: often the first, so that operations pile up on one file.
+  const index = fc.oneof(fc.constant(0), fc.nat(1000));
+  const owner = fc.constantFrom(...owners);
+  const create = fc.record({ dir: index, name: fc.nat(names.length - 1), mode: fc.constantFrom(0o644, 0o600, 0o755), uid: owner }).map(
+    ({ dir, name, mode, uid }) =>
+      new Command(`create(${dir}, ${name})`, (model, real) => {
+        const parent = pick(dirs(model), dir);
+        const n = names[name];
+        outcome(real, model.checkNew(parent, n), true, () => {
+          const ino = real.fs.create(parent.ino, n, mode, uid, uid);
+          model.add(parent, n, { kind: 'file', ino, mode: 0o100000 | mode, uid, gid: uid, data: new SparseBytes() });
+        });
+      }),
+  );
+  const mkdir = fc.record({ dir: index, name: fc.nat(names.length - 1), uid: owner }).map(
+    ({ dir, name, uid }) =>
+      new Command(`mkdir(${dir}, ${name})`, (model, real) => {
+        const parent = pick(dirs(model), dir);
+        const n = names[name];
+        outcome(real, model.checkNew(parent, n), true, () => {
+          const ino = real.fs.mkdir(parent.ino, n, 0o750, uid, 0);
+          model.add(parent, n, { kind: 'dir', ino, mode: 0o40750, uid, gid: 0, parent, children: new Map() });
+        });
+      }),
+  );
+  const symlink = fc.record({ dir: index, name: fc.nat(names.length - 1), length: fc.constantFrom(1, 59, 60, 61, B - 1, B) }).map(
+    ({ dir, name, length }) =>
+      new Command(`symlink(${dir}, ${name}, ${length})`, (model, real) => {
+        const parent = pick(dirs(model), dir);
+        const n = names[name];
+        const target = 't'.repeat(length);
+        outcome(real, model.checkNew(parent, n, target), true, () => {
+          const ino = real.fs.symlink(parent.ino, n, target, 0, 0);
+          model.add(parent, n, { kind: 'link', ino, target, uid: 0, gid: 0 });
+        });
+      }),
+  );
+  const write = fc.record({ file: index, at: offset, length: fc.oneof(fc.integer({ min: 1, max: 3 * B }), fc.integer({ min: 1, max: (config.full ? 128 : 20) * B })), seed: fc.nat() }).map(
+    ({ file, at, length, seed }) =>
+      new Command(`write(${file}, ${at}, ${length})`, (model, real) => {
+        const all = files(model);
+        if (all.length === 0) return;
+        const node = pick(all, file);
+        const data = pattern(length, seed);
+        outcome(real, null, true, () => {
+          expect(real.fs.write(node.ino, at, data)).toBe(length);
+          node.data.write(at, data);
+        });
+      }),
+  );
+  // A new size near a range of the block tree, or a fraction of the current size (cutting into data, so that growing again must read zeros).
+  const newSize = fc.oneof(
+    offset.map((at) => ({ label: String(at), of: (): number => at })),
+    fc.integer({ min: 0, max: 1000 }).map((permille) => ({ label: `${permille}‰`, of: (current: number): number => Math.floor((current * permille) / 1000) })),
+  );
+  const truncate = fc.record({ file: index, size: newSize }).map(
+    ({ file, size }) =>
+      new Command(`truncate(${file}, ${size.label})`, (model, real) => {
+        const all = files(model);
+        if (all.length === 0) return;
+        const node = pick(all, file);
+        const to = size.of(node.data.size);
+        const attr = real.fs.setattr(node.ino, { size: to });
+        node.data.truncate(to);
+        expect(attr.size).toBe(to);
+      }),
+  );
+  const read = fc.record({ file: index, at: offset, length: fc.integer({ min: 0, max: 3 * B }) }).map(
+    ({ file, at, length }) =>
+      new Command(`read(${file}, ${at}, ${length})`, (model, real) => {
+        const all = files(model);
+        if (all.length === 0) return;
+        const node = pick(all, file);
+        expect(Buffer.from(real.fs.read(node.ino, at, length)).equals(node.data.read(at, length))).toBe(true);
+      }),
+  );
+  const readdir = fc.record({ dir: index, page: fc.integer({ min: 1, max: 5 }) }).map(
+    ({ dir, page }) =>
+      new Command(`readdir(${dir}, ${page})`, (model, real) => {
+        const node = pick(dirs(model), dir);
+        const got = readdirAll(real.fs, node.ino, page).map(({ name, ino, type }) => ({ name, ino, type }));
+        const want = [
+          { name: '.', ino: node.ino, type: DT_DIR },
+          { name: '..', ino: (node.parent ?? node).ino, type: DT_DIR },
+          ...[...node.children].map(([name, child]) => ({ name, ino: child.ino, type: { file: DT_REG, dir: DT_DIR, link: DT_LNK }[child.kind] })),
+        ];
+        const order = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+        expect(got.sort(order)).toEqual(want.sort(order));
+      }),
+  );
+  const unlink = fc.record({ entry: index }).map(
+    ({ entry }) =>
+      new Command(`unlink(${entry})`, (model, real) => {
+        const all = named(model);
+        if (all.length === 0) return;
+        const { parent, name, node } = pick(all, entry);
+        outcome(real, model.checkUnlink(node), false, () => {
+          real.fs.unlink(parent.ino, name);
+          model.remove(parent, name);
+        });
+      }),
+  );
+  const rmdir = fc.record({ entry: index }).map(
+    ({ entry }) =>
+      new Command(`rmdir(${entry})`, (model, real) => {
+        const all = named(model);
+        if (all.length === 0) return;
+        const { parent, name, node } = pick(all, entry);
+        outcome(real, model.checkRmdir(node), false, () => {
+          real.fs.rmdir(parent.ino, name);
+          model.remove(parent, name);
+        });
+      }),
+  );
+  const rename = fc.record({ entry: index, dir: index, name: fc.nat(names.length - 1) }).map(
+    ({ entry, dir, name }) =>
+      new Command(`rename(${entry}, ${dir}, ${name})`, (model, real) => {
+        const all = named(model);
+        if (all.length === 0) return;
+        const { parent, name: fromName } = pick(all, entry);
+        const to = pick(dirs(model), dir);
+        const toName = names[name];
+        const expected = model.checkRename(parent, fromName, to, toName);
+        outcome(real, expected === 'noop' ? null : expected, to.children.get(toName) === undefined, () => {
+          real.fs.rename(parent.ino, fromName, to.ino, toName);
+          if (expected !== 'noop') model.rename(parent, fromName, to, toName);
+        });
+      }),
+  );
+  const weighted = (arbitrary: fc.Arbitrary<Command>, weight: number): fc.WeightedArbitrary<Command> => ({ arbitrary, weight });
+  return fc.oneof(
+    weighted(create, 3),
+    weighted(mkdir, 1),
+    weighted(symlink, 1),
+    // On the small disk, writes dominate: it must fill up.
+    weighted(write, config.full ? 8 : 4),
+    weighted(truncate, 1),
+    weighted(read, 1),
+    weighted(readdir, 1),
+    weighted(unlink, 1),
+    weighted(rmdir, 1),
+    weighted(rename, 2),
+  );
+}
+
+/** The image, judged by e2fsprogs alone, against the model. */
+function verify(image: string, model: TreeModel, blockSize: number): void {
+  const check = fsck(image);
+  expect(check.status, check.output).toBe(0);
+  const counts = freeCounts(image);
+  expect(counts.superblock, 'superblock free counts vs the groups').toEqual(counts.groups);
+  const fileType = { file: 1, dir: 2, link: 7 } as const;
+  for (const { path: where, node, parent } of model.nodes()) {
+    if (node.kind === 'file') {
+      expect(Buffer.compare(debugfsCat(image, where), node.data.read(0, node.data.size)), `${where}: bytes`).toBe(0);
+      continue;
+    }
+    if (node.kind === 'link') {
+      expect(debugfsReadlink(image, where), `${where}: target`).toBe(node.target);
+      continue;
+    }
+    const listed = debugfsLs(image, where);
+    for (const entry of listed) if (entry.fileType === fileType.dir) expect(entry.size % blockSize, `${where}/${entry.name}: size`).toBe(0);
+    const got = listed.map(({ name, ino, mode, fileType: type, uid, gid, size }) => ({ name, ino, mode, type, uid, gid, size: type === fileType.dir ? 0 : size }));
+    const self = { ino: node.ino, mode: node.mode, type: fileType.dir, uid: node.uid, gid: node.gid, size: 0 };
+    const up = parent ?? node;
+    const want = [
+      { name: '.', ...self },
+      { name: '..', ino: up.ino, mode: up.mode, type: fileType.dir, uid: up.uid, gid: up.gid, size: 0 },
+      ...[...node.children].map(([name, child]) => ({
+        name,
+        ino: child.ino,
+        mode: child.kind === 'link' ? 0o120777 : child.mode,
+        type: fileType[child.kind],
+        uid: child.uid,
+        gid: child.gid,
+        size: child.kind === 'file' ? child.data.size : child.kind === 'link' ? Buffer.byteLength(child.target) : 0,
+      })),
+    ];
+    const order = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    expect(got.sort(order), `ls -l ${where}`).toEqual(want.sort(order));
+  }
+}
+
+describeWithTools('e2fsprogs', e2fsprogs, 'ext2 against a model, judged by e2fsck and debugfs', () => {
+  let dir: string;
+  const pristine = new Map<string, string>();
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ext2-model-'));
+    for (const config of configs) {
+      const image = path.join(dir, `pristine-${configs.indexOf(config)}`);
+      mkfs(image, config.image);
+      pristine.set(config.name, image);
+    }
+  }, 60_000);
+
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describeEachStore('random operations', (kind: StoreKind) => {
+    for (const config of configs) {
+      test(config.name, { tags: ['slow'] }, () => {
+        const image = path.join(dir, `image-${kind.name}`);
+        let enospc = 0;
+        fc.assert(
+          fc.property(fc.array(commands(config), { minLength: 10, maxLength: 50 }), (sequence) => {
+            fs.copyFileSync(pristine.get(config.name)!, image);
+            const model = new TreeModel(config.image.blockSize);
+            const store = kind.open(image);
+            try {
+              const real: Real = { fs: openExt2(store), blockSize: config.image.blockSize, enospc: 0 };
+              for (const command of sequence) command.apply(model, real);
+              real.fs.sync();
+              enospc += real.enospc;
+            } finally {
+              store.close();
+            }
+            verify(image, model, config.image.blockSize);
+          }),
+          { seed: seedOverride ?? config.seed, numRuns: runs },
+        );
+        if (config.full) expect(enospc, 'no run filled the disk').toBeGreaterThan(0);
+      });
+    }
+  });
+});
