@@ -4,11 +4,19 @@
  * exist) and of mutated ones. Whatever arrives, the server answers each
  * request with its reply or an error carrying the request's tag, or closes
  * the connection; nothing else escapes (a throw would be a bug); no reply
- * exceeds msize; and the file system stays consistent.
+ * exceeds msize; and the file system stays consistent (by its own
+ * interface, and for ext2 by e2fsck).
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { S_IFDIR, S_IFREG } from '../fs.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openExt2 } from '../ext2.ts';
+import { S_IFDIR, S_IFREG, type FileSystem } from '../fs.ts';
+import { SegmentStore } from '../segment-store.ts';
+import { e2fsprogs, fsck, mkfs } from '../testing/e2fsprogs.ts';
+import { describeWithTools } from '../testing/tools.ts';
 import { decode, encode, HEADER_SIZE, type Dialect, type Message, type MessageType } from './codec.ts';
 import { Session } from './session.ts';
 import { message, mutate, mutation, typesOf } from './testing/arbitraries.ts';
@@ -69,15 +77,66 @@ const plausible: Record<Dialect, { types: MessageType[]; fields: Record<string, 
   },
 };
 
-/** A small file system with a few files to meet: /a, /sub/b, /sub/deeper. */
-function populated(): MemoryFs {
-  const fs = new MemoryFs({ blocks: 256, inodes: 64 });
+/** The files the requests meet: /a, /sub/b, /sub/deeper. */
+function populate(fs: FileSystem): void {
   fs.write(fs.create(fs.root, 'a', S_IFREG | 0o644, 0, 0), 0, Buffer.from('alpha'));
   const sub = fs.mkdir(fs.root, 'sub', S_IFDIR | 0o755, 0, 0);
   fs.write(fs.create(sub, 'b', S_IFREG | 0o644, 0, 0), 0, Buffer.alloc(5000, 1));
   fs.mkdir(sub, 'deeper', S_IFDIR | 0o755, 0, 0);
+}
+
+function populated(): MemoryFs {
+  const fs = new MemoryFs({ blocks: 256, inodes: 64 });
+  populate(fs);
   return fs;
 }
+
+/**
+ * What the fuzzer runs on: a fresh populated file system per run, and the
+ * check after it. On ext2 (a copy of one small mke2fs image per run),
+ * e2fsck -fn judges the image after the run's requests and a sync.
+ */
+interface Target {
+  readonly name: string;
+  readonly runs: number;
+  open(): { fs: FileSystem; finish(): void };
+}
+
+let scratch: string | null = null;
+afterAll(() => {
+  if (scratch !== null) fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+const targets: { target: Target; needs: readonly string[] | null }[] = [
+  { target: { name: 'memory', runs: 100, open: () => ({ fs: populated(), finish: () => {} }) }, needs: null },
+  {
+    needs: e2fsprogs,
+    target: {
+      name: 'ext2',
+      runs: 40,
+      open: () => {
+        if (scratch === null) {
+          scratch = fs.mkdtempSync(path.join(os.tmpdir(), '9p-fuzz-'));
+          mkfs(path.join(scratch, 'pristine'), { blockSize: 1024, size: 2 ** 20, inodes: 64 });
+        }
+        const image = path.join(scratch, 'image');
+        fs.copyFileSync(path.join(scratch, 'pristine'), image);
+        const store = SegmentStore.open(image, { memory: 64 * 1024 });
+        const ext2 = openExt2(store);
+        populate(ext2);
+        return {
+          fs: ext2,
+          finish: () => {
+            ext2.sync();
+            store.close();
+            const check = fsck(image);
+            expect(check.status, check.output).toBe(0);
+          },
+        };
+      },
+    },
+  },
+];
 
 /** What a client sends: a well-formed request, or a mangled encoding of one. */
 function request(dialect: Dialect): fc.Arbitrary<Buffer> {
@@ -108,40 +167,51 @@ function opening(dialect: Dialect): Buffer[] {
   ];
 }
 
-describe('server fuzzing', () => {
+function fuzzSessions(target: Target): void {
   for (const dialect of ['9P2000.L', '9P2000'] as const) {
     it(`answers every request of random ${dialect} sequences with its tag, and keeps the file system consistent`, () => {
       fc.assert(
         fc.property(fc.array(request(dialect), { minLength: 10, maxLength: 60, size: 'max' }), (requests) => {
-          const fs = populated();
-          let session = new Session(fs, () => fs.sync());
-          for (const frame of [...opening(dialect), ...requests]) {
-            // Sizes over msize never reach a session: the server's framer closes the connection first.
-            if (frame.length > session.msize) continue;
-            const chunks = session.handle(frame);
-            if (chunks === null) {
-              session.close();
-              session = new Session(fs, () => fs.sync());
-              for (const o of opening(dialect)) session.handle(o);
-              continue;
+          const { fs: fsys, finish } = target.open();
+          try {
+            let session = new Session(fsys, () => fsys.sync());
+            for (const frame of [...opening(dialect), ...requests]) {
+              // Sizes over msize never reach a session: the server's framer closes the connection first.
+              if (frame.length > session.msize) continue;
+              const chunks = session.handle(frame);
+              if (chunks === null) {
+                session.close();
+                session = new Session(fsys, () => fsys.sync());
+                for (const o of opening(dialect)) session.handle(o);
+                continue;
+              }
+              const reply = Buffer.concat(chunks);
+              expect(reply.length).toBeLessThanOrEqual(session.msize);
+              const r: Message = decode(reply, session.dialect ?? '9P2000');
+              expect(r.tag).toBe(frame.readUInt16LE(5));
+              const asked = frame[4];
+              const answered = reply[4];
+              const errorType = session.dialect === '9P2000.L' ? 7 : 107;
+              expect(answered === asked + 1 || answered === errorType || (asked === 100 && answered === 101)).toBe(true);
             }
-            const reply = Buffer.concat(chunks);
-            expect(reply.length).toBeLessThanOrEqual(session.msize);
-            const r: Message = decode(reply, session.dialect ?? '9P2000');
-            expect(r.tag).toBe(frame.readUInt16LE(5));
-            const asked = frame[4];
-            const answered = reply[4];
-            const errorType = session.dialect === '9P2000.L' ? 7 : 107;
-            expect(answered === asked + 1 || answered === errorType || (asked === 100 && answered === 101)).toBe(true);
+            session.close();
+            expect(checkTree(fsys)).toEqual([]);
+          } finally {
+            finish();
           }
-          session.close();
-          expect(checkTree(fs)).toEqual([]);
         }),
-        { numRuns: 100 },
+        { numRuns: target.runs },
       );
-    }, 60_000);
+    }, 120_000);
   }
+}
 
+for (const { target, needs } of targets) {
+  if (needs === null) describe(`server fuzzing on ${target.name}`, () => fuzzSessions(target));
+  else describeWithTools('e2fsprogs', needs, `server fuzzing on ${target.name}`, () => fuzzSessions(target));
+}
+
+describe('server fuzzing over sockets', () => {
   it('keeps serving a well-behaved client while others send garbage over sockets', async () => {
     const fs = populated();
     const s = await serve(fs);

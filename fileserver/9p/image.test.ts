@@ -1,0 +1,361 @@
+/**
+ * End to end through the protocol: fast-check generates sequences of
+ * creates, writes (near where the block tree's direct, indirect and double
+ * indirect ranges start), truncates, renames (Trenameat and Trename),
+ * removes (Tunlinkat and Tremove), mkdirs, symlinks, reads and readdirs,
+ * sent by our 9P client to the server serving an ext2 image through the
+ * engine, and applied to a plain in-memory model (testing/tree-model.ts)
+ * that says which errno each must fail with. ENOSPC is the one outcome the
+ * model cannot foresee: it is accepted where something is allocated, and
+ * the model then keeps what the client saw succeed (a write of several
+ * messages may stop part way). Then the server stops (its last sync), and
+ * tools no one here wrote judge the image: e2fsck -fn finds no problem, and
+ * debugfs shows exactly the model (testing/image-check.ts).
+ *
+ * FILESERVER_RUNS=n sets the runs per configuration (default 6),
+ * FILESERVER_SEED a seed to replay.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { openExt2 } from '../ext2.ts';
+import { DT_DIR, DT_LNK, DT_REG } from '../fs.ts';
+import { SegmentStore } from '../segment-store.ts';
+import { e2fsprogs, mkfs, type MkfsOptions } from '../testing/e2fsprogs.ts';
+import { pattern, treeRanges } from '../testing/source-tree.ts';
+import { describeWithTools } from '../testing/tools.ts';
+import { type DirNode, type Expected, type FileNode, type Node, SparseBytes, TreeModel } from '../testing/tree-model.ts';
+import { Client, RemoteError } from './client.ts';
+import { Server } from './server.ts';
+import { expectImageMatches } from './testing/image-check.ts';
+
+interface Config {
+  readonly name: string;
+  readonly image: MkfsOptions;
+  readonly seed: number;
+  /** Whether the disk is meant to fill up: some run must see ENOSPC. */
+  readonly full: boolean;
+}
+
+const runs = Number(process.env.FILESERVER_RUNS ?? 6);
+const seedOverride = process.env.FILESERVER_SEED === undefined ? undefined : Number(process.env.FILESERVER_SEED);
+
+const configs: Config[] = [
+  { name: '4 KiB blocks', image: { blockSize: 4096, size: 16 * 2 ** 20 }, seed: 1301, full: false },
+  { name: '1 KiB blocks', image: { blockSize: 1024, size: 8 * 2 ** 20 }, seed: 1302, full: false },
+  { name: '2 KiB blocks, 128-byte inodes', image: { blockSize: 2048, size: 8 * 2 ** 20, inodeSize: 128 }, seed: 1303, full: false },
+  { name: 'a full disk (1 KiB blocks, 128 KiB, 32 inodes)', image: { blockSize: 1024, size: 128 * 1024, inodes: 32 }, seed: 1304, full: true },
+];
+
+const O_RDONLY = 0;
+const O_WRONLY = 1;
+const O_RDWR = 2;
+const O_EXCL = 0o200;
+const AT_REMOVEDIR = 0x200;
+const SET_SIZE = 0x8;
+
+const names = ['a', 'b', 'c', 'dir', 'a b', 'ü', 'x'.repeat(255), 'y'.repeat(256)];
+/** Owners: each has its own attach (n_uname), through which it creates. */
+const owners = [0, 1000, 70_000];
+
+/** The client side of a run: one connection, a root fid per owner, and what it saw. */
+interface Real {
+  readonly c: Client;
+  readonly roots: readonly number[];
+  enospc: number;
+}
+
+function pick<T>(list: readonly T[], index: number): T {
+  return list[index % list.length];
+}
+
+function pathOf(model: TreeModel, node: Node): string {
+  return model.nodes().find((n) => n.node === node)!.path;
+}
+
+function dirs(model: TreeModel): DirNode[] {
+  return model.nodes().flatMap(({ node }) => (node.kind === 'dir' ? [node] : []));
+}
+
+function files(model: TreeModel): FileNode[] {
+  return model.nodes().flatMap(({ node }) => (node.kind === 'file' ? [node] : []));
+}
+
+/** Entries a rename or removal can name: everything but the root. */
+function named(model: TreeModel): { parent: DirNode; name: string; node: Node }[] {
+  return model.nodes().flatMap(({ parent, name, node }) => (parent === null ? [] : [{ parent, name, node }]));
+}
+
+/**
+ * Runs `action`: it must fail with `expected`, or succeed when `expected`
+ * is null (ENOSPC then allowed if `allocates`).
+ */
+async function outcome(real: Real, expected: Expected, allocates: boolean, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (!(error instanceof RemoteError)) throw error;
+    if (expected === null && allocates && error.code === 'ENOSPC') {
+      real.enospc++;
+      return;
+    }
+    expect(error.code, error.message).toBe(expected);
+    return;
+  }
+  expect(expected, 'the operation succeeded').toBe(null);
+}
+
+/** Walks to `where` from the root fid of `owner`, runs `body` with the fid, clunks it. */
+async function withFid<T>(real: Real, owner: number, where: string, body: (fid: number) => Promise<T>): Promise<T> {
+  const fid = await real.c.walkPath(real.roots[owner], where);
+  try {
+    return await body(fid);
+  } finally {
+    await real.c.clunk(fid);
+  }
+}
+
+class Command implements fc.AsyncCommand<TreeModel, Real> {
+  constructor(
+    readonly label: string,
+    readonly apply: (model: TreeModel, real: Real) => Promise<void>,
+  ) {}
+  check(): boolean {
+    return true;
+  }
+  run(model: TreeModel, real: Real): Promise<void> {
+    return this.apply(model, real);
+  }
+  toString(): string {
+    return this.label;
+  }
+}
+
+function commands(config: Config): fc.Arbitrary<Command>[] {
+  const B = config.image.blockSize;
+  const ranges = treeRanges(B);
+  const starts = [0, ranges.single, ranges.double];
+  // An offset near where a range of the block tree starts, or anywhere in the first few blocks.
+  const offset = fc
+    .tuple(fc.nat(starts.length), fc.integer({ min: -2 * B, max: 4 * B }))
+    .map(([range, jitter]) => (range === starts.length ? Math.abs(jitter) : Math.max(0, starts[range] * B + jitter)));
+  const index = fc.nat(1000);
+  const owner = fc.nat(owners.length - 1);
+  const name = fc.nat(names.length - 1);
+
+  const create = fc.record({ dir: index, name, mode: fc.constantFrom(0o644, 0o600, 0o755), owner }).map(
+    (a) =>
+      new Command(`create(${a.dir}, ${a.name}, ${a.owner})`, async (model, real) => {
+        const parent = pick(dirs(model), a.dir);
+        const n = names[a.name];
+        const uid = owners[a.owner];
+        await outcome(real, model.checkNew(parent, n), true, () =>
+          withFid(real, a.owner, pathOf(model, parent), async (fid) => {
+            const qid = await real.c.lcreate(fid, n, O_RDWR | O_EXCL, a.mode, uid);
+            model.add(parent, n, { kind: 'file', ino: Number(qid.path), mode: 0o100000 | a.mode, uid, gid: uid, data: new SparseBytes() });
+          }),
+        );
+      }),
+  );
+  const mkdir = fc.record({ dir: index, name, owner }).map(
+    (a) =>
+      new Command(`mkdir(${a.dir}, ${a.name}, ${a.owner})`, async (model, real) => {
+        const parent = pick(dirs(model), a.dir);
+        const n = names[a.name];
+        const uid = owners[a.owner];
+        await outcome(real, model.checkNew(parent, n), true, () =>
+          withFid(real, a.owner, pathOf(model, parent), async (dfid) => {
+            const { qid } = await real.c.rpc('Tmkdir', { dfid, name: n, mode: 0o750, gid: 0 });
+            model.add(parent, n, { kind: 'dir', ino: Number(qid.path), mode: 0o40750, uid, gid: 0, parent, children: new Map() });
+          }),
+        );
+      }),
+  );
+  const symlink = fc.record({ dir: index, name, length: fc.constantFrom(1, 59, 60, 61, B - 1, B), owner }).map(
+    (a) =>
+      new Command(`symlink(${a.dir}, ${a.name}, ${a.length})`, async (model, real) => {
+        const parent = pick(dirs(model), a.dir);
+        const n = names[a.name];
+        const target = 't'.repeat(a.length);
+        await outcome(real, model.checkNew(parent, n, target), true, () =>
+          withFid(real, a.owner, pathOf(model, parent), async (fid) => {
+            const { qid } = await real.c.rpc('Tsymlink', { fid, name: n, symtgt: target, gid: 0 });
+            model.add(parent, n, { kind: 'link', ino: Number(qid.path), target, uid: owners[a.owner], gid: 0 });
+          }),
+        );
+      }),
+  );
+  const write = fc.record({ file: index, at: offset, length: fc.integer({ min: 1, max: (config.full ? 64 : 20) * B }), seed: fc.nat() }).map(
+    (a) =>
+      new Command(`write(${a.file}, ${a.at}, ${a.length})`, async (model, real) => {
+        const all = files(model);
+        if (all.length === 0) return;
+        const node = pick(all, a.file);
+        const data = pattern(a.length, a.seed);
+        await withFid(real, 0, pathOf(model, node), async (fid) => {
+          await real.c.lopen(fid, O_WRONLY);
+          // One Twrite per iounit: each is whole or refused, so on ENOSPC the file holds the chunks before it.
+          const unit = real.c.msize - 24;
+          for (let at = 0; at < data.length; at += unit) {
+            const chunk = data.subarray(at, at + unit);
+            let done = false;
+            await outcome(real, null, true, async () => {
+              expect(await real.c.write(fid, a.at + at, chunk)).toBe(chunk.length);
+              node.data.write(a.at + at, chunk);
+              done = true;
+            });
+            if (!done) return;
+          }
+        });
+      }),
+  );
+  const truncate = fc.record({ file: index, size: fc.oneof(offset, fc.constant(0)) }).map(
+    (a) =>
+      new Command(`truncate(${a.file}, ${a.size})`, async (model, real) => {
+        const all = files(model);
+        if (all.length === 0) return;
+        const node = pick(all, a.file);
+        await withFid(real, 0, pathOf(model, node), async (fid) => {
+          await real.c.rpc('Tsetattr', { fid, valid: SET_SIZE, mode: 0, uid: 0, gid: 0, size: a.size, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 });
+          node.data.truncate(a.size);
+          expect((await real.c.getattr(fid)).size).toBe(a.size);
+        });
+      }),
+  );
+  const read = fc.record({ file: index, at: offset, length: fc.integer({ min: 0, max: 3 * B }) }).map(
+    (a) =>
+      new Command(`read(${a.file}, ${a.at}, ${a.length})`, async (model, real) => {
+        const all = files(model);
+        if (all.length === 0) return;
+        const node = pick(all, a.file);
+        await withFid(real, 0, pathOf(model, node), async (fid) => {
+          await real.c.lopen(fid, O_RDONLY);
+          const got = await real.c.read(fid, a.at, a.length);
+          expect(got.equals(node.data.read(a.at, a.length))).toBe(true);
+        });
+      }),
+  );
+  const readdir = fc.record({ dir: index, count: fc.constantFrom(300, 4096) }).map(
+    (a) =>
+      new Command(`readdir(${a.dir}, ${a.count})`, async (model, real) => {
+        const node = pick(dirs(model), a.dir);
+        await withFid(real, 0, pathOf(model, node), async (fid) => {
+          await real.c.lopen(fid, O_RDONLY);
+          const got = (await real.c.readdirAll(fid, a.count)).map(({ name, qid, type }) => ({ name, ino: Number(qid.path), type }));
+          const want = [
+            { name: '.', ino: node.ino, type: DT_DIR },
+            { name: '..', ino: (node.parent ?? node).ino, type: DT_DIR },
+            ...[...node.children].map(([n, child]) => ({ name: n, ino: child.ino, type: { file: DT_REG, dir: DT_DIR, link: DT_LNK }[child.kind] })),
+          ];
+          const order = (x: { name: string }, y: { name: string }): number => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
+          expect(got.sort(order)).toEqual(want.sort(order));
+        });
+      }),
+  );
+  const remove = fc.record({ entry: index, how: fc.constantFrom('unlinkat', 'rmdir', 'Tremove') }).map(
+    (a) =>
+      new Command(`remove(${a.entry}, ${a.how})`, async (model, real) => {
+        const all = named(model);
+        if (all.length === 0) return;
+        const { parent, name: n, node } = pick(all, a.entry);
+        if (a.how === 'Tremove') {
+          // Tremove removes what the fid names, a directory (rmdir) or not (unlink).
+          const expected = node.kind === 'dir' ? model.checkRmdir(node) : model.checkUnlink(node);
+          const fid = await real.c.walkPath(real.roots[0], pathOf(model, node));
+          await outcome(real, expected, false, async () => {
+            await real.c.rpc('Tremove', { fid });
+            model.remove(parent, n);
+          });
+          return;
+        }
+        const expected = a.how === 'rmdir' ? model.checkRmdir(node) : model.checkUnlink(node);
+        await outcome(real, expected, false, () =>
+          withFid(real, 0, pathOf(model, parent), async (dirfid) => {
+            await real.c.rpc('Tunlinkat', { dirfid, name: n, flags: a.how === 'rmdir' ? AT_REMOVEDIR : 0 });
+            model.remove(parent, n);
+          }),
+        );
+      }),
+  );
+  const rename = fc.record({ entry: index, dir: index, name, how: fc.constantFrom('Trenameat', 'Trename') }).map(
+    (a) =>
+      new Command(`rename(${a.entry}, ${a.dir}, ${a.name}, ${a.how})`, async (model, real) => {
+        const all = named(model);
+        if (all.length === 0) return;
+        const { parent, name: fromName, node } = pick(all, a.entry);
+        const to = pick(dirs(model), a.dir);
+        const toName = names[a.name];
+        const expected = model.checkRename(parent, fromName, to, toName);
+        const apply = (): void => {
+          if (expected !== 'noop') model.rename(parent, fromName, to, toName);
+        };
+        await outcome(real, expected === 'noop' ? null : expected, to.children.get(toName) === undefined, () =>
+          withFid(real, 0, pathOf(model, to), async (todir) => {
+            if (a.how === 'Trename') {
+              await withFid(real, 0, pathOf(model, node), (fid) => real.c.rpc('Trename', { fid, dfid: todir, name: toName }));
+            } else {
+              await withFid(real, 0, pathOf(model, parent), (from) =>
+                real.c.rpc('Trenameat', { olddirfid: from, oldname: fromName, newdirfid: todir, newname: toName }),
+              );
+            }
+            apply();
+          }),
+        );
+      }),
+  );
+  return [create, create, mkdir, symlink, write, write, write, truncate, read, readdir, remove, rename, rename];
+}
+
+describeWithTools('e2fsprogs', e2fsprogs, 'random operations through 9P, judged by e2fsck and debugfs', () => {
+  let dir: string;
+  const pristine = new Map<string, string>();
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), '9p-image-'));
+    configs.forEach((config, i) => {
+      const image = path.join(dir, `pristine-${i}`);
+      mkfs(image, config.image);
+      pristine.set(config.name, image);
+    });
+  }, 60_000);
+
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const config of configs) {
+    test(config.name, { timeout: 300_000 }, async () => {
+      const image = path.join(dir, 'image');
+      let enospc = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.commands(commands(config), { maxCommands: 50, size: 'max' }), async (sequence) => {
+          fs.copyFileSync(pristine.get(config.name)!, image);
+          const model = new TreeModel(config.image.blockSize);
+          const store = SegmentStore.open(image, { memory: 2 ** 20 });
+          try {
+            const server = new Server(openExt2(store));
+            const { port } = await server.listen(0, '127.0.0.1');
+            const c = await Client.connect(port);
+            try {
+              const roots = [];
+              for (const uid of owners) roots.push(await c.attach('/', '', uid));
+              const real: Real = { c, roots, enospc: 0 };
+              await fc.asyncModelRun(() => ({ model, real }), sequence);
+              enospc += real.enospc;
+            } finally {
+              await c.close();
+              await server.close();
+            }
+          } finally {
+            store.close();
+          }
+          expectImageMatches(image, model);
+        }),
+        { seed: seedOverride ?? config.seed, numRuns: runs },
+      );
+      if (config.full) expect(enospc, 'no run filled the disk').toBeGreaterThan(0);
+    });
+  }
+});
