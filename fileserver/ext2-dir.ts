@@ -230,7 +230,8 @@ export class Directories {
     view.setUint32(de.inode, ino, true);
     view.setUint16(de.recLen, recLen, true);
     view.setUint8(de.nameLen, name.length);
-    view.setUint8(de.fileType, type);
+    // Without filetype this byte is the name length's high byte: always 0, names being at most 255 bytes.
+    view.setUint8(de.fileType, this.#sb.filetype ? type : 0);
     record.set(name, de.name);
     this.#disk.copyIn(addr, record);
   }

@@ -22,6 +22,8 @@ export interface MkfsOptions {
   type?: 'ext2' | 'ext3' | 'ext4';
   /** mke2fs -O: features to add or (^name) remove. */
   features?: string;
+  /** mke2fs -r 0: the original revision, without any feature (no filetype, 128-byte inodes). */
+  revision?: 0;
 }
 
 function run(tool: string, args: string[], input?: string): { status: number; stdout: Buffer; stderr: string } {
@@ -39,6 +41,7 @@ export function mkfs(image: string, options: MkfsOptions): void {
   if (options.inodes !== undefined) args.push('-N', String(options.inodes));
   if (options.inodeSize !== undefined) args.push('-I', String(options.inodeSize));
   if (options.features !== undefined) args.push('-O', options.features);
+  if (options.revision !== undefined) args.push('-r', String(options.revision));
   args.push(image, `${options.size / 1024}k`);
   const result = run('mke2fs', args);
   if (result.status !== 0) throw new Error(`mke2fs ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
