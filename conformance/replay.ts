@@ -9,7 +9,9 @@
  */
 import type { Constants } from '../model/constants.ts';
 import type { ModelGraph } from '../model/graph.ts';
-import { actionOf, apply, type Action } from '../model/next.ts';
+import { readConfig } from '../model/config.ts';
+import { actionLabel, actionOf, apply, parseActionLabel, type Action } from '../model/next.ts';
+import { decodeState, encodeState } from '../model/schema.ts';
 import { toTla } from '../model/tla.ts';
 import { initState, type Bytes, type State } from '../model/state.ts';
 import { canonicalState } from '../tla/values.ts';
@@ -58,7 +60,7 @@ export function replayPath(
 ): { state: string; results: Observed } {
   const w = makeWorld(c, files, backing);
   try {
-    let results: Observed = { ret: 0, fault: false, written: 0, skipped: 0 };
+    let results: Observed = recorded(initState(c, files).last);
     for (const act of path) results = step(w, act);
     return { state: canonicalState(toTla(c, observe(c, w, like))), results };
   } finally {
@@ -108,21 +110,36 @@ export function modelAfter(c: Constants, files: ReadonlyMap<string, Bytes>, path
   return { model, state: canonicalState(toTla(c, model)), results: recorded(model.last) };
 }
 
-/** A divergence as a vitest case that reproduces it, ready to paste into a test file. */
-export function regressionCase(c: Constants, cfgPath: string, d: Divergence): string {
-  const files = JSON.stringify([...d.files]);
+/**
+ * A divergence as a vitest case that reproduces it, ready to paste into a
+ * test file: the path is written as TLC edge labels, the form `npm run
+ * replay` accepts too.
+ */
+export function regressionCase(cfgPath: string, d: Divergence): string {
+  const files = JSON.stringify(Object.fromEntries(d.files));
+  const labels = d.path.map(actionLabel);
   return [
     `// import { expect, test } from 'vitest';`,
-    `// import { readConfig } from '../model/config.ts';`,
-    `// import type { Action } from '../model/next.ts';`,
-    `// import { modelAfter, replayPath } from '../conformance/replay.ts';`,
+    `// import { replayLabels } from '../conformance/replay.ts';`,
     `test('replay divergence: edge ${d.edge} of ${cfgPath} (${d.backing})', () => {`,
-    `  const c = readConfig(${JSON.stringify(cfgPath)}).constants;`,
-    `  const files = new Map<string, number[]>(${files});`,
-    `  const path: Action[] = ${JSON.stringify(d.path)};`,
-    `  const expected = modelAfter(c, files, path);`,
-    `  const actual = replayPath(c, files, path, ${JSON.stringify(d.backing)}, expected.model);`,
-    `  expect(actual).toEqual({ state: expected.state, results: expected.results });`,
+    `  const r = replayLabels(${JSON.stringify(cfgPath)}, ${files}, ${JSON.stringify(labels)}, ${JSON.stringify(d.backing)});`,
+    `  expect(r.actual).toEqual(r.expected);`,
     `});`,
   ].join('\n');
+}
+
+/**
+ * Replays TLC edge labels from the initial state with these files, on the
+ * model and on the engine: what a regression case and `npm run replay` run.
+ * Every input is decoded (the files by the State schema's byte rule, the
+ * labels by the Action schema).
+ */
+export function replayLabels(
+  cfgPath: string, files: Readonly<Record<string, readonly number[]>>, labels: readonly string[], backing: Backing,
+): { expected: { state: string; results: Observed }; actual: { state: string; results: Observed } } {
+  const c = readConfig(cfgPath).constants;
+  const contents = decodeState({ ...(encodeState(initState(c, new Map())) as object), file: files }).file;
+  const path = labels.map(parseActionLabel);
+  const expected = modelAfter(c, contents, path);
+  return { expected: { state: expected.state, results: expected.results }, actual: replayPath(c, contents, path, backing, expected.model) };
 }

@@ -6,19 +6,20 @@
  */
 import type { Constants } from '../model/constants.ts';
 import { Blocks, SnapIds } from '../model/constants.ts';
-import { FreeSnap, NoStep, ZeroSrc, type State } from '../model/state.ts';
+import { FreeSnap, ZeroSrc, type State } from '../model/state.ts';
 import type { Projection } from './projection.ts';
 
-export function specState(
-  c: Constants,
-  p: Projection,
-  ghost: { mem: readonly number[]; cfile: ReadonlyMap<string, readonly number[]> },
-  last: State['last'] = NoStep(c),
-): State {
+/**
+ * The engine keeps no ghost or history variables and no step record: those
+ * (origin, lost, last) are taken from `ghosts`, normally the model state the
+ * engine's is compared with.
+ */
+export function specState(c: Constants, p: Projection, ghosts: Pick<State, 'origin' | 'lost' | 'last'>): State {
   const bytes = (x: Uint8Array | null) => (x === null ? null : Array.from(x));
   const na = c.P * c.B;
   const padded = <T>(xs: readonly T[], fill: T): readonly T[] =>
     xs.length === na ? xs : [...xs, ...new Array<T>(na - xs.length).fill(fill)];
+  // A snapshot's preserved bytes and copy are compared whole, so they are converted whole.
   return {
     src: padded(p.src, ZeroSrc),
     frame: p.frame.map(bytes),
@@ -30,9 +31,9 @@ export function specState(
         : { file: s.file, copy: Array.from(s.copy), preserved: Blocks(c).map((b) => bytes(s.preserved.get(b) ?? null)), stale: s.stale, fresh: s.fresh };
     }),
     file: new Map([...p.files].map(([name, content]) => [name, Array.from(content)])),
-    mem: padded(ghost.mem, 0),
-    cfile: ghost.cfile,
-    last,
+    origin: ghosts.origin,
+    lost: ghosts.lost,
+    last: ghosts.last,
     steps: 0,
   };
 }

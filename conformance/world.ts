@@ -1,21 +1,29 @@
 /**
  * An engine set up to stand beside the model: the spec's geometry, one file
- * per model file (in memory or on disk), and the one function that applies a
- * model Action to the engine and reports what the spec's step record would
- * say about it. Edge replay and differential fuzzing both drive the engine
- * through here, so they cannot disagree about what an action means.
+ * per model file (in memory or on disk, isolated where the constants say),
+ * and the one function that applies a model Action to the engine and reports
+ * what the spec's step record would say about it. Edge replay, trace replay
+ * and differential fuzzing all drive the engine through here, so they cannot
+ * disagree about what an action means.
+ *
+ * A change behind the engine's back (outsideWrite, outsideTruncate) goes to
+ * the file directly: on disk through a descriptor of its own, after which
+ * the file's mtime is set to a value no clock produces, so that the engine's
+ * detection (size, mtime, ctime, inode) is certain to see it -- a change it
+ * cannot see (same size, same timestamps) is the documented window outside
+ * the proof; in memory through the backend, which counts every change.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, utimesSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../impl/engine.ts';
 import type { DeferredFile } from '../impl/deferred-file.ts';
+import { FileChangedError } from '../impl/errors.ts';
 import { MemoryBackend } from '../impl/memory-backend.ts';
-import { project, type Projection } from './projection.ts';
 import type { Segment } from '../impl/segment.ts';
 import type { Constants } from '../model/constants.ts';
-import type { Action } from '../model/next.ts';
-import type { Bytes, State, StepRecord } from '../model/state.ts';
+import type { Action, Bytes, State, StepRecord } from '../model/state.ts';
+import { project, type Projection } from './projection.ts';
 import { specState } from './spec-state.ts';
 
 export type Backing = 'memory' | 'disk';
@@ -28,17 +36,29 @@ export interface WorldOptions {
   readonly length?: number;
 }
 
+/** Another process's way to a file: the backend itself in memory, the path on disk. */
+type Outside = { readonly memory: MemoryBackend } | { readonly path: string };
+
 export interface World {
   readonly engine: Engine;
   readonly segment: Segment;
   /** Engine files by model file name. */
   readonly files: ReadonlyMap<string, DeferredFile>;
+  /** Each file as another process reaches it, behind the engine's back. */
+  readonly outside: ReadonlyMap<string, Outside>;
   /** Releases the engine and any temp directory. */
   close(): void;
 }
 
-/** The step record's result fields, as the engine reports them. */
-export type Observed = Pick<StepRecord, 'ret' | 'fault' | 'written' | 'skipped'>;
+/** The step record's result fields, as the engine reports them (preserved: how many blocks). */
+export interface Observed {
+  readonly ret: number;
+  readonly err: StepRecord['err'];
+  readonly fault: boolean;
+  readonly written: number;
+  readonly skipped: number;
+  readonly preserved: number;
+}
 
 export function makeWorld(c: Constants, contents: ReadonlyMap<string, Bytes>, backing: Backing, opts: WorldOptions = {}): World {
   const length = opts.length ?? c.P * c.B;
@@ -51,13 +71,18 @@ export function makeWorld(c: Constants, contents: ReadonlyMap<string, Bytes>, ba
     ...(dir === null ? { createStore: (role: string) => new MemoryBackend(role) } : { swapDir: dir }),
   });
   const files = new Map<string, DeferredFile>();
+  const outside = new Map<string, Outside>();
   for (const [name, bytes] of contents) {
+    const isolate = c.Isolated.includes(name);
     if (dir === null) {
-      files.set(name, engine.attach(new MemoryBackend(name, Uint8Array.from(bytes))));
+      const backend = new MemoryBackend(name, Uint8Array.from(bytes));
+      files.set(name, engine.attach(backend, { isolate }));
+      outside.set(name, { memory: backend });
     } else {
       const path = join(dir, name);
       writeFileSync(path, Uint8Array.from(bytes));
-      files.set(name, engine.open(path, 'r+'));
+      files.set(name, engine.open(path, 'r+', { isolate }));
+      outside.set(name, { path });
     }
   }
   const segment = engine.segment(length);
@@ -65,6 +90,7 @@ export function makeWorld(c: Constants, contents: ReadonlyMap<string, Bytes>, ba
     engine,
     segment,
     files,
+    outside,
     close() {
       engine.close();
       if (dir !== null) rmSync(dir, { recursive: true, force: true });
@@ -78,32 +104,65 @@ function fileIn(w: World, name: string): DeferredFile {
   return f;
 }
 
+// Timestamps no clock gives a fresh file (2001-09-09 onwards, one second apart): each outside change gets its own.
+let outsideClock = 1_000_000_000;
+
+/** Another process changes the file: a write of `data` at `pos`, or a truncate to `len`. */
+function changeOutside(w: World, name: string, change: { data: Bytes; pos: number } | { len: number }): void {
+  const way = w.outside.get(name);
+  if (way === undefined) throw new Error(`the world has no file ${name}`);
+  if ('memory' in way) {
+    if ('len' in change) way.memory.truncate(change.len);
+    else way.memory.write(Uint8Array.from(change.data), 0, change.data.length, change.pos);
+    return;
+  }
+  const fd = openSync(way.path, 'r+');
+  try {
+    if ('len' in change) ftruncateSync(fd, change.len);
+    else writeSync(fd, Uint8Array.from(change.data), 0, change.data.length, change.pos);
+  } finally {
+    closeSync(fd);
+  }
+  const when = ++outsideClock;
+  utimesSync(way.path, statSync(way.path).atime, when);
+}
+
 /** Applies a model action to the engine and reports the step record's result fields. */
 export function step(w: World, act: Action): Observed {
   const before = w.engine.stats();
   let ret = 0;
   let written = 0;
   let skipped = 0;
-  switch (act.op) {
-    case 'read': ret = w.segment.read(fileIn(w, act.file), act.addr, act.len, act.pos); break;
-    case 'load': ret = w.segment.getUint8(act.addr); break;
-    case 'store': w.segment.setUint8(act.addr, act.val); break;
-    case 'write': ({ written, skipped } = w.segment.write(fileIn(w, act.file), act.addr, act.len, act.pos, { rebind: act.rebind })); break;
-    case 'zero': w.segment.zero(act.addr, act.len); break;
-    case 'fileWrite': fileIn(w, act.file).write(Uint8Array.from(act.data), 0, act.data.length, act.pos); break;
-    case 'fileTruncate': fileIn(w, act.file).truncate(act.len); break;
-    case 'evict': w.segment.evict(act.page); break;
+  let err: StepRecord['err'] = 'none';
+  try {
+    switch (act.op) {
+      case 'read': ret = w.segment.read(fileIn(w, act.file), act.addr, act.len, act.pos); break;
+      case 'load': ret = w.segment.getUint8(act.addr); break;
+      case 'store': w.segment.setUint8(act.addr, act.val); break;
+      case 'write': ({ written, skipped } = w.segment.write(fileIn(w, act.file), act.addr, act.len, act.pos, { rebind: act.rebind })); break;
+      case 'zero': w.segment.zero(act.addr, act.len); break;
+      case 'fileWrite': fileIn(w, act.file).write(Uint8Array.from(act.data), 0, act.data.length, act.pos); break;
+      case 'fileTruncate': fileIn(w, act.file).truncate(act.len); break;
+      case 'outsideWrite': changeOutside(w, act.file, { data: act.data, pos: act.pos }); break;
+      case 'outsideTruncate': changeOutside(w, act.file, { len: act.len }); break;
+      case 'evict': w.segment.evict(act.page); break;
+    }
+  } catch (e) {
+    // The spec refuses exactly loads, stores and writes that would need a lost byte.
+    if (!(e instanceof FileChangedError) || !['load', 'store', 'write'].includes(act.op)) throw e;
+    err = 'FileChangedError';
   }
   const after = w.engine.stats();
   if (after.written - before.written !== written || after.skipped - before.skipped !== skipped) {
     throw new Error(`engine counters disagree with write's result: ${JSON.stringify({ before, after, written, skipped })}`);
   }
-  return { ret, fault: after.faults > before.faults, written, skipped };
+  return { ret, err, fault: after.faults > before.faults, written, skipped, preserved: after.preserves - before.preserves };
 }
 
 /** The step record's result fields, as the model's step record holds them. */
-export const recorded = (last: StepRecord): Observed =>
-  ({ ret: last.ret, fault: last.fault, written: last.written, skipped: last.skipped });
+export const recorded = (last: StepRecord): Observed => ({
+  ret: last.ret, err: last.err, fault: last.fault, written: last.written, skipped: last.skipped, preserved: last.preserved.length,
+});
 
 /**
  * The engine's projection (projection.ts) with files and snapshots
@@ -121,16 +180,17 @@ export function projectWorld(w: World): Projection {
 }
 
 /**
- * The engine's state in the spec's variables. The engine has no ghosts and
- * no step record, so those are taken from `like` (the model's state). A
- * caller that has already compared the projection's files (several MiB in
- * fuzzing) passes the equal model files instead of converting them again.
+ * The engine's state in the spec's variables. The engine has no ghost or
+ * history variables and no step record, so those are taken from `like`
+ * (the model's state). A caller that has already compared the projection's
+ * files (several MiB in fuzzing) passes the equal model files instead of
+ * converting them again.
  */
 export function observe(
   c: Constants, w: World, like: State,
   projection: Projection = projectWorld(w), files?: ReadonlyMap<string, Bytes>,
 ): State {
   const p = files === undefined ? projection : { ...projection, files: new Map() };
-  const st = specState(c, p, { mem: like.mem, cfile: like.cfile }, like.last);
+  const st = specState(c, p, like);
   return { ...st, file: files ?? st.file, steps: like.steps };
 }

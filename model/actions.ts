@@ -2,42 +2,68 @@
  * The spec's actions (DeferredIO.tla, from "File changes" to Evict): one
  * pure function each, same names, same enabling conditions. An action
  * returns the successor state, or null where the spec's action is not
- * enabled for these arguments.
+ * enabled for these arguments. Sets are sorted arrays.
  */
 import { BlockOf, Blocks, PageAddrs, PageOf, Pages, range, SnapIds, type Constants } from './constants.ts';
 import {
-  BlockBytes, CanBind, ChosenSnap, Dirty, FileByte, Live, PageView, Refs, SeqByte, View, WithSnap, fileOf,
+  Bound, ChosenSnap, Dirty, FileByte, Fillable, Known, KnownUnder, Live, Mem, PageView, Refs, SnapBlock,
+  View, WithSnap, fileOf,
 } from './derived.ts';
 import {
-  Absent, AnonSrc, FreeSnap, NoStep, SnapSrc, ZeroSrc, snapOf,
-  type Bytes, type MaybeBytes, type Snapshot, type Source, type State, type StepRecord,
+  Absent, AnonSrc, FreeSnap, NoOrigin, NoStep, OriginAt, SnapSrc, ZeroSrc, snapOf,
+  type Bytes, type MaybeBytes, type Origin, type Snapshot, type Source, type State, type StepRecord,
 } from './state.ts';
 
 const max = Math.max;
 const min = Math.min;
+const byPair = (a: readonly [number, number], b: readonly [number, number]) => a[0] - b[0] || a[1] - b[1];
 
-/** The blocks a change of file f changes (spec: Touched). */
-export function Touched(st: State, c: Constants, f: string, offs: Iterable<number>, newLen: number): Set<number> {
-  const len = fileOf(st, f).length;
-  const blocks = new Set<number>();
-  for (const o of offs) blocks.add(BlockOf(c, o));
-  for (const u of range(newLen, len - 1)) blocks.add(BlockOf(c, u));
-  if (newLen > len && len > 0) blocks.add(BlockOf(c, len - 1));
-  return blocks;
-}
-
-/** Copy-before-write (spec: CopyBeforeWrite): live snapshots of f save the touched blocks they reference. */
-export function CopyBeforeWrite(c: Constants, st: State, f: string, blocks: ReadonlySet<number>): Snapshot[] {
+/** Minimal copy-before-write: snapshots of f with a byte bound at a written or cut offset save its block. */
+export function CopyBeforeWrite(c: Constants, st: State, f: string, offs: readonly number[]): Snapshot[] {
   return SnapIds(c).map((s) => {
     const e = snapOf(st.snap, s);
-    if (e.file !== f) return e;
-    const refs = Refs(c, st.src, s);
+    if (e.file !== f || e.stale) return e;
     return {
-      file: e.file,
+      ...e,
       preserved: Blocks(c).map((b) =>
-        blocks.has(b) && refs.has(b) && e.preserved[b] === Absent ? BlockBytes(c, st, f, b) : e.preserved[b]!),
+        e.preserved[b] === Absent && offs.some((o) => BlockOf(c, o) === b && Bound(c, st, s, o))
+          ? SnapBlock(c, st, s, b) : e.preserved[b]!),
     };
   });
+}
+
+/** Any change to f: its snapshots' private copies stop being fresh. */
+export const Changed = (snap: readonly Snapshot[], f: string): Snapshot[] =>
+  snap.map((e) => (e.file === f ? { ...e, fresh: false } : e));
+
+/** A change behind the engine's back: every snapshot of f is distrusted. */
+export const Spoiled = (st: State, f: string): Snapshot[] =>
+  st.snap.map((e) => (e.file === f ? { ...e, stale: true, fresh: false } : e));
+
+/** The ghost facts after a change through the engine writes or cuts offs of f. */
+export function Facts(c: Constants, st: State, f: string, offs: readonly number[]): Origin[] {
+  const written = new Set(offs);
+  const blocks = new Set(offs.map((o) => BlockOf(c, o)));
+  return st.origin.map((g) => {
+    if (g.file !== f) return g;
+    if (written.has(g.off)) return NoOrigin(c);
+    if (blocks.has(BlockOf(c, g.off))) return { ...g, fact: 'neighbour' };
+    return g;
+  });
+}
+
+/** After a change behind the engine's back no fact about f is known. */
+export const Forgotten = (c: Constants, st: State, f: string): Origin[] =>
+  st.origin.map((g) => (g.file === f ? NoOrigin(c) : g));
+
+/** The <<snapshot, offset>> pairs bound at the offsets a change writes or cuts, judged before it. */
+export function BoundAt(c: Constants, st: State, f: string, offs: readonly number[]): [number, number][] {
+  const at = new Set(offs);
+  const pairs = new Map<string, [number, number]>();
+  for (const x of st.src) {
+    if (x.kind === 'Snap' && at.has(x.off) && snapOf(st.snap, x.snap).file === f) pairs.set(`${x.snap},${x.off}`, [x.snap, x.off]);
+  }
+  return [...pairs.values()].sort(byPair);
 }
 
 /** seq with the bytes of w (offset -> value) written, cut or zero-extended to len (spec: Patched). */
@@ -53,114 +79,140 @@ export function Release(c: Constants, src: readonly Source[], snap: readonly Sna
     if (!Live(c, src, s)) return FreeSnap(c);
     const e = snapOf(snap, s);
     const refs = Refs(c, src, s);
-    return { file: e.file, preserved: Blocks(c).map((b) => (refs.has(b) ? e.preserved[b]! : Absent)) };
+    return { ...e, preserved: Blocks(c).map((b) => (refs.has(b) ? e.preserved[b]! : Absent)) };
   });
 }
 
 export const SwapKept = (c: Constants, src: readonly Source[], swap: readonly MaybeBytes[]): MaybeBytes[] =>
   Pages(c).map((p) => (Dirty(c, src, p) ? swap[p]! : Absent));
 
-/** Ends every action: installs, releases, records the step (spec: Commit). */
+/** Ends every step that is not refused: installs, releases, remembers lost bytes, records (spec: Commit). */
 function Commit(
-  c: Constants, st: State,
-  changes: { file?: State['file']; cfile?: State['cfile']; mem?: Bytes },
+  c: Constants, st: State, file: State['file'],
   src: readonly Source[], frame: readonly MaybeBytes[], swap: readonly MaybeBytes[], snap: readonly Snapshot[],
-  rec: StepRecord,
+  origin: readonly Origin[], rec: StepRecord,
 ): State {
+  const released = Release(c, src, snap);
+  const preserved: [number, number][] = [];
+  for (const s of SnapIds(c)) {
+    for (const b of Blocks(c)) {
+      if (snapOf(snap, s).preserved[b] !== Absent && snapOf(st.snap, s).preserved[b] === Absent) preserved.push([s, b]);
+    }
+  }
   return {
     src,
     frame,
     swap: SwapKept(c, src, swap),
-    snap: Release(c, src, snap),
-    file: changes.file ?? st.file,
-    cfile: changes.cfile ?? st.cfile,
-    mem: changes.mem ?? st.mem,
-    last: { ...rec, fault: Pages(c).some((p) => frame[p] !== Absent && st.frame[p] === Absent) },
+    snap: released,
+    file,
+    origin,
+    lost: st.lost.map((_, a) => (KnownUnder(c, src, frame, released, a) ? 0 : Mem(c, st, a))),
+    last: { ...rec, fault: Pages(c).some((p) => frame[p] !== Absent && st.frame[p] === Absent), preserved },
     steps: st.steps + 1,
   };
 }
 
+/** The engine raised FileChangedError: nothing changed (spec: Refuse). */
+const Refuse = (st: State, rec: StepRecord): State => ({ ...st, last: { ...rec, err: 'FileChangedError' }, steps: st.steps + 1 });
+
 const withFile = (m: State['file'], f: string, bytes: Bytes) => new Map(m).set(f, bytes);
 const setAt = <T>(xs: readonly T[], i: number, v: T): T[] => xs.map((x, j) => (j === i ? v : x));
 
-export function Read(c: Constants, st: State, f: string, pos: number, a: number, n: number): State | null {
-  if (pos > fileOf(st, f).length) return null;
-  const k = min(n, fileOf(st, f).length - pos);
-  const rec = { ...NoStep(c), op: 'read', file: f, pos, addr: a, len: n, ret: k } as const;
-  if (k === 0) return Commit(c, st, {}, st.src, st.frame, st.swap, st.snap, rec);
+export function Read(c: Constants, st: State, f: string, pos: number, a: number, n: number): State {
+  const len = fileOf(st, f).length;
+  const k = pos >= len ? 0 : min(n, len - pos);
+  const rec: StepRecord = { ...NoStep(c), op: 'read', file: f, pos, addr: a, len: n, ret: k };
+  if (k === 0) return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, rec);
   const blocks = range(pos, pos + k - 1).map((o) => BlockOf(c, o));
-  if (!CanBind(c, st, st.snap, f, blocks)) return null;
   const inRead = (x: number) => a <= x && x < a + k;
   const full = (p: number) => PageAddrs(c, p).every(inRead);
   const s = ChosenSnap(c, st, st.snap, f, blocks);
   return Commit(
-    c, st,
-    { mem: st.mem.map((v, m) => (inRead(m) ? SeqByte(st.cfile.get(f)!, pos + m - a) : v)) },
+    c, st, st.file,
     st.src.map((x, z) => (inRead(z) ? SnapSrc(s, pos + z - a) : x)),
     st.frame.map((fr, q) =>
       full(q) || fr === Absent ? Absent
         : fr.map((v, i) => (inRead(q * c.B + i) ? FileByte(st, f, pos + q * c.B + i - a) : v))),
     st.swap.map((sw, r) => (full(r) ? Absent : sw)),
-    WithSnap(c, st.snap, s, f),
+    WithSnap(c, st.snap, s, f, fileOf(st, f)),
+    st.origin.map((g, x) => (inRead(x) ? OriginAt(f, pos + x - a) : g)),
     rec,
   );
 }
 
 export function Load(c: Constants, st: State, a: number): State {
   const p = PageOf(c, a);
-  const rec = { ...NoStep(c), op: 'load', addr: a, ret: View(c, st, a) } as const;
-  if (st.frame[p] !== Absent) return Commit(c, st, {}, st.src, st.frame, st.swap, st.snap, rec);
-  return Commit(c, st, {}, st.src, setAt(st.frame, p, PageView(c, st, p)), setAt(st.swap, p, Absent), st.snap, rec);
+  const rec: StepRecord = { ...NoStep(c), op: 'load', addr: a };
+  if (st.frame[p] !== Absent) return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, { ...rec, ret: View(c, st, a) });
+  if (!Fillable(c, st, p)) return Refuse(st, rec);
+  return Commit(
+    c, st, st.file, st.src, setAt(st.frame, p, PageView(c, st, p)), setAt(st.swap, p, Absent), st.snap, st.origin,
+    { ...rec, ret: View(c, st, a) },
+  );
 }
 
 export function Store(c: Constants, st: State, a: number, v: number): State {
   const p = PageOf(c, a);
-  const base = st.frame[p] ?? PageView(c, st, p);
+  const rec: StepRecord = { ...NoStep(c), op: 'store', addr: a, val: v };
+  const resident = st.frame[p] ?? null;
+  if (resident === null && !Fillable(c, st, p)) return Refuse(st, rec);
+  const base = resident ?? PageView(c, st, p);
   return Commit(
-    c, st,
-    { mem: setAt(st.mem, a, v) },
+    c, st, st.file,
     st.src.map((x, z) => (PageOf(c, z) === p ? AnonSrc : x)),
     setAt(st.frame, p, setAt(base, a % c.B, v)),
     setAt(st.swap, p, Absent),
     st.snap,
-    { ...NoStep(c), op: 'store', addr: a, val: v },
+    st.origin.map((g, x) => (PageOf(c, x) === p ? NoOrigin(c) : g)),
+    rec,
   );
 }
 
 /** Byte i of a write of segment a.. to f at pos is provably in the file already (spec: Provable). */
 export function Provable(c: Constants, st: State, a: number, f: string, pos: number, i: number): boolean {
   const x = st.src[a + i]!;
-  return x.kind === 'Snap'
-    && x.off === pos + i
-    && snapOf(st.snap, x.snap).file === f
-    && pos + i < fileOf(st, f).length
-    && snapOf(st.snap, x.snap).preserved[BlockOf(c, pos + i)] === Absent;
+  if (x.kind !== 'Snap' || x.off !== pos + i) return false;
+  const e = snapOf(st.snap, x.snap);
+  return e.file === f && !e.stale && pos + i < fileOf(st, f).length && e.preserved[BlockOf(c, pos + i)] === Absent;
+}
+
+/** Whether byte a's origin says it is what f holds at offset o. */
+export function Vouched(st: State, a: number, f: string, o: number): boolean {
+  const g = st.origin[a]!;
+  return g.file === f && g.off === o && (g.fact === 'intact' || g.fact === 'neighbour');
 }
 
 export function Write(c: Constants, st: State, a: number, n: number, f: string, pos: number, rebind: boolean): State | null {
   if (pos + n > c.MaxLen) return null;
-  const len = max(fileOf(st, f).length, pos + n);
-  const blocks = range(pos, pos + n - 1).map((u) => BlockOf(c, u));
-  const needed = range(0, n - 1).filter((i) => !Provable(c, st, a, f, pos, i));
-  const offs = needed.map((j) => pos + j);
-  const snap = CopyBeforeWrite(c, st, f, Touched(st, c, f, offs, len));
-  const data = new Map(offs.map((o) => [o, View(c, st, a + o - pos)]));
-  const conventional = new Map(range(pos, pos + n - 1).map((o) => [o, st.mem[a + o - pos]!]));
-  const changes = {
-    file: withFile(st.file, f, Patched(fileOf(st, f), data, len)),
-    cfile: withFile(st.cfile, f, Patched(st.cfile.get(f)!, conventional, max(st.cfile.get(f)!.length, pos + n))),
+  const rec: StepRecord = { ...NoStep(c), op: 'write', addr: a, len: n, file: f, pos, rebind };
+  const need = range(0, n - 1).filter((i) => !Provable(c, st, a, f, pos, i));
+  if (need.some((j) => !Known(c, st, a + j))) return Refuse(st, rec);
+  const len = n === 0 ? fileOf(st, f).length : max(fileOf(st, f).length, pos + n);
+  const offs = need.map((j) => pos + j);
+  const written = Patched(fileOf(st, f), new Map(offs.map((o) => [o, View(c, st, a + o - pos)])), len);
+  const snap = offs.length === 0 ? st.snap : Changed(CopyBeforeWrite(c, st, f, offs), f);
+  const facts = Facts(c, st, f, offs);
+  const done: StepRecord = {
+    ...rec,
+    written: offs.length,
+    skipped: n - offs.length,
+    wrote: offs,
+    needed: range(0, n - 1).filter((k) => !Vouched(st, a + k, f, pos + k)).map((k) => pos + k),
+    excused: range(0, n - 1)
+      .filter((k) => Vouched(st, a + k, f, pos + k) && st.origin[a + k]!.fact === 'neighbour').map((k) => pos + k),
+    bound: BoundAt(c, st, f, offs),
   };
-  const rec = {
-    ...NoStep(c), op: 'write', addr: a, len: n, file: f, pos, rebind,
-    written: offs.length, skipped: n - offs.length, needed: needed.length,
-  } as const;
-  if (!rebind) return Commit(c, st, changes, st.src, st.frame, st.swap, snap, rec);
-  if (!CanBind(c, st, snap, f, blocks)) return null;
+  const file = withFile(st.file, f, written);
+  if (!rebind || n === 0) return Commit(c, st, file, st.src, st.frame, st.swap, snap, facts, done);
+  const blocks = range(pos, pos + n - 1).map((u) => BlockOf(c, u));
   const s = ChosenSnap(c, st, snap, f, blocks);
+  const inWrite = (z: number) => a <= z && z < a + n;
   return Commit(
-    c, st, changes,
-    st.src.map((x, z) => (a <= z && z < a + n ? SnapSrc(s, pos + z - a) : x)),
-    st.frame, st.swap, WithSnap(c, snap, s, f), rec,
+    c, st, file,
+    st.src.map((x, z) => (inWrite(z) ? SnapSrc(s, pos + z - a) : x)),
+    st.frame, st.swap, WithSnap(c, snap, s, f, written),
+    facts.map((g, z) => (inWrite(z) ? OriginAt(f, pos + z - a) : g)),
+    done,
   );
 }
 
@@ -168,37 +220,55 @@ export function Zero(c: Constants, st: State, a: number, n: number): State {
   const inZero = (x: number) => a <= x && x < a + n;
   const full = (p: number) => PageAddrs(c, p).every(inZero);
   return Commit(
-    c, st,
-    { mem: st.mem.map((v, m) => (inZero(m) ? 0 : v)) },
+    c, st, st.file,
     st.src.map((x, z) => (inZero(z) ? ZeroSrc : x)),
     st.frame.map((fr, q) => (full(q) || fr === Absent ? Absent : fr.map((v, i) => (inZero(q * c.B + i) ? 0 : v)))),
     st.swap.map((sw, r) => (full(r) ? Absent : sw)),
     st.snap,
+    st.origin.map((g, x) => (inZero(x) ? NoOrigin(c) : g)),
     { ...NoStep(c), op: 'zero', addr: a, len: n },
   );
+}
+
+/** The content of f after writing data at pos (the file grows, a gap reads as zero). */
+function writtenAt(st: State, f: string, pos: number, data: Bytes): Bytes {
+  const w = new Map(data.map((v, i) => [pos + i, v] as const));
+  return Patched(fileOf(st, f), w, max(fileOf(st, f).length, pos + data.length));
 }
 
 export function FileWrite(c: Constants, st: State, f: string, pos: number, data: Bytes): State | null {
   if (pos + data.length > c.MaxLen) return null;
   const offs = range(pos, pos + data.length - 1);
-  const len = max(fileOf(st, f).length, pos + data.length);
-  const w = new Map(offs.map((o) => [o, data[o - pos]!]));
   return Commit(
-    c, st,
-    { file: withFile(st.file, f, Patched(fileOf(st, f), w, len)), cfile: withFile(st.cfile, f, Patched(st.cfile.get(f)!, w, len)) },
-    st.src, st.frame, st.swap, CopyBeforeWrite(c, st, f, Touched(st, c, f, offs, len)),
-    { ...NoStep(c), op: 'fileWrite', file: f, pos, data },
+    c, st, withFile(st.file, f, writtenAt(st, f, pos, data)),
+    st.src, st.frame, st.swap, Changed(CopyBeforeWrite(c, st, f, offs), f), Facts(c, st, f, offs),
+    { ...NoStep(c), op: 'fileWrite', file: f, pos, data, bound: BoundAt(c, st, f, offs) },
   );
 }
 
-export function FileTruncate(c: Constants, st: State, f: string, len: number): State | null {
-  if (len === fileOf(st, f).length) return null;
-  const none = new Map<number, number>();
+export function FileTruncate(c: Constants, st: State, f: string, len: number): State {
+  const cut = range(len, fileOf(st, f).length - 1);
   return Commit(
-    c, st,
-    { file: withFile(st.file, f, Patched(fileOf(st, f), none, len)), cfile: withFile(st.cfile, f, Patched(st.cfile.get(f)!, none, len)) },
-    st.src, st.frame, st.swap, CopyBeforeWrite(c, st, f, Touched(st, c, f, [], len)),
-    { ...NoStep(c), op: 'fileTruncate', file: f, len },
+    c, st, withFile(st.file, f, Patched(fileOf(st, f), new Map(), len)),
+    st.src, st.frame, st.swap, Changed(CopyBeforeWrite(c, st, f, cut), f), Facts(c, st, f, cut),
+    { ...NoStep(c), op: 'fileTruncate', file: f, len, bound: BoundAt(c, st, f, cut) },
+  );
+}
+
+export function OutsideWrite(c: Constants, st: State, f: string, pos: number, data: Bytes): State | null {
+  if (pos + data.length > c.MaxLen) return null;
+  return Commit(
+    c, st, withFile(st.file, f, writtenAt(st, f, pos, data)),
+    st.src, st.frame, st.swap, Spoiled(st, f), Forgotten(c, st, f),
+    { ...NoStep(c), op: 'outsideWrite', file: f, pos, data },
+  );
+}
+
+export function OutsideTruncate(c: Constants, st: State, f: string, len: number): State {
+  return Commit(
+    c, st, withFile(st.file, f, Patched(fileOf(st, f), new Map(), len)),
+    st.src, st.frame, st.swap, Spoiled(st, f), Forgotten(c, st, f),
+    { ...NoStep(c), op: 'outsideTruncate', file: f, len },
   );
 }
 
@@ -206,8 +276,8 @@ export function Evict(c: Constants, st: State, p: number): State | null {
   const fr = st.frame[p]!;
   if (fr === Absent) return null;
   return Commit(
-    c, st, {},
-    st.src, setAt(st.frame, p, Absent), setAt(st.swap, p, Dirty(c, st.src, p) ? fr : Absent), st.snap,
+    c, st, st.file,
+    st.src, setAt(st.frame, p, Absent), setAt(st.swap, p, Dirty(c, st.src, p) ? fr : Absent), st.snap, st.origin,
     { ...NoStep(c), op: 'evict', page: p },
   );
 }

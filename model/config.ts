@@ -3,8 +3,8 @@
  * enumerates exactly the graph TLC checks for the same file.
  *
  * Only what our configs use is accepted: CONSTANTS with integers, model
- * values (NAME = NAME) and sets of those; INIT, NEXT, INVARIANT(S) and
- * CHECK_DEADLOCK. Anything else is an error naming the line, never ignored.
+ * values (NAME = NAME) and sets of those; INIT, NEXT, INVARIANT(S),
+ * PROPERTY (Refines) and CHECK_DEADLOCK. Anything else is an error naming the line, never ignored.
  */
 import { parseCfg, readCfg, type Cfg } from '../tla/cfg.ts';
 import { ModelValue, type Tla } from '../tla/values.ts';
@@ -13,6 +13,8 @@ import { checkConstants, type Constants } from './constants.ts';
 export interface ModelConfig {
   readonly constants: Constants;
   readonly invariants: readonly string[];
+  /** Temporal properties TLC checks (Refines); the model checks them with model/refinement.ts. */
+  readonly properties: readonly string[];
   readonly checkDeadlock: boolean;
 }
 
@@ -31,7 +33,7 @@ function toModel(cfg: Cfg, source: string): ModelConfig {
     if (keyword === 'INIT' || keyword === 'NEXT') {
       const expected = keyword === 'INIT' ? 'Init' : 'Next';
       if (names[0]!.name !== expected) throw new Error(`${where}: the model knows only ${keyword} ${expected}`);
-    } else if (keyword !== 'INVARIANT') {
+    } else if (keyword !== 'INVARIANT' && keyword !== 'PROPERTY') {
       throw new Error(`${where}: unexpected ${keyword}`);
     }
   }
@@ -50,6 +52,7 @@ function toModel(cfg: Cfg, source: string): ModelConfig {
     }
   }
   const invariants = (cfg.names.get('INVARIANT') ?? []).map((n) => n.name);
+  const properties = (cfg.names.get('PROPERTY') ?? []).map((n) => n.name);
   const checkDeadlock = cfg.checkDeadlock?.value ?? true;
 
   const need = (name: string): CfgValue => {
@@ -78,13 +81,15 @@ function toModel(cfg: Cfg, source: string): ModelConfig {
   };
   const noFile = need('NoFile');
   if (noFile !== 'NoFile') throw new Error(`${source}: NoFile must be the model value NoFile`);
-  const known = ['Files', 'Foreign', 'NoFile', 'B', 'P', 'MaxLen', 'InitLen', 'Vals', 'MaxSnap', 'MaxWrite', 'MaxSteps'];
+  const known = ['Files', 'Foreign', 'Outside', 'Isolated', 'NoFile', 'B', 'P', 'MaxLen', 'InitLen', 'Vals', 'MaxSnap', 'MaxWrite', 'MaxSteps'];
   for (const name of values.keys()) {
     if (!known.includes(name)) throw new Error(`${source}: unknown constant ${name}`);
   }
   const constants: Constants = {
     Files: names('Files').sort(),
     Foreign: names('Foreign').sort(),
+    Outside: names('Outside').sort(),
+    Isolated: names('Isolated').sort(),
     NoFile: noFile,
     B: int('B'),
     P: int('P'),
@@ -96,7 +101,7 @@ function toModel(cfg: Cfg, source: string): ModelConfig {
     MaxSteps: int('MaxSteps'),
   };
   checkConstants(constants);
-  return { constants, invariants, checkDeadlock };
+  return { constants, invariants, properties, checkDeadlock };
 }
 
 export function parseConfig(text: string, source = 'cfg'): ModelConfig {

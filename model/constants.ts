@@ -5,8 +5,12 @@
 export interface Constants {
   /** The files (model values in the spec, names here). */
   readonly Files: readonly string[];
-  /** The files another writer changes. */
+  /** The files another writer changes through the engine. */
   readonly Foreign: readonly string[];
+  /** The files another process changes behind the engine's back. */
+  readonly Outside: readonly string[];
+  /** The files opened with isolation (private copies). */
+  readonly Isolated: readonly string[];
   /** The file of an unallocated snapshot id. */
   readonly NoFile: string;
   readonly B: number;
@@ -52,7 +56,9 @@ export function checkConstants(c: Constants): void {
   const fail = (why: string) => {
     throw new Error(`constants violate the spec's ASSUME: ${why}`);
   };
-  if (!c.Foreign.every((f) => c.Files.includes(f))) fail('Foreign must be a subset of Files');
+  for (const [name, set] of [['Foreign', c.Foreign], ['Outside', c.Outside], ['Isolated', c.Isolated]] as const) {
+    if (!set.every((f) => c.Files.includes(f))) fail(`${name} must be a subset of Files`);
+  }
   if (c.Files.includes(c.NoFile)) fail('NoFile must not be one of Files');
   for (const [name, v] of [['B', c.B], ['P', c.P], ['MaxSnap', c.MaxSnap], ['MaxWrite', c.MaxWrite]] as const) {
     if (!Number.isInteger(v) || v < 1) fail(`${name} must be a positive integer, got ${v}`);
@@ -61,4 +67,7 @@ export function checkConstants(c: Constants): void {
   if (!Number.isInteger(c.InitLen) || c.InitLen < 0 || c.InitLen > c.MaxLen) fail('InitLen must be in 0..MaxLen');
   if (!Number.isInteger(c.MaxSteps) || c.MaxSteps < 0) fail('MaxSteps must be a natural number');
   if (!c.Vals.includes(0)) fail('Vals must contain 0');
+  // No read is ever refused for want of a snapshot id (see the spec's ASSUME).
+  const needed = Math.min(c.P * c.B + 1, c.MaxSteps);
+  if (c.MaxSnap < needed) fail(`MaxSnap must be at least min(P * B + 1, MaxSteps) = ${needed}, got ${c.MaxSnap}`);
 }

@@ -1,46 +1,53 @@
 /**
  * The spec's invariants as predicates over a state (DeferredIO.tla,
- * "Invariants"), same names, same order as the configs list them.
+ * "Invariants"), same names, same order as the configs list them. What the
+ * program sees (the refinement of Conventional) is model/refinement.ts.
  */
-import { Addrs, Blocks, PageAddrs, PageOf, Pages, SnapIds, type Constants } from './constants.ts';
-import { Dirty, Live, Refs, SrcVal, View } from './derived.ts';
-import { Absent, snapOf, type Bytes, type MaybeBytes, type State } from './state.ts';
+import { Addrs, BlockOf, Blocks, PageAddrs, PageOf, Pages, SnapIds, type Constants } from './constants.ts';
+import { Dirty, Known, KnownUnder, Live, Mem, Refs, SrcVal } from './derived.ts';
+import { Absent, FreeSnap, snapOf, type Bytes, type MaybeBytes, type State } from './state.ts';
 
-const isBytes = (c: Constants, s: Bytes, n: number) => s.length === n && s.every((v) => c.Vals.includes(v));
-const isSlot = (c: Constants, s: MaybeBytes | undefined) => s === Absent || (s !== undefined && isBytes(c, s, c.B));
-const sameBytes = (x: Bytes | undefined, y: Bytes | undefined) =>
-  x !== undefined && y !== undefined && x.length === y.length && x.every((v, i) => v === y[i]);
+const isBytes = (c: Constants, s: Bytes | undefined, n: number) =>
+  s !== undefined && s.length === n && s.every((v) => c.Vals.includes(v));
+const isSlot = (c: Constants, s: MaybeBytes | undefined) => s === Absent || isBytes(c, s, c.B);
+const isOff = (c: Constants, o: number) => Number.isInteger(o) && o >= 0 && o <= c.MaxLen - 1;
+const isIn = (xs: readonly number[], lo: number, hi: number) => xs.every((x) => Number.isInteger(x) && x >= lo && x <= hi);
 
 export const TypeOK = (c: Constants, st: State): boolean =>
   Addrs(c).every((a) => {
     const x = st.src[a]!;
     return x.kind === 'Snap'
-      ? SnapIds(c).includes(x.snap) && Number.isInteger(x.off) && x.off >= 0 && x.off <= c.MaxLen - 1
+      ? SnapIds(c).includes(x.snap) && isOff(c, x.off)
       : x.snap === 0 && x.off === 0 && (x.kind === 'Zero' || x.kind === 'Anon');
   })
   && Pages(c).every((p) => isSlot(c, st.frame[p]) && isSlot(c, st.swap[p]))
   && SnapIds(c).every((s) => {
     const e = snapOf(st.snap, s);
-    return (c.Files.includes(e.file) || e.file === c.NoFile) && Blocks(c).every((b) => isSlot(c, e.preserved[b]));
+    return (c.Files.includes(e.file) || e.file === c.NoFile) && Blocks(c).every((b) => isSlot(c, e.preserved[b]))
+      && e.copy.length <= c.MaxLen && isBytes(c, e.copy, e.copy.length);
   })
   && c.Files.every((f) => {
     const fl = st.file.get(f);
-    const cf = st.cfile.get(f);
-    return fl !== undefined && cf !== undefined && fl.length <= c.MaxLen && isBytes(c, fl, fl.length)
-      && cf.length <= c.MaxLen && isBytes(c, cf, cf.length);
+    return fl !== undefined && fl.length <= c.MaxLen && isBytes(c, fl, fl.length);
   })
-  && Addrs(c).every((m) => c.Vals.includes(st.mem[m]!))
+  && Addrs(c).every((a) => {
+    const g = st.origin[a]!;
+    return (g.file === c.NoFile && g.off === 0 && g.fact === 'none')
+      || (c.Files.includes(g.file) && isOff(c, g.off) && (g.fact === 'intact' || g.fact === 'neighbour'));
+  })
+  && Addrs(c).every((a) => c.Vals.includes(st.lost[a]!))
+  && [st.last.wrote, st.last.needed, st.last.excused].every((xs) => isIn(xs, 0, c.MaxLen - 1))
+  && st.last.bound.every(([s, o]) => SnapIds(c).includes(s) && isOff(c, o))
+  && st.last.preserved.every(([s, b]) => SnapIds(c).includes(s) && Blocks(c).includes(b))
   && Number.isInteger(st.steps) && st.steps >= 0 && st.steps <= c.MaxSteps;
 
-export const Equivalence = (c: Constants, st: State): boolean =>
-  Addrs(c).every((a) => View(c, st, a) === st.mem[a])
-  && c.Files.every((f) => sameBytes(st.file.get(f), st.cfile.get(f)));
+const noFrames = (c: Constants) => Pages(c).map(() => Absent);
 
 export const FrameCoherent = (c: Constants, st: State): boolean =>
   Pages(c).every((p) => {
     const fr = st.frame[p]!;
     return fr === Absent || PageAddrs(c, p).every((a) =>
-      st.src[a]!.kind === 'Anon' || fr[a % c.B] === SrcVal(c, st, st.src[a]!));
+      st.src[a]!.kind === 'Anon' || !KnownUnder(c, st.src, noFrames(c), st.snap, a) || fr[a % c.B] === SrcVal(c, st, st.src[a]!));
   });
 
 export const AnonBacked = (c: Constants, st: State): boolean =>
@@ -53,22 +60,40 @@ export const SwapOnlyDirty = (c: Constants, st: State): boolean =>
 export const NoDangling = (c: Constants, st: State): boolean =>
   Addrs(c).every((a) => st.src[a]!.kind !== 'Snap' || snapOf(st.snap, st.src[a]!.snap).file !== c.NoFile);
 
+const sameSnapshot = (x: State['snap'][number], y: State['snap'][number]) => JSON.stringify(x) === JSON.stringify(y);
+
 export const NoLeak = (c: Constants, st: State): boolean =>
   SnapIds(c).every((s) => {
     const e = snapOf(st.snap, s);
     const refs = Refs(c, st.src, s);
     return (e.file === c.NoFile || Live(c, st.src, s))
-      && Blocks(c).every((b) => e.preserved[b] === Absent || (e.file !== c.NoFile && refs.has(b)));
+      && (e.file !== c.NoFile || sameSnapshot(e, FreeSnap(c)))
+      && Blocks(c).every((b) => e.preserved[b] === Absent || refs.has(b));
   });
 
-export const Lazy = (_c: Constants, st: State): boolean =>
-  (!(st.last.op === 'read' || st.last.op === 'zero') || !st.last.fault)
-  && (st.last.op !== 'write'
-    || (st.last.written === st.last.needed && st.last.written + st.last.skipped === st.last.len));
+const subset = (xs: readonly number[], ys: ReadonlySet<number>) => xs.every((x) => ys.has(x));
+
+export const Lazy = (c: Constants, st: State): boolean => {
+  const r = st.last;
+  if ((r.op === 'read' || r.op === 'zero') && r.fault) return false;
+  if (r.op === 'write' && r.err === 'none') {
+    if (!subset(r.needed, new Set(r.wrote))) return false;
+    if (!subset(r.wrote, new Set([...r.needed, ...r.excused]))) return false;
+  }
+  return r.preserved.every(([s, b]) => r.bound.some(([t, o]) => t === s && BlockOf(c, o) === b));
+};
+
+export const NeverWrong = (c: Constants, st: State): boolean => {
+  const r = st.last;
+  if (r.op === 'load' && r.err === 'none' && r.ret !== Mem(c, st, r.addr)) return false;
+  if (r.err !== 'FileChangedError') return true;
+  if (r.op === 'load' || r.op === 'store') return PageAddrs(c, PageOf(c, r.addr)).some((a) => !Known(c, st, a));
+  return r.op === 'write' && Array.from({ length: r.len }, (_, i) => r.addr + i).some((a) => !Known(c, st, a));
+};
 
 /** Every invariant by name, in the order the configs list them. */
 export const invariants = {
-  TypeOK, NoDangling, AnonBacked, SwapOnlyDirty, FrameCoherent, NoLeak, Equivalence, Lazy,
+  TypeOK, NoDangling, AnonBacked, SwapOnlyDirty, FrameCoherent, NoLeak, Lazy, NeverWrong,
 } as const;
 
 export type InvariantName = keyof typeof invariants;

@@ -1,23 +1,19 @@
 /**
  * The spec's Next: every action with every argument its quantifiers range
- * over, and the Action values that name them. An Action is what a step
- * record describes, so a model-checked edge can be replayed from the
- * record in its target state.
+ * over, and the Action values that name them (model/schema.ts). An Action
+ * is what a step record describes, so a model-checked edge can be replayed
+ * from the record in its target state, or from TLC's edge label.
  */
 import { Addrs, Pages, range, type Constants } from './constants.ts';
 import { canonical, ModelValue, tlaSeq, type Tla } from '../tla/values.ts';
-import { Evict, FileTruncate, FileWrite, Load, Read, Store, Write, Zero } from './actions.ts';
-import type { Bytes, State, StepRecord } from './state.ts';
+import {
+  Evict, FileTruncate, FileWrite, Load, OutsideTruncate, OutsideWrite, Read, Store, Write, Zero,
+} from './actions.ts';
+import { decodeAction } from './schema.ts';
+import type { Action, Bytes, State, StepRecord } from './state.ts';
+import { parseValueAt } from '../tla/tlc-values.ts';
 
-export type Action =
-  | { readonly op: 'read'; readonly file: string; readonly pos: number; readonly addr: number; readonly len: number }
-  | { readonly op: 'load'; readonly addr: number }
-  | { readonly op: 'store'; readonly addr: number; readonly val: number }
-  | { readonly op: 'write'; readonly addr: number; readonly len: number; readonly file: string; readonly pos: number; readonly rebind: boolean }
-  | { readonly op: 'zero'; readonly addr: number; readonly len: number }
-  | { readonly op: 'fileWrite'; readonly file: string; readonly pos: number; readonly data: Bytes }
-  | { readonly op: 'fileTruncate'; readonly file: string; readonly len: number }
-  | { readonly op: 'evict'; readonly page: number };
+export type { Action } from './state.ts';
 
 /** The spec's operator name for an op. */
 export const actionName = (op: Action['op']): string => op[0]!.toUpperCase() + op.slice(1);
@@ -33,6 +29,8 @@ function actionArgs(act: Action): Tla[] {
     case 'zero': return [act.addr, act.len];
     case 'fileWrite': return [f(act.file), act.pos, tlaSeq(act.data)];
     case 'fileTruncate': return [f(act.file), act.len];
+    case 'outsideWrite': return [f(act.file), act.pos, tlaSeq(act.data)];
+    case 'outsideTruncate': return [f(act.file), act.len];
     case 'evict': return [act.page];
   }
 }
@@ -52,6 +50,8 @@ export function apply(c: Constants, st: State, act: Action): State | null {
     case 'zero': return Zero(c, st, act.addr, act.len);
     case 'fileWrite': return FileWrite(c, st, act.file, act.pos, act.data);
     case 'fileTruncate': return FileTruncate(c, st, act.file, act.len);
+    case 'outsideWrite': return OutsideWrite(c, st, act.file, act.pos, act.data);
+    case 'outsideTruncate': return OutsideTruncate(c, st, act.file, act.len);
     case 'evict': return Evict(c, st, act.page);
   }
 }
@@ -67,13 +67,15 @@ function writeData(c: Constants): Bytes[] {
   return out;
 }
 
+/** The lengths of a read, write or zero at address a (spec: Lengths): zero-length calls at address 0 only. */
+const Lengths = (c: Constants, a: number): number[] => range(a === 0 ? 0 : 1, c.P * c.B - a);
+
 /** Every action Next's quantifiers range over in state st (some may be disabled). */
-export function* candidates(c: Constants, st: State): Generator<Action> {
-  const na = c.P * c.B;
+export function* candidates(c: Constants, _st: State): Generator<Action> {
   for (const file of c.Files) {
     for (const pos of range(0, c.MaxLen)) {
       for (const addr of Addrs(c)) {
-        for (const len of range(1, na - addr)) yield { op: 'read', file, pos, addr, len };
+        for (const len of Lengths(c, addr)) yield { op: 'read', file, pos, addr, len };
       }
     }
   }
@@ -81,14 +83,14 @@ export function* candidates(c: Constants, st: State): Generator<Action> {
   for (const addr of Addrs(c)) for (const val of c.Vals) yield { op: 'store', addr, val };
   for (const file of c.Files) {
     for (const addr of Addrs(c)) {
-      for (const len of range(1, na - addr)) {
+      for (const len of Lengths(c, addr)) {
         for (const pos of range(0, c.MaxLen - len)) {
           for (const rebind of [false, true]) yield { op: 'write', addr, len, file, pos, rebind };
         }
       }
     }
   }
-  for (const addr of Addrs(c)) for (const len of range(1, na - addr)) yield { op: 'zero', addr, len };
+  for (const addr of Addrs(c)) for (const len of Lengths(c, addr)) yield { op: 'zero', addr, len };
   const datas = writeData(c);
   for (const file of c.Foreign) {
     for (const data of datas) {
@@ -96,6 +98,12 @@ export function* candidates(c: Constants, st: State): Generator<Action> {
     }
   }
   for (const file of c.Foreign) for (const len of range(0, c.MaxLen)) yield { op: 'fileTruncate', file, len };
+  for (const file of c.Outside) {
+    for (const data of datas) {
+      for (const pos of range(0, c.MaxLen - data.length)) yield { op: 'outsideWrite', file, pos, data };
+    }
+  }
+  for (const file of c.Outside) for (const len of range(0, c.MaxLen)) yield { op: 'outsideTruncate', file, len };
   for (const page of Pages(c)) yield { op: 'evict', page };
 }
 
@@ -117,7 +125,46 @@ export function actionOf(rec: StepRecord): Action {
     case 'zero': return { op: 'zero', addr: rec.addr, len: rec.len };
     case 'fileWrite': return { op: 'fileWrite', file: rec.file, pos: rec.pos, data: rec.data };
     case 'fileTruncate': return { op: 'fileTruncate', file: rec.file, len: rec.len };
+    case 'outsideWrite': return { op: 'outsideWrite', file: rec.file, pos: rec.pos, data: rec.data };
+    case 'outsideTruncate': return { op: 'outsideTruncate', file: rec.file, len: rec.len };
     case 'evict': return { op: 'evict', page: rec.page };
     case 'init': throw new Error('the initial step record describes no action');
   }
+}
+
+const labelPattern = /^([A-Z][A-Za-z]*)\((.*)\)$/;
+
+/**
+ * The Action a TLC edge label names (the inverse of actionLabel): what
+ * replay files, regression cases and failing fuzz runs are written in. The
+ * arguments are TLA+ values; the result is decoded by the Action schema, so
+ * a malformed label is an error naming what is wrong.
+ */
+export function parseActionLabel(label: string): Action {
+  const m = labelPattern.exec(label.replace(/\s+/g, ''));
+  if (m === null) throw new Error(`not an action label: ${JSON.stringify(label)} (expected e.g. Read(f1,0,0,2))`);
+  const op = m[1]![0]!.toLowerCase() + m[1]!.slice(1);
+  const args: Tla[] = [];
+  const text = m[2]!;
+  for (let at = 0; at < text.length;) {
+    const { value, end } = parseValueAt(text, at);
+    args.push(value);
+    if (end < text.length && text[end] !== ',') throw new Error(`action label ${label}: expected "," at ${end}`);
+    at = end + 1;
+  }
+  const plain = (v: Tla): unknown => {
+    if (v instanceof ModelValue) return v.name;
+    if (typeof v === 'object' && v.kind === 'fn') return v.entries.map(([, x]) => plain(x));
+    return v;
+  };
+  const names: Record<string, readonly string[]> = {
+    read: ['file', 'pos', 'addr', 'len'], load: ['addr'], store: ['addr', 'val'],
+    write: ['addr', 'len', 'file', 'pos', 'rebind'], zero: ['addr', 'len'],
+    fileWrite: ['file', 'pos', 'data'], fileTruncate: ['file', 'len'],
+    outsideWrite: ['file', 'pos', 'data'], outsideTruncate: ['file', 'len'], evict: ['page'],
+  };
+  const params = names[op];
+  if (params === undefined) throw new Error(`action label ${label}: no action ${m[1]}`);
+  if (params.length !== args.length) throw new Error(`action label ${label}: ${m[1]} takes ${params.length} arguments`);
+  return decodeAction({ op, ...Object.fromEntries(params.map((p, i) => [p, plain(args[i]!)])) });
 }

@@ -1,18 +1,22 @@
 /**
- * effect Schemas for the model's State, Action and step record. Decoding is
- * the validation: anything read from outside (a regression case, a trace, a
- * JSON fixture) goes through decode*, whose errors name the bad field.
- * The encoded form is plain JSON: files as {name: bytes}, Absent as null.
+ * The model's data, defined once as effect Schemas: the spec's variables
+ * (DeferredIO.tla, VARIABLES), the step record and the actions. The
+ * TypeScript types are derived from these schemas, and everything that
+ * enters from outside (a TLC trace, a regression case, a replay file) is
+ * decoded through them, whose errors name the bad field.
+ *
+ * The encoded form is plain JSON: files as {name: bytes}, Absent as null,
+ * sets as sorted arrays, <<s, x>> pairs as two-element arrays.
  */
 import { Either, ParseResult, Schema } from 'effect';
-import type { Action } from './next.ts';
-import type { State, StepRecord } from './state.ts';
 
 const Byte = Schema.Int.pipe(Schema.between(0, 255));
 const Count = Schema.Int.pipe(Schema.nonNegative());
 const Bytes = Schema.Array(Byte);
+/** A frame, swap slot or preserved block: B bytes, or Absent (null). */
 const Slot = Schema.NullOr(Bytes);
-const Files = Schema.ReadonlyMapFromRecord({ key: Schema.String, value: Schema.Array(Byte) });
+const Files = Schema.ReadonlyMapFromRecord({ key: Schema.String, value: Bytes });
+const Pair = Schema.Tuple(Count, Count);
 
 export const SourceSchema = Schema.Struct({
   kind: Schema.Literal('Zero', 'Snap', 'Anon'),
@@ -21,12 +25,31 @@ export const SourceSchema = Schema.Struct({
 });
 
 export const SnapshotSchema = Schema.Struct({
+  /** The snapshot's file; NoFile when the id is free. */
   file: Schema.String,
+  /** preserved[b]: block b saved by copy-before-write, or Absent. */
   preserved: Schema.Array(Slot),
+  /** The file changed behind the engine's back since the snapshot was taken. */
+  stale: Schema.Boolean,
+  /** An isolated snapshot whose private copy still equals the file. */
+  fresh: Schema.Boolean,
+  /** An isolated snapshot's private copy (the file when it was taken); [] otherwise. */
+  copy: Bytes,
 });
 
+export const OriginSchema = Schema.Struct({
+  file: Schema.String,
+  off: Count,
+  fact: Schema.Literal('none', 'intact', 'neighbour'),
+});
+
+export const OpSchema = Schema.Literal(
+  'init', 'read', 'load', 'store', 'write', 'zero', 'fileWrite', 'fileTruncate', 'outsideWrite', 'outsideTruncate', 'evict',
+);
+
+/** The step record: every field in every step, as in the spec's NoStep. */
 export const StepRecordSchema = Schema.Struct({
-  op: Schema.Literal('init', 'read', 'load', 'store', 'write', 'zero', 'fileWrite', 'fileTruncate', 'evict'),
+  op: OpSchema,
   addr: Count,
   len: Count,
   file: Schema.String,
@@ -36,20 +59,26 @@ export const StepRecordSchema = Schema.Struct({
   page: Count,
   rebind: Schema.Boolean,
   ret: Count,
+  err: Schema.Literal('none', 'FileChangedError'),
   fault: Schema.Boolean,
   written: Count,
   skipped: Count,
-  needed: Count,
+  wrote: Schema.Array(Count),
+  needed: Schema.Array(Count),
+  excused: Schema.Array(Count),
+  bound: Schema.Array(Pair),
+  preserved: Schema.Array(Pair),
 });
 
 export const StateSchema = Schema.Struct({
   src: Schema.Array(SourceSchema),
   frame: Schema.Array(Slot),
   swap: Schema.Array(Slot),
+  /** snap[s - 1] is snapshot id s (ids are 1..MaxSnap). */
   snap: Schema.Array(SnapshotSchema),
   file: Files,
-  mem: Bytes,
-  cfile: Files,
+  origin: Schema.Array(OriginSchema),
+  lost: Bytes,
   last: StepRecordSchema,
   steps: Count,
 });
@@ -62,8 +91,20 @@ export const ActionSchema = Schema.Union(
   Schema.Struct({ op: Schema.Literal('zero'), addr: Count, len: Count }),
   Schema.Struct({ op: Schema.Literal('fileWrite'), file: Schema.String, pos: Count, data: Bytes }),
   Schema.Struct({ op: Schema.Literal('fileTruncate'), file: Schema.String, len: Count }),
+  Schema.Struct({ op: Schema.Literal('outsideWrite'), file: Schema.String, pos: Count, data: Bytes }),
+  Schema.Struct({ op: Schema.Literal('outsideTruncate'), file: Schema.String, len: Count }),
   Schema.Struct({ op: Schema.Literal('evict'), page: Count }),
 );
+
+export type Bytes = typeof Bytes.Type;
+export type MaybeBytes = typeof Slot.Type;
+export type Source = typeof SourceSchema.Type;
+export type Snapshot = typeof SnapshotSchema.Type;
+export type Origin = typeof OriginSchema.Type;
+export type Op = typeof OpSchema.Type;
+export type StepRecord = typeof StepRecordSchema.Type;
+export type State = typeof StateSchema.Type;
+export type Action = typeof ActionSchema.Type;
 
 function decoder<A, I>(schema: Schema.Schema<A, I>, what: string) {
   const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: 'error' });
@@ -80,5 +121,6 @@ function decoder<A, I>(schema: Schema.Schema<A, I>, what: string) {
 
 export const decodeState: (input: unknown) => State = decoder(StateSchema, 'State');
 export const decodeAction: (input: unknown) => Action = decoder(ActionSchema, 'Action');
+export const decodeActions: (input: unknown) => readonly Action[] = decoder(Schema.Array(ActionSchema), 'action list');
 export const decodeStepRecord: (input: unknown) => StepRecord = decoder(StepRecordSchema, 'step record');
 export const encodeState = (st: State): unknown => Schema.encodeSync(StateSchema)(st);

@@ -1,73 +1,37 @@
 /**
  * The spec's variables as immutable TypeScript data (DeferredIO.tla,
- * VARIABLES), with the same names. Absent (<<>> in the spec) is null here.
+ * VARIABLES), with the same names; the types come from the schemas
+ * (model/schema.ts). Absent (<<>> in the spec) is null here; sets are
+ * sorted arrays.
  */
 import { Addrs, Blocks, Pages, SnapIds, type Constants } from './constants.ts';
+import type { Bytes, MaybeBytes, Origin, Snapshot, Source, State, StepRecord } from './schema.ts';
 
-export type Bytes = readonly number[];
+export type { Action, Bytes, MaybeBytes, Op, Origin, Snapshot, Source, State, StepRecord } from './schema.ts';
+
 /** A frame, swap slot or preserved block that is not there. */
 export const Absent = null;
-export type MaybeBytes = Bytes | typeof Absent;
-
-/** One record shape for every source kind, as in the spec (snap and off are 0 unless Snap). */
-export interface Source {
-  readonly kind: 'Zero' | 'Snap' | 'Anon';
-  readonly snap: number;
-  readonly off: number;
-}
 
 export const ZeroSrc: Source = { kind: 'Zero', snap: 0, off: 0 };
 export const AnonSrc: Source = { kind: 'Anon', snap: 0, off: 0 };
 export const SnapSrc = (snap: number, off: number): Source => ({ kind: 'Snap', snap, off });
 
-export interface Snapshot {
-  /** The snapshot's file; NoFile when the id is free. */
-  readonly file: string;
-  /** preserved[b]: block b saved by copy-before-write, or Absent. */
-  readonly preserved: readonly MaybeBytes[];
-}
-
-export type Op = 'init' | 'read' | 'load' | 'store' | 'write' | 'zero' | 'fileWrite' | 'fileTruncate' | 'evict';
-
-/** The step record: every field in every step, as in the spec's NoStep. */
-export interface StepRecord {
-  readonly op: Op;
-  readonly addr: number;
-  readonly len: number;
-  readonly file: string;
-  readonly pos: number;
-  readonly val: number;
-  readonly data: Bytes;
-  readonly page: number;
-  readonly rebind: boolean;
-  readonly ret: number;
-  readonly fault: boolean;
-  readonly written: number;
-  readonly skipped: number;
-  readonly needed: number;
-}
-
-export interface State {
-  readonly src: readonly Source[];
-  readonly frame: readonly MaybeBytes[];
-  readonly swap: readonly MaybeBytes[];
-  /** snap[s - 1] is snapshot id s (ids are 1..MaxSnap). */
-  readonly snap: readonly Snapshot[];
-  readonly file: ReadonlyMap<string, Bytes>;
-  readonly mem: Bytes;
-  readonly cfile: ReadonlyMap<string, Bytes>;
-  readonly last: StepRecord;
-  readonly steps: number;
-}
+export const NoOrigin = (c: Constants): Origin => ({ file: c.NoFile, off: 0, fact: 'none' });
+export const OriginAt = (file: string, off: number): Origin => ({ file, off, fact: 'intact' });
 
 export const NoStep = (c: Constants): StepRecord => ({
-  op: 'init', addr: 0, len: 0, file: c.NoFile, pos: 0, val: 0, data: [], page: 0,
-  rebind: false, ret: 0, fault: false, written: 0, skipped: 0, needed: 0,
+  op: 'init', addr: 0, len: 0, file: c.NoFile, pos: 0, val: 0, data: [], page: 0, rebind: false,
+  ret: 0, err: 'none', fault: false, written: 0, skipped: 0,
+  wrote: [], needed: [], excused: [], bound: [], preserved: [],
 });
 
 export const NoPreserved = (c: Constants): MaybeBytes[] => Blocks(c).map(() => Absent);
-export const FreeSnap = (c: Constants): Snapshot => ({ file: c.NoFile, preserved: NoPreserved(c) });
-export const NewSnap = (c: Constants, f: string): Snapshot => ({ file: f, preserved: NoPreserved(c) });
+export const FreeSnap = (c: Constants): Snapshot =>
+  ({ file: c.NoFile, preserved: NoPreserved(c), stale: false, fresh: false, copy: [] });
+export const NewSnap = (c: Constants, f: string, content: Bytes): Snapshot => {
+  const isolated = c.Isolated.includes(f);
+  return { file: f, preserved: NoPreserved(c), stale: false, fresh: isolated, copy: isolated ? content : [] };
+};
 
 /** Snapshot id s of a snapshot table. */
 export const snapOf = (snap: readonly Snapshot[], s: number): Snapshot => {
@@ -90,8 +54,8 @@ export function initState(c: Constants, file: ReadonlyMap<string, Bytes>): State
     swap: Pages(c).map(() => Absent),
     snap: SnapIds(c).map(() => FreeSnap(c)),
     file,
-    cfile: file,
-    mem: Addrs(c).map(() => 0),
+    origin: Addrs(c).map(() => NoOrigin(c)),
+    lost: Addrs(c).map(() => 0),
     last: NoStep(c),
     steps: 0,
   };
