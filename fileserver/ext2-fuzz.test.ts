@@ -176,7 +176,7 @@ describeWithTools('e2fsprogs', e2fsprogs, 'corrupt images', () => {
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ext2-fuzz-'));
-    for (const blockSize of [1024, 4096]) {
+    for (const blockSize of [1024, 4096] as const) {
       const source = path.join(dir, `source-${blockSize}`);
       fs.mkdirSync(source);
       makeSourceTree(source, blockSize, false);
