@@ -20,10 +20,14 @@ export const compiled = import.meta.url.endsWith('.js');
 /** Resolves packages from the repository's node_modules (the compiled suite runs outside it). */
 export const requireFromRoot = createRequire(path.join(root, 'package.json'));
 
-/** Transpiles impl/ and bench/ (tests aside) into `out`, keeping the layout. Returns the compiled bench/main.js. */
-export function compileSuite(out: string): string {
+/**
+ * Transpiles impl/ and bench/ (tests aside; `dirs` for other suites, e.g.
+ * the file server's) into `out`, keeping the layout. Returns the compiled
+ * bench/main.js.
+ */
+export function compileSuite(out: string, dirs: readonly string[] = ['impl', 'bench']): string {
   const ts = requireFromRoot('typescript') as typeof import('typescript');
-  const sources = ['impl', 'bench'].flatMap((dir) =>
+  const sources = dirs.flatMap((dir) =>
     fs
       .readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
       .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.startsWith('testing'))

@@ -99,29 +99,32 @@ export class BlockMap {
 
   /**
    * Maps every block of [lo, hi), allocating the data and pointer blocks
-   * missing. A new pointer block is zeroed; a new data block too, unless
-   * `whole(fileBlock)` says the caller is about to overwrite all of it.
-   * Blocks are taken in runs near the block before `lo`, so a file written
-   * in order lies in order.
+   * missing. Every new block is zeroed, even one the caller is about to
+   * overwrite whole: zeroing is what tells a store that the block's old
+   * content is not needed (the engine then binds it to zeros without
+   * reading it from the image, the block cache takes a frame without a
+   * pread), where storing over it would first fetch it. Blocks are taken in
+   * runs near the block before `lo`, so a file written in order lies in
+   * order.
    */
-  allocate(inode: Inode, lo: number, hi: number, whole: (fileBlock: number) => boolean): void {
+  allocate(inode: Inode, lo: number, hi: number): void {
     assert(hi <= this.blocksMax, 'allocating past the block tree');
     const previous = lo > 0 ? this.lookup(inode, lo - 1) : 0;
     const source = new BlockSource(this.#disk, this.#alloc, this.#sb, inode, previous !== 0 ? previous + 1 : this.#home(inode));
     for (let block = lo; block < Math.min(hi, directBlocks); block++) {
       const current = inode.block(block);
       if (current !== 0) this.#check(current, inode);
-      else inode.setBlock(block, source.take(hi - block, !whole(block)));
+      else inode.setBlock(block, source.take(hi - block));
     }
     for (const tree of this.#trees) {
       if (hi <= tree.base || lo >= tree.base + tree.span) continue;
       let root = inode.block(tree.slot);
       if (root !== 0) this.#check(root, inode);
       else {
-        root = source.take(hi - Math.max(lo, tree.base), true);
+        root = source.take(hi - Math.max(lo, tree.base));
         inode.setBlock(tree.slot, root);
       }
-      this.#fill(inode, root, tree.depth, tree.base, lo, hi, whole, source);
+      this.#fill(inode, root, tree.depth, tree.base, lo, hi, source);
     }
     // On failure (ENOSPC) there is nothing to give back: the undo log restores the bitmaps.
     source.giveBack();
@@ -173,7 +176,7 @@ export class BlockMap {
     return false;
   }
 
-  #fill(inode: Inode, node: number, depth: number, base: number, lo: number, hi: number, whole: (block: number) => boolean, source: BlockSource): void {
+  #fill(inode: Inode, node: number, depth: number, base: number, lo: number, hi: number, source: BlockSource): void {
     const child = this.#P ** (depth - 1);
     const a = Math.max(lo, base);
     const b = Math.min(hi, base + this.#P * child);
@@ -184,10 +187,10 @@ export class BlockMap {
       let pointer = this.#disk.get32(entry);
       if (pointer !== 0) this.#check(pointer, inode);
       else {
-        pointer = source.take(hi - Math.max(lo, childBase), depth > 1 || !whole(childBase));
+        pointer = source.take(hi - Math.max(lo, childBase));
         this.#disk.set32(entry, pointer);
       }
-      if (depth > 1) this.#fill(inode, pointer, depth - 1, childBase, lo, hi, whole, source);
+      if (depth > 1) this.#fill(inode, pointer, depth - 1, childBase, lo, hi, source);
     }
   }
 
@@ -251,15 +254,21 @@ class BlockSource {
     this.#goal = goal;
   }
 
-  /** One new block (zeroed if `zero`), counted in the inode's i_blocks; at most `wanted` blocks are still to come. */
-  take(wanted: number, zero: boolean): number {
-    if (this.#run.count === 0) this.#run = this.alloc.allocateBlocks(this.#goal, wanted);
+  /**
+   * One new block, zeroed, counted in the inode's i_blocks; at most
+   * `wanted` blocks are still to come. A run is zeroed whole when it is
+   * taken: one store call for many blocks.
+   */
+  take(wanted: number): number {
+    const B = this.sb.blockSize;
+    if (this.#run.count === 0) {
+      this.#run = this.alloc.allocateBlocks(this.#goal, wanted);
+      this.disk.zeroFresh(this.#run.start * B, this.#run.count * B);
+    }
     const block = this.#run.start;
     this.#run = { start: block + 1, count: this.#run.count - 1 };
     this.#goal = block + 1;
-    const B = this.sb.blockSize;
     this.inode.sectors += B / 512;
-    if (zero) this.disk.zeroFresh(block * B, B);
     return block;
   }
 

@@ -217,7 +217,7 @@ export class Directories {
     const B = this.#sb.blockSize;
     const block = dir.size / B;
     if (dir.size + B >= 2 ** 32) throw new FsError('ENOSPC', `directory ${dir.ino} is at its largest`);
-    this.#map.allocate(dir, block, block + 1, () => false);
+    this.#map.allocate(dir, block, block + 1);
     const addr = this.#map.lookup(dir, block) * B;
     this.#disk.set16(addr + de.recLen, B);
     dir.size += B;

@@ -50,7 +50,7 @@ export function checkTarget(sb: Superblock, target: Uint8Array): void {
 export function writeTarget(disk: UndoLog, sb: Superblock, map: BlockMap, inode: Inode, target: Uint8Array): void {
   if (target.length < fastSymlinkMax) inode.setInlineBytes(target);
   else {
-    map.allocate(inode, 0, 1, () => false);
+    map.allocate(inode, 0, 1);
     disk.writeData(map.lookup(inode, 0) * sb.blockSize, target);
   }
   inode.size = target.length;

@@ -195,7 +195,7 @@ export class Ext2 implements FileSystem {
       const lo = Math.floor(at / B);
       const hi = Math.ceil(end / B);
       // Every block first, so that running out of space changes nothing; then the data.
-      this.#map.allocate(inode, lo, hi, (block) => block * B >= at && (block + 1) * B <= end);
+      this.#map.allocate(inode, lo, hi);
       this.#map.runs(inode, lo, hi, (fileBlock, physical, blocks) => {
         const from = Math.max(at, fileBlock * B);
         const to = Math.min(end, (fileBlock + blocks) * B);

@@ -15,7 +15,7 @@ import type { Timespec } from './fs.ts';
 import { SegmentStore } from './segment-store.ts';
 import { describeWithTools } from './testing/tools.ts';
 import { e2fsprogs, fsck, mkfs } from './testing/e2fsprogs.ts';
-import { RecordingStore } from './testing/recording-store.ts';
+import { RecordingStore } from './recording-store.ts';
 import { pattern, readAll } from './testing/source-tree.ts';
 
 const B = 4096;

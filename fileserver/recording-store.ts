@@ -1,9 +1,10 @@
 /**
  * A store that passes everything to another and notes which blocks the
  * file system stored into: what a sync must write, neither more nor less.
+ * The tests and the benchmark check the other stores' sync reports with it.
  */
-import type { SyncReport } from '../fs.ts';
-import type { Store } from '../store.ts';
+import type { SyncReport } from './fs.ts';
+import type { Store } from './store.ts';
 
 export class RecordingStore implements Store {
   readonly length: number;

@@ -1,0 +1,177 @@
+/**
+ * One store's run of the file server benchmark, in a process of its own
+ * (so that its peak RSS is its own): the same ext2 code over the store
+ * named on the command line, on a fresh copy of the benchmark image.
+ * Prints one JSON object (Measurement) on stdout.
+ *
+ *   node measure.js --store segment|mmap|cache --image IMAGE --small SMALL_IMAGE --memory BYTES
+ */
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { memoryStatus, median, once } from '../../bench/harness.ts';
+import { openExt2, type Ext2 } from '../ext2.ts';
+import type { Store } from '../store.ts';
+import { SegmentStore } from '../segment-store.ts';
+import { CacheStore } from '../cache-store.ts';
+import { MmapStore, mmapAddon } from '../mmap-store.ts';
+import { RecordingStore } from '../recording-store.ts';
+import { layout, pattern } from './layout.ts';
+
+export interface Measurement {
+  store: string;
+  /** Seconds to open the store and the file system (median of several), on the 1 GiB image and on the 64 MiB one. */
+  startup: number;
+  startupSmall: number;
+  /** lookup + getattr per second, walking every directory. */
+  metadata: number;
+  /** Small files read whole per second (lookup, getattr, read). */
+  smallReads: number;
+  /** Bytes per second reading the large file in 1 MiB reads. */
+  sequentialRead: number;
+  /** Bytes per second writing a new file in 1 MiB writes (allocation included, sync not). */
+  write: number;
+  /** A sync after 1,000 small updates (the median of three): seconds, bytes the store reports written, blocks stored into. */
+  sync: { seconds: number; written: number; blocksStored: number };
+  /** Peak resident set size (VmHWM), bytes. */
+  peakRss: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    store: { type: 'string' },
+    image: { type: 'string' },
+    small: { type: 'string' },
+    memory: { type: 'string' },
+  },
+});
+const memory = Number(values.memory);
+
+function open(image: string): Store {
+  switch (values.store) {
+    case 'segment':
+      return SegmentStore.open(image, { memory });
+    case 'cache':
+      return CacheStore.open(image, { memory });
+    case 'mmap': {
+      const { addon, reason } = mmapAddon();
+      if (addon === null) throw new Error(`mmap store unavailable: ${reason}`);
+      return MmapStore.open(image, addon);
+    }
+    default:
+      throw new Error(`--store: segment, mmap or cache, not ${values.store}`);
+  }
+}
+
+/** Runs `body(n)` with n doubling until one call lasts `seconds`; returns operations per second of that last call. */
+function rate(body: (n: number) => number, seconds = 1): number {
+  for (let n = 1; ; n *= 2) {
+    let operations = 0;
+    const elapsed = once(() => {
+      operations = body(n);
+    });
+    if (elapsed >= seconds || n >= 2 ** 20) return operations / elapsed;
+  }
+}
+
+function startup(image: string): number {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    times.push(
+      once(() => {
+        const store = open(image);
+        openExt2(store).getattr(2);
+        store.close();
+      }),
+    );
+  }
+  return median(times);
+}
+
+function lookupPath(fsys: Ext2, path: string): number {
+  let ino = fsys.root;
+  for (const name of path.split('/').filter((part) => part !== '')) ino = fsys.lookup(ino, name);
+  return ino;
+}
+
+function main(): Measurement {
+  const image = values.image!;
+  const result: Partial<Measurement> = { store: values.store };
+  result.startup = startup(image);
+  result.startupSmall = startup(values.small!);
+
+  const store = open(image);
+  const fsys = openExt2(store);
+  const B = fsys.superblock.blockSize;
+
+  // Walks: every directory's entries looked up and their attributes read.
+  result.metadata = rate((n) => {
+    let operations = 0;
+    for (let round = 0; round < n; round++) {
+      for (const dir of layout.directories) {
+        const ino = lookupPath(fsys, dir);
+        for (const entry of fsys.readdir(ino, 0, 1000)) {
+          fsys.getattr(fsys.lookup(ino, entry.name));
+          operations += 2;
+        }
+      }
+    }
+    return operations;
+  });
+
+  let cursor = 0;
+  result.smallReads = rate((n) => {
+    for (let i = 0; i < n; i++) {
+      const file = layout.smallFiles[cursor++ % layout.smallFiles.length];
+      const ino = lookupPath(fsys, file.path);
+      const size = fsys.getattr(ino).size;
+      if (fsys.read(ino, 0, size).length !== size) throw new Error(`short read of ${file.path}`);
+    }
+    return n;
+  });
+
+  const large = lookupPath(fsys, layout.large.path);
+  const chunk = 2 ** 20;
+  result.sequentialRead =
+    layout.large.size /
+    once(() => {
+      for (let at = 0; at < layout.large.size; at += chunk) fsys.read(large, at, chunk);
+    });
+
+  // Three times: 1,000 small updates (100 bytes into small files, at deterministic places), then a sync. Through a
+  // second view of the same store that notes the blocks stored into: the file system keeps nothing between
+  // operations, so two views of one store agree. The sync time is mostly the kernel's fsync, which varies a lot
+  // from one call to the next on a shared machine: the median of three.
+  const recorder = new RecordingStore(store, B);
+  const counted = openExt2(recorder);
+  const update = pattern(100, 7);
+  const syncs: Measurement['sync'][] = [];
+  for (let cycle = 0; cycle < 3; cycle++) {
+    for (let i = 0; i < 1000; i++) {
+      const file = layout.smallFiles[((cycle * 1000 + i) * 7919) % layout.smallFiles.length];
+      const ino = lookupPath(counted, file.path);
+      counted.write(ino, ((cycle * 1000 + i) * 104_729) % Math.max(1, file.size - 100), update);
+    }
+    const blocksStored = recorder.touched.size;
+    let report = { written: 0, skipped: 0 };
+    const seconds = once(() => {
+      report = counted.sync();
+    });
+    syncs.push({ seconds, written: report.written, blocksStored });
+  }
+  syncs.sort((a, b) => a.seconds - b.seconds);
+  result.sync = syncs[1];
+
+  const written = fsys.create(fsys.root, 'written', 0o644, 0, 0);
+  const data = pattern(chunk, 99);
+  result.write =
+    layout.writeSize /
+    once(() => {
+      for (let at = 0; at < layout.writeSize; at += chunk) fsys.write(written, at, data);
+    });
+  fsys.sync();
+  store.close();
+  result.peakRss = memoryStatus().peak;
+  return result as Measurement;
+}
+
+process.stdout.write(`${JSON.stringify(main())}\n`);
