@@ -136,7 +136,13 @@ export class CacheStore implements Store {
       written += this.#writeBack(dirty.slice(i, j));
       i = j;
     }
-    this.#io('fsync', () => fs.fsyncSync(this.#fd));
+    try {
+      this.#io('fsync', () => fs.fsyncSync(this.#fd));
+    } catch (error) {
+      // After a failed fsync the kernel may have dropped what it could not write: keep the blocks dirty, to write again.
+      for (const block of dirty) this.#dirty[this.#resident.get(block)!] = 1;
+      throw error;
+    }
     return { written, skipped: this.length - written };
   }
 
@@ -144,6 +150,10 @@ export class CacheStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     fs.closeSync(this.#fd);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** Whether [addr, addr + size) lies in one block (ext2's fields always do). */

@@ -60,6 +60,9 @@ export class RecordingStore implements Store {
   close(): void {
     this.inner.close();
   }
+  [Symbol.dispose](): void {
+    this.close();
+  }
 
   #touch(addr: number, length: number): void {
     if (length === 0) return;

@@ -6,12 +6,9 @@
  * (clean pages are dropped, dirty ones go to the engine's swap file). Sync
  * writes the whole segment back with rebind: the engine skips every page
  * still bound to the image, so only the pages changed since the last sync
- * reach the disk, and they become clean again.
- *
- * Durability: the engine has no fsync of its own yet (neither a `sync`
- * write option nor DeferredFile.sync exists in impl/), so the store keeps a
- * read-only descriptor of the image and fsyncs it after the write-back;
- * fsync flushes the file's dirty pages whichever descriptor wrote them.
+ * reach the disk, and they become clean again. With `sync: true` the
+ * engine fsyncs the image before it rebinds: if the fsync fails, the pages
+ * stay dirty and the next sync writes them again.
  */
 import * as fs from 'node:fs';
 import { Engine, FileChangedError, IOError, type DeferredFile, type Segment, type Stats } from '../impl/index.ts';
@@ -31,14 +28,12 @@ export class SegmentStore implements Store {
   readonly #engine: Engine;
   readonly #file: DeferredFile;
   readonly #segment: Segment;
-  readonly #fd: number;
   #closed = false;
 
-  private constructor(engine: Engine, file: DeferredFile, segment: Segment, fd: number, readOnly: boolean) {
+  private constructor(engine: Engine, file: DeferredFile, segment: Segment, readOnly: boolean) {
     this.#engine = engine;
     this.#file = file;
     this.#segment = segment;
-    this.#fd = fd;
     this.length = segment.length;
     this.readOnly = readOnly;
   }
@@ -47,22 +42,22 @@ export class SegmentStore implements Store {
   static open(path: string, options: SegmentStoreOptions = {}): SegmentStore {
     const readOnly = options.readOnly ?? false;
     const fd = fs.openSync(path, 'r');
+    let pageSize: number;
     try {
-      const size = fs.fstatSync(fd).size;
-      if (size === 0) throw new StoreError(`${path}: the image is empty`, { cause: null });
-      const engine = new Engine({ pageSize: imageBlockSize(fd), memory: options.memory, swapDir: options.swapDir });
-      try {
-        const file = engine.open(path, readOnly ? 'r' : 'r+');
-        const segment = engine.segment(size);
-        const count = segment.read(file, 0, size, 0);
-        if (count !== size) throw new StoreError(`${path}: read ${count} of ${size} bytes`, { cause: null });
-        return new SegmentStore(engine, file, segment, fd, readOnly);
-      } catch (error) {
-        engine.close();
-        throw error;
-      }
-    } catch (error) {
+      pageSize = imageBlockSize(fd);
+    } finally {
       fs.closeSync(fd);
+    }
+    const engine = new Engine({ pageSize, memory: options.memory, swapDir: options.swapDir });
+    try {
+      const file = engine.open(path, readOnly ? 'r' : 'r+');
+      if (file.size === 0) throw new StoreError(`${path}: the image is empty`, { cause: null });
+      const segment = engine.segment(file.size);
+      const count = segment.read(file, 0, file.size, 0);
+      if (count !== file.size) throw new StoreError(`${path}: read ${count} of ${file.size} bytes`, { cause: null });
+      return new SegmentStore(engine, file, segment, readOnly);
+    } catch (error) {
+      engine.close();
       throw error instanceof IOError ? new StoreError(error.message, { cause: error }) : error;
     }
   }
@@ -154,12 +149,11 @@ export class SegmentStore implements Store {
     }
   }
 
-  /** Writes the whole segment back; the engine writes only the pages changed since the last sync. */
+  /** Writes the whole segment back and fsyncs; the engine writes only the pages changed since the last sync. */
   sync(): SyncReport {
     if (this.readOnly) return { written: 0, skipped: this.length };
     try {
-      const result = this.#segment.write(this.#file, 0, this.length, 0, { rebind: true });
-      fs.fsyncSync(this.#fd);
+      const result = this.#segment.write(this.#file, 0, this.length, 0, { rebind: true, sync: true });
       return { written: result.written, skipped: result.skipped };
     } catch (error) {
       throw failure(error);
@@ -170,7 +164,10 @@ export class SegmentStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#engine.close();
-    fs.closeSync(this.#fd);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   #writable(): void {

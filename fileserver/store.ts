@@ -46,6 +46,8 @@ export interface Store {
   sync(): SyncReport;
   /** Releases the store without syncing. Idempotent. */
   close(): void;
+  /** close(), for `using`. */
+  [Symbol.dispose](): void;
 }
 
 /** An I/O failure underneath a store (the image file, the swap file, a mapping). */

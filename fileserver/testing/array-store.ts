@@ -60,6 +60,7 @@ export class ArrayStore implements Store {
     return { written: 0, skipped: this.length };
   }
   close(): void {}
+  [Symbol.dispose](): void {}
 
   #check(addr: number, length: number): void {
     if (!(Number.isSafeInteger(addr) && addr >= 0 && addr + length <= this.length)) {
