@@ -135,7 +135,7 @@ function report(results: Map<StoreName, Measurement[]>, machineText: string): st
     { name: 'small-file reads (1–16 KiB, lookup + getattr + read)', pick: (m) => m.smallReads, text: (v) => rate(v, 'files/s') },
     { name: 'sequential read, 256 MiB file, 1 MiB reads', pick: (m) => m.sequentialRead, text: (v) => rate(v === null ? null : v / MiB, 'MiB/s') },
     { name: 'write, new 64 MiB file, 1 MiB writes', pick: (m) => m.write, text: (v) => rate(v === null ? null : v / MiB, 'MiB/s') },
-    { name: 'sync after 1,000 small updates: time (fdatasync or msync included)', pick: (m) => m.sync.seconds, text: time },
+    { name: 'sync after 1,000 small updates: time (fsync included)', pick: (m) => m.sync.seconds, text: time },
     { name: 'sync: bytes the store reports written', pick: (m) => m.sync.written, text: bytes },
     { name: 'sync: blocks stored into × 4096', pick: (m) => m.sync.blocksStored * 4096, text: bytes },
     { name: 'peak RSS (VmHWM)', pick: (m) => m.peakRss, text: (v) => (v === null ? '—' : bytesText(v)) },
