@@ -27,7 +27,6 @@ export const sb = {
   featureRoCompat: 100,
   uuid: 104, // 16 bytes
   reservedGdtBlocks: 206, // u16
-  wantExtraIsize: 350, // u16
 } as const;
 
 export const magic = 0xef53;
@@ -44,7 +43,6 @@ export const gd = {
   freeBlocksCount: 12, // u16
   freeInodesCount: 14, // u16
   usedDirsCount: 16, // u16
-  flags: 18, // u16
 } as const;
 
 /** An inode: the first 128 bytes ("good old" size), then i_extra_isize bytes of extra fields. */
@@ -84,10 +82,8 @@ export const blockSlots = 15;
 /** i_flags bits this implementation reads or writes. */
 export const flags = {
   index: 0x1000, // hashed-indexed directory (dir_index htree)
-  extents: 0x80000,
-  inlineData: 0x10000000,
-  eaInode: 0x200000,
-  hugeFile: 0x40000,
+  extents: 0x80000, // ext4's
+  inlineData: 0x10000000, // ext4's
 } as const;
 
 /** Special inodes: 1 bad blocks, 2 root, 7 the resize inode (reserved GDT blocks); ordinary ones start at s_first_ino. */
@@ -111,58 +107,10 @@ export const linkMax = 32000;
 /** Targets shorter than this live in i_block itself (a fast symlink). */
 export const fastSymlinkMax = 60;
 
-/** Feature bits, each with the name e2fsprogs gives it (mke2fs -O, debugfs's features). */
-export const compat = {
-  dirPrealloc: 0x1,
-  imagicInodes: 0x2,
-  hasJournal: 0x4,
-  extAttr: 0x8,
-  resizeInode: 0x10,
-  dirIndex: 0x20,
-  lazyBg: 0x40,
-  excludeBitmap: 0x100,
-  sparseSuper2: 0x200,
-  fastCommit: 0x400,
-  stableInodes: 0x800,
-  orphanFile: 0x1000,
-} as const;
-export const incompat = {
-  compression: 0x1,
-  filetype: 0x2,
-  recover: 0x4,
-  journalDev: 0x8,
-  metaBg: 0x10,
-  extents: 0x40,
-  bit64: 0x80,
-  mmp: 0x100,
-  flexBg: 0x200,
-  eaInode: 0x400,
-  dirdata: 0x1000,
-  csumSeed: 0x2000,
-  largedir: 0x4000,
-  inlineData: 0x8000,
-  encrypt: 0x10000,
-  casefold: 0x20000,
-} as const;
-export const roCompat = {
-  sparseSuper: 0x1,
-  largeFile: 0x2,
-  btreeDir: 0x4,
-  hugeFile: 0x8,
-  gdtCsum: 0x10,
-  dirNlink: 0x20,
-  extraIsize: 0x40,
-  hasSnapshot: 0x80,
-  quota: 0x100,
-  bigalloc: 0x200,
-  metadataCsum: 0x400,
-  replica: 0x800,
-  readonly: 0x1000,
-  project: 0x2000,
-  sharedBlocks: 0x4000,
-  verity: 0x8000,
-  orphanPresent: 0x10000,
-} as const;
+/** The feature bits this code handles by name; featureNames names every bit, for refusals. */
+export const compat = { dirPrealloc: 0x1, extAttr: 0x8, resizeInode: 0x10, dirIndex: 0x20 } as const;
+export const incompat = { filetype: 0x2 } as const;
+export const roCompat = { sparseSuper: 0x1, largeFile: 0x2 } as const;
 
 const compatNames: Record<number, string> = {
   0x1: 'dir_prealloc',
