@@ -11,19 +11,10 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { DT_DIR, DT_FIFO, DT_LNK, DT_REG, type DirEntry, type FileSystem, type Ino } from '../fs.ts';
+import { pattern } from '../../impl/testing/temp.ts';
 
-/** Deterministic bytes (xorshift32), as impl/testing's pattern. */
-export function pattern(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
-}
+/** Deterministic bytes (impl/testing's), for the tests that build trees with this module. */
+export { pattern };
 
 /** Where each of the block tree's ranges starts, in file blocks, for `blockSize`. */
 export function treeRanges(blockSize: number): { single: number; double: number; triple: number } {
