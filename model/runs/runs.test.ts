@@ -1,0 +1,81 @@
+/**
+ * The run-length model against the per-byte model on the spec's own
+ * configs: from states the per-byte model reaches (random walks of Next
+ * from Init), every action Next offers -- enabled or not -- must give the
+ * same successor, step record included, once expanded (expand.ts). Random
+ * action sequences at other geometries are checked by the conformance
+ * commands (conformance/model-vs-conventional.test.ts, the "twin" models).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { readConfig } from '../config.ts';
+import type { Constants } from '../constants.ts';
+import { actionLabel, apply, candidates, successors } from '../next.ts';
+import { initStates, type State } from '../state.ts';
+import { toTla } from '../tla.ts';
+import { canonicalState } from '../../tla/values.ts';
+import { fromState, toState } from './expand.ts';
+import { contains, elements, fromElements, intersect, normalize, subtract, union, type Interval } from './intervals.ts';
+import { apply as applyRuns } from './next.ts';
+
+const text = (c: Constants, st: State | null) => (st === null ? 'disabled' : canonicalState(toTla(c, st)));
+
+/** The state a walk reaches: choice i picks among the enabled steps of the state reached so far. */
+function walk(c: Constants, inits: readonly State[], start: number, choices: readonly number[]): State {
+  let st = inits[start % inits.length]!;
+  for (const choice of choices) {
+    const next = [...successors(c, st)];
+    if (next.length === 0) break;
+    st = next[choice % next.length]!.next;
+  }
+  return st;
+}
+
+describe('run-length model = per-byte model on every action from sampled states of the certified configs', () => {
+  // Each config reaches what the others do not: two blocks, isolation, two files, spans, two pages, all together, four steps.
+  const configs: [string, number][] = [
+    ['spec/conformance.cfg', 60], ['spec/isolation.cfg', 40], ['spec/twofiles.cfg', 30], ['spec/span.cfg', 30],
+    ['spec/twopages.cfg', 15], ['spec/deep.cfg', 10], ['spec/fourstep.cfg', 30],
+  ];
+  for (const [cfg, numRuns] of configs) {
+    test(cfg, () => {
+      const c = readConfig(cfg).constants;
+      const inits = initStates(c);
+      fc.assert(
+        fc.property(fc.nat(), fc.array(fc.nat(), { maxLength: Math.max(0, c.MaxSteps - 1) }), (start, choices) => {
+          const st = walk(c, inits, start, choices);
+          const runs = fromState(c, st);
+          expect(text(c, toState(c, runs)), 'the expansion of the compressed state').toBe(text(c, st));
+          for (const act of candidates(c, st)) {
+            const next = applyRuns(c, runs, act);
+            expect(text(c, next === null ? null : toState(c, next)), actionLabel(act)).toBe(text(c, apply(c, st, act)));
+          }
+        }),
+        { numRuns },
+      );
+    });
+  }
+});
+
+describe('interval lists are the sets they stand for', () => {
+  const set = fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 20 });
+  const sorted = (xs: Iterable<number>) => [...new Set(xs)].sort((x, y) => x - y);
+
+  test('normal form, union, intersection, difference and membership agree with sets of integers', () => {
+    fc.assert(fc.property(set, set, fc.integer({ min: -1, max: 41 }), (xs, ys, z) => {
+      const a = fromElements(xs);
+      const b = fromElements(ys);
+      expect(elements(a)).toEqual(sorted(xs));
+      expect(a.every(([lo, hi], i) => lo < hi && (i === 0 || a[i - 1]![1] < lo))).toBe(true);
+      expect(elements(union(a, b))).toEqual(sorted([...xs, ...ys]));
+      expect(elements(intersect(a, b))).toEqual(sorted(xs.filter((x) => ys.includes(x))));
+      expect(elements(subtract(a, b))).toEqual(sorted(xs.filter((x) => !ys.includes(x))));
+      expect(contains(a, z)).toBe(xs.includes(z));
+    }));
+  });
+
+  test('normalize merges overlapping and touching intervals and drops empty ones', () => {
+    const list: Interval[] = [[5, 7], [0, 2], [2, 3], [6, 9], [4, 4]];
+    expect(normalize(list)).toEqual([[0, 3], [5, 9]]);
+  });
+});
