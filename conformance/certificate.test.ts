@@ -7,6 +7,7 @@ import {
   CertificateError,
   certificatePath,
   checkAgainstCertificate,
+  currentCertificate,
   readCertificate,
   repoRelative,
   sourceHashes,
@@ -17,6 +18,7 @@ import type { GraphDigest } from '../tla/graph.ts';
 
 const CFG = 'CONSTANTS\n    B = 2\nINIT Init\nNEXT Next\n';
 const digest: GraphDigest = { distinctStates: 3910, edges: 19788, graphSha256: 'ab'.repeat(32) };
+const DeferredIO = 'spec/DeferredIO.tla';
 
 test('the certificate sits beside its cfg', () => {
   expect(certificatePath('spec/smoke.cfg')).toBe(join('spec', 'smoke.cert.json'));
@@ -32,10 +34,14 @@ describe('a certificate for a cfg', () => {
       spec: specPath,
       cfg: cfgName,
       ...sourceHashes(cfg),
-      ...digest,
+      invariants: ['TypeOK'],
+      properties: ['Refines'],
       tlcDistinctStates: digest.distinctStates,
+      tlcStatesGenerated: digest.edges + 1,
+      graph: digest,
       tlc: 'TLC2 Version 2026.11.23.214224 (rev: cc6b616)',
       seconds: 1.5,
+      loadAverage: 0.5,
       certifiedAt: '2026-11-23T22:20:01.627Z',
       ...changes,
     };
@@ -77,9 +83,16 @@ describe('a certificate for a cfg', () => {
     expect(checkAgainstCertificate(cfg, digest).cfg).toBe(cfgName);
   });
 
-  test('a changed spec: renew the certificate', () => {
-    certify({ specSha256: '0'.repeat(64) });
-    expect(failure()).toBe(`spec changed since certification: run npm run spec:certify -- ${cfgName} (changed: ${specPath})`);
+  test('a changed spec source: renew the certificate', () => {
+    const now = sourceHashes(cfg).sources;
+    certify({ sources: { ...now, [DeferredIO]: '0'.repeat(64) } });
+    expect(failure()).toBe(`spec changed since certification: run npm run spec:certify -- ${cfgName} (changed: ${DeferredIO})`);
+  });
+
+  test('a certificate without a graph certifies counts only', () => {
+    certify({ graph: null });
+    expect(failure()).toBe(`${cfgName} was certified without its state graph: run npm run spec:certify -- ${cfgName}`);
+    expect(currentCertificate(cfg).tlcDistinctStates).toBe(3910);
   });
 
   test('a changed cfg: renew the certificate', () => {
@@ -104,14 +117,14 @@ describe('a certificate for a cfg', () => {
   });
 
   test('a missing certificate says how to make one', () => {
-    expect(failure()).toBe(`certificate ${repoRelative(join(dir, 'tiny.cert.json'))} does not exist: run npm run spec:certify -- ${cfgName}`);
+    expect(failure()).toBe(`${repoRelative(join(dir, 'tiny.cert.json'))} does not exist: run npm run spec:certify -- ${cfgName}`);
   });
 
   test('a malformed certificate names the bad field', () => {
     certify();
     const path = join(dir, 'tiny.cert.json');
-    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), edges: -1 }));
-    expect(failure()).toMatch(/is malformed: run npm run spec:certify -- .*\n[^]*edges/);
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), tlcDistinctStates: -1 }));
+    expect(failure()).toMatch(/is malformed: run npm run spec:certify -- .*\n[^]*tlcDistinctStates/);
     writeFileSync(path, '{');
     expect(failure()).toContain('is not JSON');
   });

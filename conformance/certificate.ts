@@ -1,9 +1,17 @@
 /**
- * A certificate records what TLC found for the spec and one cfg: the digest
- * of the state graph it dumped, and the sha256 of the spec and cfg it read.
- * Conformance tests enumerate the graph with the model (no TLC in CI) and
- * check it against the certificate; the file hashes make a stale certificate
- * an error that says how to renew it, rather than a puzzling mismatch.
+ * Certificates: what TLC found, committed beside what it checked, bound to
+ * the exact sources by sha256, so that CI (which has no TLC) can rely on it
+ * and knows when it is stale.
+ *
+ * - A config's certificate (`spec/<name>.cert.json`): TLC checked the spec
+ *   (Refinement.tla, which extends DeferredIO.tla and instantiates
+ *   Conventional.tla) with the cfg, found no violation of the invariants and
+ *   properties it lists, and -- for the configs conformance enumerates --
+ *   dumped a state graph with this digest. The model's enumeration is
+ *   compared with that digest; a config too large for CI is certified
+ *   without a graph (its counts are still TLC's).
+ * - The mutants' verdicts (`spec/mutants/verdicts.json`): TLC rejected each
+ *   seeded-bug mutant on its config with the named invariant or property.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,38 +20,69 @@ import { fileURLToPath } from 'node:url';
 import { Either, ParseResult, Schema } from 'effect';
 import type { GraphDigest } from '../tla/graph.ts';
 
-/** The spec every certificate is for, relative to the repository root. */
-export const specPath = 'spec/DeferredIO.tla';
+/** The module TLC checks: it extends DeferredIO.tla and states the refinement. */
+export const specPath = 'spec/Refinement.tla';
+/** Every source a certificate depends on, relative to the repository root. */
+export const specSources = ['spec/DeferredIO.tla', 'spec/Conventional.tla', 'spec/Refinement.tla'] as const;
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const Sha256 = Schema.String.pipe(Schema.pattern(/^[0-9a-f]{64}$/));
 const Count = Schema.Int.pipe(Schema.nonNegative());
+const Hashes = Schema.Record({ key: Schema.String, value: Sha256 });
 
-/** The certificate file's contents (`spec/<cfg name>.cert.json`). */
-export const CertificateSchema = Schema.Struct({
-  /** The spec, relative to the repository root: always specPath. */
-  spec: Schema.Literal(specPath),
-  /** The cfg, relative to the repository root. */
-  cfg: Schema.String,
-  /** sha256 of the spec's bytes with CRLF line ends read as LF. */
-  specSha256: Sha256,
-  cfgSha256: Sha256,
+const GraphSchema = Schema.Struct({
   /** Of the graph read from TLC's dot dump (tla/graph.ts digestGraph). */
   distinctStates: Count,
   edges: Count,
   graphSha256: Sha256,
-  /** TLC's own "M distinct states found", equal to distinctStates. */
+});
+
+/** A config's certificate (`spec/<cfg name>.cert.json`). */
+export const CertificateSchema = Schema.Struct({
+  /** The module TLC checked, relative to the repository root: always specPath. */
+  spec: Schema.Literal(specPath),
+  /** The cfg, relative to the repository root. */
+  cfg: Schema.String,
+  /** sha256 of each spec source's bytes, CRLF read as LF. */
+  sources: Hashes,
+  cfgSha256: Sha256,
+  /** What TLC checked on every state and step: the cfg's INVARIANTS and PROPERTY. */
+  invariants: Schema.Array(Schema.String),
+  properties: Schema.Array(Schema.String),
+  /** TLC's own "N states generated, M distinct states found". */
   tlcDistinctStates: Count,
+  tlcStatesGenerated: Count,
+  /** The state graph TLC dumped, or null for a config certified by its counts only. */
+  graph: Schema.NullOr(GraphSchema),
   /** TLC's version line, e.g. "TLC2 Version 2026.11.23.214224 (rev: cc6b616)". */
   tlc: Schema.String,
-  /** TLC's wall-clock time. */
+  /** TLC's wall-clock time, and the machine's load average when it ran. */
   seconds: Schema.Number,
+  loadAverage: Schema.Number,
   /** ISO 8601 time of certification. */
   certifiedAt: Schema.String,
 });
 
 export type Certificate = typeof CertificateSchema.Type;
+
+/** One mutant's verdict in spec/mutants/verdicts.json. */
+export const VerdictSchema = Schema.Struct({
+  mutant: Schema.String,
+  cfg: Schema.String,
+  /** sha256 of the mutant, its refinement wrapper, Conventional.tla, and the cfg, as TLC read them. */
+  sources: Hashes,
+  /** The invariant, or the property (Refines), TLC reported violated. */
+  violated: Schema.String,
+  /** How many steps the counterexample TLC printed takes. */
+  steps: Count,
+  tlc: Schema.String,
+  seconds: Schema.Number,
+  certifiedAt: Schema.String,
+});
+
+export type Verdict = typeof VerdictSchema.Type;
+export const VerdictsSchema = Schema.Array(VerdictSchema);
 
 /** A missing, malformed or stale certificate, or a graph that differs from it. */
 export class CertificateError extends Error {
@@ -64,14 +103,34 @@ export function repoRelative(path: string): string {
  * sha256 of a file's bytes, CRLF read as LF: a Windows checkout (git
  * autocrlf) holds the same spec, and must not look changed.
  */
-function fileSha256(path: string): string {
+export function fileSha256(path: string): string {
   const text = readFileSync(path).toString('latin1').replace(/\r\n/g, '\n');
   return createHash('sha256').update(text, 'latin1').digest('hex');
 }
 
-/** The hashes of the spec and of a cfg as they are on disk now. */
-export function sourceHashes(cfgPath: string): { specSha256: string; cfgSha256: string } {
-  return { specSha256: fileSha256(resolve(repoRoot, specPath)), cfgSha256: fileSha256(cfgPath) };
+/** The hashes of the spec sources and of a cfg as they are on disk now. */
+export function sourceHashes(cfgPath: string): { sources: Record<string, string>; cfgSha256: string } {
+  return {
+    sources: Object.fromEntries(specSources.map((path) => [path, fileSha256(resolve(repoRoot, path))])),
+    cfgSha256: fileSha256(cfgPath),
+  };
+}
+
+function decode<A, I>(schema: Schema.Schema<A, I>, json: unknown, what: string, renew: string): A {
+  const decoded = Schema.decodeUnknownEither(schema, { onExcessProperty: 'error' })(json);
+  if (Either.isLeft(decoded)) {
+    throw new CertificateError(`${what} is malformed: ${renew}\n${ParseResult.TreeFormatter.formatErrorSync(decoded.left)}`);
+  }
+  return decoded.right;
+}
+
+function readJson(path: string, renew: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not JSON (${(e as Error).message})`;
+    throw new CertificateError(`${repoRelative(path)} ${why}: ${renew}`);
+  }
 }
 
 /** Writes the certificate beside its cfg (`cert.cfg`, relative to the repository root); returns the path written. */
@@ -85,47 +144,58 @@ export function writeCertificate(cert: Certificate): string {
 export function readCertificate(cfgPath: string): Certificate {
   const path = certificatePath(cfgPath);
   const renew = `run npm run spec:certify -- ${repoRelative(cfgPath)}`;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not JSON (${(e as Error).message})`;
-    throw new CertificateError(`certificate ${repoRelative(path)} ${why}: ${renew}`);
-  }
-  const decoded = Schema.decodeUnknownEither(CertificateSchema)(json);
-  if (Either.isLeft(decoded)) {
-    throw new CertificateError(`certificate ${repoRelative(path)} is malformed: ${renew}\n${ParseResult.TreeFormatter.formatErrorSync(decoded.left)}`);
-  }
-  return decoded.right;
+  return decode(CertificateSchema, readJson(path, renew), `certificate ${repoRelative(path)}`, renew);
 }
 
 /**
- * Checks a state graph's digest against the cfg's certificate, and that the
- * spec and cfg are the ones certified. Returns the certificate; throws a
- * CertificateError naming what differs: a changed file (renew the
- * certificate), or the counts and graph hash, certified and found.
+ * The certificate of a cfg, checked to be for this cfg and for the spec and
+ * cfg as they are now; a CertificateError says what changed and how to renew.
  */
-export function checkAgainstCertificate(cfgPath: string, digest: GraphDigest): Certificate {
+export function currentCertificate(cfgPath: string): Certificate {
   const cert = readCertificate(cfgPath);
   const cfgName = repoRelative(cfgPath);
+  const renew = `run npm run spec:certify -- ${cfgName}`;
   if (cert.cfg !== cfgName) {
-    throw new CertificateError(`certificate ${repoRelative(certificatePath(cfgPath))} is for ${cert.cfg}, not ${cfgName}: run npm run spec:certify -- ${cfgName}`);
+    throw new CertificateError(`certificate ${repoRelative(certificatePath(cfgPath))} is for ${cert.cfg}, not ${cfgName}: ${renew}`);
   }
   const now = sourceHashes(cfgPath);
   const changed = [
-    ...(now.specSha256 !== cert.specSha256 ? [specPath] : []),
+    ...specSources.filter((path) => now.sources[path] !== cert.sources[path]),
     ...(now.cfgSha256 !== cert.cfgSha256 ? [cert.cfg] : []),
   ];
-  if (changed.length > 0) {
-    throw new CertificateError(`spec changed since certification: run npm run spec:certify -- ${cfgName} (changed: ${changed.join(', ')})`);
-  }
+  if (changed.length > 0) throw new CertificateError(`spec changed since certification: ${renew} (changed: ${changed.join(', ')})`);
+  return cert;
+}
+
+/**
+ * Checks a state graph's digest against the cfg's current certificate.
+ * Returns the certificate; throws a CertificateError naming what differs: a
+ * changed file (renew the certificate), or the counts and graph hash,
+ * certified and found.
+ */
+export function checkAgainstCertificate(cfgPath: string, digest: GraphDigest): Certificate {
+  const cert = currentCertificate(cfgPath);
+  const cfgName = repoRelative(cfgPath);
+  if (cert.graph === null) throw new CertificateError(`${cfgName} was certified without its state graph: run npm run spec:certify -- ${cfgName}`);
   const diffs = [
-    ...(digest.distinctStates !== cert.distinctStates ? [`distinct states: certified ${cert.distinctStates}, found ${digest.distinctStates}`] : []),
-    ...(digest.edges !== cert.edges ? [`edges: certified ${cert.edges}, found ${digest.edges}`] : []),
-    ...(digest.graphSha256 !== cert.graphSha256 ? [`graph sha256: certified ${cert.graphSha256}, found ${digest.graphSha256}`] : []),
+    ...(digest.distinctStates !== cert.graph.distinctStates ? [`distinct states: certified ${cert.graph.distinctStates}, found ${digest.distinctStates}`] : []),
+    ...(digest.edges !== cert.graph.edges ? [`edges: certified ${cert.graph.edges}, found ${digest.edges}`] : []),
+    ...(digest.graphSha256 !== cert.graph.graphSha256 ? [`graph sha256: certified ${cert.graph.graphSha256}, found ${digest.graphSha256}`] : []),
   ];
   if (diffs.length > 0) {
     throw new CertificateError(`state graph of ${cfgName} differs from the one TLC certified:\n  ${diffs.join('\n  ')}`);
   }
   return cert;
+}
+
+/** spec/mutants/verdicts.json. */
+export const verdictsPath = resolve(repoRoot, 'spec/mutants/verdicts.json');
+
+export function readVerdicts(): readonly Verdict[] {
+  const renew = 'run npm run spec:certify -- --mutants';
+  return decode(VerdictsSchema, readJson(verdictsPath, renew), repoRelative(verdictsPath), renew);
+}
+
+export function writeVerdicts(verdicts: readonly Verdict[]): void {
+  writeFileSync(verdictsPath, `${JSON.stringify(Schema.encodeSync(VerdictsSchema)(verdicts), null, 2)}\n`);
 }

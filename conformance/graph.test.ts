@@ -1,49 +1,70 @@
 /**
- * The model is the spec: for each certified config, the graph the model
- * enumerates has exactly the states and labelled edges TLC found (the
- * certificate), and every edge of the conformance graph, replayed against
- * the engine, lands in exactly the model's state with exactly its results.
+ * The model is the spec, and the engine is the model: for each certified
+ * config the graph the model enumerates has exactly the states and labelled
+ * edges TLC found (the certificate); every edge is a step of conventional
+ * I/O under the refinement mapping (what TLC checked as PROPERTY Refines,
+ * re-checked here without TLC); and every edge, replayed against the engine,
+ * lands in exactly the model's state with exactly its results.
  */
 import { describe, expect, test } from 'vitest';
 import { readConfig } from '../model/config.ts';
-import { enumerate } from '../model/graph.ts';
-import { checkAgainstCertificate } from './certificate.ts';
+import { enumerate, type ModelGraph } from '../model/graph.ts';
+import { actionOf } from '../model/next.ts';
+import { initRefines, stepRefines } from '../model/refinement.ts';
 import { digestGraph } from '../tla/graph.ts';
+import { checkAgainstCertificate } from './certificate.ts';
 import { regressionCase, replayGraph } from './replay.ts';
 
-/**
- * The graph the engine replays: conformance.cfg, or the smaller smoke.cfg when
- * DEFERRED_IO_REPLAY=spec/smoke.cfg (mutation testing, vitest.mutate.config.ts:
- * then only that graph is enumerated, certified and replayed).
- */
-const replayed = process.env.DEFERRED_IO_REPLAY ?? 'spec/conformance.cfg';
-const configs = replayed === 'spec/conformance.cfg' ? ['spec/smoke.cfg', 'spec/conformance.cfg'] : [replayed];
+/** The configs conformance enumerates and replays; smoke is quick, the others are minutes on a loaded machine. */
+const configs = [
+  { cfgPath: 'spec/smoke.cfg', slow: false },
+  { cfgPath: 'spec/conformance.cfg', slow: true },
+  { cfgPath: 'spec/isolation.cfg', slow: true },
+] as const;
 
-describe.each(configs)('%s', (cfgPath) => {
+describe.each(configs)('$cfgPath', ({ cfgPath, slow }) => {
+  const tags = slow ? ['slow'] : [];
   const { constants } = readConfig(cfgPath);
-  const started = performance.now();
-  const graph = enumerate(constants);
-  const enumerateSeconds = (performance.now() - started) / 1000;
+  let graph: ModelGraph | undefined;
+  const enumerated = (): ModelGraph => {
+    if (graph === undefined) {
+      const started = performance.now();
+      graph = enumerate(constants);
+      console.log(`${cfgPath}: enumerated ${graph.states.length} states in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+    return graph;
+  };
 
-  test('the model enumerates the graph TLC certified', () => {
-    const digest = digestGraph(graph);
+  test('the model enumerates the graph TLC certified', { tags }, () => {
+    const digest = digestGraph(enumerated());
     checkAgainstCertificate(cfgPath, digest);
-    console.log(`${cfgPath}: model graph = TLC graph: ${digest.distinctStates} states, ${digest.edges} edges (enumerated in ${enumerateSeconds.toFixed(1)} s)`);
+    console.log(`${cfgPath}: model graph = TLC graph: ${digest.distinctStates} states, ${digest.edges} edges`);
   });
 
-  if (cfgPath === replayed) {
-    // Minutes for conformance.cfg, some seconds for smoke.cfg: slow either way (vitest.config.ts).
-    test('every edge replays on the engine with no divergence (5% also on real files)', { tags: ['slow'] }, () => {
-      const report = replayGraph(constants, graph, { diskEvery: 20 });
-      console.log(`edge replay: ${report.covered}/${report.edges} edges covered (100%), ${report.onDisk} on real files, `
-        + `${report.divergences.length} divergences, ${report.seconds.toFixed(1)} s`);
-      for (const d of report.divergences) {
-        console.log(`divergence at edge ${d.edge} (${d.backing}):\nexpected ${JSON.stringify(d.expected)}\nactual ${JSON.stringify(d.actual)}\n`
-          + regressionCase(constants, cfgPath, d));
-      }
-      expect(report.covered).toBe(graph.edges.length);
-      expect(report.onDisk).toBeGreaterThanOrEqual(graph.edges.length / 20);
-      expect(report.divergences).toEqual([]);
-    });
-  }
+  test('every initial state and every edge refines conventional I/O', { tags }, () => {
+    const g = enumerated();
+    const bad = [
+      ...g.initial.flatMap((id) => initRefines(constants, g.models[id]!) ?? []),
+      ...g.edges.flatMap((e) => {
+        const to = g.models[e.to]!;
+        const why = stepRefines(constants, g.models[e.from]!, actionOf(to.last), to);
+        return why === null ? [] : [`${e.action}: ${why}`];
+      }),
+    ];
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+
+  test('every edge replays on the engine with no divergence (5% also on real files)', { tags }, () => {
+    const g = enumerated();
+    const report = replayGraph(constants, g, { diskEvery: 20 });
+    console.log(`${cfgPath}: edge replay: ${report.covered}/${report.edges} edges covered, ${report.onDisk} on real files, `
+      + `${report.divergences.length} divergences, ${report.seconds.toFixed(1)} s`);
+    for (const d of report.divergences) {
+      console.log(`divergence at edge ${d.edge} (${d.backing}):\nexpected ${JSON.stringify(d.expected)}\nactual ${JSON.stringify(d.actual)}\n`
+        + regressionCase(cfgPath, d));
+    }
+    expect(report.covered).toBe(g.edges.length);
+    expect(report.onDisk).toBeGreaterThanOrEqual(g.edges.length / 20);
+    expect(report.divergences).toEqual([]);
+  });
 });

@@ -53,6 +53,7 @@ export interface World {
 /** The step record's result fields, as the engine reports them (preserved: how many blocks). */
 export interface Observed {
   readonly ret: number;
+  readonly out: readonly number[];
   readonly err: StepRecord['err'];
   readonly fault: boolean;
   readonly written: number;
@@ -134,10 +135,19 @@ export function step(w: World, act: Action): Observed {
   let written = 0;
   let skipped = 0;
   let err: StepRecord['err'] = 'none';
+  let out: number[] = [];
   try {
     switch (act.op) {
       case 'read': ret = w.segment.read(fileIn(w, act.file), act.addr, act.len, act.pos); break;
       case 'load': ret = w.segment.getUint8(act.addr); break;
+      case 'bytes': out = Array.from(w.segment.bytes(act.addr, act.len, { writable: act.writable })); break;
+      case 'copyOut': {
+        const into = new Uint8Array(act.len);
+        w.segment.copyOut(act.addr, into);
+        out = Array.from(into);
+        break;
+      }
+      case 'prefetch': w.segment.prefetch(act.page * w.segment.pageSize, act.len * w.segment.pageSize); break;
       case 'store': w.segment.setUint8(act.addr, act.val); break;
       case 'write': ({ written, skipped } = w.segment.write(fileIn(w, act.file), act.addr, act.len, act.pos, { rebind: act.rebind })); break;
       case 'zero': w.segment.zero(act.addr, act.len); break;
@@ -149,19 +159,19 @@ export function step(w: World, act: Action): Observed {
     }
   } catch (e) {
     // The spec refuses exactly loads, stores and writes that would need a lost byte.
-    if (!(e instanceof FileChangedError) || !['load', 'store', 'write'].includes(act.op)) throw e;
+    if (!(e instanceof FileChangedError) || !['load', 'bytes', 'copyOut', 'store', 'write'].includes(act.op)) throw e;
     err = 'FileChangedError';
   }
   const after = w.engine.stats();
   if (after.written - before.written !== written || after.skipped - before.skipped !== skipped) {
     throw new Error(`engine counters disagree with write's result: ${JSON.stringify({ before, after, written, skipped })}`);
   }
-  return { ret, err, fault: after.faults > before.faults, written, skipped, preserved: after.preserves - before.preserves };
+  return { ret, out, err, fault: after.faults > before.faults, written, skipped, preserved: after.preserves - before.preserves };
 }
 
 /** The step record's result fields, as the model's step record holds them. */
 export const recorded = (last: StepRecord): Observed => ({
-  ret: last.ret, err: last.err, fault: last.fault, written: last.written, skipped: last.skipped, preserved: last.preserved.length,
+  ret: last.ret, out: last.out, err: last.err, fault: last.fault, written: last.written, skipped: last.skipped, preserved: last.preserved.length,
 });
 
 /**

@@ -168,6 +168,45 @@ export function Store(c: Constants, st: State, a: number, v: number): State {
   );
 }
 
+/** A direct view of bytes a..a+n-1 of one page; a writable one detaches the page first (spec: Bytes). */
+export function Bytes(c: Constants, st: State, a: number, n: number, w: boolean): State {
+  const p = PageOf(c, a);
+  const rec: StepRecord = { ...NoStep(c), op: 'bytes', addr: a, len: n, writable: w };
+  const resident = st.frame[p] ?? null;
+  if (resident === null && !Fillable(c, st, p)) return Refuse(st, rec);
+  const fr = resident ?? PageView(c, st, p);
+  return Commit(
+    c, st, st.file,
+    w ? st.src.map((x, z) => (PageOf(c, z) === p ? AnonSrc : x)) : st.src,
+    setAt(st.frame, p, fr),
+    setAt(st.swap, p, Absent),
+    st.snap,
+    w ? st.origin.map((g, x) => (PageOf(c, x) === p ? NoOrigin(c) : g)) : st.origin,
+    { ...rec, out: fr.slice(a % c.B, a % c.B + n) },
+  );
+}
+
+/** Copies the View of a..a+n-1 out without faulting anything in (spec: CopyOut). */
+export function CopyOut(c: Constants, st: State, a: number, n: number): State {
+  const rec: StepRecord = { ...NoStep(c), op: 'copyOut', addr: a, len: n };
+  const addrs = range(a, a + n - 1);
+  if (!addrs.every((x) => Known(c, st, x))) return Refuse(st, rec);
+  return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, { ...rec, out: addrs.map((x) => View(c, st, x)) });
+}
+
+/** The batched fill: pages p..p+n-1 not resident are faulted in, up to the first that cannot be (spec: Prefetch). */
+export function Prefetch(c: Constants, st: State, p: number, n: number): State {
+  const stop = range(p, p + n - 1).find((q) => st.frame[q] === Absent && !Fillable(c, st, q)) ?? p + n;
+  const inRun = (q: number) => p <= q && q < stop;
+  return Commit(
+    c, st, st.file, st.src,
+    st.frame.map((fr, q) => (inRun(q) && fr === Absent ? PageView(c, st, q) : fr)),
+    st.swap.map((sw, q) => (inRun(q) ? Absent : sw)),
+    st.snap, st.origin,
+    { ...NoStep(c), op: 'prefetch', page: p, len: n },
+  );
+}
+
 /** Byte i of a write of segment a.. to f at pos is provably in the file already (spec: Provable). */
 export function Provable(c: Constants, st: State, a: number, f: string, pos: number, i: number): boolean {
   const x = st.src[a + i]!;

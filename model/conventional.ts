@@ -8,6 +8,14 @@
  */
 import type { Action } from './schema.ts';
 
+/** What a call returns (Conventional's call.ret and call.out). */
+export interface Returned {
+  readonly ret: number;
+  readonly out: readonly number[];
+}
+
+const nothing: Returned = { ret: 0, out: [] };
+
 export class Conventional {
   readonly mem: number[];
   readonly file = new Map<string, number[]>();
@@ -31,9 +39,13 @@ export class Conventional {
     return k;
   }
 
-  /** What a load returns (loads are not steps of Conventional). */
+  /** CLoad; CBytes and CCopyOut return memory(a, n). */
   load(a: number): number {
     return this.mem[a]!;
+  }
+
+  memory(a: number, n: number): number[] {
+    return this.mem.slice(a, a + n);
   }
 
   store(a: number, v: number): void {
@@ -62,20 +74,21 @@ export class Conventional {
   }
 
   /**
-   * Applies a model action the conventional way; returns what read or load
-   * returns (0 for the rest). A change behind the engine's back is, for a
-   * program using conventional I/O, just another writer's change.
+   * Applies a call the conventional way and returns its results. A change
+   * behind the engine's back is, for a program using conventional I/O, just
+   * another writer's change; prefetch and evict are hints.
    */
-  apply(act: Action): number {
+  apply(act: Action): Returned {
     switch (act.op) {
-      case 'read': return this.read(act.file, act.pos, act.addr, act.len);
-      case 'load': return this.load(act.addr);
-      case 'store': this.store(act.addr, act.val); return 0;
-      case 'write': this.write(act.addr, act.len, act.file, act.pos); return 0;
-      case 'zero': this.zero(act.addr, act.len); return 0;
-      case 'fileWrite': case 'outsideWrite': this.fileWrite(act.file, act.pos, act.data); return 0;
-      case 'fileTruncate': case 'outsideTruncate': this.fileTruncate(act.file, act.len); return 0;
-      case 'evict': return 0;
+      case 'read': return { ret: this.read(act.file, act.pos, act.addr, act.len), out: [] };
+      case 'load': return { ret: this.load(act.addr), out: [] };
+      case 'bytes': case 'copyOut': return { ret: 0, out: this.memory(act.addr, act.len) };
+      case 'prefetch': case 'evict': return nothing;
+      case 'store': this.store(act.addr, act.val); return nothing;
+      case 'write': this.write(act.addr, act.len, act.file, act.pos); return nothing;
+      case 'zero': this.zero(act.addr, act.len); return nothing;
+      case 'fileWrite': case 'outsideWrite': this.fileWrite(act.file, act.pos, act.data); return nothing;
+      case 'fileTruncate': case 'outsideTruncate': this.fileTruncate(act.file, act.len); return nothing;
     }
   }
 }

@@ -4,7 +4,7 @@
  * program sees (the refinement of Conventional) is model/refinement.ts.
  */
 import { Addrs, BlockOf, Blocks, PageAddrs, PageOf, Pages, SnapIds, type Constants } from './constants.ts';
-import { Dirty, Known, KnownUnder, Live, Mem, Refs, SrcVal } from './derived.ts';
+import { Dirty, Known, KnownUnder, Live, Refs, SrcVal } from './derived.ts';
 import { Absent, FreeSnap, snapOf, type Bytes, type MaybeBytes, type State } from './state.ts';
 
 const isBytes = (c: Constants, s: Bytes | undefined, n: number) =>
@@ -36,6 +36,7 @@ export const TypeOK = (c: Constants, st: State): boolean =>
       || (c.Files.includes(g.file) && isOff(c, g.off) && (g.fact === 'intact' || g.fact === 'neighbour'));
   })
   && Addrs(c).every((a) => c.Vals.includes(st.lost[a]!))
+  && isBytes(c, st.last.out, st.last.out.length)
   && [st.last.wrote, st.last.needed, st.last.excused].every((xs) => isIn(xs, 0, c.MaxLen - 1))
   && st.last.bound.every(([s, o]) => SnapIds(c).includes(s) && isOff(c, o))
   && st.last.preserved.every(([s, b]) => SnapIds(c).includes(s) && Blocks(c).includes(b))
@@ -75,7 +76,7 @@ const subset = (xs: readonly number[], ys: ReadonlySet<number>) => xs.every((x) 
 
 export const Lazy = (c: Constants, st: State): boolean => {
   const r = st.last;
-  if ((r.op === 'read' || r.op === 'zero') && r.fault) return false;
+  if ((r.op === 'read' || r.op === 'zero' || r.op === 'copyOut') && r.fault) return false;
   if (r.op === 'write' && r.err === 'none') {
     if (!subset(r.needed, new Set(r.wrote))) return false;
     if (!subset(r.wrote, new Set([...r.needed, ...r.excused]))) return false;
@@ -83,17 +84,17 @@ export const Lazy = (c: Constants, st: State): boolean => {
   return r.preserved.every(([s, b]) => r.bound.some(([t, o]) => t === s && BlockOf(c, o) === b));
 };
 
-export const NeverWrong = (c: Constants, st: State): boolean => {
+export const RefusalJustified = (c: Constants, st: State): boolean => {
   const r = st.last;
-  if (r.op === 'load' && r.err === 'none' && r.ret !== Mem(c, st, r.addr)) return false;
   if (r.err !== 'FileChangedError') return true;
-  if (r.op === 'load' || r.op === 'store') return PageAddrs(c, PageOf(c, r.addr)).some((a) => !Known(c, st, a));
-  return r.op === 'write' && Array.from({ length: r.len }, (_, i) => r.addr + i).some((a) => !Known(c, st, a));
+  if (r.op === 'load' || r.op === 'store' || r.op === 'bytes') return PageAddrs(c, PageOf(c, r.addr)).some((a) => !Known(c, st, a));
+  return (r.op === 'write' || r.op === 'copyOut')
+    && Array.from({ length: r.len }, (_, i) => r.addr + i).some((a) => !Known(c, st, a));
 };
 
 /** Every invariant by name, in the order the configs list them. */
 export const invariants = {
-  TypeOK, NoDangling, AnonBacked, SwapOnlyDirty, FrameCoherent, NoLeak, Lazy, NeverWrong,
+  TypeOK, NoDangling, AnonBacked, SwapOnlyDirty, FrameCoherent, NoLeak, Lazy, RefusalJustified,
 } as const;
 
 export type InvariantName = keyof typeof invariants;

@@ -7,10 +7,10 @@
 import { Addrs, Pages, range, type Constants } from './constants.ts';
 import { canonical, ModelValue, tlaSeq, type Tla } from '../tla/values.ts';
 import {
-  Evict, FileTruncate, FileWrite, Load, OutsideTruncate, OutsideWrite, Read, Store, Write, Zero,
+  Bytes, CopyOut, Evict, FileTruncate, FileWrite, Load, OutsideTruncate, OutsideWrite, Prefetch, Read, Store, Write, Zero,
 } from './actions.ts';
 import { decodeAction } from './schema.ts';
-import type { Action, Bytes, State, StepRecord } from './state.ts';
+import type { Action, Bytes as ByteSeq, State, StepRecord } from './state.ts';
 import { parseValueAt } from '../tla/tlc-values.ts';
 
 export type { Action } from './state.ts';
@@ -24,6 +24,9 @@ function actionArgs(act: Action): Tla[] {
   switch (act.op) {
     case 'read': return [f(act.file), act.pos, act.addr, act.len];
     case 'load': return [act.addr];
+    case 'bytes': return [act.addr, act.len, act.writable];
+    case 'copyOut': return [act.addr, act.len];
+    case 'prefetch': return [act.page, act.len];
     case 'store': return [act.addr, act.val];
     case 'write': return [act.addr, act.len, f(act.file), act.pos, act.rebind];
     case 'zero': return [act.addr, act.len];
@@ -45,6 +48,9 @@ export function apply(c: Constants, st: State, act: Action): State | null {
   switch (act.op) {
     case 'read': return Read(c, st, act.file, act.pos, act.addr, act.len);
     case 'load': return Load(c, st, act.addr);
+    case 'bytes': return Bytes(c, st, act.addr, act.len, act.writable);
+    case 'copyOut': return CopyOut(c, st, act.addr, act.len);
+    case 'prefetch': return Prefetch(c, st, act.page, act.len);
     case 'store': return Store(c, st, act.addr, act.val);
     case 'write': return Write(c, st, act.addr, act.len, act.file, act.pos, act.rebind);
     case 'zero': return Zero(c, st, act.addr, act.len);
@@ -57,9 +63,9 @@ export function apply(c: Constants, st: State, act: Action): State | null {
 }
 
 /** Every sequence of 1..MaxWrite values (spec: WriteData). */
-function writeData(c: Constants): Bytes[] {
-  const out: Bytes[] = [];
-  let level: Bytes[] = [[]];
+function writeData(c: Constants): ByteSeq[] {
+  const out: ByteSeq[] = [];
+  let level: ByteSeq[] = [[]];
   for (let n = 1; n <= c.MaxWrite; n++) {
     level = level.flatMap((head) => c.Vals.map((v) => [...head, v]));
     out.push(...level);
@@ -80,6 +86,13 @@ export function* candidates(c: Constants, _st: State): Generator<Action> {
     }
   }
   for (const addr of Addrs(c)) yield { op: 'load', addr };
+  for (const addr of Addrs(c)) {
+    for (const writable of [false, true]) {
+      for (const len of range(1, c.B - (addr % c.B))) yield { op: 'bytes', addr, len, writable };
+    }
+  }
+  for (const addr of Addrs(c)) for (const len of Lengths(c, addr)) yield { op: 'copyOut', addr, len };
+  for (const page of Pages(c)) for (const len of range(1, c.P - page)) yield { op: 'prefetch', page, len };
   for (const addr of Addrs(c)) for (const val of c.Vals) yield { op: 'store', addr, val };
   for (const file of c.Files) {
     for (const addr of Addrs(c)) {
@@ -120,6 +133,9 @@ export function actionOf(rec: StepRecord): Action {
   switch (rec.op) {
     case 'read': return { op: 'read', file: rec.file, pos: rec.pos, addr: rec.addr, len: rec.len };
     case 'load': return { op: 'load', addr: rec.addr };
+    case 'bytes': return { op: 'bytes', addr: rec.addr, len: rec.len, writable: rec.writable };
+    case 'copyOut': return { op: 'copyOut', addr: rec.addr, len: rec.len };
+    case 'prefetch': return { op: 'prefetch', page: rec.page, len: rec.len };
     case 'store': return { op: 'store', addr: rec.addr, val: rec.val };
     case 'write': return { op: 'write', addr: rec.addr, len: rec.len, file: rec.file, pos: rec.pos, rebind: rec.rebind };
     case 'zero': return { op: 'zero', addr: rec.addr, len: rec.len };
@@ -159,6 +175,7 @@ export function parseActionLabel(label: string): Action {
   };
   const names: Record<string, readonly string[]> = {
     read: ['file', 'pos', 'addr', 'len'], load: ['addr'], store: ['addr', 'val'],
+    bytes: ['addr', 'len', 'writable'], copyOut: ['addr', 'len'], prefetch: ['page', 'len'],
     write: ['addr', 'len', 'file', 'pos', 'rebind'], zero: ['addr', 'len'],
     fileWrite: ['file', 'pos', 'data'], fileTruncate: ['file', 'len'],
     outsideWrite: ['file', 'pos', 'data'], outsideTruncate: ['file', 'len'], evict: ['page'],

@@ -1,8 +1,9 @@
 /**
  * The refinement of Conventional (spec/Refinement.tla), checked edge by
- * edge: under the mapping mem <- Mem, file <- file, every step of the model
- * is the conventional step with the same arguments, or -- a load, an
- * eviction, a refused step -- changes nothing a program can see. TLC checks
+ * edge: under the mapping mem <- Mem, file <- file, call <- the step
+ * record's operation, arguments and results, every step of the model is the
+ * same call of conventional I/O returning the same results, or a refused
+ * call that changes nothing a program can see. TLC checks
  * the same property when it certifies a config; this is how CI checks it on
  * the certified graphs without TLC.
  */
@@ -27,12 +28,18 @@ export function initRefines(c: Constants, st: State): string | null {
   return null;
 }
 
-/** Why the step from `from` by `act` to `to` is no conventional step (nor a stutter), or null. */
+/**
+ * Why the step from `from` by `act` to `to` is not the same call of
+ * conventional I/O -- same memory and files after it, same results -- or,
+ * refused, a call that changed nothing; null when it is.
+ */
 export function stepRefines(c: Constants, from: State, act: Action, to: State): string | null {
   const before = mapping(c, from);
   const conventional = new Conventional(before.mem, before.file);
-  const stutter = act.op === 'load' || act.op === 'evict' || to.last.err !== 'none';
-  if (!stutter) conventional.apply(act);
+  const refused = to.last.err !== 'none';
+  const returned = refused ? { ret: 0, out: [] } : conventional.apply(act);
+  if (to.last.ret !== returned.ret) return `returned ${to.last.ret}, conventional I/O returns ${returned.ret}`;
+  if (!same(to.last.out, returned.out)) return `returned ${JSON.stringify(to.last.out)}, conventional I/O returns ${JSON.stringify(returned.out)}`;
   const after = mapping(c, to);
   const wrongMem = Addrs(c).filter((a) => after.mem[a] !== conventional.mem[a]);
   if (wrongMem.length > 0) {

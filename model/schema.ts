@@ -44,7 +44,8 @@ export const OriginSchema = Schema.Struct({
 });
 
 export const OpSchema = Schema.Literal(
-  'init', 'read', 'load', 'store', 'write', 'zero', 'fileWrite', 'fileTruncate', 'outsideWrite', 'outsideTruncate', 'evict',
+  'init', 'read', 'load', 'bytes', 'copyOut', 'prefetch', 'store', 'write', 'zero',
+  'fileWrite', 'fileTruncate', 'outsideWrite', 'outsideTruncate', 'evict',
 );
 
 /** The step record: every field in every step, as in the spec's NoStep. */
@@ -58,7 +59,9 @@ export const StepRecordSchema = Schema.Struct({
   data: Bytes,
   page: Count,
   rebind: Schema.Boolean,
+  writable: Schema.Boolean,
   ret: Count,
+  out: Bytes,
   err: Schema.Literal('none', 'FileChangedError'),
   fault: Schema.Boolean,
   written: Count,
@@ -86,6 +89,9 @@ export const StateSchema = Schema.Struct({
 export const ActionSchema = Schema.Union(
   Schema.Struct({ op: Schema.Literal('read'), file: Schema.String, pos: Count, addr: Count, len: Count }),
   Schema.Struct({ op: Schema.Literal('load'), addr: Count }),
+  Schema.Struct({ op: Schema.Literal('bytes'), addr: Count, len: Count, writable: Schema.Boolean }),
+  Schema.Struct({ op: Schema.Literal('copyOut'), addr: Count, len: Count }),
+  Schema.Struct({ op: Schema.Literal('prefetch'), page: Count, len: Count }),
   Schema.Struct({ op: Schema.Literal('store'), addr: Count, val: Byte }),
   Schema.Struct({ op: Schema.Literal('write'), addr: Count, len: Count, file: Schema.String, pos: Count, rebind: Schema.Boolean }),
   Schema.Struct({ op: Schema.Literal('zero'), addr: Count, len: Count }),

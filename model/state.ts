@@ -20,8 +20,8 @@ export const NoOrigin = (c: Constants): Origin => ({ file: c.NoFile, off: 0, fac
 export const OriginAt = (file: string, off: number): Origin => ({ file, off, fact: 'intact' });
 
 export const NoStep = (c: Constants): StepRecord => ({
-  op: 'init', addr: 0, len: 0, file: c.NoFile, pos: 0, val: 0, data: [], page: 0, rebind: false,
-  ret: 0, err: 'none', fault: false, written: 0, skipped: 0,
+  op: 'init', addr: 0, len: 0, file: c.NoFile, pos: 0, val: 0, data: [], page: 0, rebind: false, writable: false,
+  ret: 0, out: [], err: 'none', fault: false, written: 0, skipped: 0,
   wrote: [], needed: [], excused: [], bound: [], preserved: [],
 });
 

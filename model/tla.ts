@@ -18,7 +18,8 @@ const snapshot = (e: Snapshot): Tla => tlaRecord({
 function stepRecord(r: StepRecord): Tla {
   return tlaRecord({
     op: r.op, addr: r.addr, len: r.len, file: new ModelValue(r.file), pos: r.pos, val: r.val,
-    data: tlaSeq(r.data), page: r.page, rebind: r.rebind, ret: r.ret, err: r.err, fault: r.fault,
+    data: tlaSeq(r.data), page: r.page, rebind: r.rebind, writable: r.writable, ret: r.ret, out: tlaSeq(r.out),
+    err: r.err, fault: r.fault,
     written: r.written, skipped: r.skipped, wrote: tlaSet(r.wrote), needed: tlaSet(r.needed), excused: tlaSet(r.excused),
     bound: pairs(r.bound), preserved: pairs(r.preserved),
   });

@@ -301,6 +301,8 @@ SwapKept(skSrc, skSwap) ==
 (* NoFile, "none", {} or <<>> where it does not apply), so records compare *)
 (* and print uniformly.                                                    *)
 (*   ret: what read (the count) or load (the byte) returned;              *)
+(*   out: the bytes copyOut or a bytes view returned;                     *)
+(*   writable: whether a bytes view was writable;                         *)
 (*   err: "FileChangedError" where the step was refused, else "none";     *)
 (*   fault: a page became resident in this step;                          *)
 (*   written, skipped: the bytes a write wrote and skipped;               *)
@@ -311,8 +313,8 @@ SwapKept(skSrc, skSwap) ==
 (*          wrote or cut, judged before the change;                       *)
 (*   preserved: <<snapshot, block>> pairs this step preserved.            *)
 NoStep == [op |-> "init", addr |-> 0, len |-> 0, file |-> NoFile, pos |-> 0,
-           val |-> 0, data |-> <<>>, page |-> 0, rebind |-> FALSE,
-           ret |-> 0, err |-> "none", fault |-> FALSE, written |-> 0, skipped |-> 0,
+           val |-> 0, data |-> <<>>, page |-> 0, rebind |-> FALSE, writable |-> FALSE,
+           ret |-> 0, out |-> <<>>, err |-> "none", fault |-> FALSE, written |-> 0, skipped |-> 0,
            wrote |-> {}, needed |-> {}, excused |-> {}, bound |-> {}, preserved |-> {}]
 
 (* Commit ends every step that is not refused: it installs the new         *)
@@ -428,6 +430,53 @@ Store(stA, stV) ==
                        [stG \in Addrs |-> IF PageOf(stG) = stP THEN NoOrigin ELSE origin[stG]],
                        stRec, FALSE)
            ELSE Refuse(stRec)
+
+(* bytes(a, n, w): a direct view of bytes a..a+n-1, all in one page: the  *)
+(* page is faulted in like a load (and refused like one), and a writable  *)
+(* view (w) detaches the page first, as a store of its own values would,  *)
+(* so that stores through the view land in a page already dirty.  The     *)
+(* view is the frame's bytes (out); the program may use it only until its *)
+(* next call into the engine.                                              *)
+Bytes(byA, byN, byW) ==
+    Bounded /\
+    LET byP   == PageOf(byA)
+        byRec == [NoStep EXCEPT !.op = "bytes", !.addr = byA, !.len = byN, !.writable = byW]
+    IN  /\ UNCHANGED file
+        /\ IF frame[byP] # Absent \/ Fillable(byP)
+           THEN \E byF \in { IF frame[byP] # Absent THEN frame[byP] ELSE PageView(byP) } :
+                Commit(IF byW THEN [byX \in Addrs |-> IF PageOf(byX) = byP THEN AnonSrc ELSE src[byX]] ELSE src,
+                       [frame EXCEPT ![byP] = byF],
+                       [swap EXCEPT ![byP] = Absent], snap,
+                       IF byW THEN [byG \in Addrs |-> IF PageOf(byG) = byP THEN NoOrigin ELSE origin[byG]]
+                       ELSE origin,
+                       [byRec EXCEPT !.out = [byI \in 1 .. byN |-> byF[(byA % B) + byI]]], FALSE)
+           ELSE Refuse(byRec)
+
+(* copyOut(a, n): copies the View of bytes a..a+n-1 out (out) without      *)
+(* faulting any page in: resident pages from their frames, the rest from  *)
+(* their sources.  Refused if a byte is no longer known.                  *)
+CopyOut(coA, coN) ==
+    Bounded /\
+    LET coRec == [NoStep EXCEPT !.op = "copyOut", !.addr = coA, !.len = coN] IN
+    /\ UNCHANGED file
+    /\ IF \A coI \in 0 .. coN - 1 : Known(coA + coI)
+       THEN Commit(src, frame, swap, snap, origin,
+                   [coRec EXCEPT !.out = [coJ \in 1 .. coN |-> View(coA + coJ - 1)]], FALSE)
+       ELSE Refuse(coRec)
+
+(* prefetch(p, n): the engine's batched fill (madvise WILLNEED): pages    *)
+(* p..p+n-1 that are not resident are faulted in, in order, up to the     *)
+(* first that cannot be (best effort: that page is left for its own fault *)
+(* to refuse).  The engine's readahead after a sequential fault is a load *)
+(* followed by this; when it reads ahead is policy, outside the spec.     *)
+Prefetch(pfP, pfN) ==
+    Bounded /\
+    \E pfStop \in { { pfQ \in pfP .. pfP + pfN - 1 : frame[pfQ] = Absent /\ ~Fillable(pfQ) } } :
+    LET pfIn(pfX) == pfP <= pfX /\ pfX < pfP + pfN /\ \A pfY \in pfStop : pfX < pfY IN
+    /\ UNCHANGED file
+    /\ Commit(src, [pfQ \in Pages |-> IF pfIn(pfQ) /\ frame[pfQ] = Absent THEN PageView(pfQ) ELSE frame[pfQ]],
+              [pfR \in Pages |-> IF pfIn(pfR) THEN Absent ELSE swap[pfR]], snap, origin,
+              [NoStep EXCEPT !.op = "prefetch", !.page = pfP, !.len = pfN], FALSE)
 
 (* Provable(a, f, pos, i): byte i of a write of segment a.. to f at pos is *)
 (* provably already in the file: it is bound to the same offset of a      *)
@@ -589,6 +638,9 @@ Next ==
        \/ \E nxF \in Files, nxPos \in 0 .. MaxLen, nxA \in Addrs : \E nxN \in Lengths(nxA) :
             Read(nxF, nxPos, nxA, nxN)
        \/ \E nxLa \in Addrs : Load(nxLa)
+       \/ \E nxBa \in Addrs, nxBw \in BOOLEAN : \E nxBn \in 1 .. B - (nxBa % B) : Bytes(nxBa, nxBn, nxBw)
+       \/ \E nxCa \in Addrs : \E nxCn \in Lengths(nxCa) : CopyOut(nxCa, nxCn)
+       \/ \E nxPp \in Pages : \E nxPn \in 1 .. P - nxPp : Prefetch(nxPp, nxPn)
        \/ \E nxSa \in Addrs, nxV \in Vals : Store(nxSa, nxV)
        \/ \E nxWf \in Files, nxWa \in Addrs : \E nxWn \in Lengths(nxWa) :
             \E nxWp \in 0 .. MaxLen - nxWn, nxRb \in BOOLEAN :
@@ -629,6 +681,7 @@ TypeOK ==
               /\ origin[toG].fact \in {"intact", "neighbour"})
     /\ \A toL \in Addrs : lost[toL] \in Vals
     /\ last.err \in {"none", "FileChangedError"}
+    /\ IsBytes(last.out, Len(last.out))
     /\ last.wrote \subseteq Offs /\ last.needed \subseteq Offs /\ last.excused \subseteq Offs
     /\ last.bound \subseteq SnapIds \X Offs /\ last.preserved \subseteq SnapIds \X Blocks
     /\ steps \in 0 .. MaxSteps
@@ -667,7 +720,7 @@ NoLeak ==
 
 (* Lazy (efficiency, from the step record, judged by the ghost origins,   *)
 (* which name no snapshot):                                                *)
-(*  - read and zero never fault a page in;                                *)
+(*  - read, zero and copyOut never fault a page in;                       *)
 (*  - a write writes every byte whose origin does not vouch for it        *)
 (*    (needed), and nothing else except bytes whose block saw a change at *)
 (*    another offset (excused: copy-before-write works on whole blocks);  *)
@@ -676,21 +729,20 @@ NoLeak ==
 (* That a write skips nothing it must write, and that copy-before-write   *)
 (* saves enough, is the refinement's to say.                              *)
 Lazy ==
-    /\ last.op \in {"read", "zero"} => ~last.fault
+    /\ last.op \in {"read", "zero", "copyOut"} => ~last.fault
     /\ (last.op = "write" /\ last.err = "none") =>
           (last.needed \subseteq last.wrote /\ last.wrote \subseteq last.needed \cup last.excused)
     /\ \A lzP \in last.preserved :
           \E lzB \in last.bound : lzB[1] = lzP[1] /\ BlockOf(lzB[2]) = lzP[2]
 
-(* NeverWrong: a step is refused only when a byte it has to copy is lost --  *)
-(* a byte of the page a load or store must fault in, or a byte a write    *)
-(* must write -- and a load that is not refused returns Mem, the byte the *)
-(* refinement maps to the conventional memory.  So a load returns the     *)
-(* conventional byte or FileChangedError, never a wrong byte.             *)
-NeverWrong ==
-    /\ (last.op = "load" /\ last.err = "none") => last.ret = Mem(last.addr)
-    /\ last.err = "FileChangedError" =>
-          IF last.op \in {"load", "store"}
-          THEN \E rfA \in PageAddrs(PageOf(last.addr)) : ~Known(rfA)
-          ELSE last.op = "write" /\ \E rfI \in 0 .. last.len - 1 : ~Known(last.addr + rfI)
+(* RefusalJustified: a step is refused (FileChangedError) only when a     *)
+(* byte it has to copy is lost -- a byte of the page a load, store or view *)
+(* must fault in, or a byte a write or copyOut must copy.  That what is    *)
+(* returned otherwise is the conventional byte is the refinement's to say  *)
+(* (Refinement.tla maps the step record to Conventional's call).          *)
+RefusalJustified ==
+    last.err = "FileChangedError" =>
+        IF last.op \in {"load", "store", "bytes"}
+        THEN \E rjA \in PageAddrs(PageOf(last.addr)) : ~Known(rjA)
+        ELSE last.op \in {"write", "copyOut"} /\ \E rjI \in 0 .. last.len - 1 : ~Known(last.addr + rjI)
 =============================================================================

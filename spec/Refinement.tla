@@ -5,9 +5,12 @@
 (* memory is Mem -- what a load of each byte returns (View) while the      *)
 (* engine knows the byte, and the value it held when it was lost once a    *)
 (* change behind the engine's back took its source away (a load of such a *)
-(* byte is refused; DeferredIO's NeverWrong says so) -- and its files are  *)
-(* the files.  Loads, evictions and refused steps are stuttering steps of  *)
-(* Conventional: they change nothing a program can see.                    *)
+(* byte is refused) -- its files are the files, and its last call is the   *)
+(* step record's operation, arguments and results (what read, load, a     *)
+(* view and copyOut returned, or the error).  So every step is the same    *)
+(* call of conventional I/O, returning the same results and leaving the    *)
+(* same memory and files; loads, views, copies, hints and refused calls    *)
+(* change nothing a program can see.                                       *)
 (*                                                                         *)
 (* This is the master property: skip soundness, snapshot stability,       *)
 (* copy-before-write sufficiency and isolation all follow from it.  TLC   *)
@@ -18,7 +21,17 @@
 (***************************************************************************)
 EXTENDS DeferredIO
 
-Conv == INSTANCE Conventional WITH mem <- [rfA \in Addrs |-> Mem(rfA)], file <- file
+(* The call a step record describes: its operation, arguments, results.   *)
+Call == [op |-> last.op, addr |-> last.addr, len |-> last.len, file |-> last.file, pos |-> last.pos,
+         val |-> last.val, data |-> last.data, page |-> last.page, rebind |-> last.rebind,
+         writable |-> last.writable, ret |-> last.ret, out |-> last.out, err |-> last.err]
 
-Refines == Conv!CSpec
+Conv == INSTANCE Conventional WITH mem <- [rfA \in Addrs |-> Mem(rfA)], file <- file, call <- Call
+
+(* Conv!CSpec, with the witness of CNext's choice of call taken from the  *)
+(* step record (the call the step made): every Conv!CDo(c) step of a call  *)
+(* c in CCalls is a CNext step, so Refines implies Conv!CSpec.  Checking   *)
+(* the call the step names, not every call a step might be, is what lets   *)
+(* TLC check this in about the time it takes to check the invariants.     *)
+Refines == Conv!CInit /\ [][\E rfC \in {Call'} : Conv!CDo(rfC)]_Conv!cvars
 =============================================================================

@@ -11,6 +11,7 @@ import { cacheJarPath, findJar, type JarEnv } from "./jar.ts";
 import { installJar, installSource, PINNED_RELEASE } from "./install.ts";
 import { CheckError, type CheckResult, describeViolation, formatTrace, type JsonReport } from "./result.ts";
 import { checkWithTlc } from "./tlc.ts";
+import { readCfg } from "../tla/cfg.ts";
 import { checkWithWasm, wasmCheckerVersion } from "./wasm.ts";
 
 /** The process surroundings main runs in (injected so tests run in-process). */
@@ -94,7 +95,10 @@ async function check(command: Extract<Command, { kind: "check" }>, io: Io, run: 
   let result: CheckResult;
   if (jar !== null) {
     run.engine = "tlc";
-    result = await checkWithTlc({ jar, tlcArgs: command.tlcArgs, dump: command.dump, countEdges: command.json, output: log, env: io.env, cwd: io.cwd });
+    result = namedProperty(
+      await checkWithTlc({ jar, tlcArgs: command.tlcArgs, dump: command.dump, countEdges: command.json, output: log, env: io.env, cwd: io.cwd }),
+      cfgPath,
+    );
   } else {
     if (command.wasmRejected.length > 0) {
       throw new CheckError(`no tla2tools.jar, and the wasm checker cannot honour ${command.wasmRejected.join(" ")} (run npx tlc --install, or set TLA2TOOLS_JAR)`);
@@ -127,4 +131,18 @@ function report(result: CheckResult, out: Writable): void {
   }
   out.write(`tlc: ${describeViolation(violation)} (after ${result.distinctStates} distinct states, ${result.seconds} s); counterexample:\n`);
   out.write(`${formatTrace(violation.trace)}\n`);
+}
+
+/**
+ * TLC names a violated action property by where it is in the source when the
+ * property is a formula like C!Spec ("line 177, col 19 to line 177, col 33 of
+ * module Conventional"). When the cfg lists exactly one PROPERTY, that is the
+ * one violated: report it by its name.
+ */
+function namedProperty(result: CheckResult, cfgPath: string): CheckResult {
+  const v = result.violation;
+  if (v === null || v.kind !== "property" || v.invariant === null || !/ of module \S+$/.test(v.invariant)) return result;
+  const properties = readCfg(cfgPath).names.get("PROPERTY") ?? [];
+  if (properties.length !== 1) return result;
+  return { ...result, violation: { ...v, invariant: properties[0]!.name } };
 }

@@ -70,8 +70,9 @@ export async function checkWithTlc(run: TlcInvocation): Promise<CheckResult> {
       const located = report.errors.find((e) => e.location !== null);
       throw new CheckError(`TLC failed (exit status ${status}):\n${why}`, located?.location ?? null);
     }
-    // A violation in an initial state stops TLC before it prints any count.
-    if (report.violation === null && report.distinctStates === null) {
+    // A violation in an initial state stops TLC before it prints any count;
+    // a simulation (-simulate) prints none either.
+    if (report.violation === null && report.distinctStates === null && !run.tlcArgs.includes("-simulate")) {
       throw new CheckError("TLC's output has no final state count (\"N states generated, M distinct states found\")");
     }
     const dot = scratch !== null ? join(scratch, "graph.dot") : run.countEdges && run.dump?.format?.startsWith("dot") ? dotFile(run.dump.file, run.cwd) : null;

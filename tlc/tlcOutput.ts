@@ -44,7 +44,9 @@ function violationHeader(line: string): { kind: Violation["kind"]; invariant: st
   let m = /^Error: Invariant (\S+) is violated( by the initial state:|\.)$/.exec(line);
   if (m) return { kind: "invariant", invariant: m[1], initial: m[2] !== "." };
   if (line === "Error: Deadlock reached.") return { kind: "deadlock", invariant: null, initial: false };
-  m = /^Error: Action property (\S+) is violated\.$/.exec(line);
+  // TLC names an action property by its definition when it can, else by its
+  // place in the source ("line 9, col 19 to line 9, col 33 of module M").
+  m = /^Error: Action property (.+) is violated\.$/.exec(line);
   if (m) return { kind: "property", invariant: m[1], initial: false };
   if (line === "Error: Temporal properties were violated.") return { kind: "property", invariant: null, initial: false };
   return null;

@@ -11,11 +11,13 @@ import { describe, expect, test } from 'vitest';
 import { readConfig } from '../config.ts';
 import type { Constants } from '../constants.ts';
 import { actionLabel, apply, candidates, successors } from '../next.ts';
-import { initStates, type State } from '../state.ts';
+import { Lazy as LazyPerByte } from '../invariants.ts';
+import { initStates, type State, type StepRecord } from '../state.ts';
 import { toTla } from '../tla.ts';
 import { canonicalState } from '../../tla/values.ts';
-import { fromState, toState } from './expand.ts';
+import { fromRecord, fromState, toState } from './expand.ts';
 import { contains, elements, fromElements, intersect, normalize, subtract, union, type Interval } from './intervals.ts';
+import { Lazy } from './invariants.ts';
 import { apply as applyRuns } from './next.ts';
 
 const text = (c: Constants, st: State | null) => (st === null ? 'disabled' : canonicalState(toTla(c, st)));
@@ -78,4 +80,22 @@ describe('interval lists are the sets they stand for', () => {
     const list: Interval[] = [[5, 7], [0, 2], [2, 3], [6, 9], [4, 4]];
     expect(normalize(list)).toEqual([[0, 3], [5, 9]]);
   });
+});
+
+test('Lazy over runs judges every step record as the per-byte Lazy does', () => {
+  const c = readConfig('spec/span.cfg').constants;
+  const offs = fc.uniqueArray(fc.integer({ min: 0, max: c.MaxLen - 1 })).map((xs) => xs.sort((x, y) => x - y));
+  const pairs = (max: number) => fc.uniqueArray(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max })),
+    { selector: ([s, x]) => `${s},${x}` }).map((ps) => ps.sort((x, y) => x[0] - y[0] || x[1] - y[1]));
+  const record = fc.record({
+    op: fc.constantFrom('read', 'zero', 'copyOut', 'write', 'fileWrite', 'load' as const),
+    err: fc.constantFrom('none', 'FileChangedError' as const),
+    fault: fc.boolean(), wrote: offs, needed: offs, excused: offs,
+    bound: pairs(c.MaxLen - 1), preserved: pairs(1),
+  });
+  fc.assert(fc.property(record, (fields) => {
+    const rec: StepRecord = { ...initStates(c)[0]!.last, ...fields };
+    const st = { ...initStates(c)[0]!, last: rec };
+    expect(Lazy(c, { ...fromState(c, initStates(c)[0]!), last: fromRecord(rec) })).toBe(LazyPerByte(c, st));
+  }), { numRuns: 2000 });
 });

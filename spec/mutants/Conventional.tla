@@ -1,0 +1,197 @@
+----------------------------- MODULE Conventional -----------------------------
+(***************************************************************************)
+(* Conventional I/O: the meaning deferred I/O must keep.  A program's      *)
+(* memory mem, the files, and the program's last call with what it         *)
+(* returned.  Calls are eager-copy read(2) and write(2), loads, stores,    *)
+(* zeroing, views and copies of memory, hints (prefetch, evict) that       *)
+(* change nothing, and other writers' writes and truncations.  Nothing     *)
+(* here knows of snapshots, frames or skipping: this is what a program     *)
+(* sees.  DeferredIO.tla refines it (Refinement.tla states the mapping:    *)
+(* mem is what loads return, the files are the files, the call is the     *)
+(* step record's operation, arguments and results).                       *)
+(*                                                                         *)
+(* A call may also be refused with FileChangedError and change nothing:   *)
+(* a conventional program sees such errors from any system call (EIO);    *)
+(* DeferredIO's RefusalJustified says when the engine may refuse.         *)
+(*                                                                         *)
+(* model/conventional.ts is this module in TypeScript (the oracle).        *)
+(* Parameters and bound variables carry a module-unique prefix for the     *)
+(* wasm checker (see DeferredIO.tla).                                      *)
+(***************************************************************************)
+EXTENDS Naturals, Sequences
+
+CONSTANTS
+    Files,      \* the files
+    NoFile,     \* a model value: no file (in a call that names none)
+    B,          \* page size = block size: fixes the memory's size and pages
+    P,          \* pages of memory: the memory has P * B bytes
+    MaxLen,     \* no file grows past MaxLen bytes
+    InitLen,    \* every file starts InitLen bytes long, with any content
+    Vals        \* the byte values
+
+VARIABLES
+    mem,        \* mem[a]: the byte at address a
+    file,       \* file[f]: the content of file f, a sequence of bytes
+    call        \* the program's last call, its arguments and results
+
+cvars == <<mem, file, call>>
+
+CAddrs == 0 .. P * B - 1
+
+(* Byte o of a byte sequence; past its end a file reads as zero.          *)
+CByte(cbS, cbO) == IF cbO < Len(cbS) THEN cbS[cbO + 1] ELSE 0
+
+(* Content cpS with the bytes of function cpW (offset -> value) written,  *)
+(* cut or zero-extended to cpLen bytes: every change to a file is this.   *)
+CPatched(cpS, cpW, cpLen) ==
+    [cpI \in 1 .. cpLen |-> IF cpI - 1 \in DOMAIN cpW THEN cpW[cpI - 1] ELSE CByte(cpS, cpI - 1)]
+
+CMax(cmX, cmY) == IF cmX > cmY THEN cmX ELSE cmY
+
+(* A call: every field in every call, unused ones 0, FALSE, NoFile, <<>>. *)
+NoCall == [op |-> "init", addr |-> 0, len |-> 0, file |-> NoFile, pos |-> 0, val |-> 0,
+           data |-> <<>>, page |-> 0, rebind |-> FALSE, writable |-> FALSE,
+           ret |-> 0, out |-> <<>>, err |-> "none"]
+
+(* The bytes of memory a..a+n-1.                                           *)
+CMemory(cyA, cyN) == [cyI \in 1 .. cyN |-> mem[cyA + cyI - 1]]
+
+CInit ==
+    /\ mem  = [ciA \in CAddrs |-> 0]
+    /\ file \in [Files -> [1 .. InitLen -> Vals]]
+    /\ call = NoCall
+
+(* read(f, pos, a, n): copies k = min(n, len - pos) bytes (none at or past *)
+(* EOF) of f from pos into memory at a, now, and returns k.               *)
+CRead(crF, crPos, crA, crN) ==
+    LET crK == IF crPos >= Len(file[crF]) THEN 0
+               ELSE IF crN < Len(file[crF]) - crPos THEN crN ELSE Len(file[crF]) - crPos
+    IN  /\ call' = [NoCall EXCEPT !.op = "read", !.file = crF, !.pos = crPos, !.addr = crA,
+                                  !.len = crN, !.ret = crK]
+        /\ mem' = [crM \in CAddrs |->
+                      IF crA <= crM /\ crM < crA + crK THEN CByte(file[crF], crPos + crM - crA)
+                      ELSE mem[crM]]
+        /\ UNCHANGED file
+
+(* load(a) returns the byte; bytes(a, n, w) returns a view of n bytes;    *)
+(* copyOut(a, n) returns a copy of n bytes.  None changes anything.       *)
+CLoad(clA) ==
+    /\ call' = [NoCall EXCEPT !.op = "load", !.addr = clA, !.ret = mem[clA]]
+    /\ UNCHANGED <<mem, file>>
+CBytes(cvA, cvN, cvW) ==
+    /\ call' = [NoCall EXCEPT !.op = "bytes", !.addr = cvA, !.len = cvN, !.writable = cvW,
+                              !.out = CMemory(cvA, cvN)]
+    /\ UNCHANGED <<mem, file>>
+CCopyOut(coA, coN) ==
+    /\ call' = [NoCall EXCEPT !.op = "copyOut", !.addr = coA, !.len = coN, !.out = CMemory(coA, coN)]
+    /\ UNCHANGED <<mem, file>>
+
+(* Hints: prefetch(p, n) and evict(p) say where time may be spent; they   *)
+(* change nothing a program can see.                                       *)
+CPrefetch(cfP, cfN) ==
+    /\ call' = [NoCall EXCEPT !.op = "prefetch", !.page = cfP, !.len = cfN]
+    /\ UNCHANGED <<mem, file>>
+CEvict(ceP) ==
+    /\ call' = [NoCall EXCEPT !.op = "evict", !.page = ceP]
+    /\ UNCHANGED <<mem, file>>
+
+(* store(a, v): one byte of memory.                                       *)
+CStore(csA, csV) ==
+    /\ call' = [NoCall EXCEPT !.op = "store", !.addr = csA, !.val = csV]
+    /\ mem' = [mem EXCEPT ![csA] = csV]
+    /\ UNCHANGED file
+
+(* write(a, n, f, pos): memory a..a+n-1 to f[pos..pos+n-1]; the file grows *)
+(* as needed and a gap reads as zero.  Writing nothing changes nothing,    *)
+(* even past the end (as pwrite(2) of zero bytes).  rebind is a hint.     *)
+CWrite(cwA, cwN, cwF, cwPos, cwRebind) ==
+    /\ call' = [NoCall EXCEPT !.op = "write", !.addr = cwA, !.len = cwN, !.file = cwF,
+                              !.pos = cwPos, !.rebind = cwRebind]
+    /\ cwPos + cwN <= MaxLen
+    /\ file' = [file EXCEPT ![cwF] =
+                  CPatched(file[cwF], [cwO \in cwPos .. cwPos + cwN - 1 |-> mem[cwA + cwO - cwPos]],
+                           IF cwN = 0 THEN Len(file[cwF]) ELSE CMax(Len(file[cwF]), cwPos + cwN))]
+    /\ UNCHANGED mem
+
+(* zero(a, n): n bytes of memory become 0.                                *)
+CZero(czA, czN) ==
+    /\ call' = [NoCall EXCEPT !.op = "zero", !.addr = czA, !.len = czN]
+    /\ mem' = [czM \in CAddrs |-> IF czA <= czM /\ czM < czA + czN THEN 0 ELSE mem[czM]]
+    /\ UNCHANGED file
+
+(* Another writer writes data at pos: the program's memory is its own.    *)
+(* Whether it goes through the engine (fileWrite) or not (outsideWrite)   *)
+(* makes no difference here.                                               *)
+CFileWrite(cfOp, cfF, cfPos, cfData) ==
+    /\ call' = [NoCall EXCEPT !.op = cfOp, !.file = cfF, !.pos = cfPos, !.data = cfData]
+    /\ cfPos + Len(cfData) <= MaxLen
+    /\ file' = [file EXCEPT ![cfF] =
+                  CPatched(file[cfF], [cfO \in cfPos .. cfPos + Len(cfData) - 1 |-> cfData[cfO - cfPos + 1]],
+                           CMax(Len(file[cfF]), cfPos + Len(cfData)))]
+    /\ UNCHANGED mem
+
+(* Another writer cuts or extends f to len bytes.                         *)
+CFileTruncate(ctOp, ctF, ctLen) ==
+    /\ call' = [NoCall EXCEPT !.op = ctOp, !.file = ctF, !.len = ctLen]
+    /\ ctLen <= MaxLen
+    /\ file' = [file EXCEPT ![ctF] = CPatched(file[ctF], [ctO \in {} |-> 0], ctLen)]
+    /\ UNCHANGED mem
+
+(* A call refused with FileChangedError: it returns nothing and changes   *)
+(* nothing.                                                                *)
+CRefused(cxCall) ==
+    /\ call' = [cxCall EXCEPT !.err = "FileChangedError"]
+    /\ UNCHANGED <<mem, file>>
+
+(* The call a call record names, run: its operation with its arguments,  *)
+(* computing its own results (the record's ret and out are ignored); a     *)
+(* record with an error is that call, refused.                             *)
+CDo(cdC) ==
+    IF cdC.err # "none" THEN CRefused([cdC EXCEPT !.err = "none", !.ret = 0, !.out = <<>>])
+    ELSE CASE cdC.op = "read"            -> CRead(cdC.file, cdC.pos, cdC.addr, cdC.len)
+           [] cdC.op = "load"            -> CLoad(cdC.addr)
+           [] cdC.op = "bytes"           -> CBytes(cdC.addr, cdC.len, cdC.writable)
+           [] cdC.op = "copyOut"         -> CCopyOut(cdC.addr, cdC.len)
+           [] cdC.op = "prefetch"        -> CPrefetch(cdC.page, cdC.len)
+           [] cdC.op = "evict"           -> CEvict(cdC.page)
+           [] cdC.op = "store"           -> CStore(cdC.addr, cdC.val)
+           [] cdC.op = "write"           -> CWrite(cdC.addr, cdC.len, cdC.file, cdC.pos, cdC.rebind)
+           [] cdC.op = "zero"            -> CZero(cdC.addr, cdC.len)
+           [] cdC.op \in {"fileWrite", "outsideWrite"}       -> CFileWrite(cdC.op, cdC.file, cdC.pos, cdC.data)
+           [] cdC.op \in {"fileTruncate", "outsideTruncate"} -> CFileTruncate(cdC.op, cdC.file, cdC.len)
+           [] OTHER -> FALSE
+
+CAllCalls ==
+    LET ccData == UNION { [1 .. ccN -> Vals] : ccN \in 1 .. MaxLen }
+    IN  { [NoCall EXCEPT !.op = "read", !.file = ccF, !.pos = ccP, !.addr = ccA, !.len = ccN] :
+            ccF \in Files, ccP \in 0 .. MaxLen, ccA \in CAddrs, ccN \in 0 .. P * B }
+        \cup { [NoCall EXCEPT !.op = "load", !.addr = ccA] : ccA \in CAddrs }
+        \cup { [NoCall EXCEPT !.op = "bytes", !.addr = ccA, !.len = ccN, !.writable = ccW] :
+                 ccA \in CAddrs, ccN \in 1 .. B, ccW \in BOOLEAN }
+        \cup { [NoCall EXCEPT !.op = "copyOut", !.addr = ccA, !.len = ccN] : ccA \in CAddrs, ccN \in 0 .. P * B }
+        \cup { [NoCall EXCEPT !.op = ccO, !.page = ccP, !.len = ccN] :
+                 ccO \in {"prefetch", "evict"}, ccP \in 0 .. P - 1, ccN \in 0 .. P }
+        \cup { [NoCall EXCEPT !.op = "store", !.addr = ccA, !.val = ccV] : ccA \in CAddrs, ccV \in Vals }
+        \cup { [NoCall EXCEPT !.op = "write", !.addr = ccA, !.len = ccN, !.file = ccF, !.pos = ccP, !.rebind = ccR] :
+                 ccA \in CAddrs, ccN \in 0 .. P * B, ccF \in Files, ccP \in 0 .. MaxLen, ccR \in BOOLEAN }
+        \cup { [NoCall EXCEPT !.op = "zero", !.addr = ccA, !.len = ccN] : ccA \in CAddrs, ccN \in 0 .. P * B }
+        \cup { [NoCall EXCEPT !.op = ccO, !.file = ccF, !.pos = ccP, !.data = ccD] :
+                 ccO \in {"fileWrite", "outsideWrite"}, ccF \in Files, ccP \in 0 .. MaxLen, ccD \in ccData }
+        \cup { [NoCall EXCEPT !.op = ccO, !.file = ccF, !.len = ccN] :
+                 ccO \in {"fileTruncate", "outsideTruncate"}, ccF \in Files, ccN \in 0 .. MaxLen }
+
+(* Every call a program can make: its operation and arguments, with the   *)
+(* memory it names inside the memory (a view inside one page).             *)
+CCalls == { ccC \in CAllCalls :
+              IF ccC.op = "bytes" THEN (ccC.addr % B) + ccC.len <= B
+              ELSE ccC.op \in {"read", "copyOut", "write", "zero"} => ccC.addr + ccC.len <= P * B }
+
+(* Every call, done or refused.  A refused call is any load, view, copy,  *)
+(* store or write, with its arguments and no results.                      *)
+CNext ==
+    \E cnC \in CCalls :
+        \/ CDo(cnC)
+        \/ cnC.op \in {"load", "bytes", "copyOut", "store", "write"} /\ CRefused(cnC)
+
+CSpec == CInit /\ [][CNext]_cvars
+=============================================================================
