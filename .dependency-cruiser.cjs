@@ -66,8 +66,15 @@ module.exports = {
       name: 'fileserver-imports-only-the-public-engine',
       comment: 'fileserver/ uses the engine as a user would, through the package entry.',
       severity: 'error',
-      from: { path: '^fileserver/' },
+      from: { path: '^fileserver/', pathNot: '^fileserver/(bench|testing)/|\\.test\\.ts$' },
       to: { dependencyTypes: project, pathNot: '^(fileserver/|impl/index\\.ts$)' },
+    },
+    {
+      name: 'fileserver-tests-and-comparisons',
+      comment: "The file server's tests and benchmarks may use the engine's test helpers and the bench's harness and mmap addon too; they are not shipped.",
+      severity: 'error',
+      from: { path: '^fileserver/(bench|testing)/|^fileserver/.*\\.test\\.ts$' },
+      to: { dependencyTypes: project, pathNot: '^(fileserver/|impl/index\\.ts$|impl/testing/|bench/)' },
     },
     {
       name: 'no-cycles',

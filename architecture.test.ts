@@ -47,6 +47,7 @@ describe('the rules catch what they forbid', () => {
     'impl/b.ts': "import { engine } from './index.ts';\nimport { leaf } from '../tla/leaf.ts';\nimport { readFileSync } from 'node:fs';\nexport const b = 1;\nexport const f = (): unknown => [engine, leaf, readFileSync];",
     'impl/b.test.ts': "import type { leaf } from '../model/leaf.ts';\nexport type X = typeof leaf;",
     'fileserver/server.ts': "import { engine } from '../impl/index.ts';\nimport { leaf } from '../impl/leaf.ts';\nexport const s = [engine, leaf];",
+    'fileserver/server.test.ts': "import { leaf } from '../model/leaf.ts';\nexport const t = leaf;",
     'spec/check.ts': "export { x } from './missing.ts';",
   };
   for (const folder of ['tla', 'model', 'conformance', 'tlc', 'impl']) files[`${folder}/leaf.ts`] = leaf;
@@ -65,6 +66,7 @@ describe('the rules catch what they forbid', () => {
         'impl-imports-only-itself-and-node: impl/b.ts -> tla/leaf.ts',
         'impl-tests-import-only-impl: impl/b.test.ts -> model/leaf.ts',
         'fileserver-imports-only-the-public-engine: fileserver/server.ts -> impl/leaf.ts',
+        'fileserver-tests-and-comparisons: fileserver/server.test.ts -> model/leaf.ts',
         'no-cycles: impl/b.ts -> impl/index.ts -> impl/b.ts',
         'no-unresolvable: spec/check.ts -> ./missing.ts',
       ].sort(),

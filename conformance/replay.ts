@@ -39,6 +39,7 @@ export interface ReplayOptions {
   readonly diskEvery: number;
   /** Stop collecting after this many divergences (the count of edges covered still completes). */
   readonly maxDivergences?: number;
+  /** Called after every edge (cheap; throttle output yourself). */
   readonly progress?: (done: number, total: number) => void;
 }
 
@@ -94,7 +95,7 @@ export function replayGraph(c: Constants, graph: ModelGraph, opts: ReplayOptions
       if (backing === 'disk') onDisk++;
     }
     covered++;
-    if (covered % 10_000 === 0) opts.progress?.(covered, graph.edges.length);
+    opts.progress?.(covered, graph.edges.length);
   });
   return { edges: graph.edges.length, covered, onDisk, divergences, seconds: (performance.now() - started) / 1000 };
 }

@@ -9,7 +9,7 @@
  *
  * - segment-store.ts: the image read into one deferred segment in one gulp,
  *   synced by writing the whole segment back (only what changed is written);
- * - mmap-store.ts: a shared memory mapping of the image, synced by msync;
+ * - bench/mmap-store.ts: a shared memory mapping of the image, synced by msync;
  * - cache-store.ts: a conventional block cache over pread/pwrite with LRU
  *   eviction and write-back of dirty blocks on sync.
  *

@@ -20,7 +20,7 @@ export interface ModelGraph extends StateGraph {
 export interface EnumerateOptions {
   /** Invariants to check on every state; a violation throws with the state. */
   readonly invariants?: readonly string[];
-  /** Called after each BFS level with the states found so far. */
+  /** Called after each state expanded and each BFS level, with the states found so far (cheap; throttle output yourself). */
   readonly progress?: (found: number, depth: number) => void;
   /** Explicit limit: refuse to grow past this many states. */
   readonly maxStates?: number;
@@ -62,6 +62,7 @@ export function enumerate(c: Constants, opts: EnumerateOptions = {}): ModelGraph
         edge.to = intern(succ);
         if (states.length > before) next.push(edge.to);
       }
+      opts.progress?.(states.length, depth + 1);
     }
     depth++;
     opts.progress?.(states.length, depth);

@@ -153,7 +153,7 @@ function report(results: Map<StoreName, Measurement[]>, machineText: string): st
   lines.push('', '| store | file | lines of code (no comments, no blank lines) |', '| --- | --- | ---: |');
   for (const [store, file] of [
     ['segment', 'fileserver/segment-store.ts'],
-    ['mmap', 'fileserver/mmap-store.ts'],
+    ['mmap', 'fileserver/bench/mmap-store.ts'],
     ['mmap (the addon it needs: mapShared, sync)', 'bench/mmap/mmap.c'],
     ['block cache', 'fileserver/cache-store.ts'],
   ]) {

@@ -13,7 +13,7 @@ import { openExt2, type Ext2 } from '../ext2.ts';
 import type { Store } from '../store.ts';
 import { SegmentStore } from '../segment-store.ts';
 import { CacheStore } from '../cache-store.ts';
-import { MmapStore, mmapAddon } from '../mmap-store.ts';
+import { MmapStore, mmapAddon } from './mmap-store.ts';
 import { RecordingStore } from '../recording-store.ts';
 import { layout, pattern } from './layout.ts';
 

@@ -8,7 +8,7 @@ import { describe } from 'vitest';
 import type { Store, StoreOptions } from '../store.ts';
 import { SegmentStore } from '../segment-store.ts';
 import { CacheStore } from '../cache-store.ts';
-import { MmapStore, mmapAddon } from '../mmap-store.ts';
+import { MmapStore, mmapAddon } from '../bench/mmap-store.ts';
 
 export interface StoreKind {
   readonly name: 'segment' | 'mmap' | 'cache';

@@ -14,9 +14,9 @@
  */
 import * as fs from 'node:fs';
 import { constants } from 'node:buffer';
-import { loadMmap, type Mapping, type MmapAddon } from '../bench/mmap/index.ts';
-import type { SyncReport } from './fs.ts';
-import { type Store, StoreError, type StoreOptions } from './store.ts';
+import { loadMmap, type Mapping, type MmapAddon } from '../../bench/mmap/index.ts';
+import type { SyncReport } from '../fs.ts';
+import { type Store, StoreError, type StoreOptions } from '../store.ts';
 
 /** The addon if it is built and loads, else why not (the mmap store is then unavailable). */
 export function mmapAddon(): { addon: MmapAddon; reason: null } | { addon: null; reason: string } {
