@@ -74,17 +74,43 @@ describe('ExtentMap', () => {
 
   it('agrees with an array of values under random set and update', () => {
     const range = fc.tuple(fc.nat(size - 1), fc.integer({ min: 1, max: size })).map(([lo, n]) => [lo, Math.min(size, lo + n)] as const);
+    // Disjoint, sorted, non-empty runs: from sorted distinct cut points, every other gap.
+    const runs = fc
+      .uniqueArray(fc.integer({ min: 0, max: size }), { minLength: 2, maxLength: 8 })
+      .map((cuts) => cuts.sort((a, b) => a - b))
+      .map((cuts) => cuts.flatMap((cut, i) => (i % 2 === 0 && i + 1 < cuts.length ? [[cut, cuts[i + 1]] as const] : [])));
     const op = fc.oneof(
       fc.record({ kind: fc.constant('set' as const), range, value: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }) }),
       fc.record({ kind: fc.constant('update' as const), range, delta: fc.integer({ min: -1, max: 2 }) }),
+      fc.record({ kind: fc.constant('runs' as const), runs, delta: fc.integer({ min: -1, max: 2 }) }),
+      fc.record({ kind: fc.constant('clear' as const) }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
         const map = new ExtentMap<number>();
         const model: (number | undefined)[] = new Array(size).fill(undefined);
         for (const o of ops) {
-          const [lo, hi] = o.range;
-          if (o.kind === 'set') {
+          if (o.kind === 'clear') {
+            map.clear();
+            model.fill(undefined);
+          } else if (o.kind === 'runs') {
+            const f = (v: number | undefined) => {
+              const next = (v ?? 0) + o.delta;
+              return next <= 0 ? undefined : next;
+            };
+            const seen: [number, number][] = [];
+            map.updateRuns(o.runs, (v, start, end) => {
+              for (let i = start; i < end; i++) expect(v).toBe(model[i]);
+              seen.push([start, end]);
+              return f(v);
+            });
+            // fn saw exactly the runs, in pieces, in order.
+            expect(seen.flatMap(([a, b]) => Array.from({ length: b - a }, (_, i) => a + i))).toEqual(
+              o.runs.flatMap(([a, b]) => Array.from({ length: b - a }, (_, i) => a + i)),
+            );
+            for (const [lo, hi] of o.runs) for (let i = lo; i < hi; i++) model[i] = f(model[i]);
+          } else if (o.kind === 'set') {
+            const [lo, hi] = o.range;
             const removed: (number | undefined)[] = new Array(size).fill(undefined);
             map.set(lo, hi, o.value, (s, e, v) => {
               for (let i = s; i < e; i++) removed[i] = v;
@@ -94,6 +120,7 @@ describe('ExtentMap', () => {
               model[i] = o.value;
             }
           } else {
+            const [lo, hi] = o.range;
             const f = (v: number | undefined) => {
               const next = (v ?? 0) + o.delta;
               return next <= 0 ? undefined : next;
@@ -103,6 +130,13 @@ describe('ExtentMap', () => {
           }
           expect(expand(map)).toEqual(model);
           for (let i = 0; i < size; i++) expect(map.at(i)?.value).toBe(model[i]);
+          // next(x): the extent holding x, else the first after it.
+          for (let i = 0; i < size; i++) {
+            const first = model.findIndex((v, j) => j >= i && v !== undefined);
+            const next = map.next(i);
+            if (first < 0) expect(next).toBeNull();
+            else expect([next!.start <= first && first < next!.end, next!.value]).toEqual([true, model[first]]);
+          }
         }
       }),
       { numRuns: 300 },

@@ -64,6 +64,25 @@ export class ExtentMap<V> {
     return null;
   }
 
+  /**
+   * The extent containing x, else the first one after x, else null: a walk
+   * by repeated `next` visits a range's extents without allocating (the
+   * fault path's way; `walk` allocates closures).
+   */
+  next(x: number): Extent<V> | null {
+    let node = this.#root;
+    let after: Node<V> | null = null;
+    while (node !== null) {
+      if (node.end <= x) node = node.right;
+      else if (node.start <= x) return node;
+      else {
+        after = node;
+        node = node.left;
+      }
+    }
+    return after;
+  }
+
   /** Whether some extent overlaps [lo, hi). */
   overlaps(lo: number, hi: number): boolean {
     let node = this.#root;
@@ -117,6 +136,13 @@ export class ExtentMap<V> {
     }
   }
 
+  /** Removes every extent, in O(1). */
+  clear(): void {
+    assert(this.#walking === 0, 'extent map changed during a walk');
+    this.#root = null;
+    this.#extents = 0;
+  }
+
   /**
    * Makes [lo, hi) one extent of `value`, or a gap if value is undefined.
    * `removed` sees each clipped extent that held part of the range before.
@@ -130,21 +156,53 @@ export class ExtentMap<V> {
 
   /** Replaces every piece of [lo, hi), gaps included, by fn(its value); undefined makes a gap. */
   update(lo: number, hi: number, fn: (value: V | undefined) => V | undefined): void {
-    this.#replace(lo, hi, (old) => {
+    this.updateRuns([[lo, hi]], fn);
+  }
+
+  /**
+   * Replaces every piece (extent or gap) inside the runs by fn(its value,
+   * its start, its end); undefined makes a gap. Nothing outside the runs
+   * changes. Runs are sorted, disjoint and non-empty. One pass over the
+   * span from the first run to the last: O(log extents + extents in the
+   * span + runs), however many runs, which is what lets a write-back rebind
+   * thousands of scattered pages at once.
+   */
+  updateRuns(runs: readonly (readonly [number, number])[], fn: (value: V | undefined, start: number, end: number) => V | undefined): void {
+    assert(runs.length > 0, 'updateRuns: no run');
+    this.#replace(runs[0][0], runs[runs.length - 1][1], (old) => {
       const fresh: Node<V>[] = [];
       const push = (start: number, end: number, value: V | undefined): void => {
-        if (value === undefined) return;
+        if (value === undefined || start >= end) return;
         const last = fresh.at(-1);
         if (last !== undefined && last.end === start && this.#equals(last.value, value)) last.end = end;
         else fresh.push(this.#node(start, end, value));
       };
-      let cursor = lo;
-      for (const node of old) {
-        if (cursor < node.start) push(cursor, node.start, fn(undefined));
-        push(node.start, node.end, fn(node.value));
-        cursor = node.end;
+      // old[j] is the first extent that may still reach past the region being built.
+      let j = 0;
+      let cursor = runs[0][0];
+      for (let i = 0; i < runs.length; i++) {
+        const [a, b] = runs[i];
+        assert(a < b && a >= cursor, 'updateRuns: runs out of order');
+        // Between runs: the old extents, clipped.
+        for (; j < old.length && old[j].start < a; j++) {
+          push(Math.max(old[j].start, cursor), Math.min(old[j].end, a), old[j].value);
+          if (old[j].end > a) break;
+        }
+        // Inside the run: every piece, gaps included, through fn.
+        let x = a;
+        for (; j < old.length && old[j].start < b; j++) {
+          const node = old[j];
+          if (node.end <= x) continue;
+          if (x < node.start) push(x, node.start, fn(undefined, x, node.start));
+          const start = Math.max(node.start, x);
+          const end = Math.min(node.end, b);
+          push(start, end, fn(node.value, start, end));
+          x = end;
+          if (node.end > b) break;
+        }
+        if (x < b) push(x, b, fn(undefined, x, b));
+        cursor = b;
       }
-      if (cursor < hi) push(cursor, hi, fn(undefined));
       return fresh;
     });
   }
