@@ -1,4 +1,22 @@
-import { io, type IORole } from './errors.ts';
+import { ioError, type IORole } from './errors.ts';
+
+/**
+ * What change detection compares (the fields of a Node fs.Stats): equal
+ * identities mean the file has not changed, within the detection window
+ * (README, "Semantics worth knowing"). A content change moves size or
+ * mtime, and always ctime; ctime also moves when the file is linked or
+ * unlinked (renamed over, deleted), which nlink tells apart.
+ */
+export interface FileIdentity {
+  /** Length in bytes. */
+  readonly size: number;
+  /** Last content change, in milliseconds (any unit works, as long as it is the file's own clock). */
+  readonly mtimeMs: number;
+  /** Last content or metadata change, same unit. */
+  readonly ctimeMs: number;
+  /** Hard links to the file. */
+  readonly nlink: number;
+}
 
 /**
  * The file interface the engine performs its I/O through: user files, the
@@ -11,8 +29,6 @@ import { io, type IORole } from './errors.ts';
 export interface FileBackend {
   /** Names the file in errors (a path for files on disk). */
   readonly name: string;
-  /** Current length in bytes. */
-  size(): number;
   /**
    * Reads up to `length` bytes at `position` into `buffer[offset..]` and
    * returns the count, which is short only at end of file.
@@ -20,6 +36,8 @@ export interface FileBackend {
   read(buffer: Uint8Array, offset: number, length: number, position: number): number;
   /** Writes all `length` bytes; the file grows as needed and a gap reads as zeros. */
   write(buffer: Uint8Array, offset: number, length: number, position: number): void;
+  /** Writes all of `buffers`, back to back, from `position` (writev(2)): one write-back run in one call. */
+  writev(buffers: readonly Uint8Array[], position: number): void;
   /** Sets the length; growing reads as zeros. */
   truncate(length: number): void;
   /** Makes the content and metadata durable (fsync(2)): what was written survives a crash. */
@@ -27,16 +45,20 @@ export interface FileBackend {
   /** Makes the content durable, and only the metadata needed to read it back (fdatasync(2)). */
   datasync(): void;
   /**
-   * A token that differs whenever the file may have changed (size, mtime,
-   * ctime, inode): the engine compares it to notice writes behind its back.
+   * The file's length and change marks now (fstat(2) of the open file, not
+   * of its path): the engine's only way to learn the length, and how it
+   * notices writes behind its back, at most once per public call.
    */
-  identity(): string;
+  identity(): FileIdentity;
   /** A private copy of the current content, immune to later changes of this file. */
   clone(dir: string): FileBackend;
   close(): void;
 }
 
-/** Reads `length` bytes at `position`; bytes past the end of the file read as zero. */
+/**
+ * Reads `length` bytes at `position`; bytes past the end of the file read as
+ * zero. Allocates nothing (the fault path runs through here).
+ */
 export function readPadded(
   backend: FileBackend,
   role: IORole,
@@ -45,6 +67,11 @@ export function readPadded(
   length: number,
   position: number,
 ): void {
-  const count = io(role, backend.name, () => backend.read(into, at, length, position));
-  into.fill(0, at + count, at + length);
+  let count: number;
+  try {
+    count = backend.read(into, at, length, position);
+  } catch (error) {
+    throw ioError(role, backend.name, error);
+  }
+  if (count < length) into.fill(0, at + count, at + length);
 }

@@ -54,13 +54,83 @@ export class Bindings {
     }
   }
 
-  /** The spec's Dirty, for the bytes [lo, hi) of a page: whether one of them is Anon. */
-  dirty(lo: number, hi: number): boolean {
-    let found = false;
-    this.map.walk(lo, hi, (_start, _end, binding) => {
-      if (binding?.kind === 'anon') found = true;
+  /**
+   * Binds every run (sorted, disjoint, non-empty) to `binding` in one pass
+   * over the bindings and one over each snapshot's counts, however many runs:
+   * what lets a write-back rebind thousands of scattered pages at once.
+   */
+  bindRuns(runs: readonly (readonly [number, number])[], binding: SnapBinding): void {
+    if (runs.length === 0) return;
+    // Unbound old snapshot ranges, by snapshot, in the order met (ascending addresses).
+    const unbound = new Map<Snapshot, [number, number][]>();
+    this.map.updateRuns(runs, (old, start, end) => {
+      if (old !== undefined && old.kind === 'snap') {
+        let ranges = unbound.get(old.snap);
+        if (ranges === undefined) unbound.set(old.snap, (ranges = []));
+        ranges.push([start + old.delta, end + old.delta]);
+      }
+      return binding;
     });
-    return found;
+    for (const [snap, ranges] of unbound) this.#unreference(snap, ranges);
+    assert(runs[0][0] + binding.delta >= 0 && runs[runs.length - 1][1] + binding.delta <= fileLengthMax, 'binding to offsets outside any file');
+    this.#snapshots.referenceRuns(binding.snap, runs.map(([lo, hi]) => [lo + binding.delta, hi + binding.delta] as const), 1);
+  }
+
+  /**
+   * Counts one byte fewer at each offset of `ranges` of `snap`: in one pass
+   * when they are disjoint, else range by range (two addresses of a
+   * segment can be bound to the same offset).
+   */
+  #unreference(snap: Snapshot, ranges: [number, number][]): void {
+    ranges.sort((a, b) => a[0] - b[0]);
+    const runs: [number, number][] = [];
+    for (const [lo, hi] of ranges) {
+      const last = runs.at(-1);
+      if (last !== undefined && last[1] > lo) {
+        for (const [a, b] of ranges) this.#snapshots.reference(snap, a, b, -1);
+        return;
+      }
+      if (last !== undefined && last[1] === lo) last[1] = hi;
+      else runs.push([lo, hi]);
+    }
+    this.#snapshots.referenceRuns(snap, runs, -1);
+  }
+
+  /**
+   * Unbinds every byte, for a closing segment. A snapshot whose bound bytes
+   * are all this segment's is let go at once; only one shared with other
+   * segments has its counts updated range by range. So closing costs one
+   * pass over the bindings (arithmetic, no tree updates) when no snapshot
+   * is shared: 100,000 extents in milliseconds.
+   */
+  unbindAll(): void {
+    const mine = new Map<Snapshot, number>();
+    this.map.forEach((start, end, binding) => {
+      if (binding.kind === 'snap') mine.set(binding.snap, (mine.get(binding.snap) ?? 0) + (end - start));
+    });
+    const shared = new Set<Snapshot>();
+    for (const [snap, bytes] of mine) {
+      assert(bytes <= snap.bound, 'a segment binds more bytes to a snapshot than it counts');
+      if (bytes === snap.bound) this.#snapshots.unbindAll(snap);
+      else shared.add(snap);
+    }
+    if (shared.size > 0) {
+      this.map.forEach((start, end, binding) => {
+        if (binding.kind === 'snap' && shared.has(binding.snap)) this.#snapshots.reference(binding.snap, start + binding.delta, end + binding.delta, -1);
+      });
+    }
+    this.map.clear();
+  }
+
+  /** The spec's Dirty, for the bytes [lo, hi) of a page: whether one of them is Anon. Allocates nothing. */
+  dirty(lo: number, hi: number): boolean {
+    for (let x = lo; x < hi; ) {
+      const extent = this.map.next(x);
+      if (extent === null || extent.start >= hi) return false;
+      if (extent.value.kind === 'anon') return true;
+      x = extent.end;
+    }
+    return false;
   }
 
   /** Whether every byte of [lo, hi) is Anon. */

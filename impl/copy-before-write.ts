@@ -47,7 +47,8 @@ export function copyBeforeWrite(shared: Shared, file: FileState, changes: readon
       // A stale snapshot's unpreserved bytes are already lost; saving the new ones would be wrong.
       if (snapshot.stale) continue;
       for (const [lo, hi] of changes) {
-        if (lo >= hi) continue;
+        // Most changes (a write-back's dirty pages) touch no bound offset: one lookup says so.
+        if (lo >= hi || !snapshot.refs.overlaps(lo, hi)) continue;
         const blocks: number[] = [];
         // Only the changed offsets themselves: a bound offset elsewhere in the block keeps its byte.
         snapshot.refs.walk(lo, hi, (start, end, count) => {

@@ -48,7 +48,9 @@ export class DeferredFile {
 
   /** Current length in bytes. */
   get size(): number {
-    return this.#open().size();
+    const file = this.#open();
+    this.#shared.calls.current++;
+    return file.size();
   }
 
   /**
@@ -125,7 +127,7 @@ export class DeferredFile {
     if (state.closed || this.#shared.closed) shown.closed = true;
     else {
       try {
-        shown.size = state.size();
+        shown.size = state.peekSize();
       } catch (error) {
         if (!(error instanceof DeferredIOError)) throw error;
         shown.size = error.code;

@@ -10,7 +10,7 @@ import type { Shared } from './shared.ts';
 import { FramePool } from './frames.ts';
 import { SlotStore } from './slots.ts';
 import { Snapshots } from './snapshots.ts';
-import { FileState } from './files.ts';
+import { Calls, FileState } from './files.ts';
 import { DeferredFile } from './deferred-file.ts';
 import { NodeFileBackend } from './node-backend.ts';
 import { Bindings } from './bindings.ts';
@@ -27,6 +27,7 @@ import {
   pageSizeDefault,
   pageSizeMax,
   pageSizeMin,
+  readaheadDefaultBytes,
   readaheadMax,
   segmentLengthMax,
   snapshotsMax,
@@ -39,7 +40,12 @@ export interface EngineOptions {
   memory?: number;
   /** Directory for the swap file, the preserve store and isolation copies. Default os.tmpdir(). */
   swapDir?: string;
-  /** Pages to fetch ahead after a sequential fault; 0 (the default) turns readahead off. */
+  /**
+   * Pages to fetch ahead after a sequential fault (a fault on the page after
+   * the last one faulted), with one read where their sources are
+   * contiguous; 0 turns readahead off. Default: 1 MiB worth of pages (256
+   * of 4 KiB), at most frames - 1.
+   */
   readahead?: number;
   /**
    * Makes the backing file of the swap space or the preserve store. Default:
@@ -81,7 +87,7 @@ export interface EngineState {
  */
 export let engineState: (engine: Engine) => EngineState;
 
-const backendMethods = ['size', 'read', 'write', 'truncate', 'sync', 'datasync', 'identity', 'clone', 'close'] as const;
+const backendMethods = ['read', 'write', 'writev', 'truncate', 'sync', 'datasync', 'identity', 'clone', 'close'] as const;
 
 export class Engine {
   /** Page size B in bytes. */
@@ -99,8 +105,11 @@ export class Engine {
     const pageSize = given.pageSize === undefined ? pageSizeDefault : integer('options.pageSize', given.pageSize, pageSizeMin, pageSizeMax);
     const memory = given.memory === undefined ? memoryDefault : integer('options.memory', given.memory, pageSize, memoryMax);
     const frames = Math.floor(memory / pageSize);
+    const readaheadLimit = Math.min(readaheadMax, frames - 1);
     const readahead =
-      given.readahead === undefined ? 0 : integer('options.readahead', given.readahead, 0, Math.min(readaheadMax, frames - 1));
+      given.readahead === undefined
+        ? Math.min(readaheadLimit, Math.max(1, Math.floor(readaheadDefaultBytes / pageSize)))
+        : integer('options.readahead', given.readahead, 0, readaheadLimit);
     const swapDir = given.swapDir === undefined ? os.tmpdir() : string('options.swapDir', given.swapDir);
     if (given.createStore !== undefined && typeof given.createStore !== 'function') {
       throw new ArgumentError('options.createStore', 'must be a function', 'ERR_INVALID_ARG_TYPE');
@@ -123,8 +132,10 @@ export class Engine {
         snapshots: new Snapshots(pageSize, preserve, snapshotsMax),
         counters: zeroCounters(),
         readahead,
+        calls: new Calls(),
         pageBuffer: new Uint8Array(pageSize),
         staging,
+        batch: new Int32Array(readaheadMax + 1),
         closed: false,
       },
       tempDir: swapDir,
@@ -226,7 +237,7 @@ export class Engine {
 
   #adopt(backend: FileBackend, readOnly: boolean, isolate: boolean): DeferredFile {
     const { shared, files, tempDir } = this.#state;
-    const state = new FileState(backend, readOnly, isolate, tempDir, (closed) => files.delete(closed));
+    const state = new FileState(backend, readOnly, isolate, tempDir, shared.calls, (closed) => files.delete(closed));
     files.add(state);
     return new DeferredFile(state, shared);
   }

@@ -118,7 +118,16 @@ export function io<T>(role: IORole, target: string, call: () => T): T {
   try {
     return call();
   } catch (error) {
-    if (error instanceof DeferredIOError || error instanceof AssertionError) throw error;
-    throw new IOError(role, target, error);
+    throw ioError(role, target, error);
   }
+}
+
+/**
+ * What to throw for `error`, caught from an I/O call of `role`: an IOError,
+ * unless it is already one of the engine's own. For hot paths that catch
+ * themselves rather than allocate a closure for `io`.
+ */
+export function ioError(role: IORole, target: string, error: unknown): unknown {
+  if (error instanceof DeferredIOError || error instanceof AssertionError) return error;
+  return new IOError(role, target, error);
 }

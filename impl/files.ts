@@ -1,20 +1,44 @@
 /**
  * Files as the engine sees them: the backend, the identity (size, mtime,
- * ctime, inode) recorded after the engine's own last change, which is how a
- * change behind the engine's back is noticed, and for an isolated file its
- * private copies. A FileState knows nothing of snapshots but how many are
- * live (its backend stays open for them after close) and how many outside
- * changes it has noticed (a snapshot taken before the latest is stale).
+ * ctime, link count: an fstat of the open file) recorded after the engine's
+ * own last change, which is how a change behind the engine's back is
+ * noticed, and for an isolated file its private copies. A FileState knows
+ * nothing of snapshots but how many are live (its backend stays open for
+ * them after close) and how many outside changes it has noticed (a snapshot
+ * taken before the latest is stale).
  */
-import type { FileBackend } from './backend.ts';
+import type { FileBackend, FileIdentity } from './backend.ts';
 import { readPadded } from './backend.ts';
 import { type Copy, Isolation } from './isolation.ts';
 import { assert } from './assert.ts';
-import { FileChangedError, io } from './errors.ts';
+import { FileChangedError, io, ioError } from './errors.ts';
+
+/**
+ * Counts the engine's public calls. A file's identity is checked at most
+ * once per call (an fstat costs as much as a 4 KiB read): the spec's steps
+ * are the public calls, and a change behind the engine's back is an action
+ * between two of them, so looking once per call sees every change a step
+ * could see.
+ */
+export class Calls {
+  current = 0;
+}
+
+/**
+ * Whether identity `now` shows no change to the content since `then`: the
+ * same size and mtime, and the same ctime unless the link count moved with
+ * it (the file was renamed over or deleted: another file has its name now,
+ * this one's content is what it was).
+ */
+function unchanged(then: FileIdentity, now: FileIdentity): boolean {
+  return then.size === now.size && then.mtimeMs === now.mtimeMs && (then.ctimeMs === now.ctimeMs || then.nlink !== now.nlink);
+}
 
 export class FileState {
   closed = false;
-  #identity: string;
+  #identity: FileIdentity;
+  // The call in which the identity was last checked or recorded.
+  #checked: number;
   // While the engine itself is changing the file, a new identity is its own doing.
   #changing = false;
   // Changes behind the engine's back noticed so far (the spec's Spoiled, counted).
@@ -29,10 +53,12 @@ export class FileState {
     isolated: boolean,
     /** Where isolation copies are made. */
     readonly tempDir: string,
+    readonly calls: Calls,
     /** Told once, when the file is closed for new operations. */
     readonly onClose: (file: FileState) => void,
   ) {
-    this.#identity = io('file', backend.name, () => backend.identity());
+    this.#identity = this.#stat();
+    this.#checked = calls.current;
     this.#isolation = isolated ? new Isolation() : null;
   }
 
@@ -52,8 +78,15 @@ export class FileState {
     return this.#spoils;
   }
 
+  /** The current length (from the identity checked in this call). */
   size(): number {
-    return io('file', this.name, () => this.backend.size());
+    this.verify();
+    return this.#identity.size;
+  }
+
+  /** The current length, looked up without noticing anything (for util.inspect and internals.ts). */
+  peekSize(): number {
+    return this.#stat().size;
   }
 
   /** Reads the file's current bytes; past its end they read as zero. */
@@ -62,7 +95,20 @@ export class FileState {
   }
 
   writeAt(from: Uint8Array, at: number, length: number, position: number): void {
-    io('file', this.name, () => this.backend.write(from, at, length, position));
+    try {
+      this.backend.write(from, at, length, position);
+    } catch (error) {
+      throw ioError('file', this.name, error);
+    }
+  }
+
+  /** Writes `buffers` back to back from `position`, in one call. */
+  writevAt(buffers: readonly Uint8Array[], position: number): void {
+    try {
+      this.backend.writev(buffers, position);
+    } catch (error) {
+      throw ioError('file', this.name, error);
+    }
   }
 
   truncateTo(length: number): void {
@@ -84,13 +130,20 @@ export class FileState {
    * snapshots taken before it can no longer trust their unpreserved blocks
    * (a fault on those bytes raises FileChangedError, and write-back stops
    * skipping them), and an isolated file's current copy is no longer the
-   * file. Snapshots taken afterwards are fine.
+   * file. Snapshots taken afterwards are fine. Looks at most once per
+   * public call (see Calls).
    */
   verify(): void {
-    if (this.#changing) return;
-    const identity = io('file', this.name, () => this.backend.identity());
-    if (identity === this.#identity) return;
+    if (this.#changing || this.#checked === this.calls.current) return;
+    this.#observe(this.#stat());
+  }
+
+  /** Records `identity`, taken now, noticing a change behind the engine's back since the last one. */
+  #observe(identity: FileIdentity): void {
+    this.#checked = this.calls.current;
+    const same = unchanged(this.#identity, identity);
     this.#identity = identity;
+    if (same) return;
     this.#spoils++;
     this.#isolation?.invalidate();
   }
@@ -100,7 +153,7 @@ export class FileState {
    * what the next `verify` would notice. Changes nothing (for internals.ts).
    */
   unnoticedChange(): boolean {
-    return !this.#changing && io('file', this.name, () => this.backend.identity()) !== this.#identity;
+    return !this.#changing && !unchanged(this.#identity, this.#stat());
   }
 
   /**
@@ -116,7 +169,8 @@ export class FileState {
       apply();
     } finally {
       this.#changing = false;
-      this.#identity = io('file', this.name, () => this.backend.identity());
+      this.#identity = this.#stat();
+      this.#checked = this.calls.current;
       this.#isolation?.invalidate();
     }
   }
@@ -133,10 +187,11 @@ export class FileState {
     const current = isolation.current();
     if (current !== null) return current;
     const copy = io('clone', this.name, () => this.backend.clone(this.tempDir));
-    if (io('file', this.name, () => this.backend.identity()) !== this.#identity) {
+    const identity = this.#stat();
+    if (!unchanged(this.#identity, identity)) {
       // Changed while being copied: the copy may be torn.
       io('clone', copy.name, () => copy.close());
-      this.verify();
+      this.#observe(identity);
       throw new FileChangedError(this.name);
     }
     return isolation.adopt(copy);
@@ -167,6 +222,14 @@ export class FileState {
     this.onClose(this);
     this.#isolation?.invalidate();
     if (this.#snapshots === 0) this.#closeBackend();
+  }
+
+  #stat(): FileIdentity {
+    try {
+      return this.backend.identity();
+    } catch (error) {
+      throw ioError('file', this.name, error);
+    }
   }
 
   #closeBackend(): void {

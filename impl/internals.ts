@@ -16,6 +16,8 @@ import type { Segment } from './segment.ts';
 import type { FileState } from './files.ts';
 import { NO_SLOT } from './snapshots.ts';
 import { readPadded } from './backend.ts';
+import { CLEAN, DETACHED, DIRTY } from './frames.ts';
+import { assert } from './assert.ts';
 
 /** One extent of a segment's bindings; the gaps between extents are Zero. */
 export interface BindingExtent {
@@ -100,9 +102,14 @@ export function internals(engine: Engine, { contents = true }: InternalsOptions 
       ),
     );
     const frames = new Map<number, Uint8Array>();
-    for (const [page, frame] of [...pager.resident].sort(([a], [b]) => a - b)) {
+    pager.forEachResident((page, frame) => {
       frames.set(page, shared.pool.bytes.slice(frame * B, (frame + 1) * B));
-    }
+      // The frame's state is the engine's cache of its page's bindings: check it against them here, every step conformance takes.
+      const lo = page * B;
+      const hi = Math.min(lo + B, segment.length);
+      const state = !bindings.dirty(lo, hi) ? CLEAN : bindings.allAnon(lo, hi) ? DETACHED : DIRTY;
+      assert(shared.pool.state[frame] === state, `frame state of page ${page} disagrees with its bindings`);
+    });
     const swap = new Map<number, Uint8Array>();
     pager.swap.forEach((page) => {
       const bytes = new Uint8Array(B);
@@ -121,7 +128,7 @@ export function internals(engine: Engine, { contents = true }: InternalsOptions 
   };
   const snapshots = shared.snapshots.values().map((snapshot): SnapshotInternals => {
     const copy = snapshot.copy;
-    const copyBytes = copy === null || !contents ? null : new Uint8Array(copy.backend.size());
+    const copyBytes = copy === null || !contents ? null : new Uint8Array(copy.backend.identity().size);
     if (copyBytes !== null) readPadded(copy!.backend, 'clone', copyBytes, 0, copyBytes.length, 0);
     const refs: { start: number; end: number; count: number }[] = [];
     snapshot.refs.forEach((start, end, count) => refs.push({ start, end, count }));
@@ -145,7 +152,7 @@ export function internals(engine: Engine, { contents = true }: InternalsOptions 
   });
 
   const filesOut = [...files].map((file): FileInternals => {
-    const size = file.size();
+    const size = file.peekSize();
     const content = contents ? new Uint8Array(size) : null;
     if (content !== null) file.readAt(content, 0, size, 0);
     return { name: file.name, readOnly: file.readOnly, isolated: file.isolated, size, content };

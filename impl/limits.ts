@@ -23,8 +23,22 @@ export const memoryDefault = 64 * 2 ** 20;
 /** Readahead pages fetched per sequential fault (also bounded by the frame pool: frames - 1). */
 export const readaheadMax = 1024;
 
-/** Write-back and preservation move data through a bounded buffer of this size. */
+/**
+ * The default readahead: this many bytes' worth of pages (256 pages of
+ * 4 KiB, at least one page, at most frames - 1), fetched with one read
+ * where their sources are contiguous. A sequential scan then costs one
+ * 1 MiB read per 256 pages, as a program reading 1 MiB chunks does.
+ */
+export const readaheadDefaultBytes = 2 ** 20;
+
+/** Bytes read from swap (or other non-resident sources) to be written in one write-back call; also the staging buffer's size. */
 export const ioChunkBytes = 2 ** 20;
+
+/** Buffers in one writev call: Linux's IOV_MAX. A longer write-back run takes more calls. */
+export const iovMax = 1024;
+
+/** Pages a page table indexes directly (4 MiB of Int32Array); higher pages of huge segments go to a Map. */
+export const directPagesMax = 2 ** 20;
 
 /**
  * Live snapshots at once, so snapshot ids are 1 .. snapshotsMax (the spec's

@@ -2,7 +2,7 @@
  * An in-memory file: the same interface as a file on disk, for tests and for
  * conformance runs that compare file contents after every step.
  */
-import type { FileBackend } from './backend.ts';
+import type { FileBackend, FileIdentity } from './backend.ts';
 import { assert } from './assert.ts';
 import { memoryMax } from './limits.ts';
 
@@ -21,6 +21,7 @@ export class MemoryBackend implements FileBackend {
     this.#length = content.length;
   }
 
+  /** Current length in bytes. */
   size(): number {
     return this.#length;
   }
@@ -39,6 +40,14 @@ export class MemoryBackend implements FileBackend {
     this.#version++;
   }
 
+  writev(buffers: readonly Uint8Array[], position: number): void {
+    let at = position;
+    for (const buffer of buffers) {
+      this.write(buffer, 0, buffer.length, at);
+      at += buffer.length;
+    }
+  }
+
   truncate(length: number): void {
     if (length < this.#length) this.#bytes.fill(0, length, this.#length);
     else this.#reserve(length);
@@ -51,8 +60,9 @@ export class MemoryBackend implements FileBackend {
 
   datasync(): void {}
 
-  identity(): string {
-    return String(this.#version);
+  /** The change count stands for both times: every change moves it, and nothing else does. */
+  identity(): FileIdentity {
+    return { size: this.#length, mtimeMs: this.#version, ctimeMs: this.#version, nlink: 1 };
   }
 
   clone(): FileBackend {

@@ -1,22 +1,25 @@
 /**
- * Files on disk through node:fs, by file descriptor.
+ * Files on disk through node:fs, by file descriptor: every read, write and
+ * identity check goes to the open file, so a rename over its path or its
+ * deletion changes nothing the engine reads (the open file is another file
+ * than the one the path names now).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { FileBackend } from './backend.ts';
+import type { FileBackend, FileIdentity } from './backend.ts';
 
 export class NodeFileBackend implements FileBackend {
   readonly name: string;
   readonly #fd: number;
-  // The path whose inode the engine watches (replaced or deleted shows as a change); null for temporaries.
-  readonly #path: string | null;
+  // Temporaries (the stores and copies) are never cloned.
+  readonly #temporary: boolean;
   #closed = false;
 
-  private constructor(name: string, fd: number, watched: string | null) {
+  private constructor(name: string, fd: number, temporary: boolean) {
     this.name = name;
     this.#fd = fd;
-    this.#path = watched;
+    this.#temporary = temporary;
   }
 
   /**
@@ -36,7 +39,7 @@ export class NodeFileBackend implements FileBackend {
       const [code, kind] = stat.isDirectory() ? ['EISDIR', 'a directory'] : ['ENODEV', 'not a regular file'];
       throw Object.assign(new Error(`${code}: ${kind}, open '${file}'`), { code });
     }
-    return new NodeFileBackend(file, fd, file);
+    return new NodeFileBackend(file, fd, false);
   }
 
   /**
@@ -47,11 +50,7 @@ export class NodeFileBackend implements FileBackend {
     const file = temporaryPath(dir, purpose);
     const fd = fs.openSync(file, 'wx+', 0o600);
     fs.unlinkSync(file);
-    return new NodeFileBackend(`${purpose} in ${dir}`, fd, null);
-  }
-
-  size(): number {
-    return fs.fstatSync(this.#fd).size;
+    return new NodeFileBackend(`${purpose} in ${dir}`, fd, true);
   }
 
   read(buffer: Uint8Array, offset: number, length: number, position: number): number {
@@ -69,6 +68,20 @@ export class NodeFileBackend implements FileBackend {
     while (done < length) done += fs.writeSync(this.#fd, buffer, offset + done, length - done, position + done);
   }
 
+  writev(buffers: readonly Uint8Array[], position: number): void {
+    let total = 0;
+    for (const buffer of buffers) total += buffer.length;
+    const done = fs.writevSync(this.#fd, buffers as Uint8Array[], position);
+    if (done === total) return;
+    // A short writev (a signal, a disk filling up): the rest buffer by buffer.
+    let start = 0;
+    for (const buffer of buffers) {
+      const from = Math.max(0, done - start);
+      if (from < buffer.length) this.write(buffer, from, buffer.length - from, position + start + from);
+      start += buffer.length;
+    }
+  }
+
   truncate(length: number): void {
     fs.ftruncateSync(this.#fd, length);
   }
@@ -81,21 +94,28 @@ export class NodeFileBackend implements FileBackend {
     fs.fdatasyncSync(this.#fd);
   }
 
-  identity(): string {
-    const own = fs.fstatSync(this.#fd, { bigint: true });
-    const token = `${own.dev}:${own.ino}:${own.size}:${own.mtimeNs}:${own.ctimeNs}`;
-    if (this.#path === null) return token;
-    const named = fs.statSync(this.#path, { bigint: true, throwIfNoEntry: false });
-    return `${token}/${named === undefined ? 'gone' : `${named.dev}:${named.ino}`}`;
+  /**
+   * fstat(2) of the descriptor, times in milliseconds as doubles: exact to
+   * a quarter of a microsecond at today's dates, finer than any file
+   * system's timestamp granularity, and a plain Stats object (the bigint
+   * variant costs a third more per call).
+   */
+  identity(): FileIdentity {
+    return fs.fstatSync(this.#fd);
   }
 
-  /** A reflink clone where the file system supports it (FICLONE), a full copy otherwise. */
+  /**
+   * A reflink clone where the file system supports it (FICLONE), a full
+   * copy otherwise, of the open file (through its descriptor's name in
+   * /proc/self/fd, or /dev/fd: not the path, which may name another file
+   * by now).
+   */
   clone(dir: string): FileBackend {
-    if (this.#path === null) throw Object.assign(new Error('a temporary file has no path to copy'), { code: 'EINVAL' });
+    if (this.#temporary) throw Object.assign(new Error('a temporary file is never copied'), { code: 'EINVAL' });
     const file = temporaryPath(dir, 'copy');
-    fs.copyFileSync(this.#path, file, fs.constants.COPYFILE_FICLONE);
+    fs.copyFileSync(`${descriptors}/${this.#fd}`, file, fs.constants.COPYFILE_FICLONE);
     try {
-      return new NodeFileBackend(`copy of ${this.name}`, fs.openSync(file, 'r'), null);
+      return new NodeFileBackend(`copy of ${this.name}`, fs.openSync(file, 'r'), true);
     } finally {
       fs.unlinkSync(file);
     }
@@ -107,6 +127,9 @@ export class NodeFileBackend implements FileBackend {
     fs.closeSync(this.#fd);
   }
 }
+
+// Where an open descriptor can be opened again by name: Linux's /proc/self/fd, else /dev/fd (macOS, the BSDs).
+const descriptors = fs.existsSync('/proc/self/fd') ? '/proc/self/fd' : '/dev/fd';
 
 function temporaryPath(dir: string, purpose: string): string {
   return path.join(dir, `.deferred-io-${process.pid}-${randomBytes(8).toString('hex')}.${purpose}`);

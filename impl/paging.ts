@@ -1,188 +1,307 @@
 /**
- * Paging: which of a segment's pages are in frames, faulting them in from
- * their sources (zero, snapshot, swap), paging them out, and computing View
- * (what a load returns) for bytes not in memory without faulting them in.
+ * Paging: which of a segment's pages are in frames (its page table),
+ * faulting them in from their sources (zero, snapshot, swap) one at a time
+ * or a run at a time (the spec's Prefetch, and readahead), paging them out,
+ * and View (what a load returns) for bytes not in memory, without faulting
+ * them in (the spec's CopyOut, and write-back).
+ *
+ * The fault path allocates nothing: the page table and the frame
+ * bookkeeping are typed arrays, extents are visited with `next`, and file
+ * bytes are read straight into the frame.
  */
 import type { Shared } from './shared.ts';
-import type { FrameOwner } from './frames.ts';
-import type { FileState } from './files.ts';
-import type { Binding, Bindings } from './bindings.ts';
+import { CLEAN, DETACHED, DIRTY, type FrameOwner } from './frames.ts';
+import { PageTable } from './page-table.ts';
+import { ANON, type Bindings } from './bindings.ts';
 import { Swap } from './swap.ts';
 import { assert } from './assert.ts';
 import { DeferredIOError } from './errors.ts';
 
 export class Pager implements FrameOwner {
   /** page -> frame, for this segment's resident pages. */
-  readonly resident = new Map<number, number>();
+  readonly table: PageTable;
   readonly swap: Swap;
+  /** This pager's registration in the frame pool. */
+  readonly id: number;
   readonly #shared: Shared;
   readonly #bindings: Bindings;
   readonly #length: number;
   readonly #pages: number;
-  // The last page faulted in, to recognise sequential access for readahead.
+  // The last page faulted in on demand (or read ahead), to recognise sequential access, and
+  // how many pages the sequential run ending there has: the readahead window grows with it.
   #lastFault = -2;
+  #run = 0;
 
   constructor(shared: Shared, bindings: Bindings, length: number) {
     this.#shared = shared;
     this.#bindings = bindings;
     this.#length = length;
     this.#pages = Math.ceil(length / shared.pageSize);
+    this.table = new PageTable(this.#pages);
     this.swap = new Swap(shared.swapSpace);
+    this.id = shared.pool.register(this);
   }
 
-  /** The frame holding `page`, faulting the page in if it is not resident. */
+  /** Leaves the frame pool, holding no frame any more. */
+  close(): void {
+    assert(this.table.size === 0, 'a closed segment keeps frames');
+    this.#shared.pool.unregister(this.id);
+  }
+
+  /**
+   * The frame holding `page`, faulting it in if it is not resident (the
+   * spec's Load, Store and Bytes fault). After a fault on the page that
+   * follows the last one faulted, the engine reads ahead: the fault is then
+   * the spec's Load followed by Prefetch of the pages after it, done by the
+   * same mechanism as `prefetch`, in one read where it can. How far ahead
+   * is policy, outside the spec: as many pages as the sequential run has
+   * so far, at most `readahead`, so the window doubles from one page (a
+   * program touching two adjacent blocks does not pay for a megabyte) and
+   * a long scan soon reads `readahead` pages at a time.
+   */
   frame(page: number): number {
-    const frame = this.resident.get(page);
-    if (frame !== undefined) {
+    const frame = this.table.get(page);
+    if (frame >= 0) {
       this.#shared.pool.touch(frame);
       return frame;
     }
-    const fresh = this.#fault(page);
-    if (this.#shared.readahead > 0) this.#readahead(page, fresh);
-    return fresh;
+    const sequential = page === this.#lastFault + 1;
+    this.#lastFault = page;
+    const window = Math.min(this.#shared.readahead, this.#run);
+    this.#run = sequential ? this.#run + 1 : 1;
+    if (sequential && window > 0) {
+      const stop = this.prefetch(page, Math.min(this.#pages, page + 1 + window));
+      if (stop > page + 1) {
+        this.#lastFault = stop - 1;
+        this.#run += stop - page - 1;
+      }
+      const fetched = this.table.get(page);
+      if (fetched >= 0) return fetched;
+    }
+    // Not read ahead (or it could not be): its own fault, which reports why.
+    return this.#fill(page);
+  }
+
+  /**
+   * The spec's Prefetch of pages [first, end): each page not resident is
+   * faulted in, in order, up to the first that cannot be filled (a byte
+   * lost to a change behind the engine's back, or an I/O error: best
+   * effort, that page's own fault will report it). A run of pages bound to
+   * contiguous offsets of one snapshot is filled with one read per run of
+   * consecutive frames (which a sequential scan gets from CLOCK). The pages
+   * stay pinned until the end, so that none evicts another; hence at most
+   * as many pages as the pool holds. Returns the page where it stopped
+   * (`end` if it did not).
+   */
+  prefetch(first: number, end: number): number {
+    const pool = this.#shared.pool;
+    let room = pool.count;
+    try {
+      for (let page = first; page < end; ) {
+        if (room === 0) return page;
+        const resident = this.table.get(page);
+        if (resident >= 0) {
+          pool.pin(resident);
+          room--;
+          page++;
+          continue;
+        }
+        const run = this.#batchable(page, Math.min(end, page + room, page + this.#shared.batch.length));
+        if (run > page + 1) {
+          if (!this.#fillBatch(page, run)) return page;
+          room -= run - page;
+          page = run;
+          continue;
+        }
+        try {
+          pool.pin(this.#fill(page));
+        } catch (error) {
+          if (error instanceof DeferredIOError) return page;
+          throw error;
+        }
+        room--;
+        page++;
+      }
+      return end;
+    } finally {
+      pool.unpinAll();
+    }
   }
 
   /** Pages `page` out if resident: a dirty page goes to its swap slot, a clean one is dropped. */
   evict(page: number): boolean {
-    if (!this.resident.has(page)) return false;
+    if (this.table.get(page) < 0) return false;
     this.evictFrame(page);
     return true;
   }
 
   evictFrame(page: number): void {
-    const frame = this.resident.get(page);
-    assert(frame !== undefined, 'evicting a page that is not resident');
-    const B = this.#shared.pageSize;
-    const dirty = this.#bindings.dirty(page * B, this.#pageEnd(page));
+    const frame = this.table.get(page);
+    assert(frame >= 0, 'evicting a page that is not resident');
+    const pool = this.#shared.pool;
+    const dirty = pool.state[frame] !== CLEAN;
     if (dirty) {
-      this.swap.write(page, this.#shared.pool.bytes, frame * B);
+      // Checked on the dirty path only, which does I/O anyway: the clean path is a fault's hot path.
+      assert(this.#bindings.dirty(page * this.#shared.pageSize, this.#pageEnd(page)), 'a page marked dirty has no Anon byte');
+      this.swap.write(page, pool.bytes, frame * this.#shared.pageSize);
       this.#shared.counters.swapOuts++;
     }
-    this.resident.delete(page);
-    this.#shared.pool.release(frame);
-    // Checked on the dirty path only, which does I/O anyway: the clean path is a fault's hot path.
+    this.table.delete(page);
+    pool.release(frame);
     assert(!dirty || this.swap.has(page), 'an evicted dirty page has a swap slot');
   }
 
   /** Forgets pages [first, end) whose bytes were all rebound: their frames and swap slots go. */
   discard(first: number, end: number): void {
-    if (first >= end) return;
     const pool = this.#shared.pool;
-    // Resident pages are few (bounded by the pool); the range may be huge.
-    if (end - first <= this.resident.size) {
-      for (let page = first; page < end; page++) {
-        const frame = this.resident.get(page);
-        if (frame === undefined) continue;
-        this.resident.delete(page);
-        pool.release(frame);
-      }
-    } else {
-      for (const [page, frame] of this.resident) {
-        if (page < first || page >= end) continue;
-        this.resident.delete(page);
-        pool.release(frame);
-      }
-    }
+    this.table.forEach(first, end, (page, frame) => {
+      this.table.delete(page);
+      pool.release(frame);
+    });
     this.swap.drop(first, end);
   }
 
-  /** The spec's SwapKept for one page: a page with no Anon byte left needs no swap slot. */
-  swapKept(page: number): void {
+  /**
+   * Bytes [lo, hi) were just rebound (to a snapshot, or to Zero). Pages
+   * they cover entirely lose their swap slot, and their frame too unless
+   * `keepFrames` (a write-back's rebind: the frame holds what the file now
+   * holds, and is clean). A page covered only partly keeps both, its
+   * frame's state following its bindings, and with no Anon byte left it
+   * needs no swap slot (the spec's SwapKept).
+   */
+  rebound(lo: number, hi: number, keepFrames: boolean): void {
     const B = this.#shared.pageSize;
-    if (this.swap.has(page) && !this.#bindings.dirty(page * B, this.#pageEnd(page))) this.swap.drop(page, page + 1);
+    const head = Math.floor(lo / B);
+    const tail = Math.floor((hi - 1) / B);
+    const covered = (page: number): boolean => lo <= page * B && this.#pageEnd(page) <= hi;
+    const first = covered(head) ? head : head + 1;
+    const end = covered(tail) ? tail + 1 : tail;
+    if (first < end && keepFrames) {
+      const state = this.#shared.pool.state;
+      this.table.forEach(first, end, (_page, frame) => {
+        state[frame] = CLEAN;
+      });
+      this.swap.drop(first, end);
+    } else if (first < end) {
+      this.discard(first, end);
+    }
+    if (!covered(head)) this.#partlyRebound(head);
+    if (tail !== head && !covered(tail)) this.#partlyRebound(tail);
+  }
+
+  #partlyRebound(page: number): void {
+    const B = this.#shared.pageSize;
+    const lo = page * B;
+    const hi = this.#pageEnd(page);
+    const frame = this.table.get(page);
+    const dirty = this.#bindings.dirty(lo, hi);
+    if (frame >= 0) this.#shared.pool.state[frame] = !dirty ? CLEAN : this.#bindings.allAnon(lo, hi) ? DETACHED : DIRTY;
+    if (!dirty && this.swap.has(page)) this.swap.drop(page, page + 1);
+  }
+
+  /**
+   * Makes every byte of resident page `page` Anon (a store, or a writable
+   * view): the spec's detaching of a page, as a store of its own values.
+   */
+  detach(page: number, frame: number): void {
+    const pool = this.#shared.pool;
+    if (pool.state[frame] === DETACHED) return;
+    const B = this.#shared.pageSize;
+    this.#bindings.bind(page * B, this.#pageEnd(page), ANON);
+    pool.state[frame] = DETACHED;
   }
 
   /**
    * The spec's View of [lo, hi), into `into[at..]`, without faulting
-   * anything in: frames for resident pages, else each byte's source. Returns
-   * how many bytes came from a zero or snapshot source.
+   * anything in: frames for resident pages, else each byte's source
+   * (zeros, snapshot or preserved bytes, swap slots), a run of pages that
+   * are not resident at a time (one read per snapshot extent).
    */
-  view(lo: number, hi: number, into: Uint8Array, at: number): number {
+  view(lo: number, hi: number, into: Uint8Array, at: number): void {
+    if (this.table.size === 0) {
+      this.#sources(lo, hi, into, at);
+      return;
+    }
     const B = this.#shared.pageSize;
     const bytes = this.#shared.pool.bytes;
-    let filled = 0;
-    this.#bindings.map.walk(lo, hi, (start, end, binding) => {
-      let x = start;
-      while (x < end) {
-        const page = Math.floor(x / B);
-        const base = page * B;
-        const stop = base + Math.min(B, end - base);
-        const frame = this.resident.get(page);
-        if (frame !== undefined) {
-          into.set(bytes.subarray(frame * B + (x - base), frame * B + (stop - base)), at + (x - lo));
-          x = stop;
-        } else if (binding?.kind === 'anon') {
-          this.swap.read(page, x - base, stop - x, into, at + (x - lo));
-          x = stop;
-        } else {
-          // One read for the whole run of pages that are not resident.
-          let y = stop;
-          while (y < end && !this.resident.has(Math.floor(y / B))) y += Math.min(B, end - y);
-          if (binding === undefined) into.fill(0, at + (x - lo), at + (y - lo));
-          else this.#shared.snapshots.snapByte(binding.snap, x + binding.delta, y - x, into, at + (x - lo));
-          filled += y - x;
-          x = y;
-        }
+    for (let x = lo; x < hi; ) {
+      const page = Math.floor(x / B);
+      const base = page * B;
+      const stop = base + Math.min(B, hi - base);
+      const frame = this.table.get(page);
+      if (frame >= 0) {
+        into.set(bytes.subarray(frame * B + (x - base), frame * B + (stop - base)), at + (x - lo));
+        x = stop;
+        continue;
       }
-    });
-    return filled;
+      let y = stop;
+      while (y < hi && this.table.get(y / B) < 0) y += Math.min(B, hi - y);
+      this.#sources(x, y, into, at + (x - lo));
+      x = y;
+    }
   }
 
   /**
-   * The spec's PageView: the B bytes page `page` holds, into `into[0..B)`
-   * (a short last page is padded with zeros). Returns how many came from a
-   * zero or snapshot source.
+   * The spec's Known over [lo, hi): throws FileChangedError now if some
+   * byte's View could not be computed because its file changed behind the
+   * engine's back, so that copyOut and write-back fail before they change
+   * anything. Costs a lookup per extent; per page only for a stale snapshot.
    */
-  pageView(page: number, into: Uint8Array): number {
+  checkKnown(lo: number, hi: number): void {
     const B = this.#shared.pageSize;
+    for (let x = lo; x < hi; ) {
+      const extent = this.#bindings.map.next(x);
+      if (extent === null || extent.start >= hi) return;
+      const start = Math.max(x, extent.start);
+      const stop = Math.min(extent.end, hi);
+      x = stop;
+      const binding = extent.value;
+      if (binding.kind !== 'snap' || binding.snap.copy !== null) continue;
+      binding.snap.file.verify();
+      if (!binding.snap.stale) continue;
+      // Resident bytes were copied before the change and are still good.
+      for (let y = start; y < stop; ) {
+        const page = Math.floor(y / B);
+        const end = page * B + Math.min(B, stop - page * B);
+        if (this.table.get(page) < 0) this.#shared.snapshots.snapByte(binding.snap, y + binding.delta, end - y, null, 0);
+        y = end;
+      }
+    }
+  }
+
+  /** Every resident page, in page order. */
+  forEachResident(visit: (page: number, frame: number) => void): void {
+    this.table.forEach(0, this.#pages, visit);
+  }
+
+  /**
+   * Brings `page` into a frame: its PageView, read straight into the frame
+   * from its sources or its swap slot (which it then leaves). Making room
+   * may evict another page; if the fill then fails, the frame goes back and
+   * the page stays where it was.
+   */
+  #fill(page: number): number {
+    const shared = this.#shared;
+    const pool = shared.pool;
+    assert(page >= 0 && page < this.#pages && this.table.get(page) < 0, 'faulting in a page out of range or resident');
+    const B = shared.pageSize;
     const lo = page * B;
     const hi = this.#pageEnd(page);
-    const filled = this.view(lo, hi, into, 0);
-    into.fill(0, hi - lo, B);
-    return filled;
-  }
-
-  /**
-   * The spec's Known, over `ranges`: throws FileChangedError now if some
-   * byte's View could not be computed because its file changed behind the
-   * engine's back, so that write-back fails before it changes anything.
-   */
-  checkKnown(ranges: readonly (readonly [number, number])[]): void {
-    const B = this.#shared.pageSize;
-    const verified = new Set<FileState>();
-    const check = (start: number, end: number, binding: Binding | undefined): void => {
-      if (binding?.kind !== 'snap' || binding.snap.copy !== null) return;
-      const snapshot = binding.snap;
-      if (!verified.has(snapshot.file)) {
-        snapshot.file.verify();
-        verified.add(snapshot.file);
-      }
-      if (!snapshot.stale) return;
-      // Resident bytes were copied before the change and are still good.
-      for (let x = start; x < end; ) {
-        const page = Math.floor(x / B);
-        const stop = page * B + Math.min(B, end - page * B);
-        if (!this.resident.has(page)) this.#shared.snapshots.snapByte(snapshot, x + binding.delta, stop - x, null, 0);
-        x = stop;
-      }
-    };
-    for (const [lo, hi] of ranges) this.#bindings.map.walk(lo, hi, check);
-  }
-
-  /** Brings `page` into a frame: its PageView, from its sources or its swap slot (which it then leaves). */
-  #fault(page: number): number {
-    const shared = this.#shared;
-    assert(page >= 0 && page < this.#pages && !this.resident.has(page), 'faulting in a page out of range or resident');
-    const B = shared.pageSize;
-    const buffer = shared.pageBuffer;
-    const filled = this.pageView(page, buffer);
-    const swapped = this.swap.has(page);
-    assert(swapped === filled < this.#pageEnd(page) - page * B, 'a page has a swap slot iff it has Anon bytes');
-    const frame = shared.pool.acquire(this, page);
-    shared.pool.bytes.set(buffer, frame * B);
-    this.resident.set(page, frame);
+    const frame = pool.acquire(this.id, page);
+    let filled: number;
+    try {
+      filled = this.#sources(lo, hi, pool.bytes, frame * B);
+    } catch (error) {
+      pool.release(frame);
+      throw error;
+    }
+    if (hi - lo < B) pool.bytes.fill(0, frame * B + (hi - lo), frame * B + B);
+    const swapped = filled < hi - lo;
+    assert(swapped === this.swap.has(page), 'a page has a swap slot iff it has Anon bytes');
+    this.table.set(page, frame);
     if (swapped) {
       this.swap.drop(page, page + 1);
+      pool.state[frame] = this.#bindings.allAnon(lo, hi) ? DETACHED : DIRTY;
       shared.counters.swapIns++;
     }
     shared.counters.faults++;
@@ -190,33 +309,114 @@ export class Pager implements FrameOwner {
       shared.counters.fills++;
       shared.counters.bytesFilled += filled;
     }
-    assert(this.resident.get(page) === frame && (!swapped || !this.swap.has(page)), 'a faulted page is resident and has no swap slot');
     return frame;
   }
 
-  #readahead(page: number, frame: number): void {
-    const sequential = page === this.#lastFault + 1;
-    this.#lastFault = page;
-    if (!sequential) return;
-    const pool = this.#shared.pool;
-    pool.pin(frame);
-    try {
-      const end = Math.min(this.#pages, page + 1 + this.#shared.readahead);
-      for (let next = page + 1; next < end; next++) {
-        if (!this.resident.has(next)) {
-          try {
-            this.#fault(next);
-          } catch (error) {
-            // Best effort: a page that fails here faults again, and reports why, if it is ever touched.
-            if (error instanceof DeferredIOError) return;
-            throw error;
-          }
-        }
-        this.#lastFault = next;
-      }
-    } finally {
-      pool.unpin();
+  /**
+   * The end (exclusive, at most `limit`) of a run of pages from `page` that
+   * one read can fill: none resident, all bound to one snapshot extent
+   * (contiguous offsets of one file), which serves them from its file or
+   * private copy (not stale, no block preserved). `page` when there is no
+   * such run of two pages or more.
+   */
+  #batchable(page: number, limit: number): number {
+    const B = this.#shared.pageSize;
+    const extent = this.#bindings.map.at(page * B);
+    if (extent === null || extent.value.kind !== 'snap') return page;
+    let end = page;
+    while (end < limit && this.#pageEnd(end) <= extent.end && this.table.get(end) < 0) end++;
+    if (end < page + 2) return page;
+    const { snap, delta } = extent.value;
+    if (snap.copy === null) {
+      snap.file.verify();
+      const lo = page * B + delta;
+      const hi = this.#pageEnd(end - 1) + delta;
+      if (snap.stale || snap.preserved.overlaps(Math.floor(lo / B), Math.floor((hi - 1) / B) + 1)) return page;
     }
+    return end;
+  }
+
+  /**
+   * Fills pages [first, end), a run #batchable found, with one read per
+   * run of consecutive frames, the frames pinned. All or nothing: if a
+   * frame cannot be had or a read fails, every frame taken goes back and
+   * it returns false (best effort: the pages fault on their own later).
+   */
+  #fillBatch(first: number, end: number): boolean {
+    const shared = this.#shared;
+    const pool = shared.pool;
+    const B = shared.pageSize;
+    const frames = shared.batch;
+    const count = end - first;
+    const extent = this.#bindings.map.at(first * B)!;
+    assert(extent.value.kind === 'snap' && count <= frames.length, 'a batch not bound to one snapshot');
+    const { snap, delta } = extent.value;
+    let taken = 0;
+    try {
+      for (; taken < count; taken++) {
+        frames[taken] = pool.acquire(this.id, first + taken);
+        pool.pin(frames[taken]);
+      }
+      for (let i = 0; i < count; ) {
+        let j = i + 1;
+        while (j < count && frames[j] === frames[j - 1] + 1) j++;
+        const lo = (first + i) * B;
+        shared.snapshots.snapByte(snap, lo + delta, this.#pageEnd(first + j - 1) - lo, pool.bytes, frames[i] * B);
+        i = j;
+      }
+    } catch (error) {
+      for (let i = 0; i < taken; i++) {
+        pool.unpin(frames[i]);
+        pool.release(frames[i]);
+      }
+      if (error instanceof DeferredIOError) return false;
+      throw error;
+    }
+    const last = end - 1;
+    const tail = this.#pageEnd(last) - last * B;
+    if (tail < B) pool.bytes.fill(0, frames[count - 1] * B + tail, frames[count - 1] * B + B);
+    for (let i = 0; i < count; i++) this.table.set(first + i, frames[i]);
+    const filled = this.#pageEnd(last) - first * B;
+    shared.counters.faults += count;
+    shared.counters.fills += count;
+    shared.counters.bytesFilled += filled;
+    return true;
+  }
+
+  /**
+   * Copies bytes [lo, hi), of pages that are not resident, from their
+   * sources into `into[at..]`: zeros, snapshot bytes (one read per extent),
+   * swap slots. Returns how many came from a zero or snapshot source.
+   * Allocates nothing.
+   */
+  #sources(lo: number, hi: number, into: Uint8Array, at: number): number {
+    const B = this.#shared.pageSize;
+    let filled = 0;
+    for (let x = lo; x < hi; ) {
+      const extent = this.#bindings.map.next(x);
+      const start = extent === null ? hi : Math.min(extent.start, hi);
+      if (x < start) {
+        into.fill(0, at + (x - lo), at + (start - lo));
+        filled += start - x;
+        x = start;
+        continue;
+      }
+      const binding = extent!.value;
+      const stop = Math.min(extent!.end, hi);
+      if (binding.kind === 'snap') {
+        this.#shared.snapshots.snapByte(binding.snap, x + binding.delta, stop - x, into, at + (x - lo));
+        filled += stop - x;
+      } else {
+        for (let y = x; y < stop; ) {
+          const page = Math.floor(y / B);
+          const end = page * B + Math.min(B, stop - page * B);
+          this.swap.read(page, y - page * B, end - y, into, at + (y - lo));
+          y = end;
+        }
+      }
+      x = stop;
+    }
+    return filled;
   }
 
   /** The end of `page`: (page + 1) * B, or the segment's end for a short last page (and never past 2^53). */

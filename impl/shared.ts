@@ -3,6 +3,7 @@
  * down by the engine to each of them. Nothing here knows who uses it.
  */
 import type { FramePool } from './frames.ts';
+import type { Calls } from './files.ts';
 import type { SlotStore } from './slots.ts';
 import type { Snapshots } from './snapshots.ts';
 import type { Counters } from './stats.ts';
@@ -19,19 +20,25 @@ export interface Shared {
   readonly counters: Counters;
   /** Pages fetched ahead of a sequential fault; 0 = off. */
   readonly readahead: number;
-  /** Scratch for one page (a fault's fill, a block being preserved); never held across calls. */
+  /** The public calls so far: a file's identity is checked once per call. */
+  readonly calls: Calls;
+  /** Scratch for one page (a block being preserved); never held across calls. */
   readonly pageBuffer: Uint8Array;
-  /** The I/O staging buffer for write-back and fragment copies; never held across calls. */
+  /** The I/O staging buffer for fragment copies and write-back's non-resident pages; never held across calls. */
   readonly staging: Uint8Array;
+  /** Scratch for the frames of one batched fill (readaheadMax + 1 of them); never held across calls. */
+  readonly batch: Int32Array;
   closed: boolean;
 }
 
 /**
  * The spec's Commit: runs one public operation, and whatever it did,
  * releases afterwards what it left unreferenced (snapshots no byte is bound
- * to, preserved blocks no byte references).
+ * to, preserved blocks no byte references). A new call: files are looked at
+ * afresh.
  */
 export function commit<T>(shared: Shared, body: () => T): T {
+  shared.calls.current++;
   try {
     return body();
   } finally {

@@ -7,7 +7,7 @@
  */
 import type { FileBackend } from './backend.ts';
 import { assert } from './assert.ts';
-import { io, IOError, type IORole } from './errors.ts';
+import { io, ioError, IOError, type IORole } from './errors.ts';
 import { fileLengthMax } from './limits.ts';
 
 export class SlotStore {
@@ -40,7 +40,11 @@ export class SlotStore {
       throw new IOError(this.#role, this.#backend.name, Object.assign(new Error('all slots in use'), { code: 'ENOSPC' }));
     }
     const slot = fresh ? this.#next : this.#free[this.#free.length - 1];
-    io(this.#role, this.#backend.name, () => this.#backend.write(bytes, offset, this.#slotSize, slot * this.#slotSize));
+    try {
+      this.#backend.write(bytes, offset, this.#slotSize, slot * this.#slotSize);
+    } catch (error) {
+      throw ioError(this.#role, this.#backend.name, error);
+    }
     if (fresh) this.#next++;
     else this.#free.pop();
     this.#used++;
@@ -50,9 +54,12 @@ export class SlotStore {
   /** Reads `length` bytes of `slot` from byte `from` into `buffer[offset..]`. */
   get(slot: number, from: number, length: number, buffer: Uint8Array, offset: number): void {
     assert(slot >= 0 && slot < this.#next && from >= 0 && from + length <= this.#slotSize);
-    const count = io(this.#role, this.#backend.name, () =>
-      this.#backend.read(buffer, offset, length, slot * this.#slotSize + from),
-    );
+    let count: number;
+    try {
+      count = this.#backend.read(buffer, offset, length, slot * this.#slotSize + from);
+    } catch (error) {
+      throw ioError(this.#role, this.#backend.name, error);
+    }
     if (count !== length) {
       throw new IOError(this.#role, this.#backend.name, Object.assign(new Error(`slot ${slot} read short`), { code: 'EIO' }));
     }

@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { Snapshots } from './snapshots.ts';
 import { SlotStore } from './slots.ts';
-import { FileState } from './files.ts';
+import { Calls, FileState } from './files.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { thrown } from './testing/thrown.ts';
 import { memoryEngine, memoryFile, bytesOf, extentsOf, snapshotIds, snapshotOf, sourceOf } from './testing/engines.ts';
@@ -80,7 +80,7 @@ describe('snapshot ids', () => {
 describe('the snapshot limit', () => {
   it('refuses a snapshot beyond it, changing nothing; ids stay within it', () => {
     const snapshots = new Snapshots(4, new SlotStore(new MemoryBackend('preserve'), 'preserve', 4), 2);
-    const file = new FileState(new MemoryBackend('f', Uint8Array.of(1, 2, 3, 4)), false, false, os.tmpdir(), () => {});
+    const file = new FileState(new MemoryBackend('f', Uint8Array.of(1, 2, 3, 4)), false, false, os.tmpdir(), new Calls(), () => {});
     const a = snapshots.create(file, null);
     snapshots.reference(a, 0, 4, 1);
     const b = snapshots.create(file, null);

@@ -25,6 +25,8 @@ export class Snapshot {
   readonly refs = new ExtentMap<number>();
   /** block -> preserve-store slot holding the block as it was before it changed (NO_SLOT: isolated). One extent per block. */
   readonly preserved = new ExtentMap<number>(() => false);
+  /** Segment bytes bound to it, all segments together (the sum of refs' counts over their lengths). */
+  bound = 0;
   // The file's count of noticed outside changes when this snapshot was taken.
   readonly #spoils: number;
 
@@ -129,16 +131,37 @@ export class Snapshots {
 
   /** Counts `delta` more (or fewer) segment bytes bound to each offset of [lo, hi). */
   reference(snapshot: Snapshot, lo: number, hi: number, delta: 1 | -1): void {
+    this.referenceRuns(snapshot, [[lo, hi]], delta);
+  }
+
+  /**
+   * Counts `delta` more (or fewer) segment bytes bound to each offset of
+   * `runs` (sorted, disjoint): one pass over the refs however many runs.
+   */
+  referenceRuns(snapshot: Snapshot, runs: readonly (readonly [number, number])[], delta: 1 | -1): void {
     assert(this.#live.get(snapshot.id) === snapshot, 'reference to a released snapshot');
-    snapshot.refs.update(lo, hi, (count) => {
+    snapshot.refs.updateRuns(runs, (count) => {
       const next = (count ?? 0) + delta;
       assert(next >= 0, 'unbinding a byte that was not bound');
       return next === 0 ? undefined : next;
     });
+    for (const [lo, hi] of runs) snapshot.bound += delta * (hi - lo);
     if (delta < 0) {
       this.#unbound.add(snapshot);
-      this.#unboundRanges.push([snapshot, lo, hi]);
+      for (const [lo, hi] of runs) this.#unboundRanges.push([snapshot, lo, hi]);
     }
+  }
+
+  /**
+   * Unbinds every byte bound to `snapshot` at once, in O(1), when the
+   * caller holds all of them (a segment closing, which alone references
+   * it): no per-range count needs updating, the snapshot is released.
+   */
+  unbindAll(snapshot: Snapshot): void {
+    assert(this.#live.get(snapshot.id) === snapshot, 'unbinding a released snapshot');
+    snapshot.refs.clear();
+    snapshot.bound = 0;
+    this.#unbound.add(snapshot);
   }
 
   /**
@@ -154,19 +177,27 @@ export class Snapshots {
       if (into !== null) readPadded(copy.backend, 'clone', into, at, length, offset);
       return;
     }
-    snapshot.file.verify();
+    const file = snapshot.file;
+    file.verify();
     const B = this.#pageSize;
     const end = offset + length;
-    snapshot.preserved.walk(Math.floor(offset / B), Math.floor((end - 1) / B) + 1, (first, last, slot) => {
-      const lo = Math.max(offset, first * B);
-      const hi = first * B + Math.min((last - first) * B, end - first * B);
-      if (slot !== undefined) {
-        if (into !== null) this.#preserve.get(slot, lo - first * B, hi - lo, into, at + (lo - offset));
-        return;
+    // Allocation-free: the fault path runs through here. Preserved blocks are
+    // visited by `next`; each stretch between them is one read of the file.
+    for (let x = offset; x < end; ) {
+      const block = Math.floor(x / B);
+      const preserved = snapshot.preserved.next(block);
+      if (preserved !== null && preserved.start === block) {
+        const stop = x + Math.min(B - (x - block * B), end - x);
+        if (into !== null) this.#preserve.get(preserved.value, x - block * B, stop - x, into, at + (x - offset));
+        x = stop;
+        continue;
       }
-      if (snapshot.stale) throw new FileChangedError(snapshot.file.name);
-      if (into !== null) snapshot.file.readAt(into, at + (lo - offset), hi - lo, lo);
-    });
+      // Up to the next preserved block: offsets of a file, so below 2^53.
+      const stop = preserved === null ? end : Math.min(end, preserved.start * B);
+      if (snapshot.stale) throw new FileChangedError(file.name);
+      if (into !== null) file.readAt(into, at + (x - offset), stop - x, x);
+      x = stop;
+    }
   }
 
   /**
@@ -178,13 +209,12 @@ export class Snapshots {
   release(): void {
     const B = this.#pageSize;
     for (const [snapshot, lo, hi] of this.#unboundRanges) {
-      if (!snapshot.refs.isEmpty()) this.#releaseUnreferenced(snapshot, Math.floor(lo / B), Math.ceil(hi / B));
+      if (!snapshot.refs.isEmpty() && !snapshot.preserved.isEmpty()) this.#releaseUnreferenced(snapshot, Math.floor(lo / B), Math.ceil(hi / B));
     }
     this.#unboundRanges.length = 0;
-    const unbound = [...this.#unbound];
-    this.#unbound.clear();
+    if (this.#unbound.size === 0) return;
     let failure: unknown = null;
-    for (const snapshot of unbound) {
+    for (const snapshot of this.#unbound) {
       if (!snapshot.refs.isEmpty()) continue;
       try {
         this.#free(snapshot);
@@ -192,6 +222,7 @@ export class Snapshots {
         failure ??= error;
       }
     }
+    this.#unbound.clear();
     if (failure !== null) throw failure;
   }
 
@@ -210,7 +241,7 @@ export class Snapshots {
   }
 
   #free(snapshot: Snapshot): void {
-    assert(this.#live.get(snapshot.id) === snapshot && snapshot.refs.isEmpty(), 'freeing a snapshot that is bound');
+    assert(this.#live.get(snapshot.id) === snapshot && snapshot.refs.isEmpty() && snapshot.bound === 0, 'freeing a snapshot that is bound');
     snapshot.preserved.forEach((_block, _end, slot) => {
       if (slot !== NO_SLOT) this.#preserve.free(slot);
     });

@@ -153,7 +153,7 @@ describe('argument shapes', () => {
   it('attach: refuses anything that is not a whole FileBackend', () => {
     const engine = memoryEngine(4, 4);
     const whole = new MemoryBackend('m');
-    const methods = ['size', 'read', 'write', 'truncate', 'sync', 'datasync', 'identity', 'clone', 'close'] as const;
+    const methods = ['read', 'write', 'writev', 'truncate', 'sync', 'datasync', 'identity', 'clone', 'close'] as const;
     const partial = (without: string) => {
       const backend: Record<string, unknown> = { name: 'p' };
       for (const m of methods) if (m !== without) backend[m] = () => 0;
@@ -163,7 +163,7 @@ describe('argument shapes', () => {
     for (const backend of bad) {
       const error = thrown(() => engine.attach(backend as never));
       expect(error).toBeInstanceOf(ArgumentError);
-      expect(error.message).toBe('backend must implement FileBackend (name, size, read, write, truncate, sync, datasync, identity, clone, close)');
+      expect(error.message).toBe('backend must implement FileBackend (name, read, write, writev, truncate, sync, datasync, identity, clone, close)');
     }
     expect(engine.attach(whole).name).toBe('m');
     expect(engine.attach(partial('') as never).name).toBe('p');

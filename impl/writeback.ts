@@ -6,13 +6,23 @@
  * file, and block(pos + i) not preserved in s (so no change has reached a
  * bound offset of that block since s was taken). Provable bytes are skipped
  * and every other byte is written: skipping is exact both ways.
+ *
+ * The written runs go to the file straight from the frames (and, for pages
+ * not resident, from swap or their other sources read into the staging
+ * buffer), one write call per run: a writev of the run's pieces. With
+ * rebind, only what is not already bound as it must end up is rebound: the
+ * written runs, and skipped bytes bound to another snapshot than the one
+ * chosen. Either way every step costs in the runs and the extents they
+ * touch, never in the length written.
  */
 import type { Shared } from './shared.ts';
 import type { FileState } from './files.ts';
 import type { Pager } from './paging.ts';
 import type { Bindings } from './bindings.ts';
+import type { Snapshot } from './snapshots.ts';
 import { change, type Change } from './copy-before-write.ts';
 import { assert } from './assert.ts';
+import { iovMax } from './limits.ts';
 
 export interface WriteResult {
   /** Bytes written to the file. */
@@ -24,6 +34,19 @@ export interface WriteResult {
 /** Half-open ranges [lo, hi) of segment addresses, sorted, disjoint and coalesced. */
 type Runs = [number, number][];
 
+/** Skipped bytes [lo, hi), bound to `snap` (the offset is the write's: address + position - addr). */
+interface Skip {
+  readonly lo: number;
+  readonly hi: number;
+  readonly snap: Snapshot;
+}
+
+/** What a write-back did: the runs it wrote and the bytes it skipped, for the rebinding after it. */
+export interface WritePlan extends WriteResult {
+  readonly runs: Runs;
+  readonly skips: readonly Skip[];
+}
+
 /** Appends [lo, hi) to `runs`, merging it with the last run if they touch. */
 function append(runs: Runs, lo: number, hi: number): void {
   if (lo >= hi) return;
@@ -33,7 +56,12 @@ function append(runs: Runs, lo: number, hi: number): void {
   else runs.push([lo, hi]);
 }
 
-/** The spec's Provable over a write of segment [addr, addr + length) to `file` at `position`: its provable bytes, as runs. */
+/**
+ * The spec's Provable over a write of segment [addr, addr + length) to
+ * `file` at `position`: its provable bytes, in address order, each piece
+ * with the snapshot it is bound to. One lookup per extent and per
+ * preserved block met.
+ */
 export function provable(
   bindings: Bindings,
   file: FileState,
@@ -42,34 +70,46 @@ export function provable(
   length: number,
   position: number,
   fileLength: number,
-): Runs {
-  const runs: Runs = [];
+): Skip[] {
+  const skips: Skip[] = [];
   const delta = position - addr;
   // Segment addresses below `inside` target an offset inside the file.
   const inside = addr + Math.min(length, Math.max(0, fileLength - position));
-  if (addr === inside) return runs;
-  bindings.map.walk(addr, inside, (lo, hi, binding) => {
+  for (let x = addr; x < inside; ) {
+    const extent = bindings.map.next(x);
+    if (extent === null || extent.start >= inside) break;
+    const lo = Math.max(x, extent.start);
+    const hi = Math.min(extent.end, inside);
+    x = hi;
     // Bound to the very offset it would overwrite, of a snapshot of this file that is trusted.
-    if (binding?.kind !== 'snap' || binding.delta !== delta) return;
-    const snapshot = binding.snap;
-    if (snapshot.file !== file || snapshot.stale) return;
+    const binding = extent.value;
+    if (binding.kind !== 'snap' || binding.delta !== delta || binding.snap.file !== file || binding.snap.stale) continue;
+    const snap = binding.snap;
     // Unless its block was preserved; walked in file offsets, so that no sum exceeds 2^53.
-    const first = Math.floor((lo + delta) / pageSize);
-    const last = Math.floor((hi - 1 + delta) / pageSize) + 1;
-    snapshot.preserved.walk(first, last, (block, blockEnd, slot) => {
-      if (slot === undefined) append(runs, Math.max(lo + delta, block * pageSize) - delta, Math.min(hi + delta, blockEnd * pageSize) - delta);
-    });
-  });
-  return runs;
+    for (let o = lo + delta; o < hi + delta; ) {
+      const block = Math.floor(o / pageSize);
+      const preserved = snap.preserved.next(block);
+      if (preserved !== null && preserved.start === block) {
+        o = Math.min(hi + delta, preserved.end * pageSize);
+        continue;
+      }
+      const stop = preserved === null ? hi + delta : Math.min(hi + delta, preserved.start * pageSize);
+      const last = skips.at(-1);
+      if (last !== undefined && last.hi === o - delta && last.snap === snap) skips[skips.length - 1] = { lo: last.lo, hi: stop - delta, snap };
+      else skips.push({ lo: o - delta, hi: stop - delta, snap });
+      o = stop;
+    }
+  }
+  return skips;
 }
 
-/** The runs of [lo, hi) outside `runs` (which lie inside it). */
-function complement(lo: number, hi: number, runs: Runs): Runs {
+/** The runs of [lo, hi) outside `skips` (which lie inside it, in order). */
+function complement(lo: number, hi: number, skips: readonly Skip[]): Runs {
   const rest: Runs = [];
   let cursor = lo;
-  for (const [start, end] of runs) {
-    append(rest, cursor, start);
-    cursor = end;
+  for (const skip of skips) {
+    append(rest, cursor, skip.lo);
+    cursor = skip.hi;
   }
   append(rest, cursor, hi);
   return rest;
@@ -84,32 +124,132 @@ export function writeBack(
   addr: number,
   length: number,
   position: number,
-): WriteResult {
-  file.verify();
+): WritePlan {
   const fileLength = file.size();
   const delta = position - addr;
   const skips = provable(bindings, file, shared.pageSize, addr, length, position, fileLength);
   const runs = complement(addr, addr + length, skips);
-  const skipped = skips.reduce((sum, [lo, hi]) => sum + hi - lo, 0);
-  const written = runs.reduce((sum, [lo, hi]) => sum + hi - lo, 0);
+  let skipped = 0;
+  for (const skip of skips) skipped += skip.hi - skip.lo;
+  let written = 0;
+  for (const [lo, hi] of runs) written += hi - lo;
   assert(written + skipped === length && (runs.length === 0 || (runs[0][0] >= addr && runs.at(-1)![1] <= addr + length)), 'written and skipped runs do not tile the write');
-  pager.checkKnown(runs);
+  // Every byte to write must be known before anything changes.
+  for (const [lo, hi] of runs) pager.checkKnown(lo, hi);
   // Writing nothing changes nothing: not even an isolated file's current copy.
   if (runs.length > 0) {
     const changes: Change[] = runs.map(([lo, hi]) => [lo + delta, hi + delta]);
-    const staging = shared.staging;
-    // Written in address order, one staging buffer at a time.
     change(shared, file, changes, Math.max(fileLength, position + length), () => {
-      for (const [lo, hi] of runs) {
-        for (let x = lo; x < hi; x += staging.length) {
-          const count = Math.min(staging.length, hi - x);
-          pager.view(x, x + count, staging, 0);
-          file.writeAt(staging, 0, count, x + delta);
-        }
-      }
+      const writer = new RunWriter(shared, pager, file);
+      for (const [lo, hi] of runs) writer.write(lo, hi, lo + delta);
     });
   }
   shared.counters.written += written;
   shared.counters.skipped += skipped;
-  return { written, skipped };
+  return { written, skipped, runs, skips };
+}
+
+/**
+ * After a write-back, binds segment [addr, addr + length) to `snap` at the
+ * offsets written (the spec's rebind): only the written runs and the
+ * skipped bytes bound to another snapshot change; frames stay (they hold
+ * what the file now holds) and are clean; swap slots of pages with no Anon
+ * byte left go.
+ */
+export function rebindWritten(bindings: Bindings, pager: Pager, snap: Snapshot, delta: number, plan: WritePlan): void {
+  const ranges: Runs = [];
+  let s = 0;
+  for (const [lo, hi] of plan.runs) {
+    for (; s < plan.skips.length && plan.skips[s].lo < lo; s++) if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
+    append(ranges, lo, hi);
+  }
+  for (; s < plan.skips.length; s++) if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
+  if (ranges.length === 0) return;
+  bindings.bindRuns(ranges, { kind: 'snap', snap, delta });
+  for (const [lo, hi] of ranges) pager.rebound(lo, hi, true);
+}
+
+/**
+ * Writes runs of a segment to a file, each straight from its frames: the
+ * pieces of a run (a page's bytes in its frame, or a stretch of pages not
+ * resident read into the staging buffer) go in one write call, a writev
+ * when there is more than one piece. A run of more than iovMax pieces, or
+ * of more non-resident bytes than the staging buffer holds, takes more
+ * calls, in order.
+ */
+class RunWriter {
+  readonly #shared: Shared;
+  readonly #pager: Pager;
+  readonly #file: FileState;
+  // The pending pieces of the current call: from the frames (true) or the staging buffer, offset, length.
+  readonly #fromPool: boolean[] = [];
+  readonly #offsets: number[] = [];
+  readonly #lengths: number[] = [];
+  #position = 0;
+  #staged = 0;
+
+  constructor(shared: Shared, pager: Pager, file: FileState) {
+    this.#shared = shared;
+    this.#pager = pager;
+    this.#file = file;
+  }
+
+  write(lo: number, hi: number, position: number): void {
+    const B = this.#shared.pageSize;
+    const staging = this.#shared.staging;
+    this.#position = position;
+    for (let x = lo; x < hi; ) {
+      const page = Math.floor(x / B);
+      const base = page * B;
+      const stop = base + Math.min(B, hi - base);
+      const frame = this.#pager.table.get(page);
+      if (frame >= 0) {
+        this.#add(true, frame * B + (x - base), stop - x);
+      } else {
+        if (this.#staged + (stop - x) > staging.length) this.#flush();
+        this.#pager.view(x, stop, staging, this.#staged);
+        this.#add(false, this.#staged, stop - x);
+        this.#staged += stop - x;
+      }
+      x = stop;
+      if (this.#offsets.length === iovMax) this.#flush();
+    }
+    this.#flush();
+  }
+
+  #add(fromPool: boolean, offset: number, length: number): void {
+    const last = this.#offsets.length - 1;
+    if (last >= 0 && this.#fromPool[last] === fromPool && this.#offsets[last] + this.#lengths[last] === offset) {
+      this.#lengths[last] += length;
+      return;
+    }
+    this.#fromPool.push(fromPool);
+    this.#offsets.push(offset);
+    this.#lengths.push(length);
+  }
+
+  #flush(): void {
+    const count = this.#offsets.length;
+    if (count === 0) return;
+    const pool = this.#shared.pool.bytes;
+    const staging = this.#shared.staging;
+    let total = 0;
+    if (count === 1) {
+      total = this.#lengths[0];
+      this.#file.writeAt(this.#fromPool[0] ? pool : staging, this.#offsets[0], total, this.#position);
+    } else {
+      const buffers: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) {
+        const from = this.#fromPool[i] ? pool : staging;
+        buffers.push(from.subarray(this.#offsets[i], this.#offsets[i] + this.#lengths[i]));
+        total += this.#lengths[i];
+      }
+      this.#file.writevAt(buffers, this.#position);
+    }
+    this.#position += total;
+    this.#staged = 0;
+    this.#fromPool.length = 0;
+    this.#offsets.length = 0;
+    this.#lengths.length = 0;
+  }
 }

@@ -4,8 +4,13 @@ import { MemoryBackend } from '../memory-backend.ts';
 import type { Segment } from '../segment.ts';
 import { internals, type SnapshotInternals } from '../internals.ts';
 
+/**
+ * An engine of `frames` frames of `pageSize` bytes, its stores in memory.
+ * Readahead is off unless `options` turns it on, so that a test's faults
+ * are the ones it makes (the default readahead has tests of its own).
+ */
 export function memoryEngine(pageSize: number, frames: number, options: EngineOptions = {}): Engine {
-  return new Engine({ pageSize, memory: pageSize * frames, createStore: (role) => new MemoryBackend(role), ...options });
+  return new Engine({ pageSize, memory: pageSize * frames, readahead: 0, createStore: (role) => new MemoryBackend(role), ...options });
 }
 
 /** View of segment bytes [addr, addr + length), through loads. */

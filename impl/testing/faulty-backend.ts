@@ -4,10 +4,11 @@
  * which counts every call, and whose clones (isolation copies) are faulty
  * backends too, kept in `clones` so that tests can fail or count theirs.
  */
-import type { FileBackend } from '../backend.ts';
+import type { FileBackend, FileIdentity } from '../backend.ts';
 import { MemoryBackend } from '../memory-backend.ts';
 
-export type Call = 'size' | 'read' | 'write' | 'truncate' | 'sync' | 'datasync' | 'identity' | 'clone' | 'close';
+/** The kinds of call; a writev counts (and fails) as a write: it is one write call of several buffers. */
+export type Call = 'read' | 'write' | 'truncate' | 'sync' | 'datasync' | 'identity' | 'clone' | 'close';
 
 interface Fault {
   call: Call;
@@ -22,7 +23,7 @@ export class FaultyBackend implements FileBackend {
   readonly inner: MemoryBackend;
   #faults: Fault[] = [];
   /** Calls made, by kind (failed ones included). */
-  readonly calls: Record<Call, number> = { size: 0, read: 0, write: 0, truncate: 0, sync: 0, datasync: 0, identity: 0, clone: 0, close: 0 };
+  readonly calls: Record<Call, number> = { read: 0, write: 0, truncate: 0, sync: 0, datasync: 0, identity: 0, clone: 0, close: 0 };
   /** Every call made, in order (failed ones included). */
   readonly log: Call[] = [];
   /** The copies `clone` made, in order; the i-th is named `${name} copy ${i}`. */
@@ -60,10 +61,6 @@ export class FaultyBackend implements FileBackend {
     }
   }
 
-  size(): number {
-    this.#enter('size');
-    return this.inner.size();
-  }
   read(buffer: Uint8Array, offset: number, length: number, position: number): number {
     this.#enter('read');
     return this.inner.read(buffer, offset, length, position);
@@ -71,6 +68,10 @@ export class FaultyBackend implements FileBackend {
   write(buffer: Uint8Array, offset: number, length: number, position: number): void {
     this.#enter('write');
     this.inner.write(buffer, offset, length, position);
+  }
+  writev(buffers: readonly Uint8Array[], position: number): void {
+    this.#enter('write');
+    this.inner.writev(buffers, position);
   }
   truncate(length: number): void {
     this.#enter('truncate');
@@ -84,7 +85,7 @@ export class FaultyBackend implements FileBackend {
     this.#enter('datasync');
     this.inner.datasync();
   }
-  identity(): string {
+  identity(): FileIdentity {
     this.#enter('identity');
     return this.inner.identity();
   }

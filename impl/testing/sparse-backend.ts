@@ -3,7 +3,7 @@
  * chunks ever written hold memory, so a file can be 2^53 bytes long (the
  * engine's fileLengthMax) while a MemoryBackend is bounded by one buffer.
  */
-import type { FileBackend } from '../backend.ts';
+import type { FileBackend, FileIdentity } from '../backend.ts';
 
 const chunkSize = 4096;
 
@@ -57,6 +57,14 @@ export class SparseBackend implements FileBackend {
     this.#version++;
   }
 
+  writev(buffers: readonly Uint8Array[], position: number): void {
+    let at = position;
+    for (const buffer of buffers) {
+      this.write(buffer, 0, buffer.length, at);
+      at += buffer.length;
+    }
+  }
+
   truncate(length: number): void {
     // Cut bytes read as zeros if the file grows again.
     for (const [chunk, bytes] of this.#chunks) {
@@ -72,8 +80,8 @@ export class SparseBackend implements FileBackend {
 
   datasync(): void {}
 
-  identity(): string {
-    return String(this.#version);
+  identity(): FileIdentity {
+    return { size: this.#length, mtimeMs: this.#version, ctimeMs: this.#version, nlink: 1 };
   }
 
   clone(): FileBackend {
