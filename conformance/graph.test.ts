@@ -15,12 +15,17 @@ import { digestGraph } from '../tla/graph.ts';
 import { checkAgainstCertificate } from './certificate.ts';
 import { regressionCase, replayGraph } from './replay.ts';
 
-/** The configs conformance enumerates and replays; smoke is quick, the others are minutes on a loaded machine. */
+/**
+ * The configs conformance enumerates and replays; smoke is quick, the others
+ * are minutes on a loaded machine. DEFERRED_IO_REPLAY=spec/smoke.cfg keeps
+ * only the one named (mutation testing, vitest.mutate.config.ts).
+ */
+const only = process.env.DEFERRED_IO_REPLAY;
 const configs = [
   { cfgPath: 'spec/smoke.cfg', slow: false },
   { cfgPath: 'spec/conformance.cfg', slow: true },
   { cfgPath: 'spec/isolation.cfg', slow: true },
-] as const;
+].filter((c) => only === undefined || c.cfgPath === only);
 
 describe.each(configs)('$cfgPath', ({ cfgPath, slow }) => {
   const tags = slow ? ['slow'] : [];
