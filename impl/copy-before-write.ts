@@ -41,26 +41,34 @@ export function change(shared: Shared, file: FileState, writes: readonly Change[
  */
 export function copyBeforeWrite(shared: Shared, file: FileState, changes: readonly Change[]): void {
   const B = shared.pageSize;
+  const ranges = changes.filter(([lo, hi]) => lo < hi);
+  if (ranges.length === 0) return;
+  for (let i = 1; i < ranges.length; i++) assert(ranges[i - 1][1] <= ranges[i][0], 'changes out of order');
   const done: [Snapshot, number][] = [];
   try {
     for (const snapshot of shared.snapshots.of(file)) {
       // A stale snapshot's unpreserved bytes are already lost; saving the new ones would be wrong.
       if (snapshot.stale) continue;
-      for (const [lo, hi] of changes) {
-        // Most changes (a write-back's dirty pages) touch no bound offset: one lookup says so.
-        if (lo >= hi || !snapshot.refs.overlaps(lo, hi)) continue;
-        const blocks: number[] = [];
-        // Only the changed offsets themselves: a bound offset elsewhere in the block keeps its byte.
-        snapshot.refs.walk(lo, hi, (start, end, count) => {
-          if (count === undefined) return;
-          for (let block = Math.floor(start / B); block <= Math.floor((end - 1) / B); block++) {
+      // The bound offsets among the changed ones, in one pass over the refs
+      // and the changes together (both sorted): a write-back of thousands of
+      // dirty pages costs one walk, not a lookup per page. Only the changed
+      // offsets themselves count: a bound offset elsewhere in the block keeps its byte.
+      const blocks: number[] = [];
+      let j = 0;
+      snapshot.refs.walk(ranges[0][0], ranges[ranges.length - 1][1], (start, end, count) => {
+        if (count === undefined) return;
+        while (j < ranges.length && ranges[j][1] <= start) j++;
+        for (let k = j; k < ranges.length && ranges[k][0] < end; k++) {
+          const lo = Math.max(start, ranges[k][0]);
+          const hi = Math.min(end, ranges[k][1]);
+          for (let block = Math.floor(lo / B); block <= Math.floor((hi - 1) / B); block++) {
             if (blocks.at(-1) !== block && snapshot.preserved.at(block) === null) blocks.push(block);
           }
-        });
-        for (const block of blocks) {
-          preserve(shared, snapshot, block);
-          done.push([snapshot, block]);
         }
+      });
+      for (const block of blocks) {
+        preserve(shared, snapshot, block);
+        done.push([snapshot, block]);
       }
     }
   } catch (error) {

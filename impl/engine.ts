@@ -21,6 +21,7 @@ import { assert } from './assert.ts';
 import { ArgumentError, ClosedError, io } from './errors.ts';
 import { boolean, integer, options, string } from './validate.ts';
 import {
+  framesMax,
   ioChunkBytes,
   memoryDefault,
   memoryMax,
@@ -103,7 +104,7 @@ export class Engine {
   constructor(engineOptions?: EngineOptions) {
     const given = options('options', engineOptions, ['pageSize', 'memory', 'swapDir', 'readahead', 'createStore']);
     const pageSize = given.pageSize === undefined ? pageSizeDefault : integer('options.pageSize', given.pageSize, pageSizeMin, pageSizeMax);
-    const memory = given.memory === undefined ? memoryDefault : integer('options.memory', given.memory, pageSize, memoryMax);
+    const memory = given.memory === undefined ? memoryDefault : integer('options.memory', given.memory, pageSize, Math.min(memoryMax, framesMax * pageSize));
     const frames = Math.floor(memory / pageSize);
     const readaheadLimit = Math.min(readaheadMax, frames - 1);
     const readahead =

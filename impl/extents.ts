@@ -265,17 +265,30 @@ export class ExtentMap<V> {
   }
 }
 
+// split's two results, returned through these rather than a new pair per level (it runs on every bind).
+let splitBefore: Node<never> | null = null;
+let splitAfter: Node<never> | null = null;
+
 /** Splits a treap into nodes starting before key and nodes starting at or after it. */
 function split<V>(node: Node<V> | null, key: number): [Node<V> | null, Node<V> | null] {
-  if (node === null) return [null, null];
-  if (node.start < key) {
-    const [left, right] = split(node.right, key);
-    node.right = left;
-    return [node, right];
+  splitInto(node, key);
+  return [splitBefore as Node<V> | null, splitAfter as Node<V> | null];
+}
+
+/** split, leaving its results in splitBefore and splitAfter. */
+function splitInto<V>(node: Node<V> | null, key: number): void {
+  if (node === null) {
+    splitBefore = null;
+    splitAfter = null;
+  } else if (node.start < key) {
+    splitInto(node.right, key);
+    node.right = splitBefore as Node<V> | null;
+    splitBefore = node as Node<never>;
+  } else {
+    splitInto(node.left, key);
+    node.left = splitAfter as Node<V> | null;
+    splitAfter = node as Node<never>;
   }
-  const [left, right] = split(node.left, key);
-  node.left = right;
-  return [left, node];
 }
 
 /** Joins two treaps where every node of `a` precedes every node of `b`. */

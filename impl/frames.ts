@@ -39,17 +39,20 @@ export class FramePool {
   readonly referenced: Uint8Array;
   /** CLEAN, DIRTY or DETACHED: what the page in each frame is made of. */
   readonly state: Uint8Array;
-  // Each frame's owner, by registration number (-1: free), and the owners registered.
+  // Each frame's owner, by registration number + 1 (0: free), and the owners registered.
   readonly #owner: Int32Array;
   readonly #owners: (FrameOwner | null)[] = [];
   readonly #freeOwners: number[] = [];
-  // Free frames, a stack: a fresh pool hands out frames 0, 1, 2, ... in order.
-  readonly #free: Int32Array;
+  // Frames never used yet are [#fresh, count), handed out in order. Frames
+  // given back are a stack threaded through `page` (a free frame holds no
+  // page: its entry is the next free frame, -1 ending the stack). So the
+  // free list costs no memory of its own, and a new pool writes nothing: its
+  // arrays stay zero pages until frames are used.
+  #fresh = 0;
+  #freeHead = -1;
   #freeCount: number;
-  // Frames the current operation needs to stay resident (the pages a fault or prefetch is filling).
+  // Frames the current operation needs to stay resident (the pages a prefetch is filling).
   readonly #pinned: Uint8Array;
-  readonly #pins: Int32Array;
-  #pinCount = 0;
   #hand = 0;
 
   constructor(count: number, pageSize: number) {
@@ -61,12 +64,9 @@ export class FramePool {
     this.page = new Float64Array(count);
     this.referenced = new Uint8Array(count);
     this.state = new Uint8Array(count);
-    this.#owner = new Int32Array(count).fill(-1);
-    this.#free = new Int32Array(count);
-    for (let i = 0; i < count; i++) this.#free[i] = count - 1 - i;
+    this.#owner = new Int32Array(count);
     this.#freeCount = count;
     this.#pinned = new Uint8Array(count);
-    this.#pins = new Int32Array(count);
   }
 
   /** Frames in use. */
@@ -97,12 +97,19 @@ export class FramePool {
   acquire(owner: number, page: number): number {
     if (this.#freeCount === 0) {
       const victim = this.#victim();
-      this.#owners[this.#owner[victim]]!.evictFrame(this.page[victim]);
-      assert(this.#owner[victim] === -1, 'evicted page kept its frame');
+      this.#owners[this.#owner[victim] - 1]!.evictFrame(this.page[victim]);
+      assert(this.#owner[victim] === 0, 'evicted page kept its frame');
     }
-    const frame = this.#free[--this.#freeCount];
-    assert(this.#owner[frame] === -1, 'a free frame has an owner');
-    this.#owner[frame] = owner;
+    let frame: number;
+    if (this.#freeHead >= 0) {
+      frame = this.#freeHead;
+      this.#freeHead = this.page[frame];
+    } else {
+      frame = this.#fresh++;
+    }
+    assert(frame < this.count && this.#owner[frame] === 0, 'a free frame has an owner');
+    this.#freeCount--;
+    this.#owner[frame] = owner + 1;
     this.page[frame] = page;
     this.referenced[frame] = 1;
     this.state[frame] = CLEAN;
@@ -110,34 +117,26 @@ export class FramePool {
   }
 
   release(frame: number): void {
-    assert(this.#owner[frame] !== -1 && this.#pinned[frame] === 0, 'release of a free or pinned frame');
-    this.#owner[frame] = -1;
-    this.#free[this.#freeCount++] = frame;
+    assert(this.#owner[frame] !== 0 && this.#pinned[frame] === 0, 'release of a free or pinned frame');
+    this.#owner[frame] = 0;
+    this.page[frame] = this.#freeHead;
+    this.#freeHead = frame;
+    this.#freeCount++;
   }
 
   touch(frame: number): void {
     this.referenced[frame] = 1;
   }
 
-  /** Keeps `frame` from being evicted until unpinAll. */
+  /** Keeps `frame` from being evicted until unpinned. */
   pin(frame: number): void {
-    assert(this.#owner[frame] !== -1 && this.#pinned[frame] === 0, 'pinning a free frame, or twice');
+    assert(this.#owner[frame] !== 0 && this.#pinned[frame] === 0, 'pinning a free frame, or twice');
     this.#pinned[frame] = 1;
-    this.#pins[this.#pinCount++] = frame;
   }
 
   unpin(frame: number): void {
     assert(this.#pinned[frame] === 1, 'unpinning a frame not pinned');
     this.#pinned[frame] = 0;
-    for (let i = this.#pinCount - 1; i >= 0; i--) {
-      if (this.#pins[i] !== frame) continue;
-      this.#pins[i] = this.#pins[--this.#pinCount];
-      return;
-    }
-  }
-
-  unpinAll(): void {
-    while (this.#pinCount > 0) this.#pinned[this.#pins[--this.#pinCount]] = 0;
   }
 
   #victim(): number {

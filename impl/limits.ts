@@ -18,6 +18,9 @@ export const pageSizeDefault = 4096;
 
 /** The frame pool is one ArrayBuffer, so it is bounded by the largest one Node allocates. */
 export const memoryMax = constants.MAX_LENGTH;
+
+/** Frames in a pool: frame numbers, and frame + 1 in a page table, fit an Int32Array. */
+export const framesMax = 2 ** 31 - 2;
 export const memoryDefault = 64 * 2 ** 20;
 
 /** Readahead pages fetched per sequential fault (also bounded by the frame pool: frames - 1). */

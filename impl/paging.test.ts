@@ -156,3 +156,19 @@ describe('readahead', () => {
     expect(seg.getUint8(20)).toBe(pattern(64)[20]);
   });
 });
+
+describe('batched fills', () => {
+  it('pages filled again in order after a read dropped them get their frames back in order: one read', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(32);
+    const backend = new FaultyBackend('f', pattern(32));
+    const file = engine.attach(backend);
+    seg.read(file, 0, 32, 0);
+    seg.prefetch(0, 32);
+    seg.read(file, 0, 32, 0);
+    const reads = backend.calls.read;
+    seg.prefetch(0, 32);
+    expect(backend.calls.read - reads).toBe(1);
+    expect(bytesOf(seg, 0, 32)).toEqual([...pattern(32)]);
+  });
+});

@@ -96,8 +96,9 @@ export class Pager implements FrameOwner {
   prefetch(first: number, end: number): number {
     const pool = this.#shared.pool;
     let room = pool.count;
+    let page = first;
     try {
-      for (let page = first; page < end; ) {
+      while (page < end) {
         if (room === 0) return page;
         const resident = this.table.get(page);
         if (resident >= 0) {
@@ -124,7 +125,8 @@ export class Pager implements FrameOwner {
       }
       return end;
     } finally {
-      pool.unpinAll();
+      // Every page of [first, page) is resident and pinned.
+      for (let pinned = first; pinned < page; pinned++) pool.unpin(this.table.get(pinned));
     }
   }
 
@@ -154,10 +156,21 @@ export class Pager implements FrameOwner {
   /** Forgets pages [first, end) whose bytes were all rebound: their frames and swap slots go. */
   discard(first: number, end: number): void {
     const pool = this.#shared.pool;
-    this.table.forEach(first, end, (page, frame) => {
-      this.table.delete(page);
-      pool.release(frame);
-    });
+    // Released last page first: the free frames are a stack, so pages filled
+    // again in order get their frames back in order (one read for a batch).
+    if (end - first <= this.table.size) {
+      for (let page = end - 1; page >= first; page--) {
+        const frame = this.table.get(page);
+        if (frame < 0) continue;
+        this.table.delete(page);
+        pool.release(frame);
+      }
+    } else {
+      this.table.forEach(first, end, (page, frame) => {
+        this.table.delete(page);
+        pool.release(frame);
+      });
+    }
     this.swap.drop(first, end);
   }
 
@@ -173,20 +186,29 @@ export class Pager implements FrameOwner {
     const B = this.#shared.pageSize;
     const head = Math.floor(lo / B);
     const tail = Math.floor((hi - 1) / B);
-    const covered = (page: number): boolean => lo <= page * B && this.#pageEnd(page) <= hi;
-    const first = covered(head) ? head : head + 1;
-    const end = covered(tail) ? tail + 1 : tail;
+    const headCovered = lo === head * B && this.#pageEnd(head) <= hi;
+    const tailCovered = tail * B >= lo && this.#pageEnd(tail) <= hi;
+    const first = headCovered ? head : head + 1;
+    const end = tailCovered ? tail + 1 : tail;
     if (first < end && keepFrames) {
       const state = this.#shared.pool.state;
-      this.table.forEach(first, end, (_page, frame) => {
-        state[frame] = CLEAN;
-      });
+      // Resident pages are few (bounded by the pool); the range may be huge.
+      if (end - first <= this.table.size) {
+        for (let page = first; page < end; page++) {
+          const frame = this.table.get(page);
+          if (frame >= 0) state[frame] = CLEAN;
+        }
+      } else {
+        this.table.forEach(first, end, (_page, frame) => {
+          state[frame] = CLEAN;
+        });
+      }
       this.swap.drop(first, end);
     } else if (first < end) {
       this.discard(first, end);
     }
-    if (!covered(head)) this.#partlyRebound(head);
-    if (tail !== head && !covered(tail)) this.#partlyRebound(tail);
+    if (!headCovered) this.#partlyRebound(head);
+    if (!tailCovered && tail !== head) this.#partlyRebound(tail);
   }
 
   #partlyRebound(page: number): void {
@@ -271,7 +293,9 @@ export class Pager implements FrameOwner {
 
   /** Every resident page, in page order. */
   forEachResident(visit: (page: number, frame: number) => void): void {
-    this.table.forEach(0, this.#pages, visit);
+    const resident: [number, number][] = [];
+    this.table.forEach(0, this.#pages, (page, frame) => resident.push([page, frame]));
+    for (let i = resident.length - 1; i >= 0; i--) visit(resident[i][0], resident[i][1]);
   }
 
   /**

@@ -489,7 +489,7 @@ export class Segment {
     const page = addr >>> this.#shift;
     const direct = this.#table.direct;
     if (offset + size > this.pageSize || page >= direct.length) return -1;
-    const frame = direct[page];
+    const frame = direct[page] - 1;
     if (frame < 0 || (store && this.#state[frame] !== DETACHED)) return -1;
     const referenced = this.#referenced;
     if (referenced[frame] === 0) referenced[frame] = 1;

@@ -40,7 +40,7 @@ export class Swap {
 
   /** Frees the slots of pages [first, end). */
   drop(first: number, end: number): void {
-    if (first < end) this.#slots.set(first, end, undefined, (_start, _end, slot) => this.#store.free(slot));
+    if (first < end && this.#slots.overlaps(first, end)) this.#slots.set(first, end, undefined, (_start, _end, slot) => this.#store.free(slot));
   }
 
   /** Every page with a slot, in order. */

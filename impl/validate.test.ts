@@ -89,6 +89,8 @@ describe('argument validation', () => {
       [{ pageSize: 0 }, 'options.pageSize'],
       [{ pageSize: 2.5 }, 'options.pageSize'],
       [{ memory: 100, pageSize: 4096 }, 'options.memory'],
+      // More frames than an Int32Array numbers (framesMax).
+      [{ memory: 2 ** 31, pageSize: 1 }, 'options.memory'],
       [{ pageSize: 4, memory: 8, readahead: 2 }, 'options.readahead'],
       [{ swapDir: '' }, 'options.swapDir'],
       [{ createStore: 'file' }, 'options.createStore'],

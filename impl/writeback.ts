@@ -59,8 +59,8 @@ function append(runs: Runs, lo: number, hi: number): void {
 /**
  * The spec's Provable over a write of segment [addr, addr + length) to
  * `file` at `position`: its provable bytes, in address order, each piece
- * with the snapshot it is bound to. One lookup per extent and per
- * preserved block met.
+ * with the snapshot it is bound to. One walk over the extents, and a
+ * lookup per preserved block met.
  */
 export function provable(
   bindings: Bindings,
@@ -75,15 +75,10 @@ export function provable(
   const delta = position - addr;
   // Segment addresses below `inside` target an offset inside the file.
   const inside = addr + Math.min(length, Math.max(0, fileLength - position));
-  for (let x = addr; x < inside; ) {
-    const extent = bindings.map.next(x);
-    if (extent === null || extent.start >= inside) break;
-    const lo = Math.max(x, extent.start);
-    const hi = Math.min(extent.end, inside);
-    x = hi;
+  if (addr === inside) return skips;
+  bindings.map.walk(addr, inside, (lo, hi, binding) => {
     // Bound to the very offset it would overwrite, of a snapshot of this file that is trusted.
-    const binding = extent.value;
-    if (binding.kind !== 'snap' || binding.delta !== delta || binding.snap.file !== file || binding.snap.stale) continue;
+    if (binding === undefined || binding.kind !== 'snap' || binding.delta !== delta || binding.snap.file !== file || binding.snap.stale) return;
     const snap = binding.snap;
     // Unless its block was preserved; walked in file offsets, so that no sum exceeds 2^53.
     for (let o = lo + delta; o < hi + delta; ) {
@@ -99,7 +94,7 @@ export function provable(
       else skips.push({ lo: o - delta, hi: stop - delta, snap });
       o = stop;
     }
-  }
+  });
   return skips;
 }
 
