@@ -35,15 +35,16 @@ export function change(shared: Shared, file: FileState, writes: readonly Change[
 
 /**
  * Preserves, in every trusted live snapshot of `file`, the not yet preserved
- * block of each offset of `changes` that a byte is bound to. All or nothing:
+ * block of each offset of `changes` (non-empty, sorted, disjoint) that a
+ * byte is bound to. All or nothing:
  * on failure the blocks preserved so far are released again. Counts each
  * block preserved in `preserves`.
  */
 export function copyBeforeWrite(shared: Shared, file: FileState, changes: readonly Change[]): void {
   const B = shared.pageSize;
-  const ranges = changes.filter(([lo, hi]) => lo < hi);
+  const ranges = changes;
   if (ranges.length === 0) return;
-  for (let i = 1; i < ranges.length; i++) assert(ranges[i - 1][1] <= ranges[i][0], 'changes out of order');
+  for (let i = 0; i < ranges.length; i++) assert(ranges[i][0] < ranges[i][1] && (i === 0 || ranges[i - 1][1] <= ranges[i][0]), 'changes empty or out of order');
   const done: [Snapshot, number][] = [];
   try {
     for (const snapshot of shared.snapshots.of(file)) {
