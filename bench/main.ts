@@ -34,6 +34,8 @@ import * as p5 from './p5-memory.ts';
 import * as p6 from './p6-hit-path.ts';
 import * as p7 from './p7-sequential-scan.ts';
 import * as p8 from './p8-periodic-sync.ts';
+import * as p9 from './p9-unaligned-sync.ts';
+import * as p10 from './p10-close.ts';
 
 const benchmarks = [
   { id: 'P1', title: 'read() latency: 1 MiB, 1 GiB, 64 GiB, 1 TiB', module: p1 },
@@ -44,6 +46,8 @@ const benchmarks = [
   { id: 'P6', title: 'resident hit path: typed getters vs DataView', module: p6 },
   { id: 'P7', title: 'sequential scan of 1 GiB', module: p7 },
   { id: 'P8', title: 'periodic sync of a 1 GiB image', module: p8 },
+  { id: 'P9', title: 'periodic sync of an image read at an unaligned address', module: p9 },
+  { id: 'P10', title: 'closing a segment with 100,000 extents', module: p10 },
 ];
 
 const { values } = parseArgs({

@@ -7,7 +7,10 @@
  * conventional: fs.readSync of the whole 1 GiB, then the same loads;
  * mmap:         mmap(MAP_PRIVATE), then the same loads (each a page fault);
  * raw:          fs.readSync of 4 KiB at each touched page's offset: the
- *               per-touch yardstick.
+ *               per-touch yardstick;
+ * floor:        the same readSync and an fstat of the descriptor: what a
+ *               fault must do at the least, since the engine checks the
+ *               file's identity once per call that reads from it.
  */
 import * as fs from 'node:fs';
 import { Engine } from '../impl/index.ts';
@@ -42,6 +45,7 @@ export async function run(context: Context): Promise<BenchResult> {
   const mmapTotal: number[] = [];
   const mmapTouch: number[] = [];
   const identity: number[] = [];
+  const floor: number[] = [];
   let filled = 0;
   let faults = 0;
   let sum = 0;
@@ -70,15 +74,20 @@ export async function run(context: Context): Promise<BenchResult> {
         }
       });
       if (keep) raw.push(rawSeconds / count);
-      // What the engine's change detection costs per fault: its identity check
-      // is an fstat of the descriptor and a stat of the path (bigint times).
+      // What the engine's change detection costs per faulting call: an fstat of the descriptor.
       const identitySeconds = once(() => {
-        for (let i = 0; i < count; i++) {
-          fs.fstatSync(fd, { bigint: true });
-          fs.statSync(path, { bigint: true });
-        }
+        for (let i = 0; i < count; i++) sum += fs.fstatSync(fd).size & 0;
       });
       if (keep) identity.push(identitySeconds / count);
+      // The floor of a fault with detection: the identity check, then the raw read.
+      const floorSeconds = once(() => {
+        for (const page of touched) {
+          sum += fs.fstatSync(fd).size & 0;
+          fs.readSync(fd, block, 0, pageSize, page * pageSize);
+          sum += block[17];
+        }
+      });
+      if (keep) floor.push(floorSeconds / count);
       // Conventional: the whole range, then the same loads.
       const conventionalSeconds = once(() => {
         readAll(fd, buffer, 0);
@@ -109,13 +118,14 @@ export async function run(context: Context): Promise<BenchResult> {
   const perTouch = summarize(engineTouch).median;
   const rawPer = summarize(raw).median;
   const identityPer = summarize(identity).median;
+  const floorPer = summarize(floor).median;
   const conventionalTotal = summarize(conventional).median;
   const mmapTotalMedian = mmapTotal.length > 0 ? summarize(mmapTotal).median : null;
   const mmapPer = mmapTouch.length > 0 ? summarize(mmapTouch).median : null;
   const ratio = perTouch / rawPer;
   context.log(
     `  ${count} touches: engine total ${durationText(total)} (${durationText(perTouch)} per touch), ` +
-      `raw 4 KiB readSync ${durationText(rawPer)}, fstat + stat ${durationText(identityPer)}, conventional total ${durationText(conventionalTotal)}` +
+      `raw 4 KiB readSync ${durationText(rawPer)}, fstat ${durationText(identityPer)}, both ${durationText(floorPer)}, conventional total ${durationText(conventionalTotal)}` +
       (mmapPer === null ? '' : `, mmap ${durationText(mmapTotalMedian!)} (${durationText(mmapPer)} per touch)`),
   );
   return {
@@ -133,12 +143,23 @@ export async function run(context: Context): Promise<BenchResult> {
       },
       {
         id: 'P2',
-        what: '  of which the change-detection check per fault (fstat + stat, as the engine does)',
+        what: '  the floor with change detection: fstat of the descriptor + raw 4 KiB readSync (conventional column)',
         unit: 's',
-        engine: identityPer,
-        conventional: null,
+        engine: perTouch,
+        conventional: floorPer,
         mmap: null,
-        note: 'Measured alone, the same calls NodeFileBackend.identity() makes on every fault (FileState.verify from Snapshots.read).',
+        note:
+          'The engine checks a file\'s identity (NodeFileBackend.identity(): one fstat of the open descriptor) once per public call that reads ' +
+          'from it, before reading: with one fault per call, every fault pays it. Without it a change behind the engine\'s back between two calls ' +
+          'would be served as snapshot bytes (the spec\'s NeverWrong).',
+      },
+      {
+        id: 'P2',
+        what: '    of which the fstat alone',
+        unit: 's',
+        engine: null,
+        conventional: identityPer,
+        mmap: null,
       },
       {
         id: 'P2',
@@ -150,10 +171,22 @@ export async function run(context: Context): Promise<BenchResult> {
         note: `Engine faults per round: ${faults}; bytes filled = ${count} pages × 4 KiB = ${filled} (the sparse-access figure). The kernel's copies for mmap are not counted.`,
       },
     ],
-    checks: [{ id: 'P2', target: 'per touch at most 2× a raw 4 KiB readSync', measured: `${significant(ratio)}× (${durationText(perTouch)} vs ${durationText(rawPer)})`, met: ratio <= 2 }],
+    checks: [
+      { id: 'P2', target: 'per touch at most 1.3× a raw 4 KiB readSync', measured: `${significant(ratio)}× (${durationText(perTouch)} vs ${durationText(rawPer)})`, met: ratio <= 1.3 },
+      ...(mmapPer === null
+        ? []
+        : [{ id: 'P2', target: "per touch no slower than mmap's fault", measured: `${significant(perTouch / mmapPer)}× (${durationText(perTouch)} vs ${durationText(mmapPer)})`, met: perTouch <= mmapPer }]),
+      {
+        id: 'P2',
+        target: 'per touch vs its floor with change detection (fstat + readSync; no target)',
+        measured: `${significant(perTouch / floorPer)}× (${durationText(perTouch)} vs ${durationText(floorPer)})`,
+        met: null,
+      },
+    ],
     bars: [
       { label: 'touch 1% of 1 GiB: conventional ÷ engine total', value: conventionalTotal / total, target: null },
-      { label: 'per touch: raw 4 KiB readSync ÷ engine fault', value: rawPer / perTouch, target: 0.5 },
+      { label: 'per touch: raw 4 KiB readSync ÷ engine fault', value: rawPer / perTouch, target: 1 / 1.3 },
+      { label: 'per touch: fstat + readSync floor ÷ engine fault', value: floorPer / perTouch, target: null },
     ],
     notes: [],
     seconds: 0,

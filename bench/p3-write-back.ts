@@ -6,7 +6,13 @@
  * conventional: fs.writeSync of the whole 1 GiB buffer;
  * mmap:         a private mapping cannot be synced (msync does not reach the
  *               file under MAP_PRIVATE), so the program writes the whole
- *               mapping back with fs.writeSync.
+ *               mapping back with fs.writeSync;
+ * floor:        one 4 KiB writeSync per dirty page, in address order, from
+ *               one 4 KiB buffer (the target's yardstick: the kernel copies
+ *               from memory in cache), and from a buffer holding each dirty
+ *               page in a 4 KiB slot of its own, touched as the engine's
+ *               pages are (what writing a program's dirty memory back page
+ *               by page costs: the kernel copies from memory not in cache).
  *
  * One warm-up round, then the median of seven; the pages are dirtied again
  * (untimed) before each round.
@@ -41,10 +47,14 @@ export async function run(context: Context): Promise<BenchResult> {
   const conventionalTimes: number[] = [];
   const mmapTimes: number[] = [];
   const rawTimes: number[] = [];
+  const spreadTimes: number[] = [];
   const sorted = [...dirty].sort((a, b) => a - b);
   const runs = sorted.filter((page, i) => i === 0 || sorted[i - 1] !== page - 1).length;
   const rawFd = fs.openSync(context.sparseFile('p3-raw', GiB), 'r+');
   const block = Buffer.alloc(pageSize, 0xf0);
+  // Each dirty page in a 4 KiB slot of its own, in the order the pages were dirtied.
+  const spread = Buffer.alloc(dirty.length * pageSize, 0xf0);
+  const slotOf = new Map(dirty.map((page, i) => [page, i]));
   const written: number[] = [];
   let first = 0;
   let preserves = 0;
@@ -66,9 +76,13 @@ export async function run(context: Context): Promise<BenchResult> {
       const conventionalSeconds = once(() => writeAll(conventionalFd, data, 0));
       if (mapped !== null) for (const page of dirty) mapped[page * pageSize + 17] = value;
       const mmapSeconds = mapped === null ? 0 : once(() => writeAll(mmapFd, mapped, 0));
-      // The ceiling of writing page by page: one 4 KiB writeSync per dirty page, in address order.
+      // The floor of writing page by page: one 4 KiB writeSync per dirty page, in address order.
       const rawSeconds = once(() => {
         for (const page of sorted) fs.writeSync(rawFd, block, 0, pageSize, page * pageSize);
+      });
+      for (const page of dirty) spread[slotOf.get(page)! * pageSize + 17] = value;
+      const spreadSeconds = once(() => {
+        for (const page of sorted) fs.writeSync(rawFd, spread, slotOf.get(page)! * pageSize, pageSize, page * pageSize);
       });
       if (round === 0) {
         first = seconds;
@@ -78,6 +92,7 @@ export async function run(context: Context): Promise<BenchResult> {
       conventionalTimes.push(conventionalSeconds);
       mmapTimes.push(mmapSeconds);
       rawTimes.push(rawSeconds);
+      spreadTimes.push(spreadSeconds);
     }
     // Spot check through a conventional read: the last value reached the file.
     const fd = fs.openSync(path, 'r');
@@ -96,15 +111,16 @@ export async function run(context: Context): Promise<BenchResult> {
   const conventional = summarize(conventionalTimes).median;
   const mmap = mapped === null ? null : summarize(mmapTimes).median;
   const raw = summarize(rawTimes).median;
+  const spreadFloor = summarize(spreadTimes).median;
 
   const engineTime = summarize(times).median;
   const exact = written.every((count) => count === expected);
-  const fraction = engineTime / conventional;
+  const overFloor = engineTime / raw;
   context.log(
     `  engine wrote ${bytesText(written[0])} (expected ${bytesText(expected)}) in ${durationText(engineTime)} ` +
       `(first ${durationText(first)}); conventional ${durationText(conventional)}` +
       (mmap === null ? '' : `; mmap ${durationText(mmap)}`) +
-      `; 4 KiB writeSync per dirty page ${durationText(raw)}`,
+      `; 4 KiB writeSync per dirty page ${durationText(raw)} (from their own slots ${durationText(spreadFloor)})`,
   );
   return {
     id: 'P3',
@@ -121,12 +137,21 @@ export async function run(context: Context): Promise<BenchResult> {
       },
       {
         id: 'P3',
-        what: '  page-at-a-time ceiling: one 4 KiB writeSync per dirty page (conventional column)',
+        what: '  the page-at-a-time floor: one 4 KiB writeSync per dirty page, from one buffer (conventional column)',
         unit: 's',
-        engine: null,
+        engine: engineTime,
         conventional: raw,
         mmap: null,
-        note: `Nothing but the writes a page-by-page write-back must make (${dirty.length} pages in ${runs} runs of adjacent pages; the engine writes one run per call, this writes one page per call).`,
+        note: `Nothing but the writes a page-by-page write-back must make (${dirty.length} pages in ${runs} runs of adjacent pages; the engine writes one run per call, this writes one page per call), all from one 4 KiB buffer, which stays in cache.`,
+      },
+      {
+        id: 'P3',
+        what: '  the same floor, each page from a slot of its own (conventional column)',
+        unit: 's',
+        engine: engineTime,
+        conventional: spreadFloor,
+        mmap: null,
+        note: `The same writes, each dirty page from its own 4 KiB slot of a ${bytesText(spread.length)} buffer, one byte of each stored before (as the engine's frames are): the kernel copies from memory that is not in cache, as it must for the engine's frames.`,
       },
       { id: 'P3', what: 'bytes written', unit: 'B', engine: written[0], conventional: GiB, mmap: context.mmap === null ? null : GiB },
     ],
@@ -137,10 +162,11 @@ export async function run(context: Context): Promise<BenchResult> {
         measured: `${written[0].toLocaleString('en-US')} B = ${dirty.length} × 4 KiB${exact ? ', every round' : `; rounds: ${written.join(', ')}`}`,
         met: exact,
       },
-      { id: 'P3', target: 'time at most 1/20 of conventional', measured: `1/${significant(1 / fraction)}`, met: fraction <= 1 / 20 },
+      { id: 'P3', target: 'time at most 1.5× the page-at-a-time floor (one 4 KiB writeSync per dirty page)', measured: `${significant(overFloor)}× (${durationText(engineTime)} vs ${durationText(raw)}; ${significant(engineTime / spreadFloor)}× the floor from slots of their own)`, met: overFloor <= 1.5 },
     ],
     bars: [
-      { label: 'write-back 1% dirty: conventional ÷ engine time', value: conventional / engineTime, target: 20 },
+      { label: 'write-back 1% dirty: page-at-a-time floor ÷ engine time', value: raw / engineTime, target: 1 / 1.5 },
+      { label: 'write-back 1% dirty: conventional ÷ engine time', value: conventional / engineTime, target: null },
       { label: 'write-back 1% dirty: conventional ÷ engine bytes', value: GiB / written[0], target: null },
     ],
     notes: [],

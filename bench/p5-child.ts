@@ -6,9 +6,13 @@
  *   node p5-child.js VARIANT FILE LENGTH BUDGET SWAPDIR [ADDON]
  *
  * VARIANT: runtime (load the engine, nothing else), engine (Segment.read,
- * then copyOut in 1 MiB chunks), conventional (fs.readSync of the whole
- * range into one buffer, then the same chunked pass), mmap (private mapping,
- * then the same chunked pass). Prints one JSON line.
+ * then a load of one byte of every page, in order: each page is faulted in,
+ * read ahead by default, so the frame pool fills to the budget and pages
+ * are evicted from then on; copyOut would fault nothing in and use no
+ * frame at all),
+ * conventional (fs.readSync of the whole range into one buffer, then a
+ * chunked pass), mmap (private mapping, then the same chunked pass). Prints
+ * one JSON line.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,10 +36,8 @@ if (variant === 'engine') {
   const deferred = engine.open(file, 'r');
   const segment = engine.segment(length);
   segment.read(deferred, 0, length, 0);
-  for (let x = 0; x < length; x += chunk) {
-    segment.copyOut(x, into);
-    sum += into[0];
-  }
+  const B = segment.pageSize;
+  for (let x = 0; x < length; x += B) sum += segment.getUint8(x);
   heap = process.memoryUsage().heapTotal;
   engine.close();
 } else if (variant === 'conventional') {

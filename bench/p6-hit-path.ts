@@ -7,10 +7,15 @@
  * conventional: the same DataView method on a 1 MiB Buffer;
  * mmap:         the same DataView method on a Buffer over a private mapping
  *               (its pages faulted in first).
+ *
+ * The stores hit pages already dirty. A first store to a clean resident page
+ * costs more (it detaches the page: a bind, and the snapshot's count), so
+ * it is measured apart: one store per page, every page made clean again
+ * (untimed) by a rebinding write-back before each round.
  */
 import { Engine } from '../impl/index.ts';
 import type { Context } from './context.ts';
-import { MiB, rates, significant } from './harness.ts';
+import { MiB, once, rates, significant, summarize } from './harness.ts';
 import type { BenchResult, Row } from './report.ts';
 import { someAddresses } from './workload.ts';
 
@@ -57,16 +62,28 @@ export async function run(context: Context): Promise<BenchResult> {
   });
   const bufferOps = viewOps(view);
   const mmapOps = mappedView === null ? null : viewOps(mappedView);
+  // The floor of any paged hit path in V8: a bounds check, an Int32Array page -> frame lookup
+  // and a DataView access at the frame (frames in reverse order, so the lookup matters).
+  const pageTable = Int32Array.from({ length: length / 4096 }, (_, page) => length / 4096 - 1 - page);
+  const floorGet = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const addr = addresses[i & mask];
+      if (addr >>> 0 !== addr || addr > length - 4) throw new RangeError('addr');
+      sink += view.getUint32(pageTable[addr >>> 12] * 4096 + (addr & 4095), true);
+    }
+  };
 
   const rows: Row[] = [];
   const results = new Map<string, { engine: number; conventional: number; mmap: number | null }>();
+  const first = { engine: [] as number[], conventional: [] as number[] };
   try {
     for (const op of ['getUint32', 'getFloat64', 'setUint32'] as const) {
       const measured = rates({
         engine: engineOps[op],
         conventional: bufferOps[op],
         ...(mmapOps === null ? {} : { mmap: mmapOps[op] }),
-      } as Record<'engine' | 'conventional' | 'mmap', (n: number) => void>);
+        ...(op === 'getUint32' ? { floor: floorGet } : {}),
+      } as Record<'engine' | 'conventional' | 'mmap' | 'floor', (n: number) => void>);
       const engineRate = measured.engine;
       const bufferRate = measured.conventional;
       const mmapRate = mmapOps === null ? null : measured.mmap;
@@ -80,26 +97,75 @@ export async function run(context: Context): Promise<BenchResult> {
         mmap: mmapRate,
         ...(op === 'getUint32' ? { note: 'Conventional here is a DataView on a Buffer; mmap a DataView on a Buffer over the mapping.' } : {}),
       });
+      if (op === 'getUint32') {
+        rows.push({
+          id: 'P6',
+          what: '  the floor of a paged hit path: bounds check + Int32Array page lookup + DataView (conventional column)',
+          unit: 'op/s',
+          engine: engineRate,
+          conventional: measured.floor,
+          mmap: null,
+          note: 'The least any load through a page table costs in V8: the same loop as the DataView one, plus an integer bounds check and an Int32Array lookup of the frame. The engine adds to it: the segment-open check, the argument checks, the page-table growth bound, and the CLOCK reference bit.',
+        });
+        context.log(`  getUint32 floor (bounds check + Int32Array lookup + DataView): ${significant(measured.floor / 1e6)} M/s`);
+      }
       context.log(
         `  ${op}: engine ${significant(engineRate / 1e6)} M/s, DataView ${significant(bufferRate / 1e6)} M/s` +
           (mmapRate === null ? '' : `, DataView on mmap ${significant(mmapRate / 1e6)} M/s`),
       );
     }
+    // First stores: one per page, each page clean (rebound, its frame kept) before the round.
+    const perPage = Float64Array.from({ length: segment.pages }, (_, page) => page * segment.pageSize + 8);
+    for (let round = 0; round < 16; round++) {
+      segment.write(file, 0, length, 0, { rebind: true });
+      const engineSeconds = once(() => {
+        for (let i = 0; i < perPage.length; i++) segment.setUint32(perPage[i], round, true);
+      });
+      const viewSeconds = once(() => {
+        for (let i = 0; i < perPage.length; i++) view.setUint32(perPage[i], round, true);
+      });
+      // The first rounds warm up.
+      if (round < 4) continue;
+      first.engine.push(perPage.length / engineSeconds);
+      first.conventional.push(perPage.length / viewSeconds);
+    }
+    const firstEngine = summarize(first.engine).median;
+    const firstView = summarize(first.conventional).median;
+    rows.push({
+      id: 'P6',
+      what: 'resident setUint32, first store to a clean page (ops/s)',
+      unit: 'op/s',
+      engine: firstEngine,
+      conventional: firstView,
+      mmap: null,
+      note: `One store to each of the ${segment.pages} pages, each clean and resident: the store detaches its page (binds it Anon and unbinds its snapshot bytes). Stores after the first hit the row above.`,
+    });
+    context.log(`  first setUint32 on a clean page: engine ${significant(firstEngine / 1e6)} M/s, DataView ${significant(firstView / 1e6)} M/s`);
   } finally {
     if (mapping !== null) context.mmap!.unmap(mapping);
     engine.close();
   }
   if (Number.isNaN(sink)) throw new Error('unreachable: keeps the loads alive');
-  const get = results.get('getUint32')!;
-  const slower = get.conventional / get.engine;
+  const slower = (op: string): number => results.get(op)!.conventional / results.get(op)!.engine;
   return {
     id: 'P6',
     title: 'resident hit path',
     rows,
-    checks: [{ id: 'P6', target: 'typed getter at most 5× slower than DataView on a Buffer', measured: `${significant(slower)}× slower (getUint32)`, met: slower <= 5 }],
+    checks: [
+      { id: 'P6', target: 'getUint32 at most 3× slower than DataView on a Buffer', measured: `${significant(slower('getUint32'))}× slower`, met: slower('getUint32') <= 3 },
+      { id: 'P6', target: 'getFloat64 at most 3× slower than DataView on a Buffer', measured: `${significant(slower('getFloat64'))}× slower`, met: slower('getFloat64') <= 3 },
+      { id: 'P6', target: 'setUint32 (page already dirty) at most 4× slower than DataView', measured: `${significant(slower('setUint32'))}× slower`, met: slower('setUint32') <= 4 },
+      {
+        id: 'P6',
+        target: 'setUint32, first store to a clean page (no target)',
+        measured: `${significant(summarize(first.conventional).median / summarize(first.engine).median)}× slower`,
+        met: null,
+      },
+    ],
     bars: [
-      { label: 'resident getUint32: engine ÷ DataView ops/s', value: get.engine / get.conventional, target: 0.2 },
-      { label: 'resident setUint32: engine ÷ DataView ops/s', value: results.get('setUint32')!.engine / results.get('setUint32')!.conventional, target: null },
+      { label: 'resident getUint32: engine ÷ DataView ops/s', value: 1 / slower('getUint32'), target: 1 / 3 },
+      { label: 'resident getFloat64: engine ÷ DataView ops/s', value: 1 / slower('getFloat64'), target: 1 / 3 },
+      { label: 'resident setUint32: engine ÷ DataView ops/s', value: 1 / slower('setUint32'), target: 1 / 4 },
     ],
     notes: [],
     seconds: 0,
