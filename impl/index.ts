@@ -4,9 +4,9 @@
  * write() that skips every byte the file provably holds already.
  */
 export { Engine, type EngineOptions, type OpenFlags, type OpenOptions, type AttachOptions } from './engine.ts';
-export { Segment, type WriteOptions, type WriteResult } from './segment.ts';
+export { Segment, type WriteOptions, type WriteResult, type BytesOptions } from './segment.ts';
 export { DeferredFile } from './deferred-file.ts';
-export type { FileBackend } from './backend.ts';
+export type { FileBackend, FileIdentity } from './backend.ts';
 export { MemoryBackend } from './memory-backend.ts';
 export type { Stats, Counters } from './stats.ts';
 export {
