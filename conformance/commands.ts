@@ -1,0 +1,627 @@
+/**
+ * Conformance as fast-check commands: one command per spec action (Read,
+ * Load, Bytes, CopyOut, Prefetch, Store, Write, Zero, FileWrite,
+ * FileTruncate, OutsideWrite, OutsideTruncate, Evict), each with the
+ * arbitrary of its arguments, a check (does Next offer it in the model's
+ * state) and a run that takes it on
+ *  - the model (per byte, run-length, or both side by side),
+ *  - conventional I/O under the refinement mapping (spec/Refinement.tla):
+ *    a call not refused returns what the conventional call returns and
+ *    leaves memory (Mem) and files as it does; a refused call changes
+ *    nothing; and the model's invariants hold,
+ *  - and, when there is one, the engine (world.ts): its results and its
+ *    state, projected into the spec's variables, must be the model's.
+ * Interleaved invalid calls must throw their typed error and change nothing.
+ *
+ * The same commands serve the model against conventional I/O (no engine),
+ * the differential test (small geometries, per-byte state equality) and the
+ * fuzzer (realistic geometry, the run-length model). With fewer frames than
+ * pages, or readahead, the engine evicts and fills pages by itself: those
+ * are Evict and Prefetch steps of the spec, which the model then takes too
+ * (after the call: they commute with it, as they touch other pages), so the
+ * states stay equal, residency included. A failing run is reported as the
+ * TLC edge labels of every model step and the initial files, in the form
+ * conformance/replay.ts's replayLabels accepts, with a cfg written for it.
+ */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { ArgumentError, ReadOnlyError } from '../impl/errors.ts';
+import type { DeferredFile } from '../impl/deferred-file.ts';
+import { MemoryBackend } from '../impl/memory-backend.ts';
+import { Addrs, type Constants } from '../model/constants.ts';
+import { Conventional, type Returned } from '../model/conventional.ts';
+import { Mem } from '../model/derived.ts';
+import { violated } from '../model/invariants.ts';
+import { actionLabel, apply, type Action } from '../model/next.ts';
+import { MemInto } from '../model/runs/derived.ts';
+import { toState } from '../model/runs/expand.ts';
+import { Lazy } from '../model/runs/invariants.ts';
+import { apply as applyRuns } from '../model/runs/next.ts';
+import { initState as initRuns, type RunState } from '../model/runs/state.ts';
+import { initState, type State } from '../model/state.ts';
+import { toTla } from '../model/tla.ts';
+import { canonicalState } from '../tla/values.ts';
+import type { Projection } from './projection.ts';
+import { runState, runStateDifference } from './run-state.ts';
+import { makeWorld, observe, projectWorld, recorded, step, type Backing, type Observed, type World } from './world.ts';
+
+/** Which model the commands step: per byte (the spec transliterated), run-length (fast), or both, compared after every step. */
+export type ModelKind = 'bytes' | 'runs' | 'twin';
+
+export interface EngineSetup {
+  readonly backing: Backing;
+  /** Frames in the pool: fewer than the segment's pages make the engine evict by itself. */
+  readonly frames: number;
+  /** Pages the engine fills after a sequential fault. */
+  readonly readahead: number;
+}
+
+export interface Setup {
+  readonly c: Constants;
+  /** The segment's length, at most P * B: a shorter one has a partial last page (the model's rest reads as Zero). */
+  readonly length: number;
+  readonly files: ReadonlyMap<string, Uint8Array>;
+  readonly model: ModelKind;
+  readonly engine: EngineSetup | null;
+  /** How a failure report writes the initial files; a JSON object literal by default. */
+  readonly filesExpression?: string;
+}
+
+// --- the model side ---------------------------------------------------------
+
+/** One model, as the commands drive it and compare it. */
+interface ModelSide<P> {
+  readonly steps: number;
+  /** Takes the action; false, and nothing changes, where the spec's action is disabled. */
+  apply(act: Action): boolean;
+  /** The last step's results, as the engine reports them. */
+  results(): Observed;
+  /** The last step's ret and out, as a call of conventional I/O returns them. */
+  returned(): Returned;
+  refused(): boolean;
+  resident(p: number): boolean;
+  /** The refinement mapping's memory: Mem of every address. */
+  memory(): ArrayLike<number>;
+  readonly files: ReadonlyMap<string, ArrayLike<number>>;
+  /** The invariants this model judges that its state violates. */
+  violated(): string[];
+  /** The engine's state in this model's form (ghosts from the model), and where it differs from the model's. */
+  project(w: World): P;
+  residentIn(p: P, page: number): boolean;
+  difference(w: World, p: P): string | null;
+}
+
+/** Where two plain values (arrays, Maps, records, primitives) first differ, or null. */
+function firstDifference(x: unknown, y: unknown, path: string): string | null {
+  if (x === y) return null;
+  if (x instanceof Map && y instanceof Map) {
+    for (const k of new Set([...x.keys(), ...y.keys()])) {
+      const d = firstDifference(x.get(k), y.get(k), `${path}.${String(k)}`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  if (Array.isArray(x) && Array.isArray(y)) {
+    if (x.length !== y.length) return `${path}: length ${x.length} vs ${y.length}`;
+    for (let i = 0; i < x.length; i++) {
+      const d = firstDifference(x[i], y[i], `${path}[${i}]`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  if (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && !Array.isArray(x) && !Array.isArray(y)) {
+    for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
+      const d = firstDifference((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], `${path}.${k}`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return `${path}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`;
+}
+
+const engineVariables = (st: State) => ({ src: st.src, frame: st.frame, swap: st.swap, snap: st.snap, file: st.file });
+
+class BytesModel implements ModelSide<Projection> {
+  st: State;
+  constructor(readonly c: Constants, files: ReadonlyMap<string, Uint8Array>) {
+    this.st = initState(c, new Map([...files].map(([f, b]) => [f, Array.from(b)])));
+  }
+  get steps() { return this.st.steps; }
+  get files() { return this.st.file; }
+  apply(act: Action): boolean {
+    const next = apply(this.c, this.st, act);
+    if (next === null) return false;
+    this.st = next;
+    return true;
+  }
+  results(): Observed { return recorded(this.st.last); }
+  returned(): Returned { return { ret: this.st.last.ret, out: this.st.last.out }; }
+  refused(): boolean { return this.st.last.err !== 'none'; }
+  resident(p: number): boolean { return this.st.frame[p] !== null; }
+  memory(): number[] { return Addrs(this.c).map((a) => Mem(this.c, this.st, a)); }
+  violated(): string[] { return violated(this.c, this.st); }
+  project(w: World): Projection { return projectWorld(w); }
+  residentIn(p: Projection, page: number): boolean { return (p.frame[page] ?? null) !== null; }
+  difference(w: World, p: Projection): string | null {
+    return firstDifference(engineVariables(this.st), engineVariables(observe(this.c, w, this.st, p)), 'model vs engine');
+  }
+}
+
+class RunsModel implements ModelSide<RunState> {
+  st: RunState;
+  constructor(readonly c: Constants, files: ReadonlyMap<string, Uint8Array>) {
+    this.st = initRuns(c, files);
+  }
+  get steps() { return this.st.steps; }
+  get files() { return this.st.file; }
+  apply(act: Action): boolean {
+    const next = applyRuns(this.c, this.st, act);
+    if (next === null) return false;
+    this.st = next;
+    return true;
+  }
+  results(): Observed {
+    const r = this.st.last;
+    return { ret: r.ret, out: Array.from(r.out), err: r.err, fault: r.fault, written: r.written, skipped: r.skipped, preserved: r.preserved.length };
+  }
+  returned(): Returned { return { ret: this.st.last.ret, out: Array.from(this.st.last.out) }; }
+  refused(): boolean { return this.st.last.err !== 'none'; }
+  resident(p: number): boolean { return this.st.frame[p] !== null; }
+  memory(): Uint8Array {
+    const na = this.c.P * this.c.B;
+    const out = new Uint8Array(na);
+    MemInto(this.c, this.st, 0, na, out, 0);
+    return out;
+  }
+  violated(): string[] { return Lazy(this.c, this.st) ? [] : ['Lazy']; }
+  project(w: World): RunState {
+    const names = new Map([...w.files].map(([name, f]) => [f.name, name]));
+    return runState(this.c, w.engine, w.segment, names, this.st);
+  }
+  residentIn(p: RunState, page: number): boolean { return p.frame[page] !== null; }
+  difference(_w: World, p: RunState): string | null { return runStateDifference(this.st, p); }
+}
+
+/** Both models side by side: after every step the run-length state must expand to the per-byte one. */
+class TwinModel implements ModelSide<Projection> {
+  readonly bytes: BytesModel;
+  readonly runs: RunsModel;
+  constructor(readonly c: Constants, files: ReadonlyMap<string, Uint8Array>) {
+    this.bytes = new BytesModel(c, files);
+    this.runs = new RunsModel(c, files);
+  }
+  get steps() { return this.bytes.steps; }
+  get files() { return this.runs.files; }
+  apply(act: Action): boolean {
+    const took = this.bytes.apply(act);
+    if (this.runs.apply(act) !== took) throw new Error(`${actionLabel(act)}: enabled in ${took ? 'the per-byte model only' : 'the run-length model only'}`);
+    const expanded = canonicalState(toTla(this.c, toState(this.c, this.runs.st)));
+    if (took && expanded !== canonicalState(toTla(this.c, this.bytes.st))) {
+      const d = firstDifference(toState(this.c, this.runs.st), this.bytes.st, 'run-length vs per-byte');
+      throw new Error(`${actionLabel(act)}: the run-length model's state does not expand to the per-byte model's: ${d}`);
+    }
+    return took;
+  }
+  results(): Observed { return this.bytes.results(); }
+  returned(): Returned { return this.bytes.returned(); }
+  refused(): boolean { return this.bytes.refused(); }
+  resident(p: number): boolean { return this.bytes.resident(p); }
+  memory(): number[] { return this.bytes.memory(); }
+  violated(): string[] {
+    const bad = this.bytes.violated();
+    // The run-length Lazy must judge as the per-byte one does.
+    if (bad.includes('Lazy') !== this.runs.violated().includes('Lazy')) return [...bad, 'Lazy (run-length and per-byte disagree)'];
+    return bad;
+  }
+  project(w: World): Projection { return this.bytes.project(w); }
+  residentIn(p: Projection, page: number): boolean { return this.bytes.residentIn(p, page); }
+  difference(w: World, p: Projection): string | null { return this.bytes.difference(w, p); }
+}
+
+function modelSide(kind: ModelKind, c: Constants, files: ReadonlyMap<string, Uint8Array>): ModelSide<unknown> {
+  switch (kind) {
+    case 'bytes': return new BytesModel(c, files) as ModelSide<unknown>;
+    case 'runs': return new RunsModel(c, files) as ModelSide<unknown>;
+    case 'twin': return new TwinModel(c, files) as ModelSide<unknown>;
+  }
+}
+
+// --- a run: the model, conventional I/O, and the record of what was done --
+
+const sameBytes = (x: ArrayLike<number> | undefined, y: ArrayLike<number> | undefined): boolean => {
+  if (x === undefined || y === undefined || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+};
+
+function firstUnequal(x: ArrayLike<number>, y: ArrayLike<number>): string {
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return `at ${i}: ${x[i]} vs ${y[i]}`;
+  return `lengths ${x.length} vs ${y.length}`;
+}
+
+/** What fast-check's model is here: the model side, conventional I/O, and the trail of the run. */
+export class Run {
+  readonly side: ModelSide<unknown>;
+  readonly oracle: Conventional;
+  /** TLC edge labels of every model step taken, Evict and Prefetch steps the engine took by itself included. */
+  readonly labels: string[] = [];
+  /** Everything done, invalid calls included, for the failure report. */
+  readonly trail: string[] = [];
+  /** Calls taken: spec steps and invalid calls, not the engine's own evictions. */
+  calls = 0;
+
+  constructor(readonly setup: Setup) {
+    const { c, files } = setup;
+    if (setup.length > c.P * c.B || setup.length < 1) throw new Error(`segment length ${setup.length} is not in 1..P * B`);
+    this.side = modelSide(setup.model, c, files);
+    this.oracle = new Conventional(c.P * c.B, new Map([...files].map(([f, b]) => [f, Array.from(b)])));
+  }
+
+  /**
+   * Takes an action on the model and on conventional I/O and checks the
+   * refinement mapping and the invariants; false where the spec's action
+   * is disabled.
+   */
+  modelStep(act: Action): boolean {
+    const before = this.side.files;
+    if (!this.side.apply(act)) return false;
+    this.labels.push(actionLabel(act));
+    this.trail.push(actionLabel(act));
+    const got = this.side.returned();
+    const want = this.side.refused() ? { ret: 0, out: [] } : this.oracle.apply(act);
+    if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
+      throw new Error(`the model returned ${JSON.stringify(got)}, conventional I/O ${JSON.stringify(want)}`);
+    }
+    const mem = this.side.memory();
+    if (!sameBytes(mem, this.oracle.mem)) throw new Error(`memory (Mem) differs from conventional I/O ${firstUnequal(mem, this.oracle.mem)}`);
+    const after = this.side.files;
+    for (const f of this.setup.c.Files) {
+      // A file the model did not replace and conventional I/O did not touch is as equal as it was.
+      if (after.get(f) === before.get(f) && !('file' in act && act.file === f)) continue;
+      if (!sameBytes(after.get(f), this.oracle.file.get(f))) {
+        throw new Error(`file ${f} differs from conventional I/O ${firstUnequal(after.get(f) ?? [], this.oracle.file.get(f) ?? [])}`);
+      }
+    }
+    const bad = this.side.violated();
+    if (bad.length > 0) throw new Error(`the model violates ${bad.join(', ')}`);
+    return true;
+  }
+
+  /** The cfg replayLabels needs, for as many steps as this run took (MaxSnap as small as the ASSUME allows). */
+  cfgText(): string {
+    const { c } = this.setup;
+    const steps = this.labels.length;
+    const set = (xs: readonly (string | number)[]) => `{${xs.join(', ')}}`;
+    const lines = [
+      `\\* written by conformance/commands.ts for the replay of a failing run`,
+      'CONSTANTS',
+      ...Object.entries({
+        Files: set(c.Files), Foreign: set(c.Foreign), Outside: set(c.Outside), Isolated: set(c.Isolated), NoFile: 'NoFile',
+        B: c.B, P: c.P, MaxLen: c.MaxLen, InitLen: 0, Vals: set(c.Vals),
+        MaxSnap: Math.max(1, Math.min(c.P * c.B + 1, steps)), MaxWrite: c.MaxWrite, MaxSteps: steps,
+      }).map(([k, v]) => `    ${k} = ${v}`),
+      'INIT Init',
+      'NEXT Next',
+      'CHECK_DEADLOCK FALSE',
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** The failing run as replayLabels reproduces it, with the cfg written to a temp file. */
+  report(): string {
+    const cfg = this.cfgText();
+    const path = join(tmpdir(), `deferred-io-replay-${createHash('sha256').update(cfg).digest('hex').slice(0, 12)}.cfg`);
+    writeFileSync(path, cfg);
+    const { setup } = this;
+    const files = setup.filesExpression
+      ?? JSON.stringify(Object.fromEntries([...setup.files].map(([f, b]) => [f, Array.from(b)])));
+    const engine = setup.engine;
+    return [
+      `model: ${setup.model}; segment of ${setup.length} bytes (P * B = ${setup.c.P * setup.c.B})`
+        + (engine === null ? '; no engine' : `; engine on ${engine.backing}, ${engine.frames} frames, readahead ${engine.readahead}`),
+      `every call (invalid ones marked; they are not steps): ${this.trail.join(' ')}`,
+      `replay (import { replayLabels } from './conformance/replay.ts'; the engine's own evictions and fills are in the labels):`,
+      `  replayLabels(${JSON.stringify(path)}, ${files}, ${JSON.stringify(this.labels)}, ${JSON.stringify(engine?.backing ?? 'memory')})`,
+      `${path}:`,
+      cfg,
+    ].join('\n');
+  }
+}
+
+// --- the engine side --------------------------------------------------------
+
+const noResults: Observed = { ret: 0, out: [], err: 'none', fault: false, written: 0, skipped: 0, preserved: 0 };
+
+function resultsDifference(got: Observed, want: Observed): string | null {
+  for (const k of ['ret', 'err', 'fault', 'written', 'skipped', 'preserved'] as const) {
+    if (got[k] !== want[k]) return `${k}: engine ${String(got[k])}, model ${String(want[k])}`;
+  }
+  return sameBytes(got.out, want.out) ? null : `out: ${firstUnequal(got.out, want.out)} (engine vs model)`;
+}
+
+/**
+ * After the engine took a call: its own evictions (a frame pool smaller
+ * than the segment) and fills (readahead) become the model's Evict and
+ * Prefetch steps, then the states must be equal.
+ */
+function settle(run: Run, w: World): void {
+  const { side, setup } = run;
+  const engine = setup.engine!;
+  const pages = Math.ceil(setup.length / setup.c.B);
+  const projected = side.project(w);
+  for (let p = 0; p < pages; p++) {
+    const inEngine = side.residentIn(projected, p);
+    if (side.resident(p) && !inEngine && engine.frames < pages) run.modelStep({ op: 'evict', page: p });
+    if (!side.resident(p) && inEngine && engine.readahead > 0) run.modelStep({ op: 'prefetch', page: p, len: 1 });
+  }
+  const d = side.difference(w, projected);
+  if (d !== null) throw new Error(`engine and model differ: ${d}`);
+}
+
+/** A spec action as a fast-check command. */
+export class SpecStep implements fc.Command<Run, World | null> {
+  constructor(readonly act: Action) {}
+
+  /** Whether Next offers the action: within MaxSteps and MaxLen (an Evict of a page not resident is a call the engine must ignore). */
+  check(run: Readonly<Run>): boolean {
+    const { c } = run.setup;
+    const a = this.act;
+    if (run.side.steps >= c.MaxSteps) return false;
+    if (a.op === 'write') return a.pos + a.len <= c.MaxLen;
+    if (a.op === 'fileWrite' || a.op === 'outsideWrite') return a.pos + a.data.length <= c.MaxLen;
+    return true;
+  }
+
+  run(run: Run, w: World | null): void {
+    run.calls++;
+    const took = run.modelStep(this.act);
+    if (!took) run.trail.push(`${actionLabel(this.act)}(disabled)`);
+    if (w === null) return;
+    const got = step(w, this.act);
+    const d = resultsDifference(got, took ? run.side.results() : noResults);
+    if (d !== null) throw new Error(`${actionLabel(this.act)}: results differ: ${d}`);
+    settle(run, w);
+  }
+
+  toString(): string {
+    return actionLabel(this.act);
+  }
+}
+
+// --- invalid calls ------------------------------------------------------------
+
+/** A call the engine must refuse with a typed error, changing nothing. */
+export type InvalidCall =
+  | { readonly call: 'read'; readonly addr: number; readonly len: number; readonly pos: number }
+  | { readonly call: 'write'; readonly addr: number; readonly len: number; readonly pos: number }
+  | { readonly call: 'writeReadOnly'; readonly addr: number; readonly len: number }
+  | { readonly call: 'load'; readonly addr: number }
+  | { readonly call: 'store'; readonly addr: number; readonly val: number }
+  | { readonly call: 'zero'; readonly addr: number; readonly len: number }
+  | { readonly call: 'copyOut'; readonly addr: number; readonly len: number }
+  | { readonly call: 'evict'; readonly page: number }
+  | { readonly call: 'truncate'; readonly len: number };
+
+/** A read-only handle on a file (on disk the world's first), for as long as `use` runs. */
+function withReadOnly(w: World, use: (f: DeferredFile) => void): void {
+  const way = [...w.outside.values()][0]!;
+  const f = 'path' in way ? w.engine.open(way.path, 'r') : w.engine.attach(new MemoryBackend('read-only'), { readOnly: true });
+  try {
+    use(f);
+  } finally {
+    f.close();
+  }
+}
+
+export class InvalidStep implements fc.Command<Run, World | null> {
+  constructor(readonly bad: InvalidCall) {}
+
+  check(run: Readonly<Run>): boolean {
+    return run.setup.engine !== null;
+  }
+
+  run(run: Run, w: World | null): void {
+    run.calls++;
+    run.trail.push(`#${this.toString()}`);
+    const bad = this.bad;
+    const [first] = [...w!.files.values()];
+    const expected = bad.call === 'writeReadOnly' ? ReadOnlyError : ArgumentError;
+    const seg = w!.segment;
+    let thrown: unknown = null;
+    try {
+      switch (bad.call) {
+        case 'read': seg.read(first!, bad.addr, bad.len, bad.pos); break;
+        case 'write': seg.write(first!, bad.addr, bad.len, bad.pos); break;
+        case 'writeReadOnly': withReadOnly(w!, (f) => seg.write(f, bad.addr, bad.len, 0)); break;
+        case 'load': seg.getUint8(bad.addr); break;
+        case 'store': seg.setUint8(bad.addr, bad.val); break;
+        case 'zero': seg.zero(bad.addr, bad.len); break;
+        case 'copyOut': seg.copyOut(bad.addr, new Uint8Array(bad.len)); break;
+        case 'evict': seg.evict(bad.page); break;
+        case 'truncate': first!.truncate(bad.len); break;
+      }
+    } catch (e) {
+      thrown = e;
+    }
+    if (!(thrown instanceof expected)) {
+      throw new Error(`${this.toString()}: ${thrown === null ? 'accepted' : `threw ${String(thrown)}`} instead of throwing ${expected.name}`);
+    }
+    const d = run.side.difference(w!, run.side.project(w!));
+    if (d !== null) throw new Error(`${this.toString()}: a refused call changed the engine: ${d}`);
+  }
+
+  toString(): string {
+    return `Invalid(${JSON.stringify(this.bad)})`;
+  }
+}
+
+// --- arbitraries ----------------------------------------------------------------
+
+/** Offsets in [0, limit): page-aligned, next to a page boundary, or anywhere. */
+function offsetBelow(B: number, limit: number): fc.Arbitrary<number> {
+  const lastPage = Math.floor((limit - 1) / B);
+  return fc.oneof(
+    fc.integer({ min: 0, max: lastPage }).map((p) => p * B),
+    fc.tuple(fc.integer({ min: 0, max: lastPage }), fc.integer({ min: -2, max: 2 }))
+      .map(([p, d]) => Math.min(limit - 1, Math.max(0, p * B + d))),
+    fc.integer({ min: 0, max: limit - 1 }),
+  );
+}
+
+/** Lengths in 1..limit: short, a few pages, or anything. */
+const lengthUpTo = (B: number, limit: number): fc.Arbitrary<number> => fc.oneof(
+  fc.integer({ min: 1, max: Math.min(limit, 8) }),
+  fc.integer({ min: 1, max: Math.min(limit, 4 * B) }),
+  fc.integer({ min: 1, max: limit }),
+);
+
+/** Bytes of the given length from Vals, from a seed: megabytes are not worth generating or shrinking byte by byte. */
+export const seededBytes = (vals: readonly number[], n: number, seed: number): number[] =>
+  Array.from({ length: n }, (_, i) => vals[Math.abs(seed + i * 31) % vals.length]!);
+
+/** The arguments of every spec action at this geometry, within Next's quantifier ranges, weighted. */
+export function actionArbitrary(c: Constants, length: number): fc.Arbitrary<Action> {
+  const B = c.B;
+  const pages = Math.ceil(length / B);
+  const addr = offsetBelow(B, length);
+  // Zero-length calls exist at address 0 only (spec: Lengths).
+  const span = fc.oneof(
+    { weight: 12, arbitrary: addr.chain((a) => lengthUpTo(B, length - a).map((len) => ({ addr: a, len }))) },
+    { weight: 1, arbitrary: fc.constant({ addr: 0, len: 0 }) },
+  );
+  const file = fc.constantFrom(...c.Files);
+  // Writes of at most MaxLen bytes (spec: Next), so that a position exists.
+  const writeSpan = fc.oneof(
+    { weight: 12, arbitrary: addr.chain((a) => lengthUpTo(B, Math.min(length - a, c.MaxLen)).map((len) => ({ addr: a, len }))) },
+    { weight: 1, arbitrary: fc.constant({ addr: 0, len: 0 }) },
+  );
+  // Mostly the segment address itself, so that a write-back lands where its read came from.
+  const pos = (s: { addr: number; len: number }) => (s.addr + s.len <= c.MaxLen
+    ? fc.oneof({ weight: 2, arbitrary: fc.constant(s.addr) }, { weight: 1, arbitrary: offsetBelow(B, c.MaxLen - s.len + 1) })
+    : offsetBelow(B, c.MaxLen - s.len + 1));
+  const data = fc.tuple(fc.integer({ min: 1, max: Math.min(c.MaxWrite, 3 * B, c.MaxLen) }), fc.integer())
+    .chain(([n, seed]) => offsetBelow(B, c.MaxLen - n + 1).map((at) => ({ pos: at, data: seededBytes(c.Vals, n, seed) })));
+  const truncateTo = offsetBelow(B, c.MaxLen + 1);
+  const page = fc.integer({ min: 0, max: pages - 1 });
+  const arbs: { weight: number; arbitrary: fc.Arbitrary<Action> }[] = [
+    { weight: 4, arbitrary: fc.tuple(file, span).chain(([f, s]) => (s.addr <= c.MaxLen ? fc.oneof(fc.constant(s.addr), offsetBelow(B, c.MaxLen + 1)) : offsetBelow(B, c.MaxLen + 1)).map((p) => ({ op: 'read', file: f, pos: p, ...s }) as const)) },
+    { weight: 3, arbitrary: addr.map((a) => ({ op: 'load', addr: a }) as const) },
+    { weight: 1, arbitrary: fc.tuple(addr, fc.boolean()).chain(([a, writable]) => fc.integer({ min: 1, max: Math.min(B - (a % B), length - a) }).map((len) => ({ op: 'bytes', addr: a, len, writable }) as const)) },
+    { weight: 1, arbitrary: span.map((s) => ({ op: 'copyOut', ...s }) as const) },
+    { weight: 1, arbitrary: page.chain((p) => fc.integer({ min: 1, max: pages - p }).map((len) => ({ op: 'prefetch', page: p, len }) as const)) },
+    { weight: 3, arbitrary: fc.tuple(addr, fc.constantFrom(...c.Vals)).map(([a, val]) => ({ op: 'store', addr: a, val }) as const) },
+    { weight: 4, arbitrary: fc.tuple(file, writeSpan, fc.boolean()).chain(([f, s, rebind]) => pos(s).map((p) => ({ op: 'write', file: f, pos: p, rebind, ...s }) as const)) },
+    { weight: 1, arbitrary: span.map((s) => ({ op: 'zero', ...s }) as const) },
+    { weight: 1, arbitrary: page.map((p) => ({ op: 'evict', page: p }) as const) },
+  ];
+  if (c.Foreign.length > 0) {
+    const foreign = fc.constantFrom(...c.Foreign);
+    arbs.push(
+      { weight: 2, arbitrary: fc.tuple(foreign, data).map(([f, d]) => ({ op: 'fileWrite', file: f, ...d }) as const) },
+      { weight: 1, arbitrary: fc.tuple(foreign, truncateTo).map(([f, len]) => ({ op: 'fileTruncate', file: f, len }) as const) },
+    );
+  }
+  if (c.Outside.length > 0) {
+    const outside = fc.constantFrom(...c.Outside);
+    arbs.push(
+      { weight: 1, arbitrary: fc.tuple(outside, data).map(([f, d]) => ({ op: 'outsideWrite', file: f, ...d }) as const) },
+      { weight: 1, arbitrary: fc.tuple(outside, truncateTo).map(([f, len]) => ({ op: 'outsideTruncate', file: f, len }) as const) },
+    );
+  }
+  return fc.oneof(...arbs);
+}
+
+export function invalidArbitrary(c: Constants, length: number): fc.Arbitrary<InvalidCall> {
+  const pages = Math.ceil(length / c.B);
+  const addr = fc.integer({ min: 0, max: length - 1 });
+  return fc.oneof(
+    fc.tuple(fc.constantFrom(-1, length, 0.5, Number.NaN), fc.integer({ min: 1, max: 8 })).map(([a, len]) => ({ call: 'read', addr: a, len, pos: 0 }) as const),
+    fc.tuple(addr, fc.constantFrom(-1, Number.NaN)).map(([a, len]) => ({ call: 'read', addr: a, len, pos: 0 }) as const),
+    addr.map((a) => ({ call: 'read', addr: a, len: length - a + 1, pos: 0 }) as const),
+    addr.map((a) => ({ call: 'write', addr: a, len: 1, pos: -1 }) as const),
+    addr.map((a) => ({ call: 'writeReadOnly', addr: a, len: 1 }) as const),
+    fc.constantFrom(-1, length, 1.5).map((a) => ({ call: 'load', addr: a }) as const),
+    fc.tuple(addr, fc.constantFrom(256, -1, 0.5)).map(([a, val]) => ({ call: 'store', addr: a, val }) as const),
+    addr.map((a) => ({ call: 'zero', addr: a, len: length - a + 1 }) as const),
+    addr.map((a) => ({ call: 'copyOut', addr: a, len: length - a + 1 }) as const),
+    fc.constantFrom(-1, pages, Number.NaN).map((p) => ({ call: 'evict', page: p }) as const),
+    fc.constantFrom(-1, 0.5).map((len) => ({ call: 'truncate', len }) as const),
+  );
+}
+
+/** The command sequences of a geometry: spec actions and, when an engine is there, invalid calls. */
+export function commandsArbitrary(
+  c: Constants, length: number, opts: { readonly maxCommands: number; readonly invalid: boolean },
+): fc.Arbitrary<Iterable<fc.Command<Run, World | null>>> {
+  const arbs: { weight: number; arbitrary: fc.Arbitrary<fc.Command<Run, World | null>> }[] = [
+    { weight: 20, arbitrary: actionArbitrary(c, length).map((act) => new SpecStep(act)) },
+  ];
+  if (opts.invalid) arbs.push({ weight: 1, arbitrary: invalidArbitrary(c, length).map((bad) => new InvalidStep(bad)) });
+  return fc.commands([fc.oneof(...arbs)], { maxCommands: opts.maxCommands, size: 'max' });
+}
+
+/**
+ * Runs commands on a fresh model, conventional I/O and (per the setup)
+ * engine. A failure is rethrown with the run's replay report. Returns the
+ * run (for its counts).
+ */
+export function runCommands(setup: Setup, commands: Iterable<fc.Command<Run, World | null>>): Run {
+  const run = new Run(setup);
+  const { engine } = setup;
+  const world = engine === null ? null : makeWorld(
+    setup.c, new Map([...setup.files].map(([f, b]) => [f, Array.from(b)])), engine.backing,
+    { frames: engine.frames, readahead: engine.readahead, length: setup.length },
+  );
+  try {
+    fc.modelRun(() => ({ model: run, real: world }), commands);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new Error(`${why}\n\n${run.report()}`, { cause: e });
+  } finally {
+    world?.close();
+  }
+  return run;
+}
+
+
+// --- geometries -------------------------------------------------------------------
+
+export interface Geometry {
+  readonly c: Constants;
+  readonly length: number;
+  readonly files: ReadonlyMap<string, Uint8Array>;
+}
+
+/**
+ * Small random geometries: pages of 1..4 bytes, 1..4 pages, a last page
+ * that may be partial (`partial`), one to three files with any of them
+ * changed through the engine, behind its back, or isolated, and byte values
+ * from a small set (where equal values collide) or any byte.
+ */
+export function smallGeometry(partial: boolean): fc.Arbitrary<Geometry> {
+  return fc.record({
+    B: fc.integer({ min: 1, max: 4 }),
+    P: fc.integer({ min: 1, max: 4 }),
+    short: fc.nat(partial ? 3 : 0),
+    files: fc.integer({ min: 1, max: 3 }).map((n) => Array.from({ length: n }, (_, i) => `f${i + 1}`)),
+    MaxLen: fc.integer({ min: 1, max: 12 }),
+    MaxWrite: fc.integer({ min: 1, max: 4 }),
+    Vals: fc.constantFrom([0, 1, 2], Array.from({ length: 256 }, (_, v) => v)),
+  }).chain(({ B, P, short, files, MaxLen, MaxWrite, Vals }) => fc.record({
+    Foreign: fc.subarray(files),
+    Outside: fc.subarray(files),
+    Isolated: fc.subarray(files),
+    contents: fc.tuple(...files.map(() => fc.array(fc.constantFrom(...Vals), { maxLength: MaxLen }))),
+  }).map(({ Foreign, Outside, Isolated, contents }): Geometry => ({
+    c: {
+      Files: files, Foreign, Outside, Isolated, NoFile: 'NoFile', B, P, MaxLen, InitLen: 0, Vals,
+      MaxSnap: P * B + 1, MaxWrite, MaxSteps: 1000,
+    },
+    length: P * B - Math.min(short, B - 1),
+    files: new Map(files.map((f, i) => [f, Uint8Array.from(contents[i]!)])),
+  })));
+}
