@@ -125,7 +125,16 @@ export class SegmentStore implements Store {
 
   copyOut(addr: number, target: Uint8Array): void {
     try {
-      this.#segment.copyOut(addr, target);
+      // Within one block (an inode, a directory block, a block of a file): through a view of
+      // the page, which faults it in and keeps it, as the file system reads its metadata again
+      // and again. Longer ranges are copied straight from their sources: the engine's copyOut
+      // faults nothing in.
+      const B = this.#segment.pageSize;
+      if (target.length > 0 && Math.floor(addr / B) === Math.floor((addr + target.length - 1) / B)) {
+        target.set(this.#segment.bytes(addr, target.length));
+      } else {
+        this.#segment.copyOut(addr, target);
+      }
     } catch (error) {
       throw failure(error);
     }
