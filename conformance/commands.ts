@@ -19,7 +19,14 @@
  * pages, or readahead, the engine evicts and fills pages by itself: those
  * are Evict and Prefetch steps of the spec, which the model then takes too
  * (after the call: they commute with it, as they touch other pages), so the
- * states stay equal, residency included. A failing run is reported as the
+ * states stay equal, residency included.
+ *
+ * A segment whose last page is partial has no counterpart in the spec
+ * (every page there has B bytes: a store makes all of them Anon, a read
+ * up to the segment's end does not cover the page), so such an engine is
+ * held to conventional I/O instead: every call it does not refuse returns
+ * what the conventional call returns, and its files are conventional I/O's
+ * (a refused call changes nothing). A failing run is reported as the
  * TLC edge labels of every model step and the initial files, in the form
  * conformance/replay.ts's replayLabels accepts, with a cfg written for it.
  */
@@ -88,10 +95,14 @@ interface ModelSide<P> {
   readonly files: ReadonlyMap<string, ArrayLike<number>>;
   /** The invariants this model judges that its state violates. */
   violated(): string[];
-  /** The engine's state in this model's form (ghosts from the model), and where it differs from the model's. */
+  /**
+   * The engine's state in this model's form (ghosts from the model), and
+   * where it differs from the model's; with `swapAnonOnly`, swap slots are
+   * compared at Anon bytes only.
+   */
   project(w: World): P;
   residentIn(p: P, page: number): boolean;
-  difference(w: World, p: P): string | null;
+  difference(w: World, p: P, swapAnonOnly: boolean): string | null;
 }
 
 /** Where two plain values (arrays, Maps, records, primitives) first differ, or null. */
@@ -145,8 +156,12 @@ class BytesModel implements ModelSide<Projection> {
   violated(): string[] { return violated(this.c, this.st); }
   project(w: World): Projection { return projectWorld(w); }
   residentIn(p: Projection, page: number): boolean { return (p.frame[page] ?? null) !== null; }
-  difference(w: World, p: Projection): string | null {
-    return firstDifference(engineVariables(this.st), engineVariables(observe(this.c, w, this.st, p)), 'model vs engine');
+  difference(w: World, p: Projection, swapAnonOnly: boolean): string | null {
+    const engine = observe(this.c, w, this.st, p);
+    const swap = (st: State) => (swapAnonOnly
+      ? st.swap.map((slot, q) => slot && slot.map((v, i) => (this.st.src[q * this.c.B + i]!.kind === 'Anon' ? v : 0)))
+      : st.swap);
+    return firstDifference({ ...engineVariables(this.st), swap: swap(this.st) }, { ...engineVariables(engine), swap: swap(engine) }, 'model vs engine');
   }
 }
 
@@ -182,7 +197,7 @@ class RunsModel implements ModelSide<RunState> {
     return runState(this.c, w.engine, w.segment, names, this.st);
   }
   residentIn(p: RunState, page: number): boolean { return p.frame[page] !== null; }
-  difference(_w: World, p: RunState): string | null { return runStateDifference(this.st, p); }
+  difference(_w: World, p: RunState, swapAnonOnly: boolean): string | null { return runStateDifference(this.c, this.st, p, swapAnonOnly); }
 }
 
 /** Both models side by side: after every step the run-length state must expand to the per-byte one. */
@@ -218,7 +233,10 @@ class TwinModel implements ModelSide<Projection> {
   }
   project(w: World): Projection { return this.bytes.project(w); }
   residentIn(p: Projection, page: number): boolean { return this.bytes.residentIn(p, page); }
-  difference(w: World, p: Projection): string | null { return this.bytes.difference(w, p); }
+  /** Both state relations, per byte and run-length: the fuzzer's is checked against the per-byte one here. */
+  difference(w: World, p: Projection, swapAnonOnly: boolean): string | null {
+    return this.bytes.difference(w, p, swapAnonOnly) ?? this.runs.difference(w, this.runs.project(w), swapAnonOnly);
+  }
 }
 
 function modelSide(kind: ModelKind, c: Constants, files: ReadonlyMap<string, Uint8Array>): ModelSide<unknown> {
@@ -253,12 +271,17 @@ export class Run {
   readonly trail: string[] = [];
   /** Calls taken: spec steps and invalid calls, not the engine's own evictions. */
   calls = 0;
+  /** Conventional I/O as the engine's calls drive it, for an engine held to conventional I/O (a partial last page). */
+  readonly engineOracle: Conventional | null;
 
   constructor(readonly setup: Setup) {
     const { c, files } = setup;
     if (setup.length > c.P * c.B || setup.length < 1) throw new Error(`segment length ${setup.length} is not in 1..P * B`);
     this.side = modelSide(setup.model, c, files);
     this.oracle = new Conventional(c.P * c.B, new Map([...files].map(([f, b]) => [f, Array.from(b)])));
+    this.engineOracle = setup.engine !== null && setup.length < c.P * c.B
+      ? new Conventional(setup.length, new Map([...files].map(([f, b]) => [f, Array.from(b)])))
+      : null;
   }
 
   /**
@@ -311,24 +334,43 @@ export class Run {
     return `${lines.join('\n')}\n`;
   }
 
-  /** The failing run as replayLabels reproduces it, with the cfg written to a temp file. */
-  report(): string {
+  /** Writes cfgText() to a temp file named by its content; returns its path. */
+  writeCfg(): string {
     const cfg = this.cfgText();
     const path = join(tmpdir(), `deferred-io-replay-${createHash('sha256').update(cfg).digest('hex').slice(0, 12)}.cfg`);
     writeFileSync(path, cfg);
+    return path;
+  }
+
+  /** The replayLabels call that replays this run's model steps with the cfg at cfgPath. */
+  replayCall(cfgPath: string): string {
     const { setup } = this;
     const files = setup.filesExpression
       ?? JSON.stringify(Object.fromEntries([...setup.files].map(([f, b]) => [f, Array.from(b)])));
+    return `replayLabels(${JSON.stringify(cfgPath)}, ${files}, ${JSON.stringify(this.labels)}, ${JSON.stringify(setup.engine?.backing ?? 'memory')})`;
+  }
+
+  /** The failing run: what it was, every call, and the replayLabels call with its cfg. */
+  report(cfgPath: string): string {
+    const { setup } = this;
     const engine = setup.engine;
     return [
       `model: ${setup.model}; segment of ${setup.length} bytes (P * B = ${setup.c.P * setup.c.B})`
         + (engine === null ? '; no engine' : `; engine on ${engine.backing}, ${engine.frames} frames, readahead ${engine.readahead}`),
       `every call (invalid ones marked; they are not steps): ${this.trail.join(' ')}`,
       `replay (import { replayLabels } from './conformance/replay.ts'; the engine's own evictions and fills are in the labels):`,
-      `  replayLabels(${JSON.stringify(path)}, ${files}, ${JSON.stringify(this.labels)}, ${JSON.stringify(engine?.backing ?? 'memory')})`,
-      `${path}:`,
-      cfg,
+      `  ${this.replayCall(cfgPath)}`,
+      `${cfgPath}:`,
+      this.cfgText(),
     ].join('\n');
+  }
+}
+
+/** A run that failed: the message says why and how to replay it; `replay` is the replayLabels call. */
+export class RunFailure extends Error {
+  override readonly name = 'RunFailure';
+  constructor(message: string, readonly replay: string, options: ErrorOptions) {
+    super(message, options);
   }
 }
 
@@ -336,17 +378,32 @@ export class Run {
 
 const noResults: Observed = { ret: 0, out: [], err: 'none', fault: false, written: 0, skipped: 0, preserved: 0 };
 
-function resultsDifference(got: Observed, want: Observed): string | null {
-  for (const k of ['ret', 'err', 'fault', 'written', 'skipped', 'preserved'] as const) {
+/**
+ * Where the engine's results differ from the model's, or null. Under frame
+ * pressure a prefetch may leave out pages it would have to evict again at
+ * once (the model's Prefetch then Evict): whether it faulted is its own.
+ */
+function resultsDifference(act: Action, pressure: boolean, got: Observed, want: Observed): string | null {
+  const fields = act.op === 'prefetch' && pressure
+    ? (['ret', 'err', 'written', 'skipped', 'preserved'] as const)
+    : (['ret', 'err', 'fault', 'written', 'skipped', 'preserved'] as const);
+  for (const k of fields) {
     if (got[k] !== want[k]) return `${k}: engine ${String(got[k])}, model ${String(want[k])}`;
   }
   return sameBytes(got.out, want.out) ? null : `out: ${firstUnequal(got.out, want.out)} (engine vs model)`;
 }
 
+/** The engine has fewer frames than the segment has pages, so it evicts by itself. */
+const pressed = (setup: Setup): boolean => setup.engine !== null && setup.engine.frames < Math.ceil(setup.length / setup.c.B);
+
 /**
  * After the engine took a call: its own evictions (a frame pool smaller
  * than the segment) and fills (readahead) become the model's Evict and
- * Prefetch steps, then the states must be equal.
+ * Prefetch steps, then the states must be equal. One thing is left out
+ * under pressure: a prefetch may skip a page it would have to evict again
+ * at once -- the model's Prefetch then Evict -- and then the page's swap
+ * slot keeps its older bytes where the page is not Anon, bytes that no
+ * action reads (View reads a swap slot at Anon bytes only).
  */
 function settle(run: Run, w: World): void {
   const { side, setup } = run;
@@ -355,11 +412,25 @@ function settle(run: Run, w: World): void {
   const projected = side.project(w);
   for (let p = 0; p < pages; p++) {
     const inEngine = side.residentIn(projected, p);
-    if (side.resident(p) && !inEngine && engine.frames < pages) run.modelStep({ op: 'evict', page: p });
+    if (side.resident(p) && !inEngine && pressed(setup)) run.modelStep({ op: 'evict', page: p });
     if (!side.resident(p) && inEngine && engine.readahead > 0) run.modelStep({ op: 'prefetch', page: p, len: 1 });
   }
-  const d = side.difference(w, projected);
+  const d = side.difference(w, projected, pressed(setup));
   if (d !== null) throw new Error(`engine and model differ: ${d}`);
+}
+
+/** An engine held to conventional I/O: the call's results, and the files, are conventional I/O's unless it refused. */
+function conventionally(run: Run, w: World, act: Action, got: Observed): void {
+  const oracle = run.engineOracle!;
+  if (got.err !== 'none') return;
+  const want = oracle.apply(act);
+  if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
+    throw new Error(`${actionLabel(act)}: the engine returned ${JSON.stringify({ ret: got.ret, out: got.out })}, conventional I/O ${JSON.stringify(want)}`);
+  }
+  const files = projectWorld(w).files;
+  for (const [f, bytes] of oracle.file) {
+    if (!sameBytes(files.get(f), bytes)) throw new Error(`${actionLabel(act)}: file ${f} differs from conventional I/O ${firstUnequal(files.get(f) ?? [], bytes)}`);
+  }
 }
 
 /** A spec action as a fast-check command. */
@@ -382,7 +453,11 @@ export class SpecStep implements fc.Command<Run, World | null> {
     if (!took) run.trail.push(`${actionLabel(this.act)}(disabled)`);
     if (w === null) return;
     const got = step(w, this.act);
-    const d = resultsDifference(got, took ? run.side.results() : noResults);
+    if (run.engineOracle !== null) {
+      conventionally(run, w, this.act, got);
+      return;
+    }
+    const d = resultsDifference(this.act, pressed(run.setup), got, took ? run.side.results() : noResults);
     if (d !== null) throw new Error(`${actionLabel(this.act)}: results differ: ${d}`);
     settle(run, w);
   }
@@ -428,6 +503,8 @@ export class InvalidStep implements fc.Command<Run, World | null> {
     run.calls++;
     run.trail.push(`#${this.toString()}`);
     const bad = this.bad;
+    // Unchanged: equal to the model still, or (held to conventional I/O) to what the engine was.
+    const before = run.engineOracle === null ? null : projectWorld(w!);
     const [first] = [...w!.files.values()];
     const expected = bad.call === 'writeReadOnly' ? ReadOnlyError : ArgumentError;
     const seg = w!.segment;
@@ -450,7 +527,9 @@ export class InvalidStep implements fc.Command<Run, World | null> {
     if (!(thrown instanceof expected)) {
       throw new Error(`${this.toString()}: ${thrown === null ? 'accepted' : `threw ${String(thrown)}`} instead of throwing ${expected.name}`);
     }
-    const d = run.side.difference(w!, run.side.project(w!));
+    const d = before === null
+      ? run.side.difference(w!, run.side.project(w!), pressed(run.setup))
+      : firstDifference(before, projectWorld(w!), 'engine before vs after');
     if (d !== null) throw new Error(`${this.toString()}: a refused call changed the engine: ${d}`);
   }
 
@@ -487,6 +566,7 @@ export const seededBytes = (vals: readonly number[], n: number, seed: number): n
 export function actionArbitrary(c: Constants, length: number): fc.Arbitrary<Action> {
   const B = c.B;
   const pages = Math.ceil(length / B);
+  const whole = Math.floor(length / B);
   const addr = offsetBelow(B, length);
   // Zero-length calls exist at address 0 only (spec: Lengths).
   const span = fc.oneof(
@@ -494,6 +574,8 @@ export function actionArbitrary(c: Constants, length: number): fc.Arbitrary<Acti
     { weight: 1, arbitrary: fc.constant({ addr: 0, len: 0 }) },
   );
   const file = fc.constantFrom(...c.Files);
+  // File offsets below `limit`, half of them where reads at the segment's own addresses bind bytes (so changes meet bound offsets).
+  const fileOffset = (limit: number) => fc.oneof(offsetBelow(B, Math.min(limit, length)), offsetBelow(B, limit));
   // Writes of at most MaxLen bytes (spec: Next), so that a position exists.
   const writeSpan = fc.oneof(
     { weight: 12, arbitrary: addr.chain((a) => lengthUpTo(B, Math.min(length - a, c.MaxLen)).map((len) => ({ addr: a, len }))) },
@@ -501,18 +583,19 @@ export function actionArbitrary(c: Constants, length: number): fc.Arbitrary<Acti
   );
   // Mostly the segment address itself, so that a write-back lands where its read came from.
   const pos = (s: { addr: number; len: number }) => (s.addr + s.len <= c.MaxLen
-    ? fc.oneof({ weight: 2, arbitrary: fc.constant(s.addr) }, { weight: 1, arbitrary: offsetBelow(B, c.MaxLen - s.len + 1) })
-    : offsetBelow(B, c.MaxLen - s.len + 1));
+    ? fc.oneof({ weight: 2, arbitrary: fc.constant(s.addr) }, { weight: 1, arbitrary: fileOffset(c.MaxLen - s.len + 1) })
+    : fileOffset(c.MaxLen - s.len + 1));
   const data = fc.tuple(fc.integer({ min: 1, max: Math.min(c.MaxWrite, 3 * B, c.MaxLen) }), fc.integer())
-    .chain(([n, seed]) => offsetBelow(B, c.MaxLen - n + 1).map((at) => ({ pos: at, data: seededBytes(c.Vals, n, seed) })));
-  const truncateTo = offsetBelow(B, c.MaxLen + 1);
+    .chain(([n, seed]) => fileOffset(c.MaxLen - n + 1).map((at) => ({ pos: at, data: seededBytes(c.Vals, n, seed) })));
+  const truncateTo = fileOffset(c.MaxLen + 1);
   const page = fc.integer({ min: 0, max: pages - 1 });
   const arbs: { weight: number; arbitrary: fc.Arbitrary<Action> }[] = [
-    { weight: 4, arbitrary: fc.tuple(file, span).chain(([f, s]) => (s.addr <= c.MaxLen ? fc.oneof(fc.constant(s.addr), offsetBelow(B, c.MaxLen + 1)) : offsetBelow(B, c.MaxLen + 1)).map((p) => ({ op: 'read', file: f, pos: p, ...s }) as const)) },
+    { weight: 4, arbitrary: fc.tuple(file, span).chain(([f, s]) => (s.addr <= c.MaxLen ? fc.oneof(fc.constant(s.addr), fileOffset(c.MaxLen + 1)) : fileOffset(c.MaxLen + 1)).map((p) => ({ op: 'read', file: f, pos: p, ...s }) as const)) },
     { weight: 3, arbitrary: addr.map((a) => ({ op: 'load', addr: a }) as const) },
     { weight: 1, arbitrary: fc.tuple(addr, fc.boolean()).chain(([a, writable]) => fc.integer({ min: 1, max: Math.min(B - (a % B), length - a) }).map((len) => ({ op: 'bytes', addr: a, len, writable }) as const)) },
     { weight: 1, arbitrary: span.map((s) => ({ op: 'copyOut', ...s }) as const) },
-    { weight: 1, arbitrary: page.chain((p) => fc.integer({ min: 1, max: pages - p }).map((len) => ({ op: 'prefetch', page: p, len }) as const)) },
+    // Whole pages only: world.ts asks the engine for len * B bytes, past the end of a partial last page.
+    ...(whole === 0 ? [] : [{ weight: 1, arbitrary: fc.integer({ min: 0, max: whole - 1 }).chain((p) => fc.integer({ min: 1, max: whole - p }).map((len) => ({ op: 'prefetch', page: p, len }) as const)) }]),
     { weight: 3, arbitrary: fc.tuple(addr, fc.constantFrom(...c.Vals)).map(([a, val]) => ({ op: 'store', addr: a, val }) as const) },
     { weight: 4, arbitrary: fc.tuple(file, writeSpan, fc.boolean()).chain(([f, s, rebind]) => pos(s).map((p) => ({ op: 'write', file: f, pos: p, rebind, ...s }) as const)) },
     { weight: 1, arbitrary: span.map((s) => ({ op: 'zero', ...s }) as const) },
@@ -580,13 +663,13 @@ export function runCommands(setup: Setup, commands: Iterable<fc.Command<Run, Wor
     fc.modelRun(() => ({ model: run, real: world }), commands);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new Error(`${why}\n\n${run.report()}`, { cause: e });
+    const cfgPath = run.writeCfg();
+    throw new RunFailure(`${why}\n\n${run.report(cfgPath)}`, run.replayCall(cfgPath), { cause: e });
   } finally {
     world?.close();
   }
   return run;
 }
-
 
 // --- geometries -------------------------------------------------------------------
 

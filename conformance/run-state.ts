@@ -11,7 +11,7 @@ import type { Engine } from '../impl/engine.ts';
 import { internals } from '../impl/internals.ts';
 import type { Segment } from '../impl/segment.ts';
 import type { Constants } from '../model/constants.ts';
-import { merged } from '../model/runs/intervals.ts';
+import { merged, piecesOf } from '../model/runs/intervals.ts';
 import {
   AnonRun, NoBytes, SnapRun, ZeroRun, sameSrc, type RunSnapshot, type RunState, type SrcRun,
 } from '../model/runs/state.ts';
@@ -52,27 +52,44 @@ export function runState(
     swap: pages(seg.swap),
     snap,
     file: new Map(state.files.map((f) => [rename(f.name), f.content!])),
-    ...ghosts,
+    origin: ghosts.origin,
+    lost: ghosts.lost,
+    last: ghosts.last,
+    steps: ghosts.steps,
   };
 }
 
 const sameBytes = (x: Uint8Array | null, y: Uint8Array | null) =>
   x === y || (x !== null && y !== null && Buffer.compare(x, y) === 0);
 
-/** Where two run-length states differ in a spec variable the engine holds (not origin, lost, last, steps), or null. */
-export function runStateDifference(model: RunState, engine: RunState): string | null {
+/** A swap slot's bytes at the Anon addresses of its page, the only ones any action reads. */
+function anonBytes(st: RunState, B: number, p: number, slot: Uint8Array | null): Uint8Array | null {
+  if (slot === null) return null;
+  const out = new Uint8Array(B);
+  for (const x of piecesOf(st.src, p * B, (p + 1) * B)) {
+    if (x.kind === 'Anon') out.set(slot.subarray(x.start - p * B, x.end - p * B), x.start - p * B);
+  }
+  return out;
+}
+
+/**
+ * Where two run-length states differ in a spec variable the engine holds
+ * (not origin, lost, last, steps), or null. With `swapAnonOnly`, swap
+ * slots are compared at Anon bytes only (see commands.ts, settle).
+ */
+export function runStateDifference(c: Constants, model: RunState, engine: RunState, swapAnonOnly: boolean): string | null {
   const at = (i: number, x: unknown) => `${i}: ${JSON.stringify(x)}`;
   if (model.src.length !== engine.src.length || model.src.some((x, i) => !sameSrc(x, engine.src[i]!) || x.start !== engine.src[i]!.start || x.end !== engine.src[i]!.end)) {
     const i = model.src.findIndex((x, j) => JSON.stringify(x) !== JSON.stringify(engine.src[j]));
     return `src runs differ at run ${i}: model ${at(i, model.src[i])}, engine ${at(i, engine.src[i])}`;
   }
-  for (const [name, slots] of [['frame', 'frame'], ['swap', 'swap']] as const) {
-    for (let p = 0; p < model[slots].length; p++) {
-      if (!sameBytes(model[slots][p]!, engine[slots][p] ?? null)) {
-        const show = (x: Uint8Array | null | undefined) => (x == null ? 'Absent' : `${x.length} bytes`);
-        return `${name}[${p}] differs: model ${show(model[slots][p])}, engine ${show(engine[slots][p])}`;
-      }
-    }
+  const show = (x: Uint8Array | null | undefined) => (x == null ? 'Absent' : `${x.length} bytes`);
+  for (let p = 0; p < model.frame.length; p++) {
+    if (!sameBytes(model.frame[p]!, engine.frame[p] ?? null)) return `frame[${p}] differs: model ${show(model.frame[p])}, engine ${show(engine.frame[p])}`;
+    const [x, y] = swapAnonOnly
+      ? [anonBytes(model, c.B, p, model.swap[p]!), anonBytes(model, c.B, p, engine.swap[p] ?? null)]
+      : [model.swap[p]!, engine.swap[p] ?? null];
+    if (!sameBytes(x, y)) return `swap[${p}] differs: model ${show(model.swap[p])}, engine ${show(engine.swap[p])}`;
   }
   const ids = [...new Set([...model.snap.keys(), ...engine.snap.keys()])].sort((x, y) => x - y);
   for (const s of ids) {
