@@ -410,10 +410,13 @@ function settle(run: Run, w: World): void {
   const engine = setup.engine!;
   const pages = Math.ceil(setup.length / setup.c.B);
   const projected = side.project(w);
+  const take = (act: Action) => {
+    if (!run.modelStep(act)) throw new Error(`the engine took ${actionLabel(act)} by itself, which the model cannot (MaxSteps reached?)`);
+  };
   for (let p = 0; p < pages; p++) {
     const inEngine = side.residentIn(projected, p);
-    if (side.resident(p) && !inEngine && pressed(setup)) run.modelStep({ op: 'evict', page: p });
-    if (!side.resident(p) && inEngine && engine.readahead > 0) run.modelStep({ op: 'prefetch', page: p, len: 1 });
+    if (side.resident(p) && !inEngine && pressed(setup)) take({ op: 'evict', page: p });
+    if (!side.resident(p) && inEngine && engine.readahead > 0) take({ op: 'prefetch', page: p, len: 1 });
   }
   const d = side.difference(w, projected, pressed(setup));
   if (d !== null) throw new Error(`engine and model differ: ${d}`);
