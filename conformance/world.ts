@@ -147,7 +147,11 @@ export function step(w: World, act: Action): Observed {
         out = Array.from(into);
         break;
       }
-      case 'prefetch': w.segment.prefetch(act.page * w.segment.pageSize, act.len * w.segment.pageSize); break;
+      case 'prefetch': {
+        const from = act.page * w.segment.pageSize;
+        w.segment.prefetch(from, Math.min(act.len * w.segment.pageSize, w.segment.length - from));
+        break;
+      }
       case 'store': w.segment.setUint8(act.addr, act.val); break;
       case 'write': ({ written, skipped } = w.segment.write(fileIn(w, act.file), act.addr, act.len, act.pos, { rebind: act.rebind })); break;
       case 'zero': w.segment.zero(act.addr, act.len); break;
