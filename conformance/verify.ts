@@ -220,7 +220,8 @@ if (simulateSeconds > 0) {
 }
 
 await phase(`differential fuzzing for ${fuzzSeconds} s`, fuzzSeconds, async () => {
-  const r = fuzzFor(fuzzSeconds, (p) => console.log(`   ${p.seconds.toFixed(0)} s: ${p.sequences} sequences, ${p.steps} steps`));
+  const tick = ticker();
+  const r = fuzzFor(fuzzSeconds, (p) => tick(() => `${p.seconds.toFixed(0)} s: ${p.sequences} sequences, ${p.steps} steps`));
   if (r.failure) console.log(`${r.failure.message}\n\nregression test:\n${r.failure.regression}`);
   const rate = r.seconds > 0 ? r.steps / r.seconds : 0;
   return { ok: r.failure === null, result: `${r.sequences} sequences, ${r.steps} steps (${rate.toFixed(0)} steps/s)${r.failure ? ', FAILED' : ''}`, details: r };
