@@ -113,6 +113,13 @@ export class CacheStore implements Store {
     this.#blocks(addr, target.length, false, (at, from, count) => target.set(this.#frames.subarray(at, at + count), from));
   }
 
+  view(addr: number, length: number): Uint8Array {
+    this.#check(addr, length);
+    if (length < 1 || !this.#within(addr, length)) throw new RangeError(`[${addr}, ${addr + length}) is not inside one block`);
+    const at = this.#at(addr);
+    return this.#frames.subarray(at, at + length);
+  }
+
   copyIn(addr: number, source: Uint8Array): void {
     this.#writable(addr, source.length);
     this.#blocks(addr, source.length, true, (at, from, count) => this.#frames.set(source.subarray(from, from + count), at));

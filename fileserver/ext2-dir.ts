@@ -44,6 +44,12 @@ export function recordLength(nameLength: number): number {
   return (de.name + nameLength + 3) & ~3;
 }
 
+/** Whether `bytes` holds `name` from `at` on. */
+function equal(bytes: Uint8Array, at: number, name: Uint8Array): boolean {
+  for (let i = 0; i < name.length; i++) if (bytes[at + i] !== name[i]) return false;
+  return true;
+}
+
 const dot = new Uint8Array([0x2e]);
 const dotdot = new Uint8Array([0x2e, 0x2e]);
 
@@ -51,10 +57,6 @@ export class Directories {
   readonly #disk: UndoLog;
   readonly #sb: Superblock;
   readonly #map: BlockMap;
-  // One record's header and one name: the scratch a scan reads into.
-  readonly #header = new Uint8Array(de.name);
-  readonly #headerView = new DataView(this.#header.buffer);
-  readonly #name = new Uint8Array(255);
 
   constructor(disk: UndoLog, superblock: Superblock, map: BlockMap) {
     this.#disk = disk;
@@ -64,33 +66,22 @@ export class Directories {
 
   /** Visits the records (free ones too) at positions >= `from`, in order; `visit` returns true to stop. */
   scan(dir: Inode, from: number, visit: (entry: Entry) => boolean): void {
-    const B = this.#sb.blockSize;
-    const size = dir.size;
-    if (size % B !== 0 || size > this.#sb.blocksCount * B) corrupt(`directory ${dir.ino} has size ${size}`);
-    const entry: Entry = { offset: 0, addr: 0, prevAddr: -1, ino: 0, recLen: 0, nameLen: 0, type: 0 };
-    this.#map.runs(dir, Math.floor(from / B), size / B, (fileBlock, physical, count) => {
-      if (physical === 0) return false;
-      for (let k = 0; k < count; k++) if (this.#scanBlock(dir, fileBlock + k, physical + k, from, entry, visit)) return true;
-      return false;
-    });
+    this.#scan(dir, from, null, visit);
   }
 
   /** The record named `name` in `dir`, or null. */
   find(dir: Inode, name: Uint8Array): Entry | null {
     let found: Entry | null = null;
-    this.scan(dir, 0, (entry) => {
-      if (entry.ino === 0 || entry.nameLen !== name.length || !this.#nameIs(entry, name)) return false;
+    this.#scan(dir, 0, name, (entry) => {
       found = { ...entry };
       return true;
     });
     return found;
   }
 
-  /** The name of a record the scan is at. */
+  /** The name of a record the scan is at, where it lies: valid until the next store call. */
   name(entry: Entry): Uint8Array {
-    const name = this.#name.subarray(0, entry.nameLen);
-    this.#disk.copyOut(entry.addr + de.name, name);
-    return name;
+    return this.#disk.view(entry.addr + de.name, entry.nameLen);
   }
 
   /** Whether `dir` holds nothing but "." and "..". */
@@ -173,31 +164,61 @@ export class Directories {
     return types[mode & 0o170000] ?? ft.unknown;
   }
 
-  #scanBlock(dir: Inode, fileBlock: number, physical: number, from: number, entry: Entry, visit: (entry: Entry) => boolean): boolean {
+  /**
+   * scan, or with `name` the records in use named `name` only (compared
+   * where they lie: a lookup visits nothing else).
+   */
+  #scan(dir: Inode, from: number, name: Uint8Array | null, visit: (entry: Entry) => boolean): void {
+    const B = this.#sb.blockSize;
+    const size = dir.size;
+    if (size % B !== 0 || size > this.#sb.blocksCount * B) corrupt(`directory ${dir.ino} has size ${size}`);
+    const entry: Entry = { offset: 0, addr: 0, prevAddr: -1, ino: 0, recLen: 0, nameLen: 0, type: 0 };
+    this.#map.runs(dir, Math.floor(from / B), size / B, (fileBlock, physical, count) => {
+      if (physical === 0) return false;
+      for (let k = 0; k < count; k++) if (this.#scanBlock(dir, fileBlock + k, physical + k, from, name, entry, visit)) return true;
+      return false;
+    });
+  }
+
+  /**
+   * One directory block, read in place through a view of it. `visit` may
+   * call the store, which ends the view's validity: the view is taken again
+   * after each visit.
+   */
+  #scanBlock(
+    dir: Inode,
+    fileBlock: number,
+    physical: number,
+    from: number,
+    name: Uint8Array | null,
+    entry: Entry,
+    visit: (entry: Entry) => boolean,
+  ): boolean {
     const B = this.#sb.blockSize;
     const base = physical * B;
-    const view = this.#headerView;
+    const filetype = this.#sb.filetype;
+    let block = this.#disk.view(base, B);
     let prev = -1;
     for (let offset = 0; offset < B; ) {
-      this.#disk.copyOut(base + offset, this.#header);
-      const ino = view.getUint32(de.inode, true);
-      const recLen = view.getUint16(de.recLen, true);
+      if (B - offset < recordLength(1)) this.#corrupt(dir, fileBlock, offset, `a record in the last ${B - offset} bytes of the block`);
+      const ino = (block[offset] | (block[offset + 1] << 8) | (block[offset + 2] << 16) | (block[offset + 3] << 24)) >>> 0;
+      const recLen = block[offset + de.recLen] | (block[offset + de.recLen + 1] << 8);
       // Without filetype, the type byte is the name length's high byte.
-      const nameLen = this.#sb.filetype ? view.getUint8(de.nameLen) : view.getUint16(de.nameLen, true);
-      const where = `directory ${dir.ino} block ${fileBlock} offset ${offset}`;
-      if (recLen < recordLength(1) || recLen % 4 !== 0 || offset + recLen > B) corrupt(`${where}: record length ${recLen}`);
-      if (recordLength(nameLen) > recLen || nameLen > 255) corrupt(`${where}: name length ${nameLen} in a record of ${recLen}`);
-      if (ino > this.#sb.inodesCount || (ino !== 0 && nameLen === 0)) corrupt(`${where}: inode ${ino}, name length ${nameLen}`);
+      const nameLen = block[offset + de.nameLen] | (filetype ? 0 : block[offset + de.fileType] << 8);
+      if (recLen < recordLength(1) || recLen % 4 !== 0 || offset + recLen > B) this.#corrupt(dir, fileBlock, offset, `record length ${recLen}`);
+      if (recordLength(nameLen) > recLen || nameLen > 255) this.#corrupt(dir, fileBlock, offset, `name length ${nameLen} in a record of ${recLen}`);
+      if (ino > this.#sb.inodesCount || (ino !== 0 && nameLen === 0)) this.#corrupt(dir, fileBlock, offset, `inode ${ino}, name length ${nameLen}`);
       const position = fileBlock * B + offset;
-      if (position >= from) {
+      if (position >= from && (name === null || (ino !== 0 && nameLen === name.length && equal(block, offset + de.name, name)))) {
         entry.offset = position;
         entry.addr = base + offset;
         entry.prevAddr = prev < 0 ? -1 : base + prev;
         entry.ino = ino;
         entry.recLen = recLen;
         entry.nameLen = nameLen;
-        entry.type = this.#sb.filetype ? view.getUint8(de.fileType) : 0;
+        entry.type = filetype ? block[offset + de.fileType] : 0;
         if (visit(entry)) return true;
+        block = this.#disk.view(base, B);
       }
       prev = offset;
       offset += recLen;
@@ -205,11 +226,12 @@ export class Directories {
     return false;
   }
 
+  #corrupt(dir: Inode, fileBlock: number, offset: number, what: string): never {
+    corrupt(`directory ${dir.ino} block ${fileBlock} offset ${offset}: ${what}`);
+  }
+
   #nameIs(entry: Entry, name: Uint8Array): boolean {
-    if (entry.nameLen !== name.length) return false;
-    const stored = this.name(entry);
-    for (let i = 0; i < name.length; i++) if (stored[i] !== name[i]) return false;
-    return true;
+    return entry.nameLen === name.length && equal(this.name(entry), 0, name);
   }
 
   /** Appends a zeroed block to `dir` holding one free record; returns its address. */

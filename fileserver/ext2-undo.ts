@@ -71,6 +71,10 @@ export class UndoLog {
     this.store.copyOut(addr, target);
   }
 
+  view(addr: number, length: number): Uint8Array {
+    return this.store.view(addr, length);
+  }
+
   set8(addr: number, value: number): void {
     this.#log(addr, 1, this.store.getUint8(addr));
     this.store.setUint8(addr, value);

@@ -44,6 +44,9 @@ export class RecordingStore implements Store {
   copyOut(addr: number, target: Uint8Array): void {
     this.inner.copyOut(addr, target);
   }
+  view(addr: number, length: number): Uint8Array {
+    return this.inner.view(addr, length);
+  }
   copyIn(addr: number, source: Uint8Array): void {
     this.#touch(addr, source.length);
     this.inner.copyIn(addr, source);

@@ -140,6 +140,14 @@ export class SegmentStore implements Store {
     }
   }
 
+  view(addr: number, length: number): Uint8Array {
+    try {
+      return this.#segment.bytes(addr, length);
+    } catch (error) {
+      throw failure(error);
+    }
+  }
+
   copyIn(addr: number, source: Uint8Array): void {
     this.#writable();
     try {

@@ -34,6 +34,14 @@ export interface Store {
   setUint32(addr: number, value: number): void;
   /** Copies `target.length` bytes from `addr` into `target`. */
   copyOut(addr: number, target: Uint8Array): void;
+  /**
+   * The bytes [addr, addr + length) where they lie, to read without a copy
+   * (a directory block scanned record by record). The range must lie in one
+   * block of the image (`length` at least 1): the stores that page the image
+   * in do so a block at a time. Valid only until the next call to the store,
+   * which may reuse the memory behind it; never to be written through.
+   */
+  view(addr: number, length: number): Uint8Array;
   /** Copies `source` into the image at `addr`. */
   copyIn(addr: number, source: Uint8Array): void;
   /** Sets `length` bytes from `addr` to zero. */

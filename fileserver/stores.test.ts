@@ -1,6 +1,6 @@
 /**
  * The store contract, the same for all three stores: random loads, stores,
- * copies and zeroings agree with a plain byte array; after sync the file
+ * copies, views and zeroings agree with a plain byte array; after sync the file
  * holds exactly that array, and the sync reports as written the blocks
  * stored into since the last one (whole blocks, the last one cut at the
  * end of the file). One refinement for the segment: the engine writes a
@@ -26,6 +26,7 @@ type Op =
   | { kind: 'get'; width: 1 | 2 | 4; addr: number }
   | { kind: 'copyIn'; addr: number; bytes: Uint8Array }
   | { kind: 'copyOut'; addr: number; length: number }
+  | { kind: 'view'; addr: number; length: number }
   | { kind: 'zero'; addr: number; length: number }
   | { kind: 'sync' };
 
@@ -35,6 +36,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('get' as const), width, addr: fc.nat(length - 4) }),
   fc.record({ kind: fc.constant('copyIn' as const), addr: fc.nat(length - 3 * B), bytes: fc.uint8Array({ maxLength: 3 * B }) }),
   fc.record({ kind: fc.constant('copyOut' as const), addr: fc.nat(length - 3 * B), length: fc.nat(3 * B) }),
+  // Within one block, as view requires: from addr to at most the block's end (and the file's).
+  fc
+    .record({ addr: fc.nat(length - 1), length: fc.integer({ min: 1, max: B }) })
+    .map(({ addr, length: n }) => ({ kind: 'view' as const, addr, length: Math.min(n, B - (addr % B), length - addr) })),
   fc.record({ kind: fc.constant('zero' as const), addr: fc.nat(length - 3 * B), length: fc.nat(3 * B) }),
   fc.constant({ kind: 'sync' as const }),
 );
@@ -88,6 +93,9 @@ describeEachStore('the store contract', (kind) => {
               const out = new Uint8Array(step.length);
               store.copyOut(step.addr, out);
               expect(Buffer.compare(out, model.subarray(step.addr, step.addr + step.length))).toBe(0);
+            } else if (step.kind === 'view') {
+              const view = store.view(step.addr, step.length);
+              expect(Buffer.compare(view, model.subarray(step.addr, step.addr + step.length))).toBe(0);
             } else if (step.kind === 'zero') {
               store.zero(step.addr, step.length);
               model.fill(0, step.addr, step.addr + step.length);
