@@ -151,6 +151,12 @@ export class SegmentStore implements Store {
   copyIn(addr: number, source: Uint8Array): void {
     this.#writable();
     try {
+      // A copy over several pages (file data) is a sequential run of stores: each would fault
+      // its page in, and the engine would read ahead past the copy's end, pages the next write
+      // zeroes again (new blocks) or never wanted. Prefetching exactly the range first fills it
+      // at once (zeroed new blocks without a read, the rest in one read per run), so the stores
+      // fault nothing in.
+      if (source.length > this.#segment.pageSize) this.#segment.prefetch(addr, source.length);
       this.#segment.copyIn(addr, source);
     } catch (error) {
       throw failure(error);
