@@ -187,13 +187,17 @@ function commands(config: Config): fc.Arbitrary<Command> {
         expect(attr.size).toBe(to);
       }),
   );
-  const read = fc.record({ file: index, at: offset, length: fc.integer({ min: 0, max: 3 * B }) }).map(
-    ({ file, at, length }) =>
-      new Command(`read(${file}, ${at}, ${length})`, (model, real) => {
+  // Into a new array, or into one given (as the server reads into its reply) that holds garbage, so that holes must be zeroed.
+  const read = fc.record({ file: index, at: offset, length: fc.integer({ min: 0, max: 3 * B }), into: fc.boolean() }).map(
+    ({ file, at, length, into }) =>
+      new Command(`read(${file}, ${at}, ${length}${into ? ', into' : ''})`, (model, real) => {
         const all = files(model);
         if (all.length === 0) return;
         const node = pick(all, file);
-        expect(Buffer.from(real.fs.read(node.ino, at, length)).equals(node.data.read(at, length))).toBe(true);
+        const target = into ? new Uint8Array(length + 3).fill(0xa5) : undefined;
+        const got = real.fs.read(node.ino, at, length, target);
+        expect(Buffer.from(got).equals(node.data.read(at, length))).toBe(true);
+        if (target !== undefined) expect(got.buffer).toBe(target.buffer);
       }),
   );
   const readdir = fc.record({ dir: index, page: fc.integer({ min: 1, max: 5 }) }).map(

@@ -160,21 +160,24 @@ export class Ext2 implements FileSystem {
     });
   }
 
-  read(ino: Ino, position: number, count: number): Uint8Array {
+  read(ino: Ino, position: number, count: number, into?: Uint8Array): Uint8Array {
     return this.#run('read', () => {
       const inode = this.#inodes.get(ino);
       this.#regular(inode);
       const at = offset(position, 'offset');
       const size = inode.size;
       const n = Math.max(0, Math.min(offset(count, 'count'), size - at, readMax));
-      const data = new Uint8Array(n);
+      if (into !== undefined && !(into instanceof Uint8Array && into.length >= n)) throw new FsError('EINVAL', `into: not ${n} bytes`);
+      const data = into === undefined ? new Uint8Array(n) : into.subarray(0, n);
       if (n === 0) return data;
       const B = this.superblock.blockSize;
       this.#map.runs(inode, Math.floor(at / B), Math.ceil((at + n) / B), (fileBlock, physical, blocks) => {
-        if (physical === 0) return; // a hole reads as the zeros data starts with
         const lo = Math.max(at, fileBlock * B);
         const hi = Math.min(at + n, (fileBlock + blocks) * B);
-        this.#disk.copyOut(physical * B + (lo - fileBlock * B), data.subarray(lo - at, hi - at));
+        // A hole reads as zeros (which a new array already holds).
+        if (physical === 0) {
+          if (into !== undefined) data.fill(0, lo - at, hi - at);
+        } else this.#disk.copyOut(physical * B + (lo - fileBlock * B), data.subarray(lo - at, hi - at));
       });
       return data;
     });

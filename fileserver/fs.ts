@@ -133,8 +133,13 @@ export interface FileSystem {
   lookup(dir: Ino, name: string): Ino;
   getattr(ino: Ino): Attr;
   setattr(ino: Ino, set: SetAttr): Attr;
-  /** Up to `count` bytes from `offset`; short (or empty) at end of file. */
-  read(ino: Ino, offset: number, count: number): Uint8Array;
+  /**
+   * Up to `count` bytes from `offset`; short (or empty) at end of file.
+   * With `into` (at least as long as what is read), the bytes go there and
+   * the result is a view of its start: a server reads straight into the
+   * reply it sends. Without, into a new array.
+   */
+  read(ino: Ino, offset: number, count: number, into?: Uint8Array): Uint8Array;
   /** Writes all of `data` at `offset`, growing the file; returns data.length. */
   write(ino: Ino, offset: number, data: Uint8Array): number;
   /** Entries after `cookie` (0: from the start, "." and ".." included), at most `limit` of them. */

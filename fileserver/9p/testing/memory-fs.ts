@@ -248,12 +248,15 @@ export class MemoryFs implements FileSystem {
     this.touch(i);
   }
 
-  read(ino: Ino, offset: number, count: number): Uint8Array {
+  read(ino: Ino, offset: number, count: number, into?: Uint8Array): Uint8Array {
     const i = this.inode(ino);
     if (type(i) === S_IFDIR) throw new FsError('EISDIR', 'read of a directory');
     if (type(i) !== S_IFREG) throw new FsError('EINVAL', 'read of a symbolic link');
-    const start = Math.min(offset, i.data.length);
-    return i.data.slice(start, Math.min(i.data.length, offset + count));
+    const bytes = i.data.subarray(Math.min(offset, i.data.length), Math.min(i.data.length, offset + count));
+    if (into === undefined) return bytes.slice();
+    if (into.length < bytes.length) throw new FsError('EINVAL', `into: not ${bytes.length} bytes`);
+    into.set(bytes);
+    return into.subarray(0, bytes.length);
   }
 
   write(ino: Ino, offset: number, data: Uint8Array): number {
