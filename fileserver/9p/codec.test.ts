@@ -11,8 +11,9 @@ import {
   VECTOR_MIN,
   NOTAG,
   UnknownTypeError,
-  writeDirent,
-  direntSize,
+  encodeDirent,
+  frameRread,
+  RREAD_OVERHEAD,
   type Dialect,
   type Message,
   type Stat,
@@ -130,6 +131,19 @@ describe('codec', () => {
     expect(encodeVector({ type: 'Rread', tag: 3, data: data.subarray(0, VECTOR_MIN - 1) }, '9P2000.L')).toHaveLength(1);
   });
 
+  it('frames an Rread around data read into place, as encode writes it in either dialect', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(40), fc.nat(NOTAG), (data, spare, tag) => {
+        const frame = Buffer.alloc(RREAD_OVERHEAD + data.length + spare, 0xee);
+        frame.set(data, RREAD_OVERHEAD);
+        const message = frameRread(frame, tag, data.length);
+        for (const dialect of ['9P2000', '9P2000.L'] as const) expect(message).toEqual(encode({ type: 'Rread', tag, data: Buffer.from(data) }, dialect));
+        expect(message.buffer).toBe(frame.buffer);
+      }),
+    );
+    expect(() => frameRread(Buffer.alloc(RREAD_OVERHEAD + 3), 1, 4)).toThrow(RangeError);
+  });
+
   it('names an unknown type with its tag, so the server can answer it', () => {
     const bytes = hex('07000000 05 2a00');
     const err = (() => {
@@ -176,14 +190,10 @@ describe('codec', () => {
     const data = Buffer.concat([encodeStat(stat), encodeStat({ ...stat, name: 'b' })]);
     expect(decodeStats(data)).toEqual([stat, { ...stat, name: 'b' }]);
     expect(() => decodeStats(data.subarray(0, data.length - 1))).toThrow(DecodeError);
-    const buf = Buffer.alloc(direntSize('x') + direntSize('yy'));
-    const end = writeDirent(buf, writeDirent(buf, 0, { qid: stat.qid, offset: 3, type: 8, name: 'x' }), {
-      qid: stat.qid,
-      offset: 4,
-      type: 4,
-      name: 'yy',
-    });
-    expect(end).toBe(buf.length);
+    const x = encodeDirent({ qid: stat.qid, offset: 3, type: 8, name: 'x' });
+    // qid[13] offset[8] type[1] name[2 + 1]
+    expect(x.length).toBe(25);
+    const buf = Buffer.concat([x, encodeDirent({ qid: stat.qid, offset: 4, type: 4, name: 'yy' })]);
     expect(decodeDirents(buf).map((d) => [d.name, d.offset, d.type])).toEqual([
       ['x', 3, 8],
       ['yy', 4, 4],

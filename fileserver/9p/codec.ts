@@ -23,6 +23,8 @@ export const HEADER_SIZE = 7;
 export const MAXWELEM = 16;
 /** Overhead of Twrite/Rread beyond their data: a client's iounit is msize - IOHDRSZ. */
 export const IOHDRSZ = 24;
+/** Bytes of an Rread before its data: size[4] type[1] tag[2] count[4]. */
+export const RREAD_OVERHEAD = 11;
 
 /** qid.type bits. */
 export const QTDIR = 0x80;
@@ -570,6 +572,23 @@ export function encode(msg: Message, dialect: Dialect): Buffer {
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
+/**
+ * Writes an Rread's header into the first RREAD_OVERHEAD bytes of `frame`,
+ * in front of the `count` bytes of data already there (a read straight into
+ * the reply), and returns the message: the frame's first RREAD_OVERHEAD +
+ * count bytes. Rread is laid out alike in both dialects.
+ */
+export function frameRread(frame: Buffer, tag: number, count: number): Buffer {
+  const size = RREAD_OVERHEAD + count;
+  if (size > frame.length) throw new RangeError(`Rread of ${count} bytes does not fit a frame of ${frame.length}`);
+  const w = new Writer(frame);
+  w.u32(size);
+  w.u8(layouts.Rread.id);
+  w.u16(tag);
+  w.u32(count);
+  return frame.subarray(0, size);
+}
+
 /** One stat record as a 9P2000 directory read carries it (size-prefixed, no outer wrapper). */
 export function encodeStat(s: Stat): Buffer {
   const w = new Writer(Buffer.allocUnsafe(statSize(s)));
@@ -593,20 +612,14 @@ export interface Dirent {
   readonly name: string;
 }
 
-/** Bytes of a Rreaddir entry: qid[13] offset[8] type[1] name[s]. */
-export function direntSize(name: string): number {
-  return 13 + 8 + 1 + strSize(name);
-}
-
-/** Writes one Rreaddir entry at `offset` of `buf`; returns the offset after it. */
-export function writeDirent(buf: Buffer, offset: number, d: Dirent): number {
-  const w = new Writer(buf);
-  w.offset = offset;
+/** One Rreaddir entry: qid[13] offset[8] type[1] name[s]. */
+export function encodeDirent(d: Dirent): Buffer {
+  const w = new Writer(Buffer.allocUnsafe(13 + 8 + 1 + strSize(d.name)));
   w.qid(d.qid);
   w.u64(d.offset);
   w.u8(d.type);
   w.str(d.name);
-  return w.offset;
+  return w.buf;
 }
 
 /** Splits Rreaddir data into entries. */

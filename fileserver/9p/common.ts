@@ -4,11 +4,11 @@
  * still the file it was walked to, a name that is one path component, a
  * file system that may change).
  */
-import { FsError, S_IFDIR, S_IFLNK, S_IFMT, type Attr, type Ino, type Timespec } from '../fs.ts';
-import { MAXWELEM, NOFID, QTDIR, QTFILE, QTSYMLINK, type Message, type Qid } from './codec.ts';
+import { FsError, S_IFDIR, S_IFLNK, S_IFMT, type Attr, type DirEntry, type Ino, type Timespec } from '../fs.ts';
+import { MAXWELEM, NOFID, QTDIR, QTFILE, QTSYMLINK, RREAD_OVERHEAD, type Message, type Qid } from './codec.ts';
 import { ProtocolError } from './errors.ts';
 import type { Fid, OpenMode } from './fids.ts';
-import type { SessionState } from './state.ts';
+import type { Handlers, SessionState } from './state.ts';
 
 export function isDir(attr: Attr): boolean {
   return (attr.mode & S_IFMT) === S_IFDIR;
@@ -187,13 +187,77 @@ export function open(s: SessionState, f: Fid, attr: Attr, mode: OpenMode, trunca
   f.cursor = isDir(attr) ? { offset: 0, cookie: 0 } : null;
 }
 
-/** Bytes of an Rread beyond its data: size[4] type[1] tag[2] count[4]. */
-export const RREAD_OVERHEAD = 11;
+/** Tlopen, Topen: opens the fid; the reply's qid and iounit. */
+export function openFid(s: SessionState, fid: number, how: { mode: OpenMode; truncate: boolean }): { qid: Qid; iounit: number } {
+  const { f, attr } = resolve(s, fid);
+  open(s, f, attr, how.mode, how.truncate);
+  return { qid: qidOf(attr), iounit: s.iounit };
+}
 
-/** Tread of a file: at most `count` bytes, never more than fit in one reply. */
-export function readFile(s: SessionState, f: Fid, offset: number, count: number): Uint8Array {
+/** Tlcreate, Tcreate: the directory fid a create names, checked as every create needs it (writable, closed, a new name). */
+export function createIn(s: SessionState, fid: number, name: string): { f: Fid; attr: Attr } {
+  requireWritable(s);
+  const dir = resolveDir(s, fid);
+  requireClosed(dir.f);
+  checkName(name, 'create');
+  return dir;
+}
+
+/** The end of Tlcreate, Tcreate: the directory's fid `f` becomes the file `name` (`attr`) in it, open as `mode` says. */
+export function becomeOpen(s: SessionState, f: Fid, name: string, attr: Attr, mode: OpenMode, truncate: boolean): void {
+  const file: Fid = { ino: attr.ino, generation: attr.generation, parent: f.ino, name, uid: f.uid, open: null, cursor: null };
+  open(s, file, attr, mode, truncate);
+  Object.assign(f, file);
+}
+
+/**
+ * Tread of a file: at most `count` bytes, never more than fit in one
+ * reply, read straight into the reply's frame (sized for what the file
+ * holds there: `attr`, the file's attributes now).
+ */
+export function readFile(s: SessionState, f: Fid, attr: Attr, offset: number, count: number): Uint8Array {
   if (f.open === null || !f.open.read) throw new ProtocolError('EBADF', 'fid not open for reading');
-  return s.fs.read(f.ino, offset, Math.min(count, s.msize - RREAD_OVERHEAD));
+  const n = Math.max(0, Math.min(count, s.msize - RREAD_OVERHEAD, attr.size - offset));
+  return s.fs.read(f.ino, offset, n, s.readBuffer(n));
+}
+
+/** Directory entries fetched from the file system per call while filling a directory read. */
+const READDIR_BATCH = 128;
+
+/**
+ * A directory read (9P2000.L's Treaddir, a 9P2000 Tread of a directory):
+ * the entries of `dir` after `cookie` as whole records, as many as fit in
+ * `count` bytes and one reply; `record` encodes an entry, or leaves it out
+ * (null). ERANGE if not even the first fits. Returns the records and the
+ * cookie of the last entry taken (or left out).
+ */
+export function readDirectory(
+  s: SessionState,
+  dir: Ino,
+  cookie: number,
+  count: number,
+  record: (entry: DirEntry) => Uint8Array | null,
+): { data: Buffer; cookie: number } {
+  const room = Math.min(count, s.msize - RREAD_OVERHEAD);
+  const records: Uint8Array[] = [];
+  let used = 0;
+  fill: for (;;) {
+    const entries = s.fs.readdir(dir, cookie, READDIR_BATCH);
+    for (const e of entries) {
+      const r = record(e);
+      if (r !== null) {
+        if (used + r.length > room) {
+          if (used === 0) throw new ProtocolError('ERANGE', `count ${count} too small for the next entry`);
+          break fill;
+        }
+        records.push(r);
+        used += r.length;
+      }
+      cookie = e.cookie;
+    }
+    if (entries.length < READDIR_BATCH) break;
+  }
+  return { data: Buffer.concat(records, used), cookie };
 }
 
 /** Twrite: all of the data at the offset, or at the end of the file when opened to append. */
@@ -241,7 +305,19 @@ export function clunkAll(s: SessionState): void {
   }
 }
 
-/** Tflush: requests are answered in order as they arrive, so the one named is answered already. */
-export function flush(m: Message<'Tflush'>): Message<'Rflush'> {
-  return { type: 'Rflush', tag: m.tag };
-}
+/**
+ * The requests both dialects serve alike. Tauth: no authentication (9P2000
+ * clients read "no authentication required"; diod's 9P2000.L client
+ * library reads Rlerror ENOENT as the same). Tflush: requests are answered
+ * in order as they arrive, so the one named is answered already.
+ */
+export const shared = {
+  Tauth: () => {
+    throw new ProtocolError('ENOENT', 'no authentication required');
+  },
+  Tflush: (_, m) => ({ type: 'Rflush', tag: m.tag }),
+  Twalk: walk,
+  Twrite: write,
+  Tclunk: clunk,
+  Tremove: remove,
+} as const satisfies Handlers;

@@ -5,30 +5,27 @@
  * Linux's include/net/9p/9p.h.
  */
 import { FsError, S_IFDIR, S_IFMT, S_IFREG, type Attr, type Ino, type SetAttr, type Timespec } from '../fs.ts';
-import { direntSize, NONUNAME, writeDirent, type Message } from './codec.ts';
+import { encodeDirent, NONUNAME, type Message } from './codec.ts';
 import {
   attach,
+  becomeOpen,
   checkName,
-  clunk,
-  flush,
+  createIn,
   isDir,
   isSymlink,
   locate,
   now,
-  open,
+  openFid,
   qidOf,
+  readDirectory,
   readFile,
-  remove,
-  requireClosed,
   requireWritable,
   resolve,
   resolveDir,
-  RREAD_OVERHEAD,
-  walk,
-  write,
+  shared,
 } from './common.ts';
 import { ProtocolError } from './errors.ts';
-import type { Fid, OpenMode } from './fids.ts';
+import type { OpenMode } from './fids.ts';
 import type { Handlers, SessionState } from './state.ts';
 
 /** Linux open(2) flags a Tlopen/Tlcreate carries. */
@@ -58,9 +55,6 @@ const AT_REMOVEDIR = 0x200;
 
 /** Rstatfs type: what diod reports unless told to pass the host's through. */
 const V9FS_MAGIC = 0x01021997;
-
-/** Directory entries fetched from the file system per call while filling an Rreaddir. */
-const READDIR_BATCH = 128;
 
 function lopenMode(flags: number): { mode: OpenMode; truncate: boolean } {
   const access = flags & O_ACCMODE;
@@ -129,10 +123,7 @@ function setattr(s: SessionState, m: Message<'Tsetattr'>): Message<'Rsetattr'> {
  * open(2) with O_CREAT does (another client may have created it first).
  */
 function lcreate(s: SessionState, m: Message<'Tlcreate'>): Message<'Rlcreate'> {
-  requireWritable(s);
-  const { f } = resolveDir(s, m.fid);
-  requireClosed(f);
-  checkName(m.name, 'create');
+  const { f } = createIn(s, m.fid, m.name);
   const { mode, truncate } = lopenMode(m.flags);
   let ino: Ino;
   let created = true;
@@ -146,9 +137,7 @@ function lcreate(s: SessionState, m: Message<'Tlcreate'>): Message<'Rlcreate'> {
   const attr = s.fs.getattr(ino);
   // open(2) with O_CREAT refuses a directory, whatever the access.
   if (isDir(attr)) throw new FsError('EISDIR', `${m.name} is a directory`);
-  const file: Fid = { ino, generation: attr.generation, parent: f.ino, name: m.name, uid: f.uid, open: null, cursor: null };
-  open(s, file, attr, mode, truncate && !created);
-  Object.assign(f, file);
+  becomeOpen(s, f, m.name, attr, mode, truncate && !created);
   return { type: 'Rlcreate', tag: m.tag, qid: qidOf(attr), iounit: s.iounit };
 }
 
@@ -157,48 +146,24 @@ function readdir(s: SessionState, m: Message<'Treaddir'>): Message<'Rreaddir'> {
   const { f, attr } = resolve(s, m.fid);
   if (f.open === null || !f.open.read) throw new ProtocolError('EBADF', 'fid not open for reading');
   if (!isDir(attr)) throw new FsError('ENOTDIR', `${f.name} is not a directory`);
-  const count = Math.min(m.count, s.msize - RREAD_OVERHEAD);
-  const buf = Buffer.allocUnsafe(count);
-  let used = 0;
-  let cookie = m.offset;
-  fill: for (;;) {
-    const entries = s.fs.readdir(f.ino, cookie, READDIR_BATCH);
-    for (const e of entries) {
-      if (used + direntSize(e.name) > count) {
-        if (used === 0) throw new ProtocolError('ERANGE', `count ${m.count} too small for the next entry`);
-        break fill;
-      }
-      used = writeDirent(buf, used, { qid: qidOf(s.fs.getattr(e.ino)), offset: e.cookie, type: e.type, name: e.name });
-      cookie = e.cookie;
-    }
-    if (entries.length < READDIR_BATCH) break;
-  }
-  return { type: 'Rreaddir', tag: m.tag, data: buf.subarray(0, used) };
+  const { data } = readDirectory(s, f.ino, m.offset, m.count, (e) =>
+    encodeDirent({ qid: qidOf(s.fs.getattr(e.ino)), offset: e.cookie, type: e.type, name: e.name }),
+  );
+  return { type: 'Rreaddir', tag: m.tag, data };
 }
 
 export const linux: Handlers = {
-  Tauth: () => {
-    // diod's client library reads Rlerror ENOENT to Tauth as "no authentication required".
-    throw new ProtocolError('ENOENT', 'no authentication required');
-  },
+  ...shared,
   Tattach: (s, m) => attach(s, m, m.nUname === NONUNAME ? 0 : m.nUname),
-  Tflush: (_, m) => flush(m),
-  Twalk: walk,
   Tgetattr: (s, m) => getattr(m, resolve(s, m.fid).attr),
   Tsetattr: setattr,
-  Tlopen: (s, m) => {
-    const { f, attr } = resolve(s, m.fid);
-    const { mode, truncate } = lopenMode(m.flags);
-    open(s, f, attr, mode, truncate);
-    return { type: 'Rlopen', tag: m.tag, qid: qidOf(attr), iounit: s.iounit };
-  },
+  Tlopen: (s, m) => ({ type: 'Rlopen', tag: m.tag, ...openFid(s, m.fid, lopenMode(m.flags)) }),
   Tlcreate: lcreate,
   Tread: (s, m) => {
     const { f, attr } = resolve(s, m.fid);
     if (isDir(attr)) throw new FsError('EISDIR', `${f.name} is a directory: use Treaddir`);
-    return { type: 'Rread', tag: m.tag, data: readFile(s, f, m.offset, m.count) };
+    return { type: 'Rread', tag: m.tag, data: readFile(s, f, attr, m.offset, m.count) };
   },
-  Twrite: write,
   Treaddir: readdir,
   Tmkdir: (s, m) => {
     requireWritable(s);
@@ -279,6 +244,4 @@ export const linux: Handlers = {
   Txattrcreate: () => {
     throw new FsError('ENOTSUP', 'no extended attributes');
   },
-  Tclunk: clunk,
-  Tremove: remove,
 };

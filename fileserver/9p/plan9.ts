@@ -10,24 +10,20 @@ import { FsError, S_IFDIR, S_IFMT, S_IFREG, type Attr, type SetAttr } from '../f
 import { encodeStat, type Message, type Stat } from './codec.ts';
 import {
   attach,
+  becomeOpen,
   checkName,
-  clunk,
+  createIn,
   exists,
-  flush,
   isDir,
   isSymlink,
   locate,
-  open,
+  openFid,
   qidOf,
+  readDirectory,
   readFile,
-  remove,
-  requireClosed,
   requireWritable,
   resolve,
-  resolveDir,
-  RREAD_OVERHEAD,
-  walk,
-  write,
+  shared,
 } from './common.ts';
 import { ProtocolError } from './errors.ts';
 import type { Fid, OpenMode } from './fids.ts';
@@ -48,9 +44,6 @@ const PERM_BITS = 0o777;
 const NO16 = 0xffff;
 const NO32 = 0xffffffff;
 const NO64 = 0xffffffffffffffffn;
-
-/** Directory entries fetched from the file system per call while filling a directory read. */
-const READDIR_BATCH = 128;
 
 function openMode(mode: number): { mode: OpenMode; truncate: boolean } {
   const access = mode & OACCESS;
@@ -96,10 +89,7 @@ function statOf(name: string, attr: Attr): Stat {
  * owner and group.
  */
 function create(s: SessionState, m: Message<'Tcreate'>): Message<'Rcreate'> {
-  requireWritable(s);
-  const { f, attr: dir } = resolveDir(s, m.fid);
-  requireClosed(f);
-  checkName(m.name, 'create');
+  const { f, attr: dir } = createIn(s, m.fid, m.name);
   if (m.perm & ~(DMDIR | PERM_BITS)) throw new FsError('ENOTSUP', `create perm ${m.perm.toString(16)}: only DMDIR and rwx bits`);
   const { mode, truncate } = openMode(m.mode);
   const makeDir = (m.perm & DMDIR) !== 0;
@@ -110,9 +100,7 @@ function create(s: SessionState, m: Message<'Tcreate'>): Message<'Rcreate'> {
     ? s.fs.mkdir(f.ino, m.name, S_IFDIR | perm, dir.uid, dir.gid)
     : s.fs.create(f.ino, m.name, S_IFREG | perm, dir.uid, dir.gid);
   const attr = s.fs.getattr(ino);
-  const file: Fid = { ino, generation: attr.generation, parent: f.ino, name: m.name, uid: f.uid, open: null, cursor: null };
-  open(s, file, attr, mode, false);
-  Object.assign(f, file);
+  becomeOpen(s, f, m.name, attr, mode, false);
   return { type: 'Rcreate', tag: m.tag, qid: qidOf(attr), iounit: s.iounit };
 }
 
@@ -125,28 +113,11 @@ function readDir(s: SessionState, f: Fid, m: Message<'Tread'>): Message<'Rread'>
   if (f.open === null || !f.open.read || f.cursor === null) throw new ProtocolError('EBADF', 'fid not open for reading');
   if (m.offset !== 0 && m.offset !== f.cursor.offset) throw new ProtocolError('EINVAL', 'bad offset in directory read');
   const start = m.offset === 0 ? { offset: 0, cookie: 0 } : f.cursor;
-  const count = Math.min(m.count, s.msize - RREAD_OVERHEAD);
-  const records: Buffer[] = [];
-  let used = 0;
-  let cookie = start.cookie;
-  fill: for (;;) {
-    const entries = s.fs.readdir(f.ino, cookie, READDIR_BATCH);
-    for (const e of entries) {
-      if (e.name !== '.' && e.name !== '..') {
-        const record = encodeStat(statOf(e.name, s.fs.getattr(e.ino)));
-        if (used + record.length > count) {
-          if (used === 0) throw new ProtocolError('ERANGE', `count ${m.count} too small for the next entry`);
-          break fill;
-        }
-        records.push(record);
-        used += record.length;
-      }
-      cookie = e.cookie;
-    }
-    if (entries.length < READDIR_BATCH) break;
-  }
-  f.cursor = { offset: start.offset + used, cookie };
-  return { type: 'Rread', tag: m.tag, data: Buffer.concat(records, used) };
+  const { data, cookie } = readDirectory(s, f.ino, start.cookie, m.count, (e) =>
+    e.name === '.' || e.name === '..' ? null : encodeStat(statOf(e.name, s.fs.getattr(e.ino))),
+  );
+  f.cursor = { offset: start.offset + data.length, cookie };
+  return { type: 'Rread', tag: m.tag, data };
 }
 
 function isDontTouch(st: Stat): boolean {
@@ -230,31 +201,19 @@ function wstat(s: SessionState, m: Message<'Twstat'>): Message<'Rwstat'> {
 }
 
 export const plan9: Handlers = {
-  Tauth: () => {
-    throw new ProtocolError('ENOENT', 'no authentication required');
-  },
+  ...shared,
   // 9P2000 has no numeric user; creates here take the directory's owner, so the fid's uid is unused.
   Tattach: (s, m) => attach(s, m, 0),
-  Tflush: (_, m) => flush(m),
-  Twalk: walk,
-  Topen: (s, m) => {
-    const { f, attr } = resolve(s, m.fid);
-    const { mode, truncate } = openMode(m.mode);
-    open(s, f, attr, mode, truncate);
-    return { type: 'Ropen', tag: m.tag, qid: qidOf(attr), iounit: s.iounit };
-  },
+  Topen: (s, m) => ({ type: 'Ropen', tag: m.tag, ...openFid(s, m.fid, openMode(m.mode)) }),
   Tcreate: create,
   Tread: (s, m) => {
     const { f, attr } = resolve(s, m.fid);
     if (isDir(attr)) return readDir(s, f, m);
-    return { type: 'Rread', tag: m.tag, data: readFile(s, f, m.offset, m.count) };
+    return { type: 'Rread', tag: m.tag, data: readFile(s, f, attr, m.offset, m.count) };
   },
-  Twrite: write,
   Tstat: (s, m) => {
     const { f, attr } = resolve(s, m.fid);
     return { type: 'Rstat', tag: m.tag, stat: statOf(f.name, attr) };
   },
   Twstat: wstat,
-  Tclunk: clunk,
-  Tremove: remove,
 };

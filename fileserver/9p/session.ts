@@ -10,8 +10,10 @@ import {
   decode,
   encode,
   encodeVector,
+  frameRread,
   HEADER_SIZE,
   IOHDRSZ,
+  RREAD_OVERHEAD,
   UnknownTypeError,
   type Dialect,
   type Message,
@@ -40,6 +42,8 @@ export class Session implements SessionState {
   /** Largest message either side may send; until negotiated, just enough for a Tversion. */
   msize = MSIZE_MIN;
   readonly fids = new FidTable();
+  /** The frame readBuffer made for the request being handled, if any. */
+  #frame: Buffer | null = null;
 
   constructor(
     readonly fs: FileSystem,
@@ -50,6 +54,11 @@ export class Session implements SessionState {
   /** Largest data a client can move in one Tread/Twrite. */
   get iounit(): number {
     return this.msize - IOHDRSZ;
+  }
+
+  readBuffer(count: number): Uint8Array {
+    this.#frame = Buffer.allocUnsafe(RREAD_OVERHEAD + count);
+    return this.#frame.subarray(RREAD_OVERHEAD);
   }
 
   /**
@@ -75,8 +84,9 @@ export class Session implements SessionState {
     const handler = dialects[this.dialect][msg.type as TType] as ((s: SessionState, m: Message) => Message) | undefined;
     if (handler === undefined) return this.refuse(msg.tag, { errno: protocolErrnos.ENOSYS, ename: `${msg.type} not served` });
     let reply: Uint8Array[];
+    this.#frame = null;
     try {
-      reply = encodeVector(handler(this, msg), this.dialect);
+      reply = this.#encode(handler(this, msg), this.dialect);
     } catch (err) {
       const r = refusal(err);
       if (r === null) throw err;
@@ -87,6 +97,15 @@ export class Session implements SessionState {
       return this.refuse(msg.tag, { errno: protocolErrnos.EMSGSIZE, ename: 'reply exceeds msize' });
     }
     return reply;
+  }
+
+  /** A reply as the chunks to send: an Rread read into readBuffer's room as its frame, anything else by the codec. */
+  #encode(reply: Message, dialect: Dialect): Uint8Array[] {
+    const frame = this.#frame;
+    if (reply.type === 'Rread' && frame !== null && reply.data.buffer === frame.buffer && reply.data.byteOffset === frame.byteOffset + RREAD_OVERHEAD) {
+      return [frameRread(frame, reply.tag, reply.data.length)];
+    }
+    return encodeVector(reply, dialect);
   }
 
   /** The connection closed: its fids are clunked. */

@@ -17,6 +17,13 @@ export interface SessionState {
   readonly iounit: number;
   /** Makes the image durable now (Tfsync, a 9P2000 no-op Twstat); the server logs it. */
   sync(): void;
+  /**
+   * Room for `count` bytes of this request's Rread data, inside the frame
+   * the reply goes out in: file data is read straight into it, and a reply
+   * Rread whose data is (the start of) this room is sent as that one frame,
+   * its header written in front, with no copy.
+   */
+  readBuffer(count: number): Uint8Array;
 }
 
 export type TType = Extract<MessageType, `T${string}`>;
