@@ -40,6 +40,8 @@ export class BlockMap {
   readonly #alloc: Allocator;
   readonly #P: number;
   readonly #trees: readonly Tree[];
+  /** A pointer block's worth of new pointers, stored with one copy (#fillLeaf). */
+  readonly #pointers: DataView;
   /** File blocks the tree can address. */
   readonly blocksMax: number;
 
@@ -56,6 +58,7 @@ export class BlockMap {
       base += P ** depth;
     }
     this.#trees = trees;
+    this.#pointers = new DataView(new ArrayBuffer(superblock.blockSize));
     this.blocksMax = base;
   }
 
@@ -181,6 +184,7 @@ export class BlockMap {
     const a = Math.max(lo, base);
     const b = Math.min(hi, base + this.#P * child);
     const B = this.#sb.blockSize;
+    if (depth === 1) return this.#fillLeaf(inode, node, base, a - base, b - base, hi, source);
     for (let i = Math.floor((a - base) / child); base + i * child < b; i++) {
       const entry = node * B + 4 * i;
       const childBase = base + i * child;
@@ -191,6 +195,30 @@ export class BlockMap {
         this.#disk.set32(entry, pointer);
       }
       if (depth > 1) this.#fill(inode, pointer, depth - 1, childBase, lo, hi, source);
+    }
+  }
+
+  /**
+   * Fills entries [first, end) of the pointer block `node` (whose entry i
+   * maps file block base + i): the missing pointers a run of new blocks at
+   * a time, each run stored with one logged copy rather than a store per
+   * pointer (a large write maps a whole pointer block at once).
+   */
+  #fillLeaf(inode: Inode, node: number, base: number, first: number, end: number, hi: number, source: BlockSource): void {
+    const at = node * this.#sb.blockSize;
+    for (let i = first; i < end; ) {
+      const pointer = this.#disk.get32(at + 4 * i);
+      if (pointer !== 0) {
+        this.#check(pointer, inode);
+        i++;
+        continue;
+      }
+      let missing = 1;
+      while (i + missing < end && this.#disk.get32(at + 4 * (i + missing)) === 0) missing++;
+      const run = source.takeRun(missing, hi - (base + i));
+      for (let k = 0; k < run.count; k++) this.#pointers.setUint32(4 * k, run.start + k, true);
+      this.#disk.copyIn(at + 4 * i, new Uint8Array(this.#pointers.buffer, 0, 4 * run.count));
+      i += run.count;
     }
   }
 
@@ -254,22 +282,29 @@ class BlockSource {
     this.#goal = goal;
   }
 
-  /**
-   * One new block, zeroed, counted in the inode's i_blocks; at most
-   * `wanted` blocks are still to come. A run is zeroed whole when it is
-   * taken: one store call for many blocks.
-   */
+  /** One new block, zeroed, counted in the inode's i_blocks; at most `wanted` blocks are still to come. */
   take(wanted: number): number {
+    return this.takeRun(1, wanted).start;
+  }
+
+  /**
+   * Up to `most` new blocks in a row (at least one), zeroed, counted in the
+   * inode's i_blocks; at most `wanted` blocks are still to come. A run is
+   * taken from the allocator as long as `wanted` and zeroed whole when it
+   * is taken: one store call for many blocks.
+   */
+  takeRun(most: number, wanted: number): Run {
     const B = this.sb.blockSize;
     if (this.#run.count === 0) {
       this.#run = this.alloc.allocateBlocks(this.#goal, wanted);
       this.disk.zeroFresh(this.#run.start * B, this.#run.count * B);
     }
-    const block = this.#run.start;
-    this.#run = { start: block + 1, count: this.#run.count - 1 };
-    this.#goal = block + 1;
-    this.inode.sectors += B / 512;
-    return block;
+    const start = this.#run.start;
+    const count = Math.min(most, this.#run.count);
+    this.#run = { start: start + count, count: this.#run.count - count };
+    this.#goal = start + count;
+    this.inode.sectors += count * (B / 512);
+    return { start, count };
   }
 
   /** Returns the blocks taken and not handed out. */
