@@ -22,6 +22,7 @@ import { loadMmap } from '../../bench/mmap/index.ts';
 import type { Measurement } from './measure.ts';
 import { layout, pattern } from './layout.ts';
 import { linesOfCode } from './lines.ts';
+import { refreshReadme } from './readme.ts';
 
 const MiB = 2 ** 20;
 const memory = 64 * MiB;
@@ -104,7 +105,7 @@ function main(): void {
     }
     const table = report(results, machineLine(machine(values.dir, loadAtStart)));
     console.log(table);
-    if (!values['no-readme']) refreshReadme(table);
+    if (!values['no-readme']) refreshReadme('bench:fileserver', table);
   } finally {
     cleanup();
   }
@@ -160,22 +161,6 @@ function report(results: Map<StoreName, Measurement[]>, machineText: string): st
     lines.push(`| ${store} | \`${file}\` | ${linesOfCode(fs.readFileSync(path.join(root, file), 'utf8'))} |`);
   }
   return lines.join('\n');
-}
-
-const start = '<!-- bench:fileserver:start -->';
-const end = '<!-- bench:fileserver:end -->';
-
-/** Replaces the table between the markers in fileserver/README.md. */
-function refreshReadme(table: string): void {
-  const readme = path.join(root, 'fileserver', 'README.md');
-  const text = fs.readFileSync(readme, 'utf8');
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) {
-    console.error(`fileserver/README.md has no ${start} ... ${end} section: not refreshed`);
-    return;
-  }
-  fs.writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
 }
 
 main();

@@ -4,14 +4,18 @@
  * deferred-io-9p CLI serving a real 1 GiB ext2 image (made by mke2fs, holding
  * the /zero and /null diodload reads and writes) through the engine; diod
  * serves its own synthetic "ctl" export; and, to tell the protocol's cost
- * from the file system's, the same server runs in this process over the
- * tests' in-memory FileSystem. After a warm-up, each load runs against the
- * three in turn, each round starting with another, and the table reports
- * the mean ops/s of each, the image's ratio to diod, and each server's CPU
- * time per operation. A benchmark, never a test: it passes or
- * fails nothing.
+ * from the file system's, the same server over the tests' in-memory
+ * FileSystem (memory-server.ts). Both of ours run as plain JavaScript
+ * transpiled from the sources (bench/compile.ts), as the CLI ships, each in
+ * a process of its own. After a warm-up, each load runs against the three
+ * in turn, each round starting with another, and the table reports the
+ * mean ops/s of each, the image's ratio to diod, and each server's CPU time
+ * per operation. A benchmark, never a test: it passes or fails nothing.
  *
- * Usage: npm run bench:9p [-- --seconds S --threads N --rounds R]
+ * A run rewrites the table between the bench:9p markers of
+ * fileserver/README.md.
+ *
+ * Usage: npm run bench:9p [-- --seconds S --threads N --rounds R] [--no-readme]
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,14 +23,19 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { S_IFREG } from '../fs.ts';
-import { Server } from './server.ts';
-import { MemoryFs } from './testing/memory-fs.ts';
+import { compileSuite } from '../../bench/compile.ts';
+import { machine, machineLine } from '../../bench/report.ts';
+import { refreshReadme } from './readme.ts';
 
 const execFileAsync = promisify(execFile);
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '5' }, threads: { type: 'string', default: '4' }, rounds: { type: 'string', default: '2' } },
+  options: {
+    seconds: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '2' },
+    'no-readme': { type: 'boolean', default: false },
+  },
 });
 const seconds = Number(values.seconds);
 const threads = Number(values.threads);
@@ -76,6 +85,24 @@ function stopped(child: ChildProcess): Promise<number | null> {
 }
 
 /**
+ * Starts a server that logs `... on 127.0.0.1:PORT` on stderr once it
+ * listens; resolves with the process, the port, and what it has logged.
+ */
+async function serving(command: string, args: string[]): Promise<{ child: ChildProcess; port: number; log: () => string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+  let log = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      const m = / on 127\.0\.0\.1:(\d+)\n/.exec(log);
+      if (m !== null) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${path.basename(args[0])} exited (${code}): ${log}`)));
+  });
+  return { child, port, log: () => log };
+}
+
+/**
  * CPU seconds process `pid` has used (user + system, from /proc): with
  * ops/s this gives CPU time per operation, which depends much less on what
  * else the machine runs than ops/s does.
@@ -114,38 +141,21 @@ async function main(): Promise<void> {
     const image = path.join(work, 'image.ext2');
     run(tool('mke2fs'), ['-q', '-F', '-t', 'ext2', '-b', '4096', '-d', src, image, '1G']);
 
-    const load = os.loadavg();
-    const ours = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', 'deferred-io-9p.ts'), 'serve', image, '--listen', '127.0.0.1:0'], {
-      stdio: ['ignore', 'inherit', 'pipe'],
-    });
-    children.push(ours);
-    let log = '';
-    const oursPort = await new Promise<number>((resolve, reject) => {
-      ours.stderr!.on('data', (chunk: Buffer) => {
-        log += chunk.toString();
-        const m = / on 127\.0\.0\.1:(\d+)\n/.exec(log);
-        if (m !== null) resolve(Number(m[1]));
-      });
-      ours.once('exit', (code) => reject(new Error(`deferred-io-9p exited (${code}): ${log}`)));
-    });
-    // The same server over the tests' in-memory FileSystem, in this process: the protocol's own cost, without ext2 and the engine.
-    const memory = new MemoryFs({ blocks: 1024 });
-    memory.write(memory.create(memory.root, 'zero', S_IFREG | 0o644, 0, 0), 0, new Uint8Array(1 << 20));
-    memory.create(memory.root, 'null', S_IFREG | 0o644, 0, 0);
-    const memoryServer = new Server(memory);
-    const memoryPort = (await memoryServer.listen(0, '127.0.0.1')).port;
+    const out = path.join(work, 'js');
+    compileSuite(out, ['impl', 'fileserver', 'bench']);
+    const load = os.loadavg()[0];
+    const ours = await serving(process.execPath, [path.join(out, 'fileserver', 'deferred-io-9p.js'), 'serve', image, '--listen', '127.0.0.1:0']);
+    children.push(ours.child);
+    const memory = await serving(process.execPath, [path.join(out, 'fileserver', 'bench', 'memory-server.js')]);
+    children.push(memory.child);
     const diodPort = await freePort();
     const diod = spawn(tool('diod'), ['-f', '-n', '-l', `127.0.0.1:${diodPort}`, '-e', 'ctl'], { stdio: 'ignore' });
     children.push(diod);
     await accepting(diodPort);
 
-    const thisProcess = (): number => {
-      const u = process.cpuUsage();
-      return (u.user + u.system) / 1e6;
-    };
     const targets: Target[] = [
-      { name: 'image', port: oursPort, cpu: () => cpuSeconds(ours.pid!) },
-      { name: 'in-memory', port: memoryPort, cpu: thisProcess },
+      { name: 'image', port: ours.port, cpu: () => cpuSeconds(ours.child.pid!) },
+      { name: 'in-memory', port: memory.port, cpu: () => cpuSeconds(memory.child.pid!) },
       { name: 'diod', port: diodPort, cpu: () => cpuSeconds(diod.pid!) },
     ];
     const loads = [
@@ -170,26 +180,27 @@ async function main(): Promise<void> {
         }
       }
     }
-    const loadAfter = os.loadavg();
 
-    ours.kill('SIGTERM');
-    diod.kill('SIGTERM');
-    await memoryServer.close();
-    const [oursExit] = await Promise.all([stopped(ours), stopped(diod)]);
+    for (const child of children) child.kill('SIGTERM');
+    const [oursExit] = await Promise.all(children.map(stopped));
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const cpus = os.cpus();
-    console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'} x ${cpus.length}, Linux ${os.release()}, Node ${process.version}`);
-    console.log(`load average (1/5/15 min) before: ${load.map((x) => x.toFixed(2)).join(' ')}, after: ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
-    console.log(`deferred-io-9p exit status ${oursExit}; ${rounds} rounds of ${seconds} s, ${threads} diodload threads; means`);
-    console.log('image: deferred-io-9p serving a 1 GiB ext2 image through the engine; in-memory: the same server over the tests\' in-memory FileSystem; diod: diod\'s synthetic ctl export\n');
-    console.log(`| load | ${targets.map((t) => `${t.name} ops/s`).join(' | ')} | image / diod | ${targets.map((t) => `${t.name} CPU µs/op`).join(' | ')} |`);
-    console.log(`| --- |${' ---: |'.repeat(2 * targets.length + 1)}`);
+    const lines = [
+      `Machine: ${machineLine(machine(os.tmpdir(), load))}. ${rounds} rounds of ${seconds} s, ${threads} diodload threads; means; deferred-io-9p exit status ${oursExit}.`,
+      "image: deferred-io-9p serving a 1 GiB ext2 image through the engine; in-memory: the same server over the tests' in-memory FileSystem; diod: diod's synthetic ctl export.",
+      '',
+      `| load | ${targets.map((t) => `${t.name} ops/s`).join(' | ')} | image / diod | ${targets.map((t) => `${t.name} CPU µs/op`).join(' | ')} |`,
+      `| --- |${' ---: |'.repeat(2 * targets.length + 1)}`,
+    ];
     for (const [i, l] of loads.entries()) {
       const o = ops[i].map(mean);
       const c = cpu[i].map(mean);
-      console.log(`| ${l.name} | ${o.map((x) => Math.round(x)).join(' | ')} | ${(o[0] / o[2]).toFixed(2)} | ${c.map((x) => x.toFixed(1)).join(' | ')} |`);
+      lines.push(`| ${l.name} | ${o.map((x) => Math.round(x)).join(' | ')} | ${(o[0] / o[2]).toFixed(2)} | ${c.map((x) => x.toFixed(1)).join(' | ')} |`);
     }
-    console.log(`\nsyncs logged by deferred-io-9p:\n${log.split('\n').filter((line) => line.includes('sync (')).join('\n')}`);
+    const syncs = ours.log().split('\n').filter((line) => line.includes('sync ('));
+    lines.push('', 'Syncs logged by deferred-io-9p:', '', '```', ...syncs, '```');
+    const table = lines.join('\n');
+    console.log(table);
+    if (!values['no-readme']) refreshReadme('bench:9p', table);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     fs.rmSync(work, { recursive: true, force: true });
