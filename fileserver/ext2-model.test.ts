@@ -9,12 +9,12 @@
  * is then left unchanged, so everything after checks that the failed
  * operation changed nothing.
  *
- * After each sequence: sync, then tools no one here wrote judge the image:
- * e2fsck -fn must find no problem, dumpe2fs must show the superblock's
- * free counts equal to the sum of the groups', and debugfs's ls -l of every directory,
- * cat of every file and the target of every symlink must be exactly what
- * the model holds (names, inode numbers, "." and "..", modes, owners,
- * sizes, bytes).
+ * After each sequence: sync, then tools no one here wrote judge the image
+ * (testing/image-check.ts): e2fsck -fn must find no problem, dumpe2fs
+ * must show the superblock's free counts equal to the sum of the groups',
+ * and debugfs's ls -l of every directory, cat of every file and the target
+ * of every symlink must be exactly what the model holds (names, inode
+ * numbers, "." and "..", modes, owners, sizes, bytes).
  *
  * FILESERVER_RUNS=n sets the runs per configuration and store (default
  * 10, CI's budget), FILESERVER_SEED a seed to replay.
@@ -25,12 +25,13 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Ext2, openExt2 } from './ext2.ts';
-import { DT_DIR, DT_LNK, DT_REG, FsError } from './fs.ts';
+import { FsError } from './fs.ts';
 import { describeWithTools } from './testing/tools.ts';
-import { debugfsCat, debugfsLs, debugfsReadlink, e2fsprogs, freeCounts, fsck, mkfs, type MkfsOptions } from './testing/e2fsprogs.ts';
+import { e2fsprogs, mkfs, type MkfsOptions } from './testing/e2fsprogs.ts';
+import { expectImageMatches } from './testing/image-check.ts';
 import { describeEachStore, type StoreKind } from './testing/stores.ts';
-import { type DirNode, type Expected, type FileNode, type Node, SparseBytes, TreeModel } from './testing/tree-model.ts';
-import { pattern, readdirAll, treeRanges } from './testing/source-tree.ts';
+import { byName, type Expected, pick, SparseBytes, TreeModel } from './testing/tree-model.ts';
+import { offsetNearRanges, pattern, readdirAll } from './testing/source-tree.ts';
 
 interface Config {
   name: string;
@@ -56,29 +57,11 @@ const configs: Config[] = [
 /** What a command runs against: the file system, and what the run saw. */
 interface Real {
   fs: Ext2;
-  blockSize: number;
   enospc: number;
 }
 
 const names = ['a', 'b', 'c', 'dir', 'a b', 'ü', 'x'.repeat(255), 'y'.repeat(256)];
 const owners = [0, 1000, 70_000];
-
-function pick<T>(list: readonly T[], index: number): T {
-  return list[index % list.length];
-}
-
-function dirs(model: TreeModel): DirNode[] {
-  return model.nodes().flatMap(({ node }) => (node.kind === 'dir' ? [node] : []));
-}
-
-function files(model: TreeModel): FileNode[] {
-  return model.nodes().flatMap(({ node }) => (node.kind === 'file' ? [node] : []));
-}
-
-/** Entries a rename or removal can name: everything but the root. */
-function named(model: TreeModel): { parent: DirNode; name: string; node: Node }[] {
-  return model.nodes().flatMap(({ parent, name, node }) => (parent === null ? [] : [{ parent, name, node }]));
-}
 
 /**
  * Runs `action` on the file system; it must fail with `expected`, or
@@ -114,19 +97,14 @@ class Command {
 
 function commands(config: Config): fc.Arbitrary<Command> {
   const B = config.image.blockSize;
-  const ranges = treeRanges(B);
-  const starts = [0, ranges.single, ranges.double, ...(config.triple ? [ranges.triple] : [])];
-  // An offset near where a range of the block tree starts (or anywhere up to a few blocks past the last one).
-  const offset = fc
-    .tuple(fc.nat(starts.length), fc.integer({ min: -2 * B, max: 4 * B }))
-    .map(([range, jitter]) => (range === starts.length ? Math.abs(jitter) : Math.max(0, starts[range] * B + jitter)));
+  const offset = offsetNearRanges(B, config.triple);
   // Which file, directory or entry: often the first, so that operations pile up on one file.
   const index = fc.oneof(fc.constant(0), fc.nat(1000));
   const owner = fc.constantFrom(...owners);
   const create = fc.record({ dir: index, name: fc.nat(names.length - 1), mode: fc.constantFrom(0o644, 0o600, 0o755), uid: owner }).map(
     ({ dir, name, mode, uid }) =>
       new Command(`create(${dir}, ${name})`, (model, real) => {
-        const parent = pick(dirs(model), dir);
+        const parent = pick(model.dirs(), dir);
         const n = names[name];
         outcome(real, model.checkNew(parent, n), true, () => {
           const ino = real.fs.create(parent.ino, n, mode, uid, uid);
@@ -137,7 +115,7 @@ function commands(config: Config): fc.Arbitrary<Command> {
   const mkdir = fc.record({ dir: index, name: fc.nat(names.length - 1), uid: owner }).map(
     ({ dir, name, uid }) =>
       new Command(`mkdir(${dir}, ${name})`, (model, real) => {
-        const parent = pick(dirs(model), dir);
+        const parent = pick(model.dirs(), dir);
         const n = names[name];
         outcome(real, model.checkNew(parent, n), true, () => {
           const ino = real.fs.mkdir(parent.ino, n, 0o750, uid, 0);
@@ -148,7 +126,7 @@ function commands(config: Config): fc.Arbitrary<Command> {
   const symlink = fc.record({ dir: index, name: fc.nat(names.length - 1), length: fc.constantFrom(1, 59, 60, 61, B - 1, B) }).map(
     ({ dir, name, length }) =>
       new Command(`symlink(${dir}, ${name}, ${length})`, (model, real) => {
-        const parent = pick(dirs(model), dir);
+        const parent = pick(model.dirs(), dir);
         const n = names[name];
         const target = 't'.repeat(length);
         outcome(real, model.checkNew(parent, n, target), true, () => {
@@ -160,7 +138,7 @@ function commands(config: Config): fc.Arbitrary<Command> {
   const write = fc.record({ file: index, at: offset, length: fc.oneof(fc.integer({ min: 1, max: 3 * B }), fc.integer({ min: 1, max: (config.full ? 128 : 20) * B })), seed: fc.nat() }).map(
     ({ file, at, length, seed }) =>
       new Command(`write(${file}, ${at}, ${length})`, (model, real) => {
-        const all = files(model);
+        const all = model.files();
         if (all.length === 0) return;
         const node = pick(all, file);
         const data = pattern(length, seed);
@@ -178,7 +156,7 @@ function commands(config: Config): fc.Arbitrary<Command> {
   const truncate = fc.record({ file: index, size: newSize }).map(
     ({ file, size }) =>
       new Command(`truncate(${file}, ${size.label})`, (model, real) => {
-        const all = files(model);
+        const all = model.files();
         if (all.length === 0) return;
         const node = pick(all, file);
         const to = size.of(node.data.size);
@@ -191,7 +169,7 @@ function commands(config: Config): fc.Arbitrary<Command> {
   const read = fc.record({ file: index, at: offset, length: fc.integer({ min: 0, max: 3 * B }), into: fc.boolean() }).map(
     ({ file, at, length, into }) =>
       new Command(`read(${file}, ${at}, ${length}${into ? ', into' : ''})`, (model, real) => {
-        const all = files(model);
+        const all = model.files();
         if (all.length === 0) return;
         const node = pick(all, file);
         const target = into ? new Uint8Array(length + 3).fill(0xa5) : undefined;
@@ -203,21 +181,15 @@ function commands(config: Config): fc.Arbitrary<Command> {
   const readdir = fc.record({ dir: index, page: fc.integer({ min: 1, max: 5 }) }).map(
     ({ dir, page }) =>
       new Command(`readdir(${dir}, ${page})`, (model, real) => {
-        const node = pick(dirs(model), dir);
+        const node = pick(model.dirs(), dir);
         const got = readdirAll(real.fs, node.ino, page).map(({ name, ino, type }) => ({ name, ino, type }));
-        const want = [
-          { name: '.', ino: node.ino, type: DT_DIR },
-          { name: '..', ino: (node.parent ?? node).ino, type: DT_DIR },
-          ...[...node.children].map(([name, child]) => ({ name, ino: child.ino, type: { file: DT_REG, dir: DT_DIR, link: DT_LNK }[child.kind] })),
-        ];
-        const order = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-        expect(got.sort(order)).toEqual(want.sort(order));
+        expect(got.sort(byName)).toEqual(model.listing(node));
       }),
   );
   const unlink = fc.record({ entry: index }).map(
     ({ entry }) =>
       new Command(`unlink(${entry})`, (model, real) => {
-        const all = named(model);
+        const all = model.named();
         if (all.length === 0) return;
         const { parent, name, node } = pick(all, entry);
         outcome(real, model.checkUnlink(node), false, () => {
@@ -229,7 +201,7 @@ function commands(config: Config): fc.Arbitrary<Command> {
   const rmdir = fc.record({ entry: index }).map(
     ({ entry }) =>
       new Command(`rmdir(${entry})`, (model, real) => {
-        const all = named(model);
+        const all = model.named();
         if (all.length === 0) return;
         const { parent, name, node } = pick(all, entry);
         outcome(real, model.checkRmdir(node), false, () => {
@@ -241,10 +213,10 @@ function commands(config: Config): fc.Arbitrary<Command> {
   const rename = fc.record({ entry: index, dir: index, name: fc.nat(names.length - 1) }).map(
     ({ entry, dir, name }) =>
       new Command(`rename(${entry}, ${dir}, ${name})`, (model, real) => {
-        const all = named(model);
+        const all = model.named();
         if (all.length === 0) return;
         const { parent, name: fromName } = pick(all, entry);
-        const to = pick(dirs(model), dir);
+        const to = pick(model.dirs(), dir);
         const toName = names[name];
         const expected = model.checkRename(parent, fromName, to, toName);
         outcome(real, expected === 'noop' ? null : expected, to.children.get(toName) === undefined, () => {
@@ -267,45 +239,6 @@ function commands(config: Config): fc.Arbitrary<Command> {
     weighted(rmdir, 1),
     weighted(rename, 2),
   );
-}
-
-/** The image, judged by e2fsprogs alone, against the model. */
-function verify(image: string, model: TreeModel, blockSize: number): void {
-  const check = fsck(image);
-  expect(check.status, check.output).toBe(0);
-  const counts = freeCounts(image);
-  expect(counts.superblock, 'superblock free counts vs the groups').toEqual(counts.groups);
-  const fileType = { file: 1, dir: 2, link: 7 } as const;
-  for (const { path: where, node, parent } of model.nodes()) {
-    if (node.kind === 'file') {
-      expect(Buffer.compare(debugfsCat(image, where), node.data.read(0, node.data.size)), `${where}: bytes`).toBe(0);
-      continue;
-    }
-    if (node.kind === 'link') {
-      expect(debugfsReadlink(image, where), `${where}: target`).toBe(node.target);
-      continue;
-    }
-    const listed = debugfsLs(image, where);
-    for (const entry of listed) if (entry.fileType === fileType.dir) expect(entry.size % blockSize, `${where}/${entry.name}: size`).toBe(0);
-    const got = listed.map(({ name, ino, mode, fileType: type, uid, gid, size }) => ({ name, ino, mode, type, uid, gid, size: type === fileType.dir ? 0 : size }));
-    const self = { ino: node.ino, mode: node.mode, type: fileType.dir, uid: node.uid, gid: node.gid, size: 0 };
-    const up = parent ?? node;
-    const want = [
-      { name: '.', ...self },
-      { name: '..', ino: up.ino, mode: up.mode, type: fileType.dir, uid: up.uid, gid: up.gid, size: 0 },
-      ...[...node.children].map(([name, child]) => ({
-        name,
-        ino: child.ino,
-        mode: child.kind === 'link' ? 0o120777 : child.mode,
-        type: fileType[child.kind],
-        uid: child.uid,
-        gid: child.gid,
-        size: child.kind === 'file' ? child.data.size : child.kind === 'link' ? Buffer.byteLength(child.target) : 0,
-      })),
-    ];
-    const order = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    expect(got.sort(order), `ls -l ${where}`).toEqual(want.sort(order));
-  }
 }
 
 describeWithTools('e2fsprogs', e2fsprogs, 'ext2 against a model, judged by e2fsck and debugfs', () => {
@@ -336,14 +269,14 @@ describeWithTools('e2fsprogs', e2fsprogs, 'ext2 against a model, judged by e2fsc
             const model = new TreeModel(config.image.blockSize);
             const store = kind.open(image);
             try {
-              const real: Real = { fs: openExt2(store), blockSize: config.image.blockSize, enospc: 0 };
+              const real: Real = { fs: openExt2(store), enospc: 0 };
               for (const command of sequence) command.apply(model, real);
               real.fs.sync();
               enospc += real.enospc;
             } finally {
               store.close();
             }
-            verify(image, model, config.image.blockSize);
+            expectImageMatches(image, model);
           }),
           { seed: seedOverride ?? config.seed, numRuns: runs },
         );

@@ -10,7 +10,7 @@
  * the model then keeps what the client saw succeed (a write of several
  * messages may stop part way). Then the server stops (its last sync), and
  * tools no one here wrote judge the image: e2fsck -fn finds no problem, and
- * debugfs shows exactly the model (testing/image-check.ts).
+ * dumpe2fs and debugfs show exactly the model (testing/image-check.ts).
  *
  * FILESERVER_RUNS=n sets the runs per configuration (default 6),
  * FILESERVER_SEED a seed to replay.
@@ -21,15 +21,14 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openExt2 } from '../ext2.ts';
-import { DT_DIR, DT_LNK, DT_REG } from '../fs.ts';
 import { SegmentStore } from '../segment-store.ts';
 import { e2fsprogs, mkfs, type MkfsOptions } from '../testing/e2fsprogs.ts';
-import { pattern, treeRanges } from '../testing/source-tree.ts';
+import { expectImageMatches } from '../testing/image-check.ts';
+import { offsetNearRanges, pattern } from '../testing/source-tree.ts';
 import { describeWithTools } from '../testing/tools.ts';
-import { type DirNode, type Expected, type FileNode, type Node, SparseBytes, TreeModel } from '../testing/tree-model.ts';
+import { byName, type Expected, pick, SparseBytes, TreeModel } from '../testing/tree-model.ts';
 import { Client, RemoteError } from './client.ts';
 import { Server } from './server.ts';
-import { expectImageMatches } from './testing/image-check.ts';
 
 interface Config {
   readonly name: string;
@@ -65,27 +64,6 @@ interface Real {
   readonly c: Client;
   readonly roots: readonly number[];
   enospc: number;
-}
-
-function pick<T>(list: readonly T[], index: number): T {
-  return list[index % list.length];
-}
-
-function pathOf(model: TreeModel, node: Node): string {
-  return model.nodes().find((n) => n.node === node)!.path;
-}
-
-function dirs(model: TreeModel): DirNode[] {
-  return model.nodes().flatMap(({ node }) => (node.kind === 'dir' ? [node] : []));
-}
-
-function files(model: TreeModel): FileNode[] {
-  return model.nodes().flatMap(({ node }) => (node.kind === 'file' ? [node] : []));
-}
-
-/** Entries a rename or removal can name: everything but the root. */
-function named(model: TreeModel): { parent: DirNode; name: string; node: Node }[] {
-  return model.nodes().flatMap(({ parent, name, node }) => (parent === null ? [] : [{ parent, name, node }]));
 }
 
 /**
@@ -135,12 +113,7 @@ class Command implements fc.AsyncCommand<TreeModel, Real> {
 
 function commands(config: Config): fc.Arbitrary<Command>[] {
   const B = config.image.blockSize;
-  const ranges = treeRanges(B);
-  const starts = [0, ranges.single, ranges.double];
-  // An offset near where a range of the block tree starts, or anywhere in the first few blocks.
-  const offset = fc
-    .tuple(fc.nat(starts.length), fc.integer({ min: -2 * B, max: 4 * B }))
-    .map(([range, jitter]) => (range === starts.length ? Math.abs(jitter) : Math.max(0, starts[range] * B + jitter)));
+  const offset = offsetNearRanges(B, false);
   const index = fc.nat(1000);
   const owner = fc.nat(owners.length - 1);
   const name = fc.nat(names.length - 1);
@@ -148,11 +121,11 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
   const create = fc.record({ dir: index, name, mode: fc.constantFrom(0o644, 0o600, 0o755), owner }).map(
     (a) =>
       new Command(`create(${a.dir}, ${a.name}, ${a.owner})`, async (model, real) => {
-        const parent = pick(dirs(model), a.dir);
+        const parent = pick(model.dirs(), a.dir);
         const n = names[a.name];
         const uid = owners[a.owner];
         await outcome(real, model.checkNew(parent, n), true, () =>
-          withFid(real, a.owner, pathOf(model, parent), async (fid) => {
+          withFid(real, a.owner, model.pathOf(parent), async (fid) => {
             const qid = await real.c.lcreate(fid, n, O_RDWR | O_EXCL, a.mode, uid);
             model.add(parent, n, { kind: 'file', ino: Number(qid.path), mode: 0o100000 | a.mode, uid, gid: uid, data: new SparseBytes() });
           }),
@@ -162,11 +135,11 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
   const mkdir = fc.record({ dir: index, name, owner }).map(
     (a) =>
       new Command(`mkdir(${a.dir}, ${a.name}, ${a.owner})`, async (model, real) => {
-        const parent = pick(dirs(model), a.dir);
+        const parent = pick(model.dirs(), a.dir);
         const n = names[a.name];
         const uid = owners[a.owner];
         await outcome(real, model.checkNew(parent, n), true, () =>
-          withFid(real, a.owner, pathOf(model, parent), async (dfid) => {
+          withFid(real, a.owner, model.pathOf(parent), async (dfid) => {
             const { qid } = await real.c.rpc('Tmkdir', { dfid, name: n, mode: 0o750, gid: 0 });
             model.add(parent, n, { kind: 'dir', ino: Number(qid.path), mode: 0o40750, uid, gid: 0, parent, children: new Map() });
           }),
@@ -176,11 +149,11 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
   const symlink = fc.record({ dir: index, name, length: fc.constantFrom(1, 59, 60, 61, B - 1, B), owner }).map(
     (a) =>
       new Command(`symlink(${a.dir}, ${a.name}, ${a.length})`, async (model, real) => {
-        const parent = pick(dirs(model), a.dir);
+        const parent = pick(model.dirs(), a.dir);
         const n = names[a.name];
         const target = 't'.repeat(a.length);
         await outcome(real, model.checkNew(parent, n, target), true, () =>
-          withFid(real, a.owner, pathOf(model, parent), async (fid) => {
+          withFid(real, a.owner, model.pathOf(parent), async (fid) => {
             const { qid } = await real.c.rpc('Tsymlink', { fid, name: n, symtgt: target, gid: 0 });
             model.add(parent, n, { kind: 'link', ino: Number(qid.path), target, uid: owners[a.owner], gid: 0 });
           }),
@@ -190,11 +163,11 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
   const write = fc.record({ file: index, at: offset, length: fc.integer({ min: 1, max: (config.full ? 64 : 20) * B }), seed: fc.nat() }).map(
     (a) =>
       new Command(`write(${a.file}, ${a.at}, ${a.length})`, async (model, real) => {
-        const all = files(model);
+        const all = model.files();
         if (all.length === 0) return;
         const node = pick(all, a.file);
         const data = pattern(a.length, a.seed);
-        await withFid(real, 0, pathOf(model, node), async (fid) => {
+        await withFid(real, 0, model.pathOf(node), async (fid) => {
           await real.c.lopen(fid, O_WRONLY);
           // One Twrite per iounit: each is whole or refused, so on ENOSPC the file holds the chunks before it.
           const unit = real.c.msize - 24;
@@ -214,10 +187,10 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
   const truncate = fc.record({ file: index, size: fc.oneof(offset, fc.constant(0)) }).map(
     (a) =>
       new Command(`truncate(${a.file}, ${a.size})`, async (model, real) => {
-        const all = files(model);
+        const all = model.files();
         if (all.length === 0) return;
         const node = pick(all, a.file);
-        await withFid(real, 0, pathOf(model, node), async (fid) => {
+        await withFid(real, 0, model.pathOf(node), async (fid) => {
           await real.c.rpc('Tsetattr', { fid, valid: SET_SIZE, mode: 0, uid: 0, gid: 0, size: a.size, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 });
           node.data.truncate(a.size);
           expect((await real.c.getattr(fid)).size).toBe(a.size);
@@ -227,10 +200,10 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
   const read = fc.record({ file: index, at: offset, length: fc.integer({ min: 0, max: 3 * B }) }).map(
     (a) =>
       new Command(`read(${a.file}, ${a.at}, ${a.length})`, async (model, real) => {
-        const all = files(model);
+        const all = model.files();
         if (all.length === 0) return;
         const node = pick(all, a.file);
-        await withFid(real, 0, pathOf(model, node), async (fid) => {
+        await withFid(real, 0, model.pathOf(node), async (fid) => {
           await real.c.lopen(fid, O_RDONLY);
           const got = await real.c.read(fid, a.at, a.length);
           expect(got.equals(node.data.read(a.at, a.length))).toBe(true);
@@ -240,30 +213,24 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
   const readdir = fc.record({ dir: index, count: fc.constantFrom(300, 4096) }).map(
     (a) =>
       new Command(`readdir(${a.dir}, ${a.count})`, async (model, real) => {
-        const node = pick(dirs(model), a.dir);
-        await withFid(real, 0, pathOf(model, node), async (fid) => {
+        const node = pick(model.dirs(), a.dir);
+        await withFid(real, 0, model.pathOf(node), async (fid) => {
           await real.c.lopen(fid, O_RDONLY);
           const got = (await real.c.readdirAll(fid, a.count)).map(({ name, qid, type }) => ({ name, ino: Number(qid.path), type }));
-          const want = [
-            { name: '.', ino: node.ino, type: DT_DIR },
-            { name: '..', ino: (node.parent ?? node).ino, type: DT_DIR },
-            ...[...node.children].map(([n, child]) => ({ name: n, ino: child.ino, type: { file: DT_REG, dir: DT_DIR, link: DT_LNK }[child.kind] })),
-          ];
-          const order = (x: { name: string }, y: { name: string }): number => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
-          expect(got.sort(order)).toEqual(want.sort(order));
+          expect(got.sort(byName)).toEqual(model.listing(node));
         });
       }),
   );
   const remove = fc.record({ entry: index, how: fc.constantFrom('unlinkat', 'rmdir', 'Tremove') }).map(
     (a) =>
       new Command(`remove(${a.entry}, ${a.how})`, async (model, real) => {
-        const all = named(model);
+        const all = model.named();
         if (all.length === 0) return;
         const { parent, name: n, node } = pick(all, a.entry);
         if (a.how === 'Tremove') {
           // Tremove removes what the fid names, a directory (rmdir) or not (unlink).
           const expected = node.kind === 'dir' ? model.checkRmdir(node) : model.checkUnlink(node);
-          const fid = await real.c.walkPath(real.roots[0], pathOf(model, node));
+          const fid = await real.c.walkPath(real.roots[0], model.pathOf(node));
           await outcome(real, expected, false, async () => {
             await real.c.rpc('Tremove', { fid });
             model.remove(parent, n);
@@ -272,7 +239,7 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
         }
         const expected = a.how === 'rmdir' ? model.checkRmdir(node) : model.checkUnlink(node);
         await outcome(real, expected, false, () =>
-          withFid(real, 0, pathOf(model, parent), async (dirfid) => {
+          withFid(real, 0, model.pathOf(parent), async (dirfid) => {
             await real.c.rpc('Tunlinkat', { dirfid, name: n, flags: a.how === 'rmdir' ? AT_REMOVEDIR : 0 });
             model.remove(parent, n);
           }),
@@ -282,21 +249,21 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
   const rename = fc.record({ entry: index, dir: index, name, how: fc.constantFrom('Trenameat', 'Trename') }).map(
     (a) =>
       new Command(`rename(${a.entry}, ${a.dir}, ${a.name}, ${a.how})`, async (model, real) => {
-        const all = named(model);
+        const all = model.named();
         if (all.length === 0) return;
         const { parent, name: fromName, node } = pick(all, a.entry);
-        const to = pick(dirs(model), a.dir);
+        const to = pick(model.dirs(), a.dir);
         const toName = names[a.name];
         const expected = model.checkRename(parent, fromName, to, toName);
         const apply = (): void => {
           if (expected !== 'noop') model.rename(parent, fromName, to, toName);
         };
         await outcome(real, expected === 'noop' ? null : expected, to.children.get(toName) === undefined, () =>
-          withFid(real, 0, pathOf(model, to), async (todir) => {
+          withFid(real, 0, model.pathOf(to), async (todir) => {
             if (a.how === 'Trename') {
-              await withFid(real, 0, pathOf(model, node), (fid) => real.c.rpc('Trename', { fid, dfid: todir, name: toName }));
+              await withFid(real, 0, model.pathOf(node), (fid) => real.c.rpc('Trename', { fid, dfid: todir, name: toName }));
             } else {
-              await withFid(real, 0, pathOf(model, parent), (from) =>
+              await withFid(real, 0, model.pathOf(parent), (from) =>
                 real.c.rpc('Trenameat', { olddirfid: from, oldname: fromName, newdirfid: todir, newname: toName }),
               );
             }

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
 import { expect } from 'vitest';
 import { DT_DIR, DT_FIFO, DT_LNK, DT_REG, type DirEntry, type FileSystem, type Ino } from '../fs.ts';
 import { pattern } from '../../impl/testing/temp.ts';
@@ -20,6 +21,21 @@ export { pattern };
 export function treeRanges(blockSize: number): { single: number; double: number; triple: number } {
   const P = blockSize / 4;
   return { single: 12, double: 12 + P, triple: 12 + P + P * P };
+}
+
+/**
+ * A file offset near where one of the block tree's ranges starts (direct,
+ * single, double and, with `triple`, triple indirect: two blocks before to
+ * four after), or anywhere in the first four blocks: where writes and
+ * truncates meet the block map's edges.
+ */
+export function offsetNearRanges(blockSize: number, triple: boolean): fc.Arbitrary<number> {
+  const B = blockSize;
+  const ranges = treeRanges(B);
+  const starts = [0, ranges.single, ranges.double, ...(triple ? [ranges.triple] : [])];
+  return fc
+    .tuple(fc.nat(starts.length), fc.integer({ min: -2 * B, max: 4 * B }))
+    .map(([range, jitter]) => (range === starts.length ? Math.abs(jitter) : Math.max(0, starts[range] * B + jitter)));
 }
 
 /** Fills `root` (an empty directory) with the tree; `withTriple` adds a sparse file reaching the triple indirect range. */

@@ -4,7 +4,7 @@
  * checks) each operation must fail with. Slow and obviously right: files
  * are sparse byte maps, directories are Maps, nothing is shared.
  */
-import { FsError } from '../fs.ts';
+import { DT_DIR, DT_LNK, DT_REG, FsError, type Ino } from '../fs.ts';
 
 export class SparseBytes {
   static readonly chunk = 4096;
@@ -76,15 +76,64 @@ const utf8 = new TextEncoder();
 /** The errno an operation must fail with, or null if it must succeed. */
 export type Expected = FsError['code'] | null;
 
+/** `list[index]`, wrapping around: how a generated index picks a node. */
+export function pick<T>(list: readonly T[], index: number): T {
+  return list[index % list.length];
+}
+
+/** What readdir lists: a name, its inode, its type (DT_*). */
+export interface Listing {
+  name: string;
+  ino: Ino;
+  type: number;
+}
+
+const dtype = { file: DT_REG, dir: DT_DIR, link: DT_LNK } as const;
+
+/** Orders listings by name. */
+export function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 export class TreeModel {
   readonly root: DirNode;
+  readonly blockSize: number;
   readonly #targetMax: number;
 
   /** A tree holding what mke2fs makes: the root and an empty lost+found (inode 11), both root's. */
   constructor(blockSize: number) {
     this.root = { kind: 'dir', ino: 2, mode: 0o40755, uid: 0, gid: 0, parent: null, children: new Map() };
     this.root.children.set('lost+found', { kind: 'dir', ino: 11, mode: 0o40700, uid: 0, gid: 0, parent: this.root, children: new Map() });
+    this.blockSize = blockSize;
     this.#targetMax = Math.min(blockSize - 1, 4095);
+  }
+
+  dirs(): DirNode[] {
+    return this.nodes().flatMap(({ node }) => (node.kind === 'dir' ? [node] : []));
+  }
+
+  files(): FileNode[] {
+    return this.nodes().flatMap(({ node }) => (node.kind === 'file' ? [node] : []));
+  }
+
+  /** Entries a rename or removal can name: everything but the root. */
+  named(): { parent: DirNode; name: string; node: Node }[] {
+    return this.nodes().flatMap(({ parent, name, node }) => (parent === null ? [] : [{ parent, name, node }]));
+  }
+
+  /** The path of `node`. */
+  pathOf(node: Node): string {
+    return this.nodes().find((n) => n.node === node)!.path;
+  }
+
+  /** What a readdir of `dir` must list, "." and ".." included, by name. */
+  listing(dir: DirNode): Listing[] {
+    const entries = [
+      { name: '.', ino: dir.ino, type: DT_DIR },
+      { name: '..', ino: (dir.parent ?? dir).ino, type: DT_DIR },
+      ...[...dir.children].map(([name, child]) => ({ name, ino: child.ino, type: dtype[child.kind] })),
+    ];
+    return entries.sort(byName);
   }
 
   /** Every node with its path, parents before children, in name order. */
