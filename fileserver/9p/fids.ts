@@ -23,6 +23,16 @@ export interface OpenMode {
 }
 
 /**
+ * The access both dialects' open modes carry alike in their two low bits
+ * (Linux's O_ACCMODE, Plan 9's OREAD..OEXEC): 1 writes, 2 reads and
+ * writes, 0 (and Plan 9's 3, execute) reads.
+ */
+export function access(bits: number): { read: boolean; write: boolean } {
+  const mode = bits & 0o3;
+  return { read: mode !== 1, write: mode === 1 || mode === 2 };
+}
+
+/**
  * Where a 9P2000 directory read stands: the byte offset the client must ask
  * for next, and the file system cookie of the last entry sent.
  */

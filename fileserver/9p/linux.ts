@@ -25,13 +25,10 @@ import {
   shared,
 } from './common.ts';
 import { ProtocolError } from './errors.ts';
-import type { OpenMode } from './fids.ts';
+import { access, type OpenMode } from './fids.ts';
 import type { Handlers, SessionState } from './state.ts';
 
-/** Linux open(2) flags a Tlopen/Tlcreate carries. */
-const O_ACCMODE = 0o3;
-const O_WRONLY = 0o1;
-const O_RDWR = 0o2;
+/** Linux open(2) flags a Tlopen/Tlcreate carries, beyond the access bits (fids.ts, access). */
 const O_EXCL = 0o200;
 const O_TRUNC = 0o1000;
 const O_APPEND = 0o2000;
@@ -57,13 +54,7 @@ const AT_REMOVEDIR = 0x200;
 const V9FS_MAGIC = 0x01021997;
 
 function lopenMode(flags: number): { mode: OpenMode; truncate: boolean } {
-  const access = flags & O_ACCMODE;
-  const mode = {
-    read: access !== O_WRONLY,
-    write: access === O_WRONLY || access === O_RDWR,
-    append: (flags & O_APPEND) !== 0,
-    removeOnClunk: false,
-  };
+  const mode = { ...access(flags), append: (flags & O_APPEND) !== 0, removeOnClunk: false };
   return { mode, truncate: (flags & O_TRUNC) !== 0 };
 }
 

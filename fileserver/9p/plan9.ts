@@ -26,13 +26,10 @@ import {
   shared,
 } from './common.ts';
 import { ProtocolError } from './errors.ts';
-import type { Fid, OpenMode } from './fids.ts';
+import { access, type Fid, type OpenMode } from './fids.ts';
 import type { Handlers, SessionState } from './state.ts';
 
-/** Topen/Tcreate mode bits. */
-const OACCESS = 0x3;
-const OWRITE = 0x1;
-const ORDWR = 0x2;
+/** Topen/Tcreate mode bits, beyond the access bits (fids.ts, access). */
 const OTRUNC = 0x10;
 const ORCLOSE = 0x40;
 
@@ -46,14 +43,8 @@ const NO32 = 0xffffffff;
 const NO64 = 0xffffffffffffffffn;
 
 function openMode(mode: number): { mode: OpenMode; truncate: boolean } {
-  const access = mode & OACCESS;
   return {
-    mode: {
-      read: access !== OWRITE,
-      write: access === OWRITE || access === ORDWR,
-      append: false,
-      removeOnClunk: (mode & ORCLOSE) !== 0,
-    },
+    mode: { ...access(mode), append: false, removeOnClunk: (mode & ORCLOSE) !== 0 },
     truncate: (mode & OTRUNC) !== 0,
   };
 }
