@@ -3,7 +3,11 @@
  * gulp, page size = the image's block size. The read returns at once and
  * copies nothing; a page is filled from the image when the file system
  * first touches it, and memory stays within the engine's frame budget
- * (clean pages are dropped, dirty ones go to the engine's swap file). Sync
+ * (clean pages are dropped, dirty ones go to the engine's swap file).
+ * Loads, stores and views of one block fault its page in and keep it (the
+ * file system comes back to its metadata); a copy out of several pages
+ * (file data) is copied from the pages' sources without faulting them in,
+ * and a copy in of several pages is prefetched first (copyIn). Sync
  * writes the whole segment back with rebind: the engine skips every page
  * still bound to the image, so only the pages changed since the last sync
  * reach the disk, and they become clean again. With `sync: true` the
