@@ -11,6 +11,16 @@
  * any test when it is weakened or its message changed, and each such mutant
  * would cost a full run of every suite (about 100 of them, ~15 minutes).
  *
+ * Incremental: a run reuses the verdicts of reports/stryker-incremental.json
+ * for every mutant whose code and covering tests are unchanged, and retests
+ * the rest. Stryker compares only the mutated files and the test files' own
+ * text: after a change to what the tests import from elsewhere (model/,
+ * conformance/commands.ts, spec/*.cfg, a dependency), run it all again with
+ * `npm run mutate -- --force`. The file stays out of git (reports/ is
+ * ignored): it is a cache of one machine's last run, megabytes that change
+ * with every run, and Stryker's own CI keeps it as a build artifact, not in
+ * the repository.
+ *
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {
@@ -21,9 +31,13 @@ export default {
   ignorers: ['assertions'],
   coverageAnalysis: 'perTest',
   concurrency: 2,
-  // Other work shares the two cores: allow for slow runs before calling a mutant a timeout.
+  incremental: true,
+  // Other work shares the two cores: allow for a suite running at half speed
+  // before calling a mutant a timeout (a timeout counts as killed). An
+  // infinite loop costs nothing extra: Stryker stops a mutant hit far more
+  // often than in the dry run without waiting for the timeout.
   timeoutFactor: 2,
-  timeoutMS: 10_000,
+  timeoutMS: 30_000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },

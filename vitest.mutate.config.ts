@@ -16,7 +16,9 @@
  *   the differential test and the replay had not.
  *
  * Files run cheapest first, so that with Stryker's bail a mutant the unit
- * tests kill never pays for the conformance suites.
+ * tests kill never pays for the conformance suites. Every fast-check property
+ * runs from one fixed seed (impl/testing/fixed-seed.ts): a verdict on a
+ * mutant is then the same in every run, as incremental mode assumes.
  */
 import { defineConfig, mergeConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -52,6 +54,7 @@ class CheapestFirst extends BaseSequencer {
 export default mergeConfig(base, defineConfig({
   test: {
     include: suites,
+    setupFiles: ['impl/testing/fixed-seed.ts'],
     env: {
       DEFERRED_IO_REPLAY: 'spec/smoke.cfg',
       ...(fuzzSeconds === undefined ? {} : { DEFERRED_IO_FUZZ_SECONDS: fuzzSeconds }),

@@ -30,8 +30,8 @@ export interface Simulation {
 /**
  * Runs TLC's simulation through the project's wrapper: `count` behaviours,
  * or as many as fit in `seconds` (TLC is then stopped and the behaviours it
- * finished are kept). Throws if no TLC is available (the wrapper refuses
- * -simulate without one).
+ * finished are kept; the time counts from the end of TLC's initial states).
+ * Throws if no TLC is available (the wrapper refuses -simulate without one).
  */
 export async function simulate(opts: { seed: string; depth: number; count?: number; seconds?: number; log?: (line: string) => void }): Promise<Simulation> {
   const dir = await mkdtemp(join(tmpdir(), 'deferred-io-simulate-'));
@@ -43,15 +43,23 @@ export async function simulate(opts: { seed: string; depth: number; count?: numb
       '-metadir', join(dir, 'meta'), '-config', simulationCfg, 'spec/Refinement.tla',
     ];
     const { status, output } = await new Promise<{ status: number | null; output: string }>((resolvePromise, reject) => {
-      const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group, so that stopping it stops the java process the wrapper runs too.
+      const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const chunks: Buffer[] = [];
+      let timer: NodeJS.Timeout | null = null;
+      // The budget counts from the first behaviour on: in simulation mode TLC
+      // spends a minute or so on this spec's initial states first.
       const keep = (chunk: Buffer) => {
         chunks.push(chunk);
-        for (const line of chunk.toString('utf8').split('\n')) if (line.startsWith('Progress')) opts.log?.(line);
+        for (const line of chunk.toString('utf8').split('\n')) {
+          if (line.startsWith('Progress') || line.startsWith('Finished computing initial states')) opts.log?.(line);
+          if (line.startsWith('Finished computing initial states') && opts.seconds !== undefined && timer === null) {
+            timer = setTimeout(() => process.kill(-child.pid!, 'SIGTERM'), opts.seconds * 1000);
+          }
+        }
       };
       child.stdout.on('data', keep);
       child.stderr.on('data', keep);
-      const timer = opts.seconds === undefined ? null : setTimeout(() => child.kill('SIGTERM'), opts.seconds * 1000);
       child.on('error', reject);
       child.on('close', (code) => {
         if (timer !== null) clearTimeout(timer);

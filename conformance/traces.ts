@@ -73,8 +73,9 @@ function modelState(vars: Record<string, Tla>): State {
 /** The behaviours TLC wrote into `dir` (files named PREFIX_worker_n), as traces. */
 export function readTlcTraces(dir: string, prefix: string): Trace[] {
   const files = readdirSync(dir).filter((f) => f.startsWith(`${prefix}_`)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  return files.map((f) => {
-    const text = readFileSync(join(dir, f), 'utf8');
+  // A behaviour TLC was stopped while writing has no closing line: it is left out.
+  const whole = files.map((f) => readFileSync(join(dir, f), 'utf8')).filter((text) => /^=+\s*$/m.test(text));
+  return whole.map((text) => {
     const bodies = text.split(/^STATE_\d+ == *$/m).slice(1).map((b) => b.replace(/^=+\s*$/m, '').replace(/^\\\*.*$/gm, ''));
     const states = bodies.map((b) => parseState(b));
     const first = modelState(states[0]!);

@@ -50,7 +50,7 @@ function seconds(name: string, given: string | undefined, byDefault: number): nu
   return n;
 }
 const fuzzSeconds = seconds('fuzz-seconds', values['fuzz-seconds'], quick ? 10 : 60);
-const simulateSeconds = seconds('simulate-seconds', values['simulate-seconds'], quick ? 0 : 60);
+const simulateSeconds = seconds('simulate-seconds', values['simulate-seconds'], quick ? 0 : 30);
 
 const replayed = quick ? ['spec/smoke.cfg'] : ['spec/smoke.cfg', 'spec/conformance.cfg', 'spec/isolation.cfg'];
 const countsOnly = ['spec/twofiles.cfg', 'spec/twopages.cfg', 'spec/span.cfg', 'spec/fourstep.cfg'];
@@ -201,7 +201,7 @@ await phase(`TLC simulation traces replayed (${traceFile.cfg}, seed ${traceFile.
 });
 
 if (simulateSeconds > 0) {
-  await phase(`TLC simulation for ${simulateSeconds} s, replayed`, simulateSeconds + 10, async () => {
+  await phase(`TLC simulation for ${simulateSeconds} s, replayed`, simulateSeconds + 70, async () => {
     let sim;
     try {
       sim = await simulate({ seed: traceFile.seed, depth: traceFile.depth, seconds: simulateSeconds, log: (l) => console.log(`   ${l}`) });
