@@ -5,14 +5,13 @@
  * would hold: a plain buffer filled by eager readSync copies, on real files.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
 import { FileChangedError } from './errors.ts';
 import { internals } from './internals.ts';
-import { FaultyBackend } from './testing/faulty-backend.ts';
 import { memoryEngine } from './testing/engines.ts';
+import { FaultyBackend } from './testing/faulty-backend.ts';
 import { pattern, tempDir, tempFile } from './testing/temp.ts';
 import { thrown } from './testing/thrown.ts';
 
@@ -21,7 +20,12 @@ const B = 8;
 /** An engine of B-byte pages on disk, a file `f` of `content`, a segment of `length` bytes read from it at 0. */
 function onDisk(content: Uint8Array, length: number, options: { frames?: number; readahead?: number } = {}) {
   const dir = tempDir();
-  const engine = new Engine({ pageSize: B, memory: B * (options.frames ?? 16), readahead: options.readahead ?? 0, swapDir: dir });
+  const engine = new Engine({
+    pageSize: B,
+    memory: B * (options.frames ?? 16),
+    readahead: options.readahead ?? 0,
+    swapDir: dir,
+  });
   const image = tempFile(dir, 'f', content);
   const file = engine.open(image, 'r+');
   const seg = engine.segment(length);
@@ -84,7 +88,11 @@ describe('bytes', () => {
 
   it('stays inside one page; length at least 1; options checked', () => {
     const { seg } = onDisk(pattern(32), 30);
-    expect(thrown(() => seg.bytes(5, 4))).toMatchObject({ name: 'ArgumentError', argument: 'length', code: 'ERR_OUT_OF_RANGE' });
+    expect(thrown(() => seg.bytes(5, 4))).toMatchObject({
+      name: 'ArgumentError',
+      argument: 'length',
+      code: 'ERR_OUT_OF_RANGE',
+    });
     expect(thrown(() => seg.bytes(5, 0))).toMatchObject({ argument: 'length', code: 'ERR_OUT_OF_RANGE' });
     expect(thrown(() => seg.bytes(30, 1))).toMatchObject({ argument: 'addr', code: 'ERR_OUT_OF_RANGE' });
     // The short last page ends with the segment.
@@ -115,7 +123,7 @@ describe('copyOut', () => {
     expect(engine.stats()).toEqual(before);
   });
 
-  it('serves a stale snapshot\'s resident bytes, and refuses (copying nothing) when one is lost', () => {
+  it("serves a stale snapshot's resident bytes, and refuses (copying nothing) when one is lost", () => {
     const content = pattern(32);
     const { engine, image, seg } = onDisk(content, 32);
     seg.getUint8(0);
@@ -142,7 +150,9 @@ describe('prefetch', () => {
     seg.prefetch(5, 17);
     expect(backend.calls.read - reads).toBe(2);
     expect(engine.stats()).toMatchObject({ faults: 5, residentPages: 5 });
-    expect(internals(engine, { contents: false }).segments.get(seg)!.frames.get(4)).toEqual(pattern(64).subarray(16, 20));
+    expect(internals(engine, { contents: false }).segments.get(seg)!.frames.get(4)).toEqual(
+      pattern(64).subarray(16, 20),
+    );
   });
 
   it('stops at the first page it cannot fill, leaving it and the rest alone, with no error', () => {
@@ -173,9 +183,19 @@ describe('prefetch', () => {
 describe('against a conventional program (eager readSync copies into a plain buffer)', () => {
   const L = 48;
   // Page boundaries are where the engine's bookkeeping is subtle: aligned addresses and short lengths are drawn often.
-  const addr = fc.oneof(fc.nat(L - 1), fc.nat(L / B - 1).map((page) => page * B));
-  const start = fc.oneof(fc.nat(L), fc.nat(L / B).map((page) => page * B));
-  const count = fc.oneof(fc.nat(L), fc.nat(2 * B), fc.nat(L / B).map((pages) => pages * B));
+  const addr = fc.oneof(
+    fc.nat(L - 1),
+    fc.nat(L / B - 1).map((page) => page * B),
+  );
+  const start = fc.oneof(
+    fc.nat(L),
+    fc.nat(L / B).map((page) => page * B),
+  );
+  const count = fc.oneof(
+    fc.nat(L),
+    fc.nat(2 * B),
+    fc.nat(L / B).map((pages) => pages * B),
+  );
   const range = fc.tuple(start, count).map(([a, n]) => [a, Math.min(n, L - a)] as const);
   const which = fc.constantFrom(0, 1);
   const byte = fc.nat(255);
@@ -183,13 +203,24 @@ describe('against a conventional program (eager readSync copies into a plain buf
     fc.record({ op: fc.constant('read' as const), file: which, range, pos: fc.nat(48) }),
     fc.record({ op: fc.constant('load' as const), addr }),
     fc.record({ op: fc.constant('store' as const), addr, val: byte }),
-    fc.record({ op: fc.constant('bytes' as const), addr, len: fc.integer({ min: 1, max: B }), writable: fc.boolean(), writes: fc.array(fc.tuple(fc.nat(B - 1), byte), { maxLength: 3 }) }),
+    fc.record({
+      op: fc.constant('bytes' as const),
+      addr,
+      len: fc.integer({ min: 1, max: B }),
+      writable: fc.boolean(),
+      writes: fc.array(fc.tuple(fc.nat(B - 1), byte), { maxLength: 3 }),
+    }),
     fc.record({ op: fc.constant('copyOut' as const), range }),
     fc.record({ op: fc.constant('prefetch' as const), range }),
     fc.record({ op: fc.constant('write' as const), file: which, range, pos: fc.nat(48), rebind: fc.boolean() }),
     fc.record({ op: fc.constant('zero' as const), range }),
     fc.record({ op: fc.constant('evict' as const), page: fc.nat(L / B - 1) }),
-    fc.record({ op: fc.constant('fileWrite' as const), file: which, pos: fc.nat(48), data: fc.uint8Array({ minLength: 1, maxLength: 12 }) }),
+    fc.record({
+      op: fc.constant('fileWrite' as const),
+      file: which,
+      pos: fc.nat(48),
+      data: fc.uint8Array({ minLength: 1, maxLength: 12 }),
+    }),
   );
   const setup = fc.record({
     frames: fc.integer({ min: 1, max: 4 }),
@@ -201,7 +232,12 @@ describe('against a conventional program (eager readSync copies into a plain buf
     fc.assert(
       fc.property(setup, fc.array(op, { maxLength: 30 }), ({ frames, readahead, contents }, ops) => {
         const dir = tempDir();
-        const engine = new Engine({ pageSize: B, memory: B * frames, readahead: Math.min(readahead, frames - 1), swapDir: dir });
+        const engine = new Engine({
+          pageSize: B,
+          memory: B * frames,
+          readahead: Math.min(readahead, frames - 1),
+          swapDir: dir,
+        });
         try {
           const paths = contents.map((content, i) => tempFile(dir, `f${i}`, content));
           const files = paths.map((p) => engine.open(p, 'r+'));
@@ -281,7 +317,9 @@ describe('against a conventional program (eager readSync copies into a plain buf
           const all = new Uint8Array(L);
           seg.copyOut(0, all);
           expect([...all]).toEqual([...mem]);
-          paths.forEach((p, f) => expect([...fs.readFileSync(p)]).toEqual(disk[f]));
+          paths.forEach((p, f) => {
+            expect([...fs.readFileSync(p)]).toEqual(disk[f]);
+          });
         } finally {
           engine.close();
         }

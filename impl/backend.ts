@@ -1,4 +1,4 @@
-import { ioError, type IORole } from './errors.ts';
+import { type IORole, ioError } from './errors.ts';
 
 /**
  * What change detection compares (the fields of a Node fs.Stats): equal

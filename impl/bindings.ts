@@ -8,10 +8,11 @@
  * Every change goes through `bind`, which keeps the snapshots' reference
  * counts in step with the bindings.
  */
-import { ExtentMap } from './extents.ts';
-import type { Snapshot, Snapshots } from './snapshots.ts';
+
 import { assert } from './assert.ts';
+import { ExtentMap } from './extents.ts';
 import { fileLengthMax } from './limits.ts';
+import type { Snapshot, Snapshots } from './snapshots.ts';
 
 export interface Anon {
   readonly kind: 'anon';
@@ -66,14 +67,24 @@ export class Bindings {
     this.map.updateRuns(runs, (old, start, end) => {
       if (old !== undefined && old.kind === 'snap') {
         let ranges = unbound.get(old.snap);
-        if (ranges === undefined) unbound.set(old.snap, (ranges = []));
+        if (ranges === undefined) {
+          ranges = [];
+          unbound.set(old.snap, ranges);
+        }
         ranges.push([start + old.delta, end + old.delta]);
       }
       return binding;
     });
     for (const [snap, ranges] of unbound) this.#unreference(snap, ranges);
-    assert(runs[0][0] + binding.delta >= 0 && runs[runs.length - 1][1] + binding.delta <= fileLengthMax, 'binding to offsets outside any file');
-    this.#snapshots.referenceRuns(binding.snap, runs.map(([lo, hi]) => [lo + binding.delta, hi + binding.delta] as const), 1);
+    assert(
+      runs[0][0] + binding.delta >= 0 && runs[runs.length - 1][1] + binding.delta <= fileLengthMax,
+      'binding to offsets outside any file',
+    );
+    this.#snapshots.referenceRuns(
+      binding.snap,
+      runs.map(([lo, hi]) => [lo + binding.delta, hi + binding.delta] as const),
+      1,
+    );
   }
 
   /**
@@ -116,7 +127,8 @@ export class Bindings {
     }
     if (shared.size > 0) {
       this.map.forEach((start, end, binding) => {
-        if (binding.kind === 'snap' && shared.has(binding.snap)) this.#snapshots.reference(binding.snap, start + binding.delta, end + binding.delta, -1);
+        if (binding.kind === 'snap' && shared.has(binding.snap))
+          this.#snapshots.reference(binding.snap, start + binding.delta, end + binding.delta, -1);
       });
     }
     this.map.clear();

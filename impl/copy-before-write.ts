@@ -12,10 +12,11 @@
  * snapshot (so write-back stops skipping it: saving more than needed would
  * cost writes later).
  */
-import type { Shared } from './shared.ts';
-import type { FileState } from './files.ts';
-import { NO_SLOT, type Snapshot } from './snapshots.ts';
+
 import { assert } from './assert.ts';
+import type { FileState } from './files.ts';
+import type { Shared } from './shared.ts';
+import { NO_SLOT, type Snapshot } from './snapshots.ts';
 
 /** A file range [lo, hi) of offsets about to be written or cut. */
 export type Change = readonly [lo: number, hi: number];
@@ -27,7 +28,13 @@ export type Change = readonly [lo: number, hi: number];
  * for a shorter length, the cut ones [length, old length). Then the change
  * is applied and recorded as the engine's own (the spec's Changed).
  */
-export function change(shared: Shared, file: FileState, writes: readonly Change[], length: number, apply: () => void): void {
+export function change(
+  shared: Shared,
+  file: FileState,
+  writes: readonly Change[],
+  length: number,
+  apply: () => void,
+): void {
   const old = file.size();
   copyBeforeWrite(shared, file, length < old ? [...writes, [length, old]] : writes);
   file.changed(apply);
@@ -44,7 +51,11 @@ export function copyBeforeWrite(shared: Shared, file: FileState, changes: readon
   const B = shared.pageSize;
   const ranges = changes;
   if (ranges.length === 0) return;
-  for (let i = 0; i < ranges.length; i++) assert(ranges[i][0] < ranges[i][1] && (i === 0 || ranges[i - 1][1] <= ranges[i][0]), 'changes empty or out of order');
+  for (let i = 0; i < ranges.length; i++)
+    assert(
+      ranges[i][0] < ranges[i][1] && (i === 0 || ranges[i - 1][1] <= ranges[i][0]),
+      'changes empty or out of order',
+    );
   const done: [Snapshot, number][] = [];
   try {
     for (const snapshot of shared.snapshots.of(file)) {
@@ -80,7 +91,10 @@ export function copyBeforeWrite(shared: Shared, file: FileState, changes: readon
 }
 
 function preserve(shared: Shared, snapshot: Snapshot, block: number): void {
-  assert(!snapshot.refs.isEmpty() && snapshot.preserved.at(block) === null, 'preserving a block twice, or for a dead snapshot');
+  assert(
+    !snapshot.refs.isEmpty() && snapshot.preserved.at(block) === null,
+    'preserving a block twice, or for a dead snapshot',
+  );
   let slot = NO_SLOT;
   // An isolated snapshot's private copy holds the block already: the mark alone stops write-back skipping it.
   if (snapshot.copy === null) {

@@ -5,12 +5,12 @@
  * need.
  */
 import { inspect } from 'node:util';
-import { commit, type Shared } from './shared.ts';
 import { change } from './copy-before-write.ts';
-import type { FileState } from './files.ts';
 import { ArgumentError, ClosedError, DeferredIOError, ReadOnlyError } from './errors.ts';
-import { bytes, integer } from './validate.ts';
+import type { FileState } from './files.ts';
 import { fileLengthMax } from './limits.ts';
+import { commit, type Shared } from './shared.ts';
+import { bytes, integer } from './validate.ts';
 
 /** The state behind a DeferredFile, for fileArgument (set once, below). */
 let stateOf: (file: object) => { state: FileState; shared: Shared } | undefined;
@@ -81,7 +81,9 @@ export class DeferredFile {
       // Writing nothing changes nothing.
       if (length === 0) return;
       const end = position + length;
-      change(this.#shared, file, [[position, end]], Math.max(file.size(), end), () => file.writeAt(buffer, offset, length, position));
+      change(this.#shared, file, [[position, end]], Math.max(file.size(), end), () =>
+        file.writeAt(buffer, offset, length, position),
+      );
     });
   }
 
@@ -149,8 +151,10 @@ export class DeferredFile {
 /** The state behind a `file` argument, which must be an open file of the engine `shared` belongs to. */
 export function fileArgument(file: unknown, shared: Shared): FileState {
   const found = typeof file === 'object' && file !== null ? stateOf(file) : undefined;
-  if (found === undefined) throw new ArgumentError('file', 'must be a DeferredFile opened by this engine', 'ERR_INVALID_ARG_TYPE');
-  if (found.shared !== shared) throw new ArgumentError('file', 'must be a DeferredFile opened by this engine', 'ERR_INVALID_ARG_VALUE');
+  if (found === undefined)
+    throw new ArgumentError('file', 'must be a DeferredFile opened by this engine', 'ERR_INVALID_ARG_TYPE');
+  if (found.shared !== shared)
+    throw new ArgumentError('file', 'must be a DeferredFile opened by this engine', 'ERR_INVALID_ARG_VALUE');
   if (found.state.closed) throw new ClosedError('file', found.state.name);
   return found.state;
 }

@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
-import { FaultyBackend } from './testing/faulty-backend.ts';
 import { bytesOf } from './testing/engines.ts';
+import { FaultyBackend } from './testing/faulty-backend.ts';
 import { pattern, tempDir, tempFile } from './testing/temp.ts';
 import { thrown } from './testing/thrown.ts';
 
@@ -54,7 +54,12 @@ describe('write-back with { sync: true }', () => {
     const { engine, backend, file, seg } = setup();
     seg.setUint8(4, 104);
     backend.fail('sync', 'EIO', { times: 1 });
-    expect(thrown(() => seg.write(file, 0, 16, 0, { rebind: true, sync: true }))).toMatchObject({ name: 'IOError', role: 'file', target: 'image', code: 'EIO' });
+    expect(thrown(() => seg.write(file, 0, 16, 0, { rebind: true, sync: true }))).toMatchObject({
+      name: 'IOError',
+      role: 'file',
+      target: 'image',
+      code: 'EIO',
+    });
     const expected = [...image];
     expected[4] = 104;
     expect(contents(backend)).toEqual(expected);
@@ -79,7 +84,7 @@ describe('file.sync() and file.datasync()', () => {
     expect(seg.write(file, 0, 16, 0)).toEqual({ written: 0, skipped: 16 });
   });
 
-  it('raise an IOError with the system\'s code when they fail, and ClosedError once the file is closed', () => {
+  it("raise an IOError with the system's code when they fail, and ClosedError once the file is closed", () => {
     const { backend, file } = setup();
     backend.fail('sync', 'EIO', { times: 1 }).fail('datasync', 'ENOSPC', { times: 1 });
     expect(thrown(() => file.sync())).toMatchObject({ name: 'IOError', role: 'file', code: 'EIO' });

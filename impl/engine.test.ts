@@ -6,8 +6,8 @@ import { inspect as nodeInspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
 import { MemoryBackend } from './memory-backend.ts';
-import { FaultyBackend } from './testing/faulty-backend.ts';
 import { memoryEngine, memoryFile } from './testing/engines.ts';
+import { FaultyBackend } from './testing/faulty-backend.ts';
 import { pattern, tempDir, tempFile } from './testing/temp.ts';
 import { thrown } from './testing/thrown.ts';
 
@@ -37,14 +37,15 @@ describe('the engine', () => {
   });
 
   it('a store that cannot be made is an IOError of its role', () => {
-    const fail = (which: string) => () => new Engine({
-      pageSize: 4,
-      memory: 16,
-      createStore: (role) => {
-        if (role === which) throw Object.assign(new Error('no room'), { code: 'ENOSPC' });
-        return new MemoryBackend(role);
-      },
-    });
+    const fail = (which: string) => () =>
+      new Engine({
+        pageSize: 4,
+        memory: 16,
+        createStore: (role) => {
+          if (role === which) throw Object.assign(new Error('no room'), { code: 'ENOSPC' });
+          return new MemoryBackend(role);
+        },
+      });
     expect(thrown(fail('swap'))).toMatchObject({ name: 'IOError', role: 'swap', code: 'ENOSPC' });
     expect(thrown(fail('preserve'))).toMatchObject({ name: 'IOError', role: 'preserve', code: 'ENOSPC' });
   });
@@ -53,13 +54,14 @@ describe('the engine', () => {
     if (!fs.existsSync('/proc/self/fd')) return;
     const dir = tempDir();
     // Descriptors open on files in dir (the unlinked stores show as "... (deleted)").
-    const ours = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
-      } catch {
-        return false;
-      }
-    }).length;
+    const ours = () =>
+      fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+        } catch {
+          return false;
+        }
+      }).length;
     const engine = new Engine({ pageSize: 4096, memory: 2 ** 16, swapDir: dir });
     expect(ours()).toBe(2);
     const image = tempFile(dir, 'image', pattern(8192));
@@ -109,7 +111,9 @@ describe('Node conventions', () => {
     seg.getUint8(4);
     seg.setUint8(8, 1);
     seg.evict(2);
-    expect(inspect(file)).toBe("DeferredFile { name: 'disk.img', size: 6, position: 0, readOnly: false, isolated: false }");
+    expect(inspect(file)).toBe(
+      "DeferredFile { name: 'disk.img', size: 6, position: 0, readOnly: false, isolated: false }",
+    );
     expect(inspect(seg)).toBe('Segment { length: 16, pageSize: 4, pages: 4, resident: 2, swapped: 1, dirty: 2 }');
     expect(inspect(engine)).toContain('Engine { pageSize: 4, frames: 4, segments: 1, files: 1, faults: 3,');
     expect(inspect(engine)).toContain('residentPages: 2, swappedPages: 1, liveSnapshots: 1, preservedBlocks: 0 }');

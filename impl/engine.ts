@@ -5,21 +5,13 @@
  */
 import * as os from 'node:os';
 import { inspect } from 'node:util';
-import type { FileBackend } from './backend.ts';
-import type { Shared } from './shared.ts';
-import { FramePool } from './frames.ts';
-import { SlotStore } from './slots.ts';
-import { Snapshots } from './snapshots.ts';
-import { Calls, FileState } from './files.ts';
-import { DeferredFile } from './deferred-file.ts';
-import { NodeFileBackend } from './node-backend.ts';
-import { Bindings } from './bindings.ts';
-import { Pager } from './paging.ts';
-import { Segment } from './segment.ts';
-import { type Stats, zeroCounters } from './stats.ts';
 import { assert } from './assert.ts';
+import type { FileBackend } from './backend.ts';
+import { Bindings } from './bindings.ts';
+import { DeferredFile } from './deferred-file.ts';
 import { ArgumentError, ClosedError, io } from './errors.ts';
-import { boolean, integer, options, string } from './validate.ts';
+import { Calls, FileState } from './files.ts';
+import { FramePool } from './frames.ts';
 import {
   framesMax,
   ioChunkBytes,
@@ -33,6 +25,14 @@ import {
   segmentLengthMax,
   snapshotsMax,
 } from './limits.ts';
+import { NodeFileBackend } from './node-backend.ts';
+import { Pager } from './paging.ts';
+import { Segment } from './segment.ts';
+import type { Shared } from './shared.ts';
+import { SlotStore } from './slots.ts';
+import { Snapshots } from './snapshots.ts';
+import { type Stats, zeroCounters } from './stats.ts';
+import { boolean, integer, options, string } from './validate.ts';
 
 export interface EngineOptions {
   /** Page size = file block size B, in bytes. Default 4096. */
@@ -88,7 +88,17 @@ export interface EngineState {
  */
 export let engineState: (engine: Engine) => EngineState;
 
-const backendMethods = ['read', 'write', 'writev', 'truncate', 'sync', 'datasync', 'identity', 'clone', 'close'] as const;
+const backendMethods = [
+  'read',
+  'write',
+  'writev',
+  'truncate',
+  'sync',
+  'datasync',
+  'identity',
+  'clone',
+  'close',
+] as const;
 
 export class Engine {
   /** Page size B in bytes. */
@@ -103,8 +113,14 @@ export class Engine {
 
   constructor(engineOptions?: EngineOptions) {
     const given = options('options', engineOptions, ['pageSize', 'memory', 'swapDir', 'readahead', 'createStore']);
-    const pageSize = given.pageSize === undefined ? pageSizeDefault : integer('options.pageSize', given.pageSize, pageSizeMin, pageSizeMax);
-    const memory = given.memory === undefined ? memoryDefault : integer('options.memory', given.memory, pageSize, Math.min(memoryMax, framesMax * pageSize));
+    const pageSize =
+      given.pageSize === undefined
+        ? pageSizeDefault
+        : integer('options.pageSize', given.pageSize, pageSizeMin, pageSizeMax);
+    const memory =
+      given.memory === undefined
+        ? memoryDefault
+        : integer('options.memory', given.memory, pageSize, Math.min(memoryMax, framesMax * pageSize));
     const frames = Math.floor(memory / pageSize);
     const readaheadLimit = Math.min(readaheadMax, frames - 1);
     const readahead =
@@ -117,11 +133,22 @@ export class Engine {
     }
     const createStore =
       (given.createStore as EngineOptions['createStore']) ?? ((role) => NodeFileBackend.temporary(swapDir, role));
-    const swapSpace = new SlotStore(io('swap', swapDir, () => createStore('swap')), 'swap', pageSize);
-    const preserve = new SlotStore(io('preserve', swapDir, () => createStore('preserve')), 'preserve', pageSize);
+    const swapSpace = new SlotStore(
+      io('swap', swapDir, () => createStore('swap')),
+      'swap',
+      pageSize,
+    );
+    const preserve = new SlotStore(
+      io('preserve', swapDir, () => createStore('preserve')),
+      'preserve',
+      pageSize,
+    );
     // The I/O staging buffer counts against the memory budget: at most 1 MiB, at least the two fragment pages.
     const staging = new Uint8Array(Math.max(Math.min(ioChunkBytes, memory), 2 * pageSize));
-    assert(staging.length >= 2 * pageSize && staging.length <= Math.max(ioChunkBytes, 2 * pageSize), 'staging buffer size');
+    assert(
+      staging.length >= 2 * pageSize && staging.length <= Math.max(ioChunkBytes, 2 * pageSize),
+      'staging buffer size',
+    );
     this.pageSize = pageSize;
     this.frames = frames;
     this.#state = {
@@ -175,7 +202,11 @@ export class Engine {
       typeof backend.name !== 'string' ||
       backendMethods.some((name) => typeof backend[name] !== 'function')
     ) {
-      throw new ArgumentError('backend', `must implement FileBackend (name, ${backendMethods.join(', ')})`, 'ERR_INVALID_ARG_TYPE');
+      throw new ArgumentError(
+        'backend',
+        `must implement FileBackend (name, ${backendMethods.join(', ')})`,
+        'ERR_INVALID_ARG_TYPE',
+      );
     }
     const given = options('options', attachOptions, ['isolate', 'readOnly']);
     const readOnly = given.readOnly === undefined ? false : boolean('options.readOnly', given.readOnly);

@@ -2,18 +2,28 @@
  * Errors: what their messages tell the user, their classes and names, and
  * how I/O failures are wrapped.
  */
+
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { AssertionError, assert } from './assert.ts';
 import { Engine } from './engine.ts';
-import { ArgumentError, ClosedError, DeferredIOError, FileChangedError, IOError, io, LimitError, ReadOnlyError } from './errors.ts';
-import { assert, AssertionError } from './assert.ts';
+import {
+  ArgumentError,
+  ClosedError,
+  DeferredIOError,
+  FileChangedError,
+  IOError,
+  io,
+  LimitError,
+  ReadOnlyError,
+} from './errors.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { memoryEngine, memoryFile } from './testing/engines.ts';
-import { thrown } from './testing/thrown.ts';
 import { tempDir, tempFile } from './testing/temp.ts';
+import { thrown } from './testing/thrown.ts';
 
 describe('error messages', () => {
   it('name the argument, what it must be, and what it was', () => {
@@ -24,7 +34,10 @@ describe('error messages', () => {
       [() => s.getUint8(16), 'addr must be in [0, 15], got 16'],
       [() => s.setUint8(16, 0), 'addr must be in [0, 15], got 16'],
       [() => s.write(file, 0, 2, 2 ** 53 - 1), 'position must be in [0, 9007199254740990], got 9007199254740991'],
-      [() => file.write(new Uint8Array(2), 0, 2, 2 ** 53 - 1), 'position must be in [0, 9007199254740990], got 9007199254740991'],
+      [
+        () => file.write(new Uint8Array(2), 0, 2, 2 ** 53 - 1),
+        'position must be in [0, 9007199254740990], got 9007199254740991',
+      ],
       [() => s.getUint8(1.5), 'addr must be an integer, got 1.5'],
       [() => s.getUint8(Number.NaN), 'addr must be an integer, got NaN'],
       [() => s.getUint8(undefined as never), 'addr must be an integer, got undefined'],
@@ -45,8 +58,14 @@ describe('error messages', () => {
       [() => s.write(null as never, 0, 1, 0), 'file must be a DeferredFile opened by this engine'],
       [() => new Engine({ swapDir: '' }), 'options.swapDir must be a non-empty string, got ""'],
       [() => new Engine({ createStore: 1 as never }), 'options.createStore must be a function'],
-      [() => new Engine({ pages: 1 } as never), 'options.pages is not a known option (pageSize, memory, swapDir, readahead, createStore)'],
-      [() => s.write(memoryFile(memoryEngine(4, 4), 'f', []).file, 0, 1, 0), 'file must be a DeferredFile opened by this engine'],
+      [
+        () => new Engine({ pages: 1 } as never),
+        'options.pages is not a known option (pageSize, memory, swapDir, readahead, createStore)',
+      ],
+      [
+        () => s.write(memoryFile(memoryEngine(4, 4), 'f', []).file, 0, 1, 0),
+        'file must be a DeferredFile opened by this engine',
+      ],
       [() => memoryEngine(4, 4).open('/tmp/x', 'a' as never), "flags must be 'r', 'r+' or 'w+', got a"],
     ];
     for (const [call, message] of cases) {
@@ -61,10 +80,18 @@ describe('error messages', () => {
     const s = engine.segment(16);
     const { file } = memoryFile(engine, 'data', [1]);
     const readOnly = engine.attach(new MemoryBackend('ro'), { readOnly: true });
-    expect(thrown(() => s.write(readOnly, 0, 1, 0))).toMatchObject({ name: 'ReadOnlyError', message: 'file ro is open read-only', file: 'ro' });
+    expect(thrown(() => s.write(readOnly, 0, 1, 0))).toMatchObject({
+      name: 'ReadOnlyError',
+      message: 'file ro is open read-only',
+      file: 'ro',
+    });
     file.close();
     expect(thrown(() => s.read(file, 0, 1, 0))).toMatchObject({ name: 'ClosedError', message: 'file data is closed' });
-    expect(thrown(() => file.size)).toMatchObject({ name: 'ClosedError', what: 'file', message: 'file data is closed' });
+    expect(thrown(() => file.size)).toMatchObject({
+      name: 'ClosedError',
+      what: 'file',
+      message: 'file data is closed',
+    });
     s.close();
     expect(thrown(() => s.getUint8(0))).toMatchObject({ name: 'ClosedError', message: 'segment is closed' });
     engine.close();
@@ -98,7 +125,11 @@ describe('error messages', () => {
       expect(inspect(error).split(error.code).length - 1).toBe(1);
     }
     // A failed invariant is a bug, told apart from every typed error by its class and name.
-    expect(thrown(() => assert(false))).toMatchObject({ name: 'AssertionError', message: 'assertion failed', code: 'ERR_ASSERTION' });
+    expect(thrown(() => assert(false))).toMatchObject({
+      name: 'AssertionError',
+      message: 'assertion failed',
+      code: 'ERR_ASSERTION',
+    });
     expect(thrown(() => assert(false, 'broken'))).toMatchObject({ name: 'AssertionError', message: 'broken' });
     expect(thrown(() => assert(false))).not.toBeInstanceOf(DeferredIOError);
     expect(new FileChangedError('f').message).toBe(
@@ -109,7 +140,12 @@ describe('error messages', () => {
   it('IOError: role, target, code and cause; EIO when the cause carries no code', () => {
     const cause = Object.assign(new Error('disk on fire'), { code: 'ENOSPC' });
     const error = new IOError('preserve', 'store', cause);
-    expect(error).toMatchObject({ role: 'preserve', target: 'store', code: 'ENOSPC', message: 'preserve store: disk on fire' });
+    expect(error).toMatchObject({
+      role: 'preserve',
+      target: 'store',
+      code: 'ENOSPC',
+      message: 'preserve store: disk on fire',
+    });
     expect(error.cause).toBe(cause);
     expect(new IOError('file', 'f', new Error('x')).code).toBe('EIO');
     expect(new IOError('file', 'f', Object.assign(new Error('x'), { code: 5 })).code).toBe('EIO');
@@ -118,10 +154,12 @@ describe('error messages', () => {
     // A Node system error leads its message with the code: the IOError's message leaves it to `code`.
     const missing = thrown(() => memoryEngine(4, 4).open('/nonexistent/deferred-io', 'r'));
     expect(missing).toMatchObject({ name: 'IOError', code: 'ENOENT' });
-    expect(missing.message).toBe("file /nonexistent/deferred-io: no such file or directory, open '/nonexistent/deferred-io'");
+    expect(missing.message).toBe(
+      "file /nonexistent/deferred-io: no such file or directory, open '/nonexistent/deferred-io'",
+    );
   });
 
-  it('argument errors are coded as Node\'s validators code them', () => {
+  it("argument errors are coded as Node's validators code them", () => {
     const engine = memoryEngine(4, 4);
     const s = engine.segment(16);
     const { file } = memoryFile(engine, 'f', [1, 2]);
@@ -153,36 +191,62 @@ describe('error messages', () => {
     const dir = tempDir();
     const engine = new Engine({ pageSize: 4, memory: 64, swapDir: dir });
     // Descriptors open on files in dir, the engine's two unlinked stores among them.
-    const ours = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
-      } catch {
-        return false;
-      }
-    }).length;
+    const ours = () =>
+      fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+        } catch {
+          return false;
+        }
+      }).length;
     const before = ours();
     for (const flags of ['r', 'r+'] as const) {
-      expect(thrown(() => engine.open(dir, flags)), flags).toMatchObject({ name: 'IOError', role: 'file', code: 'EISDIR' });
+      expect(
+        thrown(() => engine.open(dir, flags)),
+        flags,
+      ).toMatchObject({ name: 'IOError', role: 'file', code: 'EISDIR' });
     }
     // A FIFO is refused, not waited on for a writer.
     const fifo = path.join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
     for (const flags of ['r', 'r+', 'w+'] as const) {
-      expect(thrown(() => engine.open(fifo, flags)), flags).toMatchObject({ name: 'IOError', role: 'file', code: 'ENODEV' });
+      expect(
+        thrown(() => engine.open(fifo, flags)),
+        flags,
+      ).toMatchObject({ name: 'IOError', role: 'file', code: 'ENODEV' });
     }
-    if (fs.existsSync('/dev/null')) expect(thrown(() => engine.open('/dev/null', 'r'))).toMatchObject({ code: 'ENODEV' });
+    if (fs.existsSync('/dev/null'))
+      expect(thrown(() => engine.open('/dev/null', 'r'))).toMatchObject({ code: 'ENODEV' });
     // No refusal leaves a descriptor open, and a regular file still opens.
     expect(ours()).toBe(before);
     expect(engine.open(tempFile(dir, 'f', Uint8Array.of(1)), 'r').size).toBe(1);
     engine.close();
   });
 
-  it('io() wraps what a backend throws, never the engine\'s own errors', () => {
+  it("io() wraps what a backend throws, never the engine's own errors", () => {
     const own = new FileChangedError('f');
-    expect(thrown(() => io('file', 'f', () => { throw own; }))).toBe(own);
+    expect(
+      thrown(() =>
+        io('file', 'f', () => {
+          throw own;
+        }),
+      ),
+    ).toBe(own);
     const bug = new AssertionError('broken');
-    expect(thrown(() => io('file', 'f', () => { throw bug; }))).toBe(bug);
-    expect(thrown(() => io('clone', 'c', () => { throw new Error('x'); }))).toMatchObject({ name: 'IOError', role: 'clone', target: 'c' });
+    expect(
+      thrown(() =>
+        io('file', 'f', () => {
+          throw bug;
+        }),
+      ),
+    ).toBe(bug);
+    expect(
+      thrown(() =>
+        io('clone', 'c', () => {
+          throw new Error('x');
+        }),
+      ),
+    ).toMatchObject({ name: 'IOError', role: 'clone', target: 'c' });
     expect(io('file', 'f', () => 7)).toBe(7);
   });
 });

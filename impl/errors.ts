@@ -64,7 +64,10 @@ export class ReadOnlyError extends DeferredIOError {
 export class FileChangedError extends DeferredIOError {
   override readonly name = 'FileChangedError';
   constructor(readonly file: string) {
-    super(`file ${file} changed behind the engine's back: snapshot bytes not preserved before the change are lost`, 'EFILECHANGED');
+    super(
+      `file ${file} changed behind the engine's back: snapshot bytes not preserved before the change are lost`,
+      'EFILECHANGED',
+    );
   }
 }
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { ExtentMap } from './extents.ts';
 
 const size = 40;
@@ -73,14 +73,22 @@ describe('ExtentMap', () => {
   });
 
   it('agrees with an array of values under random set and update', () => {
-    const range = fc.tuple(fc.nat(size - 1), fc.integer({ min: 1, max: size })).map(([lo, n]) => [lo, Math.min(size, lo + n)] as const);
+    const range = fc
+      .tuple(fc.nat(size - 1), fc.integer({ min: 1, max: size }))
+      .map(([lo, n]) => [lo, Math.min(size, lo + n)] as const);
     // Disjoint, sorted, non-empty runs: from sorted distinct cut points, every other gap.
     const runs = fc
       .uniqueArray(fc.integer({ min: 0, max: size }), { minLength: 2, maxLength: 8 })
       .map((cuts) => cuts.sort((a, b) => a - b))
-      .map((cuts) => cuts.flatMap((cut, i) => (i % 2 === 0 && i + 1 < cuts.length ? [[cut, cuts[i + 1]] as const] : [])));
+      .map((cuts) =>
+        cuts.flatMap((cut, i) => (i % 2 === 0 && i + 1 < cuts.length ? [[cut, cuts[i + 1]] as const] : [])),
+      );
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('set' as const), range, value: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }) }),
+      fc.record({
+        kind: fc.constant('set' as const),
+        range,
+        value: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      }),
       fc.record({ kind: fc.constant('update' as const), range, delta: fc.integer({ min: -1, max: 2 }) }),
       fc.record({ kind: fc.constant('runs' as const), runs, delta: fc.integer({ min: -1, max: 2 }) }),
       fc.record({ kind: fc.constant('clear' as const) }),

@@ -167,7 +167,10 @@ export class ExtentMap<V> {
    * span + runs), however many runs, which is what lets a write-back rebind
    * thousands of scattered pages at once.
    */
-  updateRuns(runs: readonly (readonly [number, number])[], fn: (value: V | undefined, start: number, end: number) => V | undefined): void {
+  updateRuns(
+    runs: readonly (readonly [number, number])[],
+    fn: (value: V | undefined, start: number, end: number) => V | undefined,
+  ): void {
     assert(runs.length > 0, 'updateRuns: no run');
     this.#replace(runs[0][0], runs[runs.length - 1][1], (old) => {
       const fresh: Node<V>[] = [];
@@ -220,7 +223,10 @@ export class ExtentMap<V> {
     const fresh = build(old);
     for (let i = 0; i < fresh.length; i++) {
       const node = fresh[i];
-      assert(node.start < node.end && node.start >= (i === 0 ? lo : fresh[i - 1].end) && node.end <= hi, 'replace: bad extent');
+      assert(
+        node.start < node.end && node.start >= (i === 0 ? lo : fresh[i - 1].end) && node.end <= hi,
+        'replace: bad extent',
+      );
     }
     this.#extents += fresh.length - old.length;
     this.#root = merge(merge(before, heapify(fresh)), after);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
 import { ClosedError, FileChangedError } from './errors.ts';
-import { memoryEngine, memoryFile, bytesOf } from './testing/engines.ts';
+import { bytesOf, memoryEngine, memoryFile } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 import { firstDifference, pattern, tempDir, tempFile } from './testing/temp.ts';
 
@@ -12,7 +12,7 @@ function tick(): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
 }
 
-describe('changes behind the engine\'s back', () => {
+describe("changes behind the engine's back", () => {
   it('raises FileChangedError instead of serving unpreserved snapshot bytes', () => {
     const engine = memoryEngine(4, 8);
     const seg = engine.segment(16);
@@ -315,7 +315,7 @@ describe('files on disk', () => {
   });
 });
 
-describe('file.write: fs.writeSync\'s argument defaults', () => {
+describe("file.write: fs.writeSync's argument defaults", () => {
   function contents(backend: FaultyBackend): number[] {
     const out = new Uint8Array(backend.inner.size());
     backend.inner.read(out, 0, out.length, 0);
@@ -356,8 +356,12 @@ describe('file.write: fs.writeSync\'s argument defaults', () => {
     const engine = memoryEngine(4, 4);
     const backend = new FaultyBackend('f');
     const file = engine.attach(backend);
-    expect(() => file.write(Uint8Array.of(1), 2)).toThrow(expect.objectContaining({ argument: 'offset', code: 'ERR_OUT_OF_RANGE' }));
-    expect(() => file.write(Uint8Array.of(1), 0, 1, '0' as never)).toThrow(expect.objectContaining({ argument: 'position' }));
+    expect(() => file.write(Uint8Array.of(1), 2)).toThrow(
+      expect.objectContaining({ argument: 'offset', code: 'ERR_OUT_OF_RANGE' }),
+    );
+    expect(() => file.write(Uint8Array.of(1), 0, 1, '0' as never)).toThrow(
+      expect.objectContaining({ argument: 'position' }),
+    );
     backend.fail('write', 'EIO', { times: 1 });
     expect(() => file.write(Uint8Array.of(1, 2))).toThrow(expect.objectContaining({ name: 'IOError', code: 'EIO' }));
     file.write(Uint8Array.of(3));

@@ -7,11 +7,12 @@
  * them after close) and how many outside changes it has noticed (a snapshot
  * taken before the latest is stale).
  */
+
+import { assert } from './assert.ts';
 import type { FileBackend, FileIdentity } from './backend.ts';
 import { readPadded } from './backend.ts';
-import { type Copy, Isolation } from './isolation.ts';
-import { assert } from './assert.ts';
 import { FileChangedError, io, ioError } from './errors.ts';
+import { type Copy, Isolation } from './isolation.ts';
 
 /**
  * Counts the engine's public calls. A file's identity is checked at most
@@ -31,7 +32,9 @@ export class Calls {
  * this one's content is what it was).
  */
 function unchanged(then: FileIdentity, now: FileIdentity): boolean {
-  return then.size === now.size && then.mtimeMs === now.mtimeMs && (then.ctimeMs === now.ctimeMs || then.nlink !== now.nlink);
+  return (
+    then.size === now.size && then.mtimeMs === now.mtimeMs && (then.ctimeMs === now.ctimeMs || then.nlink !== now.nlink)
+  );
 }
 
 export class FileState {
@@ -199,7 +202,7 @@ export class FileState {
 
   /** A snapshot of this file, reading `copy` (null: the file itself), went live. */
   adopt(copy: Copy | null): void {
-    assert((copy !== null) === this.isolated, 'an isolated file\'s snapshots, and only they, read a copy');
+    assert((copy !== null) === this.isolated, "an isolated file's snapshots, and only they, read a copy");
     this.#snapshots++;
     if (copy !== null) this.#isolation!.use(copy);
   }

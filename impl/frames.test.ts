@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CLEAN, FramePool, type FrameOwner } from './frames.ts';
+import { CLEAN, type FrameOwner, FramePool } from './frames.ts';
 
 /** An owner, registered with the pool, that records evictions and gives frames back. */
-function owner(pool: FramePool): FrameOwner & { id: number; frames: Map<number, number>; evicted: number[]; failing: boolean } {
+function owner(
+  pool: FramePool,
+): FrameOwner & { id: number; frames: Map<number, number>; evicted: number[]; failing: boolean } {
   const frames = new Map<number, number>();
   const evicted: number[] = [];
   const self = {

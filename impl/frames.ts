@@ -8,7 +8,7 @@
  * giving back a frame allocates nothing and the bookkeeping of a 1 GiB pool
  * (262,144 frames of 4 KiB) is a few MiB of flat memory, not objects.
  */
-import { assert, AssertionError } from './assert.ts';
+import { AssertionError, assert } from './assert.ts';
 
 /** Whoever holds a frame must be able to give it back on demand. */
 export interface FrameOwner {

@@ -30,19 +30,25 @@ describe('internals', () => {
     expect([...s.swap]).toEqual([[2, Uint8Array.of(9, 0, 0, 0)]]);
     expect(state.snapshots).toEqual([
       {
-        id: 1, file: 'f', stale: false, fresh: false, copy: null,
+        id: 1,
+        file: 'f',
+        stale: false,
+        fresh: false,
+        copy: null,
         refs: [{ start: 0, end: 6, count: 1 }],
         preserved: new Map([[1, Uint8Array.of(5, 6, 7, 8)]]),
       },
     ]);
-    expect(state.files).toEqual([{ name: 'f', readOnly: false, isolated: false, size: 8, content: Uint8Array.of(1, 2, 3, 4, 0, 6, 7, 8) }]);
+    expect(state.files).toEqual([
+      { name: 'f', readOnly: false, isolated: false, size: 8, content: Uint8Array.of(1, 2, 3, 4, 0, 6, 7, 8) },
+    ]);
     // Copies: changing them changes nothing in the engine.
     s.frames.get(0)!.fill(7);
     expect(seg.getUint8(3)).toBe(2);
     expect(internals(engine, { contents: false }).files[0]).toMatchObject({ size: 8, content: null });
   });
 
-  it('stale: a change behind the engine\'s back shows at once, though the engine notices it only at its next look', () => {
+  it("stale: a change behind the engine's back shows at once, though the engine notices it only at its next look", () => {
     const engine = memoryEngine(4, 4);
     const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4));
     const file = engine.attach(backend);
@@ -58,21 +64,31 @@ describe('internals', () => {
     expect(internals(engine).snapshots[0]).toMatchObject({ stale: true });
   });
 
-  it('fresh: an isolated snapshot whose private copy is still the file\'s current one', () => {
+  it("fresh: an isolated snapshot whose private copy is still the file's current one", () => {
     const engine = memoryEngine(4, 4);
     const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
     const file = engine.attach(backend, { isolate: true });
     const seg = engine.segment(8);
     seg.read(file, 0, 4, 0);
-    expect(internals(engine).snapshots[0]).toMatchObject({ stale: false, fresh: true, copy: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8) });
+    expect(internals(engine).snapshots[0]).toMatchObject({
+      stale: false,
+      fresh: true,
+      copy: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
+    });
     // A change through the engine, even to an offset no byte is bound to.
     file.write(Uint8Array.of(0), 0, 1, 6);
     expect(internals(engine).snapshots[0]).toMatchObject({ stale: false, fresh: false });
     seg.read(file, 4, 4, 4);
-    expect(internals(engine).snapshots.map((s) => [s.id, s.fresh])).toEqual([[1, false], [2, true]]);
+    expect(internals(engine).snapshots.map((s) => [s.id, s.fresh])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
     // A change behind the engine's back, not yet noticed: no longer fresh, and stale.
     backend.inner.write(Uint8Array.of(0), 0, 1, 0);
-    expect(internals(engine).snapshots.map((s) => [s.id, s.stale, s.fresh])).toEqual([[1, true, false], [2, true, false]]);
+    expect(internals(engine).snapshots.map((s) => [s.id, s.stale, s.fresh])).toEqual([
+      [1, true, false],
+      [2, true, false],
+    ]);
     // The private copies still serve the old bytes.
     expect([seg.getUint8(0), seg.getUint8(6)]).toEqual([1, 0]);
   });

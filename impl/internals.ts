@@ -10,14 +10,15 @@
  * told otherwise every private copy and open file, in full: meant for small
  * engines and small files.
  */
+
+import { assert } from './assert.ts';
+import { readPadded } from './backend.ts';
 import type { Engine } from './engine.ts';
 import { engineState } from './engine.ts';
-import type { Segment } from './segment.ts';
 import type { FileState } from './files.ts';
-import { NO_SLOT } from './snapshots.ts';
-import { readPadded } from './backend.ts';
 import { CLEAN, DETACHED, DIRTY } from './frames.ts';
-import { assert } from './assert.ts';
+import type { Segment } from './segment.ts';
+import { NO_SLOT } from './snapshots.ts';
 
 /** One extent of a segment's bindings; the gaps between extents are Zero. */
 export interface BindingExtent {
@@ -94,13 +95,13 @@ export function internals(engine: Engine, { contents = true }: InternalsOptions 
   const segmentsOut = new Map<Segment, SegmentInternals>();
   for (const [segment, { bindings, pager }] of segments) {
     const extents: BindingExtent[] = [];
-    bindings.map.forEach((start, end, binding) =>
+    bindings.map.forEach((start, end, binding) => {
       extents.push(
         binding.kind === 'anon'
           ? { start, end, kind: 'anon', snapshot: 0, delta: 0 }
           : { start, end, kind: 'snap', snapshot: binding.snap.id, delta: binding.delta },
-      ),
-    );
+      );
+    });
     const frames = new Map<number, Uint8Array>();
     pager.forEachResident((page, frame) => {
       frames.set(page, shared.pool.bytes.slice(frame * B, (frame + 1) * B));
@@ -123,7 +124,10 @@ export function internals(engine: Engine, { contents = true }: InternalsOptions 
   const unnoticed = new Map<FileState, boolean>();
   const changedUnnoticed = (file: FileState): boolean => {
     let changed = unnoticed.get(file);
-    if (changed === undefined) unnoticed.set(file, (changed = file.unnoticedChange()));
+    if (changed === undefined) {
+      changed = file.unnoticedChange();
+      unnoticed.set(file, changed);
+    }
     return changed;
   };
   const snapshots = shared.snapshots.values().map((snapshot): SnapshotInternals => {
@@ -131,7 +135,9 @@ export function internals(engine: Engine, { contents = true }: InternalsOptions 
     const copyBytes = copy === null || !contents ? null : new Uint8Array(copy.backend.identity().size);
     if (copyBytes !== null) readPadded(copy!.backend, 'clone', copyBytes, 0, copyBytes.length, 0);
     const refs: { start: number; end: number; count: number }[] = [];
-    snapshot.refs.forEach((start, end, count) => refs.push({ start, end, count }));
+    snapshot.refs.forEach((start, end, count) => {
+      refs.push({ start, end, count });
+    });
     const preserved = new Map<number, Uint8Array>();
     snapshot.preserved.forEach((block, _end, slot) => {
       const bytes = new Uint8Array(B);

@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
 import { IOError } from './errors.ts';
-import { FaultyBackend } from './testing/faulty-backend.ts';
-import { bytesOf, memoryEngine } from './testing/engines.ts';
-import { MemoryBackend } from './memory-backend.ts';
-import { thrown } from './testing/thrown.ts';
 import { internals } from './internals.ts';
+import { MemoryBackend } from './memory-backend.ts';
+import { bytesOf, memoryEngine } from './testing/engines.ts';
+import { FaultyBackend } from './testing/faulty-backend.ts';
+import { thrown } from './testing/thrown.ts';
 
 const content = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
 
@@ -83,7 +83,7 @@ describe('I/O errors', () => {
     expect(seg.getUint8(0)).toBe(100);
   });
 
-  it('ENOSPC on the preserve store: the other writer\'s write fails before the file changes', () => {
+  it("ENOSPC on the preserve store: the other writer's write fails before the file changes", () => {
     const { engine, stores, backend, file, seg } = setup();
     const before = internals(engine);
     stores.preserve.fail('write', 'ENOSPC', { after: 1 });

@@ -4,8 +4,9 @@
  * to the file afterwards, by the engine or behind its back, can reach them.
  * Snapshots taken while the file stays unchanged share one copy.
  */
-import type { FileBackend } from './backend.ts';
+
 import { assert } from './assert.ts';
+import type { FileBackend } from './backend.ts';
 import { io } from './errors.ts';
 
 export class Copy {

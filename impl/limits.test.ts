@@ -8,7 +8,7 @@
  * that a rounded index reads or writes a byte that is not its own.
  */
 import { describe, expect, it } from 'vitest';
-import { segmentLengthMax, fileLengthMax } from './limits.ts';
+import { fileLengthMax, segmentLengthMax } from './limits.ts';
 import type { Segment } from './segment.ts';
 import { memoryEngine, memoryFile } from './testing/engines.ts';
 import { SparseBackend } from './testing/sparse-backend.ts';
@@ -49,7 +49,17 @@ function run(length: number, seed: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (seed + i * 7) & 0xff);
 }
 
-type Accessor = 'Int8' | 'Uint8' | 'Int16' | 'Uint16' | 'Int32' | 'Uint32' | 'Float32' | 'Float64' | 'BigInt64' | 'BigUint64';
+type Accessor =
+  | 'Int8'
+  | 'Uint8'
+  | 'Int16'
+  | 'Uint16'
+  | 'Int32'
+  | 'Uint32'
+  | 'Float32'
+  | 'Float64'
+  | 'BigInt64'
+  | 'BigUint64';
 const accessors: [Accessor, number, number | bigint][] = [
   ['Int8', 1, -3],
   ['Uint8', 1, 0xa5],
@@ -64,7 +74,7 @@ const accessors: [Accessor, number, number | bigint][] = [
 ];
 
 describe('the top of the largest segment (2^53 bytes)', () => {
-  it('the reported case: the last byte is its own, not another frame\'s', () => {
+  it("the reported case: the last byte is its own, not another frame's", () => {
     const { a, b } = setup();
     b.setUint8(0, 0x42);
     expect(a.getUint8(top - 1)).toBe(9);
@@ -76,7 +86,12 @@ describe('the top of the largest segment (2^53 bytes)', () => {
       it(`${type}, ${littleEndian ? 'little' : 'big'}-endian, at the last ${size} bytes and across the last page boundary`, () => {
         const { a, b } = setup();
         const expected = new DataView(new ArrayBuffer(size));
-        (expected[`set${type}`] as (o: number, v: unknown, le: boolean) => void).call(expected, 0, sample, littleEndian);
+        (expected[`set${type}`] as (o: number, v: unknown, le: boolean) => void).call(
+          expected,
+          0,
+          sample,
+          littleEndian,
+        );
         const get = a[`get${type}`] as (addr: number, le?: boolean) => unknown;
         const set = a[`set${type}`] as (addr: number, value: unknown, le?: boolean) => void;
         // The last whole value, and (for wider types) one straddling the last two pages.

@@ -26,6 +26,10 @@ describe('MemoryBackend', () => {
     expect(m.size()).toBe(1001);
     // Through the engine, that is an IOError with the code.
     const engine = memoryEngine(4, 4);
-    expect(thrown(() => engine.attach(m).write(Uint8Array.of(1), 0, 1, 2 ** 40))).toMatchObject({ name: 'IOError', role: 'file', code: 'EFBIG' });
+    expect(thrown(() => engine.attach(m).write(Uint8Array.of(1), 0, 1, 2 ** 40))).toMatchObject({
+      name: 'IOError',
+      role: 'file',
+      code: 'EFBIG',
+    });
   });
 });

@@ -2,8 +2,9 @@
  * An in-memory file: the same interface as a file on disk, for tests and for
  * conformance runs that compare file contents after every step.
  */
-import type { FileBackend, FileIdentity } from './backend.ts';
+
 import { assert } from './assert.ts';
+import type { FileBackend, FileIdentity } from './backend.ts';
 import { memoryMax } from './limits.ts';
 
 export class MemoryBackend implements FileBackend {
@@ -74,7 +75,8 @@ export class MemoryBackend implements FileBackend {
   /** Grows the buffer to hold `length` bytes; bytes past the old length are zero. */
   #reserve(length: number): void {
     if (length <= this.#bytes.length) return;
-    if (length > memoryMax) throw Object.assign(new Error(`in-memory file larger than ${memoryMax} bytes`), { code: 'EFBIG' });
+    if (length > memoryMax)
+      throw Object.assign(new Error(`in-memory file larger than ${memoryMax} bytes`), { code: 'EFBIG' });
     const grown = new Uint8Array(Math.min(memoryMax, Math.max(length, this.#bytes.length * 2)));
     grown.set(this.#bytes.subarray(0, this.#length));
     this.#bytes = grown;

@@ -4,9 +4,10 @@
  * deletion changes nothing the engine reads (the open file is another file
  * than the one the path names now).
  */
+
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { FileBackend, FileIdentity } from './backend.ts';
 
 export class NodeFileBackend implements FileBackend {

@@ -65,6 +65,7 @@ export class PageTable {
       for (const [page, frame] of far) visit(page, frame);
     }
     const direct = this.direct;
-    for (let page = Math.min(end, direct.length) - 1; page >= first; page--) if (direct[page] > 0) visit(page, direct[page] - 1);
+    for (let page = Math.min(end, direct.length) - 1; page >= first; page--)
+      if (direct[page] > 0) visit(page, direct[page] - 1);
   }
 }

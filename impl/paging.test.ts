@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { memoryEngine, memoryFile, bytesOf } from './testing/engines.ts';
 import { Engine } from './engine.ts';
-import { MemoryBackend } from './memory-backend.ts';
 import { internals } from './internals.ts';
-import { pattern } from './testing/temp.ts';
+import { MemoryBackend } from './memory-backend.ts';
+import { bytesOf, memoryEngine, memoryFile } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
+import { pattern } from './testing/temp.ts';
 import { thrown } from './testing/thrown.ts';
 
 describe('paging', () => {
@@ -120,7 +120,11 @@ describe('readahead', () => {
 
   it('is on by default: 1 MiB worth of pages, at most the pool less one, reached by doubling', () => {
     const faultsAfterScan = (pageSize: number, frames: number, pages: number) => {
-      const engine = new Engine({ pageSize, memory: pageSize * frames, createStore: (role) => new MemoryBackend(role) });
+      const engine = new Engine({
+        pageSize,
+        memory: pageSize * frames,
+        createStore: (role) => new MemoryBackend(role),
+      });
       const seg = engine.segment(pageSize * 2048);
       for (let page = 0; page < pages; page++) seg.getUint8(page * pageSize);
       return engine.stats().faults;

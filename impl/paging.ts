@@ -9,13 +9,14 @@
  * bookkeeping are typed arrays, extents are visited with `next`, and file
  * bytes are read straight into the frame.
  */
-import type { Shared } from './shared.ts';
+
+import { assert } from './assert.ts';
+import { ANON, type Bindings } from './bindings.ts';
+import { DeferredIOError } from './errors.ts';
 import { CLEAN, DETACHED, DIRTY, type FrameOwner } from './frames.ts';
 import { PageTable } from './page-table.ts';
-import { ANON, type Bindings } from './bindings.ts';
+import type { Shared } from './shared.ts';
 import { Swap } from './swap.ts';
-import { assert } from './assert.ts';
-import { DeferredIOError } from './errors.ts';
 
 export class Pager implements FrameOwner {
   /** page -> frame, for this segment's resident pages. */
@@ -144,7 +145,10 @@ export class Pager implements FrameOwner {
     const dirty = pool.state[frame] !== CLEAN;
     if (dirty) {
       // Checked on the dirty path only, which does I/O anyway: the clean path is a fault's hot path.
-      assert(this.#bindings.dirty(page * this.#shared.pageSize, this.#pageEnd(page)), 'a page marked dirty has no Anon byte');
+      assert(
+        this.#bindings.dirty(page * this.#shared.pageSize, this.#pageEnd(page)),
+        'a page marked dirty has no Anon byte',
+      );
       this.swap.write(page, pool.bytes, frame * this.#shared.pageSize);
       this.#shared.counters.swapOuts++;
     }
@@ -285,7 +289,8 @@ export class Pager implements FrameOwner {
       for (let y = start; y < stop; ) {
         const page = Math.floor(y / B);
         const end = page * B + Math.min(B, stop - page * B);
-        if (this.table.get(page) < 0) this.#shared.snapshots.snapByte(binding.snap, y + binding.delta, end - y, null, 0);
+        if (this.table.get(page) < 0)
+          this.#shared.snapshots.snapByte(binding.snap, y + binding.delta, end - y, null, 0);
         y = end;
       }
     }

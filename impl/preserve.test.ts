@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryEngine, memoryFile, bytesOf, snapshotIds, snapshotOf } from './testing/engines.ts';
+import { bytesOf, memoryEngine, memoryFile, snapshotIds, snapshotOf } from './testing/engines.ts';
 
 const content = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
 

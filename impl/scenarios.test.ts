@@ -29,7 +29,8 @@ describe('scenarios on real files', () => {
     const seg = engine.segment(content.length);
     expect(seg.read(file, 0, content.length, 0)).toBe(content.length);
     expect(engine.stats()).toMatchObject({ faults: 0, bytesFilled: 0, liveSnapshots: 1 });
-    for (const page of [3, 500, 1023]) expect(seg.getUint32(page * B + 8, true)).toBe(new DataView(content.buffer).getUint32(page * B + 8, true));
+    for (const page of [3, 500, 1023])
+      expect(seg.getUint32(page * B + 8, true)).toBe(new DataView(content.buffer).getUint32(page * B + 8, true));
     expect(engine.stats()).toMatchObject({ faults: 3, fills: 3, bytesFilled: 3 * B, residentPages: 3 });
     engine.close();
   });
@@ -67,7 +68,10 @@ describe('scenarios on real files', () => {
     const seg = engine.segment(content.length);
     seg.read(file, 0, content.length, 0);
     for (const page of [1, 2, 200]) seg.setUint16(page * B + 100, 0xbeef);
-    expect(seg.write(file, 0, content.length, 0, { rebind: true })).toEqual({ written: 3 * B, skipped: content.length - 3 * B });
+    expect(seg.write(file, 0, content.length, 0, { rebind: true })).toEqual({
+      written: 3 * B,
+      skipped: content.length - 3 * B,
+    });
     const expected = Uint8Array.from(content);
     for (const page of [1, 2, 200]) expected.set([0xbe, 0xef], page * B + 100);
     expect(firstDifference(fileBytes(image), expected)).toBe(-1);

@@ -3,8 +3,8 @@
  * copies only the fragments of resident, partly covered pages.
  */
 import { describe, expect, it } from 'vitest';
-import type { Segment } from './segment.ts';
 import { ArgumentError } from './errors.ts';
+import type { Segment } from './segment.ts';
 import { bytesOf, memoryEngine, memoryFile } from './testing/engines.ts';
 import { thrown } from './testing/thrown.ts';
 
@@ -40,7 +40,9 @@ describe('typed loads and stores', () => {
           expect(bytesOf(seg, addr, size)).toEqual([...new Uint8Array(expected.buffer)]);
           expect(get(seg, type, addr, le)).toBe(value);
           // The other byte order reads the same bytes reversed.
-          expect(get(seg, type, addr, !le)).toEqual((expected[`get${type}`] as (o: number, le: boolean) => unknown).call(expected, 0, !le));
+          expect(get(seg, type, addr, !le)).toEqual(
+            (expected[`get${type}`] as (o: number, le: boolean) => unknown).call(expected, 0, !le),
+          );
         }
       }
       // Big-endian is the default, as for DataView.
@@ -51,7 +53,10 @@ describe('typed loads and stores', () => {
       set(seg, type, 16 - size, sample, true);
       expect(get(seg, type, 16 - size, true)).toBe(sample);
       expect(thrown(() => get(seg, type, 17 - size))).toMatchObject({ name: 'ArgumentError', argument: 'addr' });
-      expect(thrown(() => set(seg, type, 17 - size, sample))).toMatchObject({ name: 'ArgumentError', argument: 'addr' });
+      expect(thrown(() => set(seg, type, 17 - size, sample))).toMatchObject({
+        name: 'ArgumentError',
+        argument: 'addr',
+      });
       // Loads and stores are the spec's load and store: a store makes its pages dirty.
       engine.close();
     });

@@ -13,17 +13,17 @@
  * argument as before.
  */
 import { inspect } from 'node:util';
-import { commit, type Shared } from './shared.ts';
 import type { Bindings } from './bindings.ts';
-import type { Pager } from './paging.ts';
-import { DETACHED, type FramePool } from './frames.ts';
-import type { PageTable } from './page-table.ts';
-import type { FileState } from './files.ts';
-import { rebindWritten, writeBack, type WriteResult } from './writeback.ts';
 import { type DeferredFile, fileArgument } from './deferred-file.ts';
 import { ArgumentError, ClosedError, ReadOnlyError } from './errors.ts';
-import { boolean, bytes, integer, options } from './validate.ts';
+import type { FileState } from './files.ts';
+import { DETACHED, type FramePool } from './frames.ts';
 import { fileLengthMax } from './limits.ts';
+import type { PageTable } from './page-table.ts';
+import type { Pager } from './paging.ts';
+import { commit, type Shared } from './shared.ts';
+import { boolean, bytes, integer, options } from './validate.ts';
+import { rebindWritten, type WriteResult, writeBack } from './writeback.ts';
 
 export type { WriteResult } from './writeback.ts';
 
@@ -77,7 +77,8 @@ function float(
   set: (view: DataView, at: number, value: number, littleEndian: boolean) => void,
 ): Scalar<number> {
   const check = (name: string, value: unknown): number => {
-    if (typeof value !== 'number') throw new ArgumentError(name, `must be a number, got ${typeof value}`, 'ERR_INVALID_ARG_TYPE');
+    if (typeof value !== 'number')
+      throw new ArgumentError(name, `must be a number, got ${typeof value}`, 'ERR_INVALID_ARG_TYPE');
     return value;
   };
   return { size, check, get, set };
@@ -90,23 +91,79 @@ function big(
   set: (view: DataView, at: number, value: bigint, littleEndian: boolean) => void,
 ): Scalar<bigint> {
   const check = (name: string, value: unknown): bigint => {
-    if (typeof value !== 'bigint') throw new ArgumentError(name, `must be a bigint, got ${typeof value}`, 'ERR_INVALID_ARG_TYPE');
-    if (value < min || value > max) throw new ArgumentError(name, `must be in [${min}, ${max}], got ${value}`, 'ERR_OUT_OF_RANGE');
+    if (typeof value !== 'bigint')
+      throw new ArgumentError(name, `must be a bigint, got ${typeof value}`, 'ERR_INVALID_ARG_TYPE');
+    if (value < min || value > max)
+      throw new ArgumentError(name, `must be in [${min}, ${max}], got ${value}`, 'ERR_OUT_OF_RANGE');
     return value;
   };
   return { size: 8, check, get, set };
 }
 
-const uint8 = int(1, 0, 2 ** 8 - 1, (v, at) => v.getUint8(at), (v, at, x) => v.setUint8(at, x));
-const int8 = int(1, -(2 ** 7), 2 ** 7 - 1, (v, at) => v.getInt8(at), (v, at, x) => v.setInt8(at, x));
-const int16 = int(2, -(2 ** 15), 2 ** 15 - 1, (v, at, le) => v.getInt16(at, le), (v, at, x, le) => v.setInt16(at, x, le));
-const uint16 = int(2, 0, 2 ** 16 - 1, (v, at, le) => v.getUint16(at, le), (v, at, x, le) => v.setUint16(at, x, le));
-const int32 = int(4, -(2 ** 31), 2 ** 31 - 1, (v, at, le) => v.getInt32(at, le), (v, at, x, le) => v.setInt32(at, x, le));
-const uint32 = int(4, 0, 2 ** 32 - 1, (v, at, le) => v.getUint32(at, le), (v, at, x, le) => v.setUint32(at, x, le));
-const float32 = float(4, (v, at, le) => v.getFloat32(at, le), (v, at, x, le) => v.setFloat32(at, x, le));
-const float64 = float(8, (v, at, le) => v.getFloat64(at, le), (v, at, x, le) => v.setFloat64(at, x, le));
-const bigInt64 = big(-(2n ** 63n), 2n ** 63n - 1n, (v, at, le) => v.getBigInt64(at, le), (v, at, x, le) => v.setBigInt64(at, x, le));
-const bigUint64 = big(0n, 2n ** 64n - 1n, (v, at, le) => v.getBigUint64(at, le), (v, at, x, le) => v.setBigUint64(at, x, le));
+const uint8 = int(
+  1,
+  0,
+  2 ** 8 - 1,
+  (v, at) => v.getUint8(at),
+  (v, at, x) => v.setUint8(at, x),
+);
+const int8 = int(
+  1,
+  -(2 ** 7),
+  2 ** 7 - 1,
+  (v, at) => v.getInt8(at),
+  (v, at, x) => v.setInt8(at, x),
+);
+const int16 = int(
+  2,
+  -(2 ** 15),
+  2 ** 15 - 1,
+  (v, at, le) => v.getInt16(at, le),
+  (v, at, x, le) => v.setInt16(at, x, le),
+);
+const uint16 = int(
+  2,
+  0,
+  2 ** 16 - 1,
+  (v, at, le) => v.getUint16(at, le),
+  (v, at, x, le) => v.setUint16(at, x, le),
+);
+const int32 = int(
+  4,
+  -(2 ** 31),
+  2 ** 31 - 1,
+  (v, at, le) => v.getInt32(at, le),
+  (v, at, x, le) => v.setInt32(at, x, le),
+);
+const uint32 = int(
+  4,
+  0,
+  2 ** 32 - 1,
+  (v, at, le) => v.getUint32(at, le),
+  (v, at, x, le) => v.setUint32(at, x, le),
+);
+const float32 = float(
+  4,
+  (v, at, le) => v.getFloat32(at, le),
+  (v, at, x, le) => v.setFloat32(at, x, le),
+);
+const float64 = float(
+  8,
+  (v, at, le) => v.getFloat64(at, le),
+  (v, at, x, le) => v.setFloat64(at, x, le),
+);
+const bigInt64 = big(
+  -(2n ** 63n),
+  2n ** 63n - 1n,
+  (v, at, le) => v.getBigInt64(at, le),
+  (v, at, x, le) => v.setBigInt64(at, x, le),
+);
+const bigUint64 = big(
+  0n,
+  2n ** 64n - 1n,
+  (v, at, le) => v.getBigUint64(at, le),
+  (v, at, x, le) => v.setBigUint64(at, x, le),
+);
 
 export class Segment {
   /** Length in bytes. */
@@ -177,10 +234,10 @@ export class Segment {
       // covers only partly (its first and last) are refreshed from the file,
       // read now, before anything changes, one page of the staging buffer each.
       const B = this.pageSize;
-      const staging = shared.staging;
       const head = Math.floor(lo / B);
       const tail = Math.floor((hi - 1) / B);
-      const fragment = (page: number): boolean => this.#table.get(page) >= 0 && !(lo <= page * B && this.#pageEnd(page) <= hi);
+      const fragment = (page: number): boolean =>
+        this.#table.get(page) >= 0 && !(lo <= page * B && this.#pageEnd(page) <= hi);
       const fragments = (fragment(head) ? 1 : 0) + (tail !== head && fragment(tail) ? 2 : 0);
       if (fragments & 1) this.#readFragment(state, head, lo, hi, addr, position, 0);
       if (fragments & 2) this.#readFragment(state, tail, lo, hi, addr, position, B);
@@ -367,7 +424,8 @@ export class Segment {
   }
   setInt16(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 2, true);
-    if (at >= 0 && (value << 16) >> 16 === value && typeof littleEndian === 'boolean') this.#view.setInt16(at, value, littleEndian);
+    if (at >= 0 && (value << 16) >> 16 === value && typeof littleEndian === 'boolean')
+      this.#view.setInt16(at, value, littleEndian);
     else this.#set(addr, int16, value, littleEndian);
   }
   getUint16(addr: number, littleEndian = false): number {
@@ -377,7 +435,8 @@ export class Segment {
   }
   setUint16(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 2, true);
-    if (at >= 0 && (value & 0xffff) === value && typeof littleEndian === 'boolean') this.#view.setUint16(at, value, littleEndian);
+    if (at >= 0 && (value & 0xffff) === value && typeof littleEndian === 'boolean')
+      this.#view.setUint16(at, value, littleEndian);
     else this.#set(addr, uint16, value, littleEndian);
   }
   getInt32(addr: number, littleEndian = false): number {
@@ -387,7 +446,8 @@ export class Segment {
   }
   setInt32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
-    if (at >= 0 && (value | 0) === value && typeof littleEndian === 'boolean') this.#view.setInt32(at, value, littleEndian);
+    if (at >= 0 && (value | 0) === value && typeof littleEndian === 'boolean')
+      this.#view.setInt32(at, value, littleEndian);
     else this.#set(addr, int32, value, littleEndian);
   }
   getUint32(addr: number, littleEndian = false): number {
@@ -397,7 +457,8 @@ export class Segment {
   }
   setUint32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
-    if (at >= 0 && value >>> 0 === value && typeof littleEndian === 'boolean') this.#view.setUint32(at, value, littleEndian);
+    if (at >= 0 && value >>> 0 === value && typeof littleEndian === 'boolean')
+      this.#view.setUint32(at, value, littleEndian);
     else this.#set(addr, uint32, value, littleEndian);
   }
   getFloat32(addr: number, littleEndian = false): number {
@@ -407,7 +468,8 @@ export class Segment {
   }
   setFloat32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
-    if (at >= 0 && typeof value === 'number' && typeof littleEndian === 'boolean') this.#view.setFloat32(at, value, littleEndian);
+    if (at >= 0 && typeof value === 'number' && typeof littleEndian === 'boolean')
+      this.#view.setFloat32(at, value, littleEndian);
     else this.#set(addr, float32, value, littleEndian);
   }
   getFloat64(addr: number, littleEndian = false): number {
@@ -417,7 +479,8 @@ export class Segment {
   }
   setFloat64(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 8, true);
-    if (at >= 0 && typeof value === 'number' && typeof littleEndian === 'boolean') this.#view.setFloat64(at, value, littleEndian);
+    if (at >= 0 && typeof value === 'number' && typeof littleEndian === 'boolean')
+      this.#view.setFloat64(at, value, littleEndian);
     else this.#set(addr, float64, value, littleEndian);
   }
   getBigInt64(addr: number, littleEndian = false): bigint {
@@ -484,7 +547,8 @@ export class Segment {
    * per hit costs more than the check).
    */
   #resident(addr: number, size: number, store: boolean): number {
-    if (this.#closed || typeof addr !== 'number' || addr >>> 0 !== addr || addr > this.length - size || this.#shift < 0) return -1;
+    if (this.#closed || typeof addr !== 'number' || addr >>> 0 !== addr || addr > this.length - size || this.#shift < 0)
+      return -1;
     const offset = addr & this.#mask;
     const page = addr >>> this.#shift;
     const direct = this.#table.direct;
@@ -548,7 +612,15 @@ export class Segment {
   }
 
   /** Reads the part of [lo, hi) in resident page `page` from the file into staging[at..], for the fragment copy. */
-  #readFragment(state: FileState, page: number, lo: number, hi: number, addr: number, position: number, at: number): void {
+  #readFragment(
+    state: FileState,
+    page: number,
+    lo: number,
+    hi: number,
+    addr: number,
+    position: number,
+    at: number,
+  ): void {
     const [from, to] = this.#clip(page, lo, hi);
     state.readAt(this.#shared.staging, at, to - from, position + (from - addr));
   }

@@ -2,8 +2,9 @@
  * The mechanisms one engine shares among its segments and files, handed
  * down by the engine to each of them. Nothing here knows who uses it.
  */
-import type { FramePool } from './frames.ts';
+
 import type { Calls } from './files.ts';
+import type { FramePool } from './frames.ts';
 import type { SlotStore } from './slots.ts';
 import type { Snapshots } from './snapshots.ts';
 import type { Counters } from './stats.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SlotStore } from './slots.ts';
 import { IOError } from './errors.ts';
+import { SlotStore } from './slots.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 
 describe('SlotStore', () => {

@@ -5,9 +5,10 @@
  * The file is written sparsely and only ever grows to the high-water mark of
  * slots in use at once; freed slots are reused first.
  */
-import type { FileBackend } from './backend.ts';
+
 import { assert } from './assert.ts';
-import { io, ioError, IOError, type IORole } from './errors.ts';
+import type { FileBackend } from './backend.ts';
+import { IOError, type IORole, io, ioError } from './errors.ts';
 import { fileLengthMax } from './limits.ts';
 
 export class SlotStore {
@@ -37,7 +38,11 @@ export class SlotStore {
     assert(offset >= 0 && offset + this.#slotSize <= bytes.length);
     const fresh = this.#free.length === 0;
     if (fresh && this.#next === this.#slotsMax) {
-      throw new IOError(this.#role, this.#backend.name, Object.assign(new Error('all slots in use'), { code: 'ENOSPC' }));
+      throw new IOError(
+        this.#role,
+        this.#backend.name,
+        Object.assign(new Error('all slots in use'), { code: 'ENOSPC' }),
+      );
     }
     const slot = fresh ? this.#next : this.#free[this.#free.length - 1];
     try {
@@ -61,7 +66,11 @@ export class SlotStore {
       throw ioError(this.#role, this.#backend.name, error);
     }
     if (count !== length) {
-      throw new IOError(this.#role, this.#backend.name, Object.assign(new Error(`slot ${slot} read short`), { code: 'EIO' }));
+      throw new IOError(
+        this.#role,
+        this.#backend.name,
+        Object.assign(new Error(`slot ${slot} read short`), { code: 'EIO' }),
+      );
     }
   }
 

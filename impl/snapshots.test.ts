@@ -1,11 +1,11 @@
 import * as os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { Snapshots } from './snapshots.ts';
-import { SlotStore } from './slots.ts';
 import { Calls, FileState } from './files.ts';
 import { MemoryBackend } from './memory-backend.ts';
+import { SlotStore } from './slots.ts';
+import { Snapshots } from './snapshots.ts';
+import { bytesOf, extentsOf, memoryEngine, memoryFile, snapshotIds, snapshotOf, sourceOf } from './testing/engines.ts';
 import { thrown } from './testing/thrown.ts';
-import { memoryEngine, memoryFile, bytesOf, extentsOf, snapshotIds, snapshotOf, sourceOf } from './testing/engines.ts';
 
 describe('snapshots', () => {
   it('allocates ids lowest-free-first and releases a snapshot no byte is bound to', () => {
@@ -36,7 +36,11 @@ describe('snapshots', () => {
   it('reuses the live snapshot of the same file, so adjacent small reads coalesce into one extent', () => {
     const engine = memoryEngine(4, 16);
     const seg = engine.segment(32);
-    const f = memoryFile(engine, 'f', Array.from({ length: 32 }, (_, i) => i)).file;
+    const f = memoryFile(
+      engine,
+      'f',
+      Array.from({ length: 32 }, (_, i) => i),
+    ).file;
     for (let pos = 3; pos < 20; pos += 3) seg.read(f, pos, 3, pos);
     expect(engine.stats()).toMatchObject({ liveSnapshots: 1, faults: 0 });
     expect(extentsOf(engine, seg)).toBe(1);
@@ -58,7 +62,9 @@ describe('snapshots', () => {
 describe('snapshot ids', () => {
   function* permutations(items: number[]): Generator<number[]> {
     if (items.length <= 1) yield items;
-    else for (const [i, x] of items.entries()) for (const rest of permutations(items.filter((_, j) => j !== i))) yield [x, ...rest];
+    else
+      for (const [i, x] of items.entries())
+        for (const rest of permutations(items.filter((_, j) => j !== i))) yield [x, ...rest];
   }
 
   it('are handed out lowest-free-first whatever order they were released in', () => {
@@ -66,12 +72,15 @@ describe('snapshot ids', () => {
       const engine = memoryEngine(4, 16);
       const seg = engine.segment(40);
       const files = [1, 2, 3, 4, 5].map((i) => memoryFile(engine, `f${i}`, [i, i, i, i]).file);
-      files.forEach((file, i) => seg.read(file, i * 8, 4, 0));
+      for (const [i, file] of files.entries()) seg.read(file, i * 8, 4, 0);
       for (const id of order) seg.zero((id - 1) * 8, 4);
       expect(engine.stats().liveSnapshots).toBe(0);
       // Each read now takes the lowest free id: 1, 2, 3, 4, 5 in the order of the reads.
-      files.forEach((file, i) => seg.read(file, i * 8 + 4, 4, 0));
-      expect([0, 1, 2, 3, 4].map((i) => sourceOf(engine, seg, i * 8 + 4).snap), order.join()).toEqual([1, 2, 3, 4, 5]);
+      for (const [i, file] of files.entries()) seg.read(file, i * 8 + 4, 4, 0);
+      expect(
+        [0, 1, 2, 3, 4].map((i) => sourceOf(engine, seg, i * 8 + 4).snap),
+        order.join(),
+      ).toEqual([1, 2, 3, 4, 5]);
       engine.close();
     }
   });
@@ -80,7 +89,14 @@ describe('snapshot ids', () => {
 describe('the snapshot limit', () => {
   it('refuses a snapshot beyond it, changing nothing; ids stay within it', () => {
     const snapshots = new Snapshots(4, new SlotStore(new MemoryBackend('preserve'), 'preserve', 4), 2);
-    const file = new FileState(new MemoryBackend('f', Uint8Array.of(1, 2, 3, 4)), false, false, os.tmpdir(), new Calls(), () => {});
+    const file = new FileState(
+      new MemoryBackend('f', Uint8Array.of(1, 2, 3, 4)),
+      false,
+      false,
+      os.tmpdir(),
+      new Calls(),
+      () => {},
+    );
     const a = snapshots.create(file, null);
     snapshots.reference(a, 0, 4, 1);
     const b = snapshots.create(file, null);

@@ -9,10 +9,11 @@
  * spec's Release), once per operation, so that "free" ids and "live"
  * snapshots are judged on the state before the operation.
  */
-import { ExtentMap } from './extents.ts';
+
 import { assert } from './assert.ts';
-import { FileChangedError, LimitError } from './errors.ts';
 import { readPadded } from './backend.ts';
+import { FileChangedError, LimitError } from './errors.ts';
+import { ExtentMap } from './extents.ts';
 import type { FileState } from './files.ts';
 import type { Copy } from './isolation.ts';
 import type { SlotStore } from './slots.ts';
@@ -100,10 +101,14 @@ export class Snapshots {
     let best: Snapshot | null = null;
     for (const snapshot of this.of(file)) {
       if (snapshot.stale || (best !== null && snapshot.id > best.id)) continue;
-      if (snapshot.copy === null ? !snapshot.preserved.overlaps(first, end) : snapshot.copy === current) best = snapshot;
+      if (snapshot.copy === null ? !snapshot.preserved.overlaps(first, end) : snapshot.copy === current)
+        best = snapshot;
     }
     // The current copy is as old as the file's last change, so nothing of it was ever preserved.
-    assert(best === null || best.copy === null || best.preserved.isEmpty(), 'a snapshot of the current copy preserved a block');
+    assert(
+      best === null || best.copy === null || best.preserved.isEmpty(),
+      'a snapshot of the current copy preserved a block',
+    );
     return best;
   }
 
@@ -117,11 +122,17 @@ export class Snapshots {
     this.checkRoom();
     const id = this.#freeIds.length > 0 ? popMin(this.#freeIds) : this.#nextId++;
     // Lowest-free-first: some id in 1 .. live + 1 is free, so ids stay within the limit.
-    assert(id >= 1 && id <= this.#live.size + 1 && id <= this.#max && !this.#live.has(id), 'snapshot id not the lowest free one');
+    assert(
+      id >= 1 && id <= this.#live.size + 1 && id <= this.#max && !this.#live.has(id),
+      'snapshot id not the lowest free one',
+    );
     const snapshot = new Snapshot(id, file, copy);
     this.#live.set(id, snapshot);
     let ofFile = this.#byFile.get(file);
-    if (ofFile === undefined) this.#byFile.set(file, (ofFile = new Set()));
+    if (ofFile === undefined) {
+      ofFile = new Set();
+      this.#byFile.set(file, ofFile);
+    }
     ofFile.add(snapshot);
     file.adopt(copy);
     // Released unless something binds to it.
@@ -209,7 +220,8 @@ export class Snapshots {
   release(): void {
     const B = this.#pageSize;
     for (const [snapshot, lo, hi] of this.#unboundRanges) {
-      if (!snapshot.refs.isEmpty() && !snapshot.preserved.isEmpty()) this.#releaseUnreferenced(snapshot, Math.floor(lo / B), Math.ceil(hi / B));
+      if (!snapshot.refs.isEmpty() && !snapshot.preserved.isEmpty())
+        this.#releaseUnreferenced(snapshot, Math.floor(lo / B), Math.ceil(hi / B));
     }
     this.#unboundRanges.length = 0;
     if (this.#unbound.size === 0) return;
@@ -241,7 +253,10 @@ export class Snapshots {
   }
 
   #free(snapshot: Snapshot): void {
-    assert(this.#live.get(snapshot.id) === snapshot && snapshot.refs.isEmpty() && snapshot.bound === 0, 'freeing a snapshot that is bound');
+    assert(
+      this.#live.get(snapshot.id) === snapshot && snapshot.refs.isEmpty() && snapshot.bound === 0,
+      'freeing a snapshot that is bound',
+    );
     snapshot.preserved.forEach((_block, _end, slot) => {
       if (slot !== NO_SLOT) this.#preserve.free(slot);
     });

@@ -38,5 +38,15 @@ export interface Stats extends Counters {
 }
 
 export function zeroCounters(): Counters {
-  return { faults: 0, fills: 0, bytesFilled: 0, fragmentBytes: 0, written: 0, skipped: 0, preserves: 0, swapOuts: 0, swapIns: 0 };
+  return {
+    faults: 0,
+    fills: 0,
+    bytesFilled: 0,
+    fragmentBytes: 0,
+    written: 0,
+    skipped: 0,
+    preserves: 0,
+    swapOuts: 0,
+    swapIns: 0,
+  };
 }

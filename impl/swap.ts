@@ -3,9 +3,10 @@
  * sparse, unlinked temporary file shared by all segments). Only dirty pages
  * that are not resident have one.
  */
+
+import { assert } from './assert.ts';
 import { ExtentMap } from './extents.ts';
 import type { SlotStore } from './slots.ts';
-import { assert } from './assert.ts';
 
 export class Swap {
   readonly #store: SlotStore;
@@ -40,11 +41,14 @@ export class Swap {
 
   /** Frees the slots of pages [first, end). */
   drop(first: number, end: number): void {
-    if (first < end && this.#slots.overlaps(first, end)) this.#slots.set(first, end, undefined, (_start, _end, slot) => this.#store.free(slot));
+    if (first < end && this.#slots.overlaps(first, end))
+      this.#slots.set(first, end, undefined, (_start, _end, slot) => this.#store.free(slot));
   }
 
   /** Every page with a slot, in order. */
   forEach(visit: (page: number, slot: number) => void): void {
-    this.#slots.forEach((page, _end, slot) => visit(page, slot));
+    this.#slots.forEach((page, _end, slot) => {
+      visit(page, slot);
+    });
   }
 }

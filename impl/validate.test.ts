@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
-import { MemoryBackend } from './memory-backend.ts';
 import { ArgumentError, ClosedError, ReadOnlyError } from './errors.ts';
-import { memoryEngine, memoryFile } from './testing/engines.ts';
 import { internals } from './internals.ts';
+import { MemoryBackend } from './memory-backend.ts';
+import { memoryEngine, memoryFile } from './testing/engines.ts';
 import { tempDir, tempFile } from './testing/temp.ts';
 import { thrown } from './testing/thrown.ts';
 
@@ -113,7 +113,9 @@ describe('argument validation', () => {
   it('refuses calls on closed files, segments and engines', () => {
     const s = setup();
     s.readOnly.close();
-    expect(() => s.seg.read(s.readOnly, 0, 1, 0)).toThrow(expect.objectContaining({ name: 'ClosedError', what: 'file' }));
+    expect(() => s.seg.read(s.readOnly, 0, 1, 0)).toThrow(
+      expect.objectContaining({ name: 'ClosedError', what: 'file' }),
+    );
     expect(() => s.readOnly.size).toThrow(ClosedError);
     const other = s.engine.segment(4);
     other.close();
@@ -133,7 +135,9 @@ describe('argument validation', () => {
 
   it('reports a missing file as an IOError with its code', () => {
     const s = setup();
-    expect(() => s.engine.open('/nonexistent/deferred-io', 'r')).toThrow(expect.objectContaining({ name: 'IOError', code: 'ENOENT' }));
+    expect(() => s.engine.open('/nonexistent/deferred-io', 'r')).toThrow(
+      expect.objectContaining({ name: 'IOError', code: 'ENOENT' }),
+    );
   });
 });
 
@@ -165,11 +169,15 @@ describe('argument shapes', () => {
     for (const backend of bad) {
       const error = thrown(() => engine.attach(backend as never));
       expect(error).toBeInstanceOf(ArgumentError);
-      expect(error.message).toBe('backend must implement FileBackend (name, read, write, writev, truncate, sync, datasync, identity, clone, close)');
+      expect(error.message).toBe(
+        'backend must implement FileBackend (name, read, write, writev, truncate, sync, datasync, identity, clone, close)',
+      );
     }
     expect(engine.attach(whole).name).toBe('m');
     expect(engine.attach(partial('') as never).name).toBe('p');
-    expect(thrown(() => engine.attach(whole, { readOnly: 'yes' as never }))).toMatchObject({ argument: 'options.readOnly' });
+    expect(thrown(() => engine.attach(whole, { readOnly: 'yes' as never }))).toMatchObject({
+      argument: 'options.readOnly',
+    });
     expect(thrown(() => engine.attach(whole, { sync: true } as never))).toMatchObject({ argument: 'options.sync' });
   });
 
@@ -188,8 +196,15 @@ describe('argument shapes', () => {
     expect(fresh.readOnly).toBe(false);
     expect(fresh.size).toBe(0);
     expect(engine.open(image, 'w+').size).toBe(0);
-    expect(thrown(() => engine.open(path.join(dir, 'missing'), 'r+'))).toMatchObject({ name: 'IOError', role: 'file', code: 'ENOENT' });
-    expect(thrown(() => engine.open(image, 'r', { sync: true } as never))).toMatchObject({ name: 'ArgumentError', argument: 'options.sync' });
+    expect(thrown(() => engine.open(path.join(dir, 'missing'), 'r+'))).toMatchObject({
+      name: 'IOError',
+      role: 'file',
+      code: 'ENOENT',
+    });
+    expect(thrown(() => engine.open(image, 'r', { sync: true } as never))).toMatchObject({
+      name: 'ArgumentError',
+      argument: 'options.sync',
+    });
     expect(rw.isolated).toBe(false);
     engine.close();
   });

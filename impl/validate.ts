@@ -9,25 +9,32 @@ import { ArgumentError } from './errors.ts';
 
 /** An integer in [min, max]. */
 export function integer(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number') throw new ArgumentError(name, `must be an integer, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
-  if (!Number.isInteger(value)) throw new ArgumentError(name, `must be an integer, got ${describe(value)}`, 'ERR_OUT_OF_RANGE');
-  if (value < min || value > max) throw new ArgumentError(name, `must be in [${min}, ${max}], got ${value}`, 'ERR_OUT_OF_RANGE');
+  if (typeof value !== 'number')
+    throw new ArgumentError(name, `must be an integer, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
+  if (!Number.isInteger(value))
+    throw new ArgumentError(name, `must be an integer, got ${describe(value)}`, 'ERR_OUT_OF_RANGE');
+  if (value < min || value > max)
+    throw new ArgumentError(name, `must be in [${min}, ${max}], got ${value}`, 'ERR_OUT_OF_RANGE');
   return value;
 }
 
 export function bytes(name: string, value: unknown): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new ArgumentError(name, `must be a Uint8Array, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
+  if (!(value instanceof Uint8Array))
+    throw new ArgumentError(name, `must be a Uint8Array, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
   return value;
 }
 
 export function boolean(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new ArgumentError(name, `must be a boolean, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
+  if (typeof value !== 'boolean')
+    throw new ArgumentError(name, `must be a boolean, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
   return value;
 }
 
 export function string(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw new ArgumentError(name, `must be a non-empty string, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
-  if (value.length === 0) throw new ArgumentError(name, `must be a non-empty string, got ${describe(value)}`, 'ERR_INVALID_ARG_VALUE');
+  if (typeof value !== 'string')
+    throw new ArgumentError(name, `must be a non-empty string, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
+  if (value.length === 0)
+    throw new ArgumentError(name, `must be a non-empty string, got ${describe(value)}`, 'ERR_INVALID_ARG_VALUE');
   return value;
 }
 
@@ -38,7 +45,8 @@ export function options(name: string, value: unknown, keys: readonly string[]): 
     throw new ArgumentError(name, `must be an object, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
   }
   for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) throw new ArgumentError(`${name}.${key}`, `is not a known option (${keys.join(', ')})`, 'ERR_INVALID_ARG_VALUE');
+    if (!keys.includes(key))
+      throw new ArgumentError(`${name}.${key}`, `is not a known option (${keys.join(', ')})`, 'ERR_INVALID_ARG_VALUE');
   }
   return value as Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryEngine, memoryFile, bytesOf, sourceOf } from './testing/engines.ts';
 import { FileChangedError } from './errors.ts';
+import { bytesOf, memoryEngine, memoryFile, sourceOf } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 
 const B = 4;
@@ -112,7 +112,11 @@ describe('write-back: rebinding, empty writes, lost and stale bytes', () => {
     // 16 bytes of frames: write-back moves data in 16-byte chunks.
     const engine = memoryEngine(4, 4);
     const seg = engine.segment(32);
-    const f = memoryFile(engine, 'f', Array.from({ length: 16 }, (_, i) => i + 1));
+    const f = memoryFile(
+      engine,
+      'f',
+      Array.from({ length: 16 }, (_, i) => i + 1),
+    );
     const t = memoryFile(engine, 't', []);
     seg.read(f.file, 16, 16, 0);
     f.backend.write(new Uint8Array(16), 0, 16, 0);

@@ -15,14 +15,15 @@
  * chosen. Either way every step costs in the runs and the extents they
  * touch, never in the length written.
  */
-import type { Shared } from './shared.ts';
-import type { FileState } from './files.ts';
-import type { Pager } from './paging.ts';
-import type { Bindings } from './bindings.ts';
-import type { Snapshot } from './snapshots.ts';
-import { change, type Change } from './copy-before-write.ts';
+
 import { assert } from './assert.ts';
+import type { Bindings } from './bindings.ts';
+import { type Change, change } from './copy-before-write.ts';
+import type { FileState } from './files.ts';
 import { iovMax } from './limits.ts';
+import type { Pager } from './paging.ts';
+import type { Shared } from './shared.ts';
+import type { Snapshot } from './snapshots.ts';
 
 export interface WriteResult {
   /** Bytes written to the file. */
@@ -78,7 +79,14 @@ export function provable(
   if (addr === inside) return skips;
   bindings.map.walk(addr, inside, (lo, hi, binding) => {
     // Bound to the very offset it would overwrite, of a snapshot of this file that is trusted.
-    if (binding === undefined || binding.kind !== 'snap' || binding.delta !== delta || binding.snap.file !== file || binding.snap.stale) return;
+    if (
+      binding === undefined ||
+      binding.kind !== 'snap' ||
+      binding.delta !== delta ||
+      binding.snap.file !== file ||
+      binding.snap.stale
+    )
+      return;
     const snap = binding.snap;
     // Unless its block was preserved; walked in file offsets, so that no sum exceeds 2^53.
     for (let o = lo + delta; o < hi + delta; ) {
@@ -90,7 +98,8 @@ export function provable(
       }
       const stop = preserved === null ? hi + delta : Math.min(hi + delta, preserved.start * pageSize);
       const last = skips.at(-1);
-      if (last !== undefined && last.hi === o - delta && last.snap === snap) skips[skips.length - 1] = { lo: last.lo, hi: stop - delta, snap };
+      if (last !== undefined && last.hi === o - delta && last.snap === snap)
+        skips[skips.length - 1] = { lo: last.lo, hi: stop - delta, snap };
       else skips.push({ lo: o - delta, hi: stop - delta, snap });
       o = stop;
     }
@@ -128,7 +137,10 @@ export function writeBack(
   for (const skip of skips) skipped += skip.hi - skip.lo;
   let written = 0;
   for (const [lo, hi] of runs) written += hi - lo;
-  assert(written + skipped === length && (runs.length === 0 || (runs[0][0] >= addr && runs.at(-1)![1] <= addr + length)), 'written and skipped runs do not tile the write');
+  assert(
+    written + skipped === length && (runs.length === 0 || (runs[0][0] >= addr && runs.at(-1)![1] <= addr + length)),
+    'written and skipped runs do not tile the write',
+  );
   // Every byte to write must be known before anything changes.
   for (const [lo, hi] of runs) pager.checkKnown(lo, hi);
   // Writing nothing changes nothing: not even an isolated file's current copy.
@@ -155,10 +167,12 @@ export function rebindWritten(bindings: Bindings, pager: Pager, snap: Snapshot, 
   const ranges: Runs = [];
   let s = 0;
   for (const [lo, hi] of plan.runs) {
-    for (; s < plan.skips.length && plan.skips[s].lo < lo; s++) if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
+    for (; s < plan.skips.length && plan.skips[s].lo < lo; s++)
+      if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
     append(ranges, lo, hi);
   }
-  for (; s < plan.skips.length; s++) if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
+  for (; s < plan.skips.length; s++)
+    if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
   if (ranges.length === 0) return;
   bindings.bindRuns(ranges, { kind: 'snap', snap, delta });
   for (const [lo, hi] of ranges) pager.rebound(lo, hi, true);

@@ -4,14 +4,41 @@
  * returns the successor state, or null where the spec's action is not
  * enabled for these arguments. Sets are sorted arrays.
  */
-import { BlockOf, Blocks, PageAddrs, PageOf, Pages, range, SnapIds, type Constants } from './constants.ts';
+import { BlockOf, Blocks, type Constants, PageAddrs, PageOf, Pages, range, SnapIds } from './constants.ts';
 import {
-  Bound, ChosenSnap, Dirty, FileByte, Fillable, Known, KnownUnder, Live, Mem, PageView, Refs, SnapBlock,
-  View, WithSnap, fileOf,
+  Bound,
+  ChosenSnap,
+  Dirty,
+  FileByte,
+  Fillable,
+  fileOf,
+  Known,
+  KnownUnder,
+  Live,
+  Mem,
+  PageView,
+  Refs,
+  SnapBlock,
+  View,
+  WithSnap,
 } from './derived.ts';
 import {
-  Absent, AnonSrc, FreeSnap, NoOrigin, NoStep, OriginAt, SnapSrc, ZeroSrc, snapOf,
-  type Bytes, type MaybeBytes, type Origin, type Snapshot, type Source, type State, type StepRecord,
+  Absent,
+  AnonSrc,
+  type Bytes,
+  FreeSnap,
+  type MaybeBytes,
+  NoOrigin,
+  NoStep,
+  type Origin,
+  OriginAt,
+  SnapSrc,
+  type Snapshot,
+  type Source,
+  type State,
+  type StepRecord,
+  snapOf,
+  ZeroSrc,
 } from './state.ts';
 
 const max = Math.max;
@@ -27,7 +54,9 @@ export function CopyBeforeWrite(c: Constants, st: State, f: string, offs: readon
       ...e,
       preserved: Blocks(c).map((b) =>
         e.preserved[b] === Absent && offs.some((o) => BlockOf(c, o) === b && Bound(c, st, s, o))
-          ? SnapBlock(c, st, s, b) : e.preserved[b]!),
+          ? SnapBlock(c, st, s, b)
+          : e.preserved[b]!,
+      ),
     };
   });
 }
@@ -57,11 +86,12 @@ export const Forgotten = (c: Constants, st: State, f: string): Origin[] =>
   st.origin.map((g) => (g.file === f ? NoOrigin(c) : g));
 
 /** The <<snapshot, offset>> pairs bound at the offsets a change writes or cuts, judged before it. */
-export function BoundAt(c: Constants, st: State, f: string, offs: readonly number[]): [number, number][] {
+export function BoundAt(st: State, f: string, offs: readonly number[]): [number, number][] {
   const at = new Set(offs);
   const pairs = new Map<string, [number, number]>();
   for (const x of st.src) {
-    if (x.kind === 'Snap' && at.has(x.off) && snapOf(st.snap, x.snap).file === f) pairs.set(`${x.snap},${x.off}`, [x.snap, x.off]);
+    if (x.kind === 'Snap' && at.has(x.off) && snapOf(st.snap, x.snap).file === f)
+      pairs.set(`${x.snap},${x.off}`, [x.snap, x.off]);
   }
   return [...pairs.values()].sort(byPair);
 }
@@ -88,9 +118,15 @@ export const SwapKept = (c: Constants, src: readonly Source[], swap: readonly Ma
 
 /** Ends every step that is not refused: installs, releases, remembers lost bytes, records (spec: Commit). */
 function Commit(
-  c: Constants, st: State, file: State['file'],
-  src: readonly Source[], frame: readonly MaybeBytes[], swap: readonly MaybeBytes[], snap: readonly Snapshot[],
-  origin: readonly Origin[], rec: StepRecord,
+  c: Constants,
+  st: State,
+  file: State['file'],
+  src: readonly Source[],
+  frame: readonly MaybeBytes[],
+  swap: readonly MaybeBytes[],
+  snap: readonly Snapshot[],
+  origin: readonly Origin[],
+  rec: StepRecord,
 ): State {
   const released = Release(c, src, snap);
   const preserved: [number, number][] = [];
@@ -113,7 +149,11 @@ function Commit(
 }
 
 /** The engine raised FileChangedError: nothing changed (spec: Refuse). */
-const Refuse = (st: State, rec: StepRecord): State => ({ ...st, last: { ...rec, err: 'FileChangedError' }, steps: st.steps + 1 });
+const Refuse = (st: State, rec: StepRecord): State => ({
+  ...st,
+  last: { ...rec, err: 'FileChangedError' },
+  steps: st.steps + 1,
+});
 
 const withFile = (m: State['file'], f: string, bytes: Bytes) => new Map(m).set(f, bytes);
 const setAt = <T>(xs: readonly T[], i: number, v: T): T[] => xs.map((x, j) => (j === i ? v : x));
@@ -128,11 +168,15 @@ export function Read(c: Constants, st: State, f: string, pos: number, a: number,
   const full = (p: number) => PageAddrs(c, p).every(inRead);
   const s = ChosenSnap(c, st, st.snap, f, blocks);
   return Commit(
-    c, st, st.file,
+    c,
+    st,
+    st.file,
     st.src.map((x, z) => (inRead(z) ? SnapSrc(s, pos + z - a) : x)),
     st.frame.map((fr, q) =>
-      full(q) || fr === Absent ? Absent
-        : fr.map((v, i) => (inRead(q * c.B + i) ? FileByte(st, f, pos + q * c.B + i - a) : v))),
+      full(q) || fr === Absent
+        ? Absent
+        : fr.map((v, i) => (inRead(q * c.B + i) ? FileByte(st, f, pos + q * c.B + i - a) : v)),
+    ),
     st.swap.map((sw, r) => (full(r) ? Absent : sw)),
     WithSnap(c, st.snap, s, f, fileOf(st, f)),
     st.origin.map((g, x) => (inRead(x) ? OriginAt(f, pos + x - a) : g)),
@@ -143,10 +187,18 @@ export function Read(c: Constants, st: State, f: string, pos: number, a: number,
 export function Load(c: Constants, st: State, a: number): State {
   const p = PageOf(c, a);
   const rec: StepRecord = { ...NoStep(c), op: 'load', addr: a };
-  if (st.frame[p] !== Absent) return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, { ...rec, ret: View(c, st, a) });
+  if (st.frame[p] !== Absent)
+    return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, { ...rec, ret: View(c, st, a) });
   if (!Fillable(c, st, p)) return Refuse(st, rec);
   return Commit(
-    c, st, st.file, st.src, setAt(st.frame, p, PageView(c, st, p)), setAt(st.swap, p, Absent), st.snap, st.origin,
+    c,
+    st,
+    st.file,
+    st.src,
+    setAt(st.frame, p, PageView(c, st, p)),
+    setAt(st.swap, p, Absent),
+    st.snap,
+    st.origin,
     { ...rec, ret: View(c, st, a) },
   );
 }
@@ -158,7 +210,9 @@ export function Store(c: Constants, st: State, a: number, v: number): State {
   if (resident === null && !Fillable(c, st, p)) return Refuse(st, rec);
   const base = resident ?? PageView(c, st, p);
   return Commit(
-    c, st, st.file,
+    c,
+    st,
+    st.file,
     st.src.map((x, z) => (PageOf(c, z) === p ? AnonSrc : x)),
     setAt(st.frame, p, setAt(base, a % c.B, v)),
     setAt(st.swap, p, Absent),
@@ -169,6 +223,7 @@ export function Store(c: Constants, st: State, a: number, v: number): State {
 }
 
 /** A direct view of bytes a..a+n-1 of one page; a writable one detaches the page first (spec: Bytes). */
+// biome-ignore lint/suspicious/noRedeclare: the spec's action Bytes; the type Bytes (a byte sequence) lives in TypeScript's type namespace
 export function Bytes(c: Constants, st: State, a: number, n: number, w: boolean): State {
   const p = PageOf(c, a);
   const rec: StepRecord = { ...NoStep(c), op: 'bytes', addr: a, len: n, writable: w };
@@ -176,13 +231,15 @@ export function Bytes(c: Constants, st: State, a: number, n: number, w: boolean)
   if (resident === null && !Fillable(c, st, p)) return Refuse(st, rec);
   const fr = resident ?? PageView(c, st, p);
   return Commit(
-    c, st, st.file,
+    c,
+    st,
+    st.file,
     w ? st.src.map((x, z) => (PageOf(c, z) === p ? AnonSrc : x)) : st.src,
     setAt(st.frame, p, fr),
     setAt(st.swap, p, Absent),
     st.snap,
     w ? st.origin.map((g, x) => (PageOf(c, x) === p ? NoOrigin(c) : g)) : st.origin,
-    { ...rec, out: fr.slice(a % c.B, a % c.B + n) },
+    { ...rec, out: fr.slice(a % c.B, (a % c.B) + n) },
   );
 }
 
@@ -191,7 +248,10 @@ export function CopyOut(c: Constants, st: State, a: number, n: number): State {
   const rec: StepRecord = { ...NoStep(c), op: 'copyOut', addr: a, len: n };
   const addrs = range(a, a + n - 1);
   if (!addrs.every((x) => Known(c, st, x))) return Refuse(st, rec);
-  return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, { ...rec, out: addrs.map((x) => View(c, st, x)) });
+  return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, {
+    ...rec,
+    out: addrs.map((x) => View(c, st, x)),
+  });
 }
 
 /** The batched fill: pages p..p+n-1 not resident are faulted in, up to the first that cannot be (spec: Prefetch). */
@@ -199,10 +259,14 @@ export function Prefetch(c: Constants, st: State, p: number, n: number): State {
   const stop = range(p, p + n - 1).find((q) => st.frame[q] === Absent && !Fillable(c, st, q)) ?? p + n;
   const inRun = (q: number) => p <= q && q < stop;
   return Commit(
-    c, st, st.file, st.src,
+    c,
+    st,
+    st.file,
+    st.src,
     st.frame.map((fr, q) => (inRun(q) && fr === Absent ? PageView(c, st, q) : fr)),
     st.swap.map((sw, q) => (inRun(q) ? Absent : sw)),
-    st.snap, st.origin,
+    st.snap,
+    st.origin,
     { ...NoStep(c), op: 'prefetch', page: p, len: n },
   );
 }
@@ -221,7 +285,15 @@ export function Vouched(st: State, a: number, f: string, o: number): boolean {
   return g.file === f && g.off === o && (g.fact === 'intact' || g.fact === 'neighbour');
 }
 
-export function Write(c: Constants, st: State, a: number, n: number, f: string, pos: number, rebind: boolean): State | null {
+export function Write(
+  c: Constants,
+  st: State,
+  a: number,
+  n: number,
+  f: string,
+  pos: number,
+  rebind: boolean,
+): State | null {
   if (pos + n > c.MaxLen) return null;
   const rec: StepRecord = { ...NoStep(c), op: 'write', addr: a, len: n, file: f, pos, rebind };
   const need = range(0, n - 1).filter((i) => !Provable(c, st, a, f, pos, i));
@@ -236,10 +308,13 @@ export function Write(c: Constants, st: State, a: number, n: number, f: string, 
     written: offs.length,
     skipped: n - offs.length,
     wrote: offs,
-    needed: range(0, n - 1).filter((k) => !Vouched(st, a + k, f, pos + k)).map((k) => pos + k),
+    needed: range(0, n - 1)
+      .filter((k) => !Vouched(st, a + k, f, pos + k))
+      .map((k) => pos + k),
     excused: range(0, n - 1)
-      .filter((k) => Vouched(st, a + k, f, pos + k) && st.origin[a + k]!.fact === 'neighbour').map((k) => pos + k),
-    bound: BoundAt(c, st, f, offs),
+      .filter((k) => Vouched(st, a + k, f, pos + k) && st.origin[a + k]!.fact === 'neighbour')
+      .map((k) => pos + k),
+    bound: BoundAt(st, f, offs),
   };
   const file = withFile(st.file, f, written);
   if (!rebind || n === 0) return Commit(c, st, file, st.src, st.frame, st.swap, snap, facts, done);
@@ -247,9 +322,13 @@ export function Write(c: Constants, st: State, a: number, n: number, f: string, 
   const s = ChosenSnap(c, st, snap, f, blocks);
   const inWrite = (z: number) => a <= z && z < a + n;
   return Commit(
-    c, st, file,
+    c,
+    st,
+    file,
     st.src.map((x, z) => (inWrite(z) ? SnapSrc(s, pos + z - a) : x)),
-    st.frame, st.swap, WithSnap(c, snap, s, f, written),
+    st.frame,
+    st.swap,
+    WithSnap(c, snap, s, f, written),
     facts.map((g, z) => (inWrite(z) ? OriginAt(f, pos + z - a) : g)),
     done,
   );
@@ -259,7 +338,9 @@ export function Zero(c: Constants, st: State, a: number, n: number): State {
   const inZero = (x: number) => a <= x && x < a + n;
   const full = (p: number) => PageAddrs(c, p).every(inZero);
   return Commit(
-    c, st, st.file,
+    c,
+    st,
+    st.file,
     st.src.map((x, z) => (inZero(z) ? ZeroSrc : x)),
     st.frame.map((fr, q) => (full(q) || fr === Absent ? Absent : fr.map((v, i) => (inZero(q * c.B + i) ? 0 : v)))),
     st.swap.map((sw, r) => (full(r) ? Absent : sw)),
@@ -279,34 +360,58 @@ export function FileWrite(c: Constants, st: State, f: string, pos: number, data:
   if (pos + data.length > c.MaxLen) return null;
   const offs = range(pos, pos + data.length - 1);
   return Commit(
-    c, st, withFile(st.file, f, writtenAt(st, f, pos, data)),
-    st.src, st.frame, st.swap, Changed(CopyBeforeWrite(c, st, f, offs), f), Facts(c, st, f, offs),
-    { ...NoStep(c), op: 'fileWrite', file: f, pos, data, bound: BoundAt(c, st, f, offs) },
+    c,
+    st,
+    withFile(st.file, f, writtenAt(st, f, pos, data)),
+    st.src,
+    st.frame,
+    st.swap,
+    Changed(CopyBeforeWrite(c, st, f, offs), f),
+    Facts(c, st, f, offs),
+    { ...NoStep(c), op: 'fileWrite', file: f, pos, data, bound: BoundAt(st, f, offs) },
   );
 }
 
 export function FileTruncate(c: Constants, st: State, f: string, len: number): State {
   const cut = range(len, fileOf(st, f).length - 1);
   return Commit(
-    c, st, withFile(st.file, f, Patched(fileOf(st, f), new Map(), len)),
-    st.src, st.frame, st.swap, Changed(CopyBeforeWrite(c, st, f, cut), f), Facts(c, st, f, cut),
-    { ...NoStep(c), op: 'fileTruncate', file: f, len, bound: BoundAt(c, st, f, cut) },
+    c,
+    st,
+    withFile(st.file, f, Patched(fileOf(st, f), new Map(), len)),
+    st.src,
+    st.frame,
+    st.swap,
+    Changed(CopyBeforeWrite(c, st, f, cut), f),
+    Facts(c, st, f, cut),
+    { ...NoStep(c), op: 'fileTruncate', file: f, len, bound: BoundAt(st, f, cut) },
   );
 }
 
 export function OutsideWrite(c: Constants, st: State, f: string, pos: number, data: Bytes): State | null {
   if (pos + data.length > c.MaxLen) return null;
   return Commit(
-    c, st, withFile(st.file, f, writtenAt(st, f, pos, data)),
-    st.src, st.frame, st.swap, Spoiled(st, f), Forgotten(c, st, f),
+    c,
+    st,
+    withFile(st.file, f, writtenAt(st, f, pos, data)),
+    st.src,
+    st.frame,
+    st.swap,
+    Spoiled(st, f),
+    Forgotten(c, st, f),
     { ...NoStep(c), op: 'outsideWrite', file: f, pos, data },
   );
 }
 
 export function OutsideTruncate(c: Constants, st: State, f: string, len: number): State {
   return Commit(
-    c, st, withFile(st.file, f, Patched(fileOf(st, f), new Map(), len)),
-    st.src, st.frame, st.swap, Spoiled(st, f), Forgotten(c, st, f),
+    c,
+    st,
+    withFile(st.file, f, Patched(fileOf(st, f), new Map(), len)),
+    st.src,
+    st.frame,
+    st.swap,
+    Spoiled(st, f),
+    Forgotten(c, st, f),
     { ...NoStep(c), op: 'outsideTruncate', file: f, len },
   );
 }
@@ -315,8 +420,14 @@ export function Evict(c: Constants, st: State, p: number): State | null {
   const fr = st.frame[p]!;
   if (fr === Absent) return null;
   return Commit(
-    c, st, st.file,
-    st.src, setAt(st.frame, p, Absent), setAt(st.swap, p, Dirty(c, st.src, p) ? fr : Absent), st.snap, st.origin,
+    c,
+    st,
+    st.file,
+    st.src,
+    setAt(st.frame, p, Absent),
+    setAt(st.swap, p, Dirty(c, st.src, p) ? fr : Absent),
+    st.snap,
+    st.origin,
     { ...NoStep(c), op: 'evict', page: p },
   );
 }

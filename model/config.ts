@@ -6,9 +6,9 @@
  * values (NAME = NAME) and sets of those; INIT, NEXT, INVARIANT(S),
  * PROPERTY (Refines) and CHECK_DEADLOCK. Anything else is an error naming the line, never ignored.
  */
-import { parseCfg, readCfg, type Cfg } from '../tla/cfg.ts';
+import { type Cfg, parseCfg, readCfg } from '../tla/cfg.ts';
 import { ModelValue, type Tla } from '../tla/values.ts';
-import { checkConstants, type Constants } from './constants.ts';
+import { type Constants, checkConstants } from './constants.ts';
 
 export interface ModelConfig {
   readonly constants: Constants;
@@ -43,10 +43,14 @@ function toModel(cfg: Cfg, source: string): ModelConfig {
     if (c.kind === 'substitution') throw new Error(`${where}: unexpected substitution ${c.name} <- ${c.operator}`);
     const v = c.value;
     if (typeof v === 'object' && !(v instanceof ModelValue) && v.kind === 'set') {
-      values.set(c.name, v.elems.map((e) => {
-        if (typeof e === 'object' && !(e instanceof ModelValue)) throw new Error(`${where}: nested sets are not supported`);
-        return modelValue(e, where);
-      }));
+      values.set(
+        c.name,
+        v.elems.map((e) => {
+          if (typeof e === 'object' && !(e instanceof ModelValue))
+            throw new Error(`${where}: nested sets are not supported`);
+          return modelValue(e, where);
+        }),
+      );
     } else {
       values.set(c.name, modelValue(v, where));
     }
@@ -81,7 +85,21 @@ function toModel(cfg: Cfg, source: string): ModelConfig {
   };
   const noFile = need('NoFile');
   if (noFile !== 'NoFile') throw new Error(`${source}: NoFile must be the model value NoFile`);
-  const known = ['Files', 'Foreign', 'Outside', 'Isolated', 'NoFile', 'B', 'P', 'MaxLen', 'InitLen', 'Vals', 'MaxSnap', 'MaxWrite', 'MaxSteps'];
+  const known = [
+    'Files',
+    'Foreign',
+    'Outside',
+    'Isolated',
+    'NoFile',
+    'B',
+    'P',
+    'MaxLen',
+    'InitLen',
+    'Vals',
+    'MaxSnap',
+    'MaxWrite',
+    'MaxSteps',
+  ];
   for (const name of values.keys()) {
     if (!known.includes(name)) throw new Error(`${source}: unknown constant ${name}`);
   }

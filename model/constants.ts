@@ -56,11 +56,20 @@ export function checkConstants(c: Constants): void {
   const fail = (why: string) => {
     throw new Error(`constants violate the spec's ASSUME: ${why}`);
   };
-  for (const [name, set] of [['Foreign', c.Foreign], ['Outside', c.Outside], ['Isolated', c.Isolated]] as const) {
+  for (const [name, set] of [
+    ['Foreign', c.Foreign],
+    ['Outside', c.Outside],
+    ['Isolated', c.Isolated],
+  ] as const) {
     if (!set.every((f) => c.Files.includes(f))) fail(`${name} must be a subset of Files`);
   }
   if (c.Files.includes(c.NoFile)) fail('NoFile must not be one of Files');
-  for (const [name, v] of [['B', c.B], ['P', c.P], ['MaxSnap', c.MaxSnap], ['MaxWrite', c.MaxWrite]] as const) {
+  for (const [name, v] of [
+    ['B', c.B],
+    ['P', c.P],
+    ['MaxSnap', c.MaxSnap],
+    ['MaxWrite', c.MaxWrite],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) fail(`${name} must be a positive integer, got ${v}`);
   }
   if (!Number.isInteger(c.MaxLen) || c.MaxLen < 0) fail(`MaxLen must be a natural number, got ${c.MaxLen}`);

@@ -80,15 +80,33 @@ export class Conventional {
    */
   apply(act: Action): Returned {
     switch (act.op) {
-      case 'read': return { ret: this.read(act.file, act.pos, act.addr, act.len), out: [] };
-      case 'load': return { ret: this.load(act.addr), out: [] };
-      case 'bytes': case 'copyOut': return { ret: 0, out: this.memory(act.addr, act.len) };
-      case 'prefetch': case 'evict': return nothing;
-      case 'store': this.store(act.addr, act.val); return nothing;
-      case 'write': this.write(act.addr, act.len, act.file, act.pos); return nothing;
-      case 'zero': this.zero(act.addr, act.len); return nothing;
-      case 'fileWrite': case 'outsideWrite': this.fileWrite(act.file, act.pos, act.data); return nothing;
-      case 'fileTruncate': case 'outsideTruncate': this.fileTruncate(act.file, act.len); return nothing;
+      case 'read':
+        return { ret: this.read(act.file, act.pos, act.addr, act.len), out: [] };
+      case 'load':
+        return { ret: this.load(act.addr), out: [] };
+      case 'bytes':
+      case 'copyOut':
+        return { ret: 0, out: this.memory(act.addr, act.len) };
+      case 'prefetch':
+      case 'evict':
+        return nothing;
+      case 'store':
+        this.store(act.addr, act.val);
+        return nothing;
+      case 'write':
+        this.write(act.addr, act.len, act.file, act.pos);
+        return nothing;
+      case 'zero':
+        this.zero(act.addr, act.len);
+        return nothing;
+      case 'fileWrite':
+      case 'outsideWrite':
+        this.fileWrite(act.file, act.pos, act.data);
+        return nothing;
+      case 'fileTruncate':
+      case 'outsideTruncate':
+        this.fileTruncate(act.file, act.len);
+        return nothing;
     }
   }
 }

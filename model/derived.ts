@@ -2,15 +2,23 @@
  * The spec's derived values (DeferredIO.tla, "Derived values"), one function
  * each, same names.
  */
-import { Addrs, BlockOf, PageAddrs, PageOf, SnapIds, range, type Constants } from './constants.ts';
+import { Addrs, BlockOf, type Constants, PageAddrs, PageOf, range, SnapIds } from './constants.ts';
 import {
-  Absent, NewSnap, snapOf, type Bytes, type MaybeBytes, type Snapshot, type Source, type State,
+  Absent,
+  type Bytes,
+  type MaybeBytes,
+  NewSnap,
+  type Snapshot,
+  type Source,
+  type State,
+  snapOf,
 } from './state.ts';
 
 /** Byte o of a byte sequence; past its end a file reads as zero. */
 export const SeqByte = (s: Bytes, o: number): number => (o < s.length ? s[o]! : 0);
 
-export const SeqBlock = (c: Constants, s: Bytes, b: number): Bytes => range(1, c.B).map((i) => SeqByte(s, b * c.B + i - 1));
+export const SeqBlock = (c: Constants, s: Bytes, b: number): Bytes =>
+  range(1, c.B).map((i) => SeqByte(s, b * c.B + i - 1));
 
 export function fileOf(st: State, f: string): Bytes {
   const bytes = st.file.get(f);
@@ -48,7 +56,11 @@ export const SrcVal = (c: Constants, st: State, x: Source): number =>
 
 /** Whether the engine still knows byte a's value, under any binding, frames and snapshot table. */
 export function KnownUnder(
-  c: Constants, src: readonly Source[], frame: readonly MaybeBytes[], snap: readonly Snapshot[], a: number,
+  c: Constants,
+  src: readonly Source[],
+  frame: readonly MaybeBytes[],
+  snap: readonly Snapshot[],
+  a: number,
 ): boolean {
   if (frame[PageOf(c, a)] !== Absent) return true;
   const x = src[a]!;
@@ -128,12 +140,23 @@ export const Bound = (c: Constants, st: State, s: number, o: number): boolean =>
   (bindingsOf(c, st.src).offsets.get(s) ?? none).has(o);
 
 /** Live, trusted snapshots of f that may serve a new binding of the blocks (for an isolated file: fresh ones). */
-export const Reusable = (c: Constants, st: State, snap: readonly Snapshot[], f: string, blocks: Iterable<number>): number[] => {
+export const Reusable = (
+  c: Constants,
+  st: State,
+  snap: readonly Snapshot[],
+  f: string,
+  blocks: Iterable<number>,
+): number[] => {
   const bs = [...blocks];
   return SnapIds(c).filter((s) => {
     const e = snapOf(snap, s);
-    return Live(c, st.src, s) && e.file === f && !e.stale && (!c.Isolated.includes(f) || e.fresh)
-      && bs.every((b) => e.preserved[b] === Absent);
+    return (
+      Live(c, st.src, s) &&
+      e.file === f &&
+      !e.stale &&
+      (!c.Isolated.includes(f) || e.fresh) &&
+      bs.every((b) => e.preserved[b] === Absent)
+    );
   });
 };
 
@@ -141,11 +164,18 @@ export const FreeIds = (c: Constants, snap: readonly Snapshot[]): number[] =>
   SnapIds(c).filter((s) => snapOf(snap, s).file === c.NoFile);
 
 /** The lowest reusable snapshot, else the lowest free id (ids are listed in ascending order). */
-export function ChosenSnap(c: Constants, st: State, snap: readonly Snapshot[], f: string, blocks: Iterable<number>): number {
+export function ChosenSnap(
+  c: Constants,
+  st: State,
+  snap: readonly Snapshot[],
+  f: string,
+  blocks: Iterable<number>,
+): number {
   const reusable = Reusable(c, st, snap, f, blocks);
   const chosen = reusable.length > 0 ? reusable[0] : FreeIds(c, snap)[0];
   // The spec CHOOSEs from an empty set here, which stops TLC: the ASSUME on MaxSnap rules it out.
-  if (chosen === undefined) throw new Error('ChosenSnap: no reusable snapshot and no free id (MaxSnap below the ASSUME)');
+  if (chosen === undefined)
+    throw new Error('ChosenSnap: no reusable snapshot and no free id (MaxSnap below the ASSUME)');
   return chosen;
 }
 

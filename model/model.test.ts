@@ -1,14 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { type Constants } from './constants.ts';
+import { Evict, Load, OutsideWrite, Read, Store } from './actions.ts';
 import { readConfig } from './config.ts';
+import type { Constants } from './constants.ts';
+import { Known, Mem } from './derived.ts';
 import { enumerate } from './graph.ts';
-import { invariants, violated } from './invariants.ts';
-import { actionLabel, apply, parseActionLabel, type Action } from './next.ts';
+import { type invariants, violated } from './invariants.ts';
+import { type Action, actionLabel, apply, parseActionLabel } from './next.ts';
+import { stepRefines } from './refinement.ts';
 import { decodeAction, decodeState, encodeState } from './schema.ts';
 import { initState, type State } from './state.ts';
-import { Evict, Load, OutsideWrite, Read, Store } from './actions.ts';
-import { Known, Mem } from './derived.ts';
-import { stepRefines } from './refinement.ts';
 
 describe('the model on the smoke graph', () => {
   const cfg = readConfig('spec/smoke.cfg');
@@ -16,7 +16,9 @@ describe('the model on the smoke graph', () => {
   const graph = enumerate(c);
 
   test('every invariant holds on every state', () => {
-    const bad = graph.models.flatMap((st, id) => violated(c, st).map((name) => `${name} in state ${id}:\n${graph.states[id]}`));
+    const bad = graph.models.flatMap((st, id) =>
+      violated(c, st).map((name) => `${name} in state ${id}:\n${graph.states[id]}`),
+    );
     expect(bad).toEqual([]);
   });
 
@@ -43,9 +45,19 @@ describe('the model on the smoke graph', () => {
 });
 
 const small: Constants = {
-  Files: ['f1', 'f2'], Foreign: ['f1', 'f2'], Outside: ['f1', 'f2'], Isolated: ['f2'], NoFile: 'NoFile',
-  B: 4, P: 4, MaxLen: 24, InitLen: 0, Vals: Array.from({ length: 256 }, (_, i) => i),
-  MaxSnap: 17, MaxWrite: 8, MaxSteps: 10_000,
+  Files: ['f1', 'f2'],
+  Foreign: ['f1', 'f2'],
+  Outside: ['f1', 'f2'],
+  Isolated: ['f2'],
+  NoFile: 'NoFile',
+  B: 4,
+  P: 4,
+  MaxLen: 24,
+  InitLen: 0,
+  Vals: Array.from({ length: 256 }, (_, i) => i),
+  MaxSnap: 17,
+  MaxWrite: 8,
+  MaxSteps: 10_000,
 };
 
 const run = (c: Constants, st: State, labels: readonly string[]): State =>
@@ -56,7 +68,13 @@ const run = (c: Constants, st: State, labels: readonly string[]): State =>
   }, st);
 
 test('a write-back of an unchanged region after rebind writes nothing', () => {
-  let st = initState(small, new Map([['f1', [1, 2, 3, 4, 5, 6, 7, 8]], ['f2', []]]));
+  let st = initState(
+    small,
+    new Map([
+      ['f1', [1, 2, 3, 4, 5, 6, 7, 8]],
+      ['f2', []],
+    ]),
+  );
   st = Read(small, st, 'f1', 0, 0, 8);
   st = Store(small, st, 5, 9);
   st = run(small, st, ['Write(0,8,f1,0,TRUE)']);
@@ -66,8 +84,14 @@ test('a write-back of an unchanged region after rebind writes nothing', () => {
   expect([st.last.written, st.last.skipped]).toEqual([0, 8]);
 });
 
-test('a change behind the engine\'s back: loads of lost bytes are refused, known bytes keep their value', () => {
-  let st = initState(small, new Map([['f1', [1, 2, 3, 4, 5, 6, 7, 8]], ['f2', [1, 2, 3, 4]]]));
+test("a change behind the engine's back: loads of lost bytes are refused, known bytes keep their value", () => {
+  let st = initState(
+    small,
+    new Map([
+      ['f1', [1, 2, 3, 4, 5, 6, 7, 8]],
+      ['f2', [1, 2, 3, 4]],
+    ]),
+  );
   st = run(small, st, ['Read(f1,0,0,8)', 'Load(0)', 'Read(f2,0,8,4)']);
   st = OutsideWrite(small, st, 'f1', 0, [9, 9, 9, 9, 9, 9, 9, 9])!;
   st = OutsideWrite(small, st, 'f2', 0, [9, 9, 9, 9])!;
@@ -82,7 +106,13 @@ test('a change behind the engine\'s back: loads of lost bytes are refused, known
 });
 
 test('an isolated snapshot is not reused once its copy is older than a change through the engine (issue 9, bug 1)', () => {
-  let st = initState(small, new Map([['f1', []], ['f2', [1, 1, 1, 1, 1, 1, 1, 1]]]));
+  let st = initState(
+    small,
+    new Map([
+      ['f1', []],
+      ['f2', [1, 1, 1, 1, 1, 1, 1, 1]],
+    ]),
+  );
   st = run(small, st, ['Read(f2,0,0,4)', 'FileWrite(f2,4,<<2, 2, 2, 2>>)']);
   const before = st;
   st = run(small, st, ['Read(f2,4,4,4)']);
@@ -92,7 +122,7 @@ test('an isolated snapshot is not reused once its copy is older than a change th
 });
 
 describe('action labels', () => {
-  test('round-trip through TLC\'s label form', () => {
+  test("round-trip through TLC's label form", () => {
     const actions: Action[] = [
       { op: 'read', file: 'f1', pos: 0, addr: 0, len: 2 },
       { op: 'bytes', addr: 1, len: 1, writable: true },
@@ -113,7 +143,13 @@ describe('action labels', () => {
 });
 
 describe('schemas', () => {
-  const st = initState(small, new Map([['f1', [1, 2]], ['f2', []]]));
+  const st = initState(
+    small,
+    new Map([
+      ['f1', [1, 2]],
+      ['f2', []],
+    ]),
+  );
 
   test('a state survives encode and decode', () => {
     expect(decodeState(JSON.parse(JSON.stringify(encodeState(st))))).toEqual(st);

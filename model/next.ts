@@ -4,14 +4,27 @@
  * is what a step record describes, so a model-checked edge can be replayed
  * from the record in its target state, or from TLC's edge label.
  */
-import { Addrs, Pages, range, type Constants } from './constants.ts';
-import { canonical, ModelValue, tlaSeq, type Tla } from '../tla/values.ts';
+
+import { parseValueAt } from '../tla/tlc-values.ts';
+import { canonical, ModelValue, type Tla, tlaSeq } from '../tla/values.ts';
 import {
-  Bytes, CopyOut, Evict, FileTruncate, FileWrite, Load, OutsideTruncate, OutsideWrite, Prefetch, Read, Store, Write, Zero,
+  Bytes,
+  CopyOut,
+  Evict,
+  FileTruncate,
+  FileWrite,
+  Load,
+  OutsideTruncate,
+  OutsideWrite,
+  Prefetch,
+  Read,
+  Store,
+  Write,
+  Zero,
 } from './actions.ts';
+import { Addrs, type Constants, Pages, range } from './constants.ts';
 import { decodeAction } from './schema.ts';
 import type { Action, Bytes as ByteSeq, State, StepRecord } from './state.ts';
-import { parseValueAt } from '../tla/tlc-values.ts';
 
 export type { Action } from './state.ts';
 
@@ -22,19 +35,32 @@ export const actionName = (op: Action['op']): string => op[0]!.toUpperCase() + o
 function actionArgs(act: Action): Tla[] {
   const f = (name: string) => new ModelValue(name);
   switch (act.op) {
-    case 'read': return [f(act.file), act.pos, act.addr, act.len];
-    case 'load': return [act.addr];
-    case 'bytes': return [act.addr, act.len, act.writable];
-    case 'copyOut': return [act.addr, act.len];
-    case 'prefetch': return [act.page, act.len];
-    case 'store': return [act.addr, act.val];
-    case 'write': return [act.addr, act.len, f(act.file), act.pos, act.rebind];
-    case 'zero': return [act.addr, act.len];
-    case 'fileWrite': return [f(act.file), act.pos, tlaSeq(act.data)];
-    case 'fileTruncate': return [f(act.file), act.len];
-    case 'outsideWrite': return [f(act.file), act.pos, tlaSeq(act.data)];
-    case 'outsideTruncate': return [f(act.file), act.len];
-    case 'evict': return [act.page];
+    case 'read':
+      return [f(act.file), act.pos, act.addr, act.len];
+    case 'load':
+      return [act.addr];
+    case 'bytes':
+      return [act.addr, act.len, act.writable];
+    case 'copyOut':
+      return [act.addr, act.len];
+    case 'prefetch':
+      return [act.page, act.len];
+    case 'store':
+      return [act.addr, act.val];
+    case 'write':
+      return [act.addr, act.len, f(act.file), act.pos, act.rebind];
+    case 'zero':
+      return [act.addr, act.len];
+    case 'fileWrite':
+      return [f(act.file), act.pos, tlaSeq(act.data)];
+    case 'fileTruncate':
+      return [f(act.file), act.len];
+    case 'outsideWrite':
+      return [f(act.file), act.pos, tlaSeq(act.data)];
+    case 'outsideTruncate':
+      return [f(act.file), act.len];
+    case 'evict':
+      return [act.page];
   }
 }
 
@@ -46,19 +72,32 @@ export const actionLabel = (act: Action): string =>
 export function apply(c: Constants, st: State, act: Action): State | null {
   if (st.steps >= c.MaxSteps) return null;
   switch (act.op) {
-    case 'read': return Read(c, st, act.file, act.pos, act.addr, act.len);
-    case 'load': return Load(c, st, act.addr);
-    case 'bytes': return Bytes(c, st, act.addr, act.len, act.writable);
-    case 'copyOut': return CopyOut(c, st, act.addr, act.len);
-    case 'prefetch': return Prefetch(c, st, act.page, act.len);
-    case 'store': return Store(c, st, act.addr, act.val);
-    case 'write': return Write(c, st, act.addr, act.len, act.file, act.pos, act.rebind);
-    case 'zero': return Zero(c, st, act.addr, act.len);
-    case 'fileWrite': return FileWrite(c, st, act.file, act.pos, act.data);
-    case 'fileTruncate': return FileTruncate(c, st, act.file, act.len);
-    case 'outsideWrite': return OutsideWrite(c, st, act.file, act.pos, act.data);
-    case 'outsideTruncate': return OutsideTruncate(c, st, act.file, act.len);
-    case 'evict': return Evict(c, st, act.page);
+    case 'read':
+      return Read(c, st, act.file, act.pos, act.addr, act.len);
+    case 'load':
+      return Load(c, st, act.addr);
+    case 'bytes':
+      return Bytes(c, st, act.addr, act.len, act.writable);
+    case 'copyOut':
+      return CopyOut(c, st, act.addr, act.len);
+    case 'prefetch':
+      return Prefetch(c, st, act.page, act.len);
+    case 'store':
+      return Store(c, st, act.addr, act.val);
+    case 'write':
+      return Write(c, st, act.addr, act.len, act.file, act.pos, act.rebind);
+    case 'zero':
+      return Zero(c, st, act.addr, act.len);
+    case 'fileWrite':
+      return FileWrite(c, st, act.file, act.pos, act.data);
+    case 'fileTruncate':
+      return FileTruncate(c, st, act.file, act.len);
+    case 'outsideWrite':
+      return OutsideWrite(c, st, act.file, act.pos, act.data);
+    case 'outsideTruncate':
+      return OutsideTruncate(c, st, act.file, act.len);
+    case 'evict':
+      return Evict(c, st, act.page);
   }
 }
 
@@ -131,20 +170,34 @@ export function* successors(c: Constants, st: State): Generator<{ action: Action
 /** The action a step record describes (the arguments of the step that produced the state). */
 export function actionOf(rec: StepRecord): Action {
   switch (rec.op) {
-    case 'read': return { op: 'read', file: rec.file, pos: rec.pos, addr: rec.addr, len: rec.len };
-    case 'load': return { op: 'load', addr: rec.addr };
-    case 'bytes': return { op: 'bytes', addr: rec.addr, len: rec.len, writable: rec.writable };
-    case 'copyOut': return { op: 'copyOut', addr: rec.addr, len: rec.len };
-    case 'prefetch': return { op: 'prefetch', page: rec.page, len: rec.len };
-    case 'store': return { op: 'store', addr: rec.addr, val: rec.val };
-    case 'write': return { op: 'write', addr: rec.addr, len: rec.len, file: rec.file, pos: rec.pos, rebind: rec.rebind };
-    case 'zero': return { op: 'zero', addr: rec.addr, len: rec.len };
-    case 'fileWrite': return { op: 'fileWrite', file: rec.file, pos: rec.pos, data: rec.data };
-    case 'fileTruncate': return { op: 'fileTruncate', file: rec.file, len: rec.len };
-    case 'outsideWrite': return { op: 'outsideWrite', file: rec.file, pos: rec.pos, data: rec.data };
-    case 'outsideTruncate': return { op: 'outsideTruncate', file: rec.file, len: rec.len };
-    case 'evict': return { op: 'evict', page: rec.page };
-    case 'init': throw new Error('the initial step record describes no action');
+    case 'read':
+      return { op: 'read', file: rec.file, pos: rec.pos, addr: rec.addr, len: rec.len };
+    case 'load':
+      return { op: 'load', addr: rec.addr };
+    case 'bytes':
+      return { op: 'bytes', addr: rec.addr, len: rec.len, writable: rec.writable };
+    case 'copyOut':
+      return { op: 'copyOut', addr: rec.addr, len: rec.len };
+    case 'prefetch':
+      return { op: 'prefetch', page: rec.page, len: rec.len };
+    case 'store':
+      return { op: 'store', addr: rec.addr, val: rec.val };
+    case 'write':
+      return { op: 'write', addr: rec.addr, len: rec.len, file: rec.file, pos: rec.pos, rebind: rec.rebind };
+    case 'zero':
+      return { op: 'zero', addr: rec.addr, len: rec.len };
+    case 'fileWrite':
+      return { op: 'fileWrite', file: rec.file, pos: rec.pos, data: rec.data };
+    case 'fileTruncate':
+      return { op: 'fileTruncate', file: rec.file, len: rec.len };
+    case 'outsideWrite':
+      return { op: 'outsideWrite', file: rec.file, pos: rec.pos, data: rec.data };
+    case 'outsideTruncate':
+      return { op: 'outsideTruncate', file: rec.file, len: rec.len };
+    case 'evict':
+      return { op: 'evict', page: rec.page };
+    case 'init':
+      throw new Error('the initial step record describes no action');
   }
 }
 
@@ -162,7 +215,7 @@ export function parseActionLabel(label: string): Action {
   const op = m[1]![0]!.toLowerCase() + m[1]!.slice(1);
   const args: Tla[] = [];
   const text = m[2]!;
-  for (let at = 0; at < text.length;) {
+  for (let at = 0; at < text.length; ) {
     const { value, end } = parseValueAt(text, at);
     args.push(value);
     if (end < text.length && text[end] !== ',') throw new Error(`action label ${label}: expected "," at ${end}`);
@@ -174,11 +227,19 @@ export function parseActionLabel(label: string): Action {
     return v;
   };
   const names: Record<string, readonly string[]> = {
-    read: ['file', 'pos', 'addr', 'len'], load: ['addr'], store: ['addr', 'val'],
-    bytes: ['addr', 'len', 'writable'], copyOut: ['addr', 'len'], prefetch: ['page', 'len'],
-    write: ['addr', 'len', 'file', 'pos', 'rebind'], zero: ['addr', 'len'],
-    fileWrite: ['file', 'pos', 'data'], fileTruncate: ['file', 'len'],
-    outsideWrite: ['file', 'pos', 'data'], outsideTruncate: ['file', 'len'], evict: ['page'],
+    read: ['file', 'pos', 'addr', 'len'],
+    load: ['addr'],
+    store: ['addr', 'val'],
+    bytes: ['addr', 'len', 'writable'],
+    copyOut: ['addr', 'len'],
+    prefetch: ['page', 'len'],
+    write: ['addr', 'len', 'file', 'pos', 'rebind'],
+    zero: ['addr', 'len'],
+    fileWrite: ['file', 'pos', 'data'],
+    fileTruncate: ['file', 'len'],
+    outsideWrite: ['file', 'pos', 'data'],
+    outsideTruncate: ['file', 'len'],
+    evict: ['page'],
   };
   const params = names[op];
   if (params === undefined) throw new Error(`action label ${label}: no action ${m[1]}`);

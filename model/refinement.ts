@@ -24,7 +24,8 @@ const same = (x: readonly number[] | undefined, y: readonly number[] | undefined
 export function initRefines(c: Constants, st: State): string | null {
   const m = mapping(c, st);
   if (m.mem.some((v) => v !== 0)) return 'the initial memory is not all zero';
-  for (const f of c.Files) if (m.file.get(f)?.length !== c.InitLen) return `file ${f} does not start ${c.InitLen} bytes long`;
+  for (const f of c.Files)
+    if (m.file.get(f)?.length !== c.InitLen) return `file ${f} does not start ${c.InitLen} bytes long`;
   return null;
 }
 
@@ -39,7 +40,8 @@ export function stepRefines(c: Constants, from: State, act: Action, to: State): 
   const refused = to.last.err !== 'none';
   const returned = refused ? { ret: 0, out: [] } : conventional.apply(act);
   if (to.last.ret !== returned.ret) return `returned ${to.last.ret}, conventional I/O returns ${returned.ret}`;
-  if (!same(to.last.out, returned.out)) return `returned ${JSON.stringify(to.last.out)}, conventional I/O returns ${JSON.stringify(returned.out)}`;
+  if (!same(to.last.out, returned.out))
+    return `returned ${JSON.stringify(to.last.out)}, conventional I/O returns ${JSON.stringify(returned.out)}`;
   const after = mapping(c, to);
   const wrongMem = Addrs(c).filter((a) => after.mem[a] !== conventional.mem[a]);
   if (wrongMem.length > 0) {

@@ -44,8 +44,20 @@ export const OriginSchema = Schema.Struct({
 });
 
 export const OpSchema = Schema.Literal(
-  'init', 'read', 'load', 'bytes', 'copyOut', 'prefetch', 'store', 'write', 'zero',
-  'fileWrite', 'fileTruncate', 'outsideWrite', 'outsideTruncate', 'evict',
+  'init',
+  'read',
+  'load',
+  'bytes',
+  'copyOut',
+  'prefetch',
+  'store',
+  'write',
+  'zero',
+  'fileWrite',
+  'fileTruncate',
+  'outsideWrite',
+  'outsideTruncate',
+  'evict',
 );
 
 /** The step record: every field in every step, as in the spec's NoStep. */
@@ -93,7 +105,14 @@ export const ActionSchema = Schema.Union(
   Schema.Struct({ op: Schema.Literal('copyOut'), addr: Count, len: Count }),
   Schema.Struct({ op: Schema.Literal('prefetch'), page: Count, len: Count }),
   Schema.Struct({ op: Schema.Literal('store'), addr: Count, val: Byte }),
-  Schema.Struct({ op: Schema.Literal('write'), addr: Count, len: Count, file: Schema.String, pos: Count, rebind: Schema.Boolean }),
+  Schema.Struct({
+    op: Schema.Literal('write'),
+    addr: Count,
+    len: Count,
+    file: Schema.String,
+    pos: Count,
+    rebind: Schema.Boolean,
+  }),
   Schema.Struct({ op: Schema.Literal('zero'), addr: Count, len: Count }),
   Schema.Struct({ op: Schema.Literal('fileWrite'), file: Schema.String, pos: Count, data: Bytes }),
   Schema.Struct({ op: Schema.Literal('fileTruncate'), file: Schema.String, len: Count }),
@@ -117,8 +136,10 @@ function decoder<A, I>(schema: Schema.Schema<A, I>, what: string) {
   return (input: unknown): A => {
     const result = decode(input);
     if (Either.isLeft(result)) {
-      const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left)
-        .map((issue) => `  ${issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('') || '(root)'}: ${issue.message}`);
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left).map(
+        (issue) =>
+          `  ${issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('') || '(root)'}: ${issue.message}`,
+      );
       throw new Error(`invalid ${what}:\n${issues.join('\n')}`);
     }
     return result.right;

@@ -4,7 +4,7 @@
  * (model/schema.ts). Absent (<<>> in the spec) is null here; sets are
  * sorted arrays.
  */
-import { Addrs, Blocks, Pages, SnapIds, type Constants } from './constants.ts';
+import { Addrs, Blocks, type Constants, Pages, SnapIds } from './constants.ts';
 import type { Bytes, MaybeBytes, Origin, Snapshot, Source, State, StepRecord } from './schema.ts';
 
 export type { Action, Bytes, MaybeBytes, Op, Origin, Snapshot, Source, State, StepRecord } from './schema.ts';
@@ -20,14 +20,37 @@ export const NoOrigin = (c: Constants): Origin => ({ file: c.NoFile, off: 0, fac
 export const OriginAt = (file: string, off: number): Origin => ({ file, off, fact: 'intact' });
 
 export const NoStep = (c: Constants): StepRecord => ({
-  op: 'init', addr: 0, len: 0, file: c.NoFile, pos: 0, val: 0, data: [], page: 0, rebind: false, writable: false,
-  ret: 0, out: [], err: 'none', fault: false, written: 0, skipped: 0,
-  wrote: [], needed: [], excused: [], bound: [], preserved: [],
+  op: 'init',
+  addr: 0,
+  len: 0,
+  file: c.NoFile,
+  pos: 0,
+  val: 0,
+  data: [],
+  page: 0,
+  rebind: false,
+  writable: false,
+  ret: 0,
+  out: [],
+  err: 'none',
+  fault: false,
+  written: 0,
+  skipped: 0,
+  wrote: [],
+  needed: [],
+  excused: [],
+  bound: [],
+  preserved: [],
 });
 
 export const NoPreserved = (c: Constants): MaybeBytes[] => Blocks(c).map(() => Absent);
-export const FreeSnap = (c: Constants): Snapshot =>
-  ({ file: c.NoFile, preserved: NoPreserved(c), stale: false, fresh: false, copy: [] });
+export const FreeSnap = (c: Constants): Snapshot => ({
+  file: c.NoFile,
+  preserved: NoPreserved(c),
+  stale: false,
+  fresh: false,
+  copy: [],
+});
 export const NewSnap = (c: Constants, f: string, content: Bytes): Snapshot => {
   const isolated = c.Isolated.includes(f);
   return { file: f, preserved: NoPreserved(c), stale: false, fresh: isolated, copy: isolated ? content : [] };

@@ -2,26 +2,55 @@
  * A model state as the TLA+ value TLC would print for it, so that model and
  * TLC states meet in one canonical form (tla/values.ts).
  */
-import { ModelValue, tlaFn, tlaRecord, tlaSeq, tlaSet, type Tla } from '../tla/values.ts';
+import { ModelValue, type Tla, tlaFn, tlaRecord, tlaSeq, tlaSet } from '../tla/values.ts';
 import type { Constants } from './constants.ts';
-import { Absent, type MaybeBytes, type Origin, type Snapshot, type Source, type State, type StepRecord } from './state.ts';
+import {
+  Absent,
+  type MaybeBytes,
+  type Origin,
+  type Snapshot,
+  type Source,
+  type State,
+  type StepRecord,
+} from './state.ts';
 
 const slot = (s: MaybeBytes): Tla => (s === Absent ? tlaSeq([]) : tlaSeq(s));
 const source = (x: Source): Tla => tlaRecord({ kind: x.kind, snap: x.snap, off: x.off });
 const origin = (g: Origin): Tla => tlaRecord({ file: new ModelValue(g.file), off: g.off, fact: g.fact });
 const fnFrom0 = <T>(xs: readonly T[], f: (x: T) => Tla): Tla => tlaFn(xs.map((x, i) => [i, f(x)] as const));
 const pairs = (ps: readonly (readonly [number, number])[]): Tla => tlaSet(ps.map((p) => tlaSeq(p)));
-const snapshot = (e: Snapshot): Tla => tlaRecord({
-  file: new ModelValue(e.file), preserved: fnFrom0(e.preserved, slot), stale: e.stale, fresh: e.fresh, copy: tlaSeq(e.copy),
-});
+const snapshot = (e: Snapshot): Tla =>
+  tlaRecord({
+    file: new ModelValue(e.file),
+    preserved: fnFrom0(e.preserved, slot),
+    stale: e.stale,
+    fresh: e.fresh,
+    copy: tlaSeq(e.copy),
+  });
 
 function stepRecord(r: StepRecord): Tla {
   return tlaRecord({
-    op: r.op, addr: r.addr, len: r.len, file: new ModelValue(r.file), pos: r.pos, val: r.val,
-    data: tlaSeq(r.data), page: r.page, rebind: r.rebind, writable: r.writable, ret: r.ret, out: tlaSeq(r.out),
-    err: r.err, fault: r.fault,
-    written: r.written, skipped: r.skipped, wrote: tlaSet(r.wrote), needed: tlaSet(r.needed), excused: tlaSet(r.excused),
-    bound: pairs(r.bound), preserved: pairs(r.preserved),
+    op: r.op,
+    addr: r.addr,
+    len: r.len,
+    file: new ModelValue(r.file),
+    pos: r.pos,
+    val: r.val,
+    data: tlaSeq(r.data),
+    page: r.page,
+    rebind: r.rebind,
+    writable: r.writable,
+    ret: r.ret,
+    out: tlaSeq(r.out),
+    err: r.err,
+    fault: r.fault,
+    written: r.written,
+    skipped: r.skipped,
+    wrote: tlaSet(r.wrote),
+    needed: tlaSet(r.needed),
+    excused: tlaSet(r.excused),
+    bound: pairs(r.bound),
+    preserved: pairs(r.preserved),
   });
 }
 

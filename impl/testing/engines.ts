@@ -1,8 +1,8 @@
 /** Small engines for tests: in-memory stores, chosen geometry. */
 import { Engine, type EngineOptions } from '../engine.ts';
+import { internals, type SnapshotInternals } from '../internals.ts';
 import { MemoryBackend } from '../memory-backend.ts';
 import type { Segment } from '../segment.ts';
-import { internals, type SnapshotInternals } from '../internals.ts';
 
 /**
  * An engine of `frames` frames of `pageSize` bytes, its stores in memory.
@@ -10,7 +10,13 @@ import { internals, type SnapshotInternals } from '../internals.ts';
  * are the ones it makes (the default readahead has tests of its own).
  */
 export function memoryEngine(pageSize: number, frames: number, options: EngineOptions = {}): Engine {
-  return new Engine({ pageSize, memory: pageSize * frames, readahead: 0, createStore: (role) => new MemoryBackend(role), ...options });
+  return new Engine({
+    pageSize,
+    memory: pageSize * frames,
+    readahead: 0,
+    createStore: (role) => new MemoryBackend(role),
+    ...options,
+  });
 }
 
 /** View of segment bytes [addr, addr + length), through loads. */
@@ -26,10 +32,18 @@ export function memoryFile(engine: Engine, name: string, content: number[] | Uin
 }
 
 /** What segment byte `addr` is bound to, in the spec's terms: Zero, Anon, or Snap(snapshot id, offset). */
-export function sourceOf(engine: Engine, segment: Segment, addr: number): { kind: 'Zero' | 'Anon' | 'Snap'; snap: number; off: number } {
-  const extent = internals(engine, { contents: false }).segments.get(segment)!.bindings.find((e) => e.start <= addr && addr < e.end);
+export function sourceOf(
+  engine: Engine,
+  segment: Segment,
+  addr: number,
+): { kind: 'Zero' | 'Anon' | 'Snap'; snap: number; off: number } {
+  const extent = internals(engine, { contents: false })
+    .segments.get(segment)!
+    .bindings.find((e) => e.start <= addr && addr < e.end);
   if (extent === undefined) return { kind: 'Zero', snap: 0, off: 0 };
-  return extent.kind === 'anon' ? { kind: 'Anon', snap: 0, off: 0 } : { kind: 'Snap', snap: extent.snapshot, off: addr + extent.delta };
+  return extent.kind === 'anon'
+    ? { kind: 'Anon', snap: 0, off: 0 }
+    : { kind: 'Snap', snap: extent.snapshot, off: addr + extent.delta };
 }
 
 /** The ids of the live snapshots, in order. */

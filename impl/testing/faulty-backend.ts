@@ -23,7 +23,16 @@ export class FaultyBackend implements FileBackend {
   readonly inner: MemoryBackend;
   #faults: Fault[] = [];
   /** Calls made, by kind (failed ones included). */
-  readonly calls: Record<Call, number> = { read: 0, write: 0, truncate: 0, sync: 0, datasync: 0, identity: 0, clone: 0, close: 0 };
+  readonly calls: Record<Call, number> = {
+    read: 0,
+    write: 0,
+    truncate: 0,
+    sync: 0,
+    datasync: 0,
+    identity: 0,
+    clone: 0,
+    close: 0,
+  };
   /** Every call made, in order (failed ones included). */
   readonly log: Call[] = [];
   /** The copies `clone` made, in order; the i-th is named `${name} copy ${i}`. */

@@ -7,15 +7,52 @@
  */
 import type { Constants } from '../constants.ts';
 import {
-  BoundOffsets, ChosenSnap, Dirty, Fillable, MemInto, PageView, Refs, SeqBytesInto, SnapBlock, Unknown, UnknownUnder,
-  View, ViewInto, WithSnap,
+  BoundOffsets,
+  ChosenSnap,
+  Dirty,
+  Fillable,
+  MemInto,
+  PageView,
+  Refs,
+  SeqBytesInto,
+  SnapBlock,
+  Unknown,
+  UnknownUnder,
+  View,
+  ViewInto,
+  WithSnap,
 } from './derived.ts';
 import {
-  blocksOf, contains, intersect, merged, normalize, piecesOf, replaced, shift, size, subtract, type Interval, type Intervals,
+  blocksOf,
+  contains,
+  type Interval,
+  type Intervals,
+  intersect,
+  merged,
+  normalize,
+  piecesOf,
+  replaced,
+  shift,
+  size,
+  subtract,
 } from './intervals.ts';
 import {
-  Absent, AnonRun, NoOriginRun, NoStep, OriginRunAt, SnapRun, ZeroRun, fileOf, sameOrigin, sameSrc,
-  type BoundRun, type OriginRun, type RunSnapshot, type RunState, type RunStepRecord, type SrcRun,
+  Absent,
+  AnonRun,
+  type BoundRun,
+  fileOf,
+  NoOriginRun,
+  NoStep,
+  type OriginRun,
+  OriginRunAt,
+  type RunSnapshot,
+  type RunState,
+  type RunStepRecord,
+  SnapRun,
+  type SrcRun,
+  sameOrigin,
+  sameSrc,
+  ZeroRun,
 } from './state.ts';
 
 type Slots = readonly (Uint8Array | null)[];
@@ -25,25 +62,31 @@ const byPair = (x: Interval, y: Interval) => x[0] - y[0] || x[1] - y[1];
 const setAt = <T>(xs: readonly T[], i: number, v: T): T[] => xs.map((x, j) => (j === i ? v : x));
 const withFile = (m: RunState['file'], f: string, bytes: Uint8Array) => new Map(m).set(f, bytes);
 /** The file offsets of whole blocks a set of offsets touches. */
-const blockSpan = (c: Constants, offs: Intervals): Interval[] => blocksOf(offs, c.B).map(([lo, hi]) => [lo * c.B, hi * c.B]);
+const blockSpan = (c: Constants, offs: Intervals): Interval[] =>
+  blocksOf(offs, c.B).map(([lo, hi]) => [lo * c.B, hi * c.B]);
 /** The blocks of offsets [lo, hi), as an interval of block numbers. */
-const blockRange = (c: Constants, lo: number, hi: number): Interval => [Math.floor(lo / c.B), Math.floor((hi - 1) / c.B) + 1];
+const blockRange = (c: Constants, lo: number, hi: number): Interval => [
+  Math.floor(lo / c.B),
+  Math.floor((hi - 1) / c.B) + 1,
+];
 
 /** Minimal copy-before-write: snapshots of f with a byte bound at an offset of offs save that offset's block. */
 export function CopyBeforeWrite(c: Constants, st: RunState, f: string, offs: Intervals): SnapTable {
   const bound = BoundOffsets(st.src);
-  return new Map([...st.snap].map(([s, e]): [number, RunSnapshot] => {
-    if (e.file !== f || e.stale) return [s, e];
-    let preserved: Map<number, Uint8Array> | null = null;
-    for (const [lo, hi] of blocksOf(intersect(bound.get(s) ?? [], offs), c.B)) {
-      for (let b = lo; b < hi; b++) {
-        if (e.preserved.has(b)) continue;
-        preserved ??= new Map(e.preserved);
-        preserved.set(b, SnapBlock(c, st, s, b));
+  return new Map(
+    [...st.snap].map(([s, e]): [number, RunSnapshot] => {
+      if (e.file !== f || e.stale) return [s, e];
+      let preserved: Map<number, Uint8Array> | null = null;
+      for (const [lo, hi] of blocksOf(intersect(bound.get(s) ?? [], offs), c.B)) {
+        for (let b = lo; b < hi; b++) {
+          if (e.preserved.has(b)) continue;
+          preserved ??= new Map(e.preserved);
+          preserved.set(b, SnapBlock(c, st, s, b));
+        }
       }
-    }
-    return [s, preserved === null ? e : { ...e, preserved }];
-  }));
+      return [s, preserved === null ? e : { ...e, preserved }];
+    }),
+  );
 }
 
 /** Any change to f: its snapshots' private copies stop being fresh. */
@@ -79,7 +122,10 @@ export function Facts(c: Constants, st: RunState, f: string, offs: Intervals): O
 
 /** After a change behind the engine's back no fact about f is known. */
 export const Forgotten = (c: Constants, st: RunState, f: string): OriginRun[] =>
-  merged(st.origin.map((g) => (g.file === f ? NoOriginRun(c, g.start, g.end) : g)), sameOrigin);
+  merged(
+    st.origin.map((g) => (g.file === f ? NoOriginRun(c, g.start, g.end) : g)),
+    sameOrigin,
+  );
 
 /** The <<snapshot, offset>> pairs bound at the offsets a change writes or cuts, judged before it. */
 export function BoundAt(st: RunState, f: string, offs: Intervals): BoundRun[] {
@@ -92,7 +138,11 @@ export function BoundAt(st: RunState, f: string, offs: Intervals): BoundRun[] {
 }
 
 /** seq with `writes` (bytes at offsets) written, cut or zero-extended to len (spec: Patched). */
-export function Patched(seq: Uint8Array, writes: readonly { readonly at: number; readonly bytes: Uint8Array }[], len: number): Uint8Array {
+export function Patched(
+  seq: Uint8Array,
+  writes: readonly { readonly at: number; readonly bytes: Uint8Array }[],
+  len: number,
+): Uint8Array {
   const out = new Uint8Array(len);
   out.set(seq.subarray(0, Math.min(len, seq.length)));
   for (const { at, bytes } of writes) if (at < len) out.set(bytes.subarray(0, len - at), at);
@@ -120,8 +170,15 @@ export const SwapKept = (c: Constants, src: readonly SrcRun[], swap: Slots): Slo
 
 /** Ends every step that is not refused: installs, releases, remembers lost bytes, records (spec: Commit). */
 function Commit(
-  c: Constants, st: RunState, file: RunState['file'],
-  src: readonly SrcRun[], frame: Slots, swap: Slots, snap: SnapTable, origin: readonly OriginRun[], rec: RunStepRecord,
+  c: Constants,
+  st: RunState,
+  file: RunState['file'],
+  src: readonly SrcRun[],
+  frame: Slots,
+  swap: Slots,
+  snap: SnapTable,
+  origin: readonly OriginRun[],
+  rec: RunStepRecord,
 ): RunState {
   const released = Release(c, src, snap);
   const preserved: Interval[] = [];
@@ -144,13 +201,21 @@ function Commit(
     file,
     origin,
     lost,
-    last: { ...rec, fault: frame.some((fr, p) => fr !== Absent && st.frame[p] === Absent), preserved: preserved.sort(byPair) },
+    last: {
+      ...rec,
+      fault: frame.some((fr, p) => fr !== Absent && st.frame[p] === Absent),
+      preserved: preserved.sort(byPair),
+    },
     steps: st.steps + 1,
   };
 }
 
 /** The engine raised FileChangedError: nothing changed (spec: Refuse). */
-const Refuse = (st: RunState, rec: RunStepRecord): RunState => ({ ...st, last: { ...rec, err: 'FileChangedError' }, steps: st.steps + 1 });
+const Refuse = (st: RunState, rec: RunStepRecord): RunState => ({
+  ...st,
+  last: { ...rec, err: 'FileChangedError' },
+  steps: st.steps + 1,
+});
 
 export function Read(c: Constants, st: RunState, f: string, pos: number, a: number, n: number): RunState {
   const content = fileOf(st, f);
@@ -161,7 +226,9 @@ export function Read(c: Constants, st: RunState, f: string, pos: number, a: numb
   const full = (p: number) => a <= p * c.B && (p + 1) * c.B <= hi;
   const s = ChosenSnap(c, st, st.snap, f, blockRange(c, pos, pos + k));
   return Commit(
-    c, st, st.file,
+    c,
+    st,
+    st.file,
     replaced(st.src, a, hi, [SnapRun(a, hi, s, pos - a)], sameSrc),
     st.frame.map((fr, q) => {
       if (fr === Absent || (q + 1) * c.B <= a || q * c.B >= hi) return fr;
@@ -183,10 +250,18 @@ export function Read(c: Constants, st: RunState, f: string, pos: number, a: numb
 export function Load(c: Constants, st: RunState, a: number): RunState {
   const p = Math.floor(a / c.B);
   const rec: RunStepRecord = { ...NoStep(c), op: 'load', addr: a };
-  if (st.frame[p] !== Absent) return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, { ...rec, ret: View(c, st, a) });
+  if (st.frame[p] !== Absent)
+    return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, { ...rec, ret: View(c, st, a) });
   if (!Fillable(c, st, p)) return Refuse(st, rec);
   return Commit(
-    c, st, st.file, st.src, setAt(st.frame, p, PageView(c, st, p)), setAt(st.swap, p, Absent), st.snap, st.origin,
+    c,
+    st,
+    st.file,
+    st.src,
+    setAt(st.frame, p, PageView(c, st, p)),
+    setAt(st.swap, p, Absent),
+    st.snap,
+    st.origin,
     { ...rec, ret: View(c, st, a) },
   );
 }
@@ -216,10 +291,10 @@ export function Bytes(c: Constants, st: RunState, a: number, n: number, w: boole
   if (resident === Absent && !Fillable(c, st, p)) return Refuse(st, rec);
   const fr = resident ?? PageView(c, st, p);
   const { src, origin } = w ? detached(c, st, p) : st;
-  return Commit(
-    c, st, st.file, src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin,
-    { ...rec, out: fr.slice(a % c.B, (a % c.B) + n) },
-  );
+  return Commit(c, st, st.file, src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin, {
+    ...rec,
+    out: fr.slice(a % c.B, (a % c.B) + n),
+  });
 }
 
 /** Copies the View of a..a+n-1 out without faulting anything in (spec: CopyOut). */
@@ -237,10 +312,14 @@ export function Prefetch(c: Constants, st: RunState, p: number, n: number): RunS
   while (stop < p + n && (st.frame[stop] !== Absent || Fillable(c, st, stop))) stop++;
   const inRun = (q: number) => p <= q && q < stop;
   return Commit(
-    c, st, st.file, st.src,
+    c,
+    st,
+    st.file,
+    st.src,
     st.frame.map((fr, q) => (inRun(q) && fr === Absent ? PageView(c, st, q) : fr)),
     st.swap.map((sw, q) => (inRun(q) ? Absent : sw)),
-    st.snap, st.origin,
+    st.snap,
+    st.origin,
     { ...NoStep(c), op: 'prefetch', page: p, len: n },
   );
 }
@@ -260,7 +339,13 @@ export function Provable(c: Constants, st: RunState, a: number, n: number, f: st
 }
 
 /** The offsets of a write of segment a.. to f at pos whose byte's origin says it is what f holds there (spec: Vouched), and those of them only a neighbour fact vouches for. */
-export function Vouched(st: RunState, a: number, n: number, f: string, pos: number): { all: Interval[]; neighbour: Interval[] } {
+export function Vouched(
+  st: RunState,
+  a: number,
+  n: number,
+  f: string,
+  pos: number,
+): { all: Interval[]; neighbour: Interval[] } {
   const all: Interval[] = [];
   const neighbour: Interval[] = [];
   for (const g of piecesOf(st.origin, a, a + n)) {
@@ -271,7 +356,15 @@ export function Vouched(st: RunState, a: number, n: number, f: string, pos: numb
   return { all: normalize(all), neighbour: normalize(neighbour) };
 }
 
-export function Write(c: Constants, st: RunState, a: number, n: number, f: string, pos: number, rebind: boolean): RunState | null {
+export function Write(
+  c: Constants,
+  st: RunState,
+  a: number,
+  n: number,
+  f: string,
+  pos: number,
+  rebind: boolean,
+): RunState | null {
   if (pos + n > c.MaxLen) return null;
   const rec: RunStepRecord = { ...NoStep(c), op: 'write', addr: a, len: n, file: f, pos, rebind };
   const range = normalize([[pos, pos + n]]);
@@ -279,11 +372,18 @@ export function Write(c: Constants, st: RunState, a: number, n: number, f: strin
   if (intersect(shift(need, a - pos), Unknown(c, st, a, a + n)).length > 0) return Refuse(st, rec);
   const before = fileOf(st, f);
   const len = n === 0 ? before.length : Math.max(before.length, pos + n);
-  const written = need.length === 0 && len === before.length ? before : Patched(before, need.map(([lo, hi]) => {
-    const bytes = new Uint8Array(hi - lo);
-    ViewInto(c, st, lo - pos + a, hi - pos + a, bytes, 0);
-    return { at: lo, bytes };
-  }), len);
+  const written =
+    need.length === 0 && len === before.length
+      ? before
+      : Patched(
+          before,
+          need.map(([lo, hi]) => {
+            const bytes = new Uint8Array(hi - lo);
+            ViewInto(c, st, lo - pos + a, hi - pos + a, bytes, 0);
+            return { at: lo, bytes };
+          }),
+          len,
+        );
   const snap = need.length === 0 ? st.snap : Changed(CopyBeforeWrite(c, st, f, need), f);
   const facts = Facts(c, st, f, need);
   const vouched = Vouched(st, a, n, f, pos);
@@ -300,9 +400,13 @@ export function Write(c: Constants, st: RunState, a: number, n: number, f: strin
   if (!rebind || n === 0) return Commit(c, st, file, st.src, st.frame, st.swap, snap, facts, done);
   const s = ChosenSnap(c, st, snap, f, blockRange(c, pos, pos + n));
   return Commit(
-    c, st, file,
+    c,
+    st,
+    file,
     replaced(st.src, a, a + n, [SnapRun(a, a + n, s, pos - a)], sameSrc),
-    st.frame, st.swap, WithSnap(c, snap, s, f, written),
+    st.frame,
+    st.swap,
+    WithSnap(c, snap, s, f, written),
     replaced(facts, a, a + n, [OriginRunAt(a, a + n, f, pos - a)], sameOrigin),
     done,
   );
@@ -312,7 +416,9 @@ export function Zero(c: Constants, st: RunState, a: number, n: number): RunState
   const hi = a + n;
   const full = (p: number) => a <= p * c.B && (p + 1) * c.B <= hi;
   return Commit(
-    c, st, st.file,
+    c,
+    st,
+    st.file,
     replaced(st.src, a, hi, [ZeroRun(a, hi)], sameSrc),
     st.frame.map((fr, q) => {
       if (fr === Absent || (q + 1) * c.B <= a || q * c.B >= hi) return fr;
@@ -334,12 +440,24 @@ function writtenAt(st: RunState, f: string, pos: number, data: readonly number[]
   return Patched(before, [{ at: pos, bytes: Uint8Array.from(data) }], Math.max(before.length, pos + data.length));
 }
 
-export function FileWrite(c: Constants, st: RunState, f: string, pos: number, data: readonly number[]): RunState | null {
+export function FileWrite(
+  c: Constants,
+  st: RunState,
+  f: string,
+  pos: number,
+  data: readonly number[],
+): RunState | null {
   if (pos + data.length > c.MaxLen) return null;
   const offs = normalize([[pos, pos + data.length]]);
   return Commit(
-    c, st, withFile(st.file, f, writtenAt(st, f, pos, data)),
-    st.src, st.frame, st.swap, Changed(CopyBeforeWrite(c, st, f, offs), f), Facts(c, st, f, offs),
+    c,
+    st,
+    withFile(st.file, f, writtenAt(st, f, pos, data)),
+    st.src,
+    st.frame,
+    st.swap,
+    Changed(CopyBeforeWrite(c, st, f, offs), f),
+    Facts(c, st, f, offs),
     { ...NoStep(c), op: 'fileWrite', file: f, pos, data, bound: BoundAt(st, f, offs) },
   );
 }
@@ -348,25 +466,49 @@ export function FileTruncate(c: Constants, st: RunState, f: string, len: number)
   const before = fileOf(st, f);
   const cut = normalize([[len, before.length]]);
   return Commit(
-    c, st, withFile(st.file, f, Patched(before, [], len)),
-    st.src, st.frame, st.swap, Changed(CopyBeforeWrite(c, st, f, cut), f), Facts(c, st, f, cut),
+    c,
+    st,
+    withFile(st.file, f, Patched(before, [], len)),
+    st.src,
+    st.frame,
+    st.swap,
+    Changed(CopyBeforeWrite(c, st, f, cut), f),
+    Facts(c, st, f, cut),
     { ...NoStep(c), op: 'fileTruncate', file: f, len, bound: BoundAt(st, f, cut) },
   );
 }
 
-export function OutsideWrite(c: Constants, st: RunState, f: string, pos: number, data: readonly number[]): RunState | null {
+export function OutsideWrite(
+  c: Constants,
+  st: RunState,
+  f: string,
+  pos: number,
+  data: readonly number[],
+): RunState | null {
   if (pos + data.length > c.MaxLen) return null;
   return Commit(
-    c, st, withFile(st.file, f, writtenAt(st, f, pos, data)),
-    st.src, st.frame, st.swap, Spoiled(st, f), Forgotten(c, st, f),
+    c,
+    st,
+    withFile(st.file, f, writtenAt(st, f, pos, data)),
+    st.src,
+    st.frame,
+    st.swap,
+    Spoiled(st, f),
+    Forgotten(c, st, f),
     { ...NoStep(c), op: 'outsideWrite', file: f, pos, data },
   );
 }
 
 export function OutsideTruncate(c: Constants, st: RunState, f: string, len: number): RunState {
   return Commit(
-    c, st, withFile(st.file, f, Patched(fileOf(st, f), [], len)),
-    st.src, st.frame, st.swap, Spoiled(st, f), Forgotten(c, st, f),
+    c,
+    st,
+    withFile(st.file, f, Patched(fileOf(st, f), [], len)),
+    st.src,
+    st.frame,
+    st.swap,
+    Spoiled(st, f),
+    Forgotten(c, st, f),
     { ...NoStep(c), op: 'outsideTruncate', file: f, len },
   );
 }
@@ -375,9 +517,14 @@ export function Evict(c: Constants, st: RunState, p: number): RunState | null {
   const fr = st.frame[p]!;
   if (fr === Absent) return null;
   return Commit(
-    c, st, st.file,
-    st.src, setAt(st.frame, p, Absent), setAt(st.swap, p, Dirty(c, st.src, p) ? fr : Absent), st.snap, st.origin,
+    c,
+    st,
+    st.file,
+    st.src,
+    setAt(st.frame, p, Absent),
+    setAt(st.swap, p, Dirty(c, st.src, p) ? fr : Absent),
+    st.snap,
+    st.origin,
     { ...NoStep(c), op: 'evict', page: p },
   );
 }
-

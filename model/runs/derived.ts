@@ -5,10 +5,8 @@
  * once: bytes go into a Uint8Array, sets come back as intervals.
  */
 import type { Constants } from '../constants.ts';
-import { blocksOf, normalize, piecesOf, type Interval } from './intervals.ts';
-import {
-  Absent, NewSnap, fileOf, isolated, type RunSnapshot, type RunState, type SrcRun,
-} from './state.ts';
+import { blocksOf, type Interval, normalize, piecesOf } from './intervals.ts';
+import { Absent, fileOf, isolated, NewSnap, type RunSnapshot, type RunState, type SrcRun } from './state.ts';
 
 /** Bytes lo..hi-1 of a byte sequence into out at `at`; past its end a file reads as zero (spec: SeqByte). */
 export function SeqBytesInto(seq: Uint8Array, lo: number, hi: number, out: Uint8Array, at: number): void {
@@ -25,7 +23,15 @@ export function SeqBlock(c: Constants, seq: Uint8Array, b: number): Uint8Array {
 }
 
 /** Bytes lo..hi-1 of snapshot s (spec: SnapByte): its private copy, its preserved blocks, else its file now. */
-export function SnapBytesInto(c: Constants, st: RunState, s: number, lo: number, hi: number, out: Uint8Array, at: number): void {
+export function SnapBytesInto(
+  c: Constants,
+  st: RunState,
+  s: number,
+  lo: number,
+  hi: number,
+  out: Uint8Array,
+  at: number,
+): void {
   const e = st.snap.get(s);
   if (e === undefined) {
     out.fill(0, at, at + hi - lo);
@@ -40,7 +46,7 @@ export function SnapBytesInto(c: Constants, st: RunState, s: number, lo: number,
     SeqBytesInto(file, lo, hi, out, at);
     return;
   }
-  for (let o = lo; o < hi;) {
+  for (let o = lo; o < hi; ) {
     const b = Math.floor(o / c.B);
     const end = Math.min(hi, (b + 1) * c.B);
     const pres = e.preserved.get(b);
@@ -58,7 +64,7 @@ export const SnapBlock = (c: Constants, st: RunState, s: number, b: number): Uin
 
 /** View(a) for a in [lo, hi), into out at `at`: the frame if resident, else the source's value (spec: View). */
 export function ViewInto(c: Constants, st: RunState, lo: number, hi: number, out: Uint8Array, at: number): void {
-  for (let a = lo; a < hi;) {
+  for (let a = lo; a < hi; ) {
     const p = Math.floor(a / c.B);
     const end = Math.min(hi, (p + 1) * c.B);
     const fr = st.frame[p]!;
@@ -100,8 +106,12 @@ export function PageView(c: Constants, st: RunState, p: number): Uint8Array {
  * the offset's block.
  */
 export function UnknownUnder(
-  c: Constants, src: readonly SrcRun[], frame: readonly (Uint8Array | null)[], snap: ReadonlyMap<number, RunSnapshot>,
-  lo: number, hi: number,
+  c: Constants,
+  src: readonly SrcRun[],
+  frame: readonly (Uint8Array | null)[],
+  snap: ReadonlyMap<number, RunSnapshot>,
+  lo: number,
+  hi: number,
 ): Interval[] {
   let anyStale = false;
   for (const e of snap.values()) if (e.stale && !isolated(c, e.file)) anyStale = true;
@@ -112,7 +122,7 @@ export function UnknownUnder(
     const e = snap.get(x.snap);
     if (e === undefined || !e.stale || isolated(c, e.file)) continue;
     // Split at page boundaries (residency) and at the blocks of the offsets (preservation).
-    for (let a = x.start; a < x.end;) {
+    for (let a = x.start; a < x.end; ) {
       const p = Math.floor(a / c.B);
       const b = Math.floor((a + x.delta) / c.B);
       const end = Math.min(x.end, (p + 1) * c.B, (b + 1) * c.B - x.delta);
@@ -127,7 +137,8 @@ export const Unknown = (c: Constants, st: RunState, lo: number, hi: number): Int
   UnknownUnder(c, st.src, st.frame, st.snap, lo, hi);
 
 /** A page can be faulted in only if every byte of it is known (spec: Fillable). */
-export const Fillable = (c: Constants, st: RunState, p: number): boolean => Unknown(c, st, p * c.B, (p + 1) * c.B).length === 0;
+export const Fillable = (c: Constants, st: RunState, p: number): boolean =>
+  Unknown(c, st, p * c.B, (p + 1) * c.B).length === 0;
 
 /** Mem(a) for a in [lo, hi) into out at `at`: View while known, else the lost value (spec: Mem). */
 export function MemInto(c: Constants, st: RunState, lo: number, hi: number, out: Uint8Array, at: number): void {
@@ -163,11 +174,16 @@ export function BoundOffsets(src: readonly SrcRun[]): ReadonlyMap<number, Interv
 export const Live = (src: readonly SrcRun[], s: number): boolean => BoundOffsets(src).has(s);
 
 /** Refs(s): the blocks bytes are bound to, as intervals of block numbers. */
-export const Refs = (c: Constants, src: readonly SrcRun[], s: number): Interval[] => blocksOf(BoundOffsets(src).get(s) ?? [], c.B);
+export const Refs = (c: Constants, src: readonly SrcRun[], s: number): Interval[] =>
+  blocksOf(BoundOffsets(src).get(s) ?? [], c.B);
 
 /** The lowest live, trusted snapshot of f with no block of [bLo, bHi) preserved (for an isolated file: fresh), or null (spec: Reusable). */
 export function Reusable(
-  c: Constants, st: RunState, snap: ReadonlyMap<number, RunSnapshot>, f: string, [bLo, bHi]: Interval,
+  c: Constants,
+  st: RunState,
+  snap: ReadonlyMap<number, RunSnapshot>,
+  f: string,
+  [bLo, bHi]: Interval,
 ): number | null {
   for (const [s, e] of snap) {
     if (!Live(st.src, s) || e.file !== f || e.stale || (isolated(c, f) && !e.fresh)) continue;
@@ -178,7 +194,13 @@ export function Reusable(
 }
 
 /** The lowest reusable snapshot, else the lowest free id (spec: ChosenSnap). */
-export function ChosenSnap(c: Constants, st: RunState, snap: ReadonlyMap<number, RunSnapshot>, f: string, blocks: Interval): number {
+export function ChosenSnap(
+  c: Constants,
+  st: RunState,
+  snap: ReadonlyMap<number, RunSnapshot>,
+  f: string,
+  blocks: Interval,
+): number {
   const reusable = Reusable(c, st, snap, f, blocks);
   if (reusable !== null) return reusable;
   let s = 1;
@@ -194,5 +216,9 @@ export const byId = (entries: Iterable<readonly [number, RunSnapshot]>): Map<num
 
 /** The table once id s is allocated to f, if it was free (spec: WithSnap). */
 export const WithSnap = (
-  c: Constants, snap: ReadonlyMap<number, RunSnapshot>, s: number, f: string, content: Uint8Array,
+  c: Constants,
+  snap: ReadonlyMap<number, RunSnapshot>,
+  s: number,
+  f: string,
+  content: Uint8Array,
 ): ReadonlyMap<number, RunSnapshot> => (snap.has(s) ? snap : byId([...snap, [s, NewSnap(c, f, content)]]));

@@ -6,12 +6,20 @@
  * per-byte model's state (model/runs/runs.test.ts and the model-vs-
  * conventional commands check this).
  */
-import { Addrs, Blocks, SnapIds, type Constants } from '../constants.ts';
+import { Addrs, Blocks, type Constants, SnapIds } from '../constants.ts';
 import { FreeSnap, NoOrigin, type Origin, type Source, type State, type StepRecord } from '../state.ts';
-import { elements, fromElements, merged, type Interval } from './intervals.ts';
+import { elements, fromElements, type Interval, merged } from './intervals.ts';
 import {
-  Absent, NoBytes, sameOrigin, sameSrc, type BoundRun, type OriginRun, type RunSnapshot, type RunState, type RunStepRecord,
+  Absent,
+  type BoundRun,
+  NoBytes,
+  type OriginRun,
+  type RunSnapshot,
+  type RunState,
+  type RunStepRecord,
   type SrcRun,
+  sameOrigin,
+  sameSrc,
 } from './state.ts';
 
 const bytes = (x: Uint8Array | null) => (x === Absent ? null : Array.from(x));
@@ -39,7 +47,11 @@ export function toRecord(r: RunStepRecord): StepRecord {
 
 export function toState(c: Constants, st: RunState): State {
   return {
-    src: perPosition(st.src, (r, a): Source => (r.kind === 'Snap' ? { kind: 'Snap', snap: r.snap, off: a + r.delta } : { kind: r.kind, snap: 0, off: 0 })),
+    src: perPosition(
+      st.src,
+      (r, a): Source =>
+        r.kind === 'Snap' ? { kind: 'Snap', snap: r.snap, off: a + r.delta } : { kind: r.kind, snap: 0, off: 0 },
+    ),
     frame: st.frame.map(bytes),
     swap: st.swap.map(bytes),
     snap: SnapIds(c).map((s) => {
@@ -54,7 +66,10 @@ export function toState(c: Constants, st: RunState): State {
       };
     }),
     file: new Map([...st.file].map(([f, content]) => [f, Array.from(content)])),
-    origin: perPosition(st.origin, (g, a): Origin => (g.fact === 'none' ? NoOrigin(c) : { file: g.file, off: a + g.delta, fact: g.fact })),
+    origin: perPosition(
+      st.origin,
+      (g, a): Origin => (g.fact === 'none' ? NoOrigin(c) : { file: g.file, off: a + g.delta, fact: g.fact }),
+    ),
     lost: st.lost === null ? Addrs(c).map(() => 0) : Array.from(st.lost),
     last: toRecord(st.last),
     steps: st.steps,
@@ -71,7 +86,8 @@ export function fromRecord(r: StepRecord): RunStepRecord {
     wrote: fromElements(r.wrote),
     needed: fromElements(r.needed),
     excused: fromElements(r.excused),
-    bound: [...bound].sort((x, y) => x[0] - y[0])
+    bound: [...bound]
+      .sort((x, y) => x[0] - y[0])
       .flatMap(([snap, offs]) => fromElements(offs).map(([lo, hi]): BoundRun => ({ snap, lo, hi }))),
     preserved: r.preserved.map(([s, b]): Interval => [s, b]),
   };
@@ -80,23 +96,57 @@ export function fromRecord(r: StepRecord): RunStepRecord {
 /** The run-length form of a per-byte state (the inverse of toState). */
 export function fromState(c: Constants, st: State): RunState {
   return {
-    src: merged(st.src.map((x, a): SrcRun =>
-      ({ start: a, end: a + 1, kind: x.kind, snap: x.snap, delta: x.kind === 'Snap' ? x.off - a : 0 })), sameSrc),
+    src: merged(
+      st.src.map(
+        (x, a): SrcRun => ({
+          start: a,
+          end: a + 1,
+          kind: x.kind,
+          snap: x.snap,
+          delta: x.kind === 'Snap' ? x.off - a : 0,
+        }),
+      ),
+      sameSrc,
+    ),
     frame: st.frame.map(slot),
     swap: st.swap.map(slot),
-    snap: new Map(st.snap.flatMap((e, i): [number, RunSnapshot][] => (e.file === c.NoFile ? [] : [[i + 1, {
-      file: e.file,
-      preserved: new Map(e.preserved.flatMap((p, b): [number, Uint8Array][] => (p === null ? [] : [[b, Uint8Array.from(p)]]))),
-      stale: e.stale,
-      fresh: e.fresh,
-      copy: e.copy.length === 0 ? NoBytes : Uint8Array.from(e.copy),
-    }]]))),
+    snap: new Map(
+      st.snap.flatMap((e, i): [number, RunSnapshot][] =>
+        e.file === c.NoFile
+          ? []
+          : [
+              [
+                i + 1,
+                {
+                  file: e.file,
+                  preserved: new Map(
+                    e.preserved.flatMap((p, b): [number, Uint8Array][] =>
+                      p === null ? [] : [[b, Uint8Array.from(p)]],
+                    ),
+                  ),
+                  stale: e.stale,
+                  fresh: e.fresh,
+                  copy: e.copy.length === 0 ? NoBytes : Uint8Array.from(e.copy),
+                },
+              ],
+            ],
+      ),
+    ),
     file: new Map([...st.file].map(([f, content]) => [f, Uint8Array.from(content)])),
-    origin: merged(st.origin.map((g, a): OriginRun =>
-      ({ start: a, end: a + 1, file: g.file, delta: g.fact === 'none' ? 0 : g.off - a, fact: g.fact })), sameOrigin),
+    origin: merged(
+      st.origin.map(
+        (g, a): OriginRun => ({
+          start: a,
+          end: a + 1,
+          file: g.file,
+          delta: g.fact === 'none' ? 0 : g.off - a,
+          fact: g.fact,
+        }),
+      ),
+      sameOrigin,
+    ),
     lost: st.lost.every((v) => v === 0) ? null : Uint8Array.from(st.lost),
     last: fromRecord(st.last),
     steps: st.steps,
   };
 }
-

@@ -140,7 +140,11 @@ export function piecesOf<R extends Run>(runs: readonly R[], lo: number, hi: numb
 
 /** The runs with [lo, hi) replaced by `fill` (which covers exactly [lo, hi)), in normal form. */
 export function replaced<R extends Run>(
-  runs: readonly R[], lo: number, hi: number, fill: readonly R[], same: (a: R, b: R) => boolean,
+  runs: readonly R[],
+  lo: number,
+  hi: number,
+  fill: readonly R[],
+  same: (a: R, b: R) => boolean,
 ): R[] {
   if (lo >= hi) return [...runs];
   const before = runs.filter((r) => r.start < lo).map((r) => (r.end > lo ? { ...r, end: lo } : r));

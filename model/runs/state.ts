@@ -100,26 +100,65 @@ export const Absent = null;
 export const NoBytes: Uint8Array = new Uint8Array(0);
 
 export const sameSrc = (x: SrcRun, y: SrcRun): boolean => x.kind === y.kind && x.snap === y.snap && x.delta === y.delta;
-export const sameOrigin = (x: OriginRun, y: OriginRun): boolean => x.file === y.file && x.delta === y.delta && x.fact === y.fact;
+export const sameOrigin = (x: OriginRun, y: OriginRun): boolean =>
+  x.file === y.file && x.delta === y.delta && x.fact === y.fact;
 
 export const ZeroRun = (start: number, end: number): SrcRun => ({ start, end, kind: 'Zero', snap: 0, delta: 0 });
 export const AnonRun = (start: number, end: number): SrcRun => ({ start, end, kind: 'Anon', snap: 0, delta: 0 });
-export const SnapRun = (start: number, end: number, snap: number, delta: number): SrcRun =>
-  ({ start, end, kind: 'Snap', snap, delta });
-export const NoOriginRun = (c: Constants, start: number, end: number): OriginRun =>
-  ({ start, end, file: c.NoFile, delta: 0, fact: 'none' });
-export const OriginRunAt = (start: number, end: number, file: string, delta: number): OriginRun =>
-  ({ start, end, file, delta, fact: 'intact' });
+export const SnapRun = (start: number, end: number, snap: number, delta: number): SrcRun => ({
+  start,
+  end,
+  kind: 'Snap',
+  snap,
+  delta,
+});
+export const NoOriginRun = (c: Constants, start: number, end: number): OriginRun => ({
+  start,
+  end,
+  file: c.NoFile,
+  delta: 0,
+  fact: 'none',
+});
+export const OriginRunAt = (start: number, end: number, file: string, delta: number): OriginRun => ({
+  start,
+  end,
+  file,
+  delta,
+  fact: 'intact',
+});
 
 export const isolated = (c: Constants, f: string): boolean => c.Isolated.includes(f);
 
-export const NewSnap = (c: Constants, f: string, content: Uint8Array): RunSnapshot =>
-  ({ file: f, preserved: new Map(), stale: false, fresh: isolated(c, f), copy: isolated(c, f) ? content : NoBytes });
+export const NewSnap = (c: Constants, f: string, content: Uint8Array): RunSnapshot => ({
+  file: f,
+  preserved: new Map(),
+  stale: false,
+  fresh: isolated(c, f),
+  copy: isolated(c, f) ? content : NoBytes,
+});
 
 export const NoStep = (c: Constants): RunStepRecord => ({
-  op: 'init', addr: 0, len: 0, file: c.NoFile, pos: 0, val: 0, data: [], page: 0, rebind: false, writable: false,
-  ret: 0, out: NoBytes, err: 'none', fault: false, written: 0, skipped: 0,
-  wrote: [], needed: [], excused: [], bound: [], preserved: [],
+  op: 'init',
+  addr: 0,
+  len: 0,
+  file: c.NoFile,
+  pos: 0,
+  val: 0,
+  data: [],
+  page: 0,
+  rebind: false,
+  writable: false,
+  ret: 0,
+  out: NoBytes,
+  err: 'none',
+  fault: false,
+  written: 0,
+  skipped: 0,
+  wrote: [],
+  needed: [],
+  excused: [],
+  bound: [],
+  preserved: [],
 });
 
 /** The spec's Init with the given file contents. */
