@@ -71,7 +71,8 @@ module.exports = {
     },
     {
       name: 'fileserver-tests-and-comparisons',
-      comment: "The file server's tests and benchmarks may use the engine's test helpers and the bench's harness and mmap addon too; they are not shipped.",
+      comment:
+        "The file server's tests and benchmarks may use the engine's test helpers and the bench's harness and mmap addon too; they are not shipped.",
       severity: 'error',
       from: { path: '^fileserver/(bench|testing)/|^fileserver/.*\\.test\\.ts$' },
       to: { dependencyTypes: project, pathNot: '^(fileserver/|impl/index\\.ts$|impl/testing/|bench/)' },

@@ -38,15 +38,20 @@ describe('the rules catch what they forbid', () => {
   // Each breach points at a leaf module that imports nothing, so no breach also closes a cycle.
   const leaf = 'export const leaf = 1;';
   const files: Record<string, string> = {
-    'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', allowImportingTsExtensions: true, noEmit: true } }),
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: { module: 'NodeNext', allowImportingTsExtensions: true, noEmit: true },
+    }),
     'tla/values.ts': "export { leaf } from '../model/leaf.ts';",
     'model/state.ts': "export { leaf } from '../conformance/leaf.ts';\nexport * from '../tla/leaf.ts';",
-    'conformance/world.ts': "export { leaf } from '../tlc/leaf.ts';\nexport * from '../impl/leaf.ts';\nexport * from '../model/leaf.ts';",
+    'conformance/world.ts':
+      "export { leaf } from '../tlc/leaf.ts';\nexport * from '../impl/leaf.ts';\nexport * from '../model/leaf.ts';",
     'tlc/main.ts': "export { leaf } from '../impl/leaf.ts';\nexport * from '../tla/leaf.ts';",
     'impl/index.ts': "import { b } from './b.ts';\nexport const engine = b;",
-    'impl/b.ts': "import { engine } from './index.ts';\nimport { leaf } from '../tla/leaf.ts';\nimport { readFileSync } from 'node:fs';\nexport const b = 1;\nexport const f = (): unknown => [engine, leaf, readFileSync];",
+    'impl/b.ts':
+      "import { engine } from './index.ts';\nimport { leaf } from '../tla/leaf.ts';\nimport { readFileSync } from 'node:fs';\nexport const b = 1;\nexport const f = (): unknown => [engine, leaf, readFileSync];",
     'impl/b.test.ts': "import type { leaf } from '../model/leaf.ts';\nexport type X = typeof leaf;",
-    'fileserver/server.ts': "import { engine } from '../impl/index.ts';\nimport { leaf } from '../impl/leaf.ts';\nexport const s = [engine, leaf];",
+    'fileserver/server.ts':
+      "import { engine } from '../impl/index.ts';\nimport { leaf } from '../impl/leaf.ts';\nexport const s = [engine, leaf];",
     'fileserver/server.test.ts': "import { leaf } from '../model/leaf.ts';\nexport const t = leaf;",
     'spec/check.ts': "export { x } from './missing.ts';",
   };

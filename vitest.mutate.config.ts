@@ -51,14 +51,17 @@ class CheapestFirst extends BaseSequencer {
 }
 
 // On top of the main config, for its excludes and its tags (a test's tag must be declared).
-export default mergeConfig(base, defineConfig({
-  test: {
-    include: suites,
-    setupFiles: ['impl/testing/fixed-seed.ts'],
-    env: {
-      DEFERRED_IO_REPLAY: 'spec/smoke.cfg',
-      ...(fuzzSeconds === undefined ? {} : { DEFERRED_IO_FUZZ_SECONDS: fuzzSeconds }),
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      include: suites,
+      setupFiles: ['impl/testing/fixed-seed.ts'],
+      env: {
+        DEFERRED_IO_REPLAY: 'spec/smoke.cfg',
+        ...(fuzzSeconds === undefined ? {} : { DEFERRED_IO_FUZZ_SECONDS: fuzzSeconds }),
+      },
+      sequence: { sequencer: CheapestFirst },
     },
-    sequence: { sequencer: CheapestFirst },
-  },
-}));
+  }),
+);

@@ -7,8 +7,8 @@
  * the RSS P5 measures).
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository: where impl/, bench/results/ and bench/mmap/ live, wherever the compiled suite runs from. */

@@ -78,7 +78,9 @@ export function createContext(
         } finally {
           fs.closeSync(fd);
         }
-        log(`  conventional write of 1 GiB (writeSync of the whole buffer): median ${(rewrite.median * 1e3).toFixed(0)} ms`);
+        log(
+          `  conventional write of 1 GiB (writeSync of the whole buffer): median ${(rewrite.median * 1e3).toFixed(0)} ms`,
+        );
       }
       return rewrite;
     },

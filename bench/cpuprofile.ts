@@ -45,7 +45,8 @@ for (const file of positionals) {
   let total = 0;
   const stack = (leaf: ProfileNode): ProfileNode[] => {
     const frames: ProfileNode[] = [];
-    for (let node: ProfileNode | undefined = leaf; node !== undefined; node = byId.get(parent.get(node.id) ?? -1)) frames.push(node);
+    for (let node: ProfileNode | undefined = leaf; node !== undefined; node = byId.get(parent.get(node.id) ?? -1))
+      frames.push(node);
     return frames;
   };
   profile.samples.forEach((id, i) => {
@@ -66,10 +67,14 @@ for (const file of positionals) {
   const print = (title: string, table: Map<string, number>): void => {
     console.log(`\n${title}`);
     for (const [key, micros] of [...table].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-      console.log(`${((micros / total) * 100).toFixed(1).padStart(6)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${key}`);
+      console.log(
+        `${((micros / total) * 100).toFixed(1).padStart(6)}%  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${key}`,
+      );
     }
   };
-  console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled${values.under === undefined ? '' : ` under "${values.under}"`}`);
+  console.log(
+    `${file}: ${(total / 1e6).toFixed(2)} s sampled${values.under === undefined ? '' : ` under "${values.under}"`}`,
+  );
   print('self time', self);
   print('inclusive time', inclusive);
 }

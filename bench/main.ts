@@ -16,16 +16,16 @@
  * Benchmarks are measurements, not tests: a missed target is reported, and
  * the exit status is 0 unless the suite itself broke.
  */
+
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { spawn } from 'node:child_process';
 import { compiled, compileSuite, root } from './compile.ts';
 import { createContext } from './context.ts';
 import { since } from './harness.ts';
 import { loadMmap } from './mmap/index.ts';
-import { type BenchResult, machine, markdown, type Report, writeReport } from './report.ts';
 import * as p1 from './p1-read-latency.ts';
 import * as p2 from './p2-sparse-touch.ts';
 import * as p3 from './p3-write-back.ts';
@@ -36,6 +36,7 @@ import * as p7 from './p7-sequential-scan.ts';
 import * as p8 from './p8-periodic-sync.ts';
 import * as p9 from './p9-unaligned-sync.ts';
 import * as p10 from './p10-close.ts';
+import { type BenchResult, machine, markdown, type Report, writeReport } from './report.ts';
 
 const benchmarks = [
   { id: 'P1', title: 'read() latency: 1 MiB, 1 GiB, 64 GiB, 1 TiB', module: p1 },
@@ -63,7 +64,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: npm run bench -- [--json out.json] [--only P1,P3] [--dir DIR] [--no-mmap] [--cpu-prof DIR] [--tsx]');
+  console.log(
+    'usage: npm run bench -- [--json out.json] [--only P1,P3] [--dir DIR] [--no-mmap] [--cpu-prof DIR] [--tsx]',
+  );
   process.exit(0);
 }
 
@@ -87,7 +90,8 @@ async function runCompiled(): Promise<number> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'deferred-io-bench-js-'));
   try {
     const main = compileSuite(out);
-    const profile = values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`];
+    const profile =
+      values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`];
     const child = spawn(process.execPath, ['--expose-gc', ...profile, main, ...process.argv.slice(2)], {
       stdio: 'inherit',
       env: { ...process.env, DEFERRED_IO_ROOT: root },
@@ -96,7 +100,9 @@ async function runCompiled(): Promise<number> {
     const ignore = (): void => {};
     process.on('SIGINT', ignore);
     process.on('SIGTERM', ignore);
-    return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 130))));
+    return await new Promise<number>((resolve) =>
+      child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 130))),
+    );
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
@@ -116,8 +122,13 @@ async function runSuite(): Promise<void> {
 
   try {
     const mmap = values['no-mmap'] ? { addon: null, reason: 'skipped (--no-mmap)', path: null } : loadMmap(log);
-    log(mmap.addon === null ? `mmap addon unavailable: ${mmap.reason}` : `mmap addon loaded (${path.relative(process.cwd(), mmap.path!)})`);
-    if (typeof (globalThis as { gc?: unknown }).gc !== 'function') log('note: run node with --expose-gc (npm run bench does) for steadier memory figures');
+    log(
+      mmap.addon === null
+        ? `mmap addon unavailable: ${mmap.reason}`
+        : `mmap addon loaded (${path.relative(process.cwd(), mmap.path!)})`,
+    );
+    if (typeof (globalThis as { gc?: unknown }).gc !== 'function')
+      log('note: run node with --expose-gc (npm run bench does) for steadier memory figures');
     const context = createContext(dir, mmap, log);
     const results: BenchResult[] = [];
     for (const benchmark of chosen) {
@@ -136,7 +147,9 @@ async function runSuite(): Promise<void> {
     const report: Report = {
       machine: machine(dir, loadAtStart),
       mmap: { available: mmap.addon !== null, reason: mmap.reason },
-      code: compiled ? 'JavaScript transpiled by TypeScript (transpileModule), plain node' : 'TypeScript under tsx (--tsx)',
+      code: compiled
+        ? 'JavaScript transpiled by TypeScript (transpileModule), plain node'
+        : 'TypeScript under tsx (--tsx)',
       results,
       seconds: since(started),
     };
@@ -168,6 +181,9 @@ function updateReadme(file: string, table: string): boolean {
   const from = text.indexOf(start);
   const to = text.indexOf(end);
   if (from < 0 || to < from) return false;
-  fs.writeFileSync(file, `${text.slice(0, from + start.length)}\n${table}\n![ratios](results/results.svg)\n\n${text.slice(to)}`);
+  fs.writeFileSync(
+    file,
+    `${text.slice(0, from + start.length)}\n${table}\n![ratios](results/results.svg)\n\n${text.slice(to)}`,
+  );
   return true;
 }

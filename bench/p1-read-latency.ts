@@ -15,7 +15,20 @@
 import * as fs from 'node:fs';
 import { Engine } from '../impl/index.ts';
 import { type Context, readAll } from './context.ts';
-import { collectGarbage, durationText, GiB, KiB, MiB, memoryStatus, once, significant, summarize, TiB, time, type Timing } from './harness.ts';
+import {
+  collectGarbage,
+  durationText,
+  GiB,
+  KiB,
+  MiB,
+  memoryStatus,
+  once,
+  significant,
+  summarize,
+  TiB,
+  type Timing,
+  time,
+} from './harness.ts';
 import type { BenchResult, Row } from './report.ts';
 
 const sizes = [
@@ -26,8 +39,8 @@ const sizes = [
 ];
 
 const noFit =
-  'conventional readSync of 64 GiB and 1 TiB is not measured: the whole-range buffer exceeds both this machine\'s RAM ' +
-  '(24 GiB, no swap) and Node 20\'s largest Buffer (4 GiB); conventional cost grows linearly with the length (see 1 MiB → 1 GiB).';
+  "conventional readSync of 64 GiB and 1 TiB is not measured: the whole-range buffer exceeds both this machine's RAM " +
+  "(24 GiB, no swap) and Node 20's largest Buffer (4 GiB); conventional cost grows linearly with the length (see 1 MiB → 1 GiB).";
 
 export async function run(context: Context): Promise<BenchResult> {
   const rows: Row[] = [];
@@ -53,7 +66,14 @@ export async function run(context: Context): Promise<BenchResult> {
     if (count !== TiB) throw new Error(`1 TiB read returned ${count}`);
     const faults = engine.stats().faults;
     engine.close();
-    rows.push({ id: 'P1', what: 'first read() of 1 TiB (cold: one call on a fresh engine)', unit: 's', engine: seconds, conventional: null, mmap: null });
+    rows.push({
+      id: 'P1',
+      what: 'first read() of 1 TiB (cold: one call on a fresh engine)',
+      unit: 's',
+      engine: seconds,
+      conventional: null,
+      mmap: null,
+    });
     rows.push({
       id: 'P1',
       what: 'memory growth across that read() (RSS)',
@@ -63,7 +83,9 @@ export async function run(context: Context): Promise<BenchResult> {
       mmap: null,
       note: `RSS is sampled (page granular, GC-sensitive); JS heap + buffers changed by ${signed(heapGrew / KiB)} KiB; faults: ${faults}.`,
     });
-    context.log(`  first 1 TiB read(): ${durationText(seconds)}, RSS ${signed(grew / KiB)} KiB, heap+buffers ${signed(heapGrew / KiB)} KiB, faults ${faults}`);
+    context.log(
+      `  first 1 TiB read(): ${durationText(seconds)}, RSS ${signed(grew / KiB)} KiB, heap+buffers ${signed(heapGrew / KiB)} KiB, faults ${faults}`,
+    );
   }
 
   // The engine: every size set up first, then warmed up and sampled round-robin,
@@ -83,9 +105,12 @@ export async function run(context: Context): Promise<BenchResult> {
     for (let i = 0; i < 500; i++) for (const subject of subjects) subject.call();
     const inner = 200;
     for (let r = 0; r < 15; r++) {
-      for (const subject of subjects) subject.samples.push(once(() => {
-        for (let i = 0; i < inner; i++) subject.call();
-      }) / inner);
+      for (const subject of subjects)
+        subject.samples.push(
+          once(() => {
+            for (let i = 0; i < inner; i++) subject.call();
+          }) / inner,
+        );
     }
     if (engine.stats().faults !== 0) throw new Error('read() faulted a page in');
     for (const subject of subjects) engineTimes.set(subject.name, summarize(subject.samples));
@@ -99,7 +124,10 @@ export async function run(context: Context): Promise<BenchResult> {
       const fd = fs.openSync(path, 'r');
       const into = length === GiB ? context.gibBuffer() : Buffer.alloc(length);
       const big = length >= GiB;
-      conventionalTimes.set(name, time(() => readAll(fd, into, 0), { warmup: 1, repeats: big ? 5 : 15, inner: big ? 1 : 50 }));
+      conventionalTimes.set(
+        name,
+        time(() => readAll(fd, into, 0), { warmup: 1, repeats: big ? 5 : 15, inner: big ? 1 : 50 }),
+      );
       fs.closeSync(fd);
     }
     if (context.mmap !== null) {
@@ -143,16 +171,30 @@ export async function run(context: Context): Promise<BenchResult> {
     title: 'read() latency',
     rows,
     checks: [
-      { id: 'P1', target: '1 GiB read() at least 1000× faster than conventional', measured: `${significant(speedup)}×`, met: speedup >= 1000 },
+      {
+        id: 'P1',
+        target: '1 GiB read() at least 1000× faster than conventional',
+        measured: `${significant(speedup)}×`,
+        met: speedup >= 1000,
+      },
       { id: 'P1', target: '64 GiB read() within 2× of 1 MiB', measured: `${significant(flat)}×`, met: flat <= 2 },
       ...(mmapGib === null
         ? []
-        : [{ id: 'P1', target: '1 GiB read() at most 1.2× an mmap of the same file', measured: `${significant(gib / mmapGib)}× (${durationText(gib)} vs ${durationText(mmapGib)})`, met: gib <= 1.2 * mmapGib }]),
+        : [
+            {
+              id: 'P1',
+              target: '1 GiB read() at most 1.2× an mmap of the same file',
+              measured: `${significant(gib / mmapGib)}× (${durationText(gib)} vs ${durationText(mmapGib)})`,
+              met: gib <= 1.2 * mmapGib,
+            },
+          ]),
     ],
     bars: [
       { label: 'read() 1 GiB: conventional ÷ engine time', value: speedup, target: 1000 },
       { label: 'read() 64 GiB vs 1 MiB: engine 1 MiB ÷ 64 GiB time', value: 1 / flat, target: 0.5 },
-      ...(mmapGib === null ? [] : [{ label: 'read() 1 GiB: mmap ÷ engine time', value: mmapGib / gib, target: 1 / 1.2 }]),
+      ...(mmapGib === null
+        ? []
+        : [{ label: 'read() 1 GiB: mmap ÷ engine time', value: mmapGib / gib, target: 1 / 1.2 }]),
     ],
     notes: [],
     seconds: 0,

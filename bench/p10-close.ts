@@ -31,9 +31,11 @@ export async function run(context: Context): Promise<BenchResult> {
       for (const withOther of [false, true]) {
         const segment = engine.segment(16 * extents);
         // Read i lands at address 16 i from offset 8 i: every one at another delta.
-        reads.push(once(() => {
-          for (let i = 0; i < extents; i++) segment.read(file, 16 * i, 4, 8 * i);
-        }));
+        reads.push(
+          once(() => {
+            for (let i = 0; i < extents; i++) segment.read(file, 16 * i, 4, 8 * i);
+          }),
+        );
         const other = engine.segment(1);
         if (withOther) other.read(file, 0, 1, 0);
         const seconds = once(() => segment.close());
@@ -47,7 +49,9 @@ export async function run(context: Context): Promise<BenchResult> {
   const closeAlone = summarize(alone).median;
   const closeShared = summarize(shared).median;
   const readTime = summarize(reads).median;
-  context.log(`  close, ${extents} extents: ${durationText(closeAlone)} (snapshot shared: ${durationText(closeShared)}); the reads took ${durationText(readTime)}`);
+  context.log(
+    `  close, ${extents} extents: ${durationText(closeAlone)} (snapshot shared: ${durationText(closeShared)}); the reads took ${durationText(readTime)}`,
+  );
   return {
     id: 'P10',
     title: 'closing a segment with 100,000 extents',
@@ -72,8 +76,18 @@ export async function run(context: Context): Promise<BenchResult> {
       },
     ],
     checks: [
-      { id: 'P10', target: `closing a segment with ${extents.toLocaleString('en-US')} extents takes at most 50 ms`, measured: `${durationText(closeAlone)} (${significant((closeAlone / extents) * 1e9)} ns per extent)`, met: closeAlone <= 0.05 },
-      { id: 'P10', target: 'the same with the snapshot shared with another segment (no target)', measured: durationText(closeShared), met: null },
+      {
+        id: 'P10',
+        target: `closing a segment with ${extents.toLocaleString('en-US')} extents takes at most 50 ms`,
+        measured: `${durationText(closeAlone)} (${significant((closeAlone / extents) * 1e9)} ns per extent)`,
+        met: closeAlone <= 0.05,
+      },
+      {
+        id: 'P10',
+        target: 'the same with the snapshot shared with another segment (no target)',
+        measured: durationText(closeShared),
+        met: null,
+      },
     ],
     bars: [{ label: 'close with 100k extents: 50 ms ÷ engine time', value: 0.05 / closeAlone, target: 1 }],
     notes: [],

@@ -26,7 +26,8 @@ export async function run(context: Context): Promise<BenchResult> {
       const segment = engine.segment(length);
       segment.read(file, 0, length, 0);
       if (gib === 1) {
-        for (const page of somePages(length / pageSize, length / pageSize / 100)) segment.setUint8(page * pageSize + 17, 1);
+        for (const page of somePages(length / pageSize, length / pageSize / 100))
+          segment.setUint8(page * pageSize + 17, 1);
         segment.write(file, 0, length, 0, { rebind: true });
       }
       let written = 0;
@@ -38,7 +39,9 @@ export async function run(context: Context): Promise<BenchResult> {
       );
       perGiB.set(gib, timing.median / gib);
       writtenBy.set(gib, written);
-      context.log(`  ${gib} GiB: second write-back ${durationText(timing.median)}, ${written} bytes written over every call`);
+      context.log(
+        `  ${gib} GiB: second write-back ${durationText(timing.median)}, ${written} bytes written over every call`,
+      );
       segment.close();
       file.close();
     }
@@ -58,8 +61,22 @@ export async function run(context: Context): Promise<BenchResult> {
       mmap: null,
       note: 'mmap: a MAP_PRIVATE mapping has no way to sync only what changed; its write-back is the full rewrite of P3.',
     },
-    { id: 'P4', what: 'second write-back of 64 GiB, nothing changed: time per GiB', unit: 's', engine: gib64, conventional, mmap: null },
-    { id: 'P4', what: 'bytes written by the second write-back (all calls, both sizes)', unit: 'B', engine: writtenBy.get(1)! + writtenBy.get(64)!, conventional: GiB, mmap: null },
+    {
+      id: 'P4',
+      what: 'second write-back of 64 GiB, nothing changed: time per GiB',
+      unit: 's',
+      engine: gib64,
+      conventional,
+      mmap: null,
+    },
+    {
+      id: 'P4',
+      what: 'bytes written by the second write-back (all calls, both sizes)',
+      unit: 'B',
+      engine: writtenBy.get(1)! + writtenBy.get(64)!,
+      conventional: GiB,
+      mmap: null,
+    },
   );
   const zero = writtenBy.get(1) === 0 && writtenBy.get(64) === 0;
   const worst = Math.max(gib1, gib64);
@@ -68,7 +85,12 @@ export async function run(context: Context): Promise<BenchResult> {
     title: 'second write-back, nothing changed',
     rows,
     checks: [
-      { id: 'P4', target: 'zero bytes written', measured: zero ? '0 B' : `${writtenBy.get(1)} B (1 GiB), ${writtenBy.get(64)} B (64 GiB)`, met: zero },
+      {
+        id: 'P4',
+        target: 'zero bytes written',
+        measured: zero ? '0 B' : `${writtenBy.get(1)} B (1 GiB), ${writtenBy.get(64)} B (64 GiB)`,
+        met: zero,
+      },
       {
         id: 'P4',
         target: 'at most 1 ms per GiB',

@@ -11,9 +11,9 @@
  * The children run as plain JavaScript (see compile.ts): a TypeScript
  * loader (tsx) would add about 50 MiB of its own to every peak.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+
 import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compiled, compileSuite } from './compile.ts';
 import type { Context } from './context.ts';
@@ -38,7 +38,10 @@ function childScript(dir: string): string {
 
 function child(script: string, args: string[]): ChildResult {
   const result = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 240_000 });
-  if (result.status !== 0) throw new Error(`P5 child ${args[0]} failed (${result.status ?? result.signal}): ${result.stderr.trim().slice(-500)}`);
+  if (result.status !== 0)
+    throw new Error(
+      `P5 child ${args[0]} failed (${result.status ?? result.signal}): ${result.stderr.trim().slice(-500)}`,
+    );
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as ChildResult;
 }
 
@@ -79,7 +82,9 @@ export async function run(context: Context): Promise<BenchResult> {
       conventional: conventional?.peak ?? null,
       mmap: mmap?.peak ?? null,
       ...(budget === 1024 * MiB
-        ? { note: 'Conventional and mmap not run at 4 GiB: each would hold the whole 4 GiB (Node 20\'s largest Buffer), as their growth from 256 MiB to 1 GiB shows.' }
+        ? {
+            note: "Conventional and mmap not run at 4 GiB: each would hold the whole 4 GiB (Node 20's largest Buffer), as their growth from 256 MiB to 1 GiB shows.",
+          }
         : {}),
       ...(budget === 64 * MiB
         ? {
@@ -113,7 +118,11 @@ export async function run(context: Context): Promise<BenchResult> {
       measured: `${bytesText(engine.peak)} (runtime alone ${bytesText(runtime.peak)})`,
       met: engine.peak <= limit,
     });
-    bars.push({ label: `scan 4× budget ${bytesText(budget)}: (budget + 64 MiB) ÷ engine peak`, value: limit / engine.peak, target: 1 });
+    bars.push({
+      label: `scan 4× budget ${bytesText(budget)}: (budget + 64 MiB) ÷ engine peak`,
+      value: limit / engine.peak,
+      target: 1,
+    });
   }
   return { id: 'P5', title: 'memory bounded by the budget', rows, checks, bars, notes: [], seconds: 0 };
 }

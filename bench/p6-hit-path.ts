@@ -95,7 +95,9 @@ export async function run(context: Context): Promise<BenchResult> {
         engine: engineRate,
         conventional: bufferRate,
         mmap: mmapRate,
-        ...(op === 'getUint32' ? { note: 'Conventional here is a DataView on a Buffer; mmap a DataView on a Buffer over the mapping.' } : {}),
+        ...(op === 'getUint32'
+          ? { note: 'Conventional here is a DataView on a Buffer; mmap a DataView on a Buffer over the mapping.' }
+          : {}),
       });
       if (op === 'getUint32') {
         rows.push({
@@ -107,7 +109,9 @@ export async function run(context: Context): Promise<BenchResult> {
           mmap: null,
           note: 'The least any load through a page table costs in V8: the same loop as the DataView one, plus an integer bounds check and an Int32Array lookup of the frame. The engine adds to it: the segment-open check, the argument checks, the page-table growth bound, and the CLOCK reference bit.',
         });
-        context.log(`  getUint32 floor (bounds check + Int32Array lookup + DataView): ${significant(measured.floor / 1e6)} M/s`);
+        context.log(
+          `  getUint32 floor (bounds check + Int32Array lookup + DataView): ${significant(measured.floor / 1e6)} M/s`,
+        );
       }
       context.log(
         `  ${op}: engine ${significant(engineRate / 1e6)} M/s, DataView ${significant(bufferRate / 1e6)} M/s` +
@@ -140,7 +144,9 @@ export async function run(context: Context): Promise<BenchResult> {
       mmap: null,
       note: `One store to each of the ${segment.pages} pages, each clean and resident: the store detaches its page (binds it Anon and unbinds its snapshot bytes). Stores after the first hit the row above.`,
     });
-    context.log(`  first setUint32 on a clean page: engine ${significant(firstEngine / 1e6)} M/s, DataView ${significant(firstView / 1e6)} M/s`);
+    context.log(
+      `  first setUint32 on a clean page: engine ${significant(firstEngine / 1e6)} M/s, DataView ${significant(firstView / 1e6)} M/s`,
+    );
   } finally {
     if (mapping !== null) context.mmap!.unmap(mapping);
     engine.close();
@@ -152,9 +158,24 @@ export async function run(context: Context): Promise<BenchResult> {
     title: 'resident hit path',
     rows,
     checks: [
-      { id: 'P6', target: 'getUint32 at most 3× slower than DataView on a Buffer', measured: `${significant(slower('getUint32'))}× slower`, met: slower('getUint32') <= 3 },
-      { id: 'P6', target: 'getFloat64 at most 3× slower than DataView on a Buffer', measured: `${significant(slower('getFloat64'))}× slower`, met: slower('getFloat64') <= 3 },
-      { id: 'P6', target: 'setUint32 (page already dirty) at most 4× slower than DataView', measured: `${significant(slower('setUint32'))}× slower`, met: slower('setUint32') <= 4 },
+      {
+        id: 'P6',
+        target: 'getUint32 at most 3× slower than DataView on a Buffer',
+        measured: `${significant(slower('getUint32'))}× slower`,
+        met: slower('getUint32') <= 3,
+      },
+      {
+        id: 'P6',
+        target: 'getFloat64 at most 3× slower than DataView on a Buffer',
+        measured: `${significant(slower('getFloat64'))}× slower`,
+        met: slower('getFloat64') <= 3,
+      },
+      {
+        id: 'P6',
+        target: 'setUint32 (page already dirty) at most 4× slower than DataView',
+        measured: `${significant(slower('setUint32'))}× slower`,
+        met: slower('setUint32') <= 4,
+      },
       {
         id: 'P6',
         target: 'setUint32, first store to a clean page (no target)',

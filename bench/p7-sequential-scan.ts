@@ -115,7 +115,8 @@ export async function run(context: Context): Promise<BenchResult> {
     for (const variant of variants) variant.scan(64 * MiB); // warm-up
     // Round-robin, so that background load hits every variant alike.
     const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-    for (let r = 0; r < repeats; r++) for (const variant of variants) samples.get(variant.name)!.push(variant.scan(GiB));
+    for (let r = 0; r < repeats; r++)
+      for (const variant of variants) samples.get(variant.name)!.push(variant.scan(GiB));
     for (const variant of variants) {
       throughput.set(variant.name, GiB / summarize(samples.get(variant.name)!).median);
       context.log(`  ${variant.name}: ${significant(throughput.get(variant.name)! / MiB)} MiB/s`);
@@ -138,7 +139,14 @@ export async function run(context: Context): Promise<BenchResult> {
     id: 'P7',
     title: 'sequential scan of 1 GiB',
     rows: [
-      { id: 'P7', what: 'sequential scan of 1 GiB, copyOut of 1 MiB chunks: throughput (default options)', unit: 'B/s', engine, conventional, mmap: mmapRate },
+      {
+        id: 'P7',
+        what: 'sequential scan of 1 GiB, copyOut of 1 MiB chunks: throughput (default options)',
+        unit: 'B/s',
+        engine,
+        conventional,
+        mmap: mmapRate,
+      },
       {
         id: 'P7',
         what: '  a view of every page, faulted in (default options: readahead)',

@@ -83,20 +83,39 @@ export async function run(context: Context): Promise<BenchResult> {
         mmap: mapped === null ? null : GiB,
         note: `Engine bytes per sync: ${written.map((count) => count / pageSize).join(', ')} pages, each equal to the pages the 1,000 updates dirtied.`,
       },
-      { id: 'P8', what: '  bytes written over all 10 syncs', unit: 'B', engine: written.reduce((a, b) => a + b, 0), conventional: syncs * GiB, mmap: mapped === null ? null : syncs * GiB },
-      { id: 'P8', what: '  time per sync (median)', unit: 's', engine: engineTime, conventional: conventionalTime, mmap: mmapTime },
+      {
+        id: 'P8',
+        what: '  bytes written over all 10 syncs',
+        unit: 'B',
+        engine: written.reduce((a, b) => a + b, 0),
+        conventional: syncs * GiB,
+        mmap: mapped === null ? null : syncs * GiB,
+      },
+      {
+        id: 'P8',
+        what: '  time per sync (median)',
+        unit: 's',
+        engine: engineTime,
+        conventional: conventionalTime,
+        mmap: mmapTime,
+      },
     ],
     checks: [
       {
         id: 'P8',
-        target: 'bytes written per sync vs conventional full rewrite (no target; each sync writes exactly its dirty pages)',
+        target:
+          'bytes written per sync vs conventional full rewrite (no target; each sync writes exactly its dirty pages)',
         measured: `1/${significant(GiB / perSync)} of the bytes, ${significant(conventionalTime / engineTime)}× faster; exact every sync: ${exact ? 'yes' : 'no'}`,
         met: exact ? null : false,
       },
     ],
     bars: [
       { label: 'periodic sync: conventional ÷ engine bytes per sync', value: GiB / perSync, target: null },
-      { label: 'periodic sync: conventional ÷ engine time per sync', value: conventionalTime / engineTime, target: null },
+      {
+        label: 'periodic sync: conventional ÷ engine time per sync',
+        value: conventionalTime / engineTime,
+        target: null,
+      },
     ],
     notes: [],
     seconds: 0,

@@ -43,7 +43,8 @@ export async function run(context: Context): Promise<BenchResult> {
         }
         // Each dirty page's bytes inside the image's range [addr, addr + 1 GiB).
         let bytes = 0;
-        for (const page of dirty) bytes += Math.min((page + 1) * pageSize, c.addr + GiB) - Math.max(page * pageSize, c.addr);
+        for (const page of dirty)
+          bytes += Math.min((page + 1) * pageSize, c.addr + GiB) - Math.max(page * pageSize, c.addr);
         c.expected.push(bytes);
         let written = 0;
         c.times.push(once(() => (written = c.segment.write(c.file, c.addr, GiB, 0, { rebind: true }).written)));
@@ -89,10 +90,17 @@ export async function run(context: Context): Promise<BenchResult> {
       {
         id: 'P9',
         target: "bytes written equal the dirty pages' bytes, every sync, both cases",
-        measured: exact ? 'yes, every sync' : `unaligned ${shifted.written.join(', ')} vs ${shifted.expected.join(', ')}`,
+        measured: exact
+          ? 'yes, every sync'
+          : `unaligned ${shifted.written.join(', ')} vs ${shifted.expected.join(', ')}`,
         met: exact,
       },
-      { id: 'P9', target: 'unaligned sync within 2× of the aligned one', measured: `${significant(ratio)}× (${durationText(shiftedTime)} vs ${durationText(alignedTime)})`, met: ratio <= 2 },
+      {
+        id: 'P9',
+        target: 'unaligned sync within 2× of the aligned one',
+        measured: `${significant(ratio)}× (${durationText(shiftedTime)} vs ${durationText(alignedTime)})`,
+        met: ratio <= 2,
+      },
     ],
     bars: [{ label: 'sync, unaligned image: aligned ÷ unaligned time', value: 1 / ratio, target: 0.5 }],
     notes: [],

@@ -3,9 +3,10 @@
  * renderings of a run: JSON (every figure), a Markdown table, and an SVG bar
  * chart of the ratios drawn by hand.
  */
+
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { spawnSync } from 'node:child_process';
 import { bytesText, durationText, GiB, MiB, significant } from './harness.ts';
 
 /** Units of stored values: seconds, bytes, operations per second, bytes per second, a plain count. */
@@ -134,7 +135,9 @@ export function comparison(engine: number | null, baseline: number | null, unit:
 
 export function markdown(report: Report): string {
   const out: string[] = [];
-  out.push(`Machine: ${machineLine(report.machine)}. Code: ${report.code}. Whole run: ${significant(report.seconds)} s.`);
+  out.push(
+    `Machine: ${machineLine(report.machine)}. Code: ${report.code}. Whole run: ${significant(report.seconds)} s.`,
+  );
   if (!report.mmap.available) out.push('', `mmap columns unavailable: ${report.mmap.reason}`);
   out.push(
     '',
@@ -223,7 +226,9 @@ export function svg(report: Report): string {
     );
     if (bar.target !== null) {
       const tx = x(bar.target).toFixed(1);
-      out.push(`<line x1="${tx}" y1="${y + 1}" x2="${tx}" y2="${y + row - 1}" stroke="#000" stroke-width="2" stroke-dasharray="3,2"/>`);
+      out.push(
+        `<line x1="${tx}" y1="${y + 1}" x2="${tx}" y2="${y + row - 1}" stroke="#000" stroke-width="2" stroke-dasharray="3,2"/>`,
+      );
     }
   });
   const legendY = top + bars.length * row + 36;

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { GraphDigest } from '../tla/graph.ts';
 import {
   type Certificate,
   CertificateError,
@@ -14,7 +15,6 @@ import {
   specPath,
   writeCertificate,
 } from './certificate.ts';
-import type { GraphDigest } from '../tla/graph.ts';
 
 const CFG = 'CONSTANTS\n    B = 2\nINIT Init\nNEXT Next\n';
 const digest: GraphDigest = { distinctStates: 3910, edges: 19788, graphSha256: 'ab'.repeat(32) };
@@ -86,7 +86,9 @@ describe('a certificate for a cfg', () => {
   test('a changed spec source: renew the certificate', () => {
     const now = sourceHashes(cfg).sources;
     certify({ sources: { ...now, [DeferredIO]: '0'.repeat(64) } });
-    expect(failure()).toBe(`spec changed since certification: run npm run spec:certify -- ${cfgName} (changed: ${DeferredIO})`);
+    expect(failure()).toBe(
+      `spec changed since certification: run npm run spec:certify -- ${cfgName} (changed: ${DeferredIO})`,
+    );
   });
 
   test('a certificate without a graph certifies counts only', () => {
@@ -98,7 +100,9 @@ describe('a certificate for a cfg', () => {
   test('a changed cfg: renew the certificate', () => {
     certify();
     writeFileSync(cfg, `${CFG}CHECK_DEADLOCK FALSE\n`);
-    expect(failure()).toBe(`spec changed since certification: run npm run spec:certify -- ${cfgName} (changed: ${cfgName})`);
+    expect(failure()).toBe(
+      `spec changed since certification: run npm run spec:certify -- ${cfgName} (changed: ${cfgName})`,
+    );
   });
 
   test('a different state count names both numbers', () => {
@@ -117,14 +121,16 @@ describe('a certificate for a cfg', () => {
   });
 
   test('a missing certificate says how to make one', () => {
-    expect(failure()).toBe(`${repoRelative(join(dir, 'tiny.cert.json'))} does not exist: run npm run spec:certify -- ${cfgName}`);
+    expect(failure()).toBe(
+      `${repoRelative(join(dir, 'tiny.cert.json'))} does not exist: run npm run spec:certify -- ${cfgName}`,
+    );
   });
 
   test('a malformed certificate names the bad field', () => {
     certify();
     const path = join(dir, 'tiny.cert.json');
     writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), tlcDistinctStates: -1 }));
-    expect(failure()).toMatch(/is malformed: run npm run spec:certify -- .*\n[^]*tlcDistinctStates/);
+    expect(failure()).toMatch(/is malformed: run npm run spec:certify -- .*\n[\s\S]*tlcDistinctStates/);
     writeFileSync(path, '{');
     expect(failure()).toContain('is not JSON');
   });
@@ -133,6 +139,8 @@ describe('a certificate for a cfg', () => {
     certify();
     const path = join(dir, 'tiny.cert.json');
     writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), cfg: 'spec/smoke.cfg' }));
-    expect(failure()).toBe(`certificate ${repoRelative(path)} is for spec/smoke.cfg, not ${cfgName}: run npm run spec:certify -- ${cfgName}`);
+    expect(failure()).toBe(
+      `certificate ${repoRelative(path)} is for spec/smoke.cfg, not ${cfgName}: run npm run spec:certify -- ${cfgName}`,
+    );
   });
 });

@@ -119,7 +119,9 @@ export function sourceHashes(cfgPath: string): { sources: Record<string, string>
 function decode<A, I>(schema: Schema.Schema<A, I>, json: unknown, what: string, renew: string): A {
   const decoded = Schema.decodeUnknownEither(schema, { onExcessProperty: 'error' })(json);
   if (Either.isLeft(decoded)) {
-    throw new CertificateError(`${what} is malformed: ${renew}\n${ParseResult.TreeFormatter.formatErrorSync(decoded.left)}`);
+    throw new CertificateError(
+      `${what} is malformed: ${renew}\n${ParseResult.TreeFormatter.formatErrorSync(decoded.left)}`,
+    );
   }
   return decoded.right;
 }
@@ -128,7 +130,8 @@ function readJson(path: string, renew: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not JSON (${(e as Error).message})`;
+    const why =
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not JSON (${(e as Error).message})`;
     throw new CertificateError(`${repoRelative(path)} ${why}: ${renew}`);
   }
 }
@@ -156,14 +159,17 @@ export function currentCertificate(cfgPath: string): Certificate {
   const cfgName = repoRelative(cfgPath);
   const renew = `run npm run spec:certify -- ${cfgName}`;
   if (cert.cfg !== cfgName) {
-    throw new CertificateError(`certificate ${repoRelative(certificatePath(cfgPath))} is for ${cert.cfg}, not ${cfgName}: ${renew}`);
+    throw new CertificateError(
+      `certificate ${repoRelative(certificatePath(cfgPath))} is for ${cert.cfg}, not ${cfgName}: ${renew}`,
+    );
   }
   const now = sourceHashes(cfgPath);
   const changed = [
     ...specSources.filter((path) => now.sources[path] !== cert.sources[path]),
     ...(now.cfgSha256 !== cert.cfgSha256 ? [cert.cfg] : []),
   ];
-  if (changed.length > 0) throw new CertificateError(`spec changed since certification: ${renew} (changed: ${changed.join(', ')})`);
+  if (changed.length > 0)
+    throw new CertificateError(`spec changed since certification: ${renew} (changed: ${changed.join(', ')})`);
   return cert;
 }
 
@@ -176,14 +182,23 @@ export function currentCertificate(cfgPath: string): Certificate {
 export function checkAgainstCertificate(cfgPath: string, digest: GraphDigest): Certificate {
   const cert = currentCertificate(cfgPath);
   const cfgName = repoRelative(cfgPath);
-  if (cert.graph === null) throw new CertificateError(`${cfgName} was certified without its state graph: run npm run spec:certify -- ${cfgName}`);
+  if (cert.graph === null)
+    throw new CertificateError(
+      `${cfgName} was certified without its state graph: run npm run spec:certify -- ${cfgName}`,
+    );
   const diffs = [
-    ...(digest.distinctStates !== cert.graph.distinctStates ? [`distinct states: certified ${cert.graph.distinctStates}, found ${digest.distinctStates}`] : []),
+    ...(digest.distinctStates !== cert.graph.distinctStates
+      ? [`distinct states: certified ${cert.graph.distinctStates}, found ${digest.distinctStates}`]
+      : []),
     ...(digest.edges !== cert.graph.edges ? [`edges: certified ${cert.graph.edges}, found ${digest.edges}`] : []),
-    ...(digest.graphSha256 !== cert.graph.graphSha256 ? [`graph sha256: certified ${cert.graph.graphSha256}, found ${digest.graphSha256}`] : []),
+    ...(digest.graphSha256 !== cert.graph.graphSha256
+      ? [`graph sha256: certified ${cert.graph.graphSha256}, found ${digest.graphSha256}`]
+      : []),
   ];
   if (diffs.length > 0) {
-    throw new CertificateError(`state graph of ${cfgName} differs from the one TLC certified:\n  ${diffs.join('\n  ')}`);
+    throw new CertificateError(
+      `state graph of ${cfgName} differs from the one TLC certified:\n  ${diffs.join('\n  ')}`,
+    );
   }
   return cert;
 }

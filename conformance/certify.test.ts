@@ -15,7 +15,11 @@ test('certification refuses when only the wasm checker is available', () => {
     // No TLA2TOOLS_JAR and an empty cache: the wrapper has no TLC to run.
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') };
     delete env.TLA2TOOLS_JAR;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'conformance/certify.ts', cfg], { cwd: repoRoot, env, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'conformance/certify.ts', cfg], {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('spec:certify: not certified');
     expect(readdirSync(dir)).toEqual(['smoke.cfg']);

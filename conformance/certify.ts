@@ -36,12 +36,20 @@ async function certify(cfgArg: string, withGraph: boolean): Promise<void> {
     console.log(`certifying ${specPath} with ${cfg}${withGraph ? '' : ' (counts only, no graph)'}: running TLC...`);
     const load = loadavg()[0]!;
     const { status, result, log } = await runWrapper([
-      '-workers', '2', '-metadir', join(scratch, 'meta'), '-noGenerateSpecTE',
+      '-workers',
+      '2',
+      '-metadir',
+      join(scratch, 'meta'),
+      '-noGenerateSpecTE',
       ...(withGraph ? ['-dump', 'dot,actionlabels', join(scratch, 'graph')] : []),
-      '-config', cfg, specPath,
+      '-config',
+      cfg,
+      specPath,
     ]);
     if (result.violation !== null || status !== 0) {
-      throw new RefusedError(`TLC found a violation in ${cfg} (exit status ${status}): a spec that fails its invariants is not certified`);
+      throw new RefusedError(
+        `TLC found a violation in ${cfg} (exit status ${status}): a spec that fails its invariants is not certified`,
+      );
     }
     if (result.distinctStates === null) throw new RefusedError(`TLC reported no distinct-state count for ${cfg}`);
     let graph = null;
@@ -51,7 +59,9 @@ async function certify(cfgArg: string, withGraph: boolean): Promise<void> {
       graph = digestGraph(await readDotGraph(join(scratch, 'graph.dot')));
       console.log(`${graph.distinctStates} states, ${graph.edges} edges`);
       if (graph.distinctStates !== result.distinctStates) {
-        throw new RefusedError(`TLC reported ${result.distinctStates} distinct states but its dump holds ${graph.distinctStates}`);
+        throw new RefusedError(
+          `TLC reported ${result.distinctStates} distinct states but its dump holds ${graph.distinctStates}`,
+        );
       }
     }
     const written = writeCertificate({

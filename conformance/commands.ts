@@ -35,14 +35,14 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ArgumentError, ReadOnlyError } from '../impl/errors.ts';
 import type { DeferredFile } from '../impl/deferred-file.ts';
+import { ArgumentError, ReadOnlyError } from '../impl/errors.ts';
 import { MemoryBackend } from '../impl/memory-backend.ts';
 import { Addrs, type Constants } from '../model/constants.ts';
 import { Conventional, type Returned } from '../model/conventional.ts';
 import { Mem } from '../model/derived.ts';
 import { violated } from '../model/invariants.ts';
-import { actionLabel, apply, type Action } from '../model/next.ts';
+import { type Action, actionLabel, apply } from '../model/next.ts';
 import { MemInto } from '../model/runs/derived.ts';
 import { toState } from '../model/runs/expand.ts';
 import { Lazy } from '../model/runs/invariants.ts';
@@ -53,7 +53,7 @@ import { toTla } from '../model/tla.ts';
 import { canonicalState } from '../tla/values.ts';
 import type { Projection } from './projection.ts';
 import { runState, runStateDifference } from './run-state.ts';
-import { makeWorld, observe, projectWorld, recorded, step, type Backing, type Observed, type World } from './world.ts';
+import { type Backing, makeWorld, type Observed, observe, projectWorld, recorded, step, type World } from './world.ts';
 
 /** Which model the commands step: per byte (the spec transliterated), run-length (fast), or both, compared after every step. */
 export type ModelKind = 'bytes' | 'runs' | 'twin';
@@ -123,7 +123,14 @@ function firstDifference(x: unknown, y: unknown, path: string): string | null {
     }
     return null;
   }
-  if (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && !Array.isArray(x) && !Array.isArray(y)) {
+  if (
+    typeof x === 'object' &&
+    typeof y === 'object' &&
+    x !== null &&
+    y !== null &&
+    !Array.isArray(x) &&
+    !Array.isArray(y)
+  ) {
     for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
       const d = firstDifference((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], `${path}.${k}`);
       if (d !== null) return d;
@@ -137,41 +144,78 @@ const engineVariables = (st: State) => ({ src: st.src, frame: st.frame, swap: st
 
 class BytesModel implements ModelSide<Projection> {
   st: State;
-  constructor(readonly c: Constants, files: ReadonlyMap<string, Uint8Array>) {
+  constructor(
+    readonly c: Constants,
+    files: ReadonlyMap<string, Uint8Array>,
+  ) {
     this.st = initState(c, new Map([...files].map(([f, b]) => [f, Array.from(b)])));
   }
-  get steps() { return this.st.steps; }
-  get files() { return this.st.file; }
+  get steps() {
+    return this.st.steps;
+  }
+  get files() {
+    return this.st.file;
+  }
   apply(act: Action): boolean {
     const next = apply(this.c, this.st, act);
     if (next === null) return false;
     this.st = next;
     return true;
   }
-  results(): Observed { return recorded(this.st.last); }
-  returned(): Returned { return { ret: this.st.last.ret, out: this.st.last.out }; }
-  refused(): boolean { return this.st.last.err !== 'none'; }
-  resident(p: number): boolean { return this.st.frame[p] !== null; }
-  memory(): number[] { return Addrs(this.c).map((a) => Mem(this.c, this.st, a)); }
-  violated(): string[] { return violated(this.c, this.st); }
-  project(w: World): Projection { return projectWorld(w); }
-  residentIn(p: Projection, page: number): boolean { return (p.frame[page] ?? null) !== null; }
+  results(): Observed {
+    return recorded(this.st.last);
+  }
+  returned(): Returned {
+    return { ret: this.st.last.ret, out: this.st.last.out };
+  }
+  refused(): boolean {
+    return this.st.last.err !== 'none';
+  }
+  resident(p: number): boolean {
+    return this.st.frame[p] !== null;
+  }
+  memory(): number[] {
+    return Addrs(this.c).map((a) => Mem(this.c, this.st, a));
+  }
+  violated(): string[] {
+    return violated(this.c, this.st);
+  }
+  project(w: World): Projection {
+    return projectWorld(w);
+  }
+  residentIn(p: Projection, page: number): boolean {
+    return (p.frame[page] ?? null) !== null;
+  }
   difference(w: World, p: Projection, swapAnonOnly: boolean): string | null {
     const engine = observe(this.c, w, this.st, p);
-    const swap = (st: State) => (swapAnonOnly
-      ? st.swap.map((slot, q) => slot && slot.map((v, i) => (this.st.src[q * this.c.B + i]!.kind === 'Anon' ? v : 0)))
-      : st.swap);
-    return firstDifference({ ...engineVariables(this.st), swap: swap(this.st) }, { ...engineVariables(engine), swap: swap(engine) }, 'model vs engine');
+    const swap = (st: State) =>
+      swapAnonOnly
+        ? st.swap.map((slot, q) =>
+            slot === null ? null : slot.map((v, i) => (this.st.src[q * this.c.B + i]!.kind === 'Anon' ? v : 0)),
+          )
+        : st.swap;
+    return firstDifference(
+      { ...engineVariables(this.st), swap: swap(this.st) },
+      { ...engineVariables(engine), swap: swap(engine) },
+      'model vs engine',
+    );
   }
 }
 
 class RunsModel implements ModelSide<RunState> {
   st: RunState;
-  constructor(readonly c: Constants, files: ReadonlyMap<string, Uint8Array>) {
+  constructor(
+    readonly c: Constants,
+    files: ReadonlyMap<string, Uint8Array>,
+  ) {
     this.st = initRuns(c, files);
   }
-  get steps() { return this.st.steps; }
-  get files() { return this.st.file; }
+  get steps() {
+    return this.st.steps;
+  }
+  get files() {
+    return this.st.file;
+  }
   apply(act: Action): boolean {
     const next = applyRuns(this.c, this.st, act);
     if (next === null) return false;
@@ -180,59 +224,106 @@ class RunsModel implements ModelSide<RunState> {
   }
   results(): Observed {
     const r = this.st.last;
-    return { ret: r.ret, out: Array.from(r.out), err: r.err, fault: r.fault, written: r.written, skipped: r.skipped, preserved: r.preserved.length };
+    return {
+      ret: r.ret,
+      out: Array.from(r.out),
+      err: r.err,
+      fault: r.fault,
+      written: r.written,
+      skipped: r.skipped,
+      preserved: r.preserved.length,
+    };
   }
-  returned(): Returned { return { ret: this.st.last.ret, out: Array.from(this.st.last.out) }; }
-  refused(): boolean { return this.st.last.err !== 'none'; }
-  resident(p: number): boolean { return this.st.frame[p] !== null; }
+  returned(): Returned {
+    return { ret: this.st.last.ret, out: Array.from(this.st.last.out) };
+  }
+  refused(): boolean {
+    return this.st.last.err !== 'none';
+  }
+  resident(p: number): boolean {
+    return this.st.frame[p] !== null;
+  }
   memory(): Uint8Array {
     const na = this.c.P * this.c.B;
     const out = new Uint8Array(na);
     MemInto(this.c, this.st, 0, na, out, 0);
     return out;
   }
-  violated(): string[] { return Lazy(this.c, this.st) ? [] : ['Lazy']; }
+  violated(): string[] {
+    return Lazy(this.c, this.st) ? [] : ['Lazy'];
+  }
   project(w: World): RunState {
     const names = new Map([...w.files].map(([name, f]) => [f.name, name]));
     return runState(this.c, w.engine, w.segment, names, this.st);
   }
-  residentIn(p: RunState, page: number): boolean { return p.frame[page] !== null; }
-  difference(_w: World, p: RunState, swapAnonOnly: boolean): string | null { return runStateDifference(this.c, this.st, p, swapAnonOnly); }
+  residentIn(p: RunState, page: number): boolean {
+    return p.frame[page] !== null;
+  }
+  difference(_w: World, p: RunState, swapAnonOnly: boolean): string | null {
+    return runStateDifference(this.c, this.st, p, swapAnonOnly);
+  }
 }
 
 /** Both models side by side: after every step the run-length state must expand to the per-byte one. */
 class TwinModel implements ModelSide<Projection> {
   readonly bytes: BytesModel;
   readonly runs: RunsModel;
-  constructor(readonly c: Constants, files: ReadonlyMap<string, Uint8Array>) {
+  constructor(
+    readonly c: Constants,
+    files: ReadonlyMap<string, Uint8Array>,
+  ) {
     this.bytes = new BytesModel(c, files);
     this.runs = new RunsModel(c, files);
   }
-  get steps() { return this.bytes.steps; }
-  get files() { return this.runs.files; }
+  get steps() {
+    return this.bytes.steps;
+  }
+  get files() {
+    return this.runs.files;
+  }
   apply(act: Action): boolean {
     const took = this.bytes.apply(act);
-    if (this.runs.apply(act) !== took) throw new Error(`${actionLabel(act)}: enabled in ${took ? 'the per-byte model only' : 'the run-length model only'}`);
+    if (this.runs.apply(act) !== took)
+      throw new Error(
+        `${actionLabel(act)}: enabled in ${took ? 'the per-byte model only' : 'the run-length model only'}`,
+      );
     const expanded = canonicalState(toTla(this.c, toState(this.c, this.runs.st)));
     if (took && expanded !== canonicalState(toTla(this.c, this.bytes.st))) {
       const d = firstDifference(toState(this.c, this.runs.st), this.bytes.st, 'run-length vs per-byte');
-      throw new Error(`${actionLabel(act)}: the run-length model's state does not expand to the per-byte model's: ${d}`);
+      throw new Error(
+        `${actionLabel(act)}: the run-length model's state does not expand to the per-byte model's: ${d}`,
+      );
     }
     return took;
   }
-  results(): Observed { return this.bytes.results(); }
-  returned(): Returned { return this.bytes.returned(); }
-  refused(): boolean { return this.bytes.refused(); }
-  resident(p: number): boolean { return this.bytes.resident(p); }
-  memory(): number[] { return this.bytes.memory(); }
+  results(): Observed {
+    return this.bytes.results();
+  }
+  returned(): Returned {
+    return this.bytes.returned();
+  }
+  refused(): boolean {
+    return this.bytes.refused();
+  }
+  resident(p: number): boolean {
+    return this.bytes.resident(p);
+  }
+  memory(): number[] {
+    return this.bytes.memory();
+  }
   violated(): string[] {
     const bad = this.bytes.violated();
     // The run-length Lazy must judge as the per-byte one does.
-    if (bad.includes('Lazy') !== this.runs.violated().includes('Lazy')) return [...bad, 'Lazy (run-length and per-byte disagree)'];
+    if (bad.includes('Lazy') !== this.runs.violated().includes('Lazy'))
+      return [...bad, 'Lazy (run-length and per-byte disagree)'];
     return bad;
   }
-  project(w: World): Projection { return this.bytes.project(w); }
-  residentIn(p: Projection, page: number): boolean { return this.bytes.residentIn(p, page); }
+  project(w: World): Projection {
+    return this.bytes.project(w);
+  }
+  residentIn(p: Projection, page: number): boolean {
+    return this.bytes.residentIn(p, page);
+  }
   /** Both state relations, per byte and run-length: the fuzzer's is checked against the per-byte one here. */
   difference(w: World, p: Projection, swapAnonOnly: boolean): string | null {
     return this.bytes.difference(w, p, swapAnonOnly) ?? this.runs.difference(w, this.runs.project(w), swapAnonOnly);
@@ -241,9 +332,12 @@ class TwinModel implements ModelSide<Projection> {
 
 function modelSide(kind: ModelKind, c: Constants, files: ReadonlyMap<string, Uint8Array>): ModelSide<unknown> {
   switch (kind) {
-    case 'bytes': return new BytesModel(c, files) as ModelSide<unknown>;
-    case 'runs': return new RunsModel(c, files) as ModelSide<unknown>;
-    case 'twin': return new TwinModel(c, files) as ModelSide<unknown>;
+    case 'bytes':
+      return new BytesModel(c, files) as ModelSide<unknown>;
+    case 'runs':
+      return new RunsModel(c, files) as ModelSide<unknown>;
+    case 'twin':
+      return new TwinModel(c, files) as ModelSide<unknown>;
   }
 }
 
@@ -276,12 +370,14 @@ export class Run {
 
   constructor(readonly setup: Setup) {
     const { c, files } = setup;
-    if (setup.length > c.P * c.B || setup.length < 1) throw new Error(`segment length ${setup.length} is not in 1..P * B`);
+    if (setup.length > c.P * c.B || setup.length < 1)
+      throw new Error(`segment length ${setup.length} is not in 1..P * B`);
     this.side = modelSide(setup.model, c, files);
     this.oracle = new Conventional(c.P * c.B, new Map([...files].map(([f, b]) => [f, Array.from(b)])));
-    this.engineOracle = setup.engine !== null && setup.length < c.P * c.B
-      ? new Conventional(setup.length, new Map([...files].map(([f, b]) => [f, Array.from(b)])))
-      : null;
+    this.engineOracle =
+      setup.engine !== null && setup.length < c.P * c.B
+        ? new Conventional(setup.length, new Map([...files].map(([f, b]) => [f, Array.from(b)])))
+        : null;
   }
 
   /**
@@ -300,13 +396,16 @@ export class Run {
       throw new Error(`the model returned ${JSON.stringify(got)}, conventional I/O ${JSON.stringify(want)}`);
     }
     const mem = this.side.memory();
-    if (!sameBytes(mem, this.oracle.mem)) throw new Error(`memory (Mem) differs from conventional I/O ${firstUnequal(mem, this.oracle.mem)}`);
+    if (!sameBytes(mem, this.oracle.mem))
+      throw new Error(`memory (Mem) differs from conventional I/O ${firstUnequal(mem, this.oracle.mem)}`);
     const after = this.side.files;
     for (const f of this.setup.c.Files) {
       // A file the model did not replace and conventional I/O did not touch is as equal as it was.
       if (after.get(f) === before.get(f) && !('file' in act && act.file === f)) continue;
       if (!sameBytes(after.get(f), this.oracle.file.get(f))) {
-        throw new Error(`file ${f} differs from conventional I/O ${firstUnequal(after.get(f) ?? [], this.oracle.file.get(f) ?? [])}`);
+        throw new Error(
+          `file ${f} differs from conventional I/O ${firstUnequal(after.get(f) ?? [], this.oracle.file.get(f) ?? [])}`,
+        );
       }
     }
     const bad = this.side.violated();
@@ -323,9 +422,19 @@ export class Run {
       `\\* written by conformance/commands.ts for the replay of a failing run`,
       'CONSTANTS',
       ...Object.entries({
-        Files: set(c.Files), Foreign: set(c.Foreign), Outside: set(c.Outside), Isolated: set(c.Isolated), NoFile: 'NoFile',
-        B: c.B, P: c.P, MaxLen: c.MaxLen, InitLen: 0, Vals: set(c.Vals),
-        MaxSnap: Math.max(1, Math.min(c.P * c.B + 1, steps)), MaxWrite: c.MaxWrite, MaxSteps: steps,
+        Files: set(c.Files),
+        Foreign: set(c.Foreign),
+        Outside: set(c.Outside),
+        Isolated: set(c.Isolated),
+        NoFile: 'NoFile',
+        B: c.B,
+        P: c.P,
+        MaxLen: c.MaxLen,
+        InitLen: 0,
+        Vals: set(c.Vals),
+        MaxSnap: Math.max(1, Math.min(c.P * c.B + 1, steps)),
+        MaxWrite: c.MaxWrite,
+        MaxSteps: steps,
       }).map(([k, v]) => `    ${k} = ${v}`),
       'INIT Init',
       'NEXT Next',
@@ -337,7 +446,10 @@ export class Run {
   /** Writes cfgText() to a temp file named by its content; returns its path. */
   writeCfg(): string {
     const cfg = this.cfgText();
-    const path = join(tmpdir(), `deferred-io-replay-${createHash('sha256').update(cfg).digest('hex').slice(0, 12)}.cfg`);
+    const path = join(
+      tmpdir(),
+      `deferred-io-replay-${createHash('sha256').update(cfg).digest('hex').slice(0, 12)}.cfg`,
+    );
     writeFileSync(path, cfg);
     return path;
   }
@@ -345,8 +457,8 @@ export class Run {
   /** The replayLabels call that replays this run's model steps with the cfg at cfgPath. */
   replayCall(cfgPath: string): string {
     const { setup } = this;
-    const files = setup.filesExpression
-      ?? JSON.stringify(Object.fromEntries([...setup.files].map(([f, b]) => [f, Array.from(b)])));
+    const files =
+      setup.filesExpression ?? JSON.stringify(Object.fromEntries([...setup.files].map(([f, b]) => [f, Array.from(b)])));
     return `replayLabels(${JSON.stringify(cfgPath)}, ${files}, ${JSON.stringify(this.labels)}, ${JSON.stringify(setup.engine?.backing ?? 'memory')})`;
   }
 
@@ -355,8 +467,10 @@ export class Run {
     const { setup } = this;
     const engine = setup.engine;
     return [
-      `model: ${setup.model}; segment of ${setup.length} bytes (P * B = ${setup.c.P * setup.c.B})`
-        + (engine === null ? '; no engine' : `; engine on ${engine.backing}, ${engine.frames} frames, readahead ${engine.readahead}`),
+      `model: ${setup.model}; segment of ${setup.length} bytes (P * B = ${setup.c.P * setup.c.B})` +
+        (engine === null
+          ? '; no engine'
+          : `; engine on ${engine.backing}, ${engine.frames} frames, readahead ${engine.readahead}`),
       `every call (invalid ones marked; they are not steps): ${this.trail.join(' ')}`,
       `replay (import { replayLabels } from './conformance/replay.ts'; the engine's own evictions and fills are in the labels):`,
       `  ${this.replayCall(cfgPath)}`,
@@ -369,7 +483,11 @@ export class Run {
 /** A run that failed: the message says why and how to replay it; `replay` is the replayLabels call. */
 export class RunFailure extends Error {
   override readonly name = 'RunFailure';
-  constructor(message: string, readonly replay: string, options: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly replay: string,
+    options: ErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -384,9 +502,10 @@ const noResults: Observed = { ret: 0, out: [], err: 'none', fault: false, writte
  * once (the model's Prefetch then Evict): whether it faulted is its own.
  */
 function resultsDifference(act: Action, pressure: boolean, got: Observed, want: Observed): string | null {
-  const fields = act.op === 'prefetch' && pressure
-    ? (['ret', 'err', 'written', 'skipped', 'preserved'] as const)
-    : (['ret', 'err', 'fault', 'written', 'skipped', 'preserved'] as const);
+  const fields =
+    act.op === 'prefetch' && pressure
+      ? (['ret', 'err', 'written', 'skipped', 'preserved'] as const)
+      : (['ret', 'err', 'fault', 'written', 'skipped', 'preserved'] as const);
   for (const k of fields) {
     if (got[k] !== want[k]) return `${k}: engine ${String(got[k])}, model ${String(want[k])}`;
   }
@@ -394,7 +513,8 @@ function resultsDifference(act: Action, pressure: boolean, got: Observed, want: 
 }
 
 /** The engine has fewer frames than the segment has pages, so it evicts by itself. */
-const pressed = (setup: Setup): boolean => setup.engine !== null && setup.engine.frames < Math.ceil(setup.length / setup.c.B);
+const pressed = (setup: Setup): boolean =>
+  setup.engine !== null && setup.engine.frames < Math.ceil(setup.length / setup.c.B);
 
 /**
  * After the engine took a call: its own evictions (a frame pool smaller
@@ -411,7 +531,8 @@ function settle(run: Run, w: World): void {
   const pages = Math.ceil(setup.length / setup.c.B);
   const projected = side.project(w);
   const take = (act: Action) => {
-    if (!run.modelStep(act)) throw new Error(`the engine took ${actionLabel(act)} by itself, which the model cannot (MaxSteps reached?)`);
+    if (!run.modelStep(act))
+      throw new Error(`the engine took ${actionLabel(act)} by itself, which the model cannot (MaxSteps reached?)`);
   };
   for (let p = 0; p < pages; p++) {
     const inEngine = side.residentIn(projected, p);
@@ -428,11 +549,16 @@ function conventionally(run: Run, w: World, act: Action, got: Observed): void {
   if (got.err !== 'none') return;
   const want = oracle.apply(act);
   if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
-    throw new Error(`${actionLabel(act)}: the engine returned ${JSON.stringify({ ret: got.ret, out: got.out })}, conventional I/O ${JSON.stringify(want)}`);
+    throw new Error(
+      `${actionLabel(act)}: the engine returned ${JSON.stringify({ ret: got.ret, out: got.out })}, conventional I/O ${JSON.stringify(want)}`,
+    );
   }
   const files = projectWorld(w).files;
   for (const [f, bytes] of oracle.file) {
-    if (!sameBytes(files.get(f), bytes)) throw new Error(`${actionLabel(act)}: file ${f} differs from conventional I/O ${firstUnequal(files.get(f) ?? [], bytes)}`);
+    if (!sameBytes(files.get(f), bytes))
+      throw new Error(
+        `${actionLabel(act)}: file ${f} differs from conventional I/O ${firstUnequal(files.get(f) ?? [], bytes)}`,
+      );
   }
 }
 
@@ -487,7 +613,8 @@ export type InvalidCall =
 /** A read-only handle on a file (on disk the world's first), for as long as `use` runs. */
 function withReadOnly(w: World, use: (f: DeferredFile) => void): void {
   const way = [...w.outside.values()][0]!;
-  const f = 'path' in way ? w.engine.open(way.path, 'r') : w.engine.attach(new MemoryBackend('read-only'), { readOnly: true });
+  const f =
+    'path' in way ? w.engine.open(way.path, 'r') : w.engine.attach(new MemoryBackend('read-only'), { readOnly: true });
   try {
     use(f);
   } finally {
@@ -514,25 +641,46 @@ export class InvalidStep implements fc.Command<Run, World | null> {
     let thrown: unknown = null;
     try {
       switch (bad.call) {
-        case 'read': seg.read(first!, bad.addr, bad.len, bad.pos); break;
-        case 'write': seg.write(first!, bad.addr, bad.len, bad.pos); break;
-        case 'writeReadOnly': withReadOnly(w!, (f) => seg.write(f, bad.addr, bad.len, 0)); break;
-        case 'load': seg.getUint8(bad.addr); break;
-        case 'store': seg.setUint8(bad.addr, bad.val); break;
-        case 'zero': seg.zero(bad.addr, bad.len); break;
-        case 'copyOut': seg.copyOut(bad.addr, new Uint8Array(bad.len)); break;
-        case 'evict': seg.evict(bad.page); break;
-        case 'truncate': first!.truncate(bad.len); break;
+        case 'read':
+          seg.read(first!, bad.addr, bad.len, bad.pos);
+          break;
+        case 'write':
+          seg.write(first!, bad.addr, bad.len, bad.pos);
+          break;
+        case 'writeReadOnly':
+          withReadOnly(w!, (f) => seg.write(f, bad.addr, bad.len, 0));
+          break;
+        case 'load':
+          seg.getUint8(bad.addr);
+          break;
+        case 'store':
+          seg.setUint8(bad.addr, bad.val);
+          break;
+        case 'zero':
+          seg.zero(bad.addr, bad.len);
+          break;
+        case 'copyOut':
+          seg.copyOut(bad.addr, new Uint8Array(bad.len));
+          break;
+        case 'evict':
+          seg.evict(bad.page);
+          break;
+        case 'truncate':
+          first!.truncate(bad.len);
+          break;
       }
     } catch (e) {
       thrown = e;
     }
     if (!(thrown instanceof expected)) {
-      throw new Error(`${this.toString()}: ${thrown === null ? 'accepted' : `threw ${String(thrown)}`} instead of throwing ${expected.name}`);
+      throw new Error(
+        `${this.toString()}: ${thrown === null ? 'accepted' : `threw ${String(thrown)}`} instead of throwing ${expected.name}`,
+      );
     }
-    const d = before === null
-      ? run.side.difference(w!, run.side.project(w!), pressed(run.setup))
-      : firstDifference(before, projectWorld(w!), 'engine before vs after');
+    const d =
+      before === null
+        ? run.side.difference(w!, run.side.project(w!), pressed(run.setup))
+        : firstDifference(before, projectWorld(w!), 'engine before vs after');
     if (d !== null) throw new Error(`${this.toString()}: a refused call changed the engine: ${d}`);
   }
 
@@ -548,18 +696,20 @@ function offsetBelow(B: number, limit: number): fc.Arbitrary<number> {
   const lastPage = Math.floor((limit - 1) / B);
   return fc.oneof(
     fc.integer({ min: 0, max: lastPage }).map((p) => p * B),
-    fc.tuple(fc.integer({ min: 0, max: lastPage }), fc.integer({ min: -2, max: 2 }))
+    fc
+      .tuple(fc.integer({ min: 0, max: lastPage }), fc.integer({ min: -2, max: 2 }))
       .map(([p, d]) => Math.min(limit - 1, Math.max(0, p * B + d))),
     fc.integer({ min: 0, max: limit - 1 }),
   );
 }
 
 /** Lengths in 1..limit: short, a few pages, or anything. */
-const lengthUpTo = (B: number, limit: number): fc.Arbitrary<number> => fc.oneof(
-  fc.integer({ min: 1, max: Math.min(limit, 8) }),
-  fc.integer({ min: 1, max: Math.min(limit, 4 * B) }),
-  fc.integer({ min: 1, max: limit }),
-);
+const lengthUpTo = (B: number, limit: number): fc.Arbitrary<number> =>
+  fc.oneof(
+    fc.integer({ min: 1, max: Math.min(limit, 8) }),
+    fc.integer({ min: 1, max: Math.min(limit, 4 * B) }),
+    fc.integer({ min: 1, max: limit }),
+  );
 
 /** Bytes of the given length from Vals, from a seed: megabytes are not worth generating or shrinking byte by byte. */
 export const seededBytes = (vals: readonly number[], n: number, seed: number): number[] =>
@@ -581,26 +731,71 @@ export function actionArbitrary(c: Constants, length: number): fc.Arbitrary<Acti
   const fileOffset = (limit: number) => fc.oneof(offsetBelow(B, Math.min(limit, length)), offsetBelow(B, limit));
   // Writes of at most MaxLen bytes (spec: Next), so that a position exists.
   const writeSpan = fc.oneof(
-    { weight: 12, arbitrary: addr.chain((a) => lengthUpTo(B, Math.min(length - a, c.MaxLen)).map((len) => ({ addr: a, len }))) },
+    {
+      weight: 12,
+      arbitrary: addr.chain((a) => lengthUpTo(B, Math.min(length - a, c.MaxLen)).map((len) => ({ addr: a, len }))),
+    },
     { weight: 1, arbitrary: fc.constant({ addr: 0, len: 0 }) },
   );
   // Mostly the segment address itself, so that a write-back lands where its read came from.
-  const pos = (s: { addr: number; len: number }) => (s.addr + s.len <= c.MaxLen
-    ? fc.oneof({ weight: 2, arbitrary: fc.constant(s.addr) }, { weight: 1, arbitrary: fileOffset(c.MaxLen - s.len + 1) })
-    : fileOffset(c.MaxLen - s.len + 1));
-  const data = fc.tuple(fc.integer({ min: 1, max: Math.min(c.MaxWrite, 3 * B, c.MaxLen) }), fc.integer())
+  const pos = (s: { addr: number; len: number }) =>
+    s.addr + s.len <= c.MaxLen
+      ? fc.oneof(
+          { weight: 2, arbitrary: fc.constant(s.addr) },
+          { weight: 1, arbitrary: fileOffset(c.MaxLen - s.len + 1) },
+        )
+      : fileOffset(c.MaxLen - s.len + 1);
+  const data = fc
+    .tuple(fc.integer({ min: 1, max: Math.min(c.MaxWrite, 3 * B, c.MaxLen) }), fc.integer())
     .chain(([n, seed]) => fileOffset(c.MaxLen - n + 1).map((at) => ({ pos: at, data: seededBytes(c.Vals, n, seed) })));
   const truncateTo = fileOffset(c.MaxLen + 1);
   const page = fc.integer({ min: 0, max: pages - 1 });
   const arbs: { weight: number; arbitrary: fc.Arbitrary<Action> }[] = [
-    { weight: 4, arbitrary: fc.tuple(file, span).chain(([f, s]) => (s.addr <= c.MaxLen ? fc.oneof(fc.constant(s.addr), fileOffset(c.MaxLen + 1)) : fileOffset(c.MaxLen + 1)).map((p) => ({ op: 'read', file: f, pos: p, ...s }) as const)) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(file, span)
+        .chain(([f, s]) =>
+          (s.addr <= c.MaxLen ? fc.oneof(fc.constant(s.addr), fileOffset(c.MaxLen + 1)) : fileOffset(c.MaxLen + 1)).map(
+            (p) => ({ op: 'read', file: f, pos: p, ...s }) as const,
+          ),
+        ),
+    },
     { weight: 3, arbitrary: addr.map((a) => ({ op: 'load', addr: a }) as const) },
-    { weight: 1, arbitrary: fc.tuple(addr, fc.boolean()).chain(([a, writable]) => fc.integer({ min: 1, max: Math.min(B - (a % B), length - a) }).map((len) => ({ op: 'bytes', addr: a, len, writable }) as const)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(addr, fc.boolean())
+        .chain(([a, writable]) =>
+          fc
+            .integer({ min: 1, max: Math.min(B - (a % B), length - a) })
+            .map((len) => ({ op: 'bytes', addr: a, len, writable }) as const),
+        ),
+    },
     { weight: 1, arbitrary: span.map((s) => ({ op: 'copyOut', ...s }) as const) },
     // Whole pages only: world.ts asks the engine for len * B bytes, past the end of a partial last page.
-    ...(whole === 0 ? [] : [{ weight: 1, arbitrary: fc.integer({ min: 0, max: whole - 1 }).chain((p) => fc.integer({ min: 1, max: whole - p }).map((len) => ({ op: 'prefetch', page: p, len }) as const)) }]),
-    { weight: 3, arbitrary: fc.tuple(addr, fc.constantFrom(...c.Vals)).map(([a, val]) => ({ op: 'store', addr: a, val }) as const) },
-    { weight: 4, arbitrary: fc.tuple(file, writeSpan, fc.boolean()).chain(([f, s, rebind]) => pos(s).map((p) => ({ op: 'write', file: f, pos: p, rebind, ...s }) as const)) },
+    ...(whole === 0
+      ? []
+      : [
+          {
+            weight: 1,
+            arbitrary: fc
+              .integer({ min: 0, max: whole - 1 })
+              .chain((p) =>
+                fc.integer({ min: 1, max: whole - p }).map((len) => ({ op: 'prefetch', page: p, len }) as const),
+              ),
+          },
+        ]),
+    {
+      weight: 3,
+      arbitrary: fc.tuple(addr, fc.constantFrom(...c.Vals)).map(([a, val]) => ({ op: 'store', addr: a, val }) as const),
+    },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(file, writeSpan, fc.boolean())
+        .chain(([f, s, rebind]) => pos(s).map((p) => ({ op: 'write', file: f, pos: p, rebind, ...s }) as const)),
+    },
     { weight: 1, arbitrary: span.map((s) => ({ op: 'zero', ...s }) as const) },
     { weight: 1, arbitrary: page.map((p) => ({ op: 'evict', page: p }) as const) },
   ];
@@ -608,14 +803,23 @@ export function actionArbitrary(c: Constants, length: number): fc.Arbitrary<Acti
     const foreign = fc.constantFrom(...c.Foreign);
     arbs.push(
       { weight: 2, arbitrary: fc.tuple(foreign, data).map(([f, d]) => ({ op: 'fileWrite', file: f, ...d }) as const) },
-      { weight: 1, arbitrary: fc.tuple(foreign, truncateTo).map(([f, len]) => ({ op: 'fileTruncate', file: f, len }) as const) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(foreign, truncateTo).map(([f, len]) => ({ op: 'fileTruncate', file: f, len }) as const),
+      },
     );
   }
   if (c.Outside.length > 0) {
     const outside = fc.constantFrom(...c.Outside);
     arbs.push(
-      { weight: 1, arbitrary: fc.tuple(outside, data).map(([f, d]) => ({ op: 'outsideWrite', file: f, ...d }) as const) },
-      { weight: 1, arbitrary: fc.tuple(outside, truncateTo).map(([f, len]) => ({ op: 'outsideTruncate', file: f, len }) as const) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(outside, data).map(([f, d]) => ({ op: 'outsideWrite', file: f, ...d }) as const),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(outside, truncateTo).map(([f, len]) => ({ op: 'outsideTruncate', file: f, len }) as const),
+      },
     );
   }
   return fc.oneof(...arbs);
@@ -625,8 +829,12 @@ export function invalidArbitrary(c: Constants, length: number): fc.Arbitrary<Inv
   const pages = Math.ceil(length / c.B);
   const addr = fc.integer({ min: 0, max: length - 1 });
   return fc.oneof(
-    fc.tuple(fc.constantFrom(-1, length, 0.5, Number.NaN), fc.integer({ min: 1, max: 8 })).map(([a, len]) => ({ call: 'read', addr: a, len, pos: 0 }) as const),
-    fc.tuple(addr, fc.constantFrom(-1, Number.NaN)).map(([a, len]) => ({ call: 'read', addr: a, len, pos: 0 }) as const),
+    fc
+      .tuple(fc.constantFrom(-1, length, 0.5, Number.NaN), fc.integer({ min: 1, max: 8 }))
+      .map(([a, len]) => ({ call: 'read', addr: a, len, pos: 0 }) as const),
+    fc
+      .tuple(addr, fc.constantFrom(-1, Number.NaN))
+      .map(([a, len]) => ({ call: 'read', addr: a, len, pos: 0 }) as const),
     addr.map((a) => ({ call: 'read', addr: a, len: length - a + 1, pos: 0 }) as const),
     addr.map((a) => ({ call: 'write', addr: a, len: 1, pos: -1 }) as const),
     addr.map((a) => ({ call: 'writeReadOnly', addr: a, len: 1 }) as const),
@@ -641,7 +849,9 @@ export function invalidArbitrary(c: Constants, length: number): fc.Arbitrary<Inv
 
 /** The command sequences of a geometry: spec actions and, when an engine is there, invalid calls. */
 export function commandsArbitrary(
-  c: Constants, length: number, opts: { readonly maxCommands: number; readonly invalid: boolean },
+  c: Constants,
+  length: number,
+  opts: { readonly maxCommands: number; readonly invalid: boolean },
 ): fc.Arbitrary<Iterable<fc.Command<Run, World | null>>> {
   const arbs: { weight: number; arbitrary: fc.Arbitrary<fc.Command<Run, World | null>> }[] = [
     { weight: 20, arbitrary: actionArbitrary(c, length).map((act) => new SpecStep(act)) },
@@ -658,10 +868,14 @@ export function commandsArbitrary(
 export function runCommands(setup: Setup, commands: Iterable<fc.Command<Run, World | null>>): Run {
   const run = new Run(setup);
   const { engine } = setup;
-  const world = engine === null ? null : makeWorld(
-    setup.c, new Map([...setup.files].map(([f, b]) => [f, Array.from(b)])), engine.backing,
-    { frames: engine.frames, readahead: engine.readahead, length: setup.length },
-  );
+  const world =
+    engine === null
+      ? null
+      : makeWorld(setup.c, new Map([...setup.files].map(([f, b]) => [f, Array.from(b)])), engine.backing, {
+          frames: engine.frames,
+          readahead: engine.readahead,
+          length: setup.length,
+        });
   try {
     fc.modelRun(() => ({ model: run, real: world }), commands);
   } catch (e) {
@@ -689,25 +903,47 @@ export interface Geometry {
  * from a small set (where equal values collide) or any byte.
  */
 export function smallGeometry(partial: boolean): fc.Arbitrary<Geometry> {
-  return fc.record({
-    B: fc.integer({ min: 1, max: 4 }),
-    P: fc.integer({ min: 1, max: 4 }),
-    short: fc.nat(partial ? 3 : 0),
-    files: fc.integer({ min: 1, max: 3 }).map((n) => Array.from({ length: n }, (_, i) => `f${i + 1}`)),
-    MaxLen: fc.integer({ min: 1, max: 12 }),
-    MaxWrite: fc.integer({ min: 1, max: 4 }),
-    Vals: fc.constantFrom([0, 1, 2], Array.from({ length: 256 }, (_, v) => v)),
-  }).chain(({ B, P, short, files, MaxLen, MaxWrite, Vals }) => fc.record({
-    Foreign: fc.subarray(files),
-    Outside: fc.subarray(files),
-    Isolated: fc.subarray(files),
-    contents: fc.tuple(...files.map(() => fc.array(fc.constantFrom(...Vals), { maxLength: MaxLen }))),
-  }).map(({ Foreign, Outside, Isolated, contents }): Geometry => ({
-    c: {
-      Files: files, Foreign, Outside, Isolated, NoFile: 'NoFile', B, P, MaxLen, InitLen: 0, Vals,
-      MaxSnap: P * B + 1, MaxWrite, MaxSteps: 1000,
-    },
-    length: P * B - Math.min(short, B - 1),
-    files: new Map(files.map((f, i) => [f, Uint8Array.from(contents[i]!)])),
-  })));
+  return fc
+    .record({
+      B: fc.integer({ min: 1, max: 4 }),
+      P: fc.integer({ min: 1, max: 4 }),
+      short: fc.nat(partial ? 3 : 0),
+      files: fc.integer({ min: 1, max: 3 }).map((n) => Array.from({ length: n }, (_, i) => `f${i + 1}`)),
+      MaxLen: fc.integer({ min: 1, max: 12 }),
+      MaxWrite: fc.integer({ min: 1, max: 4 }),
+      Vals: fc.constantFrom(
+        [0, 1, 2],
+        Array.from({ length: 256 }, (_, v) => v),
+      ),
+    })
+    .chain(({ B, P, short, files, MaxLen, MaxWrite, Vals }) =>
+      fc
+        .record({
+          Foreign: fc.subarray(files),
+          Outside: fc.subarray(files),
+          Isolated: fc.subarray(files),
+          contents: fc.tuple(...files.map(() => fc.array(fc.constantFrom(...Vals), { maxLength: MaxLen }))),
+        })
+        .map(
+          ({ Foreign, Outside, Isolated, contents }): Geometry => ({
+            c: {
+              Files: files,
+              Foreign,
+              Outside,
+              Isolated,
+              NoFile: 'NoFile',
+              B,
+              P,
+              MaxLen,
+              InitLen: 0,
+              Vals,
+              MaxSnap: P * B + 1,
+              MaxWrite,
+              MaxSteps: 1000,
+            },
+            length: P * B - Math.min(short, B - 1),
+            files: new Map(files.map((f, i) => [f, Uint8Array.from(contents[i]!)])),
+          }),
+        ),
+    );
 }

@@ -13,21 +13,26 @@
  */
 import fc from 'fast-check';
 import { test } from 'vitest';
-import { commandsArbitrary, runCommands, smallGeometry, type EngineSetup } from './commands.ts';
+import { commandsArbitrary, type EngineSetup, runCommands, smallGeometry } from './commands.ts';
 
 const cases = smallGeometry(true).chain((g) => {
   const pages = Math.ceil(g.length / g.c.B);
-  const engine: fc.Arbitrary<EngineSetup> = fc.record({
-    backing: fc.constantFrom('memory', 'disk' as const),
-    // Every page (then residency must match exactly), or pressure.
-    frames: fc.oneof(fc.constant(pages), fc.integer({ min: 1, max: pages })),
-    readahead: fc.constant(0),
-  }).chain((e) => (e.frames > 1 ? fc.constantFrom(e, { ...e, readahead: 1 }) : fc.constant(e)));
+  const engine: fc.Arbitrary<EngineSetup> = fc
+    .record({
+      backing: fc.constantFrom('memory', 'disk' as const),
+      // Every page (then residency must match exactly), or pressure.
+      frames: fc.oneof(fc.constant(pages), fc.integer({ min: 1, max: pages })),
+      readahead: fc.constant(0),
+    })
+    .chain((e) => (e.frames > 1 ? fc.constantFrom(e, { ...e, readahead: 1 }) : fc.constant(e)));
   return fc.tuple(fc.constant(g), engine, commandsArbitrary(g.c, g.length, { maxCommands: 60, invalid: true }));
 });
 
 test('the engine equals the model after every call, results and state (with a partial last page: conventional I/O)', () => {
-  fc.assert(fc.property(cases, ([g, engine, commands]) => {
-    runCommands({ ...g, model: 'twin', engine }, commands);
-  }), { numRuns: 400 });
+  fc.assert(
+    fc.property(cases, ([g, engine, commands]) => {
+      runCommands({ ...g, model: 'twin', engine }, commands);
+    }),
+    { numRuns: 400 },
+  );
 });

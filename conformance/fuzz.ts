@@ -11,13 +11,23 @@
  */
 import fc from 'fast-check';
 import type { Constants } from '../model/constants.ts';
-import { commandsArbitrary, runCommands, RunFailure, seededBytes, type Setup } from './commands.ts';
+import { commandsArbitrary, RunFailure, runCommands, type Setup, seededBytes } from './commands.ts';
 
 /** Realistic geometry; the bounds that only the per-byte model would feel (MaxSnap, MaxSteps) are loose. */
 export const fuzzConstants: Constants = {
-  Files: ['f1', 'f2', 'f3'], Foreign: ['f1', 'f2', 'f3'], Outside: ['f1', 'f3'], Isolated: ['f3'], NoFile: 'NoFile',
-  B: 4096, P: 64, MaxLen: 2 << 20, InitLen: 0, Vals: Array.from({ length: 256 }, (_, v) => v),
-  MaxSnap: 100_000, MaxWrite: 3 * 4096, MaxSteps: 100_000,
+  Files: ['f1', 'f2', 'f3'],
+  Foreign: ['f1', 'f2', 'f3'],
+  Outside: ['f1', 'f3'],
+  Isolated: ['f3'],
+  NoFile: 'NoFile',
+  B: 4096,
+  P: 64,
+  MaxLen: 2 << 20,
+  InitLen: 0,
+  Vals: Array.from({ length: 256 }, (_, v) => v),
+  MaxSnap: 100_000,
+  MaxWrite: 3 * 4096,
+  MaxSteps: 100_000,
 };
 export const fuzzFrames = 16;
 /** Calls per sequence, at most: interactions need a read, changes, then a write-back. */
@@ -33,7 +43,9 @@ export interface FuzzFiles {
 
 /** The initial files' contents, as replayLabels takes them. */
 export const fuzzFiles = (files: FuzzFiles): Record<string, number[]> =>
-  Object.fromEntries(fuzzConstants.Files.map((f, i) => [f, seededBytes(fuzzConstants.Vals, files.sizes[i]!, files.seed + i)]));
+  Object.fromEntries(
+    fuzzConstants.Files.map((f, i) => [f, seededBytes(fuzzConstants.Vals, files.sizes[i]!, files.seed + i)]),
+  );
 
 const filesArbitrary: fc.Arbitrary<FuzzFiles> = fc.record({
   sizes: fc.tuple(...maxSizes.map((max) => fc.oneof(fc.nat(max), fc.nat(64 << 10)))),
@@ -90,7 +102,9 @@ function regressionTest(seed: number, replay: string): string {
  * it, for at most shrinkSeconds). What `npm run verify` and the CLI call.
  */
 export function fuzzFor(
-  seconds: number, progress?: (r: Omit<FuzzReport, 'failure'>) => void, opts: FuzzOptions = {},
+  seconds: number,
+  progress?: (r: Omit<FuzzReport, 'failure'>) => void,
+  opts: FuzzOptions = {},
 ): FuzzReport {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
@@ -98,7 +112,9 @@ export function fuzzFor(
   let steps = 0;
   const counts = () => ({ sequences, steps, seconds: elapsed(), stepsPerSecond: steps / Math.max(elapsed(), 1e-9) });
   const property = fc.property(
-    filesArbitrary, fc.constantFrom(0, 4), commandsArbitrary(fuzzConstants, fuzzConstants.P * fuzzConstants.B, { maxCommands: maxCalls, invalid: true }),
+    filesArbitrary,
+    fc.constantFrom(0, 4),
+    commandsArbitrary(fuzzConstants, fuzzConstants.P * fuzzConstants.B, { maxCommands: maxCalls, invalid: true }),
     (files, readahead, commands) => {
       const run = runCommands(setup(files, readahead), commands);
       sequences++;
@@ -119,7 +135,10 @@ export function fuzzFor(
         ...counts(),
         failure: {
           seed,
-          regression: failure instanceof RunFailure ? regressionTest(seed, failure.replay) : '(the failure happened outside a run: no replay)',
+          regression:
+            failure instanceof RunFailure
+              ? regressionTest(seed, failure.replay)
+              : '(the failure happened outside a run: no replay)',
           message: `${fc.defaultReportMessage(result) ?? ''}\n${result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)}`,
         },
       };

@@ -35,7 +35,9 @@ describe.each(configs)('$cfgPath', ({ cfgPath, slow }) => {
     if (graph === undefined) {
       const started = performance.now();
       graph = enumerate(constants);
-      console.log(`${cfgPath}: enumerated ${graph.states.length} states in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      console.log(
+        `${cfgPath}: enumerated ${graph.states.length} states in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
     }
     return graph;
   };
@@ -62,11 +64,15 @@ describe.each(configs)('$cfgPath', ({ cfgPath, slow }) => {
   test('every edge replays on the engine with no divergence (5% also on real files)', { tags }, () => {
     const g = enumerated();
     const report = replayGraph(constants, g, { diskEvery: 20 });
-    console.log(`${cfgPath}: edge replay: ${report.covered}/${report.edges} edges covered, ${report.onDisk} on real files, `
-      + `${report.divergences.length} divergences, ${report.seconds.toFixed(1)} s`);
+    console.log(
+      `${cfgPath}: edge replay: ${report.covered}/${report.edges} edges covered, ${report.onDisk} on real files, ` +
+        `${report.divergences.length} divergences, ${report.seconds.toFixed(1)} s`,
+    );
     for (const d of report.divergences) {
-      console.log(`divergence at edge ${d.edge} (${d.backing}):\nexpected ${JSON.stringify(d.expected)}\nactual ${JSON.stringify(d.actual)}\n`
-        + regressionCase(cfgPath, d));
+      console.log(
+        `divergence at edge ${d.edge} (${d.backing}):\nexpected ${JSON.stringify(d.expected)}\nactual ${JSON.stringify(d.actual)}\n` +
+          regressionCase(cfgPath, d),
+      );
     }
     expect(report.covered).toBe(g.edges.length);
     expect(report.onDisk).toBeGreaterThanOrEqual(g.edges.length / 20);

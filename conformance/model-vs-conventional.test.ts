@@ -14,25 +14,50 @@ import { commandsArbitrary, runCommands, seededBytes, smallGeometry } from './co
 
 test('small geometries: the per-byte and run-length models agree, and refine conventional I/O', () => {
   const runs = smallGeometry(false).chain((g) =>
-    fc.tuple(fc.constant(g), commandsArbitrary(g.c, g.length, { maxCommands: 60, invalid: false })));
-  fc.assert(fc.property(runs, ([g, commands]) => {
-    runCommands({ ...g, model: 'twin', engine: null }, commands);
-  }), { numRuns: 1000 });
+    fc.tuple(fc.constant(g), commandsArbitrary(g.c, g.length, { maxCommands: 60, invalid: false })),
+  );
+  fc.assert(
+    fc.property(runs, ([g, commands]) => {
+      runCommands({ ...g, model: 'twin', engine: null }, commands);
+    }),
+    { numRuns: 1000 },
+  );
 });
 
 /** 16 pages of 64 bytes, three files of up to 4 KiB: one plain, one isolated, one changed behind the engine's back. */
 const medium: Constants = {
-  Files: ['f1', 'f2', 'f3'], Foreign: ['f1', 'f2', 'f3'], Outside: ['f1', 'f3'], Isolated: ['f2'], NoFile: 'NoFile',
-  B: 64, P: 16, MaxLen: 4096, InitLen: 0, Vals: Array.from({ length: 256 }, (_, v) => v),
-  MaxSnap: 1000, MaxWrite: 256, MaxSteps: 1000,
+  Files: ['f1', 'f2', 'f3'],
+  Foreign: ['f1', 'f2', 'f3'],
+  Outside: ['f1', 'f3'],
+  Isolated: ['f2'],
+  NoFile: 'NoFile',
+  B: 64,
+  P: 16,
+  MaxLen: 4096,
+  InitLen: 0,
+  Vals: Array.from({ length: 256 }, (_, v) => v),
+  MaxSnap: 1000,
+  MaxWrite: 256,
+  MaxSteps: 1000,
 };
 
 test('a medium geometry: the run-length model refines conventional I/O', () => {
-  const files = fc.tuple(...medium.Files.map(() => fc.tuple(fc.nat(medium.MaxLen), fc.integer())))
-    .map((sizes) => new Map(medium.Files.map((f, i) => [f, Uint8Array.from(seededBytes(medium.Vals, sizes[i]![0], sizes[i]![1]))])));
+  const files = fc
+    .tuple(...medium.Files.map(() => fc.tuple(fc.nat(medium.MaxLen), fc.integer())))
+    .map(
+      (sizes) =>
+        new Map(medium.Files.map((f, i) => [f, Uint8Array.from(seededBytes(medium.Vals, sizes[i]![0], sizes[i]![1]))])),
+    );
   const length = medium.P * medium.B;
-  fc.assert(fc.property(files, commandsArbitrary(medium, length, { maxCommands: 100, invalid: false }), (contents, commands) => {
-    const run = runCommands({ c: medium, length, files: contents, model: 'runs', engine: null }, commands);
-    expect(run.calls).toBeGreaterThanOrEqual(0);
-  }), { numRuns: 1000 });
+  fc.assert(
+    fc.property(
+      files,
+      commandsArbitrary(medium, length, { maxCommands: 100, invalid: false }),
+      (contents, commands) => {
+        const run = runCommands({ c: medium, length, files: contents, model: 'runs', engine: null }, commands);
+        expect(run.calls).toBeGreaterThanOrEqual(0);
+      },
+    ),
+    { numRuns: 1000 },
+  );
 });

@@ -53,7 +53,11 @@ export function project(engine: Engine, segment: Segment): Projection {
   for (const extent of seg.bindings) {
     zeros(extent.start);
     for (; next < extent.end; next++) {
-      src.push(extent.kind === 'anon' ? { kind: 'Anon', snap: 0, off: 0 } : { kind: 'Snap', snap: extent.snapshot, off: next + extent.delta });
+      src.push(
+        extent.kind === 'anon'
+          ? { kind: 'Anon', snap: 0, off: 0 }
+          : { kind: 'Snap', snap: extent.snapshot, off: next + extent.delta },
+      );
     }
   }
   zeros(seg.length);
@@ -63,7 +67,13 @@ export function project(engine: Engine, segment: Segment): Projection {
 
   const snaps = new Map<number, SnapshotProjection>();
   for (const s of state.snapshots) {
-    snaps.set(s.id, { file: s.file, preserved: new Map(s.preserved), stale: s.stale, fresh: s.fresh, copy: s.copy ?? new Uint8Array(0) });
+    snaps.set(s.id, {
+      file: s.file,
+      preserved: new Map(s.preserved),
+      stale: s.stale,
+      fresh: s.fresh,
+      copy: s.copy ?? new Uint8Array(0),
+    });
   }
 
   const files = new Map(state.files.map((f) => [f.name, f.content!]));

@@ -7,15 +7,16 @@
  * target's step record. The graph is the model's enumeration, which CI has
  * already proved equal to TLC's (the certificate), so these are TLC's edges.
  */
+
+import { readConfig } from '../model/config.ts';
 import type { Constants } from '../model/constants.ts';
 import type { ModelGraph } from '../model/graph.ts';
-import { readConfig } from '../model/config.ts';
-import { actionLabel, actionOf, apply, parseActionLabel, type Action } from '../model/next.ts';
+import { type Action, actionLabel, actionOf, apply, parseActionLabel } from '../model/next.ts';
 import { decodeState, encodeState } from '../model/schema.ts';
+import { type Bytes, initState, type State } from '../model/state.ts';
 import { toTla } from '../model/tla.ts';
-import { initState, type Bytes, type State } from '../model/state.ts';
 import { canonicalState } from '../tla/values.ts';
-import { makeWorld, observe, recorded, step, type Backing, type Observed } from './world.ts';
+import { type Backing, makeWorld, type Observed, observe, recorded, step } from './world.ts';
 
 export interface Divergence {
   readonly edge: number;
@@ -56,7 +57,10 @@ export function pathTo(graph: ModelGraph, id: number): { root: number; actions: 
 
 /** Replays one action sequence on a fresh engine: the last step's results and the final state's canonical text. */
 export function replayPath(
-  c: Constants, files: ReadonlyMap<string, Bytes>, path: readonly Action[], backing: Backing,
+  c: Constants,
+  files: ReadonlyMap<string, Bytes>,
+  path: readonly Action[],
+  backing: Backing,
   like: Parameters<typeof observe>[2],
 ): { state: string; results: Observed } {
   const w = makeWorld(c, files, backing);
@@ -89,8 +93,10 @@ export function replayGraph(c: Constants, graph: ModelGraph, opts: ReplayOptions
       } catch (e) {
         actual = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
       }
-      const same = 'state' in actual && actual.state === expected.state
-        && JSON.stringify(actual.results) === JSON.stringify(expected.results);
+      const same =
+        'state' in actual &&
+        actual.state === expected.state &&
+        JSON.stringify(actual.results) === JSON.stringify(expected.results);
       if (!same && divergences.length < max) divergences.push({ edge: i, backing, files, path, expected, actual });
       if (backing === 'disk') onDisk++;
     }
@@ -136,11 +142,17 @@ export function regressionCase(cfgPath: string, d: Divergence): string {
  * labels by the Action schema).
  */
 export function replayLabels(
-  cfgPath: string, files: Readonly<Record<string, readonly number[]>>, labels: readonly string[], backing: Backing,
+  cfgPath: string,
+  files: Readonly<Record<string, readonly number[]>>,
+  labels: readonly string[],
+  backing: Backing,
 ): { expected: { state: string; results: Observed }; actual: { state: string; results: Observed } } {
   const c = readConfig(cfgPath).constants;
   const contents = decodeState({ ...(encodeState(initState(c, new Map())) as object), file: files }).file;
   const path = labels.map(parseActionLabel);
   const expected = modelAfter(c, contents, path);
-  return { expected: { state: expected.state, results: expected.results }, actual: replayPath(c, contents, path, backing, expected.model) };
+  return {
+    expected: { state: expected.state, results: expected.results },
+    actual: replayPath(c, contents, path, backing, expected.model),
+  };
 }

@@ -13,7 +13,14 @@ import type { Segment } from '../impl/segment.ts';
 import type { Constants } from '../model/constants.ts';
 import { merged, piecesOf } from '../model/runs/intervals.ts';
 import {
-  AnonRun, NoBytes, SnapRun, ZeroRun, sameSrc, type RunSnapshot, type RunState, type SrcRun,
+  AnonRun,
+  NoBytes,
+  type RunSnapshot,
+  type RunState,
+  SnapRun,
+  type SrcRun,
+  sameSrc,
+  ZeroRun,
 } from '../model/runs/state.ts';
 
 /**
@@ -21,7 +28,10 @@ import {
  * to the model's, and `ghosts` supplies what the engine does not keep.
  */
 export function runState(
-  c: Constants, engine: Engine, segment: Segment, names: ReadonlyMap<string, string>,
+  c: Constants,
+  engine: Engine,
+  segment: Segment,
+  names: ReadonlyMap<string, string>,
   ghosts: Pick<RunState, 'origin' | 'lost' | 'last' | 'steps'>,
 ): RunState {
   const state = internals(engine);
@@ -39,13 +49,20 @@ export function runState(
   // A segment shorter than P * B reads as if padded with Zero bytes.
   if (at < na) src.push(ZeroRun(at, na));
   const pages = (m: ReadonlyMap<number, Uint8Array>) => Array.from({ length: c.P }, (_, p) => m.get(p) ?? null);
-  const snap = new Map(state.snapshots.map((s): [number, RunSnapshot] => [s.id, {
-    file: rename(s.file),
-    preserved: new Map([...s.preserved].sort(([x], [y]) => x - y)),
-    stale: s.stale,
-    fresh: s.fresh,
-    copy: s.copy ?? NoBytes,
-  }]).sort(([x], [y]) => x - y));
+  const snap = new Map(
+    state.snapshots
+      .map((s): [number, RunSnapshot] => [
+        s.id,
+        {
+          file: rename(s.file),
+          preserved: new Map([...s.preserved].sort(([x], [y]) => x - y)),
+          stale: s.stale,
+          fresh: s.fresh,
+          copy: s.copy ?? NoBytes,
+        },
+      ])
+      .sort(([x], [y]) => x - y),
+  );
   return {
     src: merged(src, sameSrc),
     frame: pages(seg.frames),
@@ -77,15 +94,26 @@ function anonBytes(st: RunState, B: number, p: number, slot: Uint8Array | null):
  * (not origin, lost, last, steps), or null. With `swapAnonOnly`, swap
  * slots are compared at Anon bytes only (see commands.ts, settle).
  */
-export function runStateDifference(c: Constants, model: RunState, engine: RunState, swapAnonOnly: boolean): string | null {
+export function runStateDifference(
+  c: Constants,
+  model: RunState,
+  engine: RunState,
+  swapAnonOnly: boolean,
+): string | null {
   const at = (i: number, x: unknown) => `${i}: ${JSON.stringify(x)}`;
-  if (model.src.length !== engine.src.length || model.src.some((x, i) => !sameSrc(x, engine.src[i]!) || x.start !== engine.src[i]!.start || x.end !== engine.src[i]!.end)) {
+  if (
+    model.src.length !== engine.src.length ||
+    model.src.some(
+      (x, i) => !sameSrc(x, engine.src[i]!) || x.start !== engine.src[i]!.start || x.end !== engine.src[i]!.end,
+    )
+  ) {
     const i = model.src.findIndex((x, j) => JSON.stringify(x) !== JSON.stringify(engine.src[j]));
     return `src runs differ at run ${i}: model ${at(i, model.src[i])}, engine ${at(i, engine.src[i])}`;
   }
   const show = (x: Uint8Array | null | undefined) => (x == null ? 'Absent' : `${x.length} bytes`);
   for (let p = 0; p < model.frame.length; p++) {
-    if (!sameBytes(model.frame[p]!, engine.frame[p] ?? null)) return `frame[${p}] differs: model ${show(model.frame[p])}, engine ${show(engine.frame[p])}`;
+    if (!sameBytes(model.frame[p]!, engine.frame[p] ?? null))
+      return `frame[${p}] differs: model ${show(model.frame[p])}, engine ${show(engine.frame[p])}`;
     const [x, y] = swapAnonOnly
       ? [anonBytes(model, c.B, p, model.swap[p]!), anonBytes(model, c.B, p, engine.swap[p] ?? null)]
       : [model.swap[p]!, engine.swap[p] ?? null];
@@ -95,7 +123,8 @@ export function runStateDifference(c: Constants, model: RunState, engine: RunSta
   for (const s of ids) {
     const x = model.snap.get(s);
     const y = engine.snap.get(s);
-    if (x === undefined || y === undefined) return `snapshot ${s} is ${x === undefined ? 'free in the model' : 'free in the engine'}`;
+    if (x === undefined || y === undefined)
+      return `snapshot ${s} is ${x === undefined ? 'free in the model' : 'free in the engine'}`;
     if (x.file !== y.file || x.stale !== y.stale || x.fresh !== y.fresh) {
       return `snapshot ${s}: model ${JSON.stringify({ file: x.file, stale: x.stale, fresh: x.fresh })}, engine ${JSON.stringify({ file: y.file, stale: y.stale, fresh: y.fresh })}`;
     }
@@ -109,7 +138,8 @@ export function runStateDifference(c: Constants, model: RunState, engine: RunSta
   }
   for (const [f, bytes] of model.file) {
     const other = engine.file.get(f) ?? null;
-    if (!sameBytes(bytes, other)) return `file ${f} differs (model ${bytes.length} bytes, engine ${other?.length ?? 'none'})`;
+    if (!sameBytes(bytes, other))
+      return `file ${f} differs (model ${bytes.length} bytes, engine ${other?.length ?? 'none'})`;
   }
   for (const f of engine.file.keys()) if (!model.file.has(f)) return `the engine has a file ${f} the model does not`;
   return null;

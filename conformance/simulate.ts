@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fileSha256 } from './certificate.ts';
-import { readTlcTraces, tracesPath, writeTraceFile, type Trace } from './traces.ts';
+import { readTlcTraces, type Trace, tracesPath, writeTraceFile } from './traces.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const simulationCfg = 'spec/simulation.cfg';
@@ -33,43 +33,69 @@ export interface Simulation {
  * finished are kept; the time counts from the end of TLC's initial states).
  * Throws if no TLC is available (the wrapper refuses -simulate without one).
  */
-export async function simulate(opts: { seed: string; depth: number; count?: number; seconds?: number; log?: (line: string) => void }): Promise<Simulation> {
+export async function simulate(opts: {
+  seed: string;
+  depth: number;
+  count?: number;
+  seconds?: number;
+  log?: (line: string) => void;
+}): Promise<Simulation> {
   const dir = await mkdtemp(join(tmpdir(), 'deferred-io-simulate-'));
   try {
     const num = opts.count ?? 1_000_000;
     const args = [
-      join(repoRoot, 'bin', 'tlc.js'), '-simulate', `num=${num},file=${join(dir, 'trace')}`,
-      '-depth', String(opts.depth + 1), '-seed', opts.seed, '-workers', '1', '-noGenerateSpecTE',
-      '-metadir', join(dir, 'meta'), '-config', simulationCfg, 'spec/Refinement.tla',
+      join(repoRoot, 'bin', 'tlc.js'),
+      '-simulate',
+      `num=${num},file=${join(dir, 'trace')}`,
+      '-depth',
+      String(opts.depth + 1),
+      '-seed',
+      opts.seed,
+      '-workers',
+      '1',
+      '-noGenerateSpecTE',
+      '-metadir',
+      join(dir, 'meta'),
+      '-config',
+      simulationCfg,
+      'spec/Refinement.tla',
     ];
-    const { status, output } = await new Promise<{ status: number | null; output: string }>((resolvePromise, reject) => {
-      // Its own process group, so that stopping it stops the java process the wrapper runs too.
-      const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      const chunks: Buffer[] = [];
-      let timer: NodeJS.Timeout | null = null;
-      // The budget counts from the first behaviour on: in simulation mode TLC
-      // spends a minute or so on this spec's initial states first.
-      const keep = (chunk: Buffer) => {
-        chunks.push(chunk);
-        for (const line of chunk.toString('utf8').split('\n')) {
-          if (line.startsWith('Progress') || line.startsWith('Finished computing initial states')) opts.log?.(line);
-          if (line.startsWith('Finished computing initial states') && opts.seconds !== undefined && timer === null) {
-            timer = setTimeout(() => process.kill(-child.pid!, 'SIGTERM'), opts.seconds * 1000);
+    const { status, output } = await new Promise<{ status: number | null; output: string }>(
+      (resolvePromise, reject) => {
+        // Its own process group, so that stopping it stops the java process the wrapper runs too.
+        const child = spawn(process.execPath, args, {
+          cwd: repoRoot,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        });
+        const chunks: Buffer[] = [];
+        let timer: NodeJS.Timeout | null = null;
+        // The budget counts from the first behaviour on: in simulation mode TLC
+        // spends a minute or so on this spec's initial states first.
+        const keep = (chunk: Buffer) => {
+          chunks.push(chunk);
+          for (const line of chunk.toString('utf8').split('\n')) {
+            if (line.startsWith('Progress') || line.startsWith('Finished computing initial states')) opts.log?.(line);
+            if (line.startsWith('Finished computing initial states') && opts.seconds !== undefined && timer === null) {
+              timer = setTimeout(() => process.kill(-child.pid!, 'SIGTERM'), opts.seconds * 1000);
+            }
           }
-        }
-      };
-      child.stdout.on('data', keep);
-      child.stderr.on('data', keep);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        if (timer !== null) clearTimeout(timer);
-        resolvePromise({ status: code, output: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    if (/no tla2tools\.jar/.test(output)) throw new Error('TLC is not installed: simulation needs it (npx tlc --install, or set TLA2TOOLS_JAR)');
+        };
+        child.stdout.on('data', keep);
+        child.stderr.on('data', keep);
+        child.on('error', reject);
+        child.on('close', (code) => {
+          if (timer !== null) clearTimeout(timer);
+          resolvePromise({ status: code, output: Buffer.concat(chunks).toString('utf8') });
+        });
+      },
+    );
+    if (/no tla2tools\.jar/.test(output))
+      throw new Error('TLC is not installed: simulation needs it (npx tlc --install, or set TLA2TOOLS_JAR)');
     const tlc = /^TLC2 Version .*$/m.exec(output)?.[0] ?? 'TLC (version not printed)';
     const violated = /^Error: (Invariant \S+ is violated|Action property .* is violated)/m.exec(output)?.[1] ?? null;
-    if (violated === null && status !== 0 && opts.seconds === undefined) throw new Error(`TLC's simulation failed (exit ${status}):\n${output.slice(-2000)}`);
+    if (violated === null && status !== 0 && opts.seconds === undefined)
+      throw new Error(`TLC's simulation failed (exit ${status}):\n${output.slice(-2000)}`);
     return { traces: readTlcTraces(dir, 'trace'), tlc, violation: violated };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -78,7 +104,11 @@ export async function simulate(opts: { seed: string; depth: number; count?: numb
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
-    options: { traces: { type: 'string', default: '200' }, seed: { type: 'string', default: '20261201' }, depth: { type: 'string', default: '12' } },
+    options: {
+      traces: { type: 'string', default: '200' },
+      seed: { type: 'string', default: '20261201' },
+      depth: { type: 'string', default: '12' },
+    },
   });
   const count = Number(values.traces);
   const depth = Number(values.depth);
@@ -97,5 +127,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     depth,
     traces: sim.traces,
   });
-  console.log(`wrote ${tracesPath}: ${sim.traces.length} behaviours, ${sim.traces.reduce((n, t) => n + t.steps.length, 0)} steps`);
+  console.log(
+    `wrote ${tracesPath}: ${sim.traces.length} behaviours, ${sim.traces.reduce((n, t) => n + t.steps.length, 0)} steps`,
+  );
 }

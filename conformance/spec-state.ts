@@ -6,7 +6,7 @@
  */
 import type { Constants } from '../model/constants.ts';
 import { Blocks, SnapIds } from '../model/constants.ts';
-import { FreeSnap, ZeroSrc, type State } from '../model/state.ts';
+import { FreeSnap, type State, ZeroSrc } from '../model/state.ts';
 import type { Projection } from './projection.ts';
 
 /**
@@ -28,7 +28,13 @@ export function specState(c: Constants, p: Projection, ghosts: Pick<State, 'orig
       const s = p.snaps.get(id);
       return s === undefined
         ? FreeSnap(c)
-        : { file: s.file, copy: Array.from(s.copy), preserved: Blocks(c).map((b) => bytes(s.preserved.get(b) ?? null)), stale: s.stale, fresh: s.fresh };
+        : {
+            file: s.file,
+            copy: Array.from(s.copy),
+            preserved: Blocks(c).map((b) => bytes(s.preserved.get(b) ?? null)),
+            stale: s.stale,
+            fresh: s.fresh,
+          };
     }),
     file: new Map([...p.files].map(([name, content]) => [name, Array.from(content)])),
     origin: ghosts.origin,

@@ -29,7 +29,10 @@ export interface WrapperResult {
  */
 export function runWrapper(args: readonly string[]): Promise<{ status: number; result: WrapperResult; log: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'tlc.js'), '--json', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'tlc.js'), '--json', ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const log: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -48,7 +51,11 @@ export function runWrapper(args: readonly string[]): Promise<{ status: number; r
         return;
       }
       if (result.engine !== 'tlc') {
-        reject(new RefusedError(`the check ran on the ${result.engine} engine, not TLC: install TLC (npx tlc --install) or set TLA2TOOLS_JAR`));
+        reject(
+          new RefusedError(
+            `the check ran on the ${result.engine} engine, not TLC: install TLC (npx tlc --install) or set TLA2TOOLS_JAR`,
+          ),
+        );
         return;
       }
       if (result.error !== null && result.error !== undefined) {
@@ -62,13 +69,12 @@ export function runWrapper(args: readonly string[]): Promise<{ status: number; r
 
 export function tlcVersion(log: string): string {
   const tlc = /^TLC2 Version .*$/m.exec(log)?.[0];
-  if (tlc === undefined) throw new RefusedError("TLC's output has no \"TLC2 Version\" line");
+  if (tlc === undefined) throw new RefusedError('TLC\'s output has no "TLC2 Version" line');
   return tlc;
 }
 
 export function statesGenerated(log: string): number {
   const m = /^([\d,]+) states? generated, [\d,]+ distinct states? found/m.exec(log);
-  if (m === null) throw new RefusedError("TLC's output has no \"N states generated\" line");
+  if (m === null) throw new RefusedError('TLC\'s output has no "N states generated" line');
   return Number(m[1]!.replace(/,/g, ''));
 }
-

@@ -24,7 +24,7 @@ import { initState, type State } from '../model/state.ts';
 import { toTla } from '../model/tla.ts';
 import { parseState } from '../tla/tlc-values.ts';
 import { canonicalState, ModelValue, type Tla } from '../tla/values.ts';
-import { makeWorld, observe, recorded, step, type Backing } from './world.ts';
+import { type Backing, makeWorld, observe, recorded, step } from './world.ts';
 
 const Sha256 = Schema.String.pipe(Schema.pattern(/^[0-9a-f]{64}$/));
 
@@ -66,23 +66,33 @@ function modelState(vars: Record<string, Tla>): State {
     ...raw,
     frame: (raw.frame as unknown[]).map(toSlot),
     swap: (raw.swap as unknown[]).map(toSlot),
-    snap: (raw.snap as Record<string, unknown>[]).map((e) => ({ ...e, preserved: (e.preserved as unknown[]).map(toSlot) })),
+    snap: (raw.snap as Record<string, unknown>[]).map((e) => ({
+      ...e,
+      preserved: (e.preserved as unknown[]).map(toSlot),
+    })),
   });
 }
 
 /** The behaviours TLC wrote into `dir` (files named PREFIX_worker_n), as traces. */
 export function readTlcTraces(dir: string, prefix: string): Trace[] {
-  const files = readdirSync(dir).filter((f) => f.startsWith(`${prefix}_`)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith(`${prefix}_`))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   // A behaviour TLC was stopped while writing has no closing line: it is left out.
   const whole = files.map((f) => readFileSync(join(dir, f), 'utf8')).filter((text) => /^=+\s*$/m.test(text));
   return whole.map((text) => {
-    const bodies = text.split(/^STATE_\d+ == *$/m).slice(1).map((b) => b.replace(/^=+\s*$/m, '').replace(/^\\\*.*$/gm, ''));
+    const bodies = text
+      .split(/^STATE_\d+ == *$/m)
+      .slice(1)
+      .map((b) => b.replace(/^=+\s*$/m, '').replace(/^\\\*.*$/gm, ''));
     const states = bodies.map((b) => parseState(b));
     const first = modelState(states[0]!);
     return {
       files: Object.fromEntries(first.file),
       initial: sha256(canonicalState(states[0]!)),
-      steps: states.slice(1).map((vars) => ({ label: actionLabel(actionOf(modelState(vars).last)), state: sha256(canonicalState(vars)) })),
+      steps: states
+        .slice(1)
+        .map((vars) => ({ label: actionLabel(actionOf(modelState(vars).last)), state: sha256(canonicalState(vars)) })),
     };
   });
 }
@@ -101,7 +111,9 @@ export interface TraceReport {
  * every diskEvery-th trace on real files too.
  */
 export function replayTraces(
-  c: Constants, traces: readonly Trace[], opts: { diskEvery: number; progress?: (done: number) => void },
+  c: Constants,
+  traces: readonly Trace[],
+  opts: { diskEvery: number; progress?: (done: number) => void },
 ): TraceReport {
   const started = performance.now();
   const failures: string[] = [];
@@ -109,7 +121,8 @@ export function replayTraces(
   traces.forEach((trace, t) => {
     const files = new Map(Object.entries(trace.files));
     let model = initState(c, files);
-    if (sha256(canonicalState(toTla(c, model))) !== trace.initial) failures.push(`trace ${t}: the initial state is not TLC's`);
+    if (sha256(canonicalState(toTla(c, model))) !== trace.initial)
+      failures.push(`trace ${t}: the initial state is not TLC's`);
     const backings: Backing[] = t % opts.diskEvery === 0 ? ['memory', 'disk'] : ['memory'];
     const worlds = backings.map((b) => ({ backing: b, world: makeWorld(c, files, b) }));
     try {
@@ -122,11 +135,14 @@ export function replayTraces(
           break;
         }
         model = next;
-        if (sha256(canonicalState(toTla(c, model))) !== s.state) failures.push(`${where}: the model's state is not TLC's`);
+        if (sha256(canonicalState(toTla(c, model))) !== s.state)
+          failures.push(`${where}: the model's state is not TLC's`);
         for (const { backing, world } of worlds) {
           const results = step(world, act);
           if (JSON.stringify(results) !== JSON.stringify(recorded(model.last))) {
-            failures.push(`${where} on ${backing}: engine returned ${JSON.stringify(results)}, the model ${JSON.stringify(recorded(model.last))}`);
+            failures.push(
+              `${where} on ${backing}: engine returned ${JSON.stringify(results)}, the model ${JSON.stringify(recorded(model.last))}`,
+            );
           }
           if (canonicalState(toTla(c, observe(c, world, model))) !== canonicalState(toTla(c, model))) {
             failures.push(`${where} on ${backing}: the engine's state is not the model's`);
@@ -140,7 +156,12 @@ export function replayTraces(
     }
     opts.progress?.(t + 1);
   });
-  return { traces: traces.length, steps, failures: failures.slice(0, 10), seconds: (performance.now() - started) / 1000 };
+  return {
+    traces: traces.length,
+    steps,
+    failures: failures.slice(0, 10),
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));

@@ -13,17 +13,27 @@
  * cannot see (same size, same timestamps) is the documented window outside
  * the proof; in memory through the backend, which counts every change.
  */
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, utimesSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../impl/engine.ts';
 import type { DeferredFile } from '../impl/deferred-file.ts';
+import { Engine } from '../impl/engine.ts';
 import { FileChangedError } from '../impl/errors.ts';
 import { MemoryBackend } from '../impl/memory-backend.ts';
 import type { Segment } from '../impl/segment.ts';
 import type { Constants } from '../model/constants.ts';
 import type { Action, Bytes, State, StepRecord } from '../model/state.ts';
-import { project, type Projection } from './projection.ts';
+import { type Projection, project } from './projection.ts';
 import { specState } from './spec-state.ts';
 
 export type Backing = 'memory' | 'disk';
@@ -61,7 +71,12 @@ export interface Observed {
   readonly preserved: number;
 }
 
-export function makeWorld(c: Constants, contents: ReadonlyMap<string, Bytes>, backing: Backing, opts: WorldOptions = {}): World {
+export function makeWorld(
+  c: Constants,
+  contents: ReadonlyMap<string, Bytes>,
+  backing: Backing,
+  opts: WorldOptions = {},
+): World {
   const length = opts.length ?? c.P * c.B;
   const frames = opts.frames ?? Math.ceil(length / c.B);
   const dir = backing === 'disk' ? mkdtempSync(join(tmpdir(), 'deferred-io-world-')) : null;
@@ -138,9 +153,15 @@ export function step(w: World, act: Action): Observed {
   let out: number[] = [];
   try {
     switch (act.op) {
-      case 'read': ret = w.segment.read(fileIn(w, act.file), act.addr, act.len, act.pos); break;
-      case 'load': ret = w.segment.getUint8(act.addr); break;
-      case 'bytes': out = Array.from(w.segment.bytes(act.addr, act.len, { writable: act.writable })); break;
+      case 'read':
+        ret = w.segment.read(fileIn(w, act.file), act.addr, act.len, act.pos);
+        break;
+      case 'load':
+        ret = w.segment.getUint8(act.addr);
+        break;
+      case 'bytes':
+        out = Array.from(w.segment.bytes(act.addr, act.len, { writable: act.writable }));
+        break;
       case 'copyOut': {
         const into = new Uint8Array(act.len);
         w.segment.copyOut(act.addr, into);
@@ -152,14 +173,32 @@ export function step(w: World, act: Action): Observed {
         w.segment.prefetch(from, Math.min(act.len * w.segment.pageSize, w.segment.length - from));
         break;
       }
-      case 'store': w.segment.setUint8(act.addr, act.val); break;
-      case 'write': ({ written, skipped } = w.segment.write(fileIn(w, act.file), act.addr, act.len, act.pos, { rebind: act.rebind })); break;
-      case 'zero': w.segment.zero(act.addr, act.len); break;
-      case 'fileWrite': fileIn(w, act.file).write(Uint8Array.from(act.data), 0, act.data.length, act.pos); break;
-      case 'fileTruncate': fileIn(w, act.file).truncate(act.len); break;
-      case 'outsideWrite': changeOutside(w, act.file, { data: act.data, pos: act.pos }); break;
-      case 'outsideTruncate': changeOutside(w, act.file, { len: act.len }); break;
-      case 'evict': w.segment.evict(act.page); break;
+      case 'store':
+        w.segment.setUint8(act.addr, act.val);
+        break;
+      case 'write':
+        ({ written, skipped } = w.segment.write(fileIn(w, act.file), act.addr, act.len, act.pos, {
+          rebind: act.rebind,
+        }));
+        break;
+      case 'zero':
+        w.segment.zero(act.addr, act.len);
+        break;
+      case 'fileWrite':
+        fileIn(w, act.file).write(Uint8Array.from(act.data), 0, act.data.length, act.pos);
+        break;
+      case 'fileTruncate':
+        fileIn(w, act.file).truncate(act.len);
+        break;
+      case 'outsideWrite':
+        changeOutside(w, act.file, { data: act.data, pos: act.pos });
+        break;
+      case 'outsideTruncate':
+        changeOutside(w, act.file, { len: act.len });
+        break;
+      case 'evict':
+        w.segment.evict(act.page);
+        break;
     }
   } catch (e) {
     // The spec refuses exactly loads, stores and writes that would need a lost byte.
@@ -168,14 +207,30 @@ export function step(w: World, act: Action): Observed {
   }
   const after = w.engine.stats();
   if (after.written - before.written !== written || after.skipped - before.skipped !== skipped) {
-    throw new Error(`engine counters disagree with write's result: ${JSON.stringify({ before, after, written, skipped })}`);
+    throw new Error(
+      `engine counters disagree with write's result: ${JSON.stringify({ before, after, written, skipped })}`,
+    );
   }
-  return { ret, out, err, fault: after.faults > before.faults, written, skipped, preserved: after.preserves - before.preserves };
+  return {
+    ret,
+    out,
+    err,
+    fault: after.faults > before.faults,
+    written,
+    skipped,
+    preserved: after.preserves - before.preserves,
+  };
 }
 
 /** The step record's result fields, as the model's step record holds them. */
 export const recorded = (last: StepRecord): Observed => ({
-  ret: last.ret, out: last.out, err: last.err, fault: last.fault, written: last.written, skipped: last.skipped, preserved: last.preserved.length,
+  ret: last.ret,
+  out: last.out,
+  err: last.err,
+  fault: last.fault,
+  written: last.written,
+  skipped: last.skipped,
+  preserved: last.preserved.length,
 });
 
 /**
@@ -201,8 +256,11 @@ export function projectWorld(w: World): Projection {
  * converting them again.
  */
 export function observe(
-  c: Constants, w: World, like: State,
-  projection: Projection = projectWorld(w), files?: ReadonlyMap<string, Bytes>,
+  c: Constants,
+  w: World,
+  like: State,
+  projection: Projection = projectWorld(w),
+  files?: ReadonlyMap<string, Bytes>,
 ): State {
   const p = files === undefined ? projection : { ...projection, files: new Map() };
   const st = specState(c, p, like);

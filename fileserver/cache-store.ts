@@ -110,19 +110,24 @@ export class CacheStore implements Store {
 
   copyOut(addr: number, target: Uint8Array): void {
     this.#check(addr, target.length);
-    this.#blocks(addr, target.length, false, (at, from, count) => target.set(this.#frames.subarray(at, at + count), from));
+    this.#blocks(addr, target.length, false, (at, from, count) =>
+      target.set(this.#frames.subarray(at, at + count), from),
+    );
   }
 
   view(addr: number, length: number): Uint8Array {
     this.#check(addr, length);
-    if (length < 1 || !this.#within(addr, length)) throw new RangeError(`[${addr}, ${addr + length}) is not inside one block`);
+    if (length < 1 || !this.#within(addr, length))
+      throw new RangeError(`[${addr}, ${addr + length}) is not inside one block`);
     const at = this.#at(addr);
     return this.#frames.subarray(at, at + length);
   }
 
   copyIn(addr: number, source: Uint8Array): void {
     this.#writable(addr, source.length);
-    this.#blocks(addr, source.length, true, (at, from, count) => this.#frames.set(source.subarray(from, from + count), at));
+    this.#blocks(addr, source.length, true, (at, from, count) =>
+      this.#frames.set(source.subarray(from, from + count), at),
+    );
   }
 
   zero(addr: number, length: number): void {
@@ -223,7 +228,9 @@ export class CacheStore implements Store {
     let done = 0;
     const want = Math.min(B, this.length - block * B);
     while (done < want) {
-      const count = this.#io('pread', () => fs.readSync(this.#fd, this.#frames, at + done, want - done, block * B + done));
+      const count = this.#io('pread', () =>
+        fs.readSync(this.#fd, this.#frames, at + done, want - done, block * B + done),
+      );
       if (count === 0) break;
       done += count;
     }
@@ -251,7 +258,8 @@ export class CacheStore implements Store {
 
   #check(addr: number, length: number): void {
     if (this.#closed) throw new StoreError('the cache store is closed', { cause: null });
-    if (!(addr >= 0 && addr + length <= this.length)) throw new RangeError(`[${addr}, ${addr + length}) is outside the image`);
+    if (!(addr >= 0 && addr + length <= this.length))
+      throw new RangeError(`[${addr}, ${addr + length}) is outside the image`);
   }
 
   #writable(addr: number, length: number): void {

@@ -5,14 +5,14 @@
  * serving that leaves the image byte for byte as it was, and images it
  * must refuse. The image afterwards is judged by e2fsck and debugfs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, parse, usage } from './cli.ts';
 import { Client } from './9p/client.ts';
+import { main, parse, usage } from './cli.ts';
 import { debugfsCat, e2fsprogs, fsck, mkfs } from './testing/e2fsprogs.ts';
 import { describeWithTools } from './testing/tools.ts';
 
@@ -22,7 +22,10 @@ const O_RDWR = 2;
 async function runMain(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const status = await main(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  const status = await main(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  });
   return { status, stdout, stderr };
 }
 
@@ -120,7 +123,9 @@ async function start(args: string[]): Promise<Running> {
       ? Promise.resolve()
       : Promise.race([
           new Promise<void>((resolve) => waiters.push({ line, resolve })),
-          exit.then((code) => Promise.reject(new Error(`deferred-io-9p exited (${code}) before logging ${line}:\n${log}`))),
+          exit.then((code) =>
+            Promise.reject(new Error(`deferred-io-9p exited (${code}) before logging ${line}:\n${log}`)),
+          ),
         ]);
   await waitFor(/ on 127\.0\.0\.1:\d+\n/);
   const port = Number(/ on 127\.0\.0\.1:(\d+)\n/.exec(log)![1]);
@@ -172,7 +177,9 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p serving an image', () 
     expect(debugfsCat(file, '/late').toString()).toBe('after the last timer sync, maybe');
   });
 
-  it('on SIGINT writes back what it holds and exits 0, with --sync 0 that being the only sync', { timeout: 60_000 }, async () => {
+  it('on SIGINT writes back what it holds and exits 0, with --sync 0 that being the only sync', {
+    timeout: 60_000,
+  }, async () => {
     const file = image('interrupt');
     const s = await start(['serve', file, '--listen', '127.0.0.1:0', '--sync', '0']);
     await put(s.port, 'f', Buffer.from('kept'));

@@ -7,10 +7,10 @@
  * documents it.
  */
 import { parseArgs } from 'node:util';
+import { Server, SYNC_INTERVAL_MAX } from './9p/server.ts';
 import { ImageError, openExt2 } from './ext2.ts';
 import { SegmentStore } from './segment-store.ts';
 import { StoreError } from './store.ts';
-import { Server, SYNC_INTERVAL_MAX } from './9p/server.ts';
 
 export const usage = `Usage: deferred-io-9p serve IMAGE --listen HOST:PORT [--sync SECONDS] [--read-only] [--memory BYTES]
        deferred-io-9p --help
@@ -61,7 +61,8 @@ function parseListen(text: string): { host: string; port: number } {
 
 function parseSync(text: string): number {
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!(seconds >= 0 && seconds <= SYNC_INTERVAL_MAX)) throw new UsageError(`--sync ${JSON.stringify(text)}: expected seconds from 0 to ${SYNC_INTERVAL_MAX}`);
+  if (!(seconds >= 0 && seconds <= SYNC_INTERVAL_MAX))
+    throw new UsageError(`--sync ${JSON.stringify(text)}: expected seconds from 0 to ${SYNC_INTERVAL_MAX}`);
   return seconds;
 }
 
@@ -69,15 +70,15 @@ function parseBytes(text: string): number {
   const m = /^(\d+)([KMG]?)$/i.exec(text);
   const scale = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[(m?.[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
   const bytes = m === null ? Number.NaN : Number(m[1]) * scale;
-  if (!(Number.isSafeInteger(bytes) && bytes > 0)) throw new UsageError(`--memory ${JSON.stringify(text)}: expected a positive number of bytes, e.g. 67108864 or 64M`);
+  if (!(Number.isSafeInteger(bytes) && bytes > 0))
+    throw new UsageError(`--memory ${JSON.stringify(text)}: expected a positive number of bytes, e.g. 67108864 or 64M`);
   return bytes;
 }
 
-/** The command line as a serve request, or 'help'; throws UsageError. */
-export function parse(argv: readonly string[]): ServeArgs | 'help' {
-  let parsed;
+/** node:util's parseArgs over the serve command's options; its errors become UsageError. */
+function parseOptions(argv: readonly string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: [...argv],
       options: {
         listen: { type: 'string' },
@@ -92,7 +93,11 @@ export function parse(argv: readonly string[]): ServeArgs | 'help' {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values, positionals } = parsed;
+}
+
+/** The command line as a serve request, or 'help'; throws UsageError. */
+export function parse(argv: readonly string[]): ServeArgs | 'help' {
+  const { values, positionals } = parseOptions(argv);
   if (values.help === true) return 'help';
   const [command, image, ...extra] = positionals;
   if (command === undefined) throw new UsageError('no command: the one command is serve');
@@ -146,11 +151,16 @@ async function serve(args: ServeArgs, io: Io): Promise<number> {
     server = new Server(fs, { syncInterval: fs.readOnly ? 0 : args.sync, log });
     const address = await server.listen(args.port, args.host);
     const sb = fs.superblock;
-    const mode = fs.readOnly ? 'read-only' : `read-write, sync ${args.sync > 0 ? `every ${args.sync} s` : 'on fsync and at shutdown'}`;
-    log(`serving ${args.image} (ext2, ${sb.blocksCount} blocks of ${sb.blockSize} bytes, memory ${store.memory} bytes) ${mode} on ${address.address}:${address.port}`);
+    const mode = fs.readOnly
+      ? 'read-only'
+      : `read-write, sync ${args.sync > 0 ? `every ${args.sync} s` : 'on fsync and at shutdown'}`;
+    log(
+      `serving ${args.image} (ext2, ${sb.blocksCount} blocks of ${sb.blockSize} bytes, memory ${store.memory} bytes) ${mode} on ${address.address}:${address.port}`,
+    );
   } catch (err) {
     store.close();
-    if (!(err instanceof ImageError || err instanceof StoreError || (err instanceof Error && 'syscall' in err))) throw err;
+    if (!(err instanceof ImageError || err instanceof StoreError || (err instanceof Error && 'syscall' in err)))
+      throw err;
     log(`cannot serve ${args.image}: ${err.message}`);
     return 1;
   }

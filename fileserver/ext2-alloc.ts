@@ -6,10 +6,11 @@
  * lies in order; a bitmap at odds with its count is corruption (EIO), not
  * a full disk.
  */
-import { FsError } from './fs.ts';
+
+import { assert, corrupt } from './ext2-assert.ts';
 import type { Superblock } from './ext2-super.ts';
 import type { UndoLog } from './ext2-undo.ts';
-import { assert, corrupt } from './ext2-assert.ts';
+import { FsError } from './fs.ts';
 
 /** A run of `count` blocks from `start`. */
 export interface Run {
@@ -91,7 +92,8 @@ export class Allocator {
         chosen = g;
         break;
       }
-      if (chosen < 0 || disk.get16(sb.addr.groupFreeBlocks(g)) > disk.get16(sb.addr.groupFreeBlocks(chosen))) chosen = g;
+      if (chosen < 0 || disk.get16(sb.addr.groupFreeBlocks(g)) > disk.get16(sb.addr.groupFreeBlocks(chosen)))
+        chosen = g;
     }
     if (chosen < 0) corrupt(`the superblock counts ${sb.freeInodes} free inodes no group has`);
     const bitmap = sb.inodeBitmap(chosen) * sb.blockSize;
@@ -132,7 +134,14 @@ export class Allocator {
     const group = disk.get16(sb.addr.groupFreeInodes(g)) + delta;
     const total = sb.freeInodes + delta;
     const dirs = disk.get16(sb.addr.groupUsedDirs(g)) + directories;
-    if (group < 0 || group > sb.inodesPerGroup || total < 0 || total > sb.inodesCount || dirs < 0 || dirs > sb.inodesPerGroup) {
+    if (
+      group < 0 ||
+      group > sb.inodesPerGroup ||
+      total < 0 ||
+      total > sb.inodesCount ||
+      dirs < 0 ||
+      dirs > sb.inodesPerGroup
+    ) {
       corrupt(`inode counts out of range (group ${g}: ${group} free, ${dirs} directories; total ${total})`);
     }
     disk.set16(sb.addr.groupFreeInodes(g), group);

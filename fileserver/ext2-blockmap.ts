@@ -11,12 +11,13 @@
  * before it is followed or freed, so a corrupt image is refused with EIO
  * instead of steering a store into the file system's own structures.
  */
-import type { Superblock } from './ext2-super.ts';
-import type { UndoLog } from './ext2-undo.ts';
+
 import type { Allocator, Run } from './ext2-alloc.ts';
+import { assert, corrupt } from './ext2-assert.ts';
 import { directBlocks, indirectSlot } from './ext2-format.ts';
 import type { Inode } from './ext2-inode.ts';
-import { assert, corrupt } from './ext2-assert.ts';
+import type { Superblock } from './ext2-super.ts';
+import type { UndoLog } from './ext2-undo.ts';
 
 /** One of the three trees: its slot in i_block, depth, and the file blocks it covers. */
 interface Tree {
@@ -31,6 +32,7 @@ interface Tree {
  * `fileBlock` lie from `physical` on, or are a hole (physical 0). Returning
  * true stops the walk.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a visitor that never stops the walk returns nothing
 export type RunVisitor = (fileBlock: number, physical: number, count: number) => boolean | void;
 type Emit = (fileBlock: number, physical: number, count: number) => boolean;
 
@@ -96,7 +98,8 @@ export class BlockMap {
       return stopped;
     };
     for (let block = lo; block < Math.min(hi, directBlocks); block++) if (emit(block, inode.block(block), 1)) return;
-    for (const tree of this.#trees) if (this.#walk(inode, inode.block(tree.slot), tree.depth, tree.base, lo, hi, emit)) return;
+    for (const tree of this.#trees)
+      if (this.#walk(inode, inode.block(tree.slot), tree.depth, tree.base, lo, hi, emit)) return;
     if (count > 0) visit(start, first, count);
   }
 
@@ -113,7 +116,13 @@ export class BlockMap {
   allocate(inode: Inode, lo: number, hi: number): void {
     assert(hi <= this.blocksMax, 'allocating past the block tree');
     const previous = lo > 0 ? this.lookup(inode, lo - 1) : 0;
-    const source = new BlockSource(this.#disk, this.#alloc, this.#sb, inode, previous !== 0 ? previous + 1 : this.#home(inode));
+    const source = new BlockSource(
+      this.#disk,
+      this.#alloc,
+      this.#sb,
+      inode,
+      previous !== 0 ? previous + 1 : this.#home(inode),
+    );
     for (let block = lo; block < Math.min(hi, directBlocks); block++) {
       const current = inode.block(block);
       if (current !== 0) this.#check(current, inode);
@@ -173,7 +182,10 @@ export class BlockMap {
     const B = this.#sb.blockSize;
     for (let i = Math.floor((a - base) / child); base + i * child < b; i++) {
       const pointer = this.#disk.get32(node * B + 4 * i);
-      const stopped = depth === 1 ? emit(base + i, pointer, 1) : this.#walk(inode, pointer, depth - 1, base + i * child, lo, hi, emit);
+      const stopped =
+        depth === 1
+          ? emit(base + i, pointer, 1)
+          : this.#walk(inode, pointer, depth - 1, base + i * child, lo, hi, emit);
       if (stopped) return true;
     }
     return false;
@@ -204,7 +216,15 @@ export class BlockMap {
    * a time, each run stored with one logged copy rather than a store per
    * pointer (a large write maps a whole pointer block at once).
    */
-  #fillLeaf(inode: Inode, node: number, base: number, first: number, end: number, hi: number, source: BlockSource): void {
+  #fillLeaf(
+    inode: Inode,
+    node: number,
+    base: number,
+    first: number,
+    end: number,
+    hi: number,
+    source: BlockSource,
+  ): void {
     const at = node * this.#sb.blockSize;
     for (let i = first; i < end; ) {
       const pointer = this.#disk.get32(at + 4 * i);

@@ -16,13 +16,14 @@
  * Every record read is checked (as Linux's ext2_check_page does) before it
  * is believed: a corrupt one is EIO.
  */
-import { FsError } from './fs.ts';
-import type { Superblock } from './ext2-super.ts';
-import type { UndoLog } from './ext2-undo.ts';
+
+import { corrupt } from './ext2-assert.ts';
 import type { BlockMap } from './ext2-blockmap.ts';
 import { de, flags, ft } from './ext2-format.ts';
 import type { Inode } from './ext2-inode.ts';
-import { corrupt } from './ext2-assert.ts';
+import type { Superblock } from './ext2-super.ts';
+import type { UndoLog } from './ext2-undo.ts';
+import { FsError } from './fs.ts';
 
 /** One directory record, as a scan meets it. */
 export interface Entry {
@@ -130,7 +131,8 @@ export class Directories {
 
   /** Removes the record `entry` (found in `dir` by find): merged into the record before it, or freed if first in its block. */
   remove(dir: Inode, entry: Entry): void {
-    if (entry.prevAddr >= 0) this.#disk.set16(entry.prevAddr + de.recLen, this.#disk.get16(entry.prevAddr + de.recLen) + entry.recLen);
+    if (entry.prevAddr >= 0)
+      this.#disk.set16(entry.prevAddr + de.recLen, this.#disk.get16(entry.prevAddr + de.recLen) + entry.recLen);
     else this.#disk.set32(entry.addr + de.inode, 0);
     this.#unindex(dir);
   }
@@ -175,7 +177,8 @@ export class Directories {
     const entry: Entry = { offset: 0, addr: 0, prevAddr: -1, ino: 0, recLen: 0, nameLen: 0, type: 0 };
     this.#map.runs(dir, Math.floor(from / B), size / B, (fileBlock, physical, count) => {
       if (physical === 0) return false;
-      for (let k = 0; k < count; k++) if (this.#scanBlock(dir, fileBlock + k, physical + k, from, name, entry, visit)) return true;
+      for (let k = 0; k < count; k++)
+        if (this.#scanBlock(dir, fileBlock + k, physical + k, from, name, entry, visit)) return true;
       return false;
     });
   }
@@ -200,16 +203,24 @@ export class Directories {
     let block = this.#disk.view(base, B);
     let prev = -1;
     for (let offset = 0; offset < B; ) {
-      if (B - offset < recordLength(1)) this.#corrupt(dir, fileBlock, offset, `a record in the last ${B - offset} bytes of the block`);
-      const ino = (block[offset] | (block[offset + 1] << 8) | (block[offset + 2] << 16) | (block[offset + 3] << 24)) >>> 0;
+      if (B - offset < recordLength(1))
+        this.#corrupt(dir, fileBlock, offset, `a record in the last ${B - offset} bytes of the block`);
+      const ino =
+        (block[offset] | (block[offset + 1] << 8) | (block[offset + 2] << 16) | (block[offset + 3] << 24)) >>> 0;
       const recLen = block[offset + de.recLen] | (block[offset + de.recLen + 1] << 8);
       // Without filetype, the type byte is the name length's high byte.
       const nameLen = block[offset + de.nameLen] | (filetype ? 0 : block[offset + de.fileType] << 8);
-      if (recLen < recordLength(1) || recLen % 4 !== 0 || offset + recLen > B) this.#corrupt(dir, fileBlock, offset, `record length ${recLen}`);
-      if (recordLength(nameLen) > recLen || nameLen > 255) this.#corrupt(dir, fileBlock, offset, `name length ${nameLen} in a record of ${recLen}`);
-      if (ino > this.#sb.inodesCount || (ino !== 0 && nameLen === 0)) this.#corrupt(dir, fileBlock, offset, `inode ${ino}, name length ${nameLen}`);
+      if (recLen < recordLength(1) || recLen % 4 !== 0 || offset + recLen > B)
+        this.#corrupt(dir, fileBlock, offset, `record length ${recLen}`);
+      if (recordLength(nameLen) > recLen || nameLen > 255)
+        this.#corrupt(dir, fileBlock, offset, `name length ${nameLen} in a record of ${recLen}`);
+      if (ino > this.#sb.inodesCount || (ino !== 0 && nameLen === 0))
+        this.#corrupt(dir, fileBlock, offset, `inode ${ino}, name length ${nameLen}`);
       const position = fileBlock * B + offset;
-      if (position >= from && (name === null || (ino !== 0 && nameLen === name.length && equal(block, offset + de.name, name)))) {
+      if (
+        position >= from &&
+        (name === null || (ino !== 0 && nameLen === name.length && equal(block, offset + de.name, name)))
+      ) {
         entry.offset = position;
         entry.addr = base + offset;
         entry.prevAddr = prev < 0 ? -1 : base + prev;

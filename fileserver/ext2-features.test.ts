@@ -13,9 +13,18 @@ import { type Ext2, ImageError, openExt2 } from './ext2.ts';
 import { FsError } from './fs.ts';
 import { SegmentStore } from './segment-store.ts';
 import type { Store } from './store.ts';
-import { describeWithTools } from './testing/tools.ts';
-import { debugfs, debugfsCat, debugfsFlags, debugfsLs, e2fsprogs, fsck, mkfs, type MkfsOptions } from './testing/e2fsprogs.ts';
+import {
+  debugfs,
+  debugfsCat,
+  debugfsFlags,
+  debugfsLs,
+  e2fsprogs,
+  fsck,
+  type MkfsOptions,
+  mkfs,
+} from './testing/e2fsprogs.ts';
 import { compareTree, pattern, readdirAll } from './testing/source-tree.ts';
+import { describeWithTools } from './testing/tools.ts';
 
 let dir: string;
 const open: Store[] = [];
@@ -86,11 +95,17 @@ describeWithTools('e2fsprogs', e2fsprogs, 'ext2 format corners', () => {
 
     const journal = image({ ...small, type: 'ext3' }, 'recover');
     debugfs(journal, 'feature needs_recovery', { write: true });
-    expect(refusal(journal)).toMatchObject({ code: 'ERR_EXT2_UNSUPPORTED', message: expect.stringContaining('needs_recovery') });
+    expect(refusal(journal)).toMatchObject({
+      code: 'ERR_EXT2_UNSUPPORTED',
+      message: expect.stringContaining('needs_recovery'),
+    });
 
     const truncated = image(small, 'truncated');
     fs.truncateSync(truncated, 2 ** 20);
-    expect(refusal(truncated)).toMatchObject({ code: 'ERR_EXT2_CORRUPT', message: expect.stringContaining('truncated') });
+    expect(refusal(truncated)).toMatchObject({
+      code: 'ERR_EXT2_CORRUPT',
+      message: expect.stringContaining('truncated'),
+    });
   });
 
   test('compat and ro_compat features this code does not maintain are served read-only, named', () => {
@@ -284,7 +299,10 @@ describeWithTools('e2fsprogs', e2fsprogs, 'ext2 format corners', () => {
     expect(fsys.lookup(sub, '..')).toBe(root);
     expect(fsys.lookup(root, '..')).toBe(root);
     fsys.unlink(root, 'file');
-    expect(code(() => fsys.getattr(file)), 'a freed inode').toBe('ENOENT');
+    expect(
+      code(() => fsys.getattr(file)),
+      'a freed inode',
+    ).toBe('ENOENT');
   });
 
   test('readdir cookies stay valid while the directory changes', () => {

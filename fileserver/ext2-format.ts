@@ -95,7 +95,16 @@ export const de = { inode: 0, recLen: 4, nameLen: 6, fileType: 7, name: 8 } as c
 export const nameMax = 255;
 
 /** Directory entry file types (with the filetype feature). */
-export const ft = { unknown: 0, regular: 1, directory: 2, chardev: 3, blockdev: 4, fifo: 5, socket: 6, symlink: 7 } as const;
+export const ft = {
+  unknown: 0,
+  regular: 1,
+  directory: 2,
+  chardev: 3,
+  blockdev: 4,
+  fifo: 5,
+  socket: 6,
+  symlink: 7,
+} as const;
 
 /** The extended attribute block header: magic, then its reference count. */
 export const xattrMagic = 0xea020000;

@@ -20,9 +20,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Ext2, ImageError, openExt2 } from './ext2.ts';
 import { FsError, type Ino } from './fs.ts';
 import { ArrayStore } from './testing/array-store.ts';
-import { describeWithTools } from './testing/tools.ts';
 import { e2fsprogs, mkfs } from './testing/e2fsprogs.ts';
 import { makeSourceTree, pattern } from './testing/source-tree.ts';
+import { describeWithTools } from './testing/tools.ts';
 
 const runs = Number(process.env.FILESERVER_FUZZ_RUNS ?? 300);
 
@@ -63,7 +63,8 @@ function regions(bytes: Uint8Array): Region[] {
     if (kind === 0o040000) found.push({ name: `directory ${ino}`, start: u32(bytes, inode(ino) + 40) * B, length: B });
     for (const slot of [12, 13, 14]) {
       const block = u32(bytes, inode(ino) + 40 + 4 * slot);
-      if (kind === 0o100000 && block !== 0) found.push({ name: `pointer block ${slot} of ${ino}`, start: block * B, length: B });
+      if (kind === 0o100000 && block !== 0)
+        found.push({ name: `pointer block ${slot} of ${ino}`, start: block * B, length: B });
     }
   }
   return found;
@@ -107,7 +108,8 @@ function writable(bytes: Uint8Array): (addr: number, length: number) => boolean 
       const at = gdt + g * 32;
       if (addr >= at + 12 && addr + length <= at + 18) return true;
     }
-    for (let block = Math.floor(addr / B); block <= Math.floor((addr + length - 1) / B); block++) if (!metadataOrData(block)) return false;
+    for (let block = Math.floor(addr / B); block <= Math.floor((addr + length - 1) / B); block++)
+      if (!metadataOrData(block)) return false;
     return true;
   };
   function metadataOrData(block: number): boolean {
@@ -207,7 +209,10 @@ describeWithTools('e2fsprogs', e2fsprogs, 'corrupt images', () => {
           const bytes = base.bytes.slice();
           for (const { region, at, bytes: noise } of corruptions) {
             const { start, length } = base.regions[region];
-            bytes.set(noise.subarray(0, Math.max(1, Math.min(noise.length, length))), start + (at % Math.max(1, length - noise.length)));
+            bytes.set(
+              noise.subarray(0, Math.max(1, Math.min(noise.length, length))),
+              start + (at % Math.max(1, length - noise.length)),
+            );
           }
           const store = new ArrayStore(bytes);
           let fsys: Ext2;
@@ -220,7 +225,8 @@ describeWithTools('e2fsprogs', e2fsprogs, 'corrupt images', () => {
           served++;
           const allowed = writable(bytes);
           exercise(fsys, seed);
-          for (const [addr, length] of store.stores) expect(allowed(addr, length), `a store at [${addr}, ${addr + length})`).toBe(true);
+          for (const [addr, length] of store.stores)
+            expect(allowed(addr, length), `a store at [${addr}, ${addr + length})`).toBe(true);
         }),
         { numRuns: runs },
       );

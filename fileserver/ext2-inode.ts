@@ -12,11 +12,12 @@
  * *_extra fields add nanoseconds (high 30 bits) and two more bits of
  * seconds (epoch bits), where i_extra_isize says they exist.
  */
-import { FsError, type Timespec } from './fs.ts';
-import { blockSlots, flags, goodOldInodeSize, ino as field } from './ext2-format.ts';
+
+import { assert, corrupt } from './ext2-assert.ts';
+import { blockSlots, ino as field, flags, goodOldInodeSize } from './ext2-format.ts';
 import type { Superblock } from './ext2-super.ts';
 import type { UndoLog } from './ext2-undo.ts';
-import { assert, corrupt } from './ext2-assert.ts';
+import { FsError, type Timespec } from './fs.ts';
 
 /** Bytes of a record an operation copies: the 128-byte core and the extra fields up to crtime. */
 const recordMax = 160;
@@ -165,7 +166,7 @@ export class Inode {
   /** Sets creation time, in large inodes only (crtime exists nowhere else). */
   setCreationTime(time: Timespec): void {
     if (!this.#hasExtra(field.crtimeExtra)) return;
-    this.#view.setUint32(field.crtime, time.sec % 2 ** 32 >>> 0, true);
+    this.#view.setUint32(field.crtime, (time.sec % 2 ** 32) >>> 0, true);
     this.#view.setUint32(field.crtimeExtra, (time.nsec << 2) >>> 0, true);
     this.#dirty = true;
   }

@@ -26,12 +26,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Ext2, openExt2 } from './ext2.ts';
 import { FsError } from './fs.ts';
-import { describeWithTools } from './testing/tools.ts';
-import { e2fsprogs, mkfs, type MkfsOptions } from './testing/e2fsprogs.ts';
+import { e2fsprogs, type MkfsOptions, mkfs } from './testing/e2fsprogs.ts';
 import { expectImageMatches } from './testing/image-check.ts';
-import { describeEachStore, type StoreKind } from './testing/stores.ts';
-import { byName, type Expected, pick, SparseBytes, TreeModel } from './testing/tree-model.ts';
 import { offsetNearRanges, pattern, readdirAll } from './testing/source-tree.ts';
+import { describeEachStore, type StoreKind } from './testing/stores.ts';
+import { describeWithTools } from './testing/tools.ts';
+import { byName, type Expected, pick, SparseBytes, TreeModel } from './testing/tree-model.ts';
 
 interface Config {
   name: string;
@@ -47,11 +47,29 @@ const runs = Number(process.env.FILESERVER_RUNS ?? 10);
 const seedOverride = process.env.FILESERVER_SEED === undefined ? undefined : Number(process.env.FILESERVER_SEED);
 
 const configs: Config[] = [
-  { name: '1 KiB blocks, up to triple indirect', image: { blockSize: 1024, size: 8 * 2 ** 20 }, triple: true, seed: 101, full: false },
+  {
+    name: '1 KiB blocks, up to triple indirect',
+    image: { blockSize: 1024, size: 8 * 2 ** 20 },
+    triple: true,
+    seed: 101,
+    full: false,
+  },
   { name: '2 KiB blocks', image: { blockSize: 2048, size: 8 * 2 ** 20 }, triple: false, seed: 202, full: false },
-  { name: '4 KiB blocks, 128-byte inodes', image: { blockSize: 4096, size: 16 * 2 ** 20, inodeSize: 128 }, triple: false, seed: 303, full: false },
+  {
+    name: '4 KiB blocks, 128-byte inodes',
+    image: { blockSize: 4096, size: 16 * 2 ** 20, inodeSize: 128 },
+    triple: false,
+    seed: 303,
+    full: false,
+  },
   { name: '4 KiB blocks', image: { blockSize: 4096, size: 24 * 2 ** 20 }, triple: false, seed: 404, full: false },
-  { name: 'a full disk (1 KiB blocks, 128 KiB, 16 inodes)', image: { blockSize: 1024, size: 128 * 1024, inodes: 16 }, triple: false, seed: 505, full: true },
+  {
+    name: 'a full disk (1 KiB blocks, 128 KiB, 16 inodes)',
+    image: { blockSize: 1024, size: 128 * 1024, inodes: 16 },
+    triple: false,
+    seed: 505,
+    full: true,
+  },
 ];
 
 /** What a command runs against: the file system, and what the run saw. */
@@ -101,17 +119,19 @@ function commands(config: Config): fc.Arbitrary<Command> {
   // Which file, directory or entry: often the first, so that operations pile up on one file.
   const index = fc.oneof(fc.constant(0), fc.nat(1000));
   const owner = fc.constantFrom(...owners);
-  const create = fc.record({ dir: index, name: fc.nat(names.length - 1), mode: fc.constantFrom(0o644, 0o600, 0o755), uid: owner }).map(
-    ({ dir, name, mode, uid }) =>
-      new Command(`create(${dir}, ${name})`, (model, real) => {
-        const parent = pick(model.dirs(), dir);
-        const n = names[name];
-        outcome(real, model.checkNew(parent, n), true, () => {
-          const ino = real.fs.create(parent.ino, n, mode, uid, uid);
-          model.add(parent, n, { kind: 'file', ino, mode: 0o100000 | mode, uid, gid: uid, data: new SparseBytes() });
-        });
-      }),
-  );
+  const create = fc
+    .record({ dir: index, name: fc.nat(names.length - 1), mode: fc.constantFrom(0o644, 0o600, 0o755), uid: owner })
+    .map(
+      ({ dir, name, mode, uid }) =>
+        new Command(`create(${dir}, ${name})`, (model, real) => {
+          const parent = pick(model.dirs(), dir);
+          const n = names[name];
+          outcome(real, model.checkNew(parent, n), true, () => {
+            const ino = real.fs.create(parent.ino, n, mode, uid, uid);
+            model.add(parent, n, { kind: 'file', ino, mode: 0o100000 | mode, uid, gid: uid, data: new SparseBytes() });
+          });
+        }),
+    );
   const mkdir = fc.record({ dir: index, name: fc.nat(names.length - 1), uid: owner }).map(
     ({ dir, name, uid }) =>
       new Command(`mkdir(${dir}, ${name})`, (model, real) => {
@@ -123,35 +143,47 @@ function commands(config: Config): fc.Arbitrary<Command> {
         });
       }),
   );
-  const symlink = fc.record({ dir: index, name: fc.nat(names.length - 1), length: fc.constantFrom(1, 59, 60, 61, B - 1, B) }).map(
-    ({ dir, name, length }) =>
-      new Command(`symlink(${dir}, ${name}, ${length})`, (model, real) => {
-        const parent = pick(model.dirs(), dir);
-        const n = names[name];
-        const target = 't'.repeat(length);
-        outcome(real, model.checkNew(parent, n, target), true, () => {
-          const ino = real.fs.symlink(parent.ino, n, target, 0, 0);
-          model.add(parent, n, { kind: 'link', ino, target, uid: 0, gid: 0 });
-        });
-      }),
-  );
-  const write = fc.record({ file: index, at: offset, length: fc.oneof(fc.integer({ min: 1, max: 3 * B }), fc.integer({ min: 1, max: (config.full ? 128 : 20) * B })), seed: fc.nat() }).map(
-    ({ file, at, length, seed }) =>
-      new Command(`write(${file}, ${at}, ${length})`, (model, real) => {
-        const all = model.files();
-        if (all.length === 0) return;
-        const node = pick(all, file);
-        const data = pattern(length, seed);
-        outcome(real, null, true, () => {
-          expect(real.fs.write(node.ino, at, data)).toBe(length);
-          node.data.write(at, data);
-        });
-      }),
-  );
+  const symlink = fc
+    .record({ dir: index, name: fc.nat(names.length - 1), length: fc.constantFrom(1, 59, 60, 61, B - 1, B) })
+    .map(
+      ({ dir, name, length }) =>
+        new Command(`symlink(${dir}, ${name}, ${length})`, (model, real) => {
+          const parent = pick(model.dirs(), dir);
+          const n = names[name];
+          const target = 't'.repeat(length);
+          outcome(real, model.checkNew(parent, n, target), true, () => {
+            const ino = real.fs.symlink(parent.ino, n, target, 0, 0);
+            model.add(parent, n, { kind: 'link', ino, target, uid: 0, gid: 0 });
+          });
+        }),
+    );
+  const write = fc
+    .record({
+      file: index,
+      at: offset,
+      length: fc.oneof(fc.integer({ min: 1, max: 3 * B }), fc.integer({ min: 1, max: (config.full ? 128 : 20) * B })),
+      seed: fc.nat(),
+    })
+    .map(
+      ({ file, at, length, seed }) =>
+        new Command(`write(${file}, ${at}, ${length})`, (model, real) => {
+          const all = model.files();
+          if (all.length === 0) return;
+          const node = pick(all, file);
+          const data = pattern(length, seed);
+          outcome(real, null, true, () => {
+            expect(real.fs.write(node.ino, at, data)).toBe(length);
+            node.data.write(at, data);
+          });
+        }),
+    );
   // A new size near a range of the block tree, or a fraction of the current size (cutting into data, so that growing again must read zeros).
   const newSize = fc.oneof(
     offset.map((at) => ({ label: String(at), of: (): number => at })),
-    fc.integer({ min: 0, max: 1000 }).map((permille) => ({ label: `${permille}‰`, of: (current: number): number => Math.floor((current * permille) / 1000) })),
+    fc.integer({ min: 0, max: 1000 }).map((permille) => ({
+      label: `${permille}‰`,
+      of: (current: number): number => Math.floor((current * permille) / 1000),
+    })),
   );
   const truncate = fc.record({ file: index, size: newSize }).map(
     ({ file, size }) =>
@@ -166,18 +198,20 @@ function commands(config: Config): fc.Arbitrary<Command> {
       }),
   );
   // Into a new array, or into one given (as the server reads into its reply) that holds garbage, so that holes must be zeroed.
-  const read = fc.record({ file: index, at: offset, length: fc.integer({ min: 0, max: 3 * B }), into: fc.boolean() }).map(
-    ({ file, at, length, into }) =>
-      new Command(`read(${file}, ${at}, ${length}${into ? ', into' : ''})`, (model, real) => {
-        const all = model.files();
-        if (all.length === 0) return;
-        const node = pick(all, file);
-        const target = into ? new Uint8Array(length + 3).fill(0xa5) : undefined;
-        const got = real.fs.read(node.ino, at, length, target);
-        expect(Buffer.from(got).equals(node.data.read(at, length))).toBe(true);
-        if (target !== undefined) expect(got.buffer).toBe(target.buffer);
-      }),
-  );
+  const read = fc
+    .record({ file: index, at: offset, length: fc.integer({ min: 0, max: 3 * B }), into: fc.boolean() })
+    .map(
+      ({ file, at, length, into }) =>
+        new Command(`read(${file}, ${at}, ${length}${into ? ', into' : ''})`, (model, real) => {
+          const all = model.files();
+          if (all.length === 0) return;
+          const node = pick(all, file);
+          const target = into ? new Uint8Array(length + 3).fill(0xa5) : undefined;
+          const got = real.fs.read(node.ino, at, length, target);
+          expect(Buffer.from(got).equals(node.data.read(at, length))).toBe(true);
+          if (target !== undefined) expect(got.buffer).toBe(target.buffer);
+        }),
+    );
   const readdir = fc.record({ dir: index, page: fc.integer({ min: 1, max: 5 }) }).map(
     ({ dir, page }) =>
       new Command(`readdir(${dir}, ${page})`, (model, real) => {
@@ -225,7 +259,10 @@ function commands(config: Config): fc.Arbitrary<Command> {
         });
       }),
   );
-  const weighted = (arbitrary: fc.Arbitrary<Command>, weight: number): fc.WeightedArbitrary<Command> => ({ arbitrary, weight });
+  const weighted = (arbitrary: fc.Arbitrary<Command>, weight: number): fc.WeightedArbitrary<Command> => ({
+    arbitrary,
+    weight,
+  });
   return fc.oneof(
     weighted(create, 3),
     weighted(mkdir, 1),

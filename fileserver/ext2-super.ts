@@ -11,7 +11,7 @@
  * table lie): the free counts, which do change, are read and written in the
  * image itself.
  */
-import type { Store } from './store.ts';
+
 import {
   compat,
   featureNames,
@@ -27,6 +27,7 @@ import {
   stateValid,
   superblockOffset,
 } from './ext2-format.ts';
+import type { Store } from './store.ts';
 
 /** Why an image cannot be served at all. */
 export type ImageErrorCode = 'ERR_EXT2_NOT_EXT2' | 'ERR_EXT2_UNSUPPORTED' | 'ERR_EXT2_CORRUPT';
@@ -80,11 +81,15 @@ export class Superblock {
 
   constructor(store: Store) {
     this.#store = store;
-    if (store.length < superblockOffset + 1024) throw new ImageError('ERR_EXT2_NOT_EXT2', `the image is ${store.length} bytes, too short for ext2`);
+    if (store.length < superblockOffset + 1024)
+      throw new ImageError('ERR_EXT2_NOT_EXT2', `the image is ${store.length} bytes, too short for ext2`);
     const u32 = (field: number): number => store.getUint32(superblockOffset + field);
     const u16 = (field: number): number => store.getUint16(superblockOffset + field);
     if (u16(sb.magic) !== magic) {
-      throw new ImageError('ERR_EXT2_NOT_EXT2', `not an ext2 image: magic 0x${u16(sb.magic).toString(16)} where 0xef53 belongs`);
+      throw new ImageError(
+        'ERR_EXT2_NOT_EXT2',
+        `not an ext2 image: magic 0x${u16(sb.magic).toString(16)} where 0xef53 belongs`,
+      );
     }
     const revision = u32(sb.revLevel);
     if (revision > 1) throw new ImageError('ERR_EXT2_UNSUPPORTED', `revision ${revision} (only 0 and 1 exist)`);
@@ -94,11 +99,17 @@ export class Superblock {
     const roCompatMask = features(sb.featureRoCompat);
     const refused = featureNames('incompat', incompatMask & ~knownIncompat);
     if (refused.length > 0) {
-      throw new ImageError('ERR_EXT2_UNSUPPORTED', `incompatible feature${refused.length > 1 ? 's' : ''} not supported: ${refused.join(', ')}`);
+      throw new ImageError(
+        'ERR_EXT2_UNSUPPORTED',
+        `incompatible feature${refused.length > 1 ? 's' : ''} not supported: ${refused.join(', ')}`,
+      );
     }
     const logBlockSize = u32(sb.logBlockSize);
     if (logBlockSize > logBlockSizeMax) {
-      throw new ImageError('ERR_EXT2_UNSUPPORTED', `block size 2^${10 + logBlockSize} not supported (1024, 2048 or 4096)`);
+      throw new ImageError(
+        'ERR_EXT2_UNSUPPORTED',
+        `block size 2^${10 + logBlockSize} not supported (1024, 2048 or 4096)`,
+      );
     }
     const B = 1024 << logBlockSize;
     this.blockSize = B;
@@ -117,7 +128,8 @@ export class Superblock {
     const corrupt = (message: string): never => {
       throw new ImageError('ERR_EXT2_CORRUPT', `corrupt superblock: ${message}`);
     };
-    if (this.firstDataBlock !== (B === 1024 ? 1 : 0)) corrupt(`first data block ${this.firstDataBlock} with ${B}-byte blocks`);
+    if (this.firstDataBlock !== (B === 1024 ? 1 : 0))
+      corrupt(`first data block ${this.firstDataBlock} with ${B}-byte blocks`);
     if (this.blocksPerGroup === 0 || this.blocksPerGroup > 8 * B || this.blocksPerGroup % 8 !== 0) {
       corrupt(`${this.blocksPerGroup} blocks per group`);
     }
@@ -129,15 +141,20 @@ export class Superblock {
     }
     if (this.blocksCount <= this.firstDataBlock + 1) corrupt(`${this.blocksCount} blocks`);
     if (this.blocksCount * B > store.length) {
-      throw new ImageError('ERR_EXT2_CORRUPT', `the image is ${store.length} bytes, its superblock says ${this.blocksCount * B}: truncated`);
+      throw new ImageError(
+        'ERR_EXT2_CORRUPT',
+        `the image is ${store.length} bytes, its superblock says ${this.blocksCount * B}: truncated`,
+      );
     }
     this.groups = Math.ceil((this.blocksCount - this.firstDataBlock) / this.blocksPerGroup);
     if (this.inodesCount !== this.groups * this.inodesPerGroup) {
       corrupt(`${this.inodesCount} inodes in ${this.groups} groups of ${this.inodesPerGroup}`);
     }
     if (this.firstIno <= 2 || this.firstIno >= this.inodesCount) corrupt(`first inode ${this.firstIno}`);
-    if (u32(sb.freeBlocksCount) > this.blocksCount) corrupt(`${u32(sb.freeBlocksCount)} free blocks of ${this.blocksCount}`);
-    if (u32(sb.freeInodesCount) > this.inodesCount) corrupt(`${u32(sb.freeInodesCount)} free inodes of ${this.inodesCount}`);
+    if (u32(sb.freeBlocksCount) > this.blocksCount)
+      corrupt(`${u32(sb.freeBlocksCount)} free blocks of ${this.blocksCount}`);
+    if (u32(sb.freeInodesCount) > this.inodesCount)
+      corrupt(`${u32(sb.freeInodesCount)} free inodes of ${this.inodesCount}`);
     this.inodeTableBlocks = Math.ceil((this.inodesPerGroup * this.inodeSize) / B);
 
     const reasons: string[] = [];
@@ -147,7 +164,8 @@ export class Superblock {
       reasons.push(`features this code does not maintain: ${[...readOnlyCompat, ...readOnlyRoCompat].join(', ')}`);
     }
     const state = u16(sb.state);
-    if ((state & stateValid) === 0 || (state & stateErrors) !== 0) reasons.push('the image was not cleanly unmounted or has errors (run e2fsck)');
+    if ((state & stateValid) === 0 || (state & stateErrors) !== 0)
+      reasons.push('the image was not cleanly unmounted or has errors (run e2fsck)');
     this.readOnlyReasons = reasons;
 
     // The descriptor table follows the superblock's block; with resize_inode, reserved blocks follow it in each copy.
@@ -175,12 +193,19 @@ export class Superblock {
       if (!inside(blockBitmap, 1)) bad(`block bitmap at ${blockBitmap}, outside [${metaEnd}, ${end})`);
       if (!inside(inodeBitmap, 1)) bad(`inode bitmap at ${inodeBitmap}, outside [${metaEnd}, ${end})`);
       if (!inside(inodeTable, this.inodeTableBlocks)) bad(`inode table at ${inodeTable}, outside [${metaEnd}, ${end})`);
-      if (blockBitmap === inodeBitmap || overlaps(blockBitmap, inodeTable, this.inodeTableBlocks) || overlaps(inodeBitmap, inodeTable, this.inodeTableBlocks)) {
+      if (
+        blockBitmap === inodeBitmap ||
+        overlaps(blockBitmap, inodeTable, this.inodeTableBlocks) ||
+        overlaps(inodeBitmap, inodeTable, this.inodeTableBlocks)
+      ) {
         bad('its bitmaps and inode table overlap');
       }
-      if (store.getUint16(at + gd.freeBlocksCount) > end - first) bad(`${store.getUint16(at + gd.freeBlocksCount)} free blocks`);
-      if (store.getUint16(at + gd.freeInodesCount) > this.inodesPerGroup) bad(`${store.getUint16(at + gd.freeInodesCount)} free inodes`);
-      if (store.getUint16(at + gd.usedDirsCount) > this.inodesPerGroup) bad(`${store.getUint16(at + gd.usedDirsCount)} directories`);
+      if (store.getUint16(at + gd.freeBlocksCount) > end - first)
+        bad(`${store.getUint16(at + gd.freeBlocksCount)} free blocks`);
+      if (store.getUint16(at + gd.freeInodesCount) > this.inodesPerGroup)
+        bad(`${store.getUint16(at + gd.freeInodesCount)} free inodes`);
+      if (store.getUint16(at + gd.usedDirsCount) > this.inodesPerGroup)
+        bad(`${store.getUint16(at + gd.usedDirsCount)} directories`);
       this.#metaEnd[g] = metaEnd;
       this.#blockBitmap[g] = blockBitmap;
       this.#inodeBitmap[g] = inodeBitmap;

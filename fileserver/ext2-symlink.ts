@@ -6,13 +6,14 @@
  * attribute block. Targets are written as e2fsprogs and Linux write them:
  * fast iff shorter than 60 bytes, without a terminating NUL.
  */
-import { FsError } from './fs.ts';
-import type { Superblock } from './ext2-super.ts';
-import type { UndoLog } from './ext2-undo.ts';
+
+import { corrupt } from './ext2-assert.ts';
 import type { BlockMap } from './ext2-blockmap.ts';
 import { fastSymlinkMax } from './ext2-format.ts';
 import type { Inode } from './ext2-inode.ts';
-import { corrupt } from './ext2-assert.ts';
+import type { Superblock } from './ext2-super.ts';
+import type { UndoLog } from './ext2-undo.ts';
+import { FsError } from './fs.ts';
 
 /** Whether a symlink keeps its target in i_block (Linux's ext2_inode_is_fast_symlink). */
 export function isFastSymlink(sb: Superblock, inode: Inode): boolean {
@@ -42,7 +43,8 @@ export function readTarget(disk: UndoLog, sb: Superblock, map: BlockMap, inode: 
 /** Refuses a target Linux would refuse: empty (ENOENT), too long (ENAMETOOLONG), holding NUL (EINVAL). */
 export function checkTarget(sb: Superblock, target: Uint8Array): void {
   if (target.length === 0) throw new FsError('ENOENT', 'empty symlink target');
-  if (target.length > targetMax(sb)) throw new FsError('ENAMETOOLONG', `symlink target of ${target.length} bytes (at most ${targetMax(sb)})`);
+  if (target.length > targetMax(sb))
+    throw new FsError('ENAMETOOLONG', `symlink target of ${target.length} bytes (at most ${targetMax(sb)})`);
   if (target.includes(0)) throw new FsError('EINVAL', 'symlink target holds NUL');
 }
 

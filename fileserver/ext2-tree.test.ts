@@ -11,10 +11,10 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openExt2 } from './ext2.ts';
 import { DT_FIFO } from './fs.ts';
-import { describeWithTools } from './testing/tools.ts';
 import { e2fsprogs, mkfs } from './testing/e2fsprogs.ts';
 import { compareTree, makeSourceTree, readdirAll } from './testing/source-tree.ts';
 import { describeEachStore } from './testing/stores.ts';
+import { describeWithTools } from './testing/tools.ts';
 
 describeWithTools('e2fsprogs', e2fsprogs, 'ext2 images made by mke2fs -d', () => {
   let dir: string;

@@ -15,8 +15,9 @@
  * follow it, and then, as with write(2) returning EIO, the data may have
  * reached the file while the metadata is rolled back).
  */
-import type { Store } from './store.ts';
+
 import { assert } from './ext2-assert.ts';
+import type { Store } from './store.ts';
 
 export class UndoLog {
   readonly store: Store;

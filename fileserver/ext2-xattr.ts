@@ -7,12 +7,13 @@
  * with its last user. Attributes stored inside large inodes go with the
  * inode and need nothing.
  */
-import type { Superblock } from './ext2-super.ts';
-import type { UndoLog } from './ext2-undo.ts';
+
 import type { Allocator } from './ext2-alloc.ts';
+import { corrupt } from './ext2-assert.ts';
 import { xattr, xattrMagic } from './ext2-format.ts';
 import type { Inode } from './ext2-inode.ts';
-import { corrupt } from './ext2-assert.ts';
+import type { Superblock } from './ext2-super.ts';
+import type { UndoLog } from './ext2-undo.ts';
 
 /** Drops `inode`'s reference to its attribute block, freeing the block with its last reference. */
 export function releaseAttributes(disk: UndoLog, sb: Superblock, alloc: Allocator, inode: Inode): void {
@@ -20,7 +21,8 @@ export function releaseAttributes(disk: UndoLog, sb: Superblock, alloc: Allocato
   if (block === 0) return;
   if (!sb.isDataBlock(block)) corrupt(`inode ${inode.ino}: attribute block ${block} is not a data block`);
   const addr = block * sb.blockSize;
-  if (disk.get32(addr + xattr.magic) !== xattrMagic) corrupt(`inode ${inode.ino}: block ${block} is not an attribute block`);
+  if (disk.get32(addr + xattr.magic) !== xattrMagic)
+    corrupt(`inode ${inode.ino}: block ${block} is not an attribute block`);
   const references = disk.get32(addr + xattr.refcount);
   if (references > 1) disk.set32(addr + xattr.refcount, references - 1);
   else alloc.freeBlocks(block, 1);

@@ -18,6 +18,15 @@
  * inodes are freed at once, there being no open files to keep them alive.
  */
 import { randomInt } from 'node:crypto';
+import { Allocator } from './ext2-alloc.ts';
+import { BlockMap } from './ext2-blockmap.ts';
+import { Directories } from './ext2-dir.ts';
+import { ft, linkMax, nameMax, roCompat, rootIno } from './ext2-format.ts';
+import { type Inode, Inodes, isDirectory, isRegular, isSymlink } from './ext2-inode.ts';
+import { ImageError, Superblock } from './ext2-super.ts';
+import { checkTarget, isFastSymlink, readTarget, writeTarget } from './ext2-symlink.ts';
+import { UndoLog } from './ext2-undo.ts';
+import { releaseAttributes } from './ext2-xattr.ts';
 import {
   type Attr,
   type DirEntry,
@@ -38,15 +47,6 @@ import {
   type Timespec,
 } from './fs.ts';
 import { type Store, StoreError } from './store.ts';
-import { ImageError, Superblock } from './ext2-super.ts';
-import { UndoLog } from './ext2-undo.ts';
-import { Allocator } from './ext2-alloc.ts';
-import { BlockMap } from './ext2-blockmap.ts';
-import { Directories } from './ext2-dir.ts';
-import { type Inode, Inodes, isDirectory, isRegular, isSymlink } from './ext2-inode.ts';
-import { checkTarget, isFastSymlink, readTarget, writeTarget } from './ext2-symlink.ts';
-import { releaseAttributes } from './ext2-xattr.ts';
-import { ft, linkMax, nameMax, roCompat, rootIno } from './ext2-format.ts';
 
 export { ImageError } from './ext2-super.ts';
 
@@ -143,7 +143,8 @@ export class Ext2 implements FileSystem {
     return this.#run('write', () => {
       const inode = this.#inodes.get(ino);
       const now = this.#now();
-      if (set.mode !== undefined) inode.mode = (inode.mode & ~permissionBits) | (uint(set.mode, 'mode') & permissionBits);
+      if (set.mode !== undefined)
+        inode.mode = (inode.mode & ~permissionBits) | (uint(set.mode, 'mode') & permissionBits);
       if (set.uid !== undefined) inode.uid = uint(set.uid, 'uid');
       if (set.gid !== undefined) inode.gid = uint(set.gid, 'gid');
       if (set.size !== undefined) {
@@ -167,7 +168,8 @@ export class Ext2 implements FileSystem {
       const at = offset(position, 'offset');
       const size = inode.size;
       const n = Math.max(0, Math.min(offset(count, 'count'), size - at, readMax));
-      if (into !== undefined && !(into instanceof Uint8Array && into.length >= n)) throw new FsError('EINVAL', `into: not ${n} bytes`);
+      if (into !== undefined && !(into instanceof Uint8Array && into.length >= n))
+        throw new FsError('EINVAL', `into: not ${n} bytes`);
       const data = into === undefined ? new Uint8Array(n) : into.subarray(0, n);
       if (n === 0) return data;
       const B = this.superblock.blockSize;
@@ -222,7 +224,9 @@ export class Ext2 implements FileSystem {
       this.#dirs.scan(directory, from, (entry) => {
         if (entry.ino === 0) return false;
         const name = fromUtf8.decode(this.#dirs.name(entry));
-        const type = this.superblock.filetype ? (dtypeOfFt[entry.type] ?? DT_UNKNOWN) : dtypeOfMode(this.#inodes.get(entry.ino).mode);
+        const type = this.superblock.filetype
+          ? (dtypeOfFt[entry.type] ?? DT_UNKNOWN)
+          : dtypeOfMode(this.#inodes.get(entry.ino).mode);
         entries.push({ name, ino: entry.ino, type, cookie: entry.offset + 1 });
         return entries.length >= max;
       });
@@ -233,7 +237,8 @@ export class Ext2 implements FileSystem {
   create(dir: Ino, name: string, mode: number, uid: number, gid: number): Ino {
     return this.#run('write', () => {
       const type = uint(mode, 'mode') & ~permissionBits;
-      if (type !== 0 && type !== S_IFREG) throw new FsError('EINVAL', `create makes regular files, not mode 0o${mode.toString(8)}`);
+      if (type !== 0 && type !== S_IFREG)
+        throw new FsError('EINVAL', `create makes regular files, not mode 0o${mode.toString(8)}`);
       return this.#make(dir, name, S_IFREG | (mode & permissionBits), uid, gid).ino;
     });
   }
@@ -313,9 +318,12 @@ export class Ext2 implements FileSystem {
       if (movedIsDir) this.#checkNotBelow(target, moved);
       const replaced = to === null ? null : this.#inodes.get(to.ino);
       if (replaced !== null) {
-        if (movedIsDir && !isDirectory(replaced.mode)) throw new FsError('ENOTDIR', `${JSON.stringify(toName)} is not a directory`);
-        if (!movedIsDir && isDirectory(replaced.mode)) throw new FsError('EISDIR', `${JSON.stringify(toName)} is a directory`);
-        if (movedIsDir && !this.#dirs.isEmpty(replaced)) throw new FsError('ENOTEMPTY', `${JSON.stringify(toName)} is not empty`);
+        if (movedIsDir && !isDirectory(replaced.mode))
+          throw new FsError('ENOTDIR', `${JSON.stringify(toName)} is not a directory`);
+        if (!movedIsDir && isDirectory(replaced.mode))
+          throw new FsError('EISDIR', `${JSON.stringify(toName)} is a directory`);
+        if (movedIsDir && !this.#dirs.isEmpty(replaced))
+          throw new FsError('ENOTEMPTY', `${JSON.stringify(toName)} is not empty`);
       } else if (movedIsDir && source !== target && target.linksCount >= linkMax) {
         throw new FsError('EMLINK', `directory ${toDir} has ${target.linksCount} links`);
       }
@@ -409,7 +417,8 @@ export class Ext2 implements FileSystem {
   #name(name: string): Uint8Array {
     if (typeof name !== 'string') throw new FsError('EINVAL', 'name: not a string');
     if (name.length === 0) throw new FsError('ENOENT', 'empty name');
-    if (name.includes('/') || name.includes('\0')) throw new FsError('EINVAL', `name ${JSON.stringify(name)} holds '/' or NUL`);
+    if (name.includes('/') || name.includes('\0'))
+      throw new FsError('EINVAL', `name ${JSON.stringify(name)} holds '/' or NUL`);
     const bytes = utf8.encode(name);
     if (bytes.length > nameMax) throw new FsError('ENAMETOOLONG', `name of ${bytes.length} bytes (at most ${nameMax})`);
     return bytes;
@@ -438,9 +447,11 @@ export class Ext2 implements FileSystem {
     const bytes = this.#name(name);
     const owner = uint(uid, 'uid');
     const group = uint(gid, 'gid');
-    if (isDots(bytes) || this.#dirs.find(parent, bytes) !== null) throw new FsError('EEXIST', `${JSON.stringify(name)} exists in directory ${dir}`);
+    if (isDots(bytes) || this.#dirs.find(parent, bytes) !== null)
+      throw new FsError('EEXIST', `${JSON.stringify(name)} exists in directory ${dir}`);
     const directory = isDirectory(mode);
-    if (directory && parent.linksCount >= linkMax) throw new FsError('EMLINK', `directory ${dir} has ${parent.linksCount} links`);
+    if (directory && parent.linksCount >= linkMax)
+      throw new FsError('EMLINK', `directory ${dir} has ${parent.linksCount} links`);
     check?.();
     const now = this.#now();
     const ino = this.#alloc.allocateInode(parent.ino, directory);
@@ -504,7 +515,8 @@ export class Ext2 implements FileSystem {
   /** Frees an inode with no links left: its blocks, its share of an attribute block, its bitmap bit. */
   #free(inode: Inode): void {
     const sb = this.superblock;
-    const hasBlocks = isRegular(inode.mode) || isDirectory(inode.mode) || (isSymlink(inode.mode) && !isFastSymlink(sb, inode));
+    const hasBlocks =
+      isRegular(inode.mode) || isDirectory(inode.mode) || (isSymlink(inode.mode) && !isFastSymlink(sb, inode));
     if (hasBlocks) this.#map.release(inode, 0);
     releaseAttributes(this.#disk, sb, this.#alloc, inode);
     this.#alloc.freeInode(inode.ino, isDirectory(inode.mode));
@@ -525,7 +537,8 @@ export class Ext2 implements FileSystem {
     let at = dir;
     for (let steps = 0; at.ino !== rootIno; steps++) {
       if (at.ino === moved.ino) throw new FsError('EINVAL', `directory ${moved.ino} would move below itself`);
-      if (steps > this.superblock.inodesCount) throw new FsError('EIO', `corrupt image: directory ${dir.ino} has no path to the root`);
+      if (steps > this.superblock.inodesCount)
+        throw new FsError('EIO', `corrupt image: directory ${dir.ino} has no path to the root`);
       const up = this.#dirs.find(at, dotdot);
       if (up === null) throw new FsError('EIO', `corrupt image: directory ${at.ino} has no ".."`);
       at = this.#directory(up.ino);
@@ -563,7 +576,14 @@ function offset(value: number, what: string): number {
 }
 
 function timespec(value: Timespec, what: string): Timespec {
-  if (typeof value !== 'object' || value === null || !Number.isSafeInteger(value.sec) || !Number.isInteger(value.nsec) || value.nsec < 0 || value.nsec > 999_999_999) {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !Number.isSafeInteger(value.sec) ||
+    !Number.isInteger(value.nsec) ||
+    value.nsec < 0 ||
+    value.nsec > 999_999_999
+  ) {
     throw new FsError('EINVAL', `${what}: not a time`);
   }
   return value;

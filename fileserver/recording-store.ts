@@ -70,6 +70,7 @@ export class RecordingStore implements Store {
   #touch(addr: number, length: number): void {
     if (length === 0) return;
     const B = this.blockSize;
-    for (let block = Math.floor(addr / B); block <= Math.floor((addr + length - 1) / B); block++) this.touched.add(block);
+    for (let block = Math.floor(addr / B); block <= Math.floor((addr + length - 1) / B); block++)
+      this.touched.add(block);
   }
 }

@@ -12,11 +12,11 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openExt2 } from './ext2.ts';
 import type { Timespec } from './fs.ts';
-import { SegmentStore } from './segment-store.ts';
-import { describeWithTools } from './testing/tools.ts';
-import { e2fsprogs, fsck, mkfs } from './testing/e2fsprogs.ts';
 import { RecordingStore } from './recording-store.ts';
+import { SegmentStore } from './segment-store.ts';
+import { e2fsprogs, fsck, mkfs } from './testing/e2fsprogs.ts';
 import { pattern, readAll } from './testing/source-tree.ts';
+import { describeWithTools } from './testing/tools.ts';
 
 const B = 4096;
 
@@ -103,7 +103,8 @@ describeWithTools('e2fsprogs', e2fsprogs, 'the segment store: deferred I/O for a
       }
       const data = readAll(fsys, ino, 12 * 2 ** 20, chunk);
       sample();
-      for (let at = 0; at < 12 * 2 ** 20; at += chunk) expect(Buffer.from(data.subarray(at, at + chunk)).equals(pattern(chunk, at / chunk + 1))).toBe(true);
+      for (let at = 0; at < 12 * 2 ** 20; at += chunk)
+        expect(Buffer.from(data.subarray(at, at + chunk)).equals(pattern(chunk, at / chunk + 1))).toBe(true);
       expect(peak).toBeLessThanOrEqual(budget);
       expect(store.stats().swapOuts, 'dirty pages went to swap').toBeGreaterThan(0);
       expect(store.memory).toBe(budget);
@@ -155,7 +156,13 @@ describeWithTools('e2fsprogs', e2fsprogs, 'the segment store: deferred I/O for a
           const after = fs.readFileSync(image);
           const changed: number[] = [];
           for (let number = 0; number < size / B; number++) {
-            if (Buffer.compare(before.subarray(number * B, (number + 1) * B), after.subarray(number * B, (number + 1) * B)) !== 0) changed.push(number);
+            if (
+              Buffer.compare(
+                before.subarray(number * B, (number + 1) * B),
+                after.subarray(number * B, (number + 1) * B),
+              ) !== 0
+            )
+              changed.push(number);
           }
           // Every changed block was stored into; a block stored into may hold what it held (a zeroed free block).
           const stored = new Set(touched);

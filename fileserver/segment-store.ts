@@ -15,7 +15,7 @@
  * stay dirty and the next sync writes them again.
  */
 import * as fs from 'node:fs';
-import { Engine, FileChangedError, IOError, type DeferredFile, type Segment, type Stats } from '../impl/index.ts';
+import { type DeferredFile, Engine, FileChangedError, IOError, type Segment, type Stats } from '../impl/index.ts';
 import type { SyncReport } from './fs.ts';
 import { imageBlockSize, type Store, StoreError, type StoreOptions } from './store.ts';
 
@@ -204,7 +204,8 @@ export class SegmentStore implements Store {
 
 /** I/O failures become StoreErrors; anything else (an address out of range, a closed segment) is a bug and stays itself. */
 function failure(error: unknown): unknown {
-  if (error instanceof IOError || error instanceof FileChangedError) return new StoreError(error.message, { cause: error });
+  if (error instanceof IOError || error instanceof FileChangedError)
+    return new StoreError(error.message, { cause: error });
   if (error instanceof Error && 'syscall' in error) return new StoreError(error.message, { cause: error });
   return error;
 }

@@ -99,6 +99,7 @@ function readAt(fd: number, into: Buffer, position: number): number {
   let done = 0;
   for (;;) {
     const count = readSync(fd, into, done, into.length - done, position + done);
-    if (count === 0 || (done += count) === into.length) return done;
+    done += count;
+    if (count === 0 || done === into.length) return done;
   }
 }

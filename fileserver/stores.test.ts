@@ -12,10 +12,10 @@ import * as fs from 'node:fs';
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { tempDir } from '../impl/testing/temp.ts';
-import { StoreError } from './store.ts';
 import { CacheStore } from './cache-store.ts';
-import { describeEachStore } from './testing/stores.ts';
+import { StoreError } from './store.ts';
 import { pattern } from './testing/source-tree.ts';
+import { describeEachStore } from './testing/stores.ts';
 
 const B = 4096;
 // Not ext2: the stores fall back to 4096-byte blocks. Not a multiple of B, so the last block is short.
@@ -34,12 +34,18 @@ const width = fc.constantFrom(1 as const, 2 as const, 4 as const);
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), width, addr: fc.nat(length - 4), value: fc.nat() }),
   fc.record({ kind: fc.constant('get' as const), width, addr: fc.nat(length - 4) }),
-  fc.record({ kind: fc.constant('copyIn' as const), addr: fc.nat(length - 3 * B), bytes: fc.uint8Array({ maxLength: 3 * B }) }),
+  fc.record({
+    kind: fc.constant('copyIn' as const),
+    addr: fc.nat(length - 3 * B),
+    bytes: fc.uint8Array({ maxLength: 3 * B }),
+  }),
   fc.record({ kind: fc.constant('copyOut' as const), addr: fc.nat(length - 3 * B), length: fc.nat(3 * B) }),
   // Within one block, as view requires: from addr to at most the block's end (and the file's).
-  fc
-    .record({ addr: fc.nat(length - 1), length: fc.integer({ min: 1, max: B }) })
-    .map(({ addr, length: n }) => ({ kind: 'view' as const, addr, length: Math.min(n, B - (addr % B), length - addr) })),
+  fc.record({ addr: fc.nat(length - 1), length: fc.integer({ min: 1, max: B }) }).map(({ addr, length: n }) => ({
+    kind: 'view' as const,
+    addr,
+    length: Math.min(n, B - (addr % B), length - addr),
+  })),
   fc.record({ kind: fc.constant('zero' as const), addr: fc.nat(length - 3 * B), length: fc.nat(3 * B) }),
   fc.constant({ kind: 'sync' as const }),
 );
@@ -78,13 +84,33 @@ describeEachStore('the store contract', (kind) => {
           for (const step of ops) {
             if (step.kind === 'set') {
               const value = step.value % 2 ** (8 * step.width);
-              if (step.width === 1) store.setUint8(step.addr, value), model.writeUInt8(value, step.addr);
-              if (step.width === 2) store.setUint16(step.addr, value), model.writeUInt16LE(value, step.addr);
-              if (step.width === 4) store.setUint32(step.addr, value), model.writeUInt32LE(value, step.addr);
+              if (step.width === 1) {
+                store.setUint8(step.addr, value);
+                model.writeUInt8(value, step.addr);
+              }
+              if (step.width === 2) {
+                store.setUint16(step.addr, value);
+                model.writeUInt16LE(value, step.addr);
+              }
+              if (step.width === 4) {
+                store.setUint32(step.addr, value);
+                model.writeUInt32LE(value, step.addr);
+              }
               touch(step.addr, step.width);
             } else if (step.kind === 'get') {
-              const got = step.width === 1 ? store.getUint8(step.addr) : step.width === 2 ? store.getUint16(step.addr) : store.getUint32(step.addr);
-              expect(got).toBe(step.width === 1 ? model.readUInt8(step.addr) : step.width === 2 ? model.readUInt16LE(step.addr) : model.readUInt32LE(step.addr));
+              const got =
+                step.width === 1
+                  ? store.getUint8(step.addr)
+                  : step.width === 2
+                    ? store.getUint16(step.addr)
+                    : store.getUint32(step.addr);
+              expect(got).toBe(
+                step.width === 1
+                  ? model.readUInt8(step.addr)
+                  : step.width === 2
+                    ? model.readUInt16LE(step.addr)
+                    : model.readUInt32LE(step.addr),
+              );
             } else if (step.kind === 'copyIn') {
               store.copyIn(step.addr, step.bytes);
               model.set(step.bytes, step.addr);

@@ -4,7 +4,7 @@
  * consumer's programs run by plain node and checked by the repository's tsc.
  * Nothing here reaches into the repository's sources: only the tarball does.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -40,7 +40,9 @@ function run(command: string, args: readonly string[], cwd: string, seconds: num
 function succeed(command: string, args: readonly string[], cwd: string, seconds: number): string {
   const result = run(command, args, cwd, seconds);
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `${command} ${args.join(' ')} (in ${cwd}) exited ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return result.stdout;
 }
@@ -70,7 +72,8 @@ export function installConsumer(dir: string, tarball: Tarball): void {
 
 /** Bytes of every file under dir. */
 export function diskUsage(dir: string): number {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .reduce((sum, entry) => sum + fs.statSync(path.join(entry.parentPath, entry.name)).size, 0);
 }
@@ -91,24 +94,29 @@ export function typeCheck(dir: string, resolution: Resolution, files: readonly s
     bundler: { module: 'esnext', moduleResolution: 'bundler' },
   } as const;
   const config = path.join(dir, `tsconfig.${resolution}.json`);
-  fs.writeFileSync(config, JSON.stringify({
-    compilerOptions: {
-      ...modes[resolution],
-      target: 'ES2022',
-      lib: ['ES2023'],
-      strict: true,
-      noUncheckedIndexedAccess: true,
-      exactOptionalPropertyTypes: true,
-      skipLibCheck: false,
-      noEmit: true,
-      types: ['node'],
-      typeRoots: [path.join(root, 'node_modules', '@types')],
-    },
-    files,
-  }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      compilerOptions: {
+        ...modes[resolution],
+        target: 'ES2022',
+        lib: ['ES2023'],
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        exactOptionalPropertyTypes: true,
+        skipLibCheck: false,
+        noEmit: true,
+        types: ['node'],
+        typeRoots: [path.join(root, 'node_modules', '@types')],
+      },
+      files,
+    }),
+  );
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = run(process.execPath, [tsc, '-p', config, '--pretty', 'false'], dir, tscSeconds);
-  return result.status === 0 ? '' : `${result.stdout}${result.stderr}` || `tsc exited ${result.status ?? result.signal}`;
+  return result.status === 0
+    ? ''
+    : `${result.stdout}${result.stderr}` || `tsc exited ${result.status ?? result.signal}`;
 }
 
 export interface Ran {

@@ -10,8 +10,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { diskUsage, installConsumer, pack, root, runBin, runNode, tempDir, typeCheck, type Resolution, type Tarball } from './consumer.ts';
-import { codeBlocks, type CodeBlock } from './readme-blocks.ts';
+import {
+  diskUsage,
+  installConsumer,
+  pack,
+  type Resolution,
+  root,
+  runBin,
+  runNode,
+  type Tarball,
+  tempDir,
+  typeCheck,
+} from './consumer.ts';
+import { type CodeBlock, codeBlocks } from './readme-blocks.ts';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, string | Record<string, string>>;
@@ -31,8 +42,10 @@ beforeAll(() => {
   fs.mkdirSync(consumer);
   installConsumer(consumer, tarball);
   installed = path.join(consumer, 'node_modules', 'deferred-io');
-  console.log(`tarball: ${tarball.files.length} files, ${tarball.size} B packed, ${tarball.unpackedSize} B unpacked; `
-    + `consumer node_modules after install: ${diskUsage(path.join(consumer, 'node_modules'))} B`);
+  console.log(
+    `tarball: ${tarball.files.length} files, ${tarball.size} B packed, ${tarball.unpackedSize} B unpacked; ` +
+      `consumer node_modules after install: ${diskUsage(path.join(consumer, 'node_modules'))} B`,
+  );
 }, 600_000);
 
 afterAll(() => {
@@ -42,8 +55,9 @@ afterAll(() => {
 describe('the tarball', () => {
   test('holds only what a user runs: dist/ modules with their types and source maps, README, LICENSE, package.json', () => {
     const paths = tarball.files.map((f) => f.path);
-    const stray = paths.filter((p) => !['package.json', 'README.md', 'LICENSE'].includes(p)
-      && !/^dist\/.+\.(js|d\.ts|js\.map)$/.test(p));
+    const stray = paths.filter(
+      (p) => !['package.json', 'README.md', 'LICENSE'].includes(p) && !/^dist\/.+\.(js|d\.ts|js\.map)$/.test(p),
+    );
     expect(stray).toEqual([]);
     expect(paths.filter((p) => /\.test\.|\/testing\//.test(p))).toEqual([]);
     const modules = paths.filter((p) => p.endsWith('.js'));
@@ -56,7 +70,9 @@ describe('the tarball', () => {
 
   test('every export and bin target is in it', () => {
     const targets = [
-      ...Object.values(manifest.exports).flatMap((entry) => (typeof entry === 'string' ? [entry] : Object.values(entry))),
+      ...Object.values(manifest.exports).flatMap((entry) =>
+        typeof entry === 'string' ? [entry] : Object.values(entry),
+      ),
       ...Object.values(manifest.bin ?? {}),
     ].map((target) => path.posix.normalize(target));
     expect(targets.length).toBeGreaterThan(0);
@@ -89,12 +105,15 @@ describe('a consumer project', () => {
     unchangedElsewhere: true,
   };
 
-  test.each(['esm.mjs', 'cjs.cjs'])('plain node runs %s: read, load, store and write-back of a temp file', (program) => {
-    const ran = runNode(path.join(consumer, program), consumer);
-    expect(ran.stderr).toBe('');
-    expect(ran.status).toBe(0);
-    expect(JSON.parse(ran.stdout)).toEqual(expected);
-  });
+  test.each(['esm.mjs', 'cjs.cjs'])(
+    'plain node runs %s: read, load, store and write-back of a temp file',
+    (program) => {
+      const ran = runNode(path.join(consumer, program), consumer);
+      expect(ran.stderr).toBe('');
+      expect(ran.status).toBe(0);
+      expect(JSON.parse(ran.stdout)).toEqual(expected);
+    },
+  );
 
   test.each(Object.keys(manifest.bin ?? {}))('its shell runs the installed %s command (--help)', (name) => {
     const ran = runBin(consumer, name, ['--help']);
@@ -104,15 +123,18 @@ describe('a consumer project', () => {
   });
 
   // Each tsc run checks @types/node whole (skipLibCheck off): about 8 s on a loaded machine.
-  test.each<Resolution>(['nodenext', 'node16', 'bundler'])('a strict tsc with %s resolution accepts its TypeScript', (resolution) => {
-    const files = ['typed.ts'];
-    if (resolution === 'nodenext') {
-      // As CommonJS too: nodenext knows that Node >= 20.19 can require() the ES module.
-      fs.copyFileSync(path.join(consumer, 'typed.ts'), path.join(consumer, 'typed.cts'));
-      files.push('typed.cts');
-    }
-    expect(typeCheck(consumer, resolution, files)).toBe('');
-  });
+  test.each<Resolution>(['nodenext', 'node16', 'bundler'])(
+    'a strict tsc with %s resolution accepts its TypeScript',
+    (resolution) => {
+      const files = ['typed.ts'];
+      if (resolution === 'nodenext') {
+        // As CommonJS too: nodenext knows that Node >= 20.19 can require() the ES module.
+        fs.copyFileSync(path.join(consumer, 'typed.ts'), path.join(consumer, 'typed.cts'));
+        files.push('typed.cts');
+      }
+      expect(typeCheck(consumer, resolution, files)).toBe('');
+    },
+  );
 });
 
 /**
@@ -128,12 +150,16 @@ const blockName = (document: string, block: CodeBlock) => `${document.replaceAll
 
 test('the TypeScript blocks of the documents type-check against the installed package', () => {
   fs.mkdirSync(path.join(consumer, 'readme'));
-  const files = documents.flatMap(({ document, blocks }) => blocks.filter((b) => b.language === 'ts').map((block) => {
-    const file = `readme/${blockName(document, block)}.ts`;
-    // `export {}` makes each block a module of its own, as a file of its own would be.
-    fs.writeFileSync(path.join(consumer, file), `${block.code}export {};\n`);
-    return file;
-  }));
+  const files = documents.flatMap(({ document, blocks }) =>
+    blocks
+      .filter((b) => b.language === 'ts')
+      .map((block) => {
+        const file = `readme/${blockName(document, block)}.ts`;
+        // `export {}` makes each block a module of its own, as a file of its own would be.
+        fs.writeFileSync(path.join(consumer, file), `${block.code}export {};\n`);
+        return file;
+      }),
+  );
   expect(files.length).toBeGreaterThan(0);
   expect(typeCheck(consumer, 'nodenext', files)).toBe('');
 });
@@ -143,16 +169,22 @@ describe.each(documents)('$document', ({ document, blocks }) => {
     expect(blocks.length).toBeGreaterThan(0);
   });
 
-  test.each(blocks.map((block) => ({ line: block.line, block })))('the block at line $line runs and prints what it says', ({ block }) => {
-    const program = path.join(consumer, 'run', `${blockName(document, block)}.mjs`);
-    fs.mkdirSync(path.dirname(program), { recursive: true });
-    const javascript = block.language === 'js' ? block.code : ts.transpileModule(block.code, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    }).outputText;
-    fs.writeFileSync(program, javascript);
-    const ran = runNode(program, fs.mkdtempSync(path.join(work, 'cwd-')));
-    expect(ran.stderr).toBe('');
-    expect(ran.status).toBe(0);
-    if (block.output !== null) expect(ran.stdout).toBe(block.output);
-  });
+  test.each(blocks.map((block) => ({ line: block.line, block })))(
+    'the block at line $line runs and prints what it says',
+    ({ block }) => {
+      const program = path.join(consumer, 'run', `${blockName(document, block)}.mjs`);
+      fs.mkdirSync(path.dirname(program), { recursive: true });
+      const javascript =
+        block.language === 'js'
+          ? block.code
+          : ts.transpileModule(block.code, {
+              compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+            }).outputText;
+      fs.writeFileSync(program, javascript);
+      const ran = runNode(program, fs.mkdtempSync(path.join(work, 'cwd-')));
+      expect(ran.stderr).toBe('');
+      expect(ran.status).toBe(0);
+      if (block.output !== null) expect(ran.stdout).toBe(block.output);
+    },
+  );
 });

@@ -5,13 +5,26 @@ const fence = '```';
 
 test('programs are the ts and js blocks, each with the output block that follows it', () => {
   const markdown = [
-    '# Title', '',
-    `${fence}ts`, 'console.log(1);', fence,
-    'prints', '',
-    `${fence}output`, '1', fence,
-    `${fence}sh`, 'npm test', fence,
-    `${fence}javascript extra words`, 'let x = 2;', fence,
-    `~~~~mjs`, `${fence}`, 'not a fence end', '~~~~',
+    '# Title',
+    '',
+    `${fence}ts`,
+    'console.log(1);',
+    fence,
+    'prints',
+    '',
+    `${fence}output`,
+    '1',
+    fence,
+    `${fence}sh`,
+    'npm test',
+    fence,
+    `${fence}javascript extra words`,
+    'let x = 2;',
+    fence,
+    `~~~~mjs`,
+    `${fence}`,
+    'not a fence end',
+    '~~~~',
   ].join('\n');
   expect(codeBlocks(markdown)).toEqual([
     { language: 'ts', line: 3, code: 'console.log(1);\n', output: '1\n' },
@@ -26,8 +39,9 @@ test('a block marked ignore is not a program', () => {
 
 test('an output block must follow a program', () => {
   expect(() => codeBlocks(`${fence}output\n1\n${fence}\n`)).toThrow('line 1: an output block must follow');
-  expect(() => codeBlocks(`${fence}ts\nf();\n${fence}\n${fence}sh\nls\n${fence}\n${fence}output\n1\n${fence}\n`))
-    .toThrow('line 7: an output block must follow');
+  expect(() =>
+    codeBlocks(`${fence}ts\nf();\n${fence}\n${fence}sh\nls\n${fence}\n${fence}output\n1\n${fence}\n`),
+  ).toThrow('line 7: an output block must follow');
   expect(() => codeBlocks(`${fence}ts ignore\nf();\n${fence}\n${fence}output\n1\n${fence}\n`)).toThrow('line 4');
 });
 

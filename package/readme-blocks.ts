@@ -24,7 +24,11 @@ interface Fenced {
 }
 
 const languages: Readonly<Record<string, CodeBlock['language']>> = {
-  ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js', mjs: 'js',
+  ts: 'ts',
+  typescript: 'ts',
+  js: 'js',
+  javascript: 'js',
+  mjs: 'js',
 };
 
 /** CommonMark fences: three or more backticks or tildes, indented at most three spaces. */
@@ -40,7 +44,14 @@ function fenced(markdown: string): Fenced[] {
     const body: string[] = [];
     for (i++; i < lines.length && !close.test(lines[i]); i++) body.push(lines[i]);
     if (i === lines.length) throw new Error(`line ${start + 1}: code block never closed`);
-    blocks.push({ info: open[2].trim().split(/\s+/).filter((w) => w !== ''), line: start + 1, text: body.join('\n') + '\n' });
+    blocks.push({
+      info: open[2]
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w !== ''),
+      line: start + 1,
+      text: `${body.join('\n')}\n`,
+    });
   }
   return blocks;
 }

@@ -9,20 +9,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readVerdicts, verdictsPath, writeVerdicts, repoRelative, type Verdict } from '../conformance/certificate.ts';
+import { readVerdicts, repoRelative, type Verdict, verdictsPath, writeVerdicts } from '../conformance/certificate.ts';
 import { RefusedError, runWrapper, tlcVersion } from '../conformance/tlc-run.ts';
-import { mutantFiles, mutants, mutantSources, mutantsDir } from './mutants.ts';
+import { mutantFiles, mutantSources, mutants, mutantsDir } from './mutants.ts';
 
 async function certifyMutants(names: readonly string[]): Promise<void> {
   for (const [file, text] of mutantFiles()) {
     const path = join(mutantsDir, file);
-    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) throw new RefusedError(`spec/mutants/${file} is not current: run npm run spec:mutants`);
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== text)
+      throw new RefusedError(`spec/mutants/${file} is not current: run npm run spec:mutants`);
   }
-  const chosen = names.length === 0 ? mutants : names.map((n) => {
-    const m = mutants.find((x) => x.name === n);
-    if (m === undefined) throw new RefusedError(`no mutant ${n} in spec/mutants.ts`);
-    return m;
-  });
+  const chosen =
+    names.length === 0
+      ? mutants
+      : names.map((n) => {
+          const m = mutants.find((x) => x.name === n);
+          if (m === undefined) throw new RefusedError(`no mutant ${n} in spec/mutants.ts`);
+          return m;
+        });
   const verdicts = new Map<string, Verdict>(existsSync(verdictsPath) ? readVerdicts().map((v) => [v.mutant, v]) : []);
   const scratch = await mkdtemp(join(tmpdir(), 'deferred-io-mutants-'));
   try {
@@ -30,16 +34,30 @@ async function certifyMutants(names: readonly string[]): Promise<void> {
       console.log(`\n== ${m.name} on ${m.cfg}.cfg: TLC must report ${m.expect}\n   (${m.bug})`);
       const sources = mutantSources(m);
       const { result, log } = await runWrapper([
-        '-workers', '2', '-metadir', join(scratch, m.name), '-noGenerateSpecTE',
-        '-config', join(mutantsDir, '..', `${m.cfg}.cfg`), join(mutantsDir, `${m.name}Refinement.tla`),
+        '-workers',
+        '2',
+        '-metadir',
+        join(scratch, m.name),
+        '-noGenerateSpecTE',
+        '-config',
+        join(mutantsDir, '..', `${m.cfg}.cfg`),
+        join(mutantsDir, `${m.name}Refinement.tla`),
       ]);
       const violated = result.violation?.invariant ?? null;
       if (violated !== m.expect) {
-        throw new RefusedError(`${m.name}: TLC reported ${violated === null ? 'no violation' : violated}, the mutant names ${m.expect}`);
+        throw new RefusedError(
+          `${m.name}: TLC reported ${violated === null ? 'no violation' : violated}, the mutant names ${m.expect}`,
+        );
       }
       verdicts.set(m.name, {
-        mutant: m.name, cfg: m.cfg, sources, violated, steps: result.violation!.trace.length - 1,
-        tlc: tlcVersion(log), seconds: result.seconds, certifiedAt: new Date().toISOString(),
+        mutant: m.name,
+        cfg: m.cfg,
+        sources,
+        violated,
+        steps: result.violation!.trace.length - 1,
+        tlc: tlcVersion(log),
+        seconds: result.seconds,
+        certifiedAt: new Date().toISOString(),
       });
     }
   } finally {

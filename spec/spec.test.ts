@@ -9,9 +9,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { currentCertificate, readVerdicts } from '../conformance/certificate.ts';
-import { checkWithWasm } from '../tlc/wasm.ts';
-import { mutantFiles, mutants, mutantSources, mutantsDir, smokeCfgPath, specPath } from './mutants.ts';
 import { invariants } from '../model/invariants.ts';
+import { checkWithWasm } from '../tlc/wasm.ts';
+import { mutantFiles, mutantSources, mutants, mutantsDir, smokeCfgPath, specPath } from './mutants.ts';
 
 test('the wasm checker explores smoke.cfg completely and finds the states TLC found', { tags: ['slow'] }, () => {
   const result = checkWithWasm(specPath, smokeCfgPath);
@@ -22,7 +22,9 @@ test('the wasm checker explores smoke.cfg completely and finds the states TLC fo
 describe('seeded-bug mutants', () => {
   test('spec/mutants/ holds exactly the generated copies (npm run spec:mutants)', () => {
     const files = mutantFiles();
-    const onDisk = readdirSync(mutantsDir).filter((f) => f.endsWith('.tla')).sort();
+    const onDisk = readdirSync(mutantsDir)
+      .filter((f) => f.endsWith('.tla'))
+      .sort();
     expect(onDisk).toEqual([...files.keys()].sort());
     for (const [name, text] of files) expect(readFileSync(join(mutantsDir, name), 'utf8'), name).toBe(text);
   });
@@ -32,8 +34,11 @@ describe('seeded-bug mutants', () => {
     expect([...verdicts.keys()].sort()).toEqual(mutants.map((m) => m.name).sort());
     for (const m of mutants) {
       const v = verdicts.get(m.name)!;
-      expect({ cfg: v.cfg, violated: v.violated, sources: v.sources }, m.name)
-        .toEqual({ cfg: m.cfg, violated: m.expect, sources: mutantSources(m) });
+      expect({ cfg: v.cfg, violated: v.violated, sources: v.sources }, m.name).toEqual({
+        cfg: m.cfg,
+        violated: m.expect,
+        sources: mutantSources(m),
+      });
     }
   });
 

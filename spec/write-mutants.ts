@@ -10,4 +10,5 @@ for (const stale of readdirSync(mutantsDir).filter((f) => f.endsWith('.tla') && 
   console.log(`removed ${stale}`);
 }
 for (const [name, text] of files) writeFileSync(join(mutantsDir, name), text);
-for (const mutant of mutants) console.log(`wrote spec/mutants/${mutant.name}.tla  (${mutant.expect} on ${mutant.cfg}.cfg)`);
+for (const mutant of mutants)
+  console.log(`wrote spec/mutants/${mutant.name}.tla  (${mutant.expect} on ${mutant.cfg}.cfg)`);

@@ -31,10 +31,14 @@ export class CfgError extends Error {
 
 /** Keywords followed by any number of names, by their singular form. */
 const LIST_KEYWORDS = {
-  INVARIANT: 'INVARIANT', INVARIANTS: 'INVARIANT',
-  PROPERTY: 'PROPERTY', PROPERTIES: 'PROPERTY',
-  CONSTRAINT: 'CONSTRAINT', CONSTRAINTS: 'CONSTRAINT',
-  ACTION_CONSTRAINT: 'ACTION_CONSTRAINT', ACTION_CONSTRAINTS: 'ACTION_CONSTRAINT',
+  INVARIANT: 'INVARIANT',
+  INVARIANTS: 'INVARIANT',
+  PROPERTY: 'PROPERTY',
+  PROPERTIES: 'PROPERTY',
+  CONSTRAINT: 'CONSTRAINT',
+  CONSTRAINTS: 'CONSTRAINT',
+  ACTION_CONSTRAINT: 'ACTION_CONSTRAINT',
+  ACTION_CONSTRAINTS: 'ACTION_CONSTRAINT',
 } as const;
 
 /** Keywords followed by exactly one name, given at most once. */
@@ -131,8 +135,13 @@ export function parseCfg(text: string, source: string): Cfg {
     return WORD.exec(body)?.[0] ?? null;
   };
   const isKeyword = (w: string): boolean =>
-    w === 'CONSTANT' || w === 'CONSTANTS' || w === 'CHECK_DEADLOCK' || w in LIST_KEYWORDS || (ONE_NAME_KEYWORDS as readonly string[]).includes(w);
-  const describeHere = (): string => (pos >= body.length ? 'the end of the file' : JSON.stringify(body.slice(pos).split(/\s/)[0]));
+    w === 'CONSTANT' ||
+    w === 'CONSTANTS' ||
+    w === 'CHECK_DEADLOCK' ||
+    w in LIST_KEYWORDS ||
+    (ONE_NAME_KEYWORDS as readonly string[]).includes(w);
+  const describeHere = (): string =>
+    pos >= body.length ? 'the end of the file' : JSON.stringify(body.slice(pos).split(/\s/)[0]);
   /** A name that is no keyword, consumed. */
   const name = (what: string): CfgName => {
     const w = peekWord();
@@ -148,38 +157,51 @@ export function parseCfg(text: string, source: string): Cfg {
   for (;;) {
     const keyword = peekWord();
     if (keyword === null) {
-      if (pos < body.length) fail(`expected a keyword (CONSTANTS, INIT, NEXT, INVARIANT, ...) but found ${describeHere()}`, pos);
+      if (pos < body.length)
+        fail(`expected a keyword (CONSTANTS, INIT, NEXT, INVARIANT, ...) but found ${describeHere()}`, pos);
       break;
     }
     const keywordAt = pos;
-    if (!isKeyword(keyword)) fail(`expected a keyword (CONSTANTS, INIT, NEXT, INVARIANT, ...) but found ${JSON.stringify(keyword)}`, pos);
+    if (!isKeyword(keyword))
+      fail(`expected a keyword (CONSTANTS, INIT, NEXT, INVARIANT, ...) but found ${JSON.stringify(keyword)}`, pos);
     pos += keyword.length;
     if (keyword === 'CONSTANT' || keyword === 'CONSTANTS') {
       for (let w = peekWord(); w !== null && !isKeyword(w); w = peekWord()) {
         const constant = name('a constant name');
-        if (constants.some((c) => c.name === constant.name)) fail(`constant ${constant.name} is given twice`, pos - constant.name.length);
+        if (constants.some((c) => c.name === constant.name))
+          fail(`constant ${constant.name} is given twice`, pos - constant.name.length);
         skipSpace();
         if (body.startsWith('<-', pos)) {
           pos += 2;
           skipSpace();
           if (body[pos] === '[') fail('module-scoped substitutions (NAME <- [Module] Op) are not supported', pos);
-          constants.push({ kind: 'substitution', name: constant.name, operator: name('an operator name after <-').name, line: constant.line });
+          constants.push({
+            kind: 'substitution',
+            name: constant.name,
+            operator: name('an operator name after <-').name,
+            line: constant.line,
+          });
         } else if (body[pos] === '=') {
           try {
             const { value, end } = parseValueAt(body, pos + 1);
             constants.push({ kind: 'value', name: constant.name, value, line: constant.line });
             pos = end;
           } catch (e) {
-            if (e instanceof TlcValueError) throw new CfgError(`${source}:${e.line}: constant ${constant.name}: ${e.reason}`, e.line, e.column);
+            if (e instanceof TlcValueError)
+              throw new CfgError(`${source}:${e.line}: constant ${constant.name}: ${e.reason}`, e.line, e.column);
             throw e;
           }
         } else {
-          fail(`expected '=' or '<-' after constant ${constant.name} (operator definitions with parameters are not supported)`, pos);
+          fail(
+            `expected '=' or '<-' after constant ${constant.name} (operator definitions with parameters are not supported)`,
+            pos,
+          );
         }
       }
     } else if (keyword === 'CHECK_DEADLOCK') {
       const value = name('TRUE or FALSE after CHECK_DEADLOCK');
-      if (value.name !== 'TRUE' && value.name !== 'FALSE') fail(`CHECK_DEADLOCK takes TRUE or FALSE, not ${value.name}`, pos - value.name.length);
+      if (value.name !== 'TRUE' && value.name !== 'FALSE')
+        fail(`CHECK_DEADLOCK takes TRUE or FALSE, not ${value.name}`, pos - value.name.length);
       if (checkDeadlock !== null) fail('CHECK_DEADLOCK is given twice', keywordAt);
       checkDeadlock = { value: value.name === 'TRUE', line: value.line };
     } else if (keyword in LIST_KEYWORDS) {

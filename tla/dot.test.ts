@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { countDotEdges, countDotFileEdges, DotGraphBuilder, DotGraphError, readDotGraph } from './dot.ts';
 import { digestGraph, type Edge, type StateGraph } from './graph.ts';
-import { canonicalState, ModelValue, tlaFn, tlaRecord, tlaSeq, tlaSet, type Tla } from './values.ts';
+import { canonicalState, ModelValue, type Tla, tlaFn, tlaRecord, tlaSeq, tlaSet } from './values.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
 
@@ -33,8 +33,21 @@ function valuesTla(s: ValuesState): Record<string, Tla> {
   const b = new ModelValue('b');
   return {
     n: s.n,
-    hist: tlaSeq(s.hist.map((h) => tlaRecord({ d: h.d, at: tlaFn([[0, h.n], [2, tlaSeq([-h.n, tlaSet([])])]]) }))),
-    owner: tlaFn([[a, tlaSet(s.owner.a)], [b, tlaSet(s.owner.b)]]),
+    hist: tlaSeq(
+      s.hist.map((h) =>
+        tlaRecord({
+          d: h.d,
+          at: tlaFn([
+            [0, h.n],
+            [2, tlaSeq([-h.n, tlaSet([])])],
+          ]),
+        }),
+      ),
+    ),
+    owner: tlaFn([
+      [a, tlaSet(s.owner.a)],
+      [b, tlaSet(s.owner.b)],
+    ]),
     tag: tlaRecord({ who: new ModelValue(s.who), ok: s.ok, note: NOTE }),
   };
 }
@@ -94,7 +107,9 @@ describe('readDotGraph on real TLC dumps', () => {
     const loops = graph.edges.filter((e) => e.from === e.to);
     expect(loops.length).toBeGreaterThan(0);
     expect(new Set(loops.map((e) => e.action))).toEqual(new Set(['Stay']));
-    expect(new Set(graph.edges.map((e) => e.action))).toEqual(new Set(['Step(-1)', 'Step(2)', 'Take(a)', 'Take(b)', 'Stay']));
+    expect(new Set(graph.edges.map((e) => e.action))).toEqual(
+      new Set(['Step(-1)', 'Step(2)', 'Take(a)', 'Take(b)', 'Stay']),
+    );
   });
 
   test('onevar.dot: `x = v` states, a cycle, a label without arguments', async () => {
@@ -104,19 +119,32 @@ describe('readDotGraph on real TLC dumps', () => {
     expect([...graph.states].sort()).toEqual([x(-1), x(0), x(1)].sort());
     expect(graph.initial).toEqual([id(-1)]);
     const edges = graph.edges.map((e) => [e.from, e.to, e.action]);
-    expect(edges.sort()).toEqual([[id(-1), id(0), 'Next'], [id(0), id(1), 'Next'], [id(1), id(0), 'Next']].sort());
+    expect(edges.sort()).toEqual(
+      [
+        [id(-1), id(0), 'Next'],
+        [id(0), id(1), 'Next'],
+        [id(1), id(0), 'Next'],
+      ].sort(),
+    );
   });
 });
 
 describe('DotGraphBuilder', () => {
-  const HEAD = ['strict digraph DiskGraph {', 'node [shape=box,style=rounded]', 'nodesep=0.35;', 'subgraph cluster_graph {', 'color="white";'];
+  const HEAD = [
+    'strict digraph DiskGraph {',
+    'node [shape=box,style=rounded]',
+    'nodesep=0.35;',
+    'subgraph cluster_graph {',
+    'color="white";',
+  ];
   const TAIL = ['{rank = same; 1;}', '}', '}'];
   const node = (fp: string, state: string, initial = false) => {
     // JSON's escapes for \\, " and newline are dot's.
     const label = JSON.stringify(state).slice(1, -1);
     return initial ? `${fp} [label="${label}",style = filled]` : `${fp} [label="${label}",tooltip="${label}"];`;
   };
-  const edge = (from: string, to: string, action: string) => `${from} -> ${to} [label="${action}",color="black",fontcolor="black"];`;
+  const edge = (from: string, to: string, action: string) =>
+    `${from} -> ${to} [label="${action}",color="black",fontcolor="black"];`;
   const build = (lines: readonly string[]) => {
     const builder = new DotGraphBuilder('test.dot');
     for (const line of lines) builder.addLine(line);
@@ -136,7 +164,10 @@ describe('DotGraphBuilder', () => {
     ]);
     expect(graph.states).toEqual(['/\\ x = 1', '/\\ x = 2']);
     expect(graph.initial).toEqual([0]);
-    expect(graph.edges).toEqual([{ from: 0, to: 1, action: 'A' }, { from: 0, to: 1, action: 'B' }]);
+    expect(graph.edges).toEqual([
+      { from: 0, to: 1, action: 'A' },
+      { from: 0, to: 1, action: 'B' },
+    ]);
   });
 
   test('label escapes: \\\\ is a backslash, \\" a quote, \\n a newline', () => {
@@ -148,16 +179,40 @@ describe('DotGraphBuilder', () => {
     [[], 'test.dot: empty file, not a dot graph'],
     [[...HEAD, ...TAIL, node('1', '/\\ x = 1', true)], "test.dot line 9: text after the graph's closing '}'"],
     [['graph G {', '}'], 'test.dot line 1: not a dot graph'],
-    [[...HEAD, node('1', '/\\ x = 1', true), '}'], "test.dot: ends without the closing '}' (was the checker interrupted?)"],
-    [[...HEAD, node('1', '/\\ x = 1', true), edge('1', '2', 'A'), ...TAIL], 'test.dot line 7: edge refers to node 2, which the dump never defines'],
-    [[...HEAD, '1 -> 1 [color="black"];', ...TAIL], 'test.dot line 6: edge 1 -> 1 has no action label: dump with -dump dot,actionlabels'],
-    [[...HEAD, edge('1', '1', ''), ...TAIL], 'test.dot line 6: edge 1 -> 1 has no action label: dump with -dump dot,actionlabels'],
-    [[...HEAD, node('1', '/\\ x = <<1,>>'), ...TAIL], "test.dot line 6: node 1's state: expected a value but found '>>' at line 1, column 12"],
-    [[...HEAD, '1 [label="/\\\\ x = \\q"];', ...TAIL], 'test.dot line 6: unknown escape \\q in a dot string at column 19'],
+    [
+      [...HEAD, node('1', '/\\ x = 1', true), '}'],
+      "test.dot: ends without the closing '}' (was the checker interrupted?)",
+    ],
+    [
+      [...HEAD, node('1', '/\\ x = 1', true), edge('1', '2', 'A'), ...TAIL],
+      'test.dot line 7: edge refers to node 2, which the dump never defines',
+    ],
+    [
+      [...HEAD, '1 -> 1 [color="black"];', ...TAIL],
+      'test.dot line 6: edge 1 -> 1 has no action label: dump with -dump dot,actionlabels',
+    ],
+    [
+      [...HEAD, edge('1', '1', ''), ...TAIL],
+      'test.dot line 6: edge 1 -> 1 has no action label: dump with -dump dot,actionlabels',
+    ],
+    [
+      [...HEAD, node('1', '/\\ x = <<1,>>'), ...TAIL],
+      "test.dot line 6: node 1's state: expected a value but found '>>' at line 1, column 12",
+    ],
+    [
+      [...HEAD, '1 [label="/\\\\ x = \\q"];', ...TAIL],
+      'test.dot line 6: unknown escape \\q in a dot string at column 19',
+    ],
     [[...HEAD, '1 [label="/\\\\ x = 1];', ...TAIL], 'test.dot line 6: unterminated string'],
-    [[...HEAD, '1 [label="/\\\\ x = 1"] extra', ...TAIL], 'test.dot line 6: unexpected text after node attributes: "extra"'],
+    [
+      [...HEAD, '1 [label="/\\\\ x = 1"] extra', ...TAIL],
+      'test.dot line 6: unexpected text after node attributes: "extra"',
+    ],
     [[...HEAD, '1 label="x"', ...TAIL], "test.dot line 6: expected '[' after the node id"],
-    [[...HEAD, node('1', '/\\ x = 1'), node('1', '/\\ x = 2'), ...TAIL], 'test.dot line 7: node 1 is defined twice with different states'],
+    [
+      [...HEAD, node('1', '/\\ x = 1'), node('1', '/\\ x = 2'), ...TAIL],
+      'test.dot line 7: node 1 is defined twice with different states',
+    ],
   ])('rejects malformed dumps: %#', (lines, message) => {
     expect(() => build(lines)).toThrow(DotGraphError);
     expect(() => build(lines)).toThrow(message);

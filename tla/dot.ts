@@ -19,8 +19,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Edge, StateGraph } from './graph.ts';
-import { canonicalState } from './values.ts';
 import { parseState, TlcValueError } from './tlc-values.ts';
+import { canonicalState } from './values.ts';
 
 /** The dot file is not a state-graph dump; the message names the line. */
 export class DotGraphError extends Error {
@@ -66,7 +66,9 @@ class DotStatements {
     const trimmed = line.trim();
     if (trimmed === '') return null;
     if (!this.sawHeader && !/^(strict\s+)?digraph\b/.test(trimmed)) {
-      this.fail(`not a dot graph: expected "strict digraph ..." or "digraph ..." but found ${JSON.stringify(trimmed.slice(0, 60))}`);
+      this.fail(
+        `not a dot graph: expected "strict digraph ..." or "digraph ..." but found ${JSON.stringify(trimmed.slice(0, 60))}`,
+      );
     }
     if (this.sawHeader && this.depth === 0) this.fail("text after the graph's closing '}'");
     this.sawHeader = true;
@@ -95,7 +97,8 @@ class DotStatements {
   /** Checks the dump is complete, once every line has been read. */
   end(): void {
     if (!this.sawHeader) throw new DotGraphError(`${this.source}: empty file, not a dot graph`);
-    if (this.depth !== 0) throw new DotGraphError(`${this.source}: ends without the closing '}' (was the checker interrupted?)`);
+    if (this.depth !== 0)
+      throw new DotGraphError(`${this.source}: ends without the closing '}' (was the checker interrupted?)`);
   }
 
   /** Parses ` [k=v, ...]` starting at `at`; returns the attributes and the text after the `]`. */
@@ -106,7 +109,8 @@ class DotStatements {
       at = SPACES.lastIndex;
     };
     skip();
-    if (line[at] !== '[') this.fail(`expected '[' after the node id but found ${JSON.stringify(line.slice(at, at + 20))}`);
+    if (line[at] !== '[')
+      this.fail(`expected '[' after the node id but found ${JSON.stringify(line.slice(at, at + 20))}`);
     at++;
     const attrs = new Map<string, string>();
     for (;;) {
@@ -201,7 +205,8 @@ export class DotGraphBuilder {
       this.states.push(text);
     }
     const known = this.idOfNode.get(node);
-    if (known !== undefined && known !== id) this.statements.fail(`node ${node} is defined twice with different states`);
+    if (known !== undefined && known !== id)
+      this.statements.fail(`node ${node} is defined twice with different states`);
     this.idOfNode.set(node, id);
     if (attrs.get('style') === 'filled') this.initial.add(id);
   }
@@ -209,7 +214,8 @@ export class DotGraphBuilder {
   private addEdge(from: string, to: string, attrs: ReadonlyMap<string, string>): void {
     // Without `actionlabels` TLC writes label="".
     const action = attrs.get('label');
-    if (action === undefined || action === '') this.statements.fail(`edge ${from} -> ${to} has no action label: dump with -dump dot,actionlabels`);
+    if (action === undefined || action === '')
+      this.statements.fail(`edge ${from} -> ${to} has no action label: dump with -dump dot,actionlabels`);
     this.pending.push({ from, to, action, line: this.statements.lineNo });
   }
 
@@ -222,7 +228,10 @@ export class DotGraphBuilder {
       const from = this.idOfNode.get(e.from);
       const to = this.idOfNode.get(e.to);
       if (from === undefined || to === undefined) {
-        this.statements.fail(`edge refers to node ${from === undefined ? e.from : e.to}, which the dump never defines`, e.line);
+        this.statements.fail(
+          `edge refers to node ${from === undefined ? e.from : e.to}, which the dump never defines`,
+          e.line,
+        );
       }
       const key = `${from} ${to} ${e.action}`;
       if (seen.has(key)) continue;

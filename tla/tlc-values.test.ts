@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { canonical, canonicalState, ModelValue, tlaFn, tlaRecord, tlaSeq, tlaSet, type Tla } from './values.ts';
 import { parseState, parseValue, parseValueAt, TlcValueError } from './tlc-values.ts';
+import { canonical, canonicalState, ModelValue, type Tla, tlaFn, tlaRecord, tlaSeq, tlaSet } from './values.ts';
 
 /** An initial state of spec/smoke.cfg exactly as TLC 2026.11 prints it: unsorted, wrapped, indented. */
 const SMOKE_INITIAL = `/\\ src = ( 0 :> [snap |-> 0, kind |-> "Zero", off |-> 0] @@
@@ -161,7 +161,10 @@ describe('parseState', () => {
 });
 
 const identifier = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,6}$/).filter((s) => s !== 'TRUE' && s !== 'FALSE');
-const text = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', '\t', 'é', '0', ':', '>'), maxLength: 6 });
+const text = fc.string({
+  unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', '\t', 'é', '0', ':', '>'),
+  maxLength: 6,
+});
 
 /** Arbitrary TLA+ values: every shape, nested, keys of every kind. */
 const { value: tlaValue } = fc.letrec<{ value: Tla; key: Tla }>((tie) => ({
@@ -173,11 +176,18 @@ const { value: tlaValue } = fc.letrec<{ value: Tla; key: Tla }>((tie) => ({
     identifier.map((n) => new ModelValue(n)),
     fc.array(tie('value'), { maxLength: 3 }).map(tlaSet),
     fc.array(tie('value'), { maxLength: 3 }).map(tlaSeq),
-    fc.uniqueArray(fc.tuple(identifier, tie('value')), { maxLength: 3, selector: ([k]) => k }).map((e) => tlaRecord(Object.fromEntries(e))),
+    fc
+      .uniqueArray(fc.tuple(identifier, tie('value')), { maxLength: 3, selector: ([k]) => k })
+      .map((e) => tlaRecord(Object.fromEntries(e))),
     fc.uniqueArray(fc.tuple(tie('key'), tie('value')), { maxLength: 3, selector: ([k]) => canonical(k) }).map(tlaFn),
   ),
   // A string key among all-string keys would print as a record field, so it must be an identifier.
-  key: fc.oneof(fc.integer({ min: -3, max: 5 }), identifier, identifier.map((n) => new ModelValue(n)), fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }).map(tlaSet)),
+  key: fc.oneof(
+    fc.integer({ min: -3, max: 5 }),
+    identifier,
+    identifier.map((n) => new ModelValue(n)),
+    fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 2 }).map(tlaSet),
+  ),
 }));
 
 /**
@@ -187,7 +197,11 @@ const { value: tlaValue } = fc.letrec<{ value: Tla; key: Tla }>((tie) => ({
  */
 function scrambled(v: Tla, order: () => number, gap: () => string): string {
   const inner = (x: Tla) => scrambled(x, order, gap);
-  const shuffle = <T>(xs: readonly T[]): T[] => xs.map((x) => [order(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+  const shuffle = <T>(xs: readonly T[]): T[] =>
+    xs
+      .map((x) => [order(), x] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, x]) => x);
   if (typeof v !== 'object' || v instanceof ModelValue) return canonical(v);
   if (v.kind === 'set') return `{${gap()}${shuffle(v.elems).map(inner).join(`,${gap()}`)}${gap()}}`;
   const entries = shuffle(v.entries);
@@ -214,11 +228,16 @@ describe('canonical round trip', () => {
   test('any order and spacing TLC might print reads back to the canonical text', () => {
     const gaps = fc.constantFrom('', ' ', '\n  ', '\n   ');
     fc.assert(
-      fc.property(tlaValue, fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })), fc.infiniteStream(gaps), (v, orders, spaces) => {
-        const order = () => orders.next().value as number;
-        const gap = () => spaces.next().value as string;
-        expect(canonical(parseValue(scrambled(v, order, gap)))).toBe(canonical(v));
-      }),
+      fc.property(
+        tlaValue,
+        fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })),
+        fc.infiniteStream(gaps),
+        (v, orders, spaces) => {
+          const order = () => orders.next().value as number;
+          const gap = () => spaces.next().value as string;
+          expect(canonical(parseValue(scrambled(v, order, gap)))).toBe(canonical(v));
+        },
+      ),
       { numRuns: 500 },
     );
   });

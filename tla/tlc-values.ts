@@ -8,7 +8,7 @@
  * record, a sequence or a `k :> v @@ ...` chain depending on its domain.
  * Parsing into values and printing canonically removes all of that.
  */
-import { canonical, ModelValue, tlaFn, tlaSet, tlaSeq, type Tla } from './values.ts';
+import { canonical, ModelValue, type Tla, tlaFn, tlaSeq, tlaSet } from './values.ts';
 
 /** Malformed input: the message names the line and column of the offence. */
 export class TlcValueError extends Error {
@@ -47,11 +47,16 @@ const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c ==
 
 function describeToken(t: Token): string {
   switch (t.kind) {
-    case 'punct': return `'${t.text}'`;
-    case 'int': return `integer ${t.value}`;
-    case 'string': return `string ${JSON.stringify(t.value)}`;
-    case 'ident': return `'${t.name}'`;
-    case 'end': return 'end of input';
+    case 'punct':
+      return `'${t.text}'`;
+    case 'int':
+      return `integer ${t.value}`;
+    case 'string':
+      return `string ${JSON.stringify(t.value)}`;
+    case 'ident':
+      return `'${t.name}'`;
+    case 'end':
+      return 'end of input';
   }
 }
 
@@ -216,9 +221,12 @@ class Parser {
         return this.fail('expected a value but the input ended', t.at);
       case 'punct':
         switch (t.text) {
-          case '<<': return tlaSeq(this.list('>>'));
-          case '{': return tlaSet(this.list('}'));
-          case '[': return this.record();
+          case '<<':
+            return tlaSeq(this.list('>>'));
+          case '{':
+            return tlaSet(this.list('}'));
+          case '[':
+            return this.record();
           case '(': {
             const v = this.value();
             this.expect(')');
@@ -234,7 +242,8 @@ class Parser {
   private interval(lo: number): Tla {
     this.next();
     const hiTok = this.next();
-    if (hiTok.kind !== 'int') return this.fail(`expected the interval's upper bound but found ${describeToken(hiTok)}`, hiTok.at);
+    if (hiTok.kind !== 'int')
+      return this.fail(`expected the interval's upper bound but found ${describeToken(hiTok)}`, hiTok.at);
     const elems: number[] = [];
     for (let i = lo; i <= hiTok.value; i++) elems.push(i);
     return tlaSet(elems);

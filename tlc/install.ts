@@ -1,13 +1,13 @@
 /** `npx tlc --install`: download the pinned TLC release and verify it. */
 
-import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { JarEnv } from "./jar.ts";
-import { CheckError } from "./result.ts";
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { JarEnv } from './jar.ts';
+import { CheckError } from './result.ts';
 
 /**
  * The pinned release: tlaplus v1.7.4 (TLC2 Version 2.19, rev 5a47802), the
@@ -15,9 +15,9 @@ import { CheckError } from "./result.ts";
  * in place, so no hash of it stays valid.
  */
 export const PINNED_RELEASE = {
-  version: "v1.7.4",
-  url: "https://github.com/tlaplus/tlaplus/releases/download/v1.7.4/tla2tools.jar",
-  sha256: "936a262061c914694dfd669a543be24573c45d5aa0ff20a8b96b23d01e050e88",
+  version: 'v1.7.4',
+  url: 'https://github.com/tlaplus/tlaplus/releases/download/v1.7.4/tla2tools.jar',
+  sha256: '936a262061c914694dfd669a543be24573c45d5aa0ff20a8b96b23d01e050e88',
 } as const;
 
 /** Where to download from and the hash to demand: the pin, unless overridden. */
@@ -46,7 +46,7 @@ export async function installJar(url: string, sha256: string, dest: string): Pro
   }
   await mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.${process.pid}.tmp`;
-  const hash = createHash("sha256");
+  const hash = createHash('sha256');
   try {
     await pipeline(
       Readable.fromWeb(response.body),
@@ -58,7 +58,7 @@ export async function installJar(url: string, sha256: string, dest: string): Pro
       },
       createWriteStream(tmp),
     );
-    const actual = hash.digest("hex");
+    const actual = hash.digest('hex');
     if (actual !== sha256) {
       throw new CheckError(`sha256 mismatch for ${url}: expected ${sha256}, got ${actual}; nothing was installed`);
     }

@@ -1,9 +1,9 @@
 /** Where tla2tools.jar is looked for and installed. */
 
-import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { CheckError } from "./result.ts";
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { CheckError } from './result.ts';
 
 /** The environment variables this module reads. */
 export type JarEnv = Readonly<Record<string, string | undefined>>;
@@ -13,8 +13,8 @@ export type JarEnv = Readonly<Record<string, string | undefined>>;
  * `${XDG_CACHE_HOME:-$HOME/.cache}/deferred-io/tla2tools.jar`.
  */
 export function cacheJarPath(env: JarEnv = process.env): string {
-  const cache = env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache");
-  return join(cache, "deferred-io", "tla2tools.jar");
+  const cache = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  return join(cache, 'deferred-io', 'tla2tools.jar');
 }
 
 /**

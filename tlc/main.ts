@@ -5,14 +5,14 @@
  * engine error or crash).
  */
 
-import type { Writable } from "node:stream";
-import { type Command, locateFiles, parseArgs } from "./args.ts";
-import { cacheJarPath, findJar, type JarEnv } from "./jar.ts";
-import { installJar, installSource, PINNED_RELEASE } from "./install.ts";
-import { CheckError, type CheckResult, describeViolation, formatTrace, type JsonReport } from "./result.ts";
-import { checkWithTlc } from "./tlc.ts";
-import { readCfg } from "../tla/cfg.ts";
-import { checkWithWasm, wasmCheckerVersion } from "./wasm.ts";
+import type { Writable } from 'node:stream';
+import { readCfg } from '../tla/cfg.ts';
+import { type Command, locateFiles, parseArgs } from './args.ts';
+import { installJar, installSource, PINNED_RELEASE } from './install.ts';
+import { cacheJarPath, findJar, type JarEnv } from './jar.ts';
+import { CheckError, type CheckResult, describeViolation, formatTrace, type JsonReport } from './result.ts';
+import { checkWithTlc } from './tlc.ts';
+import { checkWithWasm, wasmCheckerVersion } from './wasm.ts';
 
 /** The process surroundings main runs in (injected so tests run in-process). */
 export interface Io {
@@ -29,7 +29,7 @@ const USAGE = `usage: npx tlc [TLC flags] Spec.tla      model-check (TLC's own f
                                           violation, seconds, error} as JSON on stdout
        npx tlc --install                  download TLC ${PINNED_RELEASE.version} into the cache
 
-TLC runs from $TLA2TOOLS_JAR, else ${"${XDG_CACHE_HOME:-$HOME/.cache}"}/deferred-io/tla2tools.jar;
+TLC runs from $TLA2TOOLS_JAR, else ${'$'}{XDG_CACHE_HOME:-$HOME/.cache}/deferred-io/tla2tools.jar;
 without either, the wasm checker tla-checker checks the same spec and cfg.
 Environment: TLA2TOOLS_JAR, JAVA (java binary), TLC_JAVA_OPTS (JVM flags,
 default "-XX:+UseParallelGC -Xmx8g"), TLA2TOOLS_URL and TLA2TOOLS_SHA256
@@ -51,22 +51,32 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const command = parseArgs(argv);
     switch (command.kind) {
-      case "help":
+      case 'help':
         io.stdout.write(USAGE);
         return 0;
-      case "install":
+      case 'install':
         return await install(io);
-      case "check":
+      case 'check':
         return await check(command, io, run);
     }
   } catch (e) {
     const error =
       e instanceof CheckError
         ? { message: e.message, location: e.location }
-        : { message: `internal error in npx tlc: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, location: null };
+        : {
+            message: `internal error in npx tlc: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+            location: null,
+          };
     io.stderr.write(`tlc: ${error.message}\n`);
-    if (argv.includes("--json")) {
-      const report: JsonReport = { engine: run.engine, distinctStates: null, edges: null, violation: null, seconds: null, error };
+    if (argv.includes('--json')) {
+      const report: JsonReport = {
+        engine: run.engine,
+        distinctStates: null,
+        edges: null,
+        violation: null,
+        seconds: null,
+        error,
+      };
       io.stdout.write(`${JSON.stringify(report)}\n`);
     }
     return 2;
@@ -75,7 +85,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 /** What main knows of a check in progress, for the report of one that fails. */
 interface Run {
-  engine: CheckResult["engine"] | null;
+  engine: CheckResult['engine'] | null;
 }
 
 async function install(io: Io): Promise<number> {
@@ -87,49 +97,62 @@ async function install(io: Io): Promise<number> {
   return 0;
 }
 
-async function check(command: Extract<Command, { kind: "check" }>, io: Io, run: Run): Promise<number> {
+async function check(command: Extract<Command, { kind: 'check' }>, io: Io, run: Run): Promise<number> {
   const { specPath, cfgPath } = locateFiles(command.spec, command.config, io.cwd);
   // With --json, stdout carries only the JSON object; everything else goes to stderr.
   const log = command.json ? io.stderr : io.stdout;
   const jar = findJar(io.env);
   let result: CheckResult;
   if (jar !== null) {
-    run.engine = "tlc";
+    run.engine = 'tlc';
     result = namedProperty(
-      await checkWithTlc({ jar, tlcArgs: command.tlcArgs, dump: command.dump, countEdges: command.json, output: log, env: io.env, cwd: io.cwd }),
+      await checkWithTlc({
+        jar,
+        tlcArgs: command.tlcArgs,
+        dump: command.dump,
+        countEdges: command.json,
+        output: log,
+        env: io.env,
+        cwd: io.cwd,
+      }),
       cfgPath,
     );
   } else {
     if (command.wasmRejected.length > 0) {
-      throw new CheckError(`no tla2tools.jar, and the wasm checker cannot honour ${command.wasmRejected.join(" ")} (run npx tlc --install, or set TLA2TOOLS_JAR)`);
+      throw new CheckError(
+        `no tla2tools.jar, and the wasm checker cannot honour ${command.wasmRejected.join(' ')} (run npx tlc --install, or set TLA2TOOLS_JAR)`,
+      );
     }
     log.write(
       `tlc: no tla2tools.jar (set TLA2TOOLS_JAR or run npx tlc --install): checking with the wasm checker tla-checker ${wasmCheckerVersion}, about 30x slower than TLC\n`,
     );
     log.write(`tlc: checking ${specPath} with ${cfgPath}...\n`);
-    run.engine = "wasm";
+    run.engine = 'wasm';
     result = checkWithWasm(specPath, cfgPath, { noDeadlock: command.noDeadlock });
   }
   if (command.json) {
     const report: JsonReport = { ...result, error: null };
     io.stdout.write(`${JSON.stringify(report)}\n`);
-  }
-  else report(result, log);
+  } else report(result, log);
   return result.violation === null ? 0 : 1;
 }
 
 /** The human-readable verdict (TLC has already printed its own account). */
 function report(result: CheckResult, out: Writable): void {
   const { violation } = result;
-  if (result.engine === "tlc") {
+  if (result.engine === 'tlc') {
     if (violation !== null) out.write(`tlc: ${describeViolation(violation)} (TLC's counterexample above)\n`);
     return;
   }
   if (violation === null) {
-    out.write(`tlc: no error found: ${result.distinctStates} distinct states, ${result.edges} edges, ${result.seconds} s\n`);
+    out.write(
+      `tlc: no error found: ${result.distinctStates} distinct states, ${result.edges} edges, ${result.seconds} s\n`,
+    );
     return;
   }
-  out.write(`tlc: ${describeViolation(violation)} (after ${result.distinctStates} distinct states, ${result.seconds} s); counterexample:\n`);
+  out.write(
+    `tlc: ${describeViolation(violation)} (after ${result.distinctStates} distinct states, ${result.seconds} s); counterexample:\n`,
+  );
   out.write(`${formatTrace(violation.trace)}\n`);
 }
 
@@ -141,8 +164,9 @@ function report(result: CheckResult, out: Writable): void {
  */
 function namedProperty(result: CheckResult, cfgPath: string): CheckResult {
   const v = result.violation;
-  if (v === null || v.kind !== "property" || v.invariant === null || !/ of module \S+$/.test(v.invariant)) return result;
-  const properties = readCfg(cfgPath).names.get("PROPERTY") ?? [];
+  if (v === null || v.kind !== 'property' || v.invariant === null || !/ of module \S+$/.test(v.invariant))
+    return result;
+  const properties = readCfg(cfgPath).names.get('PROPERTY') ?? [];
   if (properties.length !== 1) return result;
   return { ...result, violation: { ...v, invariant: properties[0]!.name } };
 }

@@ -17,7 +17,7 @@ export interface TraceState {
 
 /** A property the engine found violated, with the behaviour that violates it. */
 export interface Violation {
-  readonly kind: "invariant" | "deadlock" | "property";
+  readonly kind: 'invariant' | 'deadlock' | 'property';
   /**
    * The violated invariant's name from the cfg (or the property's name when
    * TLC gives one); null for a deadlock and for an unnamed temporal property.
@@ -45,7 +45,7 @@ export interface Violation {
  * initial states before writing a dump.
  */
 export interface CheckResult {
-  readonly engine: "tlc" | "wasm";
+  readonly engine: 'tlc' | 'wasm';
   readonly distinctStates: number | null;
   readonly edges: number | null;
   readonly violation: Violation | null;
@@ -71,7 +71,7 @@ export function locate(message: string, location: SourceLocation | null): string
  * checker names a position); `location` is that position for a program.
  */
 export class CheckError extends Error {
-  override readonly name = "CheckError";
+  override readonly name = 'CheckError';
   constructor(
     message: string,
     readonly location: SourceLocation | null = null,
@@ -89,7 +89,7 @@ export class CheckError extends Error {
 export type JsonReport =
   | (CheckResult & { readonly error: null })
   | {
-      readonly engine: CheckResult["engine"] | null;
+      readonly engine: CheckResult['engine'] | null;
       readonly distinctStates: null;
       readonly edges: null;
       readonly violation: null;
@@ -100,12 +100,12 @@ export type JsonReport =
 /** One line naming what was violated, e.g. "invariant Small is violated". */
 export function describeViolation(v: Violation): string {
   switch (v.kind) {
-    case "invariant":
+    case 'invariant':
       return `invariant ${v.invariant} is violated`;
-    case "deadlock":
-      return "deadlock reached";
-    case "property":
-      return v.invariant === null ? "a temporal property is violated" : `property ${v.invariant} is violated`;
+    case 'deadlock':
+      return 'deadlock reached';
+    case 'property':
+      return v.invariant === null ? 'a temporal property is violated' : `property ${v.invariant} is violated`;
   }
 }
 
@@ -113,10 +113,10 @@ export function describeViolation(v: Violation): string {
 export function formatTrace(trace: readonly TraceState[]): string {
   return trace
     .map((state, i) => {
-      const label = i === 0 ? "initial" : (state.action ?? "");
-      const head = `State ${i + 1}${label === "" ? "" : ` (${label})`}:`;
-      const vars = Object.entries(state.vars).map(([name, value]) => `  ${name} = ${value.replace(/\n/g, "\n    ")}`);
-      return [head, ...vars].join("\n");
+      const label = i === 0 ? 'initial' : (state.action ?? '');
+      const head = `State ${i + 1}${label === '' ? '' : ` (${label})`}:`;
+      const vars = Object.entries(state.vars).map(([name, value]) => `  ${name} = ${value.replace(/\n/g, '\n    ')}`);
+      return [head, ...vars].join('\n');
     })
-    .join("\n");
+    .join('\n');
 }

@@ -1,13 +1,13 @@
 /** Test helpers: run the CLI in-process with captured output and a controlled environment. */
 
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
-import { main } from "./main.ts";
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from './main.ts';
 
 /** A fresh empty directory under the system temp dir. */
-export function tempDir(prefix = "tlc-test-"): string {
+export function tempDir(prefix = 'tlc-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
@@ -16,8 +16,8 @@ export function tempDir(prefix = "tlc-test-"): string {
  * whatever the developer's own environment holds; PATH kept so scripts run.
  */
 export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const home = tempDir("tlc-home-");
-  return { PATH: process.env.PATH ?? "", HOME: home, XDG_CACHE_HOME: join(home, "cache"), ...extra };
+  const home = tempDir('tlc-home-');
+  return { PATH: process.env.PATH ?? '', HOME: home, XDG_CACHE_HOME: join(home, 'cache'), ...extra };
 }
 
 /** What one in-process run of the CLI did. */
@@ -35,7 +35,7 @@ function sink(): { stream: Writable; text: () => string } {
       done();
     },
   });
-  return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
 /** Runs `npx tlc argv` in-process. */

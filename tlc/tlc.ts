@@ -1,16 +1,16 @@
 /** Running TLC itself: `java -cp tla2tools.jar tlc2.TLC <args>`. */
 
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { Writable } from "node:stream";
-import type { Dump } from "./args.ts";
-import { countDotFileEdges } from "../tla/dot.ts";
-import type { JarEnv } from "./jar.ts";
-import { CheckError, type CheckResult } from "./result.ts";
-import { formatTlcError, parseTlcOutput } from "./tlcOutput.ts";
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { countDotFileEdges } from '../tla/dot.ts';
+import type { Dump } from './args.ts';
+import type { JarEnv } from './jar.ts';
+import { CheckError, type CheckResult } from './result.ts';
+import { formatTlcError, parseTlcOutput } from './tlcOutput.ts';
 
 /**
  * The JVM flags: `$TLC_JAVA_OPTS` (split on whitespace) if set, replacing the
@@ -20,7 +20,7 @@ import { formatTlcError, parseTlcOutput } from "./tlcOutput.ts";
  */
 export function jvmOptions(env: JarEnv): string[] {
   const opts = env.TLC_JAVA_OPTS;
-  return opts === undefined ? ["-XX:+UseParallelGC", "-Xmx8g"] : opts.split(/\s+/).filter((o) => o !== "");
+  return opts === undefined ? ['-XX:+UseParallelGC', '-Xmx8g'] : opts.split(/\s+/).filter((o) => o !== '');
 }
 
 /** What to run TLC with. */
@@ -45,7 +45,7 @@ export interface TlcInvocation {
 
 /** The dot file TLC writes for `-dump dot... FILE`: it appends ".dot" if missing. */
 function dotFile(file: string, cwd: string): string {
-  return resolve(cwd, file.endsWith(".dot") ? file : `${file}.dot`);
+  return resolve(cwd, file.endsWith('.dot') ? file : `${file}.dot`);
 }
 
 /**
@@ -55,30 +55,35 @@ function dotFile(file: string, cwd: string): string {
  * CheckError quoting TLC's errors, located at the first position TLC names.
  */
 export async function checkWithTlc(run: TlcInvocation): Promise<CheckResult> {
-  const scratch = run.countEdges && run.dump === null ? await mkdtemp(join(tmpdir(), "tlc-dump-")) : null;
+  const scratch = run.countEdges && run.dump === null ? await mkdtemp(join(tmpdir(), 'tlc-dump-')) : null;
   try {
-    const extra = scratch === null ? [] : ["-dump", "dot", join(scratch, "graph.dot")];
-    const java = run.env.JAVA || "java";
-    const args = [...jvmOptions(run.env), "-cp", run.jar, "tlc2.TLC", ...extra, ...run.tlcArgs];
-    run.output.write(`tlc: ${[java, ...args].join(" ")}\n`);
+    const extra = scratch === null ? [] : ['-dump', 'dot', join(scratch, 'graph.dot')];
+    const java = run.env.JAVA || 'java';
+    const args = [...jvmOptions(run.env), '-cp', run.jar, 'tlc2.TLC', ...extra, ...run.tlcArgs];
+    run.output.write(`tlc: ${[java, ...args].join(' ')}\n`);
     const started = performance.now();
     const { status, output } = await spawnTee(java, args, run);
     const seconds = Math.round(performance.now() - started) / 1000;
     const report = parseTlcOutput(output);
     if (report.violation === null && (status !== 0 || report.errors.length > 0)) {
-      const why = report.errors.length > 0 ? report.errors.map(formatTlcError).join("\n") : "no error message";
+      const why = report.errors.length > 0 ? report.errors.map(formatTlcError).join('\n') : 'no error message';
       const located = report.errors.find((e) => e.location !== null);
       throw new CheckError(`TLC failed (exit status ${status}):\n${why}`, located?.location ?? null);
     }
     // A violation in an initial state stops TLC before it prints any count;
     // a simulation (-simulate) prints none either.
-    if (report.violation === null && report.distinctStates === null && !run.tlcArgs.includes("-simulate")) {
-      throw new CheckError("TLC's output has no final state count (\"N states generated, M distinct states found\")");
+    if (report.violation === null && report.distinctStates === null && !run.tlcArgs.includes('-simulate')) {
+      throw new CheckError('TLC\'s output has no final state count ("N states generated, M distinct states found")');
     }
-    const dot = scratch !== null ? join(scratch, "graph.dot") : run.countEdges && run.dump?.format?.startsWith("dot") ? dotFile(run.dump.file, run.cwd) : null;
+    const dot =
+      scratch !== null
+        ? join(scratch, 'graph.dot')
+        : run.countEdges && run.dump?.format?.startsWith('dot')
+          ? dotFile(run.dump.file, run.cwd)
+          : null;
     // TLC may stop (in the initial states, say) before it creates the dot file.
     const edges = dot !== null && existsSync(dot) ? await countDotFileEdges(dot) : null;
-    return { engine: "tlc", distinctStates: report.distinctStates, edges, violation: report.violation, seconds };
+    return { engine: 'tlc', distinctStates: report.distinctStates, edges, violation: report.violation, seconds };
   } finally {
     if (scratch !== null) await rm(scratch, { recursive: true, force: true });
   }
@@ -87,19 +92,25 @@ export async function checkWithTlc(run: TlcInvocation): Promise<CheckResult> {
 /** Runs a command, copying its stdout and stderr to `output` and keeping them. */
 function spawnTee(command: string, args: string[], run: TlcInvocation): Promise<{ status: number; output: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: run.cwd, env: run.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     const tee = (chunk: Buffer) => {
       chunks.push(chunk);
       run.output.write(chunk);
     };
-    child.stdout.on("data", tee);
-    child.stderr.on("data", tee);
-    child.on("error", (e: NodeJS.ErrnoException) => {
-      reject(new CheckError(e.code === "ENOENT" ? `${command} not found: install a JDK (11 or later) or set JAVA` : `${command}: ${e.message}`));
+    child.stdout.on('data', tee);
+    child.stderr.on('data', tee);
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      reject(
+        new CheckError(
+          e.code === 'ENOENT'
+            ? `${command} not found: install a JDK (11 or later) or set JAVA`
+            : `${command}: ${e.message}`,
+        ),
+      );
     });
-    child.on("close", (code) => {
-      resolvePromise({ status: code ?? 1, output: Buffer.concat(chunks).toString("utf8") });
+    child.on('close', (code) => {
+      resolvePromise({ status: code ?? 1, output: Buffer.concat(chunks).toString('utf8') });
     });
   });
 }

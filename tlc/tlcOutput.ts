@@ -4,8 +4,8 @@
  * the position TLC names for it.
  */
 
-import { basename } from "node:path";
-import { locate, type SourceLocation, type TraceState, type Violation } from "./result.ts";
+import { basename } from 'node:path';
+import { locate, type SourceLocation, type TraceState, type Violation } from './result.ts';
 
 /** One error TLC reported, and where in which file, if it says. */
 export interface TlcError {
@@ -35,20 +35,21 @@ export function formatTlcError(e: TlcError): string {
 const STATS = /^([\d,]+) states? generated, ([\d,]+) distinct states? found, [\d,]+ states? left on queue\./;
 const STATE_HEADER = /^State (\d+): (.*)$/;
 const TRACE_INTRO = new Set([
-  "Error: The behavior up to this point is:",
-  "Error: The following behavior constitutes a counter-example:",
+  'Error: The behavior up to this point is:',
+  'Error: The following behavior constitutes a counter-example:',
 ]);
 
 /** The violation an `Error:` line announces, if it announces one. */
-function violationHeader(line: string): { kind: Violation["kind"]; invariant: string | null; initial: boolean } | null {
+function violationHeader(line: string): { kind: Violation['kind']; invariant: string | null; initial: boolean } | null {
   let m = /^Error: Invariant (\S+) is violated( by the initial state:|\.)$/.exec(line);
-  if (m) return { kind: "invariant", invariant: m[1], initial: m[2] !== "." };
-  if (line === "Error: Deadlock reached.") return { kind: "deadlock", invariant: null, initial: false };
+  if (m) return { kind: 'invariant', invariant: m[1], initial: m[2] !== '.' };
+  if (line === 'Error: Deadlock reached.') return { kind: 'deadlock', invariant: null, initial: false };
   // TLC names an action property by its definition when it can, else by its
   // place in the source ("line 9, col 19 to line 9, col 33 of module M").
   m = /^Error: Action property (.+) is violated\.$/.exec(line);
-  if (m) return { kind: "property", invariant: m[1], initial: false };
-  if (line === "Error: Temporal properties were violated.") return { kind: "property", invariant: null, initial: false };
+  if (m) return { kind: 'property', invariant: m[1], initial: false };
+  if (line === 'Error: Temporal properties were violated.')
+    return { kind: 'property', invariant: null, initial: false };
   return null;
 }
 
@@ -59,7 +60,7 @@ function violationHeader(line: string): { kind: Violation["kind"]; invariant: st
 function headerAction(header: string): string | null {
   const m = /^<(.*?)(?: line \d+, col \d+ to line \d+, col \d+ of module \S+)?>$/.exec(header);
   const name = m ? m[1] : header;
-  return name === "Initial predicate" ? null : name;
+  return name === 'Initial predicate' ? null : name;
 }
 
 /**
@@ -70,7 +71,8 @@ function parseVars(lines: readonly string[]): Record<string, string> {
   const vars: Record<string, string> = {};
   let current: string | null = null;
   for (const line of lines) {
-    const m: RegExpExecArray | null = /^\/\\ (\S+) = (.*)$/.exec(line) ?? (current === null ? /^(\S+) = (.*)$/.exec(line) : null);
+    const m: RegExpExecArray | null =
+      /^\/\\ (\S+) = (.*)$/.exec(line) ?? (current === null ? /^(\S+) = (.*)$/.exec(line) : null);
     if (m) {
       current = m[1];
       vars[current] = m[2];
@@ -84,7 +86,7 @@ function parseVars(lines: readonly string[]): Record<string, string> {
 /** The lines from `start` up to the next blank line. */
 function block(lines: readonly string[], start: number): string[] {
   const out: string[] = [];
-  for (let i = start; i < lines.length && lines[i].trim() !== ""; i++) out.push(lines[i]);
+  for (let i = start; i < lines.length && lines[i].trim() !== ''; i++) out.push(lines[i]);
   return out;
 }
 
@@ -103,8 +105,10 @@ const PARSING = /^Parsing file (.+?\.tla)(?: \(.*\))?$/;
 /** Lines that end a message: blank, another message, a state, a count. */
 function endsMessage(line: string): boolean {
   return (
-    line.trim() === "" ||
-    /^(Error:|Warning:|Finished in |Starting\.\.\.|State \d+:|Progress\(|The depth |Semantic errors:|Linting of module |Semantic processing of module |Parsing file |\*\*\* )/.test(line) ||
+    line.trim() === '' ||
+    /^(Error:|Warning:|Finished in |Starting\.\.\.|State \d+:|Progress\(|The depth |Semantic errors:|Linting of module |Semantic processing of module |Parsing file |\*\*\* )/.test(
+      line,
+    ) ||
     STATS.test(line)
   );
 }
@@ -136,28 +140,34 @@ class ErrorReader {
     const parsing = PARSING.exec(line);
     if (parsing) {
       this.parsing = parsing[1];
-      this.files.set(basename(parsing[1], ".tla"), parsing[1]);
+      this.files.set(basename(parsing[1], '.tla'), parsing[1]);
       return i;
     }
-    if (line === "***Parse Error***") {
+    if (line === '***Parse Error***') {
       let end = i + 1;
-      while (end < lines.length && lines[end].trim() !== "" && lines[end] !== "Residual stack trace follows:") end++;
-      const message = lines.slice(i + 1, end).map((l) => l.trim()).join("\n");
+      while (end < lines.length && lines[end].trim() !== '' && lines[end] !== 'Residual stack trace follows:') end++;
+      const message = lines
+        .slice(i + 1, end)
+        .map((l) => l.trim())
+        .join('\n');
       this.errors.push({ message: `parse error: ${message}`, location: this.locate(message) });
       return end - 1;
     }
-    if (line.startsWith("Lexical error at line ")) {
+    if (line.startsWith('Lexical error at line ')) {
       this.errors.push({ message: line, location: this.locate(line) });
       return i;
     }
-    if (line === "Semantic errors:") return this.semanticErrors(lines, i + 1);
-    if (line.startsWith("Error:")) {
+    if (line === 'Semantic errors:') return this.semanticErrors(lines, i + 1);
+    if (line.startsWith('Error:')) {
       let end = i + 1;
       while (end < lines.length && !endsMessage(lines[end])) end++;
       const block = lines.slice(i, end);
-      const message = [block[0].slice("Error:".length).trim(), ...block.slice(1)].join("\n");
+      const message = [block[0].slice('Error:'.length).trim(), ...block.slice(1)].join('\n');
       // Of nested positions, the last is the innermost: the expression itself.
-      const nested = block.map((l) => NESTED.exec(l)).filter((m) => m !== null).at(-1);
+      const nested = block
+        .map((l) => NESTED.exec(l))
+        .filter((m) => m !== null)
+        .at(-1);
       const location = nested ? this.inModule(nested[3], nested[1], nested[2]) : this.locate(message);
       this.errors.push({ message, location });
       return end - 1;
@@ -173,12 +183,12 @@ class ErrorReader {
     let i = start;
     let current: { location: SourceLocation | null; message: string[] } | null = null;
     const flush = () => {
-      if (current !== null) this.errors.push({ message: current.message.join("\n"), location: current.location });
+      if (current !== null) this.errors.push({ message: current.message.join('\n'), location: current.location });
       current = null;
     };
     for (; i < lines.length; i++) {
       const line = lines[i];
-      if (line.trim() === "" || /^\*\*\* Errors: \d+$/.test(line)) continue;
+      if (line.trim() === '' || /^\*\*\* Errors: \d+$/.test(line)) continue;
       const range = RANGE.exec(line);
       if (range && range.index === 0) {
         flush();
@@ -205,17 +215,19 @@ export function parseTlcOutput(output: string): TlcReport {
     const line = lines[i];
     const stats = STATS.exec(line);
     if (stats) {
-      generated = Number(stats[1].replace(/,/g, ""));
-      distinctStates = Number(stats[2].replace(/,/g, ""));
+      generated = Number(stats[1].replace(/,/g, ''));
+      distinctStates = Number(stats[2].replace(/,/g, ''));
       continue;
     }
     if (TRACE_INTRO.has(line)) continue;
-    const header = line.startsWith("Error:") ? violationHeader(line) : null;
+    const header = line.startsWith('Error:') ? violationHeader(line) : null;
     if (header === null) i = errors.read(lines, i);
     // With -continue TLC reports several violations; the first one is kept.
     else if (violation === null) {
       const { kind, invariant } = header;
-      const trace = header.initial ? [{ action: null, vars: parseVars(block(lines, i + 1)) }] : parseTrace(lines, i + 1);
+      const trace = header.initial
+        ? [{ action: null, vars: parseVars(block(lines, i + 1)) }]
+        : parseTrace(lines, i + 1);
       violation = { kind, invariant, trace };
     }
   }
@@ -226,7 +238,7 @@ export function parseTlcOutput(output: string): TlcReport {
 function parseTrace(lines: readonly string[], start: number): TraceState[] {
   const trace: TraceState[] = [];
   let i = start;
-  while (i < lines.length && (lines[i].trim() === "" || TRACE_INTRO.has(lines[i]) || STATE_HEADER.test(lines[i]))) {
+  while (i < lines.length && (lines[i].trim() === '' || TRACE_INTRO.has(lines[i]) || STATE_HEADER.test(lines[i]))) {
     const header = STATE_HEADER.exec(lines[i]);
     if (header) {
       const body = block(lines, i + 1);

@@ -16,7 +16,7 @@
  * no position and is passed on as the checker wrote it.
  */
 
-import { CheckError, locate, type SourceLocation } from "./result.ts";
+import { CheckError, locate, type SourceLocation } from './result.ts';
 
 /** The fields of a ParseError's Debug text; strings are Rust-escaped. */
 const PARSE_ERROR =
@@ -26,35 +26,38 @@ const MISSING_DEFINITION = /^(\w+) definition '(\w+)' not found in spec$/;
 
 /** A string literal's body as Rust's Debug writes it, unescaped. */
 function unescapeRust(s: string): string {
-  return s.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c));
+  return s.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c));
 }
 
 /** The line and column (from 1, in characters) of a UTF-8 byte offset into `text`. */
 function positionOfByte(text: string, byteOffset: number, file: string): SourceLocation {
-  const before = Buffer.from(text, "utf8").subarray(0, byteOffset).toString("utf8");
-  const lineStart = before.lastIndexOf("\n") + 1;
-  return { file, line: before.split("\n").length, column: before.length - lineStart + 1 };
+  const before = Buffer.from(text, 'utf8').subarray(0, byteOffset).toString('utf8');
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { file, line: before.split('\n').length, column: before.length - lineStart + 1 };
 }
 
 /** Where `name` is defined in the spec's text (`name ==` or `name(...) ==` at the start of a line), if it is. */
 function definitionOf(spec: string, name: string, file: string): SourceLocation | null {
-  const m = new RegExp(`^${name}[ \\t]*(?:\\([^)]*\\))?[ \\t]*==`, "m").exec(spec);
+  const m = new RegExp(`^${name}[ \\t]*(?:\\([^)]*\\))?[ \\t]*==`, 'm').exec(spec);
   if (m === null) return null;
-  return { file, line: spec.slice(0, m.index).split("\n").length, column: 1 };
+  return { file, line: spec.slice(0, m.index).split('\n').length, column: 1 };
 }
 
 /** The CheckError for a check the checker reported as failed other than by a violation or a limit. */
 export function wasmFailure(errorType: string | null, message: string, spec: string, specPath: string): CheckError {
-  if (errorType === "ParseError") {
+  if (errorType === 'ParseError') {
     const m = PARSE_ERROR.exec(message);
     if (m !== null) {
       const [, what, start, expected, help] = m;
       const location = start === undefined ? null : positionOfByte(spec, Number(start), specPath);
-      const detail = [expected === undefined ? "" : ` (expected ${unescapeRust(expected)})`, help === undefined ? "" : `; ${unescapeRust(help)}`].join("");
+      const detail = [
+        expected === undefined ? '' : ` (expected ${unescapeRust(expected)})`,
+        help === undefined ? '' : `; ${unescapeRust(help)}`,
+      ].join('');
       return new CheckError(locate(`syntax error: ${unescapeRust(what)}${detail}`, location), location);
     }
   }
-  const missing = errorType === "ConfigError" ? MISSING_DEFINITION.exec(message) : null;
+  const missing = errorType === 'ConfigError' ? MISSING_DEFINITION.exec(message) : null;
   const location = missing === null ? null : definitionOf(spec, missing[2], specPath);
   if (missing !== null && location !== null) {
     return new CheckError(
@@ -72,5 +75,7 @@ export function wasmFailure(errorType: string | null, message: string, spec: str
 /** The CheckError for an exception thrown out of the checker: a crash, never a verdict on the spec. */
 export function wasmCrash(e: unknown, version: string): CheckError {
   const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new CheckError(`the wasm checker crashed (${what}): a failure of tla-checker ${version}, not a verdict on the spec; TLC may check it (npx tlc --install)`);
+  return new CheckError(
+    `the wasm checker crashed (${what}): a failure of tla-checker ${version}, not a verdict on the spec; TLC may check it (npx tlc --install)`,
+  );
 }

@@ -1,67 +1,80 @@
-import { fileURLToPath } from "node:url";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { CheckError } from "./result.ts";
-import { tempDir } from "./testkit.ts";
-import { checkWithWasm, wasmCheckerVersion } from "./wasm.ts";
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CheckError } from './result.ts';
+import { tempDir } from './testkit.ts';
+import { checkWithWasm, wasmCheckerVersion } from './wasm.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
-const counter = fixture("Counter.tla");
+const counter = fixture('Counter.tla');
 
-describe("checkWithWasm", () => {
-  it("counts the states and edges of a passing spec (SPECIFICATION, CHECK_DEADLOCK FALSE)", () => {
-    const result = checkWithWasm(counter, fixture("Counter.cfg"));
-    expect(result).toMatchObject({ engine: "wasm", distinctStates: 9, edges: 12, violation: null });
+describe('checkWithWasm', () => {
+  it('counts the states and edges of a passing spec (SPECIFICATION, CHECK_DEADLOCK FALSE)', () => {
+    const result = checkWithWasm(counter, fixture('Counter.cfg'));
+    expect(result).toMatchObject({ engine: 'wasm', distinctStates: 9, edges: 12, violation: null });
     expect(result.seconds).toBeGreaterThanOrEqual(0);
   });
 
-  it("counts distinct edges: self-loops once, several actions to one successor once (model values)", () => {
+  it('counts distinct edges: self-loops once, several actions to one successor once (model values)', () => {
     // TLC reports 38 states generated (2 initial + 36 transitions) and 22 distinct edges.
-    expect(checkWithWasm(fixture("Owners.tla"), fixture("Owners.cfg"))).toMatchObject({ distinctStates: 8, edges: 22, violation: null });
+    expect(checkWithWasm(fixture('Owners.tla'), fixture('Owners.cfg'))).toMatchObject({
+      distinctStates: 8,
+      edges: 22,
+      violation: null,
+    });
   });
 
-  it("explores only states within the CONSTRAINT", () => {
-    expect(checkWithWasm(counter, fixture("CounterConstraint.cfg"))).toMatchObject({ distinctStates: 6, edges: 6, violation: null });
+  it('explores only states within the CONSTRAINT', () => {
+    expect(checkWithWasm(counter, fixture('CounterConstraint.cfg'))).toMatchObject({
+      distinctStates: 6,
+      edges: 6,
+      violation: null,
+    });
   });
 
-  it("names the violated invariant (the second in the cfg) and gives the trace", () => {
-    const { violation } = checkWithWasm(counter, fixture("CounterSmall.cfg"));
+  it('names the violated invariant (the second in the cfg) and gives the trace', () => {
+    const { violation } = checkWithWasm(counter, fixture('CounterSmall.cfg'));
     expect(violation).toEqual({
-      kind: "invariant",
-      invariant: "Small",
+      kind: 'invariant',
+      invariant: 'Small',
       trace: [
-        { action: null, vars: { x: "0", y: "0" } },
-        { action: null, vars: { x: "1", y: "0" } },
-        { action: null, vars: { x: "2", y: "0" } },
-        { action: null, vars: { x: "2", y: "1" } },
+        { action: null, vars: { x: '0', y: '0' } },
+        { action: null, vars: { x: '1', y: '0' } },
+        { action: null, vars: { x: '2', y: '0' } },
+        { action: null, vars: { x: '2', y: '1' } },
       ],
     });
   });
 
-  it("reports a deadlock unless told not to check for one", () => {
-    const cfg = fixture("CounterDeadlock.cfg");
+  it('reports a deadlock unless told not to check for one', () => {
+    const cfg = fixture('CounterDeadlock.cfg');
     const deadlocked = checkWithWasm(counter, cfg).violation;
-    expect(deadlocked?.kind).toBe("deadlock");
-    expect(deadlocked?.trace.at(-1)?.vars).toEqual({ x: "2", y: "2" });
+    expect(deadlocked?.kind).toBe('deadlock');
+    expect(deadlocked?.trace.at(-1)?.vars).toEqual({ x: '2', y: '2' });
     expect(checkWithWasm(counter, cfg, { noDeadlock: true })).toMatchObject({ distinctStates: 9, violation: null });
   });
 
-  it("refuses a cfg entry the checker would ignore, rather than miscount", () => {
-    expect(() => checkWithWasm(counter, fixture("CounterActionConstraint.cfg"))).toThrow(
+  it('refuses a cfg entry the checker would ignore, rather than miscount', () => {
+    expect(() => checkWithWasm(counter, fixture('CounterActionConstraint.cfg'))).toThrow(
       /would ignore part of .*CounterActionConstraint\.cfg: ACTION_CONSTRAINT 'TwoDirections' is not yet supported/,
     );
   });
 
-  it("reports a spec it cannot check as an error", () => {
+  it('reports a spec it cannot check as an error', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, "Bad.tla"), "---- MODULE Bad ----\nVARIABLE x\nInit == x = 0\nNext == x' = x\nOk == TRUE\n====\n");
-    writeFileSync(join(dir, "Bad.cfg"), "INIT Init\nNEXT Next\nINVARIANT Missing\n");
-    expect(() => checkWithWasm(join(dir, "Bad.tla"), join(dir, "Bad.cfg"))).toThrow(CheckError);
-    expect(() => checkWithWasm(join(dir, "Bad.tla"), join(dir, "Bad.cfg"))).toThrow("INVARIANT definition 'Missing' not found");
+    writeFileSync(
+      join(dir, 'Bad.tla'),
+      "---- MODULE Bad ----\nVARIABLE x\nInit == x = 0\nNext == x' = x\nOk == TRUE\n====\n",
+    );
+    writeFileSync(join(dir, 'Bad.cfg'), 'INIT Init\nNEXT Next\nINVARIANT Missing\n');
+    expect(() => checkWithWasm(join(dir, 'Bad.tla'), join(dir, 'Bad.cfg'))).toThrow(CheckError);
+    expect(() => checkWithWasm(join(dir, 'Bad.tla'), join(dir, 'Bad.cfg'))).toThrow(
+      "INVARIANT definition 'Missing' not found",
+    );
   });
 
-  it("knows its version", () => {
-    expect(wasmCheckerVersion).toBe("0.9.0");
+  it('knows its version', () => {
+    expect(wasmCheckerVersion).toBe('0.9.0');
   });
 });

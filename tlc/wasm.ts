@@ -3,18 +3,18 @@
  * tla2tools.jar is available: same spec, same cfg, far slower than TLC.
  */
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { check_spec_with_options, initSync } from "tla-checker";
-import { CfgError, parseCfg } from "../tla/cfg.ts";
-import { countDotEdges } from "../tla/dot.ts";
-import { CheckError, type CheckResult, type TraceState, type Violation } from "./result.ts";
-import { wasmCrash, wasmFailure } from "./wasm-errors.ts";
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { check_spec_with_options, initSync } from 'tla-checker';
+import { CfgError, parseCfg } from '../tla/cfg.ts';
+import { countDotEdges } from '../tla/dot.ts';
+import { CheckError, type CheckResult, type TraceState, type Violation } from './result.ts';
+import { wasmCrash, wasmFailure } from './wasm-errors.ts';
 
 const require = createRequire(import.meta.url);
 
 /** The installed tla-checker version, e.g. "0.9.0". */
-export const wasmCheckerVersion: string = (require("tla-checker/package.json") as { version: string }).version;
+export const wasmCheckerVersion: string = (require('tla-checker/package.json') as { version: string }).version;
 
 /**
  * The checker's limits are usize in wasm32; the largest value makes them
@@ -38,7 +38,7 @@ interface WasmOutput {
 
 /** A check by the wasm checker: counts are always known. */
 export interface WasmResult extends CheckResult {
-  readonly engine: "wasm";
+  readonly engine: 'wasm';
   readonly distinctStates: number;
   readonly edges: number;
 }
@@ -52,11 +52,11 @@ export interface WasmResult extends CheckResult {
  * a CheckError.
  */
 export function checkWithWasm(specPath: string, cfgPath: string, options: { noDeadlock?: boolean } = {}): WasmResult {
-  const spec = readFileSync(specPath, "utf8");
-  const cfg = readFileSync(cfgPath, "utf8");
+  const spec = readFileSync(specPath, 'utf8');
+  const cfg = readFileSync(cfgPath, 'utf8');
   const invariants = cfgInvariants(cfg, cfgPath);
   if (!initialized) {
-    initSync({ module: readFileSync(require.resolve("tla-checker/tla_checker_bg.wasm")) });
+    initSync({ module: readFileSync(require.resolve('tla-checker/tla_checker_bg.wasm')) });
     initialized = true;
   }
   const started = performance.now();
@@ -72,7 +72,7 @@ export function checkWithWasm(specPath: string, cfgPath: string, options: { noDe
         export_dot: true,
         // "full" keeps self-loops and every action's edge; the default mode
         // drops self-loops, which would undercount the graph's edges.
-        dot_mode: "full",
+        dot_mode: 'full',
       }),
     );
   } catch (e) {
@@ -87,12 +87,12 @@ export function checkWithWasm(specPath: string, cfgPath: string, options: { noDe
   // (e.g. "ACTION_CONSTRAINT ... is not yet supported, ignoring"), so the
   // counts would not be those of the model the cfg describes.
   if (out.warnings.length > 0) {
-    throw new CheckError(`the wasm checker would ignore part of ${cfgPath}: ${out.warnings.join("; ")}`);
+    throw new CheckError(`the wasm checker would ignore part of ${cfgPath}: ${out.warnings.join('; ')}`);
   }
   const violation = out.success ? null : wasmViolation(out, invariants, cfgPath, spec, specPath);
-  if (out.dot === null) throw new CheckError("the wasm checker returned no state graph to count edges in");
+  if (out.dot === null) throw new CheckError('the wasm checker returned no state graph to count edges in');
   return {
-    engine: "wasm",
+    engine: 'wasm',
     distinctStates: out.states_explored,
     edges: countDotEdges(out.dot, "the wasm checker's state graph"),
     violation,
@@ -106,7 +106,7 @@ export function checkWithWasm(specPath: string, cfgPath: string, options: { noDe
  */
 function cfgInvariants(cfg: string, cfgPath: string): string[] {
   try {
-    return (parseCfg(cfg, cfgPath).names.get("INVARIANT") ?? []).map((n) => n.name);
+    return (parseCfg(cfg, cfgPath).names.get('INVARIANT') ?? []).map((n) => n.name);
   } catch (e) {
     if (e instanceof CfgError) throw new CheckError(e.message, { file: cfgPath, line: e.line, column: e.column });
     throw e;
@@ -114,27 +114,35 @@ function cfgInvariants(cfg: string, cfgPath: string): string[] {
 }
 
 /** The violation a failed check reports, or a CheckError if it failed otherwise. */
-function wasmViolation(out: WasmOutput, invariants: readonly string[], cfgPath: string, spec: string, specPath: string): Violation {
+function wasmViolation(
+  out: WasmOutput,
+  invariants: readonly string[],
+  cfgPath: string,
+  spec: string,
+  specPath: string,
+): Violation {
   const trace = parseWasmTrace(out.trace ?? []);
   switch (out.error_type) {
-    case "InvariantViolation": {
+    case 'InvariantViolation': {
       // The checker names the invariant by its 0-based position in the cfg.
-      const index = /^Invariant (\d+) violated$/.exec(out.error_message ?? "");
+      const index = /^Invariant (\d+) violated$/.exec(out.error_message ?? '');
       const invariant = index ? invariants[Number(index[1])] : undefined;
       if (invariant === undefined) {
-        throw new CheckError(`the wasm checker reported "${out.error_message}", which names no invariant of ${cfgPath}`);
+        throw new CheckError(
+          `the wasm checker reported "${out.error_message}", which names no invariant of ${cfgPath}`,
+        );
       }
-      return { kind: "invariant", invariant, trace };
+      return { kind: 'invariant', invariant, trace };
     }
-    case "Deadlock":
-      return { kind: "deadlock", invariant: null, trace };
-    case "LivenessViolation":
-      return { kind: "property", invariant: null, trace };
-    case "MaxStatesExceeded":
-    case "MaxDepthExceeded":
+    case 'Deadlock':
+      return { kind: 'deadlock', invariant: null, trace };
+    case 'LivenessViolation':
+      return { kind: 'property', invariant: null, trace };
+    case 'MaxStatesExceeded':
+    case 'MaxDepthExceeded':
       throw new CheckError(`the wasm checker hit its limit (${out.error_message}); the check is incomplete`);
     default:
-      throw wasmFailure(out.error_type, out.error_message ?? "", spec, specPath);
+      throw wasmFailure(out.error_type, out.error_message ?? '', spec, specPath);
   }
 }
 
@@ -145,8 +153,8 @@ function wasmViolation(out: WasmOutput, invariants: readonly string[], cfgPath: 
  */
 function parseWasmTrace(behaviours: readonly string[]): TraceState[] {
   const trace: { action: null; vars: Record<string, string> }[] = [];
-  for (const line of behaviours.join("\n").split("\n")) {
-    const v = /^  (\S+) = (.*)$/.exec(line);
+  for (const line of behaviours.join('\n').split('\n')) {
+    const v = /^ {2}(\S+) = (.*)$/.exec(line);
     if (/^State \d+$/.test(line)) trace.push({ action: null, vars: {} });
     else if (v && trace.length > 0) trace[trace.length - 1].vars[v[1]] = v[2];
   }

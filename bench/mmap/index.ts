@@ -3,10 +3,11 @@
  * `npm ci` or `npm test`. If it cannot be built or loaded, the benchmarks
  * report the mmap columns as unavailable, with this reason, and go on.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import { requireFromRoot, root } from '../compile.ts';
 
 /** An opaque mapping handle; unmapped explicitly or when collected. */
@@ -83,7 +84,8 @@ export function build(log: (line: string) => void = () => {}): string | null {
 export function loadMmap(log: (line: string) => void = () => {}, options: { build?: boolean } = {}): MmapLoad {
   try {
     if (!upToDate()) {
-      if (options.build === false) return { addon: null, reason: 'the addon is not built (npm run bench:build)', path: null };
+      if (options.build === false)
+        return { addon: null, reason: 'the addon is not built (npm run bench:build)', path: null };
       const failure = build(log);
       if (failure !== null) return { addon: null, reason: failure, path: null };
     }

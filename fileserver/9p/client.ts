@@ -7,18 +7,18 @@
  */
 import * as net from 'node:net';
 import {
-  decode,
-  decodeDirents,
-  encode,
-  decodeStats,
-  NOFID,
-  NONUNAME,
-  NOTAG,
   type Dialect,
   type Dirent,
+  decode,
+  decodeDirents,
+  decodeStats,
+  encode,
   type Fields,
   type Message,
   type MessageType,
+  NOFID,
+  NONUNAME,
+  NOTAG,
   type Qid,
   type Stat,
 } from './codec.ts';
@@ -128,7 +128,8 @@ export class Client {
         return;
       }
       this.pending.delete(msg.tag);
-      if (msg.type === 'Rlerror') p.reject(new RemoteError(errnoNames.get(msg.ecode) ?? `E${msg.ecode}`, msg.ecode, null));
+      if (msg.type === 'Rlerror')
+        p.reject(new RemoteError(errnoNames.get(msg.ecode) ?? `E${msg.ecode}`, msg.ecode, null));
       else if (msg.type === 'Rerror') p.reject(new RemoteError(null, null, msg.ename));
       else p.resolve(msg);
     }
@@ -184,7 +185,13 @@ export class Client {
   /** Attaches a new fid to the file system root; returns the fid. */
   async attach(aname = '/', uname = '', nUname = 0): Promise<number> {
     const fid = this.fid();
-    await this.rpc('Tattach', { fid, afid: NOFID, uname, aname, nUname: this.dialect === '9P2000.L' ? nUname : NONUNAME });
+    await this.rpc('Tattach', {
+      fid,
+      afid: NOFID,
+      uname,
+      aname,
+      nUname: this.dialect === '9P2000.L' ? nUname : NONUNAME,
+    });
     return fid;
   }
 

@@ -1,22 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DecodeError,
+  type Dialect,
   decode,
   decodeDirents,
   decodeStats,
-  DecodeError,
   encode,
+  encodeDirent,
   encodeStat,
   encodeVector,
-  VECTOR_MIN,
-  NOTAG,
-  UnknownTypeError,
-  encodeDirent,
   frameRread,
-  RREAD_OVERHEAD,
-  type Dialect,
   type Message,
+  NOTAG,
+  RREAD_OVERHEAD,
   type Stat,
+  UnknownTypeError,
+  VECTOR_MIN,
 } from './codec.ts';
 import { message, mutate, mutation } from './testing/arbitraries.ts';
 
@@ -37,7 +37,14 @@ describe('codec', () => {
     expect(decode(twalk, '9P2000')).toEqual({ type: 'Twalk', tag: 5, fid: 1, newfid: 2, wnames: ['a', 'bc'] });
     // Tattach carries n_uname in 9P2000.L only.
     const attachL = hex('18000000 68 0100 01000000 ffffffff 0000 0100 2f 00000000');
-    expect(decode(attachL, '9P2000.L')).toMatchObject({ type: 'Tattach', fid: 1, afid: 0xffffffff, uname: '', aname: '/', nUname: 0 });
+    expect(decode(attachL, '9P2000.L')).toMatchObject({
+      type: 'Tattach',
+      fid: 1,
+      afid: 0xffffffff,
+      uname: '',
+      aname: '/',
+      nUname: 0,
+    });
     expect(() => decode(attachL, '9P2000')).toThrow(DecodeError);
     // Rgetattr: valid[8] qid[13] mode uid gid [4 each] then 15 u64 = 160 bytes.
     const rgetattr = encode(
@@ -98,9 +105,14 @@ describe('codec', () => {
     };
     for (const dialect of dialects) {
       fc.assert(
-        fc.property(message(dialect), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean(), (msg, ms, fixSize) => {
-          canonical(mutate(encode(msg, dialect), ms, fixSize), dialect);
-        }),
+        fc.property(
+          message(dialect),
+          fc.array(mutation, { minLength: 1, maxLength: 4 }),
+          fc.boolean(),
+          (msg, ms, fixSize) => {
+            canonical(mutate(encode(msg, dialect), ms, fixSize), dialect);
+          },
+        ),
         { numRuns: 3000 },
       );
       fc.assert(
@@ -137,7 +149,8 @@ describe('codec', () => {
         const frame = Buffer.alloc(RREAD_OVERHEAD + data.length + spare, 0xee);
         frame.set(data, RREAD_OVERHEAD);
         const message = frameRread(frame, tag, data.length);
-        for (const dialect of ['9P2000', '9P2000.L'] as const) expect(message).toEqual(encode({ type: 'Rread', tag, data: Buffer.from(data) }, dialect));
+        for (const dialect of ['9P2000', '9P2000.L'] as const)
+          expect(message).toEqual(encode({ type: 'Rread', tag, data: Buffer.from(data) }, dialect));
         expect(message.buffer).toBe(frame.buffer);
       }),
     );
@@ -156,7 +169,9 @@ describe('codec', () => {
     expect(err).toBeInstanceOf(UnknownTypeError);
     expect(err).toMatchObject({ id: 5, tag: 42 });
     // A type of the other dialect is unknown too.
-    expect(() => decode(encode({ type: 'Topen', tag: 1, fid: 1, mode: 0 }, '9P2000'), '9P2000.L')).toThrow(UnknownTypeError);
+    expect(() => decode(encode({ type: 'Topen', tag: 1, fid: 1, mode: 0 }, '9P2000'), '9P2000.L')).toThrow(
+      UnknownTypeError,
+    );
     // Before Tversion only version messages are known.
     expect(() => decode(encode({ type: 'Tclunk', tag: 1, fid: 1 }, '9P2000'), null)).toThrow(UnknownTypeError);
   });

@@ -82,7 +82,11 @@ type KindValue<K extends Kind> = K extends 'u8' | 'u16' | 'u32' | 'u64' | 'nunam
               ? Uint8Array
               : Stat;
 
-type Layout = { readonly id: number; readonly dialects: readonly Dialect[]; readonly fields: Readonly<Record<string, Kind>> };
+type Layout = {
+  readonly id: number;
+  readonly dialects: readonly Dialect[];
+  readonly fields: Readonly<Record<string, Kind>>;
+};
 
 const both = ['9P2000', '9P2000.L'] as const;
 const dotl = ['9P2000.L'] as const;
@@ -99,7 +103,17 @@ export const layouts = {
   Rstatfs: {
     id: 9,
     dialects: dotl,
-    fields: { fstype: 'u32', bsize: 'u32', blocks: 'u64', bfree: 'u64', bavail: 'u64', files: 'u64', ffree: 'u64', fsid: 'u64n', namelen: 'u32' },
+    fields: {
+      fstype: 'u32',
+      bsize: 'u32',
+      blocks: 'u64',
+      bfree: 'u64',
+      bavail: 'u64',
+      files: 'u64',
+      ffree: 'u64',
+      fsid: 'u64n',
+      namelen: 'u32',
+    },
   },
   Tlopen: { id: 12, dialects: dotl, fields: { fid: 'u32', flags: 'u32' } },
   Rlopen: { id: 13, dialects: dotl, fields: { qid: 'qid', iounit: 'u32' } },
@@ -107,7 +121,11 @@ export const layouts = {
   Rlcreate: { id: 15, dialects: dotl, fields: { qid: 'qid', iounit: 'u32' } },
   Tsymlink: { id: 16, dialects: dotl, fields: { fid: 'u32', name: 'str', symtgt: 'str', gid: 'u32' } },
   Rsymlink: { id: 17, dialects: dotl, fields: { qid: 'qid' } },
-  Tmknod: { id: 18, dialects: dotl, fields: { dfid: 'u32', name: 'str', mode: 'u32', major: 'u32', minor: 'u32', gid: 'u32' } },
+  Tmknod: {
+    id: 18,
+    dialects: dotl,
+    fields: { dfid: 'u32', name: 'str', mode: 'u32', major: 'u32', minor: 'u32', gid: 'u32' },
+  },
   Rmknod: { id: 19, dialects: dotl, fields: { qid: 'qid' } },
   Trename: { id: 20, dialects: dotl, fields: { fid: 'u32', dfid: 'u32', name: 'str' } },
   Rrename: { id: 21, dialects: dotl, fields: {} },
@@ -143,7 +161,18 @@ export const layouts = {
   Tsetattr: {
     id: 26,
     dialects: dotl,
-    fields: { fid: 'u32', valid: 'u32', mode: 'u32', uid: 'u32', gid: 'u32', size: 'u64', atimeSec: 'u64', atimeNsec: 'u64', mtimeSec: 'u64', mtimeNsec: 'u64' },
+    fields: {
+      fid: 'u32',
+      valid: 'u32',
+      mode: 'u32',
+      uid: 'u32',
+      gid: 'u32',
+      size: 'u64',
+      atimeSec: 'u64',
+      atimeNsec: 'u64',
+      mtimeSec: 'u64',
+      mtimeNsec: 'u64',
+    },
   },
   Rsetattr: { id: 27, dialects: dotl, fields: {} },
   Txattrwalk: { id: 30, dialects: dotl, fields: { fid: 'u32', newfid: 'u32', name: 'str' } },
@@ -154,10 +183,22 @@ export const layouts = {
   Rreaddir: { id: 41, dialects: dotl, fields: { data: 'data' } },
   Tfsync: { id: 50, dialects: dotl, fields: { fid: 'u32', datasync: 'u32' } },
   Rfsync: { id: 51, dialects: dotl, fields: {} },
-  Tlock: { id: 52, dialects: dotl, fields: { fid: 'u32', lockType: 'u8', flags: 'u32', start: 'u64', length: 'u64', procId: 'u32', clientId: 'str' } },
+  Tlock: {
+    id: 52,
+    dialects: dotl,
+    fields: { fid: 'u32', lockType: 'u8', flags: 'u32', start: 'u64', length: 'u64', procId: 'u32', clientId: 'str' },
+  },
   Rlock: { id: 53, dialects: dotl, fields: { status: 'u8' } },
-  Tgetlock: { id: 54, dialects: dotl, fields: { fid: 'u32', lockType: 'u8', start: 'u64', length: 'u64', procId: 'u32', clientId: 'str' } },
-  Rgetlock: { id: 55, dialects: dotl, fields: { lockType: 'u8', start: 'u64', length: 'u64', procId: 'u32', clientId: 'str' } },
+  Tgetlock: {
+    id: 54,
+    dialects: dotl,
+    fields: { fid: 'u32', lockType: 'u8', start: 'u64', length: 'u64', procId: 'u32', clientId: 'str' },
+  },
+  Rgetlock: {
+    id: 55,
+    dialects: dotl,
+    fields: { lockType: 'u8', start: 'u64', length: 'u64', procId: 'u32', clientId: 'str' },
+  },
   Tlink: { id: 70, dialects: dotl, fields: { dfid: 'u32', fid: 'u32', name: 'str' } },
   Rlink: { id: 71, dialects: dotl, fields: {} },
   Tmkdir: { id: 72, dialects: dotl, fields: { dfid: 'u32', name: 'str', mode: 'u32', gid: 'u32' } },
@@ -171,7 +212,11 @@ export const layouts = {
   Rversion: { id: 101, dialects: both, fields: { msize: 'u32', version: 'str' } },
   Tauth: { id: 102, dialects: both, fields: { afid: 'u32', uname: 'str', aname: 'str', nUname: 'nuname' } },
   Rauth: { id: 103, dialects: both, fields: { aqid: 'qid' } },
-  Tattach: { id: 104, dialects: both, fields: { fid: 'u32', afid: 'u32', uname: 'str', aname: 'str', nUname: 'nuname' } },
+  Tattach: {
+    id: 104,
+    dialects: both,
+    fields: { fid: 'u32', afid: 'u32', uname: 'str', aname: 'str', nUname: 'nuname' },
+  },
   Rattach: { id: 105, dialects: both, fields: { qid: 'qid' } },
   Rerror: { id: 107, dialects: plan9, fields: { ename: 'str' } },
   Tflush: { id: 108, dialects: both, fields: { oldtag: 'u16' } },
@@ -252,7 +297,8 @@ class Reader {
   }
   private need(n: number, what: string): number {
     const at = this.offset;
-    if (n > this.end - at) throw new DecodeError(`truncated ${what}: needs ${n} bytes at ${at}, message ends at ${this.end}`);
+    if (n > this.end - at)
+      throw new DecodeError(`truncated ${what}: needs ${n} bytes at ${at}, message ends at ${this.end}`);
     this.offset = at + n;
     return at;
   }
@@ -298,7 +344,8 @@ class Reader {
   statRecord(): Stat {
     const n = this.u16();
     const end = this.offset + n;
-    if (end > this.end) throw new DecodeError(`truncated stat: ${n} bytes at ${this.offset}, message ends at ${this.end}`);
+    if (end > this.end)
+      throw new DecodeError(`truncated stat: ${n} bytes at ${this.offset}, message ends at ${this.end}`);
     const r = new Reader(this.buf, this.offset, end);
     const stat: Stat = {
       type: r.u16(),
@@ -322,7 +369,8 @@ class Reader {
     const outer = this.u16();
     const start = this.offset;
     const stat = this.statRecord();
-    if (this.offset - start !== outer) throw new DecodeError(`stat of ${this.offset - start} bytes disagrees with its wrapper ${outer}`);
+    if (this.offset - start !== outer)
+      throw new DecodeError(`stat of ${this.offset - start} bytes disagrees with its wrapper ${outer}`);
     return stat;
   }
 }
@@ -337,10 +385,18 @@ class Reader {
 export function decode(buf: Buffer, dialect: Dialect | null, offset = 0): Message {
   if (buf.length - offset < HEADER_SIZE) throw new DecodeError(`message shorter than its ${HEADER_SIZE}-byte header`);
   const size = buf.readUInt32LE(offset);
-  if (size < HEADER_SIZE || size > buf.length - offset) throw new DecodeError(`size field ${size} outside ${HEADER_SIZE}..${buf.length - offset}`);
+  if (size < HEADER_SIZE || size > buf.length - offset)
+    throw new DecodeError(`size field ${size} outside ${HEADER_SIZE}..${buf.length - offset}`);
   const id = buf[offset + 4];
   const tag = buf.readUInt16LE(offset + 5);
-  const type = dialect === null ? (id === layouts.Tversion.id ? 'Tversion' : id === layouts.Rversion.id ? 'Rversion' : undefined) : byId[dialect].get(id);
+  const type =
+    dialect === null
+      ? id === layouts.Tversion.id
+        ? 'Tversion'
+        : id === layouts.Rversion.id
+          ? 'Rversion'
+          : undefined
+      : byId[dialect].get(id);
   if (type === undefined) throw new UnknownTypeError(id, tag);
   const r = new Reader(buf, offset + HEADER_SIZE, offset + size);
   const msg: Record<string, unknown> = { type, tag };

@@ -4,8 +4,8 @@
  * still the file it was walked to, a name that is one path component, a
  * file system that may change).
  */
-import { FsError, S_IFDIR, S_IFLNK, S_IFMT, type Attr, type DirEntry, type Ino, type Timespec } from '../fs.ts';
-import { MAXWELEM, NOFID, QTDIR, QTFILE, QTSYMLINK, RREAD_OVERHEAD, type Message, type Qid } from './codec.ts';
+import { type Attr, type DirEntry, FsError, type Ino, S_IFDIR, S_IFLNK, S_IFMT, type Timespec } from '../fs.ts';
+import { MAXWELEM, type Message, NOFID, type Qid, QTDIR, QTFILE, QTSYMLINK, RREAD_OVERHEAD } from './codec.ts';
 import { ProtocolError } from './errors.ts';
 import type { Fid, OpenMode } from './fids.ts';
 import type { Handlers, SessionState } from './state.ts';
@@ -109,7 +109,15 @@ export function attach(s: SessionState, m: Message<'Tattach'>, uid: number): Mes
   if (m.afid !== NOFID) throw new ProtocolError('EINVAL', 'no authentication required: afid must be NOFID');
   s.fids.checkFree(m.fid);
   const attr = s.fs.getattr(s.fs.root);
-  s.fids.add(m.fid, { ino: attr.ino, generation: attr.generation, parent: attr.ino, name: '/', uid, open: null, cursor: null });
+  s.fids.add(m.fid, {
+    ino: attr.ino,
+    generation: attr.generation,
+    parent: attr.ino,
+    name: '/',
+    uid,
+    open: null,
+    cursor: null,
+  });
   return { type: 'Rattach', tag: m.tag, qid: qidOf(attr) };
 }
 
@@ -151,7 +159,8 @@ function step(s: SessionState, from: Fid, name: string): { to: Fid; attr: Attr }
 export function walk(s: SessionState, m: Message<'Twalk'>): Message<'Rwalk'> {
   const { f, attr: start } = resolve(s, m.fid);
   if (s.dialect === '9P2000') requireClosed(f);
-  if (m.wnames.length > MAXWELEM) throw new ProtocolError('EINVAL', `walk of ${m.wnames.length} names exceeds ${MAXWELEM}`);
+  if (m.wnames.length > MAXWELEM)
+    throw new ProtocolError('EINVAL', `walk of ${m.wnames.length} names exceeds ${MAXWELEM}`);
   if (m.newfid !== m.fid) s.fids.checkFree(m.newfid);
   const qids: Qid[] = [];
   let at: Fid = { ...f, open: null, cursor: null };
@@ -188,7 +197,11 @@ export function open(s: SessionState, f: Fid, attr: Attr, mode: OpenMode, trunca
 }
 
 /** Tlopen, Topen: opens the fid; the reply's qid and iounit. */
-export function openFid(s: SessionState, fid: number, how: { mode: OpenMode; truncate: boolean }): { qid: Qid; iounit: number } {
+export function openFid(
+  s: SessionState,
+  fid: number,
+  how: { mode: OpenMode; truncate: boolean },
+): { qid: Qid; iounit: number } {
   const { f, attr } = resolve(s, fid);
   open(s, f, attr, how.mode, how.truncate);
   return { qid: qidOf(attr), iounit: s.iounit };
@@ -205,7 +218,15 @@ export function createIn(s: SessionState, fid: number, name: string): { f: Fid; 
 
 /** The end of Tlcreate, Tcreate: the directory's fid `f` becomes the file `name` (`attr`) in it, open as `mode` says. */
 export function becomeOpen(s: SessionState, f: Fid, name: string, attr: Attr, mode: OpenMode, truncate: boolean): void {
-  const file: Fid = { ino: attr.ino, generation: attr.generation, parent: f.ino, name, uid: f.uid, open: null, cursor: null };
+  const file: Fid = {
+    ino: attr.ino,
+    generation: attr.generation,
+    parent: f.ino,
+    name,
+    uid: f.uid,
+    open: null,
+    cursor: null,
+  };
   open(s, file, attr, mode, truncate);
   Object.assign(f, file);
 }

@@ -24,7 +24,11 @@ const diodTools = ['diodls', 'diodcat', 'diodload'];
 
 /** Runs one of diod's clients; resolves with its output, rejects on a non-zero status. */
 async function diod(tool: string, args: string[]): Promise<{ stdout: Buffer; stderr: string }> {
-  const { stdout, stderr } = await run(findTool(tool)!, args, { encoding: 'buffer', maxBuffer: 2 ** 28, timeout: 120_000 });
+  const { stdout, stderr } = await run(findTool(tool)!, args, {
+    encoding: 'buffer',
+    maxBuffer: 2 ** 28,
+    timeout: 120_000,
+  });
   return { stdout, stderr: stderr.toString() };
 }
 
@@ -32,7 +36,9 @@ async function diod(tool: string, args: string[]): Promise<{ stdout: Buffer; std
 const longLine = /^\s*([d-][rwx-]{9})\.\s+(\d+)\s+(\S+)\s+(\S+)\s+(\d+)\s+\w{3} [ \d]\d \d\d:\d\d (.*)$/;
 
 function permissions(mode: number): string {
-  return [0o400, 0o200, 0o100, 0o40, 0o20, 0o10, 0o4, 0o2, 0o1].map((bit, i) => (mode & bit ? 'rwx'[i % 3] : '-')).join('');
+  return [0o400, 0o200, 0o100, 0o40, 0o20, 0o10, 0o4, 0o2, 0o1]
+    .map((bit, i) => (mode & bit ? 'rwx'[i % 3] : '-'))
+    .join('');
 }
 
 let work: string;
@@ -44,7 +50,11 @@ afterAll(() => {
 });
 
 /** An ext2 image of `src` served on a free port until the test ends; at the end, synced and judged by e2fsck. */
-async function serveImage(src: string, blockSize: 1024 | 4096, size: number): Promise<{ port: number; image: string; close(): Promise<void> }> {
+async function serveImage(
+  src: string,
+  blockSize: 1024 | 4096,
+  size: number,
+): Promise<{ port: number; image: string; close(): Promise<void> }> {
   const image = path.join(work, `${path.basename(src)}-${blockSize}.ext2`);
   mkfs(image, { blockSize, size, source: src });
   const store = SegmentStore.open(image, { memory: 2 ** 20 });
@@ -64,7 +74,9 @@ async function serveImage(src: string, blockSize: 1024 | 4096, size: number): Pr
 describeWithTools('e2fsprogs', e2fsprogs, 'diod clients', () => {
   describeWithTools('diod', diodTools, 'against an image mke2fs -d filled', () => {
     for (const blockSize of [4096, 1024] as const) {
-      it(`diodls lists and diodcat reads every file exactly as the source tree has it (${blockSize}-byte blocks)`, { timeout: 300_000 }, async () => {
+      it(`diodls lists and diodcat reads every file exactly as the source tree has it (${blockSize}-byte blocks)`, {
+        timeout: 300_000,
+      }, async () => {
         const src = path.join(work, `tree-${blockSize}`);
         fs.mkdirSync(src);
         makeSourceTree(src, blockSize, blockSize === 1024);
@@ -76,7 +88,13 @@ describeWithTools('e2fsprogs', e2fsprogs, 'diod clients', () => {
           const names = fs.readdirSync(host).sort();
           const listed = (await diod('diodls', [...server, ...(rel === '' ? [] : [rel])])).stdout.toString('utf8');
           const extra = rel === '' ? ['lost+found'] : [];
-          expect(listed.split('\n').filter((n) => n !== '').sort(), `diodls ${rel}`).toEqual([...names, ...extra].sort());
+          expect(
+            listed
+              .split('\n')
+              .filter((n) => n !== '')
+              .sort(),
+            `diodls ${rel}`,
+          ).toEqual([...names, ...extra].sort());
           const long = (await diod('diodls', [...server, '-l', ...(rel === '' ? [] : [rel])])).stdout.toString('utf8');
           const byName = new Map(
             long
@@ -94,7 +112,8 @@ describeWithTools('e2fsprogs', e2fsprogs, 'diod clients', () => {
             const got = byName.get(name);
             expect(got, `${rel}/${name} in diodls -l`).toBeDefined();
             expect(got!.mode, `${rel}/${name}: mode`).toBe(`${st.isDirectory() ? 'd' : '-'}${permissions(st.mode)}`);
-            if (!st.isDirectory()) expect([got!.size, got!.nlink], `${rel}/${name}: size and links`).toEqual([st.size, st.nlink]);
+            if (!st.isDirectory())
+              expect([got!.size, got!.nlink], `${rel}/${name}: size and links`).toEqual([st.size, st.nlink]);
             if (st.isDirectory()) await visit(path.join(rel, name));
             if (st.isFile()) regular.push(path.join(rel, name));
           }
@@ -112,7 +131,9 @@ describeWithTools('e2fsprogs', e2fsprogs, 'diod clients', () => {
       });
     }
 
-    it('diodload: 16 threads of 64 KiB reads and writes, then getattrs, with no error; the image stays clean', { timeout: 120_000 }, async () => {
+    it('diodload: 16 threads of 64 KiB reads and writes, then getattrs, with no error; the image stays clean', {
+      timeout: 120_000,
+    }, async () => {
       const src = path.join(work, 'load');
       fs.mkdirSync(src);
       fs.writeFileSync(path.join(src, 'zero'), Buffer.alloc(1 << 20));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NOFID } from './codec.ts';
-import { FIDS_MAX, FidTable, type Fid } from './fids.ts';
+import { FIDS_MAX, type Fid, FidTable } from './fids.ts';
 
 const fid = (ino: number): Fid => ({ ino, generation: 1, parent: 2, name: 'f', uid: 0, open: null, cursor: null });
 

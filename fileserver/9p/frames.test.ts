@@ -12,21 +12,25 @@ function frame(size: number, fill: number): Buffer {
 describe('Framer', () => {
   it('returns the messages of a stream exactly, however the stream is cut into chunks', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 7, max: 300 }), { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }), (sizes, cuts) => {
-        const frames = sizes.map((size, i) => frame(size, i + 1));
-        const stream = Buffer.concat(frames);
-        const framer = new Framer();
-        const out: Buffer[] = [];
-        let at = 0;
-        for (let i = 0; at < stream.length; i++) {
-          const n = cuts[i % cuts.length];
-          framer.push(stream.subarray(at, at + n));
-          at += n;
-          for (let f = framer.next(1000); f !== null; f = framer.next(1000)) out.push(Buffer.from(f));
-        }
-        expect(out).toEqual(frames);
-        expect(framer.pending).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 7, max: 300 }), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }),
+        (sizes, cuts) => {
+          const frames = sizes.map((size, i) => frame(size, i + 1));
+          const stream = Buffer.concat(frames);
+          const framer = new Framer();
+          const out: Buffer[] = [];
+          let at = 0;
+          for (let i = 0; at < stream.length; i++) {
+            const n = cuts[i % cuts.length];
+            framer.push(stream.subarray(at, at + n));
+            at += n;
+            for (let f = framer.next(1000); f !== null; f = framer.next(1000)) out.push(Buffer.from(f));
+          }
+          expect(out).toEqual(frames);
+          expect(framer.pending).toBe(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -42,7 +42,8 @@ export class Framer {
   next(limit: number): Buffer | null {
     if (this.buffered < 4) return null;
     const size = this.peekSize();
-    if (size < HEADER_SIZE || size > limit) throw new FrameError(`message size ${size} outside ${HEADER_SIZE}..${limit}`);
+    if (size < HEADER_SIZE || size > limit)
+      throw new FrameError(`message size ${size} outside ${HEADER_SIZE}..${limit}`);
     if (this.buffered < size) return null;
     return this.take(size);
   }

@@ -13,11 +13,11 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openExt2 } from '../ext2.ts';
-import { S_IFDIR, S_IFREG, type FileSystem } from '../fs.ts';
+import { type FileSystem, S_IFDIR, S_IFREG } from '../fs.ts';
 import { SegmentStore } from '../segment-store.ts';
 import { e2fsprogs, fsck, mkfs } from '../testing/e2fsprogs.ts';
 import { describeWithTools } from '../testing/tools.ts';
-import { decode, encode, HEADER_SIZE, type Dialect, type Message, type MessageType } from './codec.ts';
+import { type Dialect, decode, encode, HEADER_SIZE, type Message, type MessageType } from './codec.ts';
 import { Session } from './session.ts';
 import { message, mutate, mutation, typesOf } from './testing/arbitraries.ts';
 import { serve } from './testing/harness.ts';
@@ -36,7 +36,28 @@ const dontTouch = fc.constantFrom(0xffffffff);
  */
 const plausible: Record<Dialect, { types: MessageType[]; fields: Record<string, fc.Arbitrary<unknown>> }> = {
   '9P2000.L': {
-    types: ['Tattach', 'Twalk', 'Tgetattr', 'Tsetattr', 'Tlopen', 'Tlcreate', 'Tread', 'Twrite', 'Treaddir', 'Tmkdir', 'Tsymlink', 'Treadlink', 'Tunlinkat', 'Trenameat', 'Trename', 'Tstatfs', 'Tfsync', 'Tclunk', 'Tremove', 'Tflush'],
+    types: [
+      'Tattach',
+      'Twalk',
+      'Tgetattr',
+      'Tsetattr',
+      'Tlopen',
+      'Tlcreate',
+      'Tread',
+      'Twrite',
+      'Treaddir',
+      'Tmkdir',
+      'Tsymlink',
+      'Treadlink',
+      'Tunlinkat',
+      'Trenameat',
+      'Trename',
+      'Tstatfs',
+      'Tfsync',
+      'Tclunk',
+      'Tremove',
+      'Tflush',
+    ],
     fields: {
       wnames: fc.array(fc.constantFrom(...names), { maxLength: 3 }),
       flags: fc.constantFrom(0, 1, 2, 0o1002, 0o2001, 0o202, 0x200),
@@ -51,7 +72,19 @@ const plausible: Record<Dialect, { types: MessageType[]; fields: Record<string, 
     },
   },
   '9P2000': {
-    types: ['Tattach', 'Twalk', 'Topen', 'Tcreate', 'Tread', 'Twrite', 'Tstat', 'Twstat', 'Tclunk', 'Tremove', 'Tflush'],
+    types: [
+      'Tattach',
+      'Twalk',
+      'Topen',
+      'Tcreate',
+      'Tread',
+      'Twrite',
+      'Tstat',
+      'Twstat',
+      'Tclunk',
+      'Tremove',
+      'Tflush',
+    ],
     fields: {
       wnames: fc.array(fc.constantFrom(...names), { maxLength: 3 }),
       mode: fc.constantFrom(0, 1, 2, 0x10, 0x12, 0x40),
@@ -140,7 +173,9 @@ const targets: { target: Target; needs: readonly string[] | null }[] = [
 
 /** What a client sends: a well-formed request, or a mangled encoding of one. */
 function request(dialect: Dialect): fc.Arbitrary<Buffer> {
-  const likely = message(dialect, plausible[dialect].types, { ...shape, fields: plausible[dialect].fields }).map((m) => encode(m, dialect));
+  const likely = message(dialect, plausible[dialect].types, { ...shape, fields: plausible[dialect].fields }).map((m) =>
+    encode(m, dialect),
+  );
   const any = message(dialect, typesOf(dialect), shape).map((m) => encode(m, dialect));
   const mangled = fc
     .tuple(likely, fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.boolean())
@@ -192,7 +227,9 @@ function fuzzSessions(target: Target): void {
               const asked = frame[4];
               const answered = reply[4];
               const errorType = session.dialect === '9P2000.L' ? 7 : 107;
-              expect(answered === asked + 1 || answered === errorType || (asked === 100 && answered === 101)).toBe(true);
+              expect(answered === asked + 1 || answered === errorType || (asked === 100 && answered === 101)).toBe(
+                true,
+              );
             }
             session.close();
             expect(checkTree(fsys)).toEqual([]);
@@ -218,18 +255,21 @@ describe('server fuzzing over sockets', () => {
     const canary = await s.connect();
     const root = await canary.attach();
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(request('9P2000.L'), { maxLength: 25 }), { minLength: 1, maxLength: 3 }), async (streams) => {
-        await Promise.all(
-          streams.map(async (frames) => {
-            const c = await s.raw();
-            for (const f of [...opening('9P2000.L'), ...frames]) c.send(f);
-            await c.close();
-          }),
-        );
-        const a = await canary.walk(root, ['sub']);
-        expect((await canary.getattr(a)).qid.type).toBe(0x80);
-        await canary.clunk(a);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.array(request('9P2000.L'), { maxLength: 25 }), { minLength: 1, maxLength: 3 }),
+        async (streams) => {
+          await Promise.all(
+            streams.map(async (frames) => {
+              const c = await s.raw();
+              for (const f of [...opening('9P2000.L'), ...frames]) c.send(f);
+              await c.close();
+            }),
+          );
+          const a = await canary.walk(root, ['sub']);
+          expect((await canary.getattr(a)).qid.type).toBe(0x80);
+          await canary.clunk(a);
+        },
+      ),
       { numRuns: 20 },
     );
     expect(checkTree(fs)).toEqual([]);

@@ -22,7 +22,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openExt2 } from '../ext2.ts';
 import { SegmentStore } from '../segment-store.ts';
-import { e2fsprogs, mkfs, type MkfsOptions } from '../testing/e2fsprogs.ts';
+import { e2fsprogs, type MkfsOptions, mkfs } from '../testing/e2fsprogs.ts';
 import { expectImageMatches } from '../testing/image-check.ts';
 import { offsetNearRanges, pattern } from '../testing/source-tree.ts';
 import { describeWithTools } from '../testing/tools.ts';
@@ -44,8 +44,18 @@ const seedOverride = process.env.FILESERVER_SEED === undefined ? undefined : Num
 const configs: Config[] = [
   { name: '4 KiB blocks', image: { blockSize: 4096, size: 16 * 2 ** 20 }, seed: 1301, full: false },
   { name: '1 KiB blocks', image: { blockSize: 1024, size: 8 * 2 ** 20 }, seed: 1302, full: false },
-  { name: '2 KiB blocks, 128-byte inodes', image: { blockSize: 2048, size: 8 * 2 ** 20, inodeSize: 128 }, seed: 1303, full: false },
-  { name: 'a full disk (1 KiB blocks, 128 KiB, 32 inodes)', image: { blockSize: 1024, size: 128 * 1024, inodes: 32 }, seed: 1304, full: true },
+  {
+    name: '2 KiB blocks, 128-byte inodes',
+    image: { blockSize: 2048, size: 8 * 2 ** 20, inodeSize: 128 },
+    seed: 1303,
+    full: false,
+  },
+  {
+    name: 'a full disk (1 KiB blocks, 128 KiB, 32 inodes)',
+    image: { blockSize: 1024, size: 128 * 1024, inodes: 32 },
+    seed: 1304,
+    full: true,
+  },
 ];
 
 const O_RDONLY = 0;
@@ -127,7 +137,14 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
         await outcome(real, model.checkNew(parent, n), true, () =>
           withFid(real, a.owner, model.pathOf(parent), async (fid) => {
             const qid = await real.c.lcreate(fid, n, O_RDWR | O_EXCL, a.mode, uid);
-            model.add(parent, n, { kind: 'file', ino: Number(qid.path), mode: 0o100000 | a.mode, uid, gid: uid, data: new SparseBytes() });
+            model.add(parent, n, {
+              kind: 'file',
+              ino: Number(qid.path),
+              mode: 0o100000 | a.mode,
+              uid,
+              gid: uid,
+              data: new SparseBytes(),
+            });
           }),
         );
       }),
@@ -141,7 +158,15 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
         await outcome(real, model.checkNew(parent, n), true, () =>
           withFid(real, a.owner, model.pathOf(parent), async (dfid) => {
             const { qid } = await real.c.rpc('Tmkdir', { dfid, name: n, mode: 0o750, gid: 0 });
-            model.add(parent, n, { kind: 'dir', ino: Number(qid.path), mode: 0o40750, uid, gid: 0, parent, children: new Map() });
+            model.add(parent, n, {
+              kind: 'dir',
+              ino: Number(qid.path),
+              mode: 0o40750,
+              uid,
+              gid: 0,
+              parent,
+              children: new Map(),
+            });
           }),
         );
       }),
@@ -160,30 +185,37 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
         );
       }),
   );
-  const write = fc.record({ file: index, at: offset, length: fc.integer({ min: 1, max: (config.full ? 64 : 20) * B }), seed: fc.nat() }).map(
-    (a) =>
-      new Command(`write(${a.file}, ${a.at}, ${a.length})`, async (model, real) => {
-        const all = model.files();
-        if (all.length === 0) return;
-        const node = pick(all, a.file);
-        const data = pattern(a.length, a.seed);
-        await withFid(real, 0, model.pathOf(node), async (fid) => {
-          await real.c.lopen(fid, O_WRONLY);
-          // One Twrite per iounit: each is whole or refused, so on ENOSPC the file holds the chunks before it.
-          const unit = real.c.msize - 24;
-          for (let at = 0; at < data.length; at += unit) {
-            const chunk = data.subarray(at, at + unit);
-            let done = false;
-            await outcome(real, null, true, async () => {
-              expect(await real.c.write(fid, a.at + at, chunk)).toBe(chunk.length);
-              node.data.write(a.at + at, chunk);
-              done = true;
-            });
-            if (!done) return;
-          }
-        });
-      }),
-  );
+  const write = fc
+    .record({
+      file: index,
+      at: offset,
+      length: fc.integer({ min: 1, max: (config.full ? 64 : 20) * B }),
+      seed: fc.nat(),
+    })
+    .map(
+      (a) =>
+        new Command(`write(${a.file}, ${a.at}, ${a.length})`, async (model, real) => {
+          const all = model.files();
+          if (all.length === 0) return;
+          const node = pick(all, a.file);
+          const data = pattern(a.length, a.seed);
+          await withFid(real, 0, model.pathOf(node), async (fid) => {
+            await real.c.lopen(fid, O_WRONLY);
+            // One Twrite per iounit: each is whole or refused, so on ENOSPC the file holds the chunks before it.
+            const unit = real.c.msize - 24;
+            for (let at = 0; at < data.length; at += unit) {
+              const chunk = data.subarray(at, at + unit);
+              let done = false;
+              await outcome(real, null, true, async () => {
+                expect(await real.c.write(fid, a.at + at, chunk)).toBe(chunk.length);
+                node.data.write(a.at + at, chunk);
+                done = true;
+              });
+              if (!done) return;
+            }
+          });
+        }),
+    );
   const truncate = fc.record({ file: index, size: fc.oneof(offset, fc.constant(0)) }).map(
     (a) =>
       new Command(`truncate(${a.file}, ${a.size})`, async (model, real) => {
@@ -191,7 +223,18 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
         if (all.length === 0) return;
         const node = pick(all, a.file);
         await withFid(real, 0, model.pathOf(node), async (fid) => {
-          await real.c.rpc('Tsetattr', { fid, valid: SET_SIZE, mode: 0, uid: 0, gid: 0, size: a.size, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 });
+          await real.c.rpc('Tsetattr', {
+            fid,
+            valid: SET_SIZE,
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            size: a.size,
+            atimeSec: 0,
+            atimeNsec: 0,
+            mtimeSec: 0,
+            mtimeNsec: 0,
+          });
           node.data.truncate(a.size);
           expect((await real.c.getattr(fid)).size).toBe(a.size);
         });
@@ -216,7 +259,11 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
         const node = pick(model.dirs(), a.dir);
         await withFid(real, 0, model.pathOf(node), async (fid) => {
           await real.c.lopen(fid, O_RDONLY);
-          const got = (await real.c.readdirAll(fid, a.count)).map(({ name, qid, type }) => ({ name, ino: Number(qid.path), type }));
+          const got = (await real.c.readdirAll(fid, a.count)).map(({ name, qid, type }) => ({
+            name,
+            ino: Number(qid.path),
+            type,
+          }));
           expect(got.sort(byName)).toEqual(model.listing(node));
         });
       }),
@@ -261,7 +308,9 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
         await outcome(real, expected === 'noop' ? null : expected, to.children.get(toName) === undefined, () =>
           withFid(real, 0, model.pathOf(to), async (todir) => {
             if (a.how === 'Trename') {
-              await withFid(real, 0, model.pathOf(node), (fid) => real.c.rpc('Trename', { fid, dfid: todir, name: toName }));
+              await withFid(real, 0, model.pathOf(node), (fid) =>
+                real.c.rpc('Trename', { fid, dfid: todir, name: toName }),
+              );
             } else {
               await withFid(real, 0, model.pathOf(parent), (from) =>
                 real.c.rpc('Trenameat', { olddirfid: from, oldname: fromName, newdirfid: todir, newname: toName }),

@@ -3,8 +3,8 @@
  * type, its refusals, and fid rules.
  */
 import { expect, it } from 'vitest';
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type FileSystem } from '../fs.ts';
-import { type Client, type ConnectOptions } from './client.ts';
+import { type FileSystem, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../fs.ts';
+import type { Client, ConnectOptions } from './client.ts';
 import { QTDIR, QTFILE, QTSYMLINK } from './codec.ts';
 import { describeEachFs } from './testing/file-systems.ts';
 import { serve } from './testing/harness.ts';
@@ -20,7 +20,9 @@ const AT_REMOVEDIR = 0x200;
 const bytes = (s: string): Buffer => Buffer.from(s);
 
 describeEachFs('9P2000.L', (fsut) => {
-  async function setup(fs?: FileSystem): Promise<{ c: Client; root: number; fs: FileSystem; connect: (o?: ConnectOptions) => Promise<Client> }> {
+  async function setup(
+    fs?: FileSystem,
+  ): Promise<{ c: Client; root: number; fs: FileSystem; connect: (o?: ConnectOptions) => Promise<Client> }> {
     const f = fs ?? (await fsut.make());
     const served = await serve(f);
     const c = await served.connect();
@@ -37,13 +39,17 @@ describeEachFs('9P2000.L', (fsut) => {
 
   it('attaches any aname to the root, without authentication', async () => {
     const { c, fs } = await setup();
-    await expect(c.rpc('Tauth', { afid: 99, uname: 'u', aname: 'ctl', nUname: 0 })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(c.rpc('Tauth', { afid: 99, uname: 'u', aname: 'ctl', nUname: 0 })).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
     for (const aname of ['/', 'ctl', '', 'anything/at/all']) {
       const fid = await c.attach(aname);
       const a = await c.getattr(fid);
       expect(a.qid).toEqual({ type: QTDIR, version: fs.getattr(fs.root).generation, path: BigInt(fs.root) });
     }
-    await expect(c.rpc('Tattach', { fid: 500, afid: 7, uname: '', aname: '/', nUname: 0 })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(c.rpc('Tattach', { fid: 500, afid: 7, uname: '', aname: '/', nUname: 0 })).rejects.toMatchObject({
+      code: 'EINVAL',
+    });
   });
 
   it('reports getattr as the file system has it, qid from inode and generation', async () => {
@@ -94,11 +100,15 @@ describeEachFs('9P2000.L', (fsut) => {
     for (const bad of ['a/b', 'a\0', '', '/']) {
       await expect(c.rpc('Twalk', { fid: root, newfid, wnames: [bad] })).rejects.toMatchObject({ code: 'EINVAL' });
     }
-    await expect(c.rpc('Twalk', { fid: root, newfid, wnames: Array(17).fill('a') })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(c.rpc('Twalk', { fid: root, newfid, wnames: Array(17).fill('a') })).rejects.toMatchObject({
+      code: 'EINVAL',
+    });
     // Fid misuse: unknown fid, newfid in use, NOFID.
     await expect(c.rpc('Twalk', { fid: 12345, newfid, wnames: [] })).rejects.toMatchObject({ code: 'EBADF' });
     await expect(c.rpc('Twalk', { fid: root, newfid: d, wnames: ['a'] })).rejects.toMatchObject({ code: 'EBADF' });
-    await expect(c.rpc('Twalk', { fid: root, newfid: 0xffffffff, wnames: [] })).rejects.toMatchObject({ code: 'EBADF' });
+    await expect(c.rpc('Twalk', { fid: root, newfid: 0xffffffff, wnames: [] })).rejects.toMatchObject({
+      code: 'EBADF',
+    });
     // Walking from a file.
     const f = await createFile(c, root, 'file', 'x');
     const fileFid = await c.walk(root, ['file']);
@@ -145,16 +155,22 @@ describeEachFs('9P2000.L', (fsut) => {
     await c.lcreate(excl, 'f', O_RDWR | O_TRUNC, 0o644);
     expect((await c.getattr(excl)).size).toBe(0);
     const again = await c.walk(root, ['f']);
-    await expect(c.lopen(again, O_RDONLY).then(() => c.lopen(again, O_RDONLY))).rejects.toMatchObject({ code: 'EBADF' });
+    await expect(c.lopen(again, O_RDONLY).then(() => c.lopen(again, O_RDONLY))).rejects.toMatchObject({
+      code: 'EBADF',
+    });
     await c.rpc('Tmkdir', { dfid: root, name: 'd', mode: 0o755, gid: 0 });
     const dir = await c.walk(root, ['d']);
     await expect(c.lopen(dir, O_WRONLY)).rejects.toMatchObject({ code: 'EISDIR' });
     await expect(c.lcreate(await c.walk(root, []), 'd', O_RDONLY, 0o644)).rejects.toMatchObject({ code: 'EISDIR' });
     const notDir = await c.walk(root, ['f']);
     await expect(c.lcreate(notDir, 'x', O_RDWR, 0o644)).rejects.toMatchObject({ code: 'ENOTDIR' });
-    for (const bad of ['.', '..']) await expect(c.lcreate(await c.walk(root, []), bad, O_RDWR, 0o644)).rejects.toMatchObject({ code: 'EEXIST' });
-    for (const bad of ['a/b', 'a\0b', '']) await expect(c.lcreate(await c.walk(root, []), bad, O_RDWR, 0o644)).rejects.toMatchObject({ code: 'EINVAL' });
-    await expect(c.lcreate(await c.walk(root, []), 'n'.repeat(256), O_RDWR, 0o644)).rejects.toMatchObject({ code: 'ENAMETOOLONG' });
+    for (const bad of ['.', '..'])
+      await expect(c.lcreate(await c.walk(root, []), bad, O_RDWR, 0o644)).rejects.toMatchObject({ code: 'EEXIST' });
+    for (const bad of ['a/b', 'a\0b', ''])
+      await expect(c.lcreate(await c.walk(root, []), bad, O_RDWR, 0o644)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(c.lcreate(await c.walk(root, []), 'n'.repeat(256), O_RDWR, 0o644)).rejects.toMatchObject({
+      code: 'ENAMETOOLONG',
+    });
   });
 
   it('reads directories with Treaddir, in pages of any count, each entry once', async () => {
@@ -187,24 +203,101 @@ describeEachFs('9P2000.L', (fsut) => {
   it('sets mode, owner, size and times', async () => {
     const { c, root } = await setup();
     const fid = await createFile(c, root, 'f', 'hello world');
-    await c.rpc('Tsetattr', { fid, valid: 0x1 | 0x2 | 0x4, mode: 0o100600, uid: 1000, gid: 100, size: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 });
+    await c.rpc('Tsetattr', {
+      fid,
+      valid: 0x1 | 0x2 | 0x4,
+      mode: 0o100600,
+      uid: 1000,
+      gid: 100,
+      size: 0,
+      atimeSec: 0,
+      atimeNsec: 0,
+      mtimeSec: 0,
+      mtimeNsec: 0,
+    });
     let a = await c.getattr(fid);
     expect([a.mode, a.uid, a.gid]).toEqual([S_IFREG | 0o600, 1000, 100]);
-    await c.rpc('Tsetattr', { fid, valid: 0x8, mode: 0, uid: 0, gid: 0, size: 5, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 });
+    await c.rpc('Tsetattr', {
+      fid,
+      valid: 0x8,
+      mode: 0,
+      uid: 0,
+      gid: 0,
+      size: 5,
+      atimeSec: 0,
+      atimeNsec: 0,
+      mtimeSec: 0,
+      mtimeNsec: 0,
+    });
     expect((await c.readAll(fid)).toString()).toBe('hello');
-    await c.rpc('Tsetattr', { fid, valid: 0x8, mode: 0, uid: 0, gid: 0, size: 8, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 });
+    await c.rpc('Tsetattr', {
+      fid,
+      valid: 0x8,
+      mode: 0,
+      uid: 0,
+      gid: 0,
+      size: 8,
+      atimeSec: 0,
+      atimeNsec: 0,
+      mtimeSec: 0,
+      mtimeNsec: 0,
+    });
     expect(await c.readAll(fid)).toEqual(Buffer.from('hello\0\0\0'));
-    await c.rpc('Tsetattr', { fid, valid: 0x10 | 0x20 | 0x80 | 0x100, mode: 0, uid: 0, gid: 0, size: 0, atimeSec: 1000, atimeNsec: 5, mtimeSec: 2000, mtimeNsec: 7 });
+    await c.rpc('Tsetattr', {
+      fid,
+      valid: 0x10 | 0x20 | 0x80 | 0x100,
+      mode: 0,
+      uid: 0,
+      gid: 0,
+      size: 0,
+      atimeSec: 1000,
+      atimeNsec: 5,
+      mtimeSec: 2000,
+      mtimeNsec: 7,
+    });
     a = await c.getattr(fid);
     expect([a.atimeSec, a.atimeNsec, a.mtimeSec, a.mtimeNsec]).toEqual([1000, 5, 2000, 7]);
     const before = Math.floor(Date.now() / 1000);
-    await c.rpc('Tsetattr', { fid, valid: 0x20, mode: 0, uid: 0, gid: 0, size: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 1, mtimeNsec: 0 });
+    await c.rpc('Tsetattr', {
+      fid,
+      valid: 0x20,
+      mode: 0,
+      uid: 0,
+      gid: 0,
+      size: 0,
+      atimeSec: 0,
+      atimeNsec: 0,
+      mtimeSec: 1,
+      mtimeNsec: 0,
+    });
     expect((await c.getattr(fid)).mtimeSec).toBeGreaterThanOrEqual(before);
     await expect(
-      c.rpc('Tsetattr', { fid: root, valid: 0x8, mode: 0, uid: 0, gid: 0, size: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 }),
+      c.rpc('Tsetattr', {
+        fid: root,
+        valid: 0x8,
+        mode: 0,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        atimeSec: 0,
+        atimeNsec: 0,
+        mtimeSec: 0,
+        mtimeNsec: 0,
+      }),
     ).rejects.toMatchObject({ code: 'EISDIR' });
     await expect(
-      c.rpc('Tsetattr', { fid, valid: 0x20 | 0x100, mode: 0, uid: 0, gid: 0, size: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 1e9 }),
+      c.rpc('Tsetattr', {
+        fid,
+        valid: 0x20 | 0x100,
+        mode: 0,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        atimeSec: 0,
+        atimeNsec: 0,
+        mtimeSec: 0,
+        mtimeNsec: 1e9,
+      }),
     ).rejects.toMatchObject({ code: 'EINVAL' });
   });
 
@@ -221,7 +314,9 @@ describeEachFs('9P2000.L', (fsut) => {
     expect((await c.getattr(lf)).mode & S_IFMT).toBe(S_IFLNK);
     await expect(c.lopen(lf, O_RDONLY)).rejects.toMatchObject({ code: 'ELOOP' });
     await expect(c.rpc('Treadlink', { fid: d })).rejects.toMatchObject({ code: 'EINVAL' });
-    await expect(c.rpc('Tsymlink', { fid: d, name: 'e', symtgt: '', gid: 0 })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(c.rpc('Tsymlink', { fid: d, name: 'e', symtgt: '', gid: 0 })).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
     await createFile(c, root, 'f', 'data');
     await c.rpc('Trenameat', { olddirfid: root, oldname: 'f', newdirfid: d, newname: 'g' });
     const g = await c.walk(d, ['g']);
@@ -235,10 +330,14 @@ describeEachFs('9P2000.L', (fsut) => {
     await c.rpc('Trename', { fid: gfid, dfid: root, name: 'i' });
     expect(() => fs.lookup(fs.root, 'h')).toThrow(/ENOENT/);
     await expect(c.rpc('Tunlinkat', { dirfid: root, name: 'd', flags: 0 })).rejects.toMatchObject({ code: 'EISDIR' });
-    await expect(c.rpc('Tunlinkat', { dirfid: root, name: 'd', flags: AT_REMOVEDIR })).rejects.toMatchObject({ code: 'ENOTEMPTY' });
+    await expect(c.rpc('Tunlinkat', { dirfid: root, name: 'd', flags: AT_REMOVEDIR })).rejects.toMatchObject({
+      code: 'ENOTEMPTY',
+    });
     await c.rpc('Tunlinkat', { dirfid: d, name: 'l', flags: 0 });
     await c.rpc('Tunlinkat', { dirfid: root, name: 'd', flags: AT_REMOVEDIR });
-    await expect(c.rpc('Tunlinkat', { dirfid: root, name: '..', flags: AT_REMOVEDIR })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(c.rpc('Tunlinkat', { dirfid: root, name: '..', flags: AT_REMOVEDIR })).rejects.toMatchObject({
+      code: 'EINVAL',
+    });
     await expect(c.rpc('Tunlinkat', { dirfid: root, name: 'i', flags: 0x1 })).rejects.toMatchObject({ code: 'EINVAL' });
     // Tremove removes what the fid names and clunks it either way.
     const i = await c.walk(root, ['i']);
@@ -267,14 +366,24 @@ describeEachFs('9P2000.L', (fsut) => {
     const { c, root, fs } = await setup();
     const st = await c.rpc('Tstatfs', { fid: root });
     const want = fs.statfs();
-    expect(st).toMatchObject({ bsize: want.blockSize, blocks: want.blocks, bfree: want.blocksFree, files: want.files, namelen: 255 });
+    expect(st).toMatchObject({
+      bsize: want.blockSize,
+      blocks: want.blocks,
+      bfree: want.blocksFree,
+      files: want.files,
+      namelen: 255,
+    });
     await c.rpc('Tfsync', { fid: root, datasync: 0 });
   });
 
   it('answers xattrs with ENOTSUP, and requests it does not serve with ENOSYS', async () => {
     const { c, root } = await setup();
-    await expect(c.rpc('Txattrwalk', { fid: root, newfid: c.fid(), name: 'user.x' })).rejects.toMatchObject({ code: 'ENOTSUP' });
-    await expect(c.rpc('Tmknod', { dfid: root, name: 'n', mode: 0o644, major: 1, minor: 1, gid: 0 })).rejects.toMatchObject({ code: 'ENOSYS' });
+    await expect(c.rpc('Txattrwalk', { fid: root, newfid: c.fid(), name: 'user.x' })).rejects.toMatchObject({
+      code: 'ENOTSUP',
+    });
+    await expect(
+      c.rpc('Tmknod', { dfid: root, name: 'n', mode: 0o644, major: 1, minor: 1, gid: 0 }),
+    ).rejects.toMatchObject({ code: 'ENOSYS' });
     await expect(c.rpc('Tlink', { dfid: root, fid: root, name: 'n' })).rejects.toMatchObject({ code: 'ENOSYS' });
     await expect(c.rpc('Tflush', { oldtag: 3 })).resolves.toMatchObject({ type: 'Rflush' });
   });
@@ -306,7 +415,12 @@ describeEachFs('9P2000.L', (fsut) => {
     const d = await c.walk(root, []);
     await c.lopen(d, O_RDONLY);
     const names = (await c.readdirAll(d)).map((e) => e.name).sort();
-    expect(names).toEqual(fs.readdir(fs.root, 0, 100).map((e) => e.name).sort());
+    expect(names).toEqual(
+      fs
+        .readdir(fs.root, 0, 100)
+        .map((e) => e.name)
+        .sort(),
+    );
     expect(names).toEqual(expect.arrayContaining(['.', '..', 'd', 'f']));
     await c.rpc('Tfsync', { fid: f, datasync: 0 });
   });

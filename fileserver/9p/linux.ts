@@ -4,8 +4,8 @@
  * with Treaddir. Layouts and flag values are those of diod's protocol.h and
  * Linux's include/net/9p/9p.h.
  */
-import { FsError, S_IFDIR, S_IFMT, S_IFREG, type Attr, type Ino, type SetAttr, type Timespec } from '../fs.ts';
-import { encodeDirent, NONUNAME, type Message } from './codec.ts';
+import { type Attr, FsError, type Ino, S_IFDIR, S_IFMT, S_IFREG, type SetAttr, type Timespec } from '../fs.ts';
+import { encodeDirent, type Message, NONUNAME } from './codec.ts';
 import {
   attach,
   becomeOpen,

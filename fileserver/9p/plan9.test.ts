@@ -4,8 +4,8 @@
  * wstat, remove, errors as strings.
  */
 import { expect, it } from 'vitest';
-import { S_IFDIR, S_IFREG, type FileSystem } from '../fs.ts';
-import { Client } from './client.ts';
+import { type FileSystem, S_IFDIR, S_IFREG } from '../fs.ts';
+import type { Client } from './client.ts';
 import { QTDIR, type Stat } from './codec.ts';
 import { describeEachFs } from './testing/file-systems.ts';
 import { serve } from './testing/harness.ts';
@@ -64,10 +64,14 @@ describeEachFs('9P2000', (fsut) => {
     expect(st.mode).toBe(dir(0o777 & rootMode));
     expect(fs.getattr(fs.lookup(fs.root, 'f')).mode).toBe(S_IFREG | (0o666 & rootMode));
     // A directory is created for reading only.
-    await expect(c.rpc('Tcreate', { fid: await c.walk(root, []), name: 'e', perm: dir(0o755), mode: OWRITE })).rejects.toMatchObject({
+    await expect(
+      c.rpc('Tcreate', { fid: await c.walk(root, []), name: 'e', perm: dir(0o755), mode: OWRITE }),
+    ).rejects.toMatchObject({
       ename: 'file is a directory',
     });
-    await expect(c.rpc('Tcreate', { fid: await c.walk(root, []), name: 'f', perm: 0o644, mode: OREAD })).rejects.toMatchObject({
+    await expect(
+      c.rpc('Tcreate', { fid: await c.walk(root, []), name: 'f', perm: 0o644, mode: OREAD }),
+    ).rejects.toMatchObject({
       ename: 'file already exists',
     });
     // d is open: 9P2000 walks (and so creates) only from a fid not open for I/O.
@@ -85,7 +89,9 @@ describeEachFs('9P2000', (fsut) => {
     await c.read(dd, 0, 300);
     await expect(c.read(dd, 7, 300)).rejects.toMatchObject({ ename: 'bad offset in directory read' });
     await expect(c.read(dd, 0, 20)).rejects.toMatchObject({ ename: 'count 20 too small for the next entry' });
-    await expect(c.rpc('Twrite', { fid: dd, offset: 0, data: Buffer.from('x') })).rejects.toMatchObject({ ename: 'fid not open for writing' });
+    await expect(c.rpc('Twrite', { fid: dd, offset: 0, data: Buffer.from('x') })).rejects.toMatchObject({
+      ename: 'fid not open for writing',
+    });
   });
 
   it('opens with OTRUNC and ORCLOSE, and refuses to walk from an open fid', async () => {
@@ -96,12 +102,16 @@ describeEachFs('9P2000', (fsut) => {
     const t = await c.walk(root, ['f']);
     await c.rpc('Topen', { fid: t, mode: ORDWR | OTRUNC });
     expect((await c.rpc('Tstat', { fid: t })).stat.length).toBe(0n);
-    await expect(c.rpc('Twalk', { fid: t, newfid: c.fid(), wnames: [] })).rejects.toMatchObject({ ename: `fid for f is open for I/O` });
+    await expect(c.rpc('Twalk', { fid: t, newfid: c.fid(), wnames: [] })).rejects.toMatchObject({
+      ename: `fid for f is open for I/O`,
+    });
     const gone = await create(c, root, 'temp', 0o644, ORDWR | ORCLOSE);
     expect(fs.lookup(fs.root, 'temp')).toBeGreaterThan(0);
     await c.clunk(gone);
     expect(() => fs.lookup(fs.root, 'temp')).toThrow(/ENOENT/);
-    await expect(c.rpc('Topen', { fid: await c.walk(root, []), mode: OWRITE })).rejects.toMatchObject({ ename: 'file is a directory' });
+    await expect(c.rpc('Topen', { fid: await c.walk(root, []), mode: OWRITE })).rejects.toMatchObject({
+      ename: 'file is a directory',
+    });
   });
 
   it('wstat renames, truncates, changes mode, mtime and group, all or none', async () => {
@@ -114,14 +124,22 @@ describeEachFs('9P2000', (fsut) => {
     expect(st).toMatchObject({ name: 'g', length: 4n, mode: 0o600, mtime: 1234, gid: '77' });
     expect(fs.getattr(fs.lookup(fs.root, 'g')).mode).toBe(S_IFREG | 0o600);
     // Renaming onto an existing name is refused, and nothing else of that wstat happens.
-    await expect(c.rpc('Twstat', { fid: f, stat: wstat({ name: 'other', length: 0n }) })).rejects.toMatchObject({ ename: 'file already exists' });
+    await expect(c.rpc('Twstat', { fid: f, stat: wstat({ name: 'other', length: 0n }) })).rejects.toMatchObject({
+      ename: 'file already exists',
+    });
     expect((await c.rpc('Tstat', { fid: f })).stat).toMatchObject({ name: 'g', length: 4n });
     // Fields that cannot change, and a directory bit that cannot flip.
-    await expect(c.rpc('Twstat', { fid: f, stat: wstat({ uid: '5' }) })).rejects.toMatchObject({ ename: 'wstat cannot change type, dev, qid, uid or muid' });
+    await expect(c.rpc('Twstat', { fid: f, stat: wstat({ uid: '5' }) })).rejects.toMatchObject({
+      ename: 'wstat cannot change type, dev, qid, uid or muid',
+    });
     await expect(c.rpc('Twstat', { fid: f, stat: wstat({ mode: dir(0o755) }) })).rejects.toBeDefined();
     await expect(c.rpc('Twstat', { fid: f, stat: wstat({ gid: 'wheel' }) })).rejects.toBeDefined();
-    await expect(c.rpc('Twstat', { fid: root, stat: wstat({ length: 10n }) })).rejects.toMatchObject({ ename: 'file is a directory' });
-    await expect(c.rpc('Twstat', { fid: root, stat: wstat({ name: 'x' }) })).rejects.toMatchObject({ ename: 'cannot remove or rename the root' });
+    await expect(c.rpc('Twstat', { fid: root, stat: wstat({ length: 10n }) })).rejects.toMatchObject({
+      ename: 'file is a directory',
+    });
+    await expect(c.rpc('Twstat', { fid: root, stat: wstat({ name: 'x' }) })).rejects.toMatchObject({
+      ename: 'cannot remove or rename the root',
+    });
     // All "don't touch": a sync.
     await c.rpc('Twstat', { fid: f, stat: wstat({}) });
     expect(log.at(-1)).toMatch(/^sync \(fsync\)/);
@@ -153,11 +171,17 @@ describeEachFs('9P2000', (fsut) => {
     for (const mode of [OWRITE, ORDWR, OREAD | OTRUNC, OREAD | ORCLOSE]) {
       await expect(c.rpc('Topen', { fid: f, mode })).rejects.toMatchObject({ ename: 'file system is read only' });
     }
-    await expect(c.rpc('Tcreate', { fid: await c.walk(root, []), name: 'n', perm: 0o644, mode: OREAD })).rejects.toMatchObject({
+    await expect(
+      c.rpc('Tcreate', { fid: await c.walk(root, []), name: 'n', perm: 0o644, mode: OREAD }),
+    ).rejects.toMatchObject({
       ename: 'file system is read only',
     });
-    await expect(c.rpc('Twstat', { fid: f, stat: wstat({ name: 'g' }) })).rejects.toMatchObject({ ename: 'file system is read only' });
-    await expect(c.rpc('Tremove', { fid: await c.walk(root, ['f']) })).rejects.toMatchObject({ ename: 'file system is read only' });
+    await expect(c.rpc('Twstat', { fid: f, stat: wstat({ name: 'g' }) })).rejects.toMatchObject({
+      ename: 'file system is read only',
+    });
+    await expect(c.rpc('Tremove', { fid: await c.walk(root, ['f']) })).rejects.toMatchObject({
+      ename: 'file system is read only',
+    });
     await c.rpc('Topen', { fid: f, mode: OREAD });
     expect((await c.readAll(f)).toString()).toBe('kept');
   });

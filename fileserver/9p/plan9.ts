@@ -6,7 +6,7 @@
  * which this server does not speak: a link shows as a file that cannot be
  * opened.
  */
-import { FsError, S_IFDIR, S_IFMT, S_IFREG, type Attr, type SetAttr } from '../fs.ts';
+import { type Attr, FsError, S_IFDIR, S_IFMT, S_IFREG, type SetAttr } from '../fs.ts';
 import { encodeStat, type Message, type Stat } from './codec.ts';
 import {
   attach,
@@ -81,7 +81,8 @@ function statOf(name: string, attr: Attr): Stat {
  */
 function create(s: SessionState, m: Message<'Tcreate'>): Message<'Rcreate'> {
   const { f, attr: dir } = createIn(s, m.fid, m.name);
-  if (m.perm & ~(DMDIR | PERM_BITS)) throw new FsError('ENOTSUP', `create perm ${m.perm.toString(16)}: only DMDIR and rwx bits`);
+  if (m.perm & ~(DMDIR | PERM_BITS))
+    throw new FsError('ENOTSUP', `create perm ${m.perm.toString(16)}: only DMDIR and rwx bits`);
   const { mode, truncate } = openMode(m.mode);
   const makeDir = (m.perm & DMDIR) !== 0;
   if (makeDir && (mode.write || truncate)) throw new FsError('EISDIR', `${m.name} is a directory: open it for reading`);
@@ -101,7 +102,8 @@ function create(s: SessionState, m: Message<'Tcreate'>): Message<'Rcreate'> {
  * cookie of the last record sent says where to go on.
  */
 function readDir(s: SessionState, f: Fid, m: Message<'Tread'>): Message<'Rread'> {
-  if (f.open === null || !f.open.read || f.cursor === null) throw new ProtocolError('EBADF', 'fid not open for reading');
+  if (f.open === null || !f.open.read || f.cursor === null)
+    throw new ProtocolError('EBADF', 'fid not open for reading');
   if (m.offset !== 0 && m.offset !== f.cursor.offset) throw new ProtocolError('EINVAL', 'bad offset in directory read');
   const start = m.offset === 0 ? { offset: 0, cookie: 0 } : f.cursor;
   const { data, cookie } = readDirectory(s, f.ino, start.cookie, m.count, (e) =>
@@ -155,8 +157,10 @@ function wstat(s: SessionState, m: Message<'Twstat'>): Message<'Rwstat'> {
   if (!fixed) throw new ProtocolError('EPERM', 'wstat cannot change type, dev, qid, uid or muid');
   const set: { -readonly [K in keyof SetAttr]: SetAttr[K] } = {};
   if (st.mode !== NO32) {
-    if ((st.mode & DMDIR) !== (now.mode & DMDIR)) throw new ProtocolError('EINVAL', 'wstat cannot change a file into a directory or back');
-    if (st.mode & ~(DMDIR | PERM_BITS)) throw new FsError('ENOTSUP', `mode ${st.mode.toString(16)}: only DMDIR and rwx bits`);
+    if ((st.mode & DMDIR) !== (now.mode & DMDIR))
+      throw new ProtocolError('EINVAL', 'wstat cannot change a file into a directory or back');
+    if (st.mode & ~(DMDIR | PERM_BITS))
+      throw new FsError('ENOTSUP', `mode ${st.mode.toString(16)}: only DMDIR and rwx bits`);
     set.mode = (attr.mode & (S_IFMT | 0o7000)) | (st.mode & PERM_BITS);
   }
   if (st.atime !== NO32) set.atime = { sec: st.atime, nsec: 0 };
@@ -168,7 +172,8 @@ function wstat(s: SessionState, m: Message<'Twstat'>): Message<'Rwstat'> {
     set.size = Number(st.length);
   }
   if (st.gid !== '') {
-    if (!/^[0-9]{1,10}$/.test(st.gid) || Number(st.gid) > NO32) throw new ProtocolError('EINVAL', `gid ${JSON.stringify(st.gid)} is not a number`);
+    if (!/^[0-9]{1,10}$/.test(st.gid) || Number(st.gid) > NO32)
+      throw new ProtocolError('EINVAL', `gid ${JSON.stringify(st.gid)} is not a number`);
     set.gid = Number(st.gid);
   }
   const rename = st.name !== '' && st.name !== f.name ? st.name : null;

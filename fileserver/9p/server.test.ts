@@ -7,8 +7,8 @@ import { S_IFREG } from '../fs.ts';
 import { Client, RemoteError } from './client.ts';
 import { encode, NOTAG } from './codec.ts';
 import { MSIZE_MAX, MSIZE_MIN } from './session.ts';
-import { MemoryFs } from './testing/memory-fs.ts';
 import { serve } from './testing/harness.ts';
+import { MemoryFs } from './testing/memory-fs.ts';
 
 const O_RDWR = 2;
 
@@ -23,7 +23,12 @@ describe('9P server', () => {
   it('negotiates version and msize', async () => {
     const s = await serve(new MemoryFs());
     const c = await s.raw();
-    expect(await c.version(8192, '9P2000.L')).toMatchObject({ type: 'Rversion', tag: NOTAG, msize: 8192, version: '9P2000.L' });
+    expect(await c.version(8192, '9P2000.L')).toMatchObject({
+      type: 'Rversion',
+      tag: NOTAG,
+      msize: 8192,
+      version: '9P2000.L',
+    });
     expect(await c.version(MSIZE_MAX * 4, '9P2000.u')).toMatchObject({ msize: MSIZE_MAX, version: '9P2000' });
     expect(await c.version(8192, '9P2000')).toMatchObject({ version: '9P2000' });
     expect(await c.version(8192, 'XP3000')).toMatchObject({ version: 'unknown' });
@@ -55,7 +60,9 @@ describe('9P server', () => {
     await expect(c.exchange(7, truncated)).rejects.toMatchObject({ code: 'EPROTO' });
     // An unknown type: ENOSYS. An R-message sent to the server: ENOSYS.
     await expect(c.exchange(8, Buffer.from('07000000c80800', 'hex'))).rejects.toMatchObject({ code: 'ENOSYS' });
-    await expect(c.exchange(9, encode({ type: 'Rclunk', tag: 9 }, '9P2000.L'))).rejects.toMatchObject({ code: 'ENOSYS' });
+    await expect(c.exchange(9, encode({ type: 'Rclunk', tag: 9 }, '9P2000.L'))).rejects.toMatchObject({
+      code: 'ENOSYS',
+    });
     expect(await c.attach()).toBeGreaterThan(0);
     // A size over msize closes the connection at once, before the bytes arrive.
     const huge = Buffer.alloc(11);
@@ -72,7 +79,7 @@ describe('9P server', () => {
     expect(s.log.filter((l) => l.includes('closing connection'))).toHaveLength(2);
   });
 
-  it('serves many connections at once, each request applied whole, in each connection\'s order', async () => {
+  it("serves many connections at once, each request applied whole, in each connection's order", async () => {
     const s = await serve(new MemoryFs({ blocks: 8192 }));
     const clients = await Promise.all(Array.from({ length: 8 }, () => s.connect()));
     await Promise.all(

@@ -7,19 +7,19 @@
 import type { FileSystem } from '../fs.ts';
 import {
   DecodeError,
+  type Dialect,
   decode,
   encode,
   encodeVector,
   frameRread,
   HEADER_SIZE,
   IOHDRSZ,
+  type Message,
   RREAD_OVERHEAD,
   UnknownTypeError,
-  type Dialect,
-  type Message,
 } from './codec.ts';
 import { clunkAll } from './common.ts';
-import { protocolErrnos, refusal, type Refusal } from './errors.ts';
+import { protocolErrnos, type Refusal, refusal } from './errors.ts';
 import { FidTable } from './fids.ts';
 import { linux } from './linux.ts';
 import { plan9 } from './plan9.ts';
@@ -82,7 +82,8 @@ export class Session implements SessionState {
     if (msg.type === 'Tversion') return this.version(msg);
     if (this.dialect === null) return null;
     const handler = dialects[this.dialect][msg.type as TType] as ((s: SessionState, m: Message) => Message) | undefined;
-    if (handler === undefined) return this.refuse(msg.tag, { errno: protocolErrnos.ENOSYS, ename: `${msg.type} not served` });
+    if (handler === undefined)
+      return this.refuse(msg.tag, { errno: protocolErrnos.ENOSYS, ename: `${msg.type} not served` });
     let reply: Uint8Array[];
     this.#frame = null;
     try {
@@ -102,7 +103,12 @@ export class Session implements SessionState {
   /** A reply as the chunks to send: an Rread read into readBuffer's room as its frame, anything else by the codec. */
   #encode(reply: Message, dialect: Dialect): Uint8Array[] {
     const frame = this.#frame;
-    if (reply.type === 'Rread' && frame !== null && reply.data.buffer === frame.buffer && reply.data.byteOffset === frame.byteOffset + RREAD_OVERHEAD) {
+    if (
+      reply.type === 'Rread' &&
+      frame !== null &&
+      reply.data.buffer === frame.buffer &&
+      reply.data.byteOffset === frame.byteOffset + RREAD_OVERHEAD
+    ) {
       return [frameRread(frame, reply.tag, reply.data.length)];
     }
     return encodeVector(reply, dialect);

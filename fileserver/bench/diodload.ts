@@ -17,7 +17,7 @@
  *
  * Usage: npm run bench:9p [-- --seconds S --threads N --rounds R] [--no-readme]
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -88,7 +88,10 @@ function stopped(child: ChildProcess): Promise<number | null> {
  * Starts a server that logs `... on 127.0.0.1:PORT` on stderr once it
  * listens; resolves with the process, the port, and what it has logged.
  */
-async function serving(command: string, args: string[]): Promise<{ child: ChildProcess; port: number; log: () => string }> {
+async function serving(
+  command: string,
+  args: string[],
+): Promise<{ child: ChildProcess; port: number; log: () => string }> {
   const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'pipe'] });
   let log = '';
   const port = await new Promise<number>((resolve, reject) => {
@@ -144,7 +147,13 @@ async function main(): Promise<void> {
     const out = path.join(work, 'js');
     compileSuite(out, ['impl', 'fileserver', 'bench']);
     const load = os.loadavg()[0];
-    const ours = await serving(process.execPath, [path.join(out, 'fileserver', 'deferred-io-9p.js'), 'serve', image, '--listen', '127.0.0.1:0']);
+    const ours = await serving(process.execPath, [
+      path.join(out, 'fileserver', 'deferred-io-9p.js'),
+      'serve',
+      image,
+      '--listen',
+      '127.0.0.1:0',
+    ]);
     children.push(ours.child);
     const memory = await serving(process.execPath, [path.join(out, 'fileserver', 'bench', 'memory-server.js')]);
     children.push(memory.child);
@@ -176,7 +185,9 @@ async function main(): Promise<void> {
           const usPerOp = ((targets[j].cpu() - before) / (n * seconds)) * 1e6;
           ops[i][j].push(n);
           cpu[i][j].push(usPerOp);
-          process.stderr.write(`round ${round + 1}: ${l.name}: ${targets[j].name}: ${n} ops/s, ${usPerOp.toFixed(1)} us CPU/op\n`);
+          process.stderr.write(
+            `round ${round + 1}: ${l.name}: ${targets[j].name}: ${n} ops/s, ${usPerOp.toFixed(1)} us CPU/op\n`,
+          );
         }
       }
     }
@@ -194,9 +205,14 @@ async function main(): Promise<void> {
     for (const [i, l] of loads.entries()) {
       const o = ops[i].map(mean);
       const c = cpu[i].map(mean);
-      lines.push(`| ${l.name} | ${o.map((x) => Math.round(x)).join(' | ')} | ${(o[0] / o[2]).toFixed(2)} | ${c.map((x) => x.toFixed(1)).join(' | ')} |`);
+      lines.push(
+        `| ${l.name} | ${o.map((x) => Math.round(x)).join(' | ')} | ${(o[0] / o[2]).toFixed(2)} | ${c.map((x) => x.toFixed(1)).join(' | ')} |`,
+      );
     }
-    const syncs = ours.log().split('\n').filter((line) => line.includes('sync ('));
+    const syncs = ours
+      .log()
+      .split('\n')
+      .filter((line) => line.includes('sync ('));
     lines.push('', 'Syncs logged by deferred-io-9p:', '', '```', ...syncs, '```');
     const table = lines.join('\n');
     console.log(table);

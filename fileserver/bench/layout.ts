@@ -12,7 +12,10 @@ const directories = Array.from({ length: 20 }, (_, i) => `/d${String(i).padStart
 export const layout = {
   directories,
   smallFiles: directories.flatMap((dir, d) =>
-    Array.from({ length: 100 }, (_, i) => ({ path: `${dir}/file-${String(i).padStart(3, '0')}`, size: 1024 + ((d * 100 + i) * 2_654_435_761) % (15 * 1024) })),
+    Array.from({ length: 100 }, (_, i) => ({
+      path: `${dir}/file-${String(i).padStart(3, '0')}`,
+      size: 1024 + (((d * 100 + i) * 2_654_435_761) % (15 * 1024)),
+    })),
   ),
   large: { path: '/large', size: 256 * MiB },
   writeSize: 64 * MiB,

@@ -10,18 +10,19 @@
  *
  *   npm run bench:fileserver [-- --rounds 3] [--dir DIR] [--cpu-prof DIR] [--no-readme]
  */
+
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { compileSuite, root } from '../../bench/compile.ts';
 import { bytesText, median } from '../../bench/harness.ts';
-import { machine, machineLine } from '../../bench/report.ts';
 import { loadMmap } from '../../bench/mmap/index.ts';
-import type { Measurement } from './measure.ts';
+import { machine, machineLine } from '../../bench/report.ts';
 import { layout, pattern } from './layout.ts';
 import { linesOfCode } from './lines.ts';
+import type { Measurement } from './measure.ts';
 import { refreshReadme } from './readme.ts';
 
 const MiB = 2 ** 20;
@@ -53,7 +54,8 @@ function run(command: string, args: string[]): void {
 /** Writes the layout's files under `source`. */
 function writeSource(source: string): void {
   for (const dir of layout.directories) fs.mkdirSync(path.join(source, dir), { recursive: true });
-  for (const [i, file] of layout.smallFiles.entries()) fs.writeFileSync(path.join(source, file.path), pattern(file.size, i));
+  for (const [i, file] of layout.smallFiles.entries())
+    fs.writeFileSync(path.join(source, file.path), pattern(file.size, i));
   const fd = fs.openSync(path.join(source, layout.large.path), 'w');
   for (let at = 0; at < layout.large.size; at += MiB) fs.writeSync(fd, pattern(MiB, at / MiB), 0, MiB, at);
   fs.closeSync(fd);
@@ -72,7 +74,9 @@ function main(): void {
     if (mmap.addon === null) console.error(`the mmap store is unavailable: ${mmap.reason}`);
     const available = stores.filter((store) => store !== 'mmap' || mmap.addon !== null);
 
-    console.error('building the images (mke2fs -d of 2,000 small files and a 256 MiB file into 1 GiB; an empty 64 MiB one)');
+    console.error(
+      'building the images (mke2fs -d of 2,000 small files and a 256 MiB file into 1 GiB; an empty 64 MiB one)',
+    );
     const source = path.join(work, 'source');
     writeSource(source);
     const pristine = path.join(work, 'pristine.img');
@@ -91,7 +95,10 @@ function main(): void {
         const store = available[(round + k) % available.length];
         const image = path.join(work, 'image.img');
         run('cp', ['--sparse=always', pristine, image]);
-        const profile = values['cpu-prof'] !== undefined && store === 'segment' ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
+        const profile =
+          values['cpu-prof'] !== undefined && store === 'segment'
+            ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`]
+            : [];
         const result = spawnSync(
           process.execPath,
           [...profile, child, '--store', store, '--image', image, '--small', small, '--memory', String(memory)],
@@ -112,7 +119,11 @@ function main(): void {
 }
 
 /** The median of one figure over a store's rounds. */
-function figure(results: Map<StoreName, Measurement[]>, store: StoreName, pick: (m: Measurement) => number | null): number | null {
+function figure(
+  results: Map<StoreName, Measurement[]>,
+  store: StoreName,
+  pick: (m: Measurement) => number | null,
+): number | null {
   const runs = results.get(store);
   if (runs === undefined) return null;
   const values = runs.map(pick).filter((value): value is number => value !== null);
@@ -120,10 +131,14 @@ function figure(results: Map<StoreName, Measurement[]>, store: StoreName, pick: 
 }
 
 function report(results: Map<StoreName, Measurement[]>, machineText: string): string {
-  const rate = (value: number | null, unit: string): string => (value === null ? '—' : `${value >= 1e4 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3)} ${unit}`);
-  const time = (value: number | null): string => (value === null ? '—' : value < 1e-3 ? `${(value * 1e6).toFixed(0)} µs` : `${(value * 1e3).toFixed(2)} ms`);
-  const bytes = (value: number | null): string => (value === null ? '—' : value === 0 ? '0' : `${bytesText(value)} (${value.toLocaleString('en-US')})`);
-  const ratio = (a: number | null, b: number | null): string => (a === null || b === null || b === 0 ? '—' : (a / b).toFixed(2));
+  const rate = (value: number | null, unit: string): string =>
+    value === null ? '—' : `${value >= 1e4 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3)} ${unit}`;
+  const time = (value: number | null): string =>
+    value === null ? '—' : value < 1e-3 ? `${(value * 1e6).toFixed(0)} µs` : `${(value * 1e3).toFixed(2)} ms`;
+  const bytes = (value: number | null): string =>
+    value === null ? '—' : value === 0 ? '0' : `${bytesText(value)} (${value.toLocaleString('en-US')})`;
+  const ratio = (a: number | null, b: number | null): string =>
+    a === null || b === null || b === 0 ? '—' : (a / b).toFixed(2);
   interface Row {
     name: string;
     pick: (m: Measurement) => number | null;
@@ -133,13 +148,33 @@ function report(results: Map<StoreName, Measurement[]>, machineText: string): st
     { name: 'start-up, 1 GiB image (open + superblock)', pick: (m) => m.startup, text: time },
     { name: 'start-up, 64 MiB image', pick: (m) => m.startupSmall, text: time },
     { name: 'metadata: lookup + getattr', pick: (m) => m.metadata, text: (v) => rate(v, 'op/s') },
-    { name: 'small-file reads (1–16 KiB, lookup + getattr + read)', pick: (m) => m.smallReads, text: (v) => rate(v, 'files/s') },
-    { name: 'sequential read, 256 MiB file, 1 MiB reads', pick: (m) => m.sequentialRead, text: (v) => rate(v === null ? null : v / MiB, 'MiB/s') },
-    { name: 'write, new 64 MiB file, 1 MiB writes', pick: (m) => m.write, text: (v) => rate(v === null ? null : v / MiB, 'MiB/s') },
+    {
+      name: 'small-file reads (1–16 KiB, lookup + getattr + read)',
+      pick: (m) => m.smallReads,
+      text: (v) => rate(v, 'files/s'),
+    },
+    {
+      name: 'sequential read, 256 MiB file, 1 MiB reads',
+      pick: (m) => m.sequentialRead,
+      text: (v) => rate(v === null ? null : v / MiB, 'MiB/s'),
+    },
+    {
+      name: 'write, new 64 MiB file, 1 MiB writes',
+      pick: (m) => m.write,
+      text: (v) => rate(v === null ? null : v / MiB, 'MiB/s'),
+    },
     { name: 'metadata, per CPU second', pick: (m) => m.cpu.metadata, text: (v) => rate(v, 'op/s') },
     { name: 'small-file reads, per CPU second', pick: (m) => m.cpu.smallReads, text: (v) => rate(v, 'files/s') },
-    { name: 'sequential read, per CPU second', pick: (m) => m.cpu.sequentialRead, text: (v) => rate(v === null ? null : v / MiB, 'MiB/s') },
-    { name: 'write, per CPU second', pick: (m) => m.cpu.write, text: (v) => rate(v === null ? null : v / MiB, 'MiB/s') },
+    {
+      name: 'sequential read, per CPU second',
+      pick: (m) => m.cpu.sequentialRead,
+      text: (v) => rate(v === null ? null : v / MiB, 'MiB/s'),
+    },
+    {
+      name: 'write, per CPU second',
+      pick: (m) => m.cpu.write,
+      text: (v) => rate(v === null ? null : v / MiB, 'MiB/s'),
+    },
     { name: 'sync after 1,000 small updates: time (fsync included)', pick: (m) => m.sync.seconds, text: time },
     { name: 'sync: bytes the store reports written', pick: (m) => m.sync.written, text: bytes },
     { name: 'sync: blocks stored into × 4096', pick: (m) => m.sync.blocksStored * 4096, text: bytes },

@@ -6,16 +6,15 @@
  *
  *   node measure.js --store segment|mmap|cache --image IMAGE --small SMALL_IMAGE --memory BYTES
  */
-import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { memoryStatus, median, once } from '../../bench/harness.ts';
-import { openExt2, type Ext2 } from '../ext2.ts';
-import type { Store } from '../store.ts';
-import { SegmentStore } from '../segment-store.ts';
+import { median, memoryStatus, once } from '../../bench/harness.ts';
 import { CacheStore } from '../cache-store.ts';
-import { MmapStore, mmapAddon } from './mmap-store.ts';
+import { type Ext2, openExt2 } from '../ext2.ts';
 import { RecordingStore } from '../recording-store.ts';
+import { SegmentStore } from '../segment-store.ts';
+import type { Store } from '../store.ts';
 import { layout, pattern } from './layout.ts';
+import { MmapStore, mmapAddon } from './mmap-store.ts';
 
 export interface Measurement {
   store: string;
@@ -116,7 +115,7 @@ function startup(images: readonly string[]): number[] {
       store.close();
     });
   for (const image of images) start(image);
-  for (let i = 0; i < 5; i++) images.forEach((image, k) => times[k].push(start(image)));
+  for (let i = 0; i < 5; i++) for (const [k, image] of images.entries()) times[k].push(start(image));
   return times.map(median);
 }
 

@@ -8,9 +8,10 @@
  *
  *   node memory-server.js
  */
-import { S_IFREG } from '../fs.ts';
+
 import { Server } from '../9p/server.ts';
 import { MemoryFs } from '../9p/testing/memory-fs.ts';
+import { S_IFREG } from '../fs.ts';
 
 const zeroSize = 2 ** 20;
 const memory = new MemoryFs({ blocks: 1024 });

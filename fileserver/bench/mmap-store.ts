@@ -14,12 +14,13 @@
  * a sync wrote: msync writes exactly the dirty pages, in units of the
  * system page size.
  */
-import * as fs from 'node:fs';
+
 import { constants } from 'node:buffer';
+import * as fs from 'node:fs';
 import { loadMmap, type Mapping, type MmapAddon } from '../../bench/mmap/index.ts';
+import { BytesStore } from '../bytes-store.ts';
 import type { SyncReport } from '../fs.ts';
 import { StoreError, type StoreOptions } from '../store.ts';
-import { BytesStore } from '../bytes-store.ts';
 
 /** The addon if it is built and loads, else why not (the mmap store is then unavailable). */
 export function mmapAddon(): { addon: MmapAddon; reason: null } | { addon: null; reason: string } {
@@ -54,7 +55,9 @@ export class MmapStore extends BytesStore {
     const length = fs.statSync(path).size;
     if (length === 0) throw new StoreError(`${path}: the image is empty`, { cause: null });
     if (length > constants.MAX_LENGTH) {
-      throw new StoreError(`${path}: ${length} bytes is more than a Buffer can map (${constants.MAX_LENGTH})`, { cause: null });
+      throw new StoreError(`${path}: ${length} bytes is more than a Buffer can map (${constants.MAX_LENGTH})`, {
+        cause: null,
+      });
     }
     let mapping: Mapping;
     try {
@@ -99,7 +102,11 @@ export class MmapStore extends BytesStore {
     this.check(addr, length);
     if (length === 0) return;
     const shift = this.#pageShift;
-    for (let page = Math.floor(addr / 2 ** shift), end = Math.floor((addr + length - 1) / 2 ** shift); page <= end; page++) {
+    for (
+      let page = Math.floor(addr / 2 ** shift), end = Math.floor((addr + length - 1) / 2 ** shift);
+      page <= end;
+      page++
+    ) {
       if (this.#dirty[page] === 0) {
         this.#dirty[page] = 1;
         this.#dirtyPages++;

@@ -3,8 +3,9 @@
  * (the corrupt-image fuzzer): no file, no sync, and a record of every byte
  * range stored into, so a test can say where the file system wrote.
  */
-import type { SyncReport } from '../fs.ts';
+
 import { BytesStore } from '../bytes-store.ts';
+import type { SyncReport } from '../fs.ts';
 
 export class ArrayStore extends BytesStore {
   readonly readOnly = false;

@@ -48,7 +48,10 @@ export function mkfs(image: string, options: MkfsOptions): void {
 }
 
 /** e2fsck -fn: a full check that changes nothing. Status 0 means no problem found. */
-export function fsck(image: string, options: { fix?: boolean; optimizeDirectories?: boolean } = {}): { status: number; output: string } {
+export function fsck(
+  image: string,
+  options: { fix?: boolean; optimizeDirectories?: boolean } = {},
+): { status: number; output: string } {
   const args = ['-f', options.fix === true ? '-y' : '-n'];
   if (options.optimizeDirectories === true) args.push('-D');
   const result = run('e2fsck', [...args, image]);
@@ -61,7 +64,10 @@ export function fsck(image: string, options: { fix?: boolean; optimizeDirectorie
  * (Linux keeps it only approximately), so this is the check that the two
  * agree.
  */
-export function freeCounts(image: string): { superblock: { blocks: number; inodes: number }; groups: { blocks: number; inodes: number } } {
+export function freeCounts(image: string): {
+  superblock: { blocks: number; inodes: number };
+  groups: { blocks: number; inodes: number };
+} {
   const result = run('dumpe2fs', [image]);
   if (result.status !== 0) throw new Error(`dumpe2fs failed (${result.status}): ${result.stderr}`);
   const text = result.stdout.toString('utf8');
@@ -109,7 +115,9 @@ export interface LsEntry {
 
 /** debugfs ls -l of a directory, parsed (free records left out); names decoded from debugfs's \xNN escapes. */
 export function debugfsLs(image: string, dir: string): LsEntry[] {
-  const lines = debugfs(image, `ls -l ${quoted(dir)}`).toString('latin1').split('\n');
+  const lines = debugfs(image, `ls -l ${quoted(dir)}`)
+    .toString('latin1')
+    .split('\n');
   const entries: LsEntry[] = [];
   const line = /^\s*(\d+)\s+([0-7]+)\s+\((\d+)\)\s+(\d+)\s+(\d+)\s+(\d+)\s+\S+\s+\S+\s(.*)$/;
   for (const text of lines) {
@@ -118,7 +126,15 @@ export function debugfsLs(image: string, dir: string): LsEntry[] {
     const match = line.exec(text);
     if (match === null) throw new Error(`debugfs ls -l: unexpected line ${JSON.stringify(text)}`);
     const [, ino, mode, fileType, uid, gid, size, name] = match;
-    entries.push({ ino: +ino, mode: parseInt(mode, 8), fileType: +fileType, uid: +uid, gid: +gid, size: +size, name: unescape(name) });
+    entries.push({
+      ino: +ino,
+      mode: parseInt(mode, 8),
+      fileType: +fileType,
+      uid: +uid,
+      gid: +gid,
+      size: +size,
+      name: unescapeDebugfs(name),
+    });
   }
   return entries;
 }
@@ -140,7 +156,7 @@ export function debugfsFlags(image: string, path: string): number {
 }
 
 /** debugfs prints bytes outside printable ASCII as \xNN; the name's bytes are UTF-8. */
-function unescape(text: string): string {
+function unescapeDebugfs(text: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < text.length; ) {
     if (text[i] === '\\' && text[i + 1] === 'x') {

@@ -39,14 +39,29 @@ export function expectImageMatches(image: string, model: TreeModel): void {
   const counts = freeCounts(image);
   expect(counts.superblock, 'superblock free counts vs the groups').toEqual(counts.groups);
   for (const { path, node, parent } of model.nodes()) {
-    if (node.kind === 'file') expect(Buffer.compare(debugfsCat(image, path), node.data.read(0, node.data.size)), `${path}: bytes`).toBe(0);
+    if (node.kind === 'file')
+      expect(Buffer.compare(debugfsCat(image, path), node.data.read(0, node.data.size)), `${path}: bytes`).toBe(0);
     else if (node.kind === 'link') expect(debugfsReadlink(image, path), `${path}: target`).toBe(node.target);
     else {
       const entries = debugfsLs(image, path);
-      for (const entry of entries) if (entry.fileType === fileType.dir) expect(entry.size % model.blockSize, `${path}/${entry.name}: size`).toBe(0);
-      const got = entries.map(({ name, ino, mode, fileType: type, uid, gid, size }) => ({ name, ino, mode, type, uid, gid, size: type === fileType.dir ? null : size }));
+      for (const entry of entries)
+        if (entry.fileType === fileType.dir)
+          expect(entry.size % model.blockSize, `${path}/${entry.name}: size`).toBe(0);
+      const got = entries.map(({ name, ino, mode, fileType: type, uid, gid, size }) => ({
+        name,
+        ino,
+        mode,
+        type,
+        uid,
+        gid,
+        size: type === fileType.dir ? null : size,
+      }));
       const dir: DirNode = node;
-      const want = [listed('.', dir), listed('..', parent ?? dir), ...[...dir.children].map(([name, child]) => listed(name, child))];
+      const want = [
+        listed('.', dir),
+        listed('..', parent ?? dir),
+        ...[...dir.children].map(([name, child]) => listed(name, child)),
+      ];
       expect(got.sort(byName), `ls -l ${path}`).toEqual(want.sort(byName));
     }
   }

@@ -6,13 +6,14 @@
  * hard links, odd modes and a fifo; and the walk that compares what a
  * FileSystem serves with the host tree, byte for byte.
  */
+
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { DT_DIR, DT_FIFO, DT_LNK, DT_REG, type DirEntry, type FileSystem, type Ino } from '../fs.ts';
 import { pattern } from '../../impl/testing/temp.ts';
+import { type DirEntry, DT_DIR, DT_FIFO, DT_LNK, DT_REG, type FileSystem, type Ino } from '../fs.ts';
 
 /** Deterministic bytes (impl/testing's), for the tests that build trees with this module. */
 export { pattern };
@@ -79,7 +80,11 @@ export function makeSourceTree(root: string, blockSize: number, withTriple: bool
   const many = path.join(root, 'many');
   fs.mkdirSync(many);
   // Enough entries to fill several directory blocks at any block size.
-  for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(many, `entry-with-a-longish-name-${String(i).padStart(4, '0')}`), pattern(i % 7, 100 + i));
+  for (let i = 0; i < 300; i++)
+    fs.writeFileSync(
+      path.join(many, `entry-with-a-longish-name-${String(i).padStart(4, '0')}`),
+      pattern(i % 7, 100 + i),
+    );
   const fifo = spawnSync('mkfifo', [path.join(root, 'fifo')]);
   if (fifo.status !== 0) throw new Error(`mkfifo failed: ${fifo.stderr}`);
 }
@@ -122,14 +127,22 @@ function typeOf(stat: fs.Stats): number {
  * `extra` names entries only the image has (lost+found). Returns the
  * number of entries compared.
  */
-export function compareTree(fsys: FileSystem, dir: Ino, parent: Ino, host: string, extra: readonly string[] = []): number {
+export function compareTree(
+  fsys: FileSystem,
+  dir: Ino,
+  parent: Ino,
+  host: string,
+  extra: readonly string[] = [],
+): number {
   const entries = readdirAll(fsys, dir);
   const byName = new Map(entries.map((entry) => [entry.name, entry]));
   expect(byName.size).toBe(entries.length);
   expect(byName.get('.')?.ino).toBe(dir);
   expect(byName.get('..')?.ino).toBe(parent);
   const names = fs.readdirSync(host).sort();
-  expect([...byName.keys()].filter((name) => name !== '.' && name !== '..' && !extra.includes(name)).sort()).toEqual(names);
+  expect([...byName.keys()].filter((name) => name !== '.' && name !== '..' && !extra.includes(name)).sort()).toEqual(
+    names,
+  );
   let compared = 0;
   const inodeOfHostInode = new Map<number, Ino>();
   for (const name of names) {
@@ -138,7 +151,14 @@ export function compareTree(fsys: FileSystem, dir: Ino, parent: Ino, host: strin
     const stat = fs.lstatSync(where);
     const attr = fsys.getattr(entry.ino);
     expect(fsys.lookup(dir, name)).toBe(entry.ino);
-    expect({ name, type: entry.type, mode: attr.mode, uid: attr.uid, gid: attr.gid, nlink: stat.isDirectory() ? undefined : attr.nlink }).toEqual({
+    expect({
+      name,
+      type: entry.type,
+      mode: attr.mode,
+      uid: attr.uid,
+      gid: attr.gid,
+      nlink: stat.isDirectory() ? undefined : attr.nlink,
+    }).toEqual({
       name,
       type: typeOf(stat),
       mode: stat.mode,

@@ -5,10 +5,10 @@
  * too.
  */
 import { describe } from 'vitest';
-import type { Store, StoreOptions } from '../store.ts';
-import { SegmentStore } from '../segment-store.ts';
-import { CacheStore } from '../cache-store.ts';
 import { MmapStore, mmapAddon } from '../bench/mmap-store.ts';
+import { CacheStore } from '../cache-store.ts';
+import { SegmentStore } from '../segment-store.ts';
+import type { Store, StoreOptions } from '../store.ts';
 
 export interface StoreKind {
   readonly name: 'segment' | 'mmap' | 'cache';
@@ -21,7 +21,11 @@ const mmap = mmapAddon();
 
 export const storeKinds: readonly StoreKind[] = [
   // Small budgets, so that tests exercise eviction and (for the engine) swap.
-  { name: 'segment', unavailable: null, open: (path, options) => SegmentStore.open(path, { ...options, memory: 2 ** 20 }) },
+  {
+    name: 'segment',
+    unavailable: null,
+    open: (path, options) => SegmentStore.open(path, { ...options, memory: 2 ** 20 }),
+  },
   { name: 'cache', unavailable: null, open: (path, options) => CacheStore.open(path, { ...options, memory: 2 ** 20 }) },
   {
     name: 'mmap',

@@ -4,7 +4,7 @@
  * checks) each operation must fail with. Slow and obviously right: files
  * are sparse byte maps, directories are Maps, nothing is shared.
  */
-import { DT_DIR, DT_LNK, DT_REG, FsError, type Ino } from '../fs.ts';
+import { DT_DIR, DT_LNK, DT_REG, type FsError, type Ino } from '../fs.ts';
 
 export class SparseBytes {
   static readonly chunk = 4096;
@@ -17,7 +17,10 @@ export class SparseBytes {
       const at = offset + i;
       const index = Math.floor(at / C);
       let chunk = this.#chunks.get(index);
-      if (chunk === undefined) this.#chunks.set(index, (chunk = new Uint8Array(C)));
+      if (chunk === undefined) {
+        chunk = new Uint8Array(C);
+        this.#chunks.set(index, chunk);
+      }
       const n = Math.min(C - (at % C), data.length - i);
       chunk.set(data.subarray(i, i + n), at % C);
       i += n;
@@ -103,7 +106,15 @@ export class TreeModel {
   /** A tree holding what mke2fs makes: the root and an empty lost+found (inode 11), both root's. */
   constructor(blockSize: number) {
     this.root = { kind: 'dir', ino: 2, mode: 0o40755, uid: 0, gid: 0, parent: null, children: new Map() };
-    this.root.children.set('lost+found', { kind: 'dir', ino: 11, mode: 0o40700, uid: 0, gid: 0, parent: this.root, children: new Map() });
+    this.root.children.set('lost+found', {
+      kind: 'dir',
+      ino: 11,
+      mode: 0o40700,
+      uid: 0,
+      gid: 0,
+      parent: this.root,
+      children: new Map(),
+    });
     this.blockSize = blockSize;
     this.#targetMax = Math.min(blockSize - 1, 4095);
   }
@@ -138,7 +149,9 @@ export class TreeModel {
 
   /** Every node with its path, parents before children, in name order. */
   nodes(): { path: string; node: Node; parent: DirNode | null; name: string }[] {
-    const out: { path: string; node: Node; parent: DirNode | null; name: string }[] = [{ path: '/', node: this.root, parent: null, name: '' }];
+    const out: { path: string; node: Node; parent: DirNode | null; name: string }[] = [
+      { path: '/', node: this.root, parent: null, name: '' },
+    ];
     const visit = (dir: DirNode, path: string): void => {
       for (const name of [...dir.children.keys()].sort()) {
         const node = dir.children.get(name)!;

@@ -4,5 +4,6 @@ import { createRequire } from 'node:module';
 import * as api from 'deferred-io';
 import { roundTrip } from './round-trip.cjs';
 
-if (createRequire(import.meta.url)('deferred-io').Engine !== api.Engine) throw new Error('require() and import gave two copies of the package');
+if (createRequire(import.meta.url)('deferred-io').Engine !== api.Engine)
+  throw new Error('require() and import gave two copies of the package');
 roundTrip(api);

@@ -38,11 +38,18 @@ exports.roundTrip = function roundTrip({ Engine, ArgumentError, DeferredIOError 
     const faults = engine.stats().faults;
     engine.close();
     const onDisk = fs.readFileSync(target);
-    console.log(JSON.stringify({
-      read, loaded, first, second, faults, rejected,
-      stored: onDisk.readUInt32LE(2 * pageSize + 8).toString(16),
-      unchangedElsewhere: onDisk.subarray(0, 2 * pageSize).equals(content.subarray(0, 2 * pageSize)),
-    }));
+    console.log(
+      JSON.stringify({
+        read,
+        loaded,
+        first,
+        second,
+        faults,
+        rejected,
+        stored: onDisk.readUInt32LE(2 * pageSize + 8).toString(16),
+        unchangedElsewhere: onDisk.subarray(0, 2 * pageSize).equals(content.subarray(0, 2 * pageSize)),
+      }),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,15 @@
  * use. The @ts-expect-error lines make the check fail if the types decay to
  * `any` or lose their precision.
  */
-import { ArgumentError, DeferredIOError, Engine, IOError, MemoryBackend, type Stats, type WriteResult } from 'deferred-io';
+import {
+  ArgumentError,
+  DeferredIOError,
+  Engine,
+  IOError,
+  MemoryBackend,
+  type Stats,
+  type WriteResult,
+} from 'deferred-io';
 
 export function sync(path: string): WriteResult {
   const engine = new Engine({ pageSize: 4096, memory: 1 << 20 });

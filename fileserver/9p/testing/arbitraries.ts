@@ -4,7 +4,7 @@
  * mutations of encoded messages for the decoder and server fuzzers.
  */
 import fc from 'fast-check';
-import { layouts, NONUNAME, type Dialect, type Message, type MessageType, type Qid, type Stat } from '../codec.ts';
+import { type Dialect, layouts, type Message, type MessageType, NONUNAME, type Qid, type Stat } from '../codec.ts';
 
 export interface ValueShape {
   /** Strings the generator picks from (names a server would find), besides arbitrary ones. */
@@ -21,7 +21,9 @@ const u64n = fc.bigInt({ min: 0n, max: 0xffffffffffffffffn });
 
 function str(shape: ValueShape): fc.Arbitrary<string> {
   const any = fc.string({ unit: 'binary', maxLength: 24 });
-  return shape.names === undefined ? any : fc.oneof({ arbitrary: fc.constantFrom(...shape.names), weight: 3 }, { arbitrary: any, weight: 1 });
+  return shape.names === undefined
+    ? any
+    : fc.oneof({ arbitrary: fc.constantFrom(...shape.names), weight: 3 }, { arbitrary: any, weight: 1 });
 }
 
 const qid: fc.Arbitrary<Qid> = fc.record({ type: fc.nat({ max: 255 }), version: u32, path: u64n });
@@ -47,7 +49,8 @@ const fidFields = new Set(['fid', 'newfid', 'afid', 'dfid', 'olddirfid', 'newdir
 function field(kind: string, name: string, dialect: Dialect, shape: ValueShape): fc.Arbitrary<unknown> {
   const given = shape.fields?.[name];
   if (given !== undefined) return given;
-  if (fidFields.has(name) && shape.fids !== undefined) return fc.oneof({ arbitrary: fc.constantFrom(...shape.fids), weight: 4 }, { arbitrary: u32, weight: 1 });
+  if (fidFields.has(name) && shape.fids !== undefined)
+    return fc.oneof({ arbitrary: fc.constantFrom(...shape.fids), weight: 4 }, { arbitrary: u32, weight: 1 });
   switch (kind) {
     case 'u8':
       return fc.nat({ max: 255 });
@@ -79,11 +82,17 @@ function field(kind: string, name: string, dialect: Dialect, shape: ValueShape):
 
 /** The message types a dialect carries. */
 export function typesOf(dialect: Dialect): MessageType[] {
-  return (Object.keys(layouts) as MessageType[]).filter((t) => (layouts[t].dialects as readonly Dialect[]).includes(dialect));
+  return (Object.keys(layouts) as MessageType[]).filter((t) =>
+    (layouts[t].dialects as readonly Dialect[]).includes(dialect),
+  );
 }
 
 /** A message of one of `types` as `dialect` carries it. */
-export function message(dialect: Dialect, types: readonly MessageType[] = typesOf(dialect), shape: ValueShape = {}): fc.Arbitrary<Message> {
+export function message(
+  dialect: Dialect,
+  types: readonly MessageType[] = typesOf(dialect),
+  shape: ValueShape = {},
+): fc.Arbitrary<Message> {
   return fc.constantFrom(...types).chain((type) => {
     const fields = layouts[type].fields as Record<string, string>;
     const record: Record<string, fc.Arbitrary<unknown>> = { tag: fc.nat({ max: 0xffff }) };

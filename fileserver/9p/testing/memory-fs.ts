@@ -8,18 +8,18 @@
  * protocol tests run against it and against real ext2 images alike.
  */
 import {
-  FsError,
+  type Attr,
+  type DirEntry,
   DT_DIR,
   DT_LNK,
   DT_REG,
+  type FileSystem,
+  FsError,
+  type Ino,
   S_IFDIR,
   S_IFLNK,
   S_IFMT,
   S_IFREG,
-  type Attr,
-  type DirEntry,
-  type FileSystem,
-  type Ino,
   type SetAttr,
   type StatFs,
   type SyncReport,
@@ -147,7 +147,8 @@ export class MemoryFs implements FileSystem {
   }
 
   private checkName(name: string): void {
-    if (name.length === 0 || name.includes('/') || name.includes('\0')) throw new FsError('EINVAL', `bad name ${JSON.stringify(name)}`);
+    if (name.length === 0 || name.includes('/') || name.includes('\0'))
+      throw new FsError('EINVAL', `bad name ${JSON.stringify(name)}`);
     if (Buffer.byteLength(name) > NAME_MAX) throw new FsError('ENAMETOOLONG', `name longer than ${NAME_MAX} bytes`);
   }
 
@@ -164,7 +165,8 @@ export class MemoryFs implements FileSystem {
   }
 
   private needBlocks(n: number): void {
-    if (this.blocksUsed + n > this.blocksTotal) throw new FsError('ENOSPC', `needs ${n} blocks, ${this.blocksTotal - this.blocksUsed} free`);
+    if (this.blocksUsed + n > this.blocksTotal)
+      throw new FsError('ENOSPC', `needs ${n} blocks, ${this.blocksTotal - this.blocksUsed} free`);
   }
 
   private touch(i: Inode): void {
@@ -192,7 +194,8 @@ export class MemoryFs implements FileSystem {
 
   getattr(ino: Ino): Attr {
     const i = this.inode(ino);
-    const size = type(i) === S_IFDIR ? this.blockSize : type(i) === S_IFLNK ? Buffer.byteLength(i.target) : i.data.length;
+    const size =
+      type(i) === S_IFDIR ? this.blockSize : type(i) === S_IFLNK ? Buffer.byteLength(i.target) : i.data.length;
     return {
       ino,
       generation: i.generation,
@@ -268,7 +271,8 @@ export class MemoryFs implements FileSystem {
     if (end > this.fileSizeMax) throw new FsError('EFBIG', `write past ${this.fileSizeMax}`);
     if (data.length === 0) return 0;
     const fresh: number[] = [];
-    for (let b = Math.floor(offset / this.blockSize); b * this.blockSize < end; b++) if (!i.written.has(b)) fresh.push(b);
+    for (let b = Math.floor(offset / this.blockSize); b * this.blockSize < end; b++)
+      if (!i.written.has(b)) fresh.push(b);
     this.needBlocks(fresh.length);
     if (end > i.data.length) {
       const grown = new Uint8Array(end);
@@ -336,7 +340,8 @@ export class MemoryFs implements FileSystem {
   symlink(dir: Ino, name: string, target: string, uid: number, gid: number): Ino {
     const d = this.beforeCreate(dir, name);
     if (target.length === 0) throw new FsError('EINVAL', 'empty symlink target');
-    if (Buffer.byteLength(target) >= this.blockSize) throw new FsError('ENAMETOOLONG', 'symlink target longer than a block');
+    if (Buffer.byteLength(target) >= this.blockSize)
+      throw new FsError('ENAMETOOLONG', 'symlink target longer than a block');
     const ino = this.freeInode();
     const blocks = Buffer.byteLength(target) > FAST_SYMLINK_MAX ? 1 : 0;
     this.needBlocks(blocks);
@@ -447,6 +452,9 @@ export class MemoryFs implements FileSystem {
     this.writable();
     const written = this.changedBytes;
     this.changedBytes = 0;
-    return { written, skipped: this.blocksTotal * this.blockSize - Math.min(written, this.blocksTotal * this.blockSize) };
+    return {
+      written,
+      skipped: this.blocksTotal * this.blockSize - Math.min(written, this.blocksTotal * this.blockSize),
+    };
   }
 }

@@ -5,7 +5,7 @@
  * and ".." point where they must, link counts match the entries, and the
  * free counts are within bounds. Returns the problems found.
  */
-import { DT_DIR, DT_LNK, DT_REG, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type FileSystem, type Ino } from '../../fs.ts';
+import { DT_DIR, DT_LNK, DT_REG, type FileSystem, type Ino, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../fs.ts';
 
 const typeOf: Record<number, number> = { [DT_DIR]: S_IFDIR, [DT_REG]: S_IFREG, [DT_LNK]: S_IFLNK };
 
@@ -22,7 +22,8 @@ export function checkTree(fs: FileSystem): string[] {
       for (const e of entries) {
         cookie = e.cookie;
         const attr = fs.getattr(e.ino);
-        if (typeOf[e.type] !== (attr.mode & S_IFMT)) problems.push(`${path}/${e.name}: entry type ${e.type}, inode mode ${attr.mode.toString(8)}`);
+        if (typeOf[e.type] !== (attr.mode & S_IFMT))
+          problems.push(`${path}/${e.name}: entry type ${e.type}, inode mode ${attr.mode.toString(8)}`);
         if (e.name === '.') {
           if (e.ino !== dir) problems.push(`${path}/.: ${e.ino}, not ${dir}`);
           continue;
@@ -51,7 +52,9 @@ export function checkTree(fs: FileSystem): string[] {
   }
   const st = fs.statfs();
   if (!(st.blocksFree >= 0 && st.blocksFree <= st.blocks && st.filesFree >= 0 && st.filesFree <= st.files)) {
-    problems.push(`statfs counts out of bounds: ${JSON.stringify(st, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+    problems.push(
+      `statfs counts out of bounds: ${JSON.stringify(st, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+    );
   }
   return problems;
 }
