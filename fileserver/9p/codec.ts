@@ -340,6 +340,19 @@ class Reader {
     const path = this.u64n();
     return { type, version, path };
   }
+  /** A u16 count, then that many items (Twalk's names, Rwalk's qids). */
+  counted<T>(item: () => T): T[] {
+    const n = this.u16();
+    const out: T[] = [];
+    for (let i = 0; i < n; i++) out.push(item());
+    return out;
+  }
+  /** Items one after another up to the end (the records of a directory read, which has no count). */
+  untilEnd<T>(item: () => T): T[] {
+    const out: T[] = [];
+    while (this.offset < this.end) out.push(item());
+    return out;
+  }
   /** A stat record: its own 2-byte size, then the fields, which must fill it exactly. */
   statRecord(): Stat {
     const n = this.u16();
@@ -432,18 +445,10 @@ function readField(r: Reader, kind: Kind, dialect: Dialect | null): unknown {
       return r.str();
     case 'qid':
       return r.qid();
-    case 'strs': {
-      const n = r.u16();
-      const out: string[] = [];
-      for (let i = 0; i < n; i++) out.push(r.str());
-      return out;
-    }
-    case 'qids': {
-      const n = r.u16();
-      const out: Qid[] = [];
-      for (let i = 0; i < n; i++) out.push(r.qid());
-      return out;
-    }
+    case 'strs':
+      return r.counted(() => r.str());
+    case 'qids':
+      return r.counted(() => r.qid());
     case 'data':
       return r.bytes(r.u32(), 'data');
     case 'stat':
@@ -487,6 +492,11 @@ class Writer {
     this.u8(q.type);
     this.u32(q.version);
     this.u64n(q.path);
+  }
+  /** A u16 count, then the items (see Reader.counted). */
+  counted<T>(items: readonly T[], item: (v: T) => void): void {
+    this.u16(items.length);
+    for (const v of items) item(v);
   }
   statRecord(s: Stat): void {
     this.u16(statSize(s) - 2);
@@ -561,18 +571,10 @@ function writeField(w: Writer, kind: Kind, v: unknown, dialect: Dialect): void {
       return w.str(v as string);
     case 'qid':
       return w.qid(v as Qid);
-    case 'strs': {
-      const list = v as string[];
-      w.u16(list.length);
-      for (const s of list) w.str(s);
-      return;
-    }
-    case 'qids': {
-      const list = v as Qid[];
-      w.u16(list.length);
-      for (const q of list) w.qid(q);
-      return;
-    }
+    case 'strs':
+      return w.counted(v as string[], (s) => w.str(s));
+    case 'qids':
+      return w.counted(v as Qid[], (q) => w.qid(q));
     case 'data': {
       const data = v as Uint8Array;
       w.u32(data.length);
@@ -655,9 +657,7 @@ export function encodeStat(s: Stat): Buffer {
 /** Splits the data of a 9P2000 directory read into stat records. */
 export function decodeStats(data: Buffer): Stat[] {
   const r = new Reader(data, 0, data.length);
-  const out: Stat[] = [];
-  while (r.offset < r.end) out.push(r.statRecord());
-  return out;
+  return r.untilEnd(() => r.statRecord());
 }
 
 /** A 9P2000.L directory entry as Rreaddir carries it. */
@@ -681,7 +681,5 @@ export function encodeDirent(d: Dirent): Buffer {
 /** Splits Rreaddir data into entries. */
 export function decodeDirents(data: Buffer): Dirent[] {
   const r = new Reader(data, 0, data.length);
-  const out: Dirent[] = [];
-  while (r.offset < r.end) out.push({ qid: r.qid(), offset: r.u64(), type: r.u8(), name: r.str() });
-  return out;
+  return r.untilEnd(() => ({ qid: r.qid(), offset: r.u64(), type: r.u8(), name: r.str() }));
 }
