@@ -223,6 +223,27 @@ export class Client {
     return this.rpc('Tgetattr', { fid, mask: 0x3fffn });
   }
 
+  /** Tsetattr of what `valid` names, from `set`; every field `set` leaves out goes as zero. */
+  async setattr(
+    fid: number,
+    valid: number,
+    set: Partial<Omit<Fields<'Tsetattr'>, 'fid' | 'valid'>> = {},
+  ): Promise<void> {
+    await this.rpc('Tsetattr', {
+      fid,
+      valid,
+      mode: 0,
+      uid: 0,
+      gid: 0,
+      size: 0,
+      atimeSec: 0,
+      atimeNsec: 0,
+      mtimeSec: 0,
+      mtimeNsec: 0,
+      ...set,
+    });
+  }
+
   async lopen(fid: number, flags: number): Promise<Qid> {
     return (await this.rpc('Tlopen', { fid, flags })).qid;
   }

@@ -223,18 +223,7 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
         if (all.length === 0) return;
         const node = pick(all, a.file);
         await withFid(real, 0, model.pathOf(node), async (fid) => {
-          await real.c.rpc('Tsetattr', {
-            fid,
-            valid: SET_SIZE,
-            mode: 0,
-            uid: 0,
-            gid: 0,
-            size: a.size,
-            atimeSec: 0,
-            atimeNsec: 0,
-            mtimeSec: 0,
-            mtimeNsec: 0,
-          });
+          await real.c.setattr(fid, SET_SIZE, { size: a.size });
           node.data.truncate(a.size);
           expect((await real.c.getattr(fid)).size).toBe(a.size);
         });

@@ -203,102 +203,21 @@ describeEachFs('9P2000.L', (fsut) => {
   it('sets mode, owner, size and times', async () => {
     const { c, root } = await setup();
     const fid = await createFile(c, root, 'f', 'hello world');
-    await c.rpc('Tsetattr', {
-      fid,
-      valid: 0x1 | 0x2 | 0x4,
-      mode: 0o100600,
-      uid: 1000,
-      gid: 100,
-      size: 0,
-      atimeSec: 0,
-      atimeNsec: 0,
-      mtimeSec: 0,
-      mtimeNsec: 0,
-    });
+    await c.setattr(fid, 0x1 | 0x2 | 0x4, { mode: 0o100600, uid: 1000, gid: 100 });
     let a = await c.getattr(fid);
     expect([a.mode, a.uid, a.gid]).toEqual([S_IFREG | 0o600, 1000, 100]);
-    await c.rpc('Tsetattr', {
-      fid,
-      valid: 0x8,
-      mode: 0,
-      uid: 0,
-      gid: 0,
-      size: 5,
-      atimeSec: 0,
-      atimeNsec: 0,
-      mtimeSec: 0,
-      mtimeNsec: 0,
-    });
+    await c.setattr(fid, 0x8, { size: 5 });
     expect((await c.readAll(fid)).toString()).toBe('hello');
-    await c.rpc('Tsetattr', {
-      fid,
-      valid: 0x8,
-      mode: 0,
-      uid: 0,
-      gid: 0,
-      size: 8,
-      atimeSec: 0,
-      atimeNsec: 0,
-      mtimeSec: 0,
-      mtimeNsec: 0,
-    });
+    await c.setattr(fid, 0x8, { size: 8 });
     expect(await c.readAll(fid)).toEqual(Buffer.from('hello\0\0\0'));
-    await c.rpc('Tsetattr', {
-      fid,
-      valid: 0x10 | 0x20 | 0x80 | 0x100,
-      mode: 0,
-      uid: 0,
-      gid: 0,
-      size: 0,
-      atimeSec: 1000,
-      atimeNsec: 5,
-      mtimeSec: 2000,
-      mtimeNsec: 7,
-    });
+    await c.setattr(fid, 0x10 | 0x20 | 0x80 | 0x100, { atimeSec: 1000, atimeNsec: 5, mtimeSec: 2000, mtimeNsec: 7 });
     a = await c.getattr(fid);
     expect([a.atimeSec, a.atimeNsec, a.mtimeSec, a.mtimeNsec]).toEqual([1000, 5, 2000, 7]);
     const before = Math.floor(Date.now() / 1000);
-    await c.rpc('Tsetattr', {
-      fid,
-      valid: 0x20,
-      mode: 0,
-      uid: 0,
-      gid: 0,
-      size: 0,
-      atimeSec: 0,
-      atimeNsec: 0,
-      mtimeSec: 1,
-      mtimeNsec: 0,
-    });
+    await c.setattr(fid, 0x20, { mtimeSec: 1 });
     expect((await c.getattr(fid)).mtimeSec).toBeGreaterThanOrEqual(before);
-    await expect(
-      c.rpc('Tsetattr', {
-        fid: root,
-        valid: 0x8,
-        mode: 0,
-        uid: 0,
-        gid: 0,
-        size: 0,
-        atimeSec: 0,
-        atimeNsec: 0,
-        mtimeSec: 0,
-        mtimeNsec: 0,
-      }),
-    ).rejects.toMatchObject({ code: 'EISDIR' });
-    await expect(
-      c.rpc('Tsetattr', {
-        fid,
-        valid: 0x20 | 0x100,
-        mode: 0,
-        uid: 0,
-        gid: 0,
-        size: 0,
-        atimeSec: 0,
-        atimeNsec: 0,
-        mtimeSec: 0,
-        mtimeNsec: 1e9,
-      }),
-    ).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(c.setattr(root, 0x8)).rejects.toMatchObject({ code: 'EISDIR' });
+    await expect(c.setattr(fid, 0x20 | 0x100, { mtimeNsec: 1e9 })).rejects.toMatchObject({ code: 'EINVAL' });
   });
 
   it('makes directories and symbolic links, removes and renames', async () => {
@@ -396,7 +315,6 @@ describeEachFs('9P2000.L', (fsut) => {
     });
     const { c, root } = await setup(fs);
     const f = await c.walk(root, ['f']);
-    const none = { mode: 0, uid: 0, gid: 0, size: 0, atimeSec: 0, atimeNsec: 0, mtimeSec: 0, mtimeNsec: 0 };
     const refusals = [
       async () => c.lcreate(await c.walk(root, []), 'new', O_RDWR, 0o644),
       () => c.rpc('Tmkdir', { dfid: root, name: 'new', mode: 0o755, gid: 0 }),
@@ -404,7 +322,7 @@ describeEachFs('9P2000.L', (fsut) => {
       () => c.rpc('Tunlinkat', { dirfid: root, name: 'f', flags: 0 }),
       () => c.rpc('Trenameat', { olddirfid: root, oldname: 'f', newdirfid: root, newname: 'g' }),
       () => c.rpc('Trename', { fid: f, dfid: root, name: 'g' }),
-      () => c.rpc('Tsetattr', { fid: f, valid: 0x8, ...none }),
+      () => c.setattr(f, 0x8),
       () => c.lopen(f, O_WRONLY),
       () => c.lopen(f, O_RDONLY | O_TRUNC),
       async () => c.rpc('Tremove', { fid: await c.walk(root, ['f']) }),
