@@ -26,7 +26,7 @@ import { e2fsprogs, type MkfsOptions, mkfs } from '../testing/e2fsprogs.ts';
 import { expectImageMatches } from '../testing/image-check.ts';
 import { offsetNearRanges, pattern } from '../testing/source-tree.ts';
 import { describeWithTools } from '../testing/tools.ts';
-import { byName, type Expected, pick, SparseBytes, TreeModel } from '../testing/tree-model.ts';
+import { byName, type DirNode, type Expected, type Node, pick, SparseBytes, TreeModel } from '../testing/tree-model.ts';
 import { Client, RemoteError } from './client.ts';
 import { Server } from './server.ts';
 
@@ -105,6 +105,35 @@ async function withFid<T>(real: Real, owner: number, where: string, body: (fid: 
   }
 }
 
+/** Where a generated create, mkdir or symlink makes its entry: indexes into the directories, `names` and `owners`. */
+interface NewEntry {
+  readonly dir: number;
+  readonly name: number;
+  readonly owner: number;
+  /** A symlink's target, which the model checks too. */
+  readonly target?: string;
+}
+
+/**
+ * Makes the entry `at` says, as its owner: `make` sends the request through
+ * a fid on the parent directory and returns the node the model then holds.
+ * The model says whether it must fail, and with which errno.
+ */
+async function makeNew(
+  model: TreeModel,
+  real: Real,
+  at: NewEntry,
+  make: (fid: number, name: string, uid: number, parent: DirNode) => Promise<Node>,
+): Promise<void> {
+  const parent = pick(model.dirs(), at.dir);
+  const name = names[at.name];
+  await outcome(real, model.checkNew(parent, name, at.target), true, () =>
+    withFid(real, at.owner, model.pathOf(parent), async (fid) =>
+      model.add(parent, name, await make(fid, name, owners[at.owner], parent)),
+    ),
+  );
+}
+
 class Command implements fc.AsyncCommand<TreeModel, Real> {
   constructor(
     readonly label: string,
@@ -130,59 +159,37 @@ function commands(config: Config): fc.Arbitrary<Command>[] {
 
   const create = fc.record({ dir: index, name, mode: fc.constantFrom(0o644, 0o600, 0o755), owner }).map(
     (a) =>
-      new Command(`create(${a.dir}, ${a.name}, ${a.owner})`, async (model, real) => {
-        const parent = pick(model.dirs(), a.dir);
-        const n = names[a.name];
-        const uid = owners[a.owner];
-        await outcome(real, model.checkNew(parent, n), true, () =>
-          withFid(real, a.owner, model.pathOf(parent), async (fid) => {
-            const qid = await real.c.lcreate(fid, n, O_RDWR | O_EXCL, a.mode, uid);
-            model.add(parent, n, {
-              kind: 'file',
-              ino: Number(qid.path),
-              mode: 0o100000 | a.mode,
-              uid,
-              gid: uid,
-              data: new SparseBytes(),
-            });
-          }),
-        );
-      }),
+      new Command(`create(${a.dir}, ${a.name}, ${a.owner})`, (model, real) =>
+        makeNew(model, real, a, async (fid, n, uid) => {
+          const qid = await real.c.lcreate(fid, n, O_RDWR | O_EXCL, a.mode, uid);
+          return {
+            kind: 'file',
+            ino: Number(qid.path),
+            mode: 0o100000 | a.mode,
+            uid,
+            gid: uid,
+            data: new SparseBytes(),
+          };
+        }),
+      ),
   );
   const mkdir = fc.record({ dir: index, name, owner }).map(
     (a) =>
-      new Command(`mkdir(${a.dir}, ${a.name}, ${a.owner})`, async (model, real) => {
-        const parent = pick(model.dirs(), a.dir);
-        const n = names[a.name];
-        const uid = owners[a.owner];
-        await outcome(real, model.checkNew(parent, n), true, () =>
-          withFid(real, a.owner, model.pathOf(parent), async (dfid) => {
-            const { qid } = await real.c.rpc('Tmkdir', { dfid, name: n, mode: 0o750, gid: 0 });
-            model.add(parent, n, {
-              kind: 'dir',
-              ino: Number(qid.path),
-              mode: 0o40750,
-              uid,
-              gid: 0,
-              parent,
-              children: new Map(),
-            });
-          }),
-        );
-      }),
+      new Command(`mkdir(${a.dir}, ${a.name}, ${a.owner})`, (model, real) =>
+        makeNew(model, real, a, async (dfid, n, uid, parent) => {
+          const { qid } = await real.c.rpc('Tmkdir', { dfid, name: n, mode: 0o750, gid: 0 });
+          return { kind: 'dir', ino: Number(qid.path), mode: 0o40750, uid, gid: 0, parent, children: new Map() };
+        }),
+      ),
   );
   const symlink = fc.record({ dir: index, name, length: fc.constantFrom(1, 59, 60, 61, B - 1, B), owner }).map(
     (a) =>
-      new Command(`symlink(${a.dir}, ${a.name}, ${a.length})`, async (model, real) => {
-        const parent = pick(model.dirs(), a.dir);
-        const n = names[a.name];
+      new Command(`symlink(${a.dir}, ${a.name}, ${a.length})`, (model, real) => {
         const target = 't'.repeat(a.length);
-        await outcome(real, model.checkNew(parent, n, target), true, () =>
-          withFid(real, a.owner, model.pathOf(parent), async (fid) => {
-            const { qid } = await real.c.rpc('Tsymlink', { fid, name: n, symtgt: target, gid: 0 });
-            model.add(parent, n, { kind: 'link', ino: Number(qid.path), target, uid: owners[a.owner], gid: 0 });
-          }),
-        );
+        return makeNew(model, real, { ...a, target }, async (fid, n, uid) => {
+          const { qid } = await real.c.rpc('Tsymlink', { fid, name: n, symtgt: target, gid: 0 });
+          return { kind: 'link', ino: Number(qid.path), target, uid, gid: 0 };
+        });
       }),
   );
   const write = fc
