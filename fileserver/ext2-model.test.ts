@@ -220,30 +220,22 @@ function commands(config: Config): fc.Arbitrary<Command> {
         expect(got.sort(byName)).toEqual(model.listing(node));
       }),
   );
-  const unlink = fc.record({ entry: index }).map(
-    ({ entry }) =>
-      new Command(`unlink(${entry})`, (model, real) => {
-        const all = model.named();
-        if (all.length === 0) return;
-        const { parent, name, node } = pick(all, entry);
-        outcome(real, model.checkUnlink(node), false, () => {
-          real.fs.unlink(parent.ino, name);
-          model.remove(parent, name);
-        });
-      }),
-  );
-  const rmdir = fc.record({ entry: index }).map(
-    ({ entry }) =>
-      new Command(`rmdir(${entry})`, (model, real) => {
-        const all = model.named();
-        if (all.length === 0) return;
-        const { parent, name, node } = pick(all, entry);
-        outcome(real, model.checkRmdir(node), false, () => {
-          real.fs.rmdir(parent.ino, name);
-          model.remove(parent, name);
-        });
-      }),
-  );
+  // unlink or rmdir of any named entry, a file, a directory or a link alike: the model says which errno refuses it.
+  const removal = (how: 'unlink' | 'rmdir'): fc.Arbitrary<Command> =>
+    fc.record({ entry: index }).map(
+      ({ entry }) =>
+        new Command(`${how}(${entry})`, (model, real) => {
+          const all = model.named();
+          if (all.length === 0) return;
+          const { parent, name, node } = pick(all, entry);
+          outcome(real, how === 'unlink' ? model.checkUnlink(node) : model.checkRmdir(node), false, () => {
+            real.fs[how](parent.ino, name);
+            model.remove(parent, name);
+          });
+        }),
+    );
+  const unlink = removal('unlink');
+  const rmdir = removal('rmdir');
   const rename = fc.record({ entry: index, dir: index, name: fc.nat(names.length - 1) }).map(
     ({ entry, dir, name }) =>
       new Command(`rename(${entry}, ${dir}, ${name})`, (model, real) => {
