@@ -4,6 +4,7 @@
  * engine's fileLengthMax) while a MemoryBackend is bounded by one buffer.
  */
 import type { FileBackend, FileIdentity } from '../backend.ts';
+import { MemoryBackend } from '../memory-backend.ts';
 
 const chunkSize = 4096;
 
@@ -57,13 +58,8 @@ export class SparseBackend implements FileBackend {
     this.#version++;
   }
 
-  writev(buffers: readonly Uint8Array[], position: number): void {
-    let at = position;
-    for (const buffer of buffers) {
-      this.write(buffer, 0, buffer.length, at);
-      at += buffer.length;
-    }
-  }
+  /** MemoryBackend's: each buffer through this.write, back to back, which is all a sparse file needs too. */
+  readonly writev = MemoryBackend.prototype.writev;
 
   truncate(length: number): void {
     // Cut bytes read as zeros if the file grows again.
