@@ -8,7 +8,7 @@ import { Engine } from './engine.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { memoryEngine, memoryFile } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
-import { pattern, tempDir, tempFile } from './testing/temp.ts';
+import { descriptorsIn, pattern, tempDir, tempFile } from './testing/temp.ts';
 import { thrown } from './testing/thrown.ts';
 
 describe('the engine', () => {
@@ -53,17 +53,8 @@ describe('the engine', () => {
   it('files on disk: closing files, segments and the engine releases every descriptor', () => {
     if (!fs.existsSync('/proc/self/fd')) return;
     const dir = tempDir();
-    // Descriptors open on files in dir (the unlinked stores show as "... (deleted)").
-    const ours = () =>
-      fs.readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
-        } catch {
-          return false;
-        }
-      }).length;
     const engine = new Engine({ pageSize: 4096, memory: 2 ** 16, swapDir: dir });
-    expect(ours()).toBe(2);
+    expect(descriptorsIn(dir)).toBe(2);
     const image = tempFile(dir, 'image', pattern(8192));
     const seg = engine.segment(8192);
     for (let i = 0; i < 3; i++) {
@@ -71,12 +62,12 @@ describe('the engine', () => {
       seg.read(file, 0, 8192, 0);
       file.close();
     }
-    expect(ours()).toBe(3);
+    expect(descriptorsIn(dir)).toBe(3);
     seg.close();
-    expect(ours()).toBe(2);
+    expect(descriptorsIn(dir)).toBe(2);
     engine.open(image, 'r+');
     engine.close();
-    expect(ours()).toBe(0);
+    expect(descriptorsIn(dir)).toBe(0);
   });
 });
 

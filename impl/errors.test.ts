@@ -22,7 +22,7 @@ import {
 } from './errors.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { memoryEngine, memoryFile } from './testing/engines.ts';
-import { tempDir, tempFile } from './testing/temp.ts';
+import { descriptorsIn, tempDir, tempFile } from './testing/temp.ts';
 import { thrown } from './testing/thrown.ts';
 
 describe('error messages', () => {
@@ -190,16 +190,7 @@ describe('error messages', () => {
   it('open refuses a directory (EISDIR) and any other file that is not regular (ENODEV) at once', () => {
     const dir = tempDir();
     const engine = new Engine({ pageSize: 4, memory: 64, swapDir: dir });
-    // Descriptors open on files in dir, the engine's two unlinked stores among them.
-    const ours = () =>
-      fs.readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
-        } catch {
-          return false;
-        }
-      }).length;
-    const before = ours();
+    const before = descriptorsIn(dir);
     for (const flags of ['r', 'r+'] as const) {
       expect(
         thrown(() => engine.open(dir, flags)),
@@ -218,7 +209,7 @@ describe('error messages', () => {
     if (fs.existsSync('/dev/null'))
       expect(thrown(() => engine.open('/dev/null', 'r'))).toMatchObject({ code: 'ENODEV' });
     // No refusal leaves a descriptor open, and a regular file still opens.
-    expect(ours()).toBe(before);
+    expect(descriptorsIn(dir)).toBe(before);
     expect(engine.open(tempFile(dir, 'f', Uint8Array.of(1)), 'r').size).toBe(1);
     engine.close();
   });

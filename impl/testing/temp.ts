@@ -17,6 +17,22 @@ export function tempFile(dir: string, name: string, content: Uint8Array): string
   return file;
 }
 
+/**
+ * How many descriptors this process holds open on files in `dir` (Linux's
+ * /proc/self/fd; an unlinked file, as the engine's stores are, shows as
+ * "... (deleted)" and still counts): what a test compares to see that
+ * nothing leaked.
+ */
+export function descriptorsIn(dir: string): number {
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
 /** Deterministic pseudo-random bytes. */
 export function pattern(length: number, seed = 1): Uint8Array {
   const bytes = new Uint8Array(length);
