@@ -25,12 +25,6 @@ function setup() {
   return { engine, stores, backend, file, seg };
 }
 
-function contents(backend: FaultyBackend): number[] {
-  const out = new Uint8Array(backend.inner.size());
-  backend.inner.read(out, 0, out.length, 0);
-  return [...out];
-}
-
 describe('write-back with { sync: true }', () => {
   it('fsyncs the file once, after the last byte is written; without it, never', () => {
     const { backend, file, seg } = setup();
@@ -62,7 +56,7 @@ describe('write-back with { sync: true }', () => {
     });
     const expected = [...image];
     expected[4] = 104;
-    expect(contents(backend)).toEqual(expected);
+    expect([...backend.content()]).toEqual(expected);
     // Not rebound: after a failed fsync the kernel may have dropped the data, so the next sync writes it again.
     expect(seg.write(file, 0, 16, 0, { rebind: true, sync: true })).toEqual({ written: B, skipped: 16 - B });
     expect(seg.write(file, 0, 16, 0, { rebind: true, sync: true })).toEqual({ written: 0, skipped: 16 });
