@@ -317,7 +317,7 @@ class BlockSource {
     const B = this.sb.blockSize;
     if (this.#run.count === 0) {
       this.#run = this.alloc.allocateBlocks(this.#goal, wanted);
-      this.disk.zeroFresh(this.#run.start * B, this.#run.count * B);
+      this.disk.zeroUnlogged(this.#run.start * B, this.#run.count * B);
     }
     const start = this.#run.start;
     const count = Math.min(most, this.#run.count);

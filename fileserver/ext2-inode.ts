@@ -249,7 +249,7 @@ export class Inodes {
    */
   create(ino: number, mode: number, uid: number, gid: number, now: Timespec, generation: number): Inode {
     const sb = this.#sb;
-    this.#disk.zeroFresh(sb.inodeAddr(ino), sb.inodeSize);
+    this.#disk.zeroUnlogged(sb.inodeAddr(ino), sb.inodeSize);
     this.#open.delete(ino);
     const inode = this.#load(ino);
     if (sb.newExtraIsize > 0) inode.bytes.set([sb.newExtraIsize & 0xff, sb.newExtraIsize >>> 8], field.extraIsize);

@@ -99,21 +99,19 @@ export class UndoLog {
     this.store.copyIn(addr, source);
   }
 
-  /** Zeroes a block this operation allocated: not logged (a free block's content is no one's). */
-  zeroFresh(addr: number, length: number): void {
+  /**
+   * Zeroes bytes no undo needs, not logged: a block or inode this operation
+   * allocated (a free block's content is no one's), or file data (see above).
+   */
+  zeroUnlogged(addr: number, length: number): void {
     assert(this.#active, 'a store outside an operation');
     this.store.zero(addr, length);
   }
 
-  /** Stores file data or zeroes file bytes past a new end: not logged (see above). */
+  /** Stores file data: not logged (see above). */
   writeData(addr: number, source: Uint8Array): void {
     assert(this.#active, 'a store outside an operation');
     this.store.copyIn(addr, source);
-  }
-
-  zeroData(addr: number, length: number): void {
-    assert(this.#active, 'a store outside an operation');
-    this.store.zero(addr, length);
   }
 
   #log(addr: number, width: number, old: number | Uint8Array): void {

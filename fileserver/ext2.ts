@@ -486,7 +486,7 @@ export class Ext2 implements FileSystem {
     const within = size % B;
     if (within === 0) return;
     const block = this.#map.lookup(inode, Math.floor(size / B));
-    if (block !== 0) this.#disk.zeroData(block * B + within, B - within);
+    if (block !== 0) this.#disk.zeroUnlogged(block * B + within, B - within);
   }
 
   /** Sets i_size, turning large_file on the first time a file reaches 2 GiB (as Linux does). */
