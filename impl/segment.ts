@@ -13,6 +13,7 @@
  * argument as before.
  */
 import { inspect } from 'node:util';
+import { assert } from './assert.ts';
 import type { Bindings } from './bindings.ts';
 import { type DeferredFile, fileArgument } from './deferred-file.ts';
 import { ArgumentError, ClosedError, ReadOnlyError } from './errors.ts';
@@ -242,6 +243,7 @@ export class Segment {
       if (fragments & 1) this.#readFragment(state, head, lo, hi, addr, position, 0);
       if (fragments & 2) this.#readFragment(state, tail, lo, hi, addr, position, B);
       const snap = reused ?? shared.snapshots.create(state, copy);
+      assert(snap.file === state, 'a read binds to a snapshot of the file it reads');
       this.#bindings.bind(lo, hi, { kind: 'snap', snap, delta: position - addr });
       this.#pager.rebound(lo, hi, false);
       if (fragments & 1) this.#copyFragment(head, lo, hi, 0);
@@ -267,6 +269,7 @@ export class Segment {
       // Refused before the file changes if rebinding might need a snapshot beyond the limit.
       if (rebind && length > 0) shared.snapshots.checkRoom();
       const plan = writeBack(shared, this.#bindings, this.#pager, state, addr, length, position);
+      assert(plan.written + plan.skipped === length, 'a write-back writes or skips every byte once');
       if (sync) state.sync();
       if (rebind && length > 0) {
         const snap =
@@ -622,6 +625,8 @@ export class Segment {
     at: number,
   ): void {
     const [from, to] = this.#clip(page, lo, hi);
+    assert(from < to && to - from <= this.pageSize, 'a fragment lies inside its page');
+    assert(at + this.pageSize <= this.#shared.staging.length, 'each fragment has a page of the staging buffer');
     state.readAt(this.#shared.staging, at, to - from, position + (from - addr));
   }
 
@@ -630,6 +635,7 @@ export class Segment {
     const B = this.pageSize;
     const [from, to] = this.#clip(page, lo, hi);
     const frame = this.#table.get(page);
+    assert(frame >= 0, 'a fragment page stays resident from its read to its copy');
     this.#pool.bytes.set(this.#shared.staging.subarray(at, at + to - from), frame * B + (from - page * B));
     this.#shared.counters.fragmentBytes += to - from;
   }
