@@ -12,19 +12,15 @@
 import fc from 'fast-check';
 import type { Constants } from '../model/constants.ts';
 import { commandsArbitrary, RunFailure, runCommands, type Setup, seededBytes } from './commands.ts';
+import { threeFiles } from './three-files.ts';
 
 /** Realistic geometry; the bounds that only the per-byte model would feel (MaxSnap, MaxSteps) are loose. */
 export const fuzzConstants: Constants = {
-  Files: ['f1', 'f2', 'f3'],
-  Foreign: ['f1', 'f2', 'f3'],
-  Outside: ['f1', 'f3'],
+  ...threeFiles,
   Isolated: ['f3'],
-  NoFile: 'NoFile',
   B: 4096,
   P: 64,
   MaxLen: 2 << 20,
-  InitLen: 0,
-  Vals: Array.from({ length: 256 }, (_, v) => v),
   MaxSnap: 100_000,
   MaxWrite: 3 * 4096,
   MaxSteps: 100_000,

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import type { Constants } from '../model/constants.ts';
 import { commandsArbitrary, runCommands, seededBytes, smallGeometry } from './commands.ts';
+import { threeFiles } from './three-files.ts';
 
 test('small geometries: the per-byte and run-length models agree, and refine conventional I/O', () => {
   const runs = smallGeometry(false).chain((g) =>
@@ -24,18 +25,13 @@ test('small geometries: the per-byte and run-length models agree, and refine con
   );
 });
 
-/** 16 pages of 64 bytes, three files of up to 4 KiB: one plain, one isolated, one changed behind the engine's back. */
+/** 16 pages of 64 bytes, three files of up to 4 KiB: f2, never changed behind the engine's back, isolated. */
 const medium: Constants = {
-  Files: ['f1', 'f2', 'f3'],
-  Foreign: ['f1', 'f2', 'f3'],
-  Outside: ['f1', 'f3'],
+  ...threeFiles,
   Isolated: ['f2'],
-  NoFile: 'NoFile',
   B: 64,
   P: 16,
   MaxLen: 4096,
-  InitLen: 0,
-  Vals: Array.from({ length: 256 }, (_, v) => v),
   MaxSnap: 1000,
   MaxWrite: 256,
   MaxSteps: 1000,

@@ -43,7 +43,30 @@ import {
 
 const max = Math.max;
 const min = Math.min;
-const byPair = (a: readonly [number, number], b: readonly [number, number]) => a[0] - b[0] || a[1] - b[1];
+
+// The next four do not depend on how a model holds the state: the
+// run-length model (model/runs/actions.ts) uses them as they are.
+
+/** The order of the spec's sets of pairs (<<snapshot, offset>>, <<snapshot, block>>) as sorted arrays. */
+export const byPair = (a: readonly [number, number], b: readonly [number, number]): number =>
+  a[0] - b[0] || a[1] - b[1];
+/** xs with element i replaced by v (the spec's [xs EXCEPT ![i] = v]). */
+export const setAt = <T>(xs: readonly T[], i: number, v: T): T[] => xs.map((x, j) => (j === i ? v : x));
+/** The files with f's content replaced (the spec's [file EXCEPT ![f] = bytes]). */
+export const withFile = <T>(m: ReadonlyMap<string, T>, f: string, bytes: T): Map<string, T> => new Map(m).set(f, bytes);
+
+/** What Refuse touches of a state, in either model's form. */
+interface Stepped {
+  readonly last: { readonly err: StepRecord['err'] };
+  readonly steps: number;
+}
+
+/** The engine raised FileChangedError: nothing changed but the record and the step count (spec: Refuse). */
+export const Refuse = <S extends Stepped>(st: S, rec: S['last']): S => ({
+  ...st,
+  last: { ...rec, err: 'FileChangedError' },
+  steps: st.steps + 1,
+});
 
 /** Minimal copy-before-write: snapshots of f with a byte bound at a written or cut offset save its block. */
 export function CopyBeforeWrite(c: Constants, st: State, f: string, offs: readonly number[]): Snapshot[] {
@@ -148,15 +171,15 @@ function Commit(
   };
 }
 
-/** The engine raised FileChangedError: nothing changed (spec: Refuse). */
-const Refuse = (st: State, rec: StepRecord): State => ({
-  ...st,
-  last: { ...rec, err: 'FileChangedError' },
-  steps: st.steps + 1,
-});
+/** Page p as a step that faults it in sees it: its frame, else its View if it can be filled; null if not (the step is refused). */
+const faulted = (c: Constants, st: State, p: number): Bytes | null =>
+  st.frame[p] ?? (Fillable(c, st, p) ? PageView(c, st, p) : null);
 
-const withFile = (m: State['file'], f: string, bytes: Bytes) => new Map(m).set(f, bytes);
-const setAt = <T>(xs: readonly T[], i: number, v: T): T[] => xs.map((x, j) => (j === i ? v : x));
+/** Page p's bytes detached, as a store detaches them: Anon, with no origin. */
+const detached = (c: Constants, st: State, p: number) => ({
+  src: st.src.map((x, z) => (PageOf(c, z) === p ? AnonSrc : x)),
+  origin: st.origin.map((g, x) => (PageOf(c, x) === p ? NoOrigin(c) : g)),
+});
 
 export function Read(c: Constants, st: State, f: string, pos: number, a: number, n: number): State {
   const len = fileOf(st, f).length;
@@ -206,18 +229,18 @@ export function Load(c: Constants, st: State, a: number): State {
 export function Store(c: Constants, st: State, a: number, v: number): State {
   const p = PageOf(c, a);
   const rec: StepRecord = { ...NoStep(c), op: 'store', addr: a, val: v };
-  const resident = st.frame[p] ?? null;
-  if (resident === null && !Fillable(c, st, p)) return Refuse(st, rec);
-  const base = resident ?? PageView(c, st, p);
+  const base = faulted(c, st, p);
+  if (base === null) return Refuse(st, rec);
+  const { src, origin } = detached(c, st, p);
   return Commit(
     c,
     st,
     st.file,
-    st.src.map((x, z) => (PageOf(c, z) === p ? AnonSrc : x)),
+    src,
     setAt(st.frame, p, setAt(base, a % c.B, v)),
     setAt(st.swap, p, Absent),
     st.snap,
-    st.origin.map((g, x) => (PageOf(c, x) === p ? NoOrigin(c) : g)),
+    origin,
     rec,
   );
 }
@@ -227,20 +250,13 @@ export function Store(c: Constants, st: State, a: number, v: number): State {
 export function Bytes(c: Constants, st: State, a: number, n: number, w: boolean): State {
   const p = PageOf(c, a);
   const rec: StepRecord = { ...NoStep(c), op: 'bytes', addr: a, len: n, writable: w };
-  const resident = st.frame[p] ?? null;
-  if (resident === null && !Fillable(c, st, p)) return Refuse(st, rec);
-  const fr = resident ?? PageView(c, st, p);
-  return Commit(
-    c,
-    st,
-    st.file,
-    w ? st.src.map((x, z) => (PageOf(c, z) === p ? AnonSrc : x)) : st.src,
-    setAt(st.frame, p, fr),
-    setAt(st.swap, p, Absent),
-    st.snap,
-    w ? st.origin.map((g, x) => (PageOf(c, x) === p ? NoOrigin(c) : g)) : st.origin,
-    { ...rec, out: fr.slice(a % c.B, (a % c.B) + n) },
-  );
+  const fr = faulted(c, st, p);
+  if (fr === null) return Refuse(st, rec);
+  const { src, origin } = w ? detached(c, st, p) : st;
+  return Commit(c, st, st.file, src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin, {
+    ...rec,
+    out: fr.slice(a % c.B, (a % c.B) + n),
+  });
 }
 
 /** Copies the View of a..a+n-1 out without faulting anything in (spec: CopyOut). */

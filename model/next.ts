@@ -7,21 +7,7 @@
 
 import { parseValueAt } from '../tla/tlc-values.ts';
 import { canonical, ModelValue, type Tla, tlaSeq } from '../tla/values.ts';
-import {
-  Bytes,
-  CopyOut,
-  Evict,
-  FileTruncate,
-  FileWrite,
-  Load,
-  OutsideTruncate,
-  OutsideWrite,
-  Prefetch,
-  Read,
-  Store,
-  Write,
-  Zero,
-} from './actions.ts';
+import * as perByte from './actions.ts';
 import { Addrs, type Constants, Pages, range } from './constants.ts';
 import { decodeAction } from './schema.ts';
 import type { Action, Bytes as ByteSeq, State, StepRecord } from './state.ts';
@@ -68,38 +54,76 @@ function actionArgs(act: Action): Tla[] {
 export const actionLabel = (act: Action): string =>
   `${actionName(act.op)}(${actionArgs(act).map(canonical).join(',')})`;
 
-/** Applies an action: the successor, or null where the spec's action is disabled. */
-export function apply(c: Constants, st: State, act: Action): State | null {
+/**
+ * The spec's actions over one representation S of its variables, by the
+ * spec's names and parameters: model/actions.ts over the per-byte State,
+ * model/runs/actions.ts over the run-length RunState. Each returns the
+ * successor, or null where the spec's action is disabled.
+ */
+export interface ActionsOver<S> {
+  Read(c: Constants, st: S, f: string, pos: number, a: number, n: number): S | null;
+  Load(c: Constants, st: S, a: number): S | null;
+  Bytes(c: Constants, st: S, a: number, n: number, w: boolean): S | null;
+  CopyOut(c: Constants, st: S, a: number, n: number): S | null;
+  Prefetch(c: Constants, st: S, p: number, n: number): S | null;
+  Store(c: Constants, st: S, a: number, v: number): S | null;
+  Write(c: Constants, st: S, a: number, n: number, f: string, pos: number, rebind: boolean): S | null;
+  Zero(c: Constants, st: S, a: number, n: number): S | null;
+  FileWrite(c: Constants, st: S, f: string, pos: number, data: ByteSeq): S | null;
+  FileTruncate(c: Constants, st: S, f: string, len: number): S | null;
+  OutsideWrite(c: Constants, st: S, f: string, pos: number, data: ByteSeq): S | null;
+  OutsideTruncate(c: Constants, st: S, f: string, len: number): S | null;
+  Evict(c: Constants, st: S, p: number): S | null;
+}
+
+/**
+ * Applies an action by one representation's actions: the successor, or
+ * null where the spec's action is disabled -- by its own condition, or by
+ * Bounded (no step past MaxSteps), which every action of the spec states.
+ * Both models step through here, so an Action means the same call in both.
+ */
+export function applyWith<S extends { readonly steps: number }>(
+  actions: ActionsOver<S>,
+  c: Constants,
+  st: S,
+  act: Action,
+): S | null {
   if (st.steps >= c.MaxSteps) return null;
   switch (act.op) {
     case 'read':
-      return Read(c, st, act.file, act.pos, act.addr, act.len);
+      return actions.Read(c, st, act.file, act.pos, act.addr, act.len);
     case 'load':
-      return Load(c, st, act.addr);
+      return actions.Load(c, st, act.addr);
     case 'bytes':
-      return Bytes(c, st, act.addr, act.len, act.writable);
+      return actions.Bytes(c, st, act.addr, act.len, act.writable);
     case 'copyOut':
-      return CopyOut(c, st, act.addr, act.len);
+      return actions.CopyOut(c, st, act.addr, act.len);
     case 'prefetch':
-      return Prefetch(c, st, act.page, act.len);
+      return actions.Prefetch(c, st, act.page, act.len);
     case 'store':
-      return Store(c, st, act.addr, act.val);
+      return actions.Store(c, st, act.addr, act.val);
     case 'write':
-      return Write(c, st, act.addr, act.len, act.file, act.pos, act.rebind);
+      return actions.Write(c, st, act.addr, act.len, act.file, act.pos, act.rebind);
     case 'zero':
-      return Zero(c, st, act.addr, act.len);
+      return actions.Zero(c, st, act.addr, act.len);
     case 'fileWrite':
-      return FileWrite(c, st, act.file, act.pos, act.data);
+      return actions.FileWrite(c, st, act.file, act.pos, act.data);
     case 'fileTruncate':
-      return FileTruncate(c, st, act.file, act.len);
+      return actions.FileTruncate(c, st, act.file, act.len);
     case 'outsideWrite':
-      return OutsideWrite(c, st, act.file, act.pos, act.data);
+      return actions.OutsideWrite(c, st, act.file, act.pos, act.data);
     case 'outsideTruncate':
-      return OutsideTruncate(c, st, act.file, act.len);
+      return actions.OutsideTruncate(c, st, act.file, act.len);
     case 'evict':
-      return Evict(c, st, act.page);
+      return actions.Evict(c, st, act.page);
   }
 }
+
+/** The per-byte actions as a plain object: a call through a module's namespace object is slower. */
+const perByteActions: ActionsOver<State> = { ...perByte };
+
+/** Applies an action to the per-byte state: the successor, or null where the spec's action is disabled. */
+export const apply = (c: Constants, st: State, act: Action): State | null => applyWith(perByteActions, c, st, act);
 
 /** Every sequence of 1..MaxWrite values (spec: WriteData). */
 function writeData(c: Constants): ByteSeq[] {

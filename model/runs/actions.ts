@@ -3,9 +3,12 @@
  * the run-length state: one function each, same names, same enabling
  * conditions, same step record, as model/actions.ts -- each says per range
  * what model/actions.ts says per byte. null where the spec's action is not
- * enabled.
+ * enabled. What does not depend on the representation (Refuse, and the
+ * helpers that replace an element or a file) is model/actions.ts's own.
  */
+import { byPair, Refuse, setAt, withFile } from '../actions.ts';
 import type { Constants } from '../constants.ts';
+import type { Bytes as ByteSeq } from '../schema.ts';
 import {
   BoundOffsets,
   ChosenSnap,
@@ -58,9 +61,6 @@ import {
 type Slots = readonly (Uint8Array | null)[];
 type SnapTable = ReadonlyMap<number, RunSnapshot>;
 
-const byPair = (x: Interval, y: Interval) => x[0] - y[0] || x[1] - y[1];
-const setAt = <T>(xs: readonly T[], i: number, v: T): T[] => xs.map((x, j) => (j === i ? v : x));
-const withFile = (m: RunState['file'], f: string, bytes: Uint8Array) => new Map(m).set(f, bytes);
 /** The file offsets of whole blocks a set of offsets touches. */
 const blockSpan = (c: Constants, offs: Intervals): Interval[] =>
   blocksOf(offs, c.B).map(([lo, hi]) => [lo * c.B, hi * c.B]);
@@ -210,13 +210,6 @@ function Commit(
   };
 }
 
-/** The engine raised FileChangedError: nothing changed (spec: Refuse). */
-const Refuse = (st: RunState, rec: RunStepRecord): RunState => ({
-  ...st,
-  last: { ...rec, err: 'FileChangedError' },
-  steps: st.steps + 1,
-});
-
 export function Read(c: Constants, st: RunState, f: string, pos: number, a: number, n: number): RunState {
   const content = fileOf(st, f);
   const k = pos >= content.length ? 0 : Math.min(n, content.length - pos);
@@ -266,7 +259,11 @@ export function Load(c: Constants, st: RunState, a: number): RunState {
   );
 }
 
-/** The page's bytes detached: Anon, with no origin. */
+/** Page p as a step that faults it in sees it: its frame, else its View if it can be filled; null if not (the step is refused). */
+const faulted = (c: Constants, st: RunState, p: number): Uint8Array | null =>
+  st.frame[p] ?? (Fillable(c, st, p) ? PageView(c, st, p) : null);
+
+/** Page p's bytes detached, as a store detaches them: Anon, with no origin. */
 const detached = (c: Constants, st: RunState, p: number) => ({
   src: replaced(st.src, p * c.B, (p + 1) * c.B, [AnonRun(p * c.B, (p + 1) * c.B)], sameSrc),
   origin: replaced(st.origin, p * c.B, (p + 1) * c.B, [NoOriginRun(c, p * c.B, (p + 1) * c.B)], sameOrigin),
@@ -275,9 +272,9 @@ const detached = (c: Constants, st: RunState, p: number) => ({
 export function Store(c: Constants, st: RunState, a: number, v: number): RunState {
   const p = Math.floor(a / c.B);
   const rec: RunStepRecord = { ...NoStep(c), op: 'store', addr: a, val: v };
-  const resident = st.frame[p]!;
-  if (resident === Absent && !Fillable(c, st, p)) return Refuse(st, rec);
-  const fr = (resident ?? PageView(c, st, p)).slice();
+  const base = faulted(c, st, p);
+  if (base === null) return Refuse(st, rec);
+  const fr = base.slice();
   fr[a % c.B] = v;
   const { src, origin } = detached(c, st, p);
   return Commit(c, st, st.file, src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin, rec);
@@ -287,9 +284,8 @@ export function Store(c: Constants, st: RunState, a: number, v: number): RunStat
 export function Bytes(c: Constants, st: RunState, a: number, n: number, w: boolean): RunState {
   const p = Math.floor(a / c.B);
   const rec: RunStepRecord = { ...NoStep(c), op: 'bytes', addr: a, len: n, writable: w };
-  const resident = st.frame[p]!;
-  if (resident === Absent && !Fillable(c, st, p)) return Refuse(st, rec);
-  const fr = resident ?? PageView(c, st, p);
+  const fr = faulted(c, st, p);
+  if (fr === null) return Refuse(st, rec);
   const { src, origin } = w ? detached(c, st, p) : st;
   return Commit(c, st, st.file, src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin, {
     ...rec,
@@ -435,18 +431,12 @@ export function Zero(c: Constants, st: RunState, a: number, n: number): RunState
 }
 
 /** The content of f after writing data at pos (the file grows, a gap reads as zero). */
-function writtenAt(st: RunState, f: string, pos: number, data: readonly number[]): Uint8Array {
+function writtenAt(st: RunState, f: string, pos: number, data: ByteSeq): Uint8Array {
   const before = fileOf(st, f);
   return Patched(before, [{ at: pos, bytes: Uint8Array.from(data) }], Math.max(before.length, pos + data.length));
 }
 
-export function FileWrite(
-  c: Constants,
-  st: RunState,
-  f: string,
-  pos: number,
-  data: readonly number[],
-): RunState | null {
+export function FileWrite(c: Constants, st: RunState, f: string, pos: number, data: ByteSeq): RunState | null {
   if (pos + data.length > c.MaxLen) return null;
   const offs = normalize([[pos, pos + data.length]]);
   return Commit(
@@ -478,13 +468,7 @@ export function FileTruncate(c: Constants, st: RunState, f: string, len: number)
   );
 }
 
-export function OutsideWrite(
-  c: Constants,
-  st: RunState,
-  f: string,
-  pos: number,
-  data: readonly number[],
-): RunState | null {
+export function OutsideWrite(c: Constants, st: RunState, f: string, pos: number, data: ByteSeq): RunState | null {
   if (pos + data.length > c.MaxLen) return null;
   return Commit(
     c,

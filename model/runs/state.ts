@@ -20,6 +20,7 @@
  */
 import type { Constants } from '../constants.ts';
 import type { Op, StepRecord } from '../schema.ts';
+import { NoStep as PerByteNoStep } from '../state.ts';
 import type { Interval, Intervals, Run } from './intervals.ts';
 
 /** src over [start, end): every byte Zero, every byte Anon, or byte a bound to offset a + delta of snapshot snap. */
@@ -137,23 +138,10 @@ export const NewSnap = (c: Constants, f: string, content: Uint8Array): RunSnapsh
   copy: isolated(c, f) ? content : NoBytes,
 });
 
+/** The spec's NoStep (model/state.ts), its bytes and sets in this model's form. */
 export const NoStep = (c: Constants): RunStepRecord => ({
-  op: 'init',
-  addr: 0,
-  len: 0,
-  file: c.NoFile,
-  pos: 0,
-  val: 0,
-  data: [],
-  page: 0,
-  rebind: false,
-  writable: false,
-  ret: 0,
+  ...PerByteNoStep(c),
   out: NoBytes,
-  err: 'none',
-  fault: false,
-  written: 0,
-  skipped: 0,
   wrote: [],
   needed: [],
   excused: [],
