@@ -16,67 +16,75 @@
 /** Modules of this repository, as opposed to node builtins and npm packages. */
 const project = ['local'];
 
+/**
+ * A layer's rule: modules matching `from` (and not `fromNot`) import, of the
+ * project, only modules whose path matches `allowed`.
+ */
+const importsOnly = (name, comment, from, allowed, fromNot) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: fromNot === undefined ? { path: from } : { path: from, pathNot: fromNot },
+  to: { dependencyTypes: project, pathNot: allowed },
+});
+
+const tests = '\\.test\\.ts$';
+const fileserverExtras = '^fileserver/(bench|testing)/|^fileserver/.*\\.test\\.ts$';
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    {
-      name: 'tla-imports-nothing-of-the-project',
-      comment: 'tla/ is the bottom layer: what every other layer reads TLA+ values and TLC output with.',
-      severity: 'error',
-      from: { path: '^tla/' },
-      to: { dependencyTypes: project, pathNot: '^tla/' },
-    },
-    {
-      name: 'model-imports-only-tla',
-      comment: 'model/ is the spec transliterated: it stands on TLA+ values and on nothing that checks it.',
-      severity: 'error',
-      from: { path: '^model/' },
-      to: { dependencyTypes: project, pathNot: '^(model|tla)/' },
-    },
+    importsOnly(
+      'tla-imports-nothing-of-the-project',
+      'tla/ is the bottom layer: what every other layer reads TLA+ values and TLC output with.',
+      '^tla/',
+      '^tla/',
+    ),
+    importsOnly(
+      'model-imports-only-tla',
+      'model/ is the spec transliterated: it stands on TLA+ values and on nothing that checks it.',
+      '^model/',
+      '^(model|tla)/',
+    ),
     {
       name: 'impl-imports-only-itself-and-node',
       comment: 'impl/ is the engine users install: it runs on node builtins alone.',
       severity: 'error',
-      from: { path: '^impl/', pathNot: '\\.test\\.ts$' },
+      from: { path: '^impl/', pathNot: tests },
       // An import that does not resolve is no-unresolvable's to report.
       to: { dependencyTypesNot: ['core'], pathNot: '^impl/', couldNotResolve: false },
     },
-    {
-      name: 'impl-tests-import-only-impl',
-      comment: 'Tests of impl/ may use test libraries, but no other layer of the project.',
-      severity: 'error',
-      from: { path: '^impl/.*\\.test\\.ts$' },
-      to: { dependencyTypes: project, pathNot: '^impl/' },
-    },
-    {
-      name: 'conformance-imports-impl-model-tla',
-      comment: 'conformance/ relates the engine to the model; it is no library of the wrapper or the file server.',
-      severity: 'error',
-      from: { path: '^conformance/' },
-      to: { dependencyTypes: project, pathNot: '^(conformance|impl|model|tla)/' },
-    },
-    {
-      name: 'tlc-imports-only-tla',
-      comment: 'tlc/ runs model checkers on any spec: it knows TLA+ values, not this project.',
-      severity: 'error',
-      from: { path: '^tlc/' },
-      to: { dependencyTypes: project, pathNot: '^(tlc|tla)/' },
-    },
-    {
-      name: 'fileserver-imports-only-the-public-engine',
-      comment: 'fileserver/ uses the engine as a user would, through the package entry.',
-      severity: 'error',
-      from: { path: '^fileserver/', pathNot: '^fileserver/(bench|testing)/|\\.test\\.ts$' },
-      to: { dependencyTypes: project, pathNot: '^(fileserver/|impl/index\\.ts$)' },
-    },
-    {
-      name: 'fileserver-tests-and-comparisons',
-      comment:
-        "The file server's tests and benchmarks may use the engine's test helpers and the bench's harness and mmap addon too; they are not shipped.",
-      severity: 'error',
-      from: { path: '^fileserver/(bench|testing)/|^fileserver/.*\\.test\\.ts$' },
-      to: { dependencyTypes: project, pathNot: '^(fileserver/|impl/index\\.ts$|impl/testing/|bench/)' },
-    },
+    importsOnly(
+      'impl-tests-import-only-impl',
+      'Tests of impl/ may use test libraries, but no other layer of the project.',
+      '^impl/.*\\.test\\.ts$',
+      '^impl/',
+    ),
+    importsOnly(
+      'conformance-imports-impl-model-tla',
+      'conformance/ relates the engine to the model; it is no library of the wrapper or the file server.',
+      '^conformance/',
+      '^(conformance|impl|model|tla)/',
+    ),
+    importsOnly(
+      'tlc-imports-only-tla',
+      'tlc/ runs model checkers on any spec: it knows TLA+ values, not this project.',
+      '^tlc/',
+      '^(tlc|tla)/',
+    ),
+    importsOnly(
+      'fileserver-imports-only-the-public-engine',
+      'fileserver/ uses the engine as a user would, through the package entry.',
+      '^fileserver/',
+      '^(fileserver/|impl/index\\.ts$)',
+      `${fileserverExtras}|${tests}`,
+    ),
+    importsOnly(
+      'fileserver-tests-and-comparisons',
+      "The file server's tests and benchmarks may use the engine's test helpers and the bench's harness and mmap addon too; they are not shipped.",
+      fileserverExtras,
+      '^(fileserver/|impl/index\\.ts$|impl/testing/|bench/)',
+    ),
     {
       name: 'no-cycles',
       comment: 'An import cycle makes modules that cannot be understood, tested or loaded one at a time.',
