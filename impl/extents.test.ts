@@ -76,13 +76,19 @@ describe('ExtentMap', () => {
     const range = fc
       .tuple(fc.nat(size - 1), fc.integer({ min: 1, max: size }))
       .map(([lo, n]) => [lo, Math.min(size, lo + n)] as const);
-    // Disjoint, sorted, non-empty runs: from sorted distinct cut points, every other gap.
+    // Disjoint, sorted, non-empty runs: from sorted distinct cut points, the first gap and any of the
+    // others, so that runs may touch (updateRuns takes them as they come, coalesced or not).
     const runs = fc
-      .uniqueArray(fc.integer({ min: 0, max: size }), { minLength: 2, maxLength: 8 })
-      .map((cuts) => cuts.sort((a, b) => a - b))
-      .map((cuts) =>
-        cuts.flatMap((cut, i) => (i % 2 === 0 && i + 1 < cuts.length ? [[cut, cuts[i + 1]] as const] : [])),
-      );
+      .tuple(
+        fc.uniqueArray(fc.integer({ min: 0, max: size }), { minLength: 2, maxLength: 8 }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+      )
+      .map(([cuts, keep]) => {
+        const sorted = cuts.sort((a, b) => a - b);
+        return sorted.flatMap((cut, i) =>
+          i + 1 < sorted.length && (i === 0 || keep[i]) ? [[cut, sorted[i + 1]] as const] : [],
+        );
+      });
     const op = fc.oneof(
       fc.record({
         kind: fc.constant('set' as const),
@@ -92,12 +98,27 @@ describe('ExtentMap', () => {
       fc.record({ kind: fc.constant('update' as const), range, delta: fc.integer({ min: -1, max: 2 }) }),
       fc.record({ kind: fc.constant('runs' as const), runs, delta: fc.integer({ min: -1, max: 2 }) }),
       fc.record({ kind: fc.constant('clear' as const) }),
+      fc.record({ kind: fc.constant('walk' as const), range }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
         const map = new ExtentMap<number>();
         const model: (number | undefined)[] = new Array(size).fill(undefined);
         for (const o of ops) {
+          if (o.kind === 'walk') {
+            // A walk of any part of the map: the model's values there, as maximal pieces in order.
+            const [lo, hi] = o.range;
+            const pieces: [number, number, number | undefined][] = [];
+            map.walk(lo, hi, (s, e, v) => pieces.push([s, e, v]));
+            const expected: [number, number, number | undefined][] = [];
+            for (let i = lo; i < hi; i++) {
+              const last = expected.at(-1);
+              if (last !== undefined && last[2] === model[i]) last[1] = i + 1;
+              else expected.push([i, i + 1, model[i]]);
+            }
+            expect(pieces).toEqual(expected);
+            continue;
+          }
           if (o.kind === 'clear') {
             map.clear();
             model.fill(undefined);

@@ -57,6 +57,39 @@ describe('snapshots', () => {
     expect(snapshotIds(engine)).toEqual([1, 2]);
     expect(bytesOf(seg, 0, 8)).toEqual([1, 2, 3, 4, 0, 2, 3, 4]);
   });
+
+  it('of two reusable snapshots of a file picks the lowest id, even when it went live last', () => {
+    const engine = memoryEngine(4, 16);
+    const seg = engine.segment(32);
+    const { file: a } = memoryFile(engine, 'a', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    const { file: b } = memoryFile(engine, 'b', [0, 0, 0, 0]);
+    seg.read(b, 0, 4, 0);
+    seg.read(a, 8, 8, 0);
+    // Id 1 goes free; a change preserves block 0 in snapshot 2, so reading block 0 again takes id 1.
+    seg.zero(0, 4);
+    a.write(Uint8Array.of(0), 0, 1, 0);
+    seg.read(a, 16, 4, 0);
+    expect(snapshotIds(engine)).toEqual([1, 2]);
+    // Both read block 2 as the file holds it.
+    seg.read(a, 24, 4, 8);
+    expect(sourceOf(engine, seg, 24)).toEqual({ kind: 'Snap', snap: 1, off: 8 });
+  });
+
+  it('closing one of two segments bound to a snapshot keeps it for the other; closing both releases it', () => {
+    const engine = memoryEngine(4, 16);
+    const { file } = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+    const one = engine.segment(8);
+    const two = engine.segment(8);
+    one.read(file, 0, 8, 0);
+    two.read(file, 0, 8, 0);
+    one.close();
+    expect(snapshotIds(engine)).toEqual([1]);
+    file.write(new Uint8Array(8), 0, 8, 0);
+    expect(engine.stats().preserves).toBe(2);
+    expect(bytesOf(two, 0, 8)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    two.close();
+    expect(engine.stats()).toMatchObject({ liveSnapshots: 0, preservedBlocks: 0 });
+  });
 });
 
 describe('snapshot ids', () => {

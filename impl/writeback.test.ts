@@ -77,6 +77,19 @@ describe('write-back', () => {
 });
 
 describe('write-back: rebinding, empty writes, lost and stale bytes', () => {
+  it('a rebinding write-back to other offsets unbinds the old ones, also of two addresses bound to one offset', () => {
+    const { engine, backend, file, seg } = setup();
+    // Addresses 8..16 now read offsets 0..8, as addresses 0..8 do.
+    seg.read(file, 8, 8, 0);
+    expect(seg.write(file, 0, 16, 16, { rebind: true })).toEqual({ written: 16, skipped: 0 });
+    const head = image.slice(0, 8);
+    expect([...backend.content()]).toEqual([...image.slice(0, 16), ...head, ...head]);
+    expect(sourceOf(engine, seg, 8)).toEqual({ kind: 'Snap', snap: 2, off: 24 });
+    expect(seg.write(file, 0, 32, 16, { rebind: true })).toEqual({ written: 16, skipped: 16 });
+    // Snapshot 1 lost every byte bound to it, so it and its preserved blocks are gone.
+    expect(engine.stats()).toMatchObject({ liveSnapshots: 1, preservedBlocks: 0 });
+  });
+
   it('write without rebind leaves the segment as it was: dirty pages are written again next time', () => {
     const engine = memoryEngine(4, 4);
     const seg = engine.segment(8);
