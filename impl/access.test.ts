@@ -5,12 +5,13 @@
  * would hold: a plain buffer filled by eager readSync copies, on real files.
  */
 import * as fs from 'node:fs';
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
 import { FileChangedError } from './errors.ts';
 import { internals } from './internals.ts';
-import { memoryEngine } from './testing/engines.ts';
+import { bytesOf, memoryEngine, memoryFile } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 import { pattern, tempDir, tempFile } from './testing/temp.ts';
 import { thrown } from './testing/thrown.ts';
@@ -67,6 +68,7 @@ describe('bytes', () => {
     expect(new Uint8Array(fs.readFileSync(image))).toEqual(expected);
     // Clean again: a read-only view leaves it clean.
     seg.bytes(16, 8);
+    seg.bytes(16, 8, {});
     expect(seg.write(file, 0, 32, 0)).toEqual({ written: 0, skipped: 32 });
   });
 
@@ -325,6 +327,129 @@ describe('against a conventional program (eager readSync copies into a plain buf
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('loads and stores on the hit path (a resident page, a power-of-two B)', () => {
+  type Call = [method: string, ...args: unknown[]];
+  const call = (seg: object, [method, ...args]: Call) =>
+    (seg as Record<string, (...a: unknown[]) => unknown>)[method](...args);
+  /** Every call the hit path would take but for one bad argument: the full path's error is the contract. */
+  const refused: Call[] = [
+    ['setInt8', 0, 128],
+    ['setInt8', 0, -129],
+    ['setInt8', 0, 1.5],
+    ['setInt16', 0, 2 ** 15],
+    ['setInt16', 0, 0.5],
+    ['setInt16', 0, 1, 1],
+    ['setUint16', 0, -1],
+    ['setUint16', 0, 2 ** 16],
+    ['setUint16', 0, 1, 1],
+    ['setInt32', 0, 2 ** 31],
+    ['setInt32', 0, 0.5],
+    ['setInt32', 0, 1, 1],
+    ['setUint32', 0, -1],
+    ['setUint32', 0, 2 ** 32],
+    ['setUint32', 0, 1, 1],
+    ['setFloat32', 0, '1'],
+    ['setFloat32', 0, 1, 1],
+    ['getInt16', 0, 1],
+    ['getUint16', 0, 1],
+    ['getInt32', 0, 1],
+    ['getUint32', 0, 1],
+    ['getFloat32', 0, 1],
+  ];
+
+  it('refuses exactly what the full path refuses, storing nothing', () => {
+    const engine = memoryEngine(B, 4);
+    const cold = engine.segment(B);
+    const hot = engine.segment(B);
+    hot.setUint8(0, 0x5a); // resident and detached: a store may take the hit path
+    for (const args of refused) {
+      const expected = thrown(() => call(cold, args));
+      expect(expected.name, args.join()).toBe('ArgumentError');
+      expect(
+        thrown(() => call(hot, args)),
+        args.join(),
+      ).toEqual(expected);
+      expect(bytesOf(hot, 0, B), args.join()).toEqual([0x5a, 0, 0, 0, 0, 0, 0, 0]);
+    }
+    expect(engine.stats().faults).toBe(1);
+    // The error names the argument at fault.
+    expect(thrown(() => cold.getInt16(0, 1 as never))).toMatchObject({
+      argument: 'littleEndian',
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  });
+
+  it('a store to a page not yet detached detaches it, so that write-back writes it', () => {
+    const stores: [string, number][] = [
+      ['setInt8', -2],
+      ['setInt16', -2],
+      ['setUint16', 0xfffe],
+      ['setInt32', -2],
+      ['setUint32', 0xfffffffe],
+      ['setFloat32', -1.5],
+      ['setFloat64', -1.5],
+    ];
+    const engine = memoryEngine(B, stores.length);
+    const content = new Uint8Array(B * stores.length);
+    const { backend, file } = memoryFile(engine, 'f', content);
+    const seg = engine.segment(content.length);
+    seg.read(file, 0, content.length, 0);
+    const expected = new DataView(new ArrayBuffer(content.length));
+    stores.forEach(([method, value], page) => {
+      seg.getUint8(page * B); // resident, still bound to the file
+      call(seg, [method, page * B, value]);
+      call(expected, [method, page * B, value]);
+    });
+    expect(engine.stats().faults).toBe(stores.length);
+    expect(seg.write(file, 0, content.length, 0)).toEqual({ written: content.length, skipped: 0 });
+    const after = new Uint8Array(content.length);
+    backend.read(after, 0, after.length, 0);
+    expect([...after]).toEqual([...new Uint8Array(expected.buffer)]);
+  });
+
+  it('a load marks its page referenced, so that CLOCK evicts another', () => {
+    const engine = memoryEngine(B, 3);
+    const seg = engine.segment(4 * B);
+    for (const page of [0, 1, 2, 3]) seg.getUint8(page * B);
+    // Page 3 took page 0's frame; the sweep cleared pages 1 and 2's reference bits.
+    seg.getUint8(B);
+    seg.getUint8(0); // evicts page 2, the one not referenced since
+    expect(engine.stats().faults).toBe(5);
+    seg.getUint8(B);
+    expect(engine.stats().faults).toBe(5);
+    seg.getUint8(2 * B);
+    expect(engine.stats().faults).toBe(6);
+  });
+
+  it('a value across a page boundary is gathered from both frames, in whichever order they were faulted in', () => {
+    const engine = memoryEngine(B, 2);
+    const content = pattern(2 * B);
+    const { file } = memoryFile(engine, 'f', content);
+    const seg = engine.segment(2 * B);
+    seg.read(file, 0, 2 * B, 0);
+    seg.getUint8(B); // page 1 in frame 0, page 0 in frame 1
+    seg.getUint8(0);
+    const expected = new DataView(content.buffer);
+    expect(seg.getUint16(B - 1, true)).toBe(expected.getUint16(B - 1, true));
+    expect(seg.getInt32(B - 2)).toBe(expected.getInt32(B - 2));
+    expect(seg.getBigUint64(B - 3)).toBe(expected.getBigUint64(B - 3));
+    expect(engine.stats().faults).toBe(2);
+  });
+
+  it('inspect counts a page once however many Anon extents it has', () => {
+    const engine = memoryEngine(B, 2);
+    const { file } = memoryFile(engine, 'f', pattern(B));
+    const seg = engine.segment(B);
+    seg.read(file, 0, B, 0);
+    seg.setUint8(0, 1);
+    // Writing back the middle of the page rebinds it: Anon [0, 2), the file [2, 4), Anon [4, B).
+    seg.write(file, 2, 2, 2, { rebind: true });
+    expect(inspect(seg, { breakLength: Infinity })).toBe(
+      `Segment { length: ${B}, pageSize: ${B}, pages: 1, resident: 1, swapped: 0, dirty: 1 }`,
     );
   });
 });

@@ -398,96 +398,125 @@ export class Segment {
 
   /** The byte at `addr` (the spec's load). */
   getUint8(addr: number): number {
+    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
     const at = this.#resident(addr, 1, false);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path loads the same bytes from the same resident frame and marks it referenced alike
     if (at >= 0) return this.#pool.bytes[at];
+    // Stryker disable next-line BooleanLiteral: one byte has no byte order
     return this.#get(addr, uint8, false);
   }
 
   /** Sets the byte at `addr` (the spec's store): its whole page becomes anonymous. */
   setUint8(addr: number, value: number): void {
     const at = this.#resident(addr, 1, true);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path stores the same bytes in the same detached frame (detach and commit change nothing)
     if (at >= 0 && (value & 0xff) === value) this.#pool.bytes[at] = value;
+    // Stryker disable next-line BooleanLiteral: one byte has no byte order
     else this.#set(addr, uint8, value, false);
   }
 
   getInt8(addr: number): number {
+    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
     const at = this.#resident(addr, 1, false);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path loads the same bytes from the same resident frame and marks it referenced alike
     if (at >= 0) return this.#view.getInt8(at);
+    // Stryker disable next-line BooleanLiteral: one byte has no byte order
     return this.#get(addr, int8, false);
   }
   setInt8(addr: number, value: number): void {
     const at = this.#resident(addr, 1, true);
     if (at >= 0 && (value << 24) >> 24 === value) this.#view.setInt8(at, value);
+    // Stryker disable next-line BooleanLiteral: one byte has no byte order
     else this.#set(addr, int8, value, false);
   }
   getInt16(addr: number, littleEndian = false): number {
+    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
     const at = this.#resident(addr, 2, false);
+    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getInt16(at, littleEndian);
     return this.#get(addr, int16, littleEndian);
   }
   setInt16(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 2, true);
+    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
     if (at >= 0 && (value << 16) >> 16 === value && typeof littleEndian === 'boolean')
       this.#view.setInt16(at, value, littleEndian);
     else this.#set(addr, int16, value, littleEndian);
   }
   getUint16(addr: number, littleEndian = false): number {
+    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
     const at = this.#resident(addr, 2, false);
+    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getUint16(at, littleEndian);
     return this.#get(addr, uint16, littleEndian);
   }
   setUint16(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 2, true);
+    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
     if (at >= 0 && (value & 0xffff) === value && typeof littleEndian === 'boolean')
       this.#view.setUint16(at, value, littleEndian);
     else this.#set(addr, uint16, value, littleEndian);
   }
   getInt32(addr: number, littleEndian = false): number {
+    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
     const at = this.#resident(addr, 4, false);
+    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getInt32(at, littleEndian);
     return this.#get(addr, int32, littleEndian);
   }
   setInt32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
+    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
     if (at >= 0 && (value | 0) === value && typeof littleEndian === 'boolean')
       this.#view.setInt32(at, value, littleEndian);
     else this.#set(addr, int32, value, littleEndian);
   }
   getUint32(addr: number, littleEndian = false): number {
+    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
     const at = this.#resident(addr, 4, false);
+    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getUint32(at, littleEndian);
     return this.#get(addr, uint32, littleEndian);
   }
   setUint32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
+    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
     if (at >= 0 && value >>> 0 === value && typeof littleEndian === 'boolean')
       this.#view.setUint32(at, value, littleEndian);
     else this.#set(addr, uint32, value, littleEndian);
   }
   getFloat32(addr: number, littleEndian = false): number {
+    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
     const at = this.#resident(addr, 4, false);
+    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getFloat32(at, littleEndian);
     return this.#get(addr, float32, littleEndian);
   }
   setFloat32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
+    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
     if (at >= 0 && typeof value === 'number' && typeof littleEndian === 'boolean')
       this.#view.setFloat32(at, value, littleEndian);
     else this.#set(addr, float32, value, littleEndian);
   }
   getFloat64(addr: number, littleEndian = false): number {
+    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
     const at = this.#resident(addr, 8, false);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path loads the same bytes from the same resident frame and marks it referenced alike
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getFloat64(at, littleEndian);
     return this.#get(addr, float64, littleEndian);
   }
   setFloat64(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 8, true);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path stores the same bytes in the same detached frame (detach and commit change nothing)
     if (at >= 0 && typeof value === 'number' && typeof littleEndian === 'boolean')
       this.#view.setFloat64(at, value, littleEndian);
     else this.#set(addr, float64, value, littleEndian);
   }
   getBigInt64(addr: number, littleEndian = false): bigint {
+    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
     const at = this.#resident(addr, 8, false);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path loads the same bytes from the same resident frame and marks it referenced alike
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getBigInt64(at, littleEndian);
     return this.#get(addr, bigInt64, littleEndian);
   }
@@ -496,7 +525,9 @@ export class Segment {
     this.#set(addr, bigInt64, value, littleEndian);
   }
   getBigUint64(addr: number, littleEndian = false): bigint {
+    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
     const at = this.#resident(addr, 8, false);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path loads the same bytes from the same resident frame and marks it referenced alike
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getBigUint64(at, littleEndian);
     return this.#get(addr, bigUint64, littleEndian);
   }
@@ -549,14 +580,18 @@ export class Segment {
    * the frame referenced for CLOCK (only when it is not already: a store
    * per hit costs more than the check).
    */
+  // Stryker disable next-line BlockStatement: undefined is no offset (undefined >= 0 is false): every call takes the full path, with the same result
   #resident(addr: number, size: number, store: boolean): number {
+    // Stryker disable next-line EqualityOperator,StringLiteral: returning -1 for more calls only sends them to the full path, with the same result
     if (this.#closed || typeof addr !== 'number' || addr >>> 0 !== addr || addr > this.length - size || this.#shift < 0)
       return -1;
     const offset = addr & this.#mask;
     const page = addr >>> this.#shift;
     const direct = this.#table.direct;
+    // Stryker disable next-line EqualityOperator: a page past the direct table reads NaN (no offset) as a -1 does; more -1s only send calls to the full path
     if (offset + size > this.pageSize || page >= direct.length) return -1;
     const frame = direct[page] - 1;
+    // Stryker disable next-line EqualityOperator,LogicalOperator: frame 0, loads of pages not detached, or a page not resident (a negative offset) only take the full path
     if (frame < 0 || (store && this.#state[frame] !== DETACHED)) return -1;
     const referenced = this.#referenced;
     if (referenced[frame] === 0) referenced[frame] = 1;
@@ -571,8 +606,10 @@ export class Segment {
     this.#shared.calls.current++;
     const B = this.pageSize;
     const page = Math.floor(addr / B);
+    // Stryker disable next-line ArithmeticOperator: for page > 0 the wrong offset exceeds B, so the gather loop reads the same value from the same frame
     const offset = addr - page * B;
     // The offset in the page first: frame * B + addr can exceed 2^53 and round.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the gather loop reads a value inside one page from the same frame, with the same result
     if (offset + scalar.size <= B) return scalar.get(this.#view, this.#pager.frame(page) * B + offset, le);
     const into = this.#scalarBytes[scalar.size];
     for (let done = 0; done < into.length; ) {
@@ -605,6 +642,7 @@ export class Segment {
         const x = addr + done;
         const page = Math.floor(x / B);
         const offset = x - page * B;
+        // Stryker disable next-line ArithmeticOperator: count overshoots only on the last piece, which subarray clips at from.length
         const count = Math.min(B - offset, from.length - done);
         const frame = this.#pager.frame(page);
         this.#pager.detach(page, frame);
