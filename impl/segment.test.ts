@@ -1,11 +1,16 @@
 /**
- * Segments: the typed loads and stores keep DataView's contract, and a read
- * copies only the fragments of resident, partly covered pages.
+ * Segments: the typed loads and stores keep DataView's contract; the hit
+ * paths of bytes and copyOut validate and answer as the full paths do, and
+ * copyOut of resident pages asks the file nothing; a read copies (and reads
+ * from the file) only the fragments of resident, partly covered pages; and a
+ * read or rebinding write that would need a snapshot past snapshotsMax is
+ * refused before it reads or writes anything.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ArgumentError } from './errors.ts';
 import type { Segment } from './segment.ts';
-import { bytesOf, memoryEngine, memoryFile } from './testing/engines.ts';
+import { bytesOf, memoryEngine, memoryFile, sourceOf } from './testing/engines.ts';
+import { FaultyBackend } from './testing/faulty-backend.ts';
 import { thrown } from './testing/thrown.ts';
 
 describe('typed loads and stores', () => {
@@ -93,6 +98,93 @@ describe('typed loads and stores', () => {
   });
 });
 
+describe('the hit path of bytes, copyIn, copyOut, prefetch and zero', () => {
+  it('bytes of a resident page validates its length and options as the full path does, and views exactly the bytes', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(16);
+    seg.read(memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]).file, 0, 8, 0);
+    expect(seg.getUint8(0)).toBe(1);
+    expect([...seg.bytes(1, 2)]).toEqual([2, 3]);
+    expect([...seg.bytes(0, 4)]).toEqual([1, 2, 3, 4]);
+    for (const length of [0, 1.5, 5]) {
+      expect(
+        thrown(() => seg.bytes(0, length)),
+        String(length),
+      ).toMatchObject({
+        name: 'ArgumentError',
+        argument: 'length',
+      });
+    }
+    expect(thrown(() => seg.bytes(0, 1, { writeable: true } as never))).toMatchObject({ name: 'ArgumentError' });
+    expect(sourceOf(engine, seg, 0).kind).toBe('Snap');
+    // A writable view detaches the page first, even when it is resident.
+    seg.bytes(0, 1, { writable: true })[0] = 7;
+    expect(sourceOf(engine, seg, 3).kind).toBe('Anon');
+    expect(bytesOf(seg, 0, 4)).toEqual([7, 2, 3, 4]);
+    engine.close();
+  });
+
+  it('copyOut of resident pages copies their frames and asks the file nothing', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(16);
+    const backend = new FaultyBackend(
+      'f',
+      Uint8Array.from({ length: 16 }, (_, i) => i + 1),
+    );
+    seg.read(engine.attach(backend), 0, 16, 0);
+    seg.getUint8(0);
+    seg.getUint8(5);
+    const calls = backend.log.length;
+    expect(bytesOf(seg, 0, 4)).toEqual([1, 2, 3, 4]);
+    expect(bytesOf(seg, 5, 3)).toEqual([6, 7, 8]);
+    expect(backend.log.length).toBe(calls);
+    // Across pages it is the full path, which checks that the file is unchanged.
+    expect(bytesOf(seg, 2, 4)).toEqual([3, 4, 5, 6]);
+    expect(backend.log.slice(calls)).toEqual(['identity']);
+    engine.close();
+  });
+
+  it('copyIn names its source argument', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(16);
+    expect(thrown(() => seg.copyIn(0, [1] as never))).toMatchObject({ name: 'ArgumentError', argument: 'source' });
+    engine.close();
+  });
+
+  it('empty copyOut, prefetch and zero do nothing, even inside a page', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(16);
+    seg.read(
+      memoryFile(
+        engine,
+        'f',
+        Uint8Array.from({ length: 16 }, (_, i) => i + 1),
+      ).file,
+      0,
+      16,
+      0,
+    );
+    for (const addr of [0, 1, 4, 6, 16]) {
+      seg.copyOut(addr, new Uint8Array(0));
+      seg.prefetch(addr, 0);
+      seg.zero(addr, 0);
+    }
+    expect(engine.stats()).toMatchObject({ faults: 0, residentPages: 0 });
+    seg.setUint8(5, 0);
+    seg.getUint8(9);
+    for (const addr of [0, 1, 4, 6, 8, 9, 16]) {
+      seg.copyOut(addr, new Uint8Array(0));
+      seg.prefetch(addr, 0);
+      seg.zero(addr, 0);
+    }
+    expect(engine.stats()).toMatchObject({ faults: 2, residentPages: 2 });
+    expect(sourceOf(engine, seg, 4).kind).toBe('Anon');
+    expect(sourceOf(engine, seg, 8).kind).toBe('Snap');
+    expect(bytesOf(seg, 0, 16)).toEqual([1, 2, 3, 4, 5, 0, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    engine.close();
+  });
+});
+
 describe('read', () => {
   it('fragmentBytes counts exactly the bytes a read refreshes in resident, partly covered pages', () => {
     const engine = memoryEngine(4, 4);
@@ -106,5 +198,88 @@ describe('read', () => {
     seg.read(g, 3, 3, 0);
     expect(engine.stats()).toMatchObject({ faults: 2, fragmentBytes: 5 });
     expect(bytesOf(seg, 0, 8)).toEqual([1, 9, 9, 9, 9, 9, 7, 8]);
+  });
+
+  it('reads the file now only for the fragments: not for pages out of memory or wholly covered', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(16);
+    const backend = new FaultyBackend(
+      'f',
+      Uint8Array.from({ length: 16 }, (_, i) => i + 1),
+    );
+    const file = engine.attach(backend);
+    // Nothing resident: a read binds and reads nothing, whichever pages it covers.
+    seg.read(file, 1, 14, 0);
+    seg.read(file, 2, 1, 0);
+    expect(backend.calls.read).toBe(0);
+    // Page 1 resident and wholly covered, pages 0 and 2 partly covered but out of memory.
+    seg.getUint8(4);
+    const reads = backend.calls.read;
+    seg.read(file, 3, 6, 0);
+    expect(backend.calls.read).toBe(reads);
+    expect(engine.stats().fragmentBytes).toBe(0);
+    expect(bytesOf(seg, 0, 10)).toEqual([0, 1, 1, 1, 2, 3, 4, 5, 6, 9]);
+    engine.close();
+  });
+});
+
+describe('snapshotsMax', () => {
+  // The real limit (2^24 - 1 snapshots) is out of a unit test's reach: the
+  // engine is loaded afresh with a limit of 2.
+  async function limited() {
+    vi.resetModules();
+    vi.doMock('./limits.ts', async (original) => ({ ...(await original<object>()), snapshotsMax: 2 }));
+    try {
+      const { memoryEngine, memoryFile } = await import('./testing/engines.ts');
+      const engine = memoryEngine(4, 4);
+      const seg = engine.segment(16);
+      // Two files, one snapshot each: the limit is reached.
+      const f = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6, 7, 8]);
+      const g = memoryFile(engine, 'g', [9, 9, 9, 9]);
+      seg.read(f.file, 0, 8, 0);
+      seg.read(g.file, 8, 4, 0);
+      return { engine, seg, f, g };
+    } finally {
+      vi.doUnmock('./limits.ts');
+      vi.resetModules();
+    }
+  }
+
+  it('a read that reuses a snapshot needs no room; one that needs a new one is refused before it reads', async () => {
+    const { engine, seg, f } = await limited();
+    seg.read(f.file, 12, 4, 4);
+    expect(bytesOf(seg, 12, 4)).toEqual([5, 6, 7, 8]);
+    // f changes: its snapshot is stale, a read of it needs a third.
+    seg.write(f.file, 12, 1, 0);
+    seg.getUint8(0);
+    const before = bytesOf(seg, 0, 16);
+    // Page 0 is resident and partly covered: its fragment would be read from f.
+    const reads = vi.spyOn(f.backend, 'read');
+    expect(thrown(() => seg.read(f.file, 1, 2, 0))).toMatchObject({ name: 'LimitError', limit: 'snapshotsMax' });
+    expect(reads).not.toHaveBeenCalled();
+    expect(engine.stats().fragmentBytes).toBe(0);
+    expect(bytesOf(seg, 0, 16)).toEqual(before);
+    engine.close();
+  });
+
+  it('a write needs room only to rebind some bytes, and is refused before the file changes', async () => {
+    const { engine, seg, f, g } = await limited();
+    seg.setUint8(12, 42);
+    // No rebinding, or nothing to rebind: no snapshot needed.
+    expect(seg.write(f.file, 12, 4, 0)).toEqual({ written: 4, skipped: 0 });
+    expect(seg.write(g.file, 12, 0, 0, { rebind: true })).toEqual({ written: 0, skipped: 0 });
+    // f's snapshot is stale now: rebinding would need a third.
+    const content = () => {
+      const out = new Uint8Array(f.backend.size());
+      f.backend.read(out, 0, out.length, 0);
+      return [...out];
+    };
+    const before = content();
+    expect(thrown(() => seg.write(f.file, 12, 2, 4, { rebind: true }))).toMatchObject({
+      name: 'LimitError',
+      limit: 'snapshotsMax',
+    });
+    expect(content()).toEqual(before);
+    engine.close();
   });
 });
