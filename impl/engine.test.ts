@@ -1,11 +1,15 @@
 /**
  * The engine: its defaults, and the stores and descriptors it owns.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { inspect as nodeInspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
+import { readaheadMax } from './limits.ts';
 import { MemoryBackend } from './memory-backend.ts';
+import { NodeFileBackend } from './node-backend.ts';
 import { memoryEngine, memoryFile } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 import { descriptorsIn, pattern, tempDir, tempFile } from './testing/temp.ts';
@@ -68,6 +72,77 @@ describe('the engine', () => {
     engine.open(image, 'r+');
     engine.close();
     expect(descriptorsIn(dir)).toBe(0);
+  });
+  it('a closed segment leaves the engine: it counts only open segments', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(8);
+    engine.segment(8);
+    expect(nodeInspect(engine)).toContain('segments: 2,');
+    seg.close();
+    expect(nodeInspect(engine)).toContain('segments: 1,');
+    engine.close();
+  });
+
+  it('prefetch fills the longest run readahead allows (readaheadMax + 1 pages) with one read', () => {
+    const pages = readaheadMax + 1;
+    const engine = memoryEngine(1, pages + 1);
+    const backend = new FaultyBackend('f', pattern(pages));
+    const file = engine.attach(backend);
+    const seg = engine.segment(pages);
+    seg.read(file, 0, pages, 0);
+    seg.prefetch(0, pages);
+    expect(backend.calls.read).toBe(1);
+    expect(engine.stats()).toMatchObject({ faults: pages, fills: pages, bytesFilled: pages });
+    engine.close();
+  });
+});
+
+describe('NodeFileBackend', () => {
+  it('open refuses a directory (EISDIR) and a FIFO (ENODEV), saying so and naming the file', () => {
+    const dir = tempDir();
+    expect(thrown(() => NodeFileBackend.open(dir, 'r'))).toMatchObject({
+      code: 'EISDIR',
+      message: `EISDIR: a directory, open '${dir}'`,
+    });
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(thrown(() => NodeFileBackend.open(fifo, 'r'))).toMatchObject({
+      code: 'ENODEV',
+      message: `ENODEV: not a regular file, open '${fifo}'`,
+    });
+  });
+
+  it('a temporary and a copy are named for what they are, and neither is ever copied', () => {
+    const dir = tempDir();
+    const original = NodeFileBackend.open(tempFile(dir, 'f', Uint8Array.of(1, 2, 3)), 'r+');
+    const copy = original.clone(dir);
+    original.write(Uint8Array.of(9), 0, 1, 0);
+    expect(copy.name).toBe(`copy of ${original.name}`);
+    const bytes = new Uint8Array(3);
+    expect(copy.read(bytes, 0, 3, 0)).toBe(3);
+    expect([...bytes]).toEqual([1, 2, 3]);
+    const store = NodeFileBackend.temporary(dir, 'swap');
+    expect(store.name).toBe(`swap in ${dir}`);
+    // The copy's name on disk, which lives until it is open, says what it is.
+    expect(thrown(() => original.clone(path.join(dir, 'missing'))).message).toMatch(/\.copy'$/);
+    for (const temporary of [copy, store])
+      expect(
+        thrown(() => temporary.clone(dir)),
+        temporary.name,
+      ).toMatchObject({ code: 'EINVAL' });
+    for (const backend of [original, copy, store]) backend.close();
+  });
+
+  it('sync and datasync go to the descriptor; close releases it once, a second close does nothing', () => {
+    const dir = tempDir();
+    const backend = NodeFileBackend.open(tempFile(dir, 'f', Uint8Array.of(1)), 'r+');
+    backend.sync();
+    backend.datasync();
+    backend.close();
+    backend.close();
+    // The descriptor is gone: fsync and fdatasync of it fail.
+    expect(thrown(() => backend.sync())).toMatchObject({ code: 'EBADF' });
+    expect(thrown(() => backend.datasync())).toMatchObject({ code: 'EBADF' });
   });
 });
 

@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { internals } from './internals.ts';
-import { memoryEngine, memoryFile } from './testing/engines.ts';
+import { bytesOf, memoryEngine, memoryFile } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
+import { thrown } from './testing/thrown.ts';
 
 describe('internals', () => {
   it('describes bindings, frames, swap slots, snapshots and files as copies', () => {
@@ -91,5 +92,59 @@ describe('internals', () => {
     ]);
     // The private copies still serve the old bytes.
     expect([seg.getUint8(0), seg.getUint8(6)]).toEqual([1, 0]);
+  });
+
+  it('looks at each file once, however many snapshots it has', () => {
+    const engine = memoryEngine(4, 4);
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    const file = engine.attach(backend, { isolate: true });
+    const seg = engine.segment(8);
+    const looks = () => {
+      const before = backend.calls.identity;
+      internals(engine);
+      return backend.calls.identity - before;
+    };
+    seg.read(file, 0, 8, 0);
+    const once = looks();
+    // A change through the engine to bound bytes: the next read takes a snapshot of its own.
+    file.write(Uint8Array.of(0), 0, 1, 0);
+    seg.read(file, 0, 4, 4);
+    expect(internals(engine).snapshots).toHaveLength(2);
+    expect(looks()).toBe(once);
+  });
+
+  it("a failed read of an isolated snapshot's private copy is an IOError of the clone, whichever part it read", () => {
+    for (const after of [0, 1]) {
+      const engine = memoryEngine(4, 4);
+      const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+      const file = engine.attach(backend, { isolate: true });
+      const seg = engine.segment(8);
+      seg.read(file, 0, 8, 0);
+      // Block 0 preserved in the copy itself: internals reads the copy whole, then that block.
+      file.write(Uint8Array.of(0), 0, 1, 0);
+      expect(internals(engine).snapshots[0].preserved.get(0)).toEqual(Uint8Array.of(1, 2, 3, 4));
+      backend.clones[0].fail('read', 'EIO', { after, times: 1 });
+      expect(
+        thrown(() => internals(engine)),
+        `after ${after}`,
+      ).toMatchObject({
+        name: 'IOError',
+        role: 'clone',
+        code: 'EIO',
+      });
+    }
+  });
+
+  it("file.size is a public call of its own: a change behind the engine's back just before it is seen", () => {
+    const engine = memoryEngine(4, 4);
+    const other = engine.attach(new FaultyBackend('other', Uint8Array.of(1, 2, 3, 4)));
+    const backend = new FaultyBackend('c', Uint8Array.of(1, 2, 3, 4));
+    const c = engine.attach(backend);
+    const seg = engine.segment(8);
+    expect(c.size).toBe(4);
+    backend.inner.write(Uint8Array.of(5, 6, 7, 8), 0, 4, 4);
+    expect(other.size).toBe(4);
+    seg.read(c, 0, 8, 0);
+    expect(bytesOf(seg, 0, 8)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 });

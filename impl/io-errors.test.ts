@@ -3,14 +3,34 @@
  * the files and the engine's bookkeeping consistent (and, where the call made
  * no change before failing, exactly as they were).
  */
-import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { Engine } from './engine.ts';
 import { IOError } from './errors.ts';
 import { internals } from './internals.ts';
 import { MemoryBackend } from './memory-backend.ts';
+import { NodeFileBackend } from './node-backend.ts';
 import { bytesOf, memoryEngine } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
+import { tempDir, tempFile } from './testing/temp.ts';
 import { thrown } from './testing/thrown.ts';
+
+// Short writes, as a signal or a filling disk makes them: while `short` is on,
+// write(2) writes half the bytes (rounded up) and writev(2) one byte less
+// than half the first buffer. Off, node:fs is itself.
+const short = vi.hoisted(() => ({ on: false }));
+vi.mock('node:fs', async (original) => {
+  const real = await original<typeof import('node:fs')>();
+  return {
+    ...real,
+    writeSync: (fd: number, buffer: Uint8Array, offset: number, length: number, position: number) =>
+      real.writeSync(fd, buffer, offset, short.on ? Math.ceil(length / 2) : length, position),
+    writevSync: (fd: number, buffers: Uint8Array[], position: number) =>
+      short.on
+        ? real.writeSync(fd, buffers[0], 0, Math.max(0, buffers[0].length / 2 - 1), position)
+        : real.writevSync(fd, buffers, position),
+  };
+});
 
 const content = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
 
@@ -235,5 +255,26 @@ describe('I/O errors name the role of what failed', () => {
     expect(seg.evict(0)).toBe(true);
     stores[0]!.truncate(0);
     expect(thrown(() => seg.getUint8(0))).toMatchObject({ name: 'IOError', role: 'swap', code: 'EIO' });
+  });
+});
+
+describe('short writes to a file on disk', () => {
+  it('write and writev write the rest until every byte is where it belongs', () => {
+    const dir = tempDir();
+    const path = tempFile(dir, 'f', new Uint8Array(24).fill(0xee));
+    const backend = NodeFileBackend.open(path, 'r+');
+    const buffers = [Uint8Array.of(1, 2, 3, 4, 5, 6), Uint8Array.of(7, 8), Uint8Array.of(9, 10, 11)];
+    short.on = true;
+    try {
+      backend.write(Uint8Array.of(0, 1, 2, 3, 4, 5), 2, 4, 1);
+      backend.writev(buffers, 8);
+    } finally {
+      short.on = false;
+    }
+    backend.close();
+    const expected = new Uint8Array(24).fill(0xee);
+    expected.set([2, 3, 4, 5], 1);
+    expected.set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 8);
+    expect([...fs.readFileSync(path)]).toEqual([...expected]);
   });
 });

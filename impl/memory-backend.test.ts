@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readPadded } from './backend.ts';
+import { memoryMax } from './limits.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { memoryEngine } from './testing/engines.ts';
 import { thrown } from './testing/thrown.ts';
@@ -31,5 +33,52 @@ describe('MemoryBackend', () => {
       role: 'file',
       code: 'EFBIG',
     });
+  });
+
+  it('MemoryBackend: an empty write changes nothing; every change gives an identity never seen before', () => {
+    const m = new MemoryBackend('m', Uint8Array.of(1, 2, 3));
+    const seen = [m.identity()];
+    m.write(Uint8Array.of(9), 0, 0, 100);
+    expect(m.identity()).toEqual(seen[0]);
+    // Each change moves the identity to a new one, whichever order they come in.
+    for (const change of [
+      () => m.write(Uint8Array.of(9), 0, 1, 0),
+      () => m.truncate(3),
+      () => m.truncate(3),
+      () => m.write(Uint8Array.of(8), 0, 1, 0),
+    ]) {
+      change();
+      const now = m.identity();
+      for (const before of seen) expect(now).not.toEqual(before);
+      seen.push(now);
+    }
+  });
+
+  it('MemoryBackend: a copy is named for its original; a file too large says how large it may be', () => {
+    const m = new MemoryBackend('m', Uint8Array.of(1));
+    expect(m.clone().name).toBe('m (copy)');
+    // The largest file there may be: its buffer is allocated, untouched past the first byte.
+    const largest = new MemoryBackend('largest', Uint8Array.of(1));
+    largest.truncate(memoryMax);
+    expect(largest.size()).toBe(memoryMax);
+    expect(thrown(() => m.truncate(memoryMax + 1))).toMatchObject({
+      code: 'EFBIG',
+      message: `in-memory file larger than ${memoryMax} bytes`,
+    });
+  });
+});
+
+describe('readPadded', () => {
+  it('reads what the file holds and zeros past its end, touching nothing outside the range', () => {
+    const m = new MemoryBackend('m', Uint8Array.of(1, 2, 3));
+    for (const [at, position, expected] of [
+      [0, 1, [2, 3, 0, 0, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee]],
+      [2, 0, [0xee, 0xee, 1, 2, 3, 0, 0xee, 0xee, 0xee, 0xee]],
+      [3, 3, [0xee, 0xee, 0xee, 0, 0, 0, 0, 0xee, 0xee, 0xee]],
+    ] as const) {
+      const into = new Uint8Array(10).fill(0xee);
+      readPadded(m, 'file', into, at, 4, position);
+      expect([...into], `at ${at}, position ${position}`).toEqual(expected);
+    }
   });
 });

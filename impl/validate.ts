@@ -52,6 +52,7 @@ export function options(name: string, value: unknown, keys: readonly string[]): 
 }
 
 function describe(value: unknown): string {
+  // Stryker disable next-line ConditionalExpression: undefined falls through to the last line, whose typeof is 'undefined', as String(undefined) is
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value);
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
   if (typeof value === 'bigint') return `${value}n`;
