@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AssertionError } from './assert.ts';
 import { CLEAN, type FrameOwner, FramePool } from './frames.ts';
 
 /** An owner, registered with the pool, that records evictions and gives frames back. */
@@ -92,5 +93,14 @@ describe('FramePool', () => {
     expect(() => pool.acquire(o.id, 1)).toThrow('swap full');
     expect(pool.used).toBe(1);
     expect(o.frames.get(0)).toBe(0);
+  });
+
+  it('refuses to evict when every frame is pinned, after two sweeps', () => {
+    const pool = new FramePool(2, 4);
+    const o = owner(pool);
+    pool.pin(load(pool, o, 0));
+    pool.pin(load(pool, o, 1));
+    expect(() => pool.acquire(o.id, 2)).toThrow(AssertionError);
+    expect(o.evicted).toEqual([]);
   });
 });

@@ -59,7 +59,9 @@ export class PageTable {
    * range.
    */
   forEach(first: number, end: number, visit: (page: number, frame: number) => void): void {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: an early return only: with no resident page or an empty range the loops below visit nothing
     if (this.#size === 0 || first >= end) return;
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: a shortcut only: the filter keeps no far page when the range ends inside the direct array or the far map is empty
     if (end > this.direct.length && this.#far.size > 0) {
       const far = [...this.#far].filter(([page]) => page >= first && page < end).sort(([a], [b]) => b - a);
       for (const [page, frame] of far) visit(page, frame);

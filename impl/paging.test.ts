@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Engine } from './engine.ts';
+import { Engine, engineState } from './engine.ts';
 import { internals } from './internals.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { bytesOf, memoryEngine, memoryFile } from './testing/engines.ts';
@@ -174,5 +174,205 @@ describe('batched fills', () => {
     seg.prefetch(0, 32);
     expect(backend.calls.read - reads).toBe(1);
     expect(bytesOf(seg, 0, 32)).toEqual([...pattern(32)]);
+  });
+});
+
+describe('paging details', () => {
+  it('a closed segment gives its frame pool registration back, for the next segment to take', () => {
+    const engine = memoryEngine(4, 8);
+    const a = engine.segment(8);
+    const id = engineState(engine).segments.get(a)!.pager.id;
+    a.close();
+    const b = engine.segment(8);
+    expect(engineState(engine).segments.get(b)!.pager.id).toBe(id);
+  });
+
+  it('without readahead a sequential fault is its own fault: a failed read is reported, not tried twice', () => {
+    const engine = memoryEngine(4, 16);
+    const seg = engine.segment(64);
+    const backend = new FaultyBackend('f', pattern(64));
+    seg.read(engine.attach(backend), 0, 64, 0);
+    seg.getUint8(0);
+    backend.fail('read', 'EIO', { times: 1 });
+    expect(thrown(() => seg.getUint8(4))).toMatchObject({ name: 'IOError', code: 'EIO' });
+    expect(seg.getUint8(4)).toBe(pattern(64)[4]);
+  });
+
+  it('a view reads the pages that are not resident, beside a resident one, with one read per extent', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(32);
+    const backend = new FaultyBackend('f', pattern(32));
+    seg.read(engine.attach(backend), 0, 32, 0);
+    seg.getUint8(0);
+    const reads = backend.calls.read;
+    expect(bytesOf(seg, 0, 32)).toEqual([...pattern(32)]);
+    expect(backend.calls.read - reads).toBe(1);
+  });
+
+  it('a fault zeroes its frame past the end of a short last page, whatever the frame held', () => {
+    const engine = memoryEngine(4, 2);
+    const a = engine.segment(8);
+    for (let addr = 0; addr < 8; addr++) a.setUint8(addr, 0xff);
+    a.close();
+    const b = engine.segment(6);
+    expect(b.getUint8(0)).toBe(0);
+    // Page 1 gets frame 1 (not frame 0, where frame * B and frame / B agree).
+    expect(b.getUint8(4)).toBe(0);
+    expect([...internals(engine).segments.get(b)!.frames.get(1)!]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('a batched fill zeroes its last frame past the end of a short last page, whatever the frame held', () => {
+    const engine = memoryEngine(4, 4);
+    const a = engine.segment(16);
+    for (let addr = 0; addr < 16; addr++) a.setUint8(addr, 0xff);
+    a.close();
+    const b = engine.segment(10);
+    const backend = new FaultyBackend('f', pattern(10));
+    b.read(engine.attach(backend), 0, 10, 0);
+    const reads = backend.calls.read;
+    const { faults, fills, bytesFilled } = engine.stats();
+    b.prefetch(0, 10);
+    expect(backend.calls.read - reads).toBe(1);
+    const frames = internals(engine).segments.get(b)!.frames;
+    expect([...frames.get(0)!, ...frames.get(1)!, ...frames.get(2)!]).toEqual([...pattern(10), 0, 0]);
+    expect(engine.stats()).toMatchObject({ faults: faults + 3, fills: fills + 3, bytesFilled: bytesFilled + 10 });
+  });
+
+  it('a run batched from a page past the first of its extent is one read', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(16);
+    const backend = new FaultyBackend('f', pattern(12));
+    seg.read(engine.attach(backend), 4, 12, 0);
+    const reads = backend.calls.read;
+    seg.prefetch(4, 12);
+    expect(backend.calls.read - reads).toBe(1);
+    expect(bytesOf(seg, 0, 16)).toEqual([0, 0, 0, 0, ...pattern(12)]);
+  });
+
+  it('prefetches swapped-out pages one at a time (a run bound to Anon is no batch)', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(16);
+    for (let addr = 0; addr < 12; addr++) seg.setUint8(addr, addr + 1);
+    for (const page of [0, 1, 2]) seg.evict(page);
+    seg.prefetch(0, 12);
+    expect(engine.stats()).toMatchObject({ swapIns: 3, residentPages: 3, swappedPages: 0 });
+    expect(bytesOf(seg, 0, 12)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+
+  it("a batch reads into its own frames only, and records each frame's page for CLOCK", () => {
+    const engine = memoryEngine(4, 4);
+    const x = engine.segment(16);
+    x.read(memoryFile(engine, 'x', pattern(16)).file, 0, 16, 0);
+    // Pages 0..3 in frames 0..3, one batch: the scratch holds frames 0, 1, 2, 3.
+    x.prefetch(0, 16);
+    x.evict(1);
+    x.evict(0);
+    const y = engine.segment(16);
+    y.read(
+      memoryFile(
+        engine,
+        'y',
+        pattern(16).map((b) => b ^ 0xff),
+      ).file,
+      0,
+      8,
+      0,
+    );
+    // Pages 0..1 of y, bound to 8 bytes of its file, in frames 0 and 1: a batch of two that leaves x's frames 2 and 3 alone.
+    y.prefetch(0, 8);
+    expect(bytesOf(x, 8, 8)).toEqual([...pattern(16).slice(8)]);
+    expect(bytesOf(y, 0, 8)).toEqual([
+      ...pattern(16)
+        .slice(0, 8)
+        .map((b) => b ^ 0xff),
+    ]);
+    // CLOCK evicts y's pages by the pages the batch recorded for its frames.
+    for (const page of [2, 3]) expect(y.getUint8(page * 4)).toBe(0);
+    expect(engine.stats().residentPages).toBe(4);
+    expect(bytesOf(x, 0, 16)).toEqual([...pattern(16)]);
+    expect(bytesOf(y, 0, 8)).toEqual([
+      ...pattern(16)
+        .slice(0, 8)
+        .map((b) => b ^ 0xff),
+    ]);
+  });
+
+  it('a batch from a page past the first reads its own pages only, not into the next frame', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(32);
+    seg.getUint8(0);
+    for (const page of [5, 6, 7]) seg.setUint8(page * 4, page);
+    seg.evict(6);
+    seg.evict(5);
+    // Pages 1..2, bound to bytes 0..8 of the file, go to frames 1 and 2; page 7 keeps frame 3.
+    seg.read(memoryFile(engine, 'f', pattern(16)).file, 4, 8, 0);
+    seg.prefetch(4, 8);
+    expect(engine.stats().residentPages).toBe(4);
+    expect(bytesOf(seg, 0, 32)).toEqual([
+      0,
+      0,
+      0,
+      0,
+      ...pattern(8),
+      ...new Array(8).fill(0),
+      5,
+      0,
+      0,
+      0,
+      6,
+      0,
+      0,
+      0,
+      7,
+      0,
+      0,
+      0,
+    ]);
+  });
+
+  it("checks for a change behind the engine's back only the files the copied bytes are bound to", () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(16);
+    const backend = new FaultyBackend('f', pattern(8));
+    seg.read(engine.attach(backend), 8, 8, 0);
+    backend.inner.write(Uint8Array.of(1), 0, 1, 0);
+    const looks = backend.calls.identity;
+    // Bytes 0..8 are Zero; the file's extent starts at 8.
+    expect(bytesOf(seg, 0, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(backend.calls.identity).toBe(looks);
+  });
+
+  it('a changed file fails a copy only of its lost bytes, not of those before the copy in the same extent', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(12);
+    const { backend, file } = memoryFile(engine, 'f', pattern(12));
+    seg.read(file, 0, 12, 0);
+    seg.getUint8(4);
+    seg.getUint8(8);
+    backend.write(Uint8Array.of(1), 0, 1, 0);
+    // Pages 1 and 2 were copied before the change; page 0 is lost but not copied.
+    expect(bytesOf(seg, 4, 8)).toEqual([...pattern(12).slice(4)]);
+    expect(thrown(() => bytesOf(seg, 0, 4))).toMatchObject({ name: 'FileChangedError' });
+  });
+
+  it('batches a run of a snapshot only where no block of it is preserved: the reads of the file tell', () => {
+    // Segment pages 0..5 are bound to file blocks 1..6 (delta 4); the engine's own writes preserve blocks.
+    const reads = (preserve: number[], page: number, pages: number) => {
+      const engine = memoryEngine(4, 16);
+      const seg = engine.segment(24);
+      const backend = new FaultyBackend('f', pattern(32));
+      const file = engine.attach(backend);
+      seg.read(file, 0, 24, 4);
+      for (const block of preserve) file.write(Uint8Array.of(0), 0, 1, block * 4);
+      const before = backend.calls.read;
+      seg.prefetch(page * 4, pages * 4);
+      const count = backend.calls.read - before;
+      expect(bytesOf(seg, 0, 24)).toEqual([...pattern(32).slice(4, 28)]);
+      return count;
+    };
+    // Pages 2..3 (blocks 3 and 4), between preserved blocks 2 and 5: one read.
+    expect(reads([2, 5], 2, 2)).toBe(1);
+    // Pages 1..2 (blocks 2 and 3), before preserved block 4 (page 3): a read each, since the run reaches block 4.
+    expect(reads([4], 1, 3)).toBe(2);
   });
 });

@@ -30,6 +30,7 @@ export class Pager implements FrameOwner {
   readonly #pages: number;
   // The last page faulted in on demand (or read ahead), to recognise sequential access, and
   // how many pages the sequential run ending there has: the readahead window grows with it.
+  // Stryker disable next-line UnaryOperator: with #run 0 the first fault has a window of 0 and starts a run of 1 whether or not it counts as sequential
   #lastFault = -2;
   #run = 0;
 
@@ -72,6 +73,7 @@ export class Pager implements FrameOwner {
     this.#run = sequential ? this.#run + 1 : 1;
     if (sequential && window > 0) {
       const stop = this.prefetch(page, Math.min(this.#pages, page + 1 + window));
+      // Stryker disable next-line EqualityOperator: stop === page + 1 sets #lastFault to page (already so) and adds 0 to #run
       if (stop > page + 1) {
         this.#lastFault = stop - 1;
         this.#run += stop - page - 1;
@@ -109,6 +111,7 @@ export class Pager implements FrameOwner {
           continue;
         }
         const run = this.#batchable(page, Math.min(end, page + room, page + this.#shared.batch.length));
+        // Stryker disable next-line EqualityOperator: #batchable returns page or a run of at least two pages, never page + 1
         if (run > page + 1) {
           if (!this.#fillBatch(page, run)) return page;
           room -= run - page;
@@ -118,6 +121,7 @@ export class Pager implements FrameOwner {
         try {
           pool.pin(this.#fill(page));
         } catch (error) {
+          // Stryker disable next-line ConditionalExpression: #fill raises only DeferredIOError (ioError wraps every backend error) or AssertionError, which no valid state reaches
           if (error instanceof DeferredIOError) return page;
           throw error;
         }
@@ -162,6 +166,7 @@ export class Pager implements FrameOwner {
     const pool = this.#shared.pool;
     // Released last page first: the free frames are a stack, so pages filled
     // again in order get their frames back in order (one read for a batch).
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: both branches release the resident pages of [first, end) last page first; they differ in cost only
     if (end - first <= this.table.size) {
       for (let page = end - 1; page >= first; page--) {
         const frame = this.table.get(page);
@@ -191,15 +196,19 @@ export class Pager implements FrameOwner {
     const head = Math.floor(lo / B);
     const tail = Math.floor((hi - 1) / B);
     const headCovered = lo === head * B && this.#pageEnd(head) <= hi;
+    // Stryker disable next-line ConditionalExpression: tail * B < lo only when tail === head and head is not covered: then first === end and the tail is not partly rebound either way
     const tailCovered = tail * B >= lo && this.#pageEnd(tail) <= hi;
     const first = headCovered ? head : head + 1;
     const end = tailCovered ? tail + 1 : tail;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: with first >= end the keepFrames branch visits no page and drops no slot
     if (first < end && keepFrames) {
       const state = this.#shared.pool.state;
       // Resident pages are few (bounded by the pool); the range may be huge.
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: both branches mark the resident pages of [first, end) CLEAN; they differ in cost only
       if (end - first <= this.table.size) {
         for (let page = first; page < end; page++) {
           const frame = this.table.get(page);
+          // Stryker disable next-line ConditionalExpression: a typed array ignores a write at index -1
           if (frame >= 0) state[frame] = CLEAN;
         }
       } else {
@@ -208,10 +217,13 @@ export class Pager implements FrameOwner {
         });
       }
       this.swap.drop(first, end);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: discarding an empty range releases no frame and drops no slot
     } else if (first < end) {
       this.discard(first, end);
     }
+    // Stryker disable next-line ConditionalExpression: a covered page has no dirty byte left: #partlyRebound finds its frame CLEAN already and its slot dropped
     if (!headCovered) this.#partlyRebound(head);
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: #partlyRebound is idempotent and changes nothing on a covered page (see above)
     if (!tailCovered && tail !== head) this.#partlyRebound(tail);
   }
 
@@ -221,6 +233,7 @@ export class Pager implements FrameOwner {
     const hi = this.#pageEnd(page);
     const frame = this.table.get(page);
     const dirty = this.#bindings.dirty(lo, hi);
+    // Stryker disable next-line ConditionalExpression: a typed array ignores a write at index -1, and dirty/allAnon only read
     if (frame >= 0) this.#shared.pool.state[frame] = !dirty ? CLEAN : this.#bindings.allAnon(lo, hi) ? DETACHED : DIRTY;
     if (!dirty && this.swap.has(page)) this.swap.drop(page, page + 1);
   }
@@ -231,6 +244,7 @@ export class Pager implements FrameOwner {
    */
   detach(page: number, frame: number): void {
     const pool = this.#shared.pool;
+    // Stryker disable next-line ConditionalExpression: a DETACHED page is all Anon already: binding it Anon again changes nothing
     if (pool.state[frame] === DETACHED) return;
     const B = this.#shared.pageSize;
     this.#bindings.bind(page * B, this.#pageEnd(page), ANON);
@@ -244,6 +258,7 @@ export class Pager implements FrameOwner {
    * are not resident at a time (one read per snapshot extent).
    */
   view(lo: number, hi: number, into: Uint8Array, at: number): void {
+    // Stryker disable next-line ConditionalExpression,BlockStatement: with no resident page the loop below makes the same single #sources call
     if (this.table.size === 0) {
       this.#sources(lo, hi, into, at);
       return;
@@ -284,6 +299,7 @@ export class Pager implements FrameOwner {
       const binding = extent.value;
       if (binding.kind !== 'snap' || binding.snap.copy !== null) continue;
       binding.snap.file.verify();
+      // Stryker disable next-line ConditionalExpression: snapByte with into null on a snapshot that is not stale cannot fail (the file was verified in this call)
       if (!binding.snap.stale) continue;
       // Resident bytes were copied before the change and are still good.
       for (let y = start; y < stop; ) {
@@ -354,6 +370,7 @@ export class Pager implements FrameOwner {
     if (extent === null || extent.value.kind !== 'snap') return page;
     let end = page;
     while (end < limit && this.#pageEnd(end) <= extent.end && this.table.get(end) < 0) end++;
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: prefetch treats a run of one page as no run (run > page + 1), so returning page + 1 instead of page changes nothing
     if (end < page + 2) return page;
     const { snap, delta } = extent.value;
     if (snap.copy === null) {
@@ -398,6 +415,7 @@ export class Pager implements FrameOwner {
         pool.unpin(frames[i]);
         pool.release(frames[i]);
       }
+      // Stryker disable next-line ConditionalExpression: reading a batch raises only DeferredIOError (ioError wraps every backend error) or AssertionError, which no valid state reaches
       if (error instanceof DeferredIOError) return false;
       throw error;
     }
