@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FileChangedError } from './errors.ts';
+import { iovMax } from './limits.ts';
 import { bytesOf, memoryEngine, memoryFile, sourceOf } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 
@@ -62,6 +63,27 @@ describe('write-back', () => {
     const { backend, file, seg } = setup();
     expect(seg.write(file, 0, 4, 40)).toEqual({ written: 4, skipped: 0 });
     expect([...backend.content()]).toEqual([...image, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]);
+  });
+
+  it('skips bytes read from another offset of the file when written back there', () => {
+    const { file, seg } = setup();
+    // Addresses 16..24 now read offsets 0..8.
+    seg.read(file, 16, 8, 0);
+    expect(seg.write(file, 16, 8, 0)).toEqual({ written: 0, skipped: 8 });
+  });
+
+  it('with rebind moves skipped bytes of another snapshot to the chosen one, also where they touch its own', () => {
+    const { engine, file, seg } = setup();
+    // Reading block 0 again after a change takes snapshot 2; snapshot 1 lets its preserved block 0 go.
+    file.write(Uint8Array.of(0), 0, 1, 0);
+    seg.read(file, 0, 4, 0);
+    expect([sourceOf(engine, seg, 0).snap, sourceOf(engine, seg, 4).snap]).toEqual([2, 1]);
+    expect(seg.write(file, 0, 8, 0, { rebind: true })).toEqual({ written: 0, skipped: 8 });
+    expect([sourceOf(engine, seg, 0), sourceOf(engine, seg, 4)]).toEqual([
+      { kind: 'Snap', snap: 1, off: 0 },
+      { kind: 'Snap', snap: 1, off: 4 },
+    ]);
+    expect(engine.stats().liveSnapshots).toBe(1);
   });
 
   it('preserves the block of skipped bytes in their own snapshot when other bytes of that block are written', () => {
@@ -159,5 +181,52 @@ describe('write-back: rebinding, empty writes, lost and stale bytes', () => {
     expect(engine.stats()).toMatchObject({ preserves: 0, preservedBlocks: 0 });
     expect(() => seg.getUint8(4)).toThrow(FileChangedError);
     expect(() => seg.getUint8(0)).toThrow(FileChangedError);
+  });
+});
+
+describe('write-back calls: one per run, more only for iovMax pieces or a full staging buffer', () => {
+  // 4096 frames of 4 bytes: a staging buffer of 16 KiB, so only the piece limit splits the runs below.
+  const pages = (n: number) => Uint8Array.from({ length: n * B }, (_, i) => (i * 7 + 3) & 0xff);
+
+  it('a run alternating resident and non-resident pages: a writev per iovMax pieces, none empty', () => {
+    const engine = memoryEngine(B, 4096);
+    const content = pages(2 * iovMax + 1);
+    const { file } = memoryFile(engine, 'source', content);
+    const seg = engine.segment(content.length);
+    seg.read(file, 0, content.length, 0);
+    // Even pages resident (page 0 first, in frame 0), odd ones read from the file into the staging buffer.
+    for (let page = 0; page < 2 * iovMax + 1; page += 2) seg.getUint8(page * B);
+    for (const n of [2 * iovMax, 2 * iovMax + 1]) {
+      const target = new FaultyBackend('target');
+      expect(seg.write(engine.attach(target), 0, n * B, 0)).toEqual({ written: n * B, skipped: 0 });
+      expect([target.calls.write, [...target.content()]]).toEqual([
+        Math.ceil(n / iovMax),
+        [...content.subarray(0, n * B)],
+      ]);
+    }
+  });
+
+  it('a first piece grows like any other: iovMax pieces after merging are one writev', () => {
+    const engine = memoryEngine(B, 4096);
+    const content = pages(iovMax + 1);
+    const { file } = memoryFile(engine, 'source', content);
+    const seg = engine.segment(content.length);
+    seg.read(file, 0, content.length, 0);
+    // Pages 0 and 1 are one staged piece; from page 2 on resident and staged pages alternate.
+    for (let page = 2; page < iovMax + 1; page += 2) seg.getUint8(page * B);
+    const target = new FaultyBackend('target');
+    seg.write(engine.attach(target), 0, content.length, 0);
+    expect([target.calls.write, [...target.content()]]).toEqual([1, [...content]]);
+  });
+
+  it('a run of non-resident pages filling the staging buffer exactly: one write', () => {
+    const engine = memoryEngine(B, 4096);
+    const content = pages(4096);
+    const { file } = memoryFile(engine, 'source', content);
+    const seg = engine.segment(content.length);
+    seg.read(file, 0, content.length, 0);
+    const target = new FaultyBackend('target');
+    expect(seg.write(engine.attach(target), 0, content.length, 0)).toEqual({ written: content.length, skipped: 0 });
+    expect([target.calls.write, [...target.content()]]).toEqual([1, [...content]]);
   });
 });
