@@ -375,4 +375,30 @@ describe('paging details', () => {
     // Pages 1..2 (blocks 2 and 3), before preserved block 4 (page 3): a read each, since the run reaches block 4.
     expect(reads([4], 1, 3)).toBe(2);
   });
+
+  it("serves bytes bound to an isolated file's private copy without looking at the file", () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(16);
+    const backend = new FaultyBackend('f', pattern(16));
+    seg.read(engine.attach(backend, { isolate: true }), 0, 16, 0);
+    const looks = backend.calls.identity;
+    const reads = backend.calls.read;
+    expect(bytesOf(seg, 0, 16)).toEqual([...pattern(16)]);
+    seg.prefetch(0, 16);
+    expect(engine.stats().residentPages).toBe(4);
+    expect([backend.calls.identity - looks, backend.calls.read - reads]).toEqual([0, 0]);
+  });
+
+  it('a changed file fails a copy that ends mid-page only if the bytes copied are lost, not those after them', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(16);
+    const { backend, file } = memoryFile(engine, 'f', pattern(16));
+    // Page 1 (bytes 4..8) is bound to file bytes 6..10: the end of block 1, the start of block 2.
+    seg.read(file, 4, 8, 6);
+    file.write(Uint8Array.of(0), 0, 1, 6);
+    backend.write(Uint8Array.of(1), 0, 1, 15);
+    // Block 1 was preserved before the change; block 2 is lost.
+    expect(bytesOf(seg, 4, 2)).toEqual([...pattern(16).slice(6, 8)]);
+    expect(thrown(() => bytesOf(seg, 6, 2))).toMatchObject({ name: 'FileChangedError' });
+  });
 });
