@@ -401,4 +401,15 @@ describe('paging details', () => {
     expect(bytesOf(seg, 4, 2)).toEqual([...pattern(16).slice(6, 8)]);
     expect(thrown(() => bytesOf(seg, 6, 2))).toMatchObject({ name: 'FileChangedError' });
   });
+
+  it('a prefetch of a single page is best effort even when looking at its file fails', () => {
+    const engine = memoryEngine(4, 8);
+    const seg = engine.segment(4);
+    const backend = new FaultyBackend('f', pattern(4));
+    seg.read(engine.attach(backend), 0, 4, 0);
+    backend.fail('identity', 'EIO');
+    seg.prefetch(0, 4);
+    expect(engine.stats().residentPages).toBe(0);
+    expect(thrown(() => seg.getUint8(0))).toMatchObject({ name: 'IOError', code: 'EIO' });
+  });
 });

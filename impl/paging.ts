@@ -370,7 +370,6 @@ export class Pager implements FrameOwner {
     if (extent === null || extent.value.kind !== 'snap') return page;
     let end = page;
     while (end < limit && this.#pageEnd(end) <= extent.end && this.table.get(end) < 0) end++;
-    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: prefetch treats a run of one page as no run (run > page + 1), so returning page + 1 instead of page changes nothing
     if (end < page + 2) return page;
     const { snap, delta } = extent.value;
     if (snap.copy === null) {
