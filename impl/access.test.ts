@@ -377,10 +377,11 @@ describe('loads and stores on the hit path (a resident page, a power-of-two B)',
     }
     expect(engine.stats().faults).toBe(1);
     // The error names the argument at fault.
-    expect(thrown(() => cold.getInt16(0, 1 as never))).toMatchObject({
-      argument: 'littleEndian',
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    for (const args of [
+      ['getInt16', 0, 1],
+      ['setInt16', 0, 1, 1],
+    ] as Call[])
+      expect(thrown(() => call(cold, args))).toMatchObject({ argument: 'littleEndian', code: 'ERR_INVALID_ARG_TYPE' });
   });
 
   it('a store to a page not yet detached detaches it, so that write-back writes it', () => {
