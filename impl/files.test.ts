@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { FileIdentity } from './backend.ts';
 import { Engine } from './engine.ts';
 import { ClosedError, FileChangedError } from './errors.ts';
+import { MemoryBackend } from './memory-backend.ts';
 import { bytesOf, memoryEngine, memoryFile } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 import { firstDifference, pattern, tempDir, tempFile } from './testing/temp.ts';
@@ -31,6 +33,41 @@ describe("changes behind the engine's back", () => {
     // A read after the change is trusted again.
     other.read(file, 0, 8, 0);
     expect(bytesOf(other, 0, 2)).toEqual([7, 9]);
+  });
+
+  it('any one of size, mtime and ctime moving is a change; ctime moving with the link count is not', () => {
+    /** A file whose identity a test moves by hand, its bytes staying. */
+    class Moved extends MemoryBackend {
+      moved: Partial<FileIdentity> = {};
+      override identity(): FileIdentity {
+        return { ...super.identity(), ...this.moved };
+      }
+    }
+    const cases: [Partial<FileIdentity>, boolean][] = [
+      [{ size: 9 }, true],
+      [{ mtimeMs: 1e12 }, true],
+      [{ ctimeMs: 1e12 }, true],
+      [{ ctimeMs: 1e12, nlink: 0 }, false],
+    ];
+    for (const [moved, change] of cases) {
+      const engine = memoryEngine(4, 8);
+      const backend = new Moved('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+      const seg = engine.segment(8);
+      seg.read(engine.attach(backend), 0, 8, 0);
+      backend.moved = moved;
+      if (change) expect(() => seg.getUint8(0), JSON.stringify(moved)).toThrow(FileChangedError);
+      else expect(seg.getUint8(0), JSON.stringify(moved)).toBe(1);
+    }
+  });
+
+  it('looks at the file once per call, however many pages the call reads', () => {
+    const engine = memoryEngine(4, 8);
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    const seg = engine.segment(8);
+    seg.read(engine.attach(backend), 0, 8, 0);
+    const looks = backend.calls.identity;
+    expect(bytesOf(seg, 0, 8)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(backend.calls.identity).toBe(looks + 1);
   });
 
   it('never skips when writing back to a file changed behind its back', () => {
