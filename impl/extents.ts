@@ -74,6 +74,7 @@ export class ExtentMap<V> {
     let after: Node<V> | null = null;
     while (node !== null) {
       if (node.end <= x) node = node.right;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: going left from a node holding x still returns it: the leftmost node ending after x
       else if (node.start <= x) return node;
       else {
         after = node;
@@ -101,6 +102,7 @@ export class ExtentMap<V> {
     const descend = (node: Node<V> | null): void => {
       if (node === null) return;
       // The left subtree ends at or before node.start; the right one starts at or after node.end.
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: pruning only: nodes outside [lo, hi) are filtered below
       if (lo < node.start) descend(node.left);
       if (node.start < hi && node.end > lo) {
         const start = Math.max(node.start, lo);
@@ -109,6 +111,7 @@ export class ExtentMap<V> {
         visit(start, end, node.value);
         cursor = end;
       }
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: pruning only: nodes outside [lo, hi) are filtered below
       if (node.end < hi) descend(node.right);
     };
     this.#walking++;
@@ -187,20 +190,24 @@ export class ExtentMap<V> {
         const [a, b] = runs[i];
         assert(a < b && a >= cursor, 'updateRuns: runs out of order');
         // Between runs: the old extents, clipped.
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: an extent starting at or after a gives an empty piece (dropped) and stops the loop with j unchanged
         for (; j < old.length && old[j].start < a; j++) {
           push(Math.max(old[j].start, cursor), Math.min(old[j].end, a), old[j].value);
+          // Stryker disable next-line EqualityOperator: an extent ending at a is passed over by the loop below (ends at or before x)
           if (old[j].end > a) break;
         }
         // Inside the run: every piece, gaps included, through fn.
         let x = a;
         for (; j < old.length && old[j].start < b; j++) {
           const node = old[j];
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: unreachable: every extent met here ends after x
           if (node.end <= x) continue;
           if (x < node.start) push(x, node.start, fn(undefined, x, node.start));
           const start = Math.max(node.start, x);
           const end = Math.min(node.end, b);
           push(start, end, fn(node.value, start, end));
           x = end;
+          // Stryker disable next-line EqualityOperator: an extent ending at b is passed over by the next run's between-runs loop as an empty piece
           if (node.end > b) break;
         }
         if (x < b) push(x, b, fn(undefined, x, b));
@@ -221,6 +228,7 @@ export class ExtentMap<V> {
     const old: Node<V>[] = [];
     collect(inside, old);
     const fresh = build(old);
+    // Stryker disable next-line ConditionalExpression,BlockStatement: an assertion only
     for (let i = 0; i < fresh.length; i++) {
       const node = fresh[i];
       assert(
@@ -248,6 +256,7 @@ export class ExtentMap<V> {
   /** Merges the extents meeting at x if their values are equal. */
   #coalesce(x: number): void {
     const right = this.at(x) as Node<V> | null;
+    // Stryker disable next-line ConditionalExpression: both ends were cut: an extent holding x starts at x
     if (right === null || right.start !== x) return;
     const left = this.at(x - 1) as Node<V> | null;
     if (left === null || !this.#equals(left.value, right.value)) return;
@@ -301,6 +310,7 @@ function splitInto<V>(node: Node<V> | null, key: number): void {
 function merge<V>(a: Node<V> | null, b: Node<V> | null): Node<V> | null {
   if (a === null) return b;
   if (b === null) return a;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: priorities shape the treap only: the in-order extents, so every result, stay the same
   if (a.priority > b.priority) {
     a.right = merge(a.right, b);
     return a;
@@ -323,6 +333,7 @@ function heapify<V>(nodes: Node<V>[]): Node<V> | null {
     node.left = null;
     node.right = null;
     let last: Node<V> | null = null;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: priorities shape the treap only: the in-order extents, so every result, stay the same
     while (spine.length > 0 && spine[spine.length - 1].priority < node.priority) last = spine.pop()!;
     node.left = last;
     if (spine.length > 0) spine[spine.length - 1].right = node;

