@@ -8,6 +8,7 @@ import { MemoryBackend } from './memory-backend.ts';
 import { bytesOf, memoryEngine, memoryFile } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 import { firstDifference, pattern, tempDir, tempFile } from './testing/temp.ts';
+import { thrown } from './testing/thrown.ts';
 
 /** File timestamps have a granularity: wait past it so a change shows. */
 function tick(): void {
@@ -313,6 +314,26 @@ describe('backends are closed once, when nothing needs them any more', () => {
     const seg = engine.segment(8);
     expect(() => seg.read(file, 0, 4, 0)).toThrow(FileChangedError);
     expect(backend.clones[0]!.calls.close).toBe(1);
+    expect(engine.stats().liveSnapshots).toBe(0);
+  });
+
+  it('a torn copy whose close fails raises that failure as a clone I/O error of the copy', () => {
+    const engine = memoryEngine(4, 8);
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4));
+    const clone = backend.clone.bind(backend);
+    backend.clone = () => {
+      const copy = (clone() as FaultyBackend).fail('close', 'EIO');
+      backend.inner.write(Uint8Array.of(7), 0, 1, 0);
+      return copy;
+    };
+    const file = engine.attach(backend, { isolate: true });
+    const seg = engine.segment(8);
+    expect(thrown(() => seg.read(file, 0, 4, 0))).toMatchObject({
+      name: 'IOError',
+      role: 'clone',
+      target: 'f copy 0',
+      code: 'EIO',
+    });
     expect(engine.stats().liveSnapshots).toBe(0);
   });
 });
