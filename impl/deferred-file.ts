@@ -5,8 +5,9 @@
  * need.
  */
 import { inspect } from 'node:util';
-import { change } from './copy-before-write.ts';
-import { ArgumentError, ClosedError, DeferredIOError, ReadOnlyError } from './errors.ts';
+import { ArgumentError, ClosedError, DeferredIOError, illegalConstructor, ReadOnlyError } from './errors.ts';
+import { fileTruncate } from './file-truncate.ts';
+import { fileWrite } from './file-write.ts';
 import type { FileState } from './files.ts';
 import { fileLengthMax } from './limits.ts';
 import { commit, type Shared } from './shared.ts';
@@ -15,19 +16,21 @@ import { bytes, integer } from './validate.ts';
 /** The state behind a DeferredFile, for fileArgument (set once, below). */
 let stateOf: (file: object) => { state: FileState; shared: Shared } | undefined;
 
+// Held by this module alone, so that only newFile constructs: `new DeferredFile()` anywhere else is refused.
+const construct: unique symbol = Symbol('DeferredFile');
+
 /** A file opened through an engine (Engine.open or Engine.attach). */
 export class DeferredFile {
   readonly #state: FileState;
   readonly #shared: Shared;
-  // The file position of `write` without a position, as an fd's: starts at 0, advanced by each such write.
-  #cursor = 0;
 
   static {
     stateOf = (file) => (#state in file ? { state: file.#state, shared: file.#shared } : undefined);
   }
 
-  /** @internal Files are made by Engine.open and Engine.attach. */
-  constructor(state: FileState, shared: Shared) {
+  /** @internal Files are made by Engine.open and Engine.attach: called by hand, this throws ERR_ILLEGAL_CONSTRUCTOR. */
+  constructor(token: typeof construct, state: FileState, shared: Shared) {
+    if (token !== construct) throw illegalConstructor('a DeferredFile is made by Engine.open or Engine.attach');
     this.#state = state;
     this.#shared = shared;
   }
@@ -58,33 +61,22 @@ export class DeferredFile {
    * fs.writeSync(fd, buffer, offset, length, position); the file grows as
    * needed. Returns `length`. Defaults as fs.writeSync's: `offset` 0,
    * `length` the rest of the buffer, `position` (omitted or null) the file's
-   * current position, which starts at 0 and advances by each write that
-   * uses it, as an fd's does. The position is argument sugar: resolved
-   * before the write, which is then the spec's FileWrite at that position.
+   * current position, which starts at 0 and advances by each write (or
+   * segment read) that uses it, as an fd's does. The position is argument
+   * sugar: resolved before the write, which is then the spec's FileWrite at
+   * that position.
    */
   write(buffer: Uint8Array, offset = 0, length?: number, position?: number | null): number {
     const file = this.#open();
     bytes('buffer', buffer);
     integer('offset', offset, 0, buffer.length);
     const count = length === undefined ? buffer.length - offset : integer('length', length, 0, buffer.length - offset);
-    const at = position === undefined || position === null ? this.#cursor : position;
+    const at = position === undefined || position === null ? file.position : position;
     integer('position', at, 0, fileLengthMax - count);
     if (file.readOnly) throw new ReadOnlyError(file.name);
-    this.#write(file, buffer, offset, count, at);
-    if (position === undefined || position === null) this.#cursor = at + count;
+    commit(this.#shared, () => fileWrite(this.#shared, file, buffer, offset, count, at));
+    if (position === undefined || position === null) file.position = at + count;
     return count;
-  }
-
-  #write(file: FileState, buffer: Uint8Array, offset: number, length: number, position: number): void {
-    commit(this.#shared, () => {
-      file.verify();
-      // Writing nothing changes nothing.
-      if (length === 0) return;
-      const end = position + length;
-      change(this.#shared, file, [[position, end]], Math.max(file.size(), end), () =>
-        file.writeAt(buffer, offset, length, position),
-      );
-    });
   }
 
   /** Sets the length, like fs.ftruncateSync; growing reads as zeros. Even to the same length, it is a change. */
@@ -92,10 +84,7 @@ export class DeferredFile {
     const file = this.#open();
     integer('length', length, 0, fileLengthMax);
     if (file.readOnly) throw new ReadOnlyError(file.name);
-    commit(this.#shared, () => {
-      file.verify();
-      change(this.#shared, file, [], length, () => file.truncateTo(length));
-    });
+    commit(this.#shared, () => fileTruncate(this.#shared, file, length));
   }
 
   /**
@@ -123,6 +112,8 @@ export class DeferredFile {
     this.close();
   }
 
+  // What the object exposes (its getters) and whether it is closed; not the
+  // position of position-less writes, which is no property of it.
   [inspect.custom](_depth: number, options: object): string {
     const state = this.#state;
     const shown: Record<string, unknown> = { name: state.name };
@@ -134,7 +125,6 @@ export class DeferredFile {
         if (!(error instanceof DeferredIOError)) throw error;
         shown.size = error.code;
       }
-      shown.position = this.#cursor;
     }
     shown.readOnly = state.readOnly;
     shown.isolated = state.isolated;
@@ -146,6 +136,11 @@ export class DeferredFile {
     if (this.#state.closed) throw new ClosedError('file', this.#state.name);
     return this.#state;
   }
+}
+
+/** A new DeferredFile over `state` (for Engine.open and Engine.attach). */
+export function newFile(state: FileState, shared: Shared): DeferredFile {
+  return new DeferredFile(construct, state, shared);
 }
 
 /** The state behind a `file` argument, which must be an open file of the engine `shared` belongs to. */

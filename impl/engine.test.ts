@@ -2,11 +2,14 @@
  * The engine: its defaults, and the stores and descriptors it owns.
  */
 import { execFileSync } from 'node:child_process';
+import type { PathLike } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { inspect as nodeInspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
+import { internals } from './internals.ts';
 import { readaheadMax } from './limits.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { NodeFileBackend } from './node-backend.ts';
@@ -177,19 +180,114 @@ describe('Node conventions', () => {
     seg.getUint8(4);
     seg.setUint8(8, 1);
     seg.evict(2);
-    expect(inspect(file)).toBe(
-      "DeferredFile { name: 'disk.img', size: 6, position: 0, readOnly: false, isolated: false }",
-    );
+    // What the file exposes: no position (position-less writes keep one, but it is no property).
+    expect(inspect(file)).toBe("DeferredFile { name: 'disk.img', size: 6, readOnly: false, isolated: false }");
+    expect([file.name, file.size, file.readOnly, file.isolated]).toEqual(['disk.img', 6, false, false]);
+    expect('position' in file).toBe(false);
     expect(inspect(seg)).toBe('Segment { length: 16, pageSize: 4, pages: 4, resident: 2, swapped: 1, dirty: 2 }');
     expect(inspect(engine)).toContain('Engine { pageSize: 4, frames: 4, segments: 1, files: 1, faults: 3,');
     expect(inspect(engine)).toContain('residentPages: 2, swappedPages: 1, liveSnapshots: 1, preservedBlocks: 0 }');
     file.write(Uint8Array.of(7, 7));
-    expect(inspect(file)).toContain('position: 2');
+    expect(inspect(file)).toBe("DeferredFile { name: 'disk.img', size: 6, readOnly: false, isolated: false }");
     file.close();
     seg.close();
     expect(inspect(file)).toBe("DeferredFile { name: 'disk.img', closed: true, readOnly: false, isolated: false }");
     expect(inspect(seg)).toBe('Segment { length: 16, pageSize: 4, pages: 4, closed: true }');
     engine.close();
     expect(inspect(engine)).toBe('Engine { closed: true }');
+  });
+});
+
+describe('paths, as node:fs takes them', () => {
+  it('open: a string, a Buffer, any Uint8Array or a file: URL, all naming the same file', () => {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 4, memory: 64, swapDir: dir });
+    const image = tempFile(dir, 'image é%', Uint8Array.of(1, 2, 3));
+    const url = pathToFileURL(image);
+    const given: PathLike[] = [
+      image,
+      Buffer.from(image),
+      new TextEncoder().encode(image) as Buffer,
+      url,
+      new URL(`file://localhost${url.pathname}`),
+    ];
+    given.forEach((name, i) => {
+      const file = engine.open(name, 'r+');
+      expect(file.name, String(name)).toBe(image);
+      file.write(Uint8Array.of(10 + i), 0, 1, i);
+    });
+    expect([...fs.readFileSync(image)]).toEqual([10, 11, 12, 13, 14]);
+    engine.close();
+  });
+
+  it('open: a Buffer path is opened byte for byte, even where it is not UTF-8; its name is its UTF-8 reading', () => {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 4, memory: 64, swapDir: dir });
+    const raw = Buffer.concat([Buffer.from(`${dir}/`), Buffer.of(0xff, 0x41)]);
+    fs.writeFileSync(raw, Uint8Array.of(1, 2));
+    const file = engine.open(raw);
+    expect([file.name, file.size]).toEqual([`${dir}/\ufffdA`, 2]);
+    // The name is not the file: the same bytes read as a string name none.
+    expect(thrown(() => engine.open(file.name))).toMatchObject({ name: 'IOError', code: 'ENOENT' });
+    engine.close();
+  });
+
+  it('swapDir: a file: URL or a Buffer, the stores and isolation copies made there', () => {
+    const dir = tempDir();
+    const image = tempFile(tempDir(), 'image', Uint8Array.of(1, 2, 3, 4));
+    for (const swapDir of [pathToFileURL(dir), Buffer.from(dir)]) {
+      const engine = new Engine({ pageSize: 4, memory: 64, swapDir });
+      expect(descriptorsIn(dir)).toBe(2);
+      const seg = engine.segment(4);
+      seg.read(engine.open(image, 'r', { isolate: true }), 0, 4, 0);
+      // The swap file, the preserve store and the isolation copy.
+      expect(descriptorsIn(dir)).toBe(3);
+      engine.close();
+      expect(descriptorsIn(dir)).toBe(0);
+    }
+  });
+});
+
+describe('a segment of length 0', () => {
+  it('engine.segment(file.size) of an empty file: every call of length 0 does nothing, any byte is out of range', () => {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 4, memory: 64, swapDir: dir });
+    const file = engine.open(tempFile(dir, 'empty', new Uint8Array(0)), 'r+');
+    const seg = engine.segment(file.size);
+    expect([seg.length, seg.pages]).toEqual([0, 0]);
+    const before = internals(engine);
+    const stats = engine.stats();
+    expect(seg.read(file, 0, file.size, 0)).toBe(0);
+    expect(seg.write(file, 0, 0, 0, { rebind: true, sync: true })).toEqual({ written: 0, skipped: 0 });
+    seg.zero(0, 0);
+    seg.prefetch(0, 0);
+    seg.copyOut(0, new Uint8Array(0));
+    seg.copyIn(0, new Uint8Array(0));
+    expect(internals(engine)).toEqual(before);
+    expect(engine.stats()).toEqual(stats);
+    const outside: (() => unknown)[] = [
+      () => seg.getUint8(0),
+      () => seg.setUint8(0, 1),
+      () => seg.getBigUint64(0),
+      () => seg.setFloat64(0, 1),
+      () => seg.bytes(0, 1),
+      () => seg.evict(0),
+      () => seg.copyOut(0, new Uint8Array(1)),
+      () => seg.copyIn(0, Uint8Array.of(1)),
+      () => seg.read(file, 0, 1, 0),
+      () => seg.read(file, 1, 0, 0),
+      () => seg.write(file, 0, 1, 0),
+      () => seg.zero(0, 1),
+      () => seg.prefetch(0, 1),
+    ];
+    for (const call of outside)
+      expect(thrown(call), String(call)).toMatchObject({ name: 'ArgumentError', code: 'ERR_OUT_OF_RANGE' });
+    expect(internals(engine)).toEqual(before);
+    expect(nodeInspect(seg, { breakLength: Infinity })).toBe(
+      'Segment { length: 0, pageSize: 4, pages: 0, resident: 0, swapped: 0, dirty: 0 }',
+    );
+    seg.close();
+    expect(file.size).toBe(0);
+    engine.close();
   });
 });

@@ -3,12 +3,13 @@
  * the swap space and the preserve store, and the files and segments that
  * share them.
  */
+import type { PathLike } from 'node:fs';
 import * as os from 'node:os';
 import { inspect } from 'node:util';
 import { assert } from './assert.ts';
 import type { FileBackend } from './backend.ts';
 import { Bindings } from './bindings.ts';
-import { DeferredFile } from './deferred-file.ts';
+import { type DeferredFile, newFile } from './deferred-file.ts';
 import { ArgumentError, ClosedError, io } from './errors.ts';
 import { Calls, FileState } from './files.ts';
 import { FramePool } from './frames.ts';
@@ -26,21 +27,24 @@ import {
   snapshotsMax,
 } from './limits.ts';
 import { NodeFileBackend } from './node-backend.ts';
-import { Pager } from './paging.ts';
-import { Segment } from './segment.ts';
+import { Pager, Pagers } from './paging.ts';
+import { newSegment, type Segment } from './segment.ts';
 import type { Shared } from './shared.ts';
 import { SlotStore } from './slots.ts';
 import { Snapshots } from './snapshots.ts';
 import { type Stats, zeroCounters } from './stats.ts';
-import { boolean, integer, options, string } from './validate.ts';
+import { boolean, integer, options, pathLike, pathString } from './validate.ts';
 
 export interface EngineOptions {
   /** Page size = file block size B, in bytes. Default 4096. */
   pageSize?: number;
   /** Memory budget for page frames, in bytes: floor(memory / pageSize) frames. Default 64 MiB. */
   memory?: number;
-  /** Directory for the swap file, the preserve store and isolation copies. Default os.tmpdir(). */
-  swapDir?: string;
+  /**
+   * Directory for the swap file, the preserve store and isolation copies: a
+   * path as node:fs takes one (a Buffer must be UTF-8). Default os.tmpdir().
+   */
+  swapDir?: PathLike;
   /**
    * Pages to fetch ahead after a sequential fault (a fault on the page after
    * the last one faulted), with one read where their sources are
@@ -78,6 +82,8 @@ export interface EngineState {
   readonly shared: Shared;
   /** Where isolation copies are made. */
   readonly tempDir: string;
+  /** The segments' pagers by number, as the frame pool names a frame's owner. */
+  readonly pagers: Pagers;
   readonly segments: Map<Segment, { readonly bindings: Bindings; readonly pager: Pager }>;
   readonly files: Set<FileState>;
 }
@@ -127,7 +133,7 @@ export class Engine {
       given.readahead === undefined
         ? Math.min(readaheadLimit, Math.max(1, Math.floor(readaheadDefaultBytes / pageSize)))
         : integer('options.readahead', given.readahead, 0, readaheadLimit);
-    const swapDir = given.swapDir === undefined ? os.tmpdir() : string('options.swapDir', given.swapDir);
+    const swapDir = given.swapDir === undefined ? os.tmpdir() : pathString('options.swapDir', given.swapDir);
     if (given.createStore !== undefined && typeof given.createStore !== 'function') {
       throw new ArgumentError('options.createStore', 'must be a function', 'ERR_INVALID_ARG_TYPE');
     }
@@ -167,24 +173,27 @@ export class Engine {
         closed: false,
       },
       tempDir: swapDir,
+      pagers: new Pagers(),
       segments: new Map(),
       files: new Set(),
     };
   }
 
   /**
-   * Opens a file on disk through node:fs. It must be a regular file: a
-   * directory is refused at once with an IOError coded EISDIR, any other kind
-   * (FIFO, socket, device) with ENODEV, as mmap(2) refuses what it cannot map.
+   * Opens a file on disk through node:fs. `path` is one as fs.openSync takes
+   * it: a string, a Buffer (its bytes, whatever their encoding) or a file:
+   * URL. It must be a regular file: a directory is refused at once with an
+   * IOError coded EISDIR, any other kind (FIFO, socket, device) with ENODEV,
+   * as mmap(2) refuses what it cannot map.
    */
-  open(path: string, flags: OpenFlags = 'r', openOptions?: OpenOptions): DeferredFile {
+  open(path: PathLike, flags: OpenFlags = 'r', openOptions?: OpenOptions): DeferredFile {
     this.#open();
-    string('path', path);
+    const file = pathLike('path', path);
     if (flags !== 'r' && flags !== 'r+' && flags !== 'w+') {
       throw new ArgumentError('flags', `must be 'r', 'r+' or 'w+', got ${String(flags)}`, 'ERR_INVALID_ARG_VALUE');
     }
     const isolate = isolation(options('options', openOptions, ['isolate']));
-    const backend = io('file', path, () => NodeFileBackend.open(path, flags));
+    const backend = io('file', file.toString(), () => NodeFileBackend.open(file, flags));
     try {
       return this.#adopt(backend, flags === 'r', isolate);
     } catch (error) {
@@ -213,14 +222,19 @@ export class Engine {
     return this.#adopt(backend, readOnly, isolation(given));
   }
 
-  /** A new deferred segment of `length` bytes (up to 2^53), all zero. */
+  /**
+   * A new deferred segment of `length` bytes (up to 2^53), all zero. Length 0
+   * is allowed, as Buffer.alloc(0) is (so `engine.segment(file.size)` works
+   * for an empty file): a segment with no page, where every call of length 0
+   * does nothing and any byte is out of range.
+   */
   segment(length: number): Segment {
     this.#open();
-    integer('length', length, 1, segmentLengthMax);
-    const { shared, segments } = this.#state;
+    integer('length', length, 0, segmentLengthMax);
+    const { shared, pagers, segments } = this.#state;
     const bindings = new Bindings(shared.snapshots);
-    const pager = new Pager(shared, bindings, length);
-    const segment = new Segment(shared, length, bindings, pager, (closed) => segments.delete(closed));
+    const pager = new Pager(shared, pagers, bindings, length);
+    const segment = newSegment(pager, (closed) => segments.delete(closed));
     segments.set(segment, { bindings, pager });
     return segment;
   }
@@ -271,7 +285,7 @@ export class Engine {
     const { shared, files, tempDir } = this.#state;
     const state = new FileState(backend, readOnly, isolate, tempDir, shared.calls, (closed) => files.delete(closed));
     files.add(state);
-    return new DeferredFile(state, shared);
+    return newFile(state, shared);
   }
 
   #open(): void {

@@ -5,10 +5,12 @@
 
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { AssertionError, assert } from './assert.ts';
+import { DeferredFile } from './deferred-file.ts';
 import { Engine } from './engine.ts';
 import {
   ArgumentError,
@@ -16,10 +18,12 @@ import {
   DeferredIOError,
   FileChangedError,
   IOError,
+  illegalConstructor,
   io,
   LimitError,
   ReadOnlyError,
 } from './errors.ts';
+import type { ArgumentCode, Closable } from './index.ts';
 import { MemoryBackend } from './memory-backend.ts';
 import { memoryEngine, memoryFile } from './testing/engines.ts';
 import { descriptorsIn, tempDir, tempFile } from './testing/temp.ts';
@@ -56,8 +60,30 @@ describe('error messages', () => {
       [() => s.getInt16(0, 1 as never), 'littleEndian must be a boolean, got 1'],
       [() => s.write({} as never, 0, 1, 0), 'file must be a DeferredFile opened by this engine'],
       [() => s.write(null as never, 0, 1, 0), 'file must be a DeferredFile opened by this engine'],
-      [() => new Engine({ swapDir: '' }), 'options.swapDir must be a non-empty string, got ""'],
-      [() => new Engine({ swapDir: 7 as never }), 'options.swapDir must be a non-empty string, got 7'],
+      [() => new Engine({ swapDir: '' }), 'options.swapDir must be a non-empty string, Buffer or file: URL, got ""'],
+      [
+        () => new Engine({ swapDir: 7 as never }),
+        'options.swapDir must be a non-empty string, Buffer or file: URL, got 7',
+      ],
+      [
+        () => new Engine({ swapDir: Buffer.from([0xff]) }),
+        'options.swapDir must be UTF-8 when a Buffer, got bytes that are not',
+      ],
+      [
+        () => memoryEngine(4, 4).open(Buffer.alloc(0)),
+        'path must be a non-empty string, Buffer or file: URL, got Buffer',
+      ],
+      [() => memoryEngine(4, 4).open('a\0b'), 'path must not hold a null byte, got "a\\u0000b"'],
+      [
+        () => memoryEngine(4, 4).open(new URL('https://example.com/f')),
+        'path must be a file: URL, got https: URL https://example.com/f',
+      ],
+      [
+        () => memoryEngine(4, 4).open(new URL('file://server/f')),
+        `path must be a file: URL naming a local path (File URL host must be "localhost" or empty on ${process.platform}), got file://server/f`,
+      ],
+      // A segment of length 0 has no byte: no address is valid.
+      [() => memoryEngine(4, 4).segment(0).getUint8(0), 'addr has no valid value here ([0, -1] is empty), got 0'],
       [() => new Engine({ createStore: 1 as never }), 'options.createStore must be a function'],
       [
         () => new Engine({ pages: 1 } as never),
@@ -160,6 +186,53 @@ describe('error messages', () => {
     );
   });
 
+  it('IOError: path, syscall and errno on the error itself, as on the Node system error it wraps (which stays its cause)', () => {
+    const dir = tempDir();
+    const engine = new Engine({ pageSize: 4, memory: 64, swapDir: dir });
+    const missing = path.join(dir, 'missing');
+    const nodes = thrown(() => fs.openSync(missing, 'r'));
+    const error = thrown(() => engine.open(missing));
+    expect(error).toMatchObject({
+      name: 'IOError',
+      code: 'ENOENT',
+      path: missing,
+      syscall: 'open',
+      errno: -os.constants.errno.ENOENT,
+      role: 'file',
+      target: missing,
+    });
+    expect(error.cause).toMatchObject({
+      code: 'ENOENT',
+      path: missing,
+      syscall: 'open',
+      errno: -os.constants.errno.ENOENT,
+    });
+    expect(nodes).toMatchObject({ path: missing, syscall: 'open', errno: -os.constants.errno.ENOENT });
+    // What the engine refuses itself is shaped as the system's refusal: a directory opened read-only opens.
+    for (const flags of ['r', 'r+'] as const)
+      expect(thrown(() => engine.open(dir, flags))).toMatchObject({
+        code: 'EISDIR',
+        path: dir,
+        syscall: 'open',
+        errno: -os.constants.errno.EISDIR,
+      });
+    // A call on a descriptor names no path, in Node's error or in the IOError (its target names the file).
+    const fd = fs.openSync(tempFile(dir, 'f', Uint8Array.of(1)), 'r');
+    fs.closeSync(fd);
+    const onDescriptor = new IOError(
+      'file',
+      'f',
+      thrown(() => fs.fsyncSync(fd)),
+    );
+    expect(onDescriptor).toMatchObject({ code: 'EBADF', syscall: 'fsync', errno: -os.constants.errno.EBADF });
+    expect('path' in onDescriptor).toBe(false);
+    // A failure that carries none of them (a backend's own error) gets none: no property holding undefined.
+    const plain = new IOError('swap', 's', Object.assign(new Error('full'), { code: 'ENOSPC', errno: 'many' }));
+    expect(['path', 'syscall', 'errno'].filter((key) => key in plain)).toEqual([]);
+    expect(inspect(error)).toContain("syscall: 'open'");
+    engine.close();
+  });
+
   it("argument errors are coded as Node's validators code them", () => {
     const engine = memoryEngine(4, 4);
     const s = engine.segment(16);
@@ -184,10 +257,63 @@ describe('error messages', () => {
       [() => engine.open('', 'r'), 'ERR_INVALID_ARG_VALUE'],
       [() => engine.open(7 as never, 'r'), 'ERR_INVALID_ARG_TYPE'],
       [() => engine.open('/x', 'rw' as never), 'ERR_INVALID_ARG_VALUE'],
+      [() => engine.open('/x\0'), 'ERR_INVALID_ARG_VALUE'],
+      [() => engine.open(Uint8Array.of(47, 0) as Buffer), 'ERR_INVALID_ARG_VALUE'],
+      [() => engine.open(new URL('file:///x%00')), 'ERR_INVALID_ARG_VALUE'],
+      [() => engine.open({ href: 'file:///x' } as never), 'ERR_INVALID_ARG_TYPE'],
+      [() => engine.open(new URL('http://localhost/x')), 'ERR_INVALID_URL_SCHEME'],
+      [() => engine.open(new URL('data:,x')), 'ERR_INVALID_URL_SCHEME'],
+      [() => engine.open(new URL('file://server/x')), 'ERR_INVALID_FILE_URL_HOST'],
+      [() => engine.open(new URL('file:///a%2fb')), 'ERR_INVALID_FILE_URL_PATH'],
+      [() => new Engine({ swapDir: new URL('ftp://x/') }), 'ERR_INVALID_URL_SCHEME'],
+      [() => engine.segment(0).evict(0), 'ERR_OUT_OF_RANGE'],
       [() => new Engine({ createStore: 1 as never }), 'ERR_INVALID_ARG_TYPE'],
       [() => engine.attach({} as never), 'ERR_INVALID_ARG_TYPE'],
     ];
     for (const [call, code] of cases) expect(thrown(call), code).toMatchObject({ name: 'ArgumentError', code });
+  });
+
+  it("codes are typed: a switch on an error's code knows every case, and the unions are exported", () => {
+    expectTypeOf<ArgumentError['code']>().toEqualTypeOf<ArgumentCode>();
+    expectTypeOf<ClosedError['what']>().toEqualTypeOf<Closable>();
+    expectTypeOf<ClosedError['code']>().toEqualTypeOf<'ERR_INVALID_STATE'>();
+    expectTypeOf<ReadOnlyError['code']>().toEqualTypeOf<'EBADF'>();
+    expectTypeOf<FileChangedError['code']>().toEqualTypeOf<'EFILECHANGED'>();
+    expectTypeOf<LimitError['code']>().toEqualTypeOf<'ENOMEM'>();
+    const kind = (error: ArgumentError): string => {
+      switch (error.code) {
+        case 'ERR_INVALID_ARG_TYPE':
+        case 'ERR_INVALID_ARG_VALUE':
+        case 'ERR_OUT_OF_RANGE':
+          return 'value';
+        case 'ERR_INVALID_URL_SCHEME':
+        case 'ERR_INVALID_FILE_URL_HOST':
+        case 'ERR_INVALID_FILE_URL_PATH':
+          return 'url';
+      }
+    };
+    expect(kind(thrown(() => memoryEngine(4, 4).open(new URL('http://x/'))) as ArgumentError)).toBe('url');
+  });
+
+  it('new DeferredFile() by hand: ERR_ILLEGAL_CONSTRUCTOR, whatever it is given', () => {
+    const engine = memoryEngine(4, 4);
+    const { file } = memoryFile(engine, 'f', [1]);
+    const Constructor = DeferredFile as unknown as new (...args: unknown[]) => DeferredFile;
+    for (const args of [[], [Symbol('DeferredFile'), {}, {}], [undefined, file, engine]]) {
+      const error = thrown(() => new Constructor(...args));
+      expect(error).toBeInstanceOf(DeferredIOError);
+      expect(error).toMatchObject({
+        name: 'DeferredIOError',
+        code: 'ERR_ILLEGAL_CONSTRUCTOR',
+        message: 'Illegal constructor: a DeferredFile is made by Engine.open or Engine.attach',
+      });
+    }
+    // The engine still makes them.
+    expect(file).toBeInstanceOf(DeferredFile);
+    expect(illegalConstructor('x')).toMatchObject({
+      code: 'ERR_ILLEGAL_CONSTRUCTOR',
+      message: 'Illegal constructor: x',
+    });
   });
 
   it('open refuses a directory (EISDIR) and any other file that is not regular (ENODEV) at once', () => {

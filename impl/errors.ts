@@ -17,15 +17,28 @@ export class DeferredIOError extends Error {
   }
 }
 
-/** What kind of mistake an ArgumentError reports, as Node's validators code it. */
-export type ArgumentCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE';
+/**
+ * What kind of mistake an ArgumentError reports, as Node's validators and
+ * url.fileURLToPath code it.
+ */
+export type ArgumentCode =
+  | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_INVALID_ARG_VALUE'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ERR_INVALID_URL_SCHEME'
+  | 'ERR_INVALID_FILE_URL_HOST'
+  | 'ERR_INVALID_FILE_URL_PATH';
 
 /**
  * An argument is of the wrong type (ERR_INVALID_ARG_TYPE), not an integer or
- * out of range (ERR_OUT_OF_RANGE), or otherwise invalid (ERR_INVALID_ARG_VALUE).
+ * out of range (ERR_OUT_OF_RANGE), a URL path that is not a file: URL
+ * (ERR_INVALID_URL_SCHEME) or names a host or an encoded slash
+ * (ERR_INVALID_FILE_URL_HOST, ERR_INVALID_FILE_URL_PATH), or otherwise
+ * invalid (ERR_INVALID_ARG_VALUE).
  */
 export class ArgumentError extends DeferredIOError {
   override readonly name = 'ArgumentError';
+  declare readonly code: ArgumentCode;
   /** The name of the offending argument, as in the method's signature. */
   readonly argument: string;
   constructor(argument: string, message: string, code: ArgumentCode) {
@@ -34,11 +47,15 @@ export class ArgumentError extends DeferredIOError {
   }
 }
 
+/** What a ClosedError says was closed. */
+export type Closable = 'engine' | 'segment' | 'file';
+
 /** The engine, segment or file was closed before this call (ERR_INVALID_STATE). */
 export class ClosedError extends DeferredIOError {
   override readonly name = 'ClosedError';
+  declare readonly code: 'ERR_INVALID_STATE';
   constructor(
-    readonly what: 'engine' | 'segment' | 'file',
+    readonly what: Closable,
     name?: string,
   ) {
     super(`${what}${name === undefined ? '' : ` ${name}`} is closed`, 'ERR_INVALID_STATE');
@@ -51,6 +68,7 @@ export class ClosedError extends DeferredIOError {
  */
 export class ReadOnlyError extends DeferredIOError {
   override readonly name = 'ReadOnlyError';
+  declare readonly code: 'EBADF';
   constructor(readonly file: string) {
     super(`file ${file} is open read-only`, 'EBADF');
   }
@@ -63,6 +81,7 @@ export class ReadOnlyError extends DeferredIOError {
  */
 export class FileChangedError extends DeferredIOError {
   override readonly name = 'FileChangedError';
+  declare readonly code: 'EFILECHANGED';
   constructor(readonly file: string) {
     super(
       `file ${file} changed behind the engine's back: snapshot bytes not preserved before the change are lost`,
@@ -78,6 +97,7 @@ export class FileChangedError extends DeferredIOError {
  */
 export class LimitError extends DeferredIOError {
   override readonly name = 'LimitError';
+  declare readonly code: 'ENOMEM';
   constructor(
     /** The name of the limit in limits.ts. */
     readonly limit: string,
@@ -97,23 +117,40 @@ export type IORole = 'file' | 'swap' | 'preserve' | 'clone';
  */
 export class IOError extends DeferredIOError {
   override readonly name = 'IOError';
+  // Declared, not initialised: like a Node system error, an IOError has these
+  // properties only when the failed call had them (a call on a descriptor has no path).
+  /** The path the failed system call was given, when it took one (`target` names the file either way). */
+  declare readonly path?: string;
+  /** The system call that failed: 'open', 'read', 'write', 'fstat', ... */
+  declare readonly syscall?: string;
+  /** The system's error number, negative as Node gives it (-2 for ENOENT on Linux). */
+  declare readonly errno?: number;
   constructor(
     readonly role: IORole,
     readonly target: string,
     cause: unknown,
   ) {
-    const code = errorCode(cause);
+    const fields = (typeof cause === 'object' && cause !== null ? cause : {}) as Record<string, unknown>;
+    const code = typeof fields.code === 'string' ? fields.code : 'EIO';
     const text = cause instanceof Error ? cause.message : String(cause);
     // Node's system errors start their message with the code: it is printed once, as `code`.
     super(`${role} ${target}: ${text.startsWith(`${code}: `) ? text.slice(code.length + 2) : text}`, code, { cause });
+    if (typeof fields.path === 'string') this.path = fields.path;
+    if (typeof fields.syscall === 'string') this.syscall = fields.syscall;
+    if (typeof fields.errno === 'number') this.errno = fields.errno;
   }
 }
 
-function errorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
-    return error.code;
-  }
-  return 'EIO';
+/**
+ * What `new DeferredFile()` or `new Segment()` called by hand throws: only
+ * the engine makes them, from state it owns (each class checks a
+ * construction token private to its module). ERR_ILLEGAL_CONSTRUCTOR and
+ * the message Node's own "Illegal constructor" TypeError has, followed by
+ * `madeBy`, what makes one; a DeferredIOError like every error the engine
+ * raises on purpose.
+ */
+export function illegalConstructor(madeBy: string): DeferredIOError {
+  return new DeferredIOError(`Illegal constructor: ${madeBy}`, 'ERR_ILLEGAL_CONSTRUCTOR');
 }
 
 /** Runs an I/O call, turning whatever it throws into an IOError naming its role. */

@@ -39,6 +39,12 @@ function unchanged(then: FileIdentity, now: FileIdentity): boolean {
 
 export class FileState {
   closed = false;
+  /**
+   * The file position, as an fd's: where `file.write` and `seg.read` with
+   * position null (or omitted) start, advanced by each such call by the
+   * bytes it wrote or read. Starts at 0.
+   */
+  position = 0;
   #identity: FileIdentity;
   // The call in which the identity was last checked or recorded.
   #checked: number;

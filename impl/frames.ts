@@ -1,7 +1,10 @@
 /**
  * The frame pool: a fixed number of page frames carved out of one buffer
- * sized by the memory budget, recycled with the CLOCK (second chance)
- * algorithm when none is free.
+ * sized by the memory budget, and the CLOCK (second chance) algorithm that
+ * picks a victim when none is free. It only picks: paging out the victim's
+ * page is its pager's business (fault.ts asks for a victim, has its pager
+ * evict it, then takes the frame), as a replacer only picks in a buffer
+ * pool manager.
  *
  * Every piece of per-frame bookkeeping is a typed array indexed by frame
  * (owner, page, reference bit, dirtiness, pin), so that taking, touching and
@@ -9,12 +12,6 @@
  * (262,144 frames of 4 KiB) is a few MiB of flat memory, not objects.
  */
 import { AssertionError, assert } from './assert.ts';
-
-/** Whoever holds a frame must be able to give it back on demand. */
-export interface FrameOwner {
-  /** Pages `page` out (to swap if dirty) and releases its frame. May throw; then nothing changed. */
-  evictFrame(page: number): void;
-}
 
 /**
  * What the page in a frame is made of, kept in step with its bindings (the
@@ -39,10 +36,8 @@ export class FramePool {
   readonly referenced: Uint8Array;
   /** CLEAN, DIRTY or DETACHED: what the page in each frame is made of. */
   readonly state: Uint8Array;
-  // Each frame's owner, by registration number + 1 (0: free), and the owners registered.
+  // Each frame's owner (the number of the pager holding it) + 1; 0: free.
   readonly #owner: Int32Array;
-  readonly #owners: (FrameOwner | null)[] = [];
-  readonly #freeOwners: number[] = [];
   // Frames never used yet are [#fresh, count), handed out in order. Frames
   // given back are a stack threaded through `page` (a free frame holds no
   // page: its entry is the next free frame, -1 ending the stack). So the
@@ -74,33 +69,18 @@ export class FramePool {
     return this.count - this.#freeCount;
   }
 
-  /** Registers an owner; frames name it by the number returned. */
-  register(owner: FrameOwner): number {
-    const id = this.#freeOwners.length > 0 ? this.#freeOwners.pop()! : this.#owners.length;
-    // Stryker disable next-line ConditionalExpression: assigning at index length appends, as push does
-    if (id === this.#owners.length) this.#owners.push(owner);
-    else this.#owners[id] = owner;
-    return id;
+  /** Frames free: when none is, a frame is had by evicting the page of the victim's frame first. */
+  get free(): number {
+    return this.#freeCount;
   }
 
-  /** An owner that holds no frame any more leaves the registry. */
-  unregister(id: number): void {
-    assert(this.#owners[id] !== null && this.#owners[id] !== undefined, 'unregistering an unknown owner');
-    this.#owners[id] = null;
-    this.#freeOwners.push(id);
+  /** The number of the owner of `frame`, which is in use (the number `acquire` was given). */
+  owner(frame: number): number {
+    return this.#owner[frame] - 1;
   }
 
-  /**
-   * A frame for owner `owner`'s `page`, evicting another page if none is
-   * free; CLEAN, referenced, its content garbage. If the eviction fails,
-   * nothing changed.
-   */
+  /** A free frame (there must be one) for owner `owner`'s `page`: CLEAN, referenced, its content garbage. */
   acquire(owner: number, page: number): number {
-    if (this.#freeCount === 0) {
-      const victim = this.#victim();
-      this.#owners[this.#owner[victim] - 1]!.evictFrame(this.page[victim]);
-      assert(this.#owner[victim] === 0, 'evicted page kept its frame');
-    }
     let frame: number;
     if (this.#freeHead >= 0) {
       frame = this.#freeHead;
@@ -140,7 +120,12 @@ export class FramePool {
     this.#pinned[frame] = 0;
   }
 
-  #victim(): number {
+  /**
+   * CLOCK's choice of a frame to evict, among frames in use and not pinned:
+   * the first past the hand whose reference bit is clear, clearing the bits
+   * it passes. The frame stays its owner's until its page is evicted.
+   */
+  victim(): number {
     // Two sweeps suffice: the first clears every reference bit it passes.
     // Stryker disable next-line EqualityOperator: an extra step is taken only when every frame is pinned, and then throws all the same
     for (let step = 0; step < 2 * this.count; step++) {

@@ -8,7 +8,9 @@ export type { FileBackend, FileIdentity } from './backend.ts';
 export { DeferredFile } from './deferred-file.ts';
 export { type AttachOptions, Engine, type EngineOptions, type OpenFlags, type OpenOptions } from './engine.ts';
 export {
+  type ArgumentCode,
   ArgumentError,
+  type Closable,
   ClosedError,
   DeferredIOError,
   FileChangedError,

@@ -7,6 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileBackend, FileIdentity } from './backend.ts';
 
@@ -26,21 +27,31 @@ export class NodeFileBackend implements FileBackend {
   /**
    * Opens `file` ('r' read-only, 'r+' read-write, 'w+' created or truncated),
    * which must be a regular file: anything else is closed again and refused
-   * with EISDIR (a directory) or ENODEV (a FIFO, socket or device). Opened
-   * non-blocking so that a FIFO is refused instead of waiting for a writer;
-   * the flag means nothing to regular files.
+   * with EISDIR (a directory) or ENODEV (a FIFO, socket or device), an error
+   * shaped as the open(2) failure it stands for. Opened non-blocking so that
+   * a FIFO is refused instead of waiting for a writer; the flag means
+   * nothing to regular files. A Buffer path is opened byte for byte; the
+   * backend's name is its UTF-8 reading, as a Node system error's `path` is.
    */
-  static open(file: string, flags: 'r' | 'r+' | 'w+'): NodeFileBackend {
+  static open(file: string | Buffer, flags: 'r' | 'r+' | 'w+'): NodeFileBackend {
     const { O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NONBLOCK } = fs.constants;
     const mode = { r: O_RDONLY, 'r+': O_RDWR, 'w+': O_RDWR | O_CREAT | O_TRUNC }[flags];
+    const name = file.toString();
     const fd = fs.openSync(file, mode | O_NONBLOCK, 0o666);
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) {
       fs.closeSync(fd);
-      const [code, kind] = stat.isDirectory() ? ['EISDIR', 'a directory'] : ['ENODEV', 'not a regular file'];
-      throw Object.assign(new Error(`${code}: ${kind}, open '${file}'`), { code });
+      const [code, kind] = stat.isDirectory()
+        ? (['EISDIR', 'a directory'] as const)
+        : (['ENODEV', 'not a regular file'] as const);
+      throw Object.assign(new Error(`${code}: ${kind}, open '${name}'`), {
+        errno: -os.constants.errno[code],
+        code,
+        syscall: 'open',
+        path: name,
+      });
     }
-    return new NodeFileBackend(file, fd, false);
+    return new NodeFileBackend(name, fd, false);
   }
 
   /**

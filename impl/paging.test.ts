@@ -178,13 +178,28 @@ describe('batched fills', () => {
 });
 
 describe('paging details', () => {
-  it('a closed segment gives its frame pool registration back, for the next segment to take', () => {
+  it("a closed segment gives its pager number (its frames' owner in the pool) back, for the next segment to take", () => {
     const engine = memoryEngine(4, 8);
     const a = engine.segment(8);
     const id = engineState(engine).segments.get(a)!.pager.id;
     a.close();
     const b = engine.segment(8);
     expect(engineState(engine).segments.get(b)!.pager.id).toBe(id);
+  });
+
+  it("a fault that needs the frame of another segment's page has that segment's pager evict it, to its own swap", () => {
+    const engine = memoryEngine(4, 1);
+    const a = engine.segment(8);
+    const b = engine.segment(8);
+    a.setUint8(5, 42);
+    expect(b.getUint8(1)).toBe(0);
+    const state = internals(engine);
+    expect([...state.segments.get(a)!.swap.keys()]).toEqual([1]);
+    expect([...state.segments.get(a)!.frames.keys()]).toEqual([]);
+    expect([...state.segments.get(b)!.frames.keys()]).toEqual([0]);
+    expect(engine.stats()).toMatchObject({ swapOuts: 1, residentPages: 1, swappedPages: 1 });
+    expect(a.getUint8(5)).toBe(42);
+    expect(engine.stats()).toMatchObject({ swapIns: 1, swappedPages: 0 });
   });
 
   it('without readahead a sequential fault is its own fault: a failed read is reported, not tried twice', () => {

@@ -4,11 +4,12 @@
  * copyOut of resident pages asks the file nothing; a read copies (and reads
  * from the file) only the fragments of resident, partly covered pages; and a
  * read or rebinding write that would need a snapshot past snapshotsMax is
- * refused before it reads or writes anything.
+ * refused before it reads or writes anything; a read without a position
+ * uses and moves the file's; and only the engine constructs a segment.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { ArgumentError } from './errors.ts';
-import type { Segment } from './segment.ts';
+import { ArgumentError, DeferredIOError } from './errors.ts';
+import { Segment } from './segment.ts';
 import { bytesOf, memoryEngine, memoryFile, sourceOf } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 import { thrown } from './testing/thrown.ts';
@@ -219,6 +220,64 @@ describe('read', () => {
     expect(backend.calls.read).toBe(reads);
     expect(engine.stats().fragmentBytes).toBe(0);
     expect(bytesOf(seg, 0, 10)).toEqual([0, 1, 1, 1, 2, 3, 4, 5, 6, 9]);
+    engine.close();
+  });
+
+  it("position omitted or null: the file's position, as fs.readSync's, advanced by the bytes read and shared with file.write", () => {
+    const engine = memoryEngine(4, 4);
+    const { file } = memoryFile(engine, 'f', [1, 2, 3, 4, 5, 6]);
+    const seg = engine.segment(16);
+    expect(seg.read(file, 0, 2)).toBe(2);
+    expect(seg.read(file, 2, 3, null)).toBe(3);
+    // An explicit position neither uses nor moves it, as pread(2) does not.
+    expect(seg.read(file, 5, 1, 0)).toBe(1);
+    // A write at the position moves it on, as a write on the same fd does; a short read advances by what it read.
+    expect(file.write(Uint8Array.of(9))).toBe(1);
+    expect(seg.read(file, 6, 4)).toBe(0);
+    file.write(Uint8Array.of(7, 8), 0, 2, 6);
+    expect(seg.read(file, 6, 4, null)).toBe(2);
+    expect(seg.read(file, 8, 1)).toBe(0);
+    expect(file.write(Uint8Array.of(10))).toBe(1);
+    expect(bytesOf(seg, 0, 9)).toEqual([1, 2, 3, 4, 5, 1, 7, 8, 0]);
+    expect(seg.read(file, 0, 9, 0)).toBe(9);
+    expect(bytesOf(seg, 0, 9)).toEqual([1, 2, 3, 4, 5, 9, 7, 8, 10]);
+    engine.close();
+  });
+
+  it('a refused read does not move the position; the resolved position is checked as an explicit one', () => {
+    const engine = memoryEngine(4, 4);
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4));
+    const file = engine.attach(backend);
+    const seg = engine.segment(8);
+    expect(thrown(() => seg.read(file, 0, 2, '0' as never))).toMatchObject({
+      argument: 'position',
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+    backend.fail('identity', 'EIO', { times: 1 });
+    expect(thrown(() => seg.read(file, 0, 2))).toMatchObject({ name: 'IOError', code: 'EIO' });
+    expect(seg.read(file, 0, 2)).toBe(2);
+    expect(seg.read(file, 2, 2)).toBe(2);
+    expect(bytesOf(seg, 0, 4)).toEqual([1, 2, 3, 4]);
+    engine.close();
+  });
+});
+
+describe('construction', () => {
+  it('new Segment() by hand: ERR_ILLEGAL_CONSTRUCTOR, whatever it is given', () => {
+    const engine = memoryEngine(4, 4);
+    const seg = engine.segment(8);
+    const Constructor = Segment as unknown as new (...args: unknown[]) => Segment;
+    for (const args of [[], [Symbol('Segment'), {}, () => {}], [undefined, seg, engine]]) {
+      const error = thrown(() => new Constructor(...args));
+      expect(error).toBeInstanceOf(DeferredIOError);
+      expect(error).toMatchObject({
+        name: 'DeferredIOError',
+        code: 'ERR_ILLEGAL_CONSTRUCTOR',
+        message: 'Illegal constructor: a Segment is made by Engine.segment',
+      });
+    }
+    // The engine still makes them.
+    expect(seg).toBeInstanceOf(Segment);
     engine.close();
   });
 });

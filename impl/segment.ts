@@ -4,29 +4,53 @@
  * file and returns at once; loads fault pages in from their sources; stores
  * make a page anonymous (dirty); `write` skips what the file already holds.
  *
- * Loads and stores of resident pages take a hit path that is a bounds
- * check, a page-table lookup and a DataView access on the frame pool: for
- * an integer address below 2^32 and a power-of-two page size it needs no
- * division and allocates nothing. Everything else (a fault, a value
- * straddling two pages, a first store to a clean page, any argument the hit
- * path does not vouch for) takes the full path, which validates every
- * argument as before.
+ * This is the public face: each method validates its arguments (throwing a
+ * typed error before anything changes), then runs one mechanism, in the
+ * module the spec's action names (read.ts, write.ts, zero.ts, evict.ts,
+ * load.ts, store.ts, bytes.ts, copy-out.ts, prefetch.ts), on the segment's
+ * pager.
+ *
+ * Loads and stores of resident pages take a hit path, here, that is a
+ * bounds check, a page-table lookup and a DataView access on the frame
+ * pool: for an integer address below 2^32 and a power-of-two page size it
+ * needs no division and allocates nothing. Everything else (a fault, a
+ * value straddling two pages, a first store to a clean page, any argument
+ * the hit path does not vouch for) takes the full path, which validates
+ * every argument as before.
  */
 import { inspect } from 'node:util';
-import { assert } from './assert.ts';
-import type { Bindings } from './bindings.ts';
+import { bytes } from './bytes.ts';
+import { copyOut } from './copy-out.ts';
 import { type DeferredFile, fileArgument } from './deferred-file.ts';
-import { ArgumentError, ClosedError, ReadOnlyError } from './errors.ts';
-import type { FileState } from './files.ts';
+import { ClosedError, illegalConstructor, ReadOnlyError } from './errors.ts';
+import { evict } from './evict.ts';
 import { DETACHED, type FramePool } from './frames.ts';
 import { fileLengthMax } from './limits.ts';
+import { load, loadInto } from './load.ts';
 import type { PageTable } from './page-table.ts';
 import type { Pager } from './paging.ts';
+import { prefetch } from './prefetch.ts';
+import { read } from './read.ts';
+import {
+  bigInt64,
+  bigUint64,
+  float32,
+  float64,
+  int8,
+  int16,
+  int32,
+  type Scalar,
+  uint8,
+  uint16,
+  uint32,
+} from './scalars.ts';
 import { commit, type Shared } from './shared.ts';
-import { boolean, bytes, integer, options } from './validate.ts';
-import { rebindWritten, type WriteResult, writeBack } from './writeback.ts';
+import { store } from './store.ts';
+import { boolean, bytes as byteArray, integer, options } from './validate.ts';
+import { type WriteResult, write } from './write.ts';
+import { zero } from './zero.ts';
 
-export type { WriteResult } from './writeback.ts';
+export type { WriteResult } from './write.ts';
 
 export interface WriteOptions {
   /**
@@ -54,117 +78,8 @@ export interface BytesOptions {
   writable?: boolean;
 }
 
-/** The typed values a segment loads and stores, DataView-style, at byte `at` of a DataView. */
-interface Scalar<T> {
-  readonly size: number;
-  check(name: string, value: unknown): T;
-  get(view: DataView, at: number, littleEndian: boolean): T;
-  set(view: DataView, at: number, value: T, littleEndian: boolean): void;
-}
-
-function int(
-  size: number,
-  min: number,
-  max: number,
-  get: (view: DataView, at: number, littleEndian: boolean) => number,
-  set: (view: DataView, at: number, value: number, littleEndian: boolean) => void,
-): Scalar<number> {
-  return { size, check: (name, value) => integer(name, value, min, max), get, set };
-}
-
-function float(
-  size: number,
-  get: (view: DataView, at: number, littleEndian: boolean) => number,
-  set: (view: DataView, at: number, value: number, littleEndian: boolean) => void,
-): Scalar<number> {
-  const check = (name: string, value: unknown): number => {
-    if (typeof value !== 'number')
-      throw new ArgumentError(name, `must be a number, got ${typeof value}`, 'ERR_INVALID_ARG_TYPE');
-    return value;
-  };
-  return { size, check, get, set };
-}
-
-function big(
-  min: bigint,
-  max: bigint,
-  get: (view: DataView, at: number, littleEndian: boolean) => bigint,
-  set: (view: DataView, at: number, value: bigint, littleEndian: boolean) => void,
-): Scalar<bigint> {
-  const check = (name: string, value: unknown): bigint => {
-    if (typeof value !== 'bigint')
-      throw new ArgumentError(name, `must be a bigint, got ${typeof value}`, 'ERR_INVALID_ARG_TYPE');
-    if (value < min || value > max)
-      throw new ArgumentError(name, `must be in [${min}, ${max}], got ${value}`, 'ERR_OUT_OF_RANGE');
-    return value;
-  };
-  return { size: 8, check, get, set };
-}
-
-const uint8 = int(
-  1,
-  0,
-  2 ** 8 - 1,
-  (v, at) => v.getUint8(at),
-  (v, at, x) => v.setUint8(at, x),
-);
-const int8 = int(
-  1,
-  -(2 ** 7),
-  2 ** 7 - 1,
-  (v, at) => v.getInt8(at),
-  (v, at, x) => v.setInt8(at, x),
-);
-const int16 = int(
-  2,
-  -(2 ** 15),
-  2 ** 15 - 1,
-  (v, at, le) => v.getInt16(at, le),
-  (v, at, x, le) => v.setInt16(at, x, le),
-);
-const uint16 = int(
-  2,
-  0,
-  2 ** 16 - 1,
-  (v, at, le) => v.getUint16(at, le),
-  (v, at, x, le) => v.setUint16(at, x, le),
-);
-const int32 = int(
-  4,
-  -(2 ** 31),
-  2 ** 31 - 1,
-  (v, at, le) => v.getInt32(at, le),
-  (v, at, x, le) => v.setInt32(at, x, le),
-);
-const uint32 = int(
-  4,
-  0,
-  2 ** 32 - 1,
-  (v, at, le) => v.getUint32(at, le),
-  (v, at, x, le) => v.setUint32(at, x, le),
-);
-const float32 = float(
-  4,
-  (v, at, le) => v.getFloat32(at, le),
-  (v, at, x, le) => v.setFloat32(at, x, le),
-);
-const float64 = float(
-  8,
-  (v, at, le) => v.getFloat64(at, le),
-  (v, at, x, le) => v.setFloat64(at, x, le),
-);
-const bigInt64 = big(
-  -(2n ** 63n),
-  2n ** 63n - 1n,
-  (v, at, le) => v.getBigInt64(at, le),
-  (v, at, x, le) => v.setBigInt64(at, x, le),
-);
-const bigUint64 = big(
-  0n,
-  2n ** 64n - 1n,
-  (v, at, le) => v.getBigUint64(at, le),
-  (v, at, x, le) => v.setBigUint64(at, x, le),
-);
+// Held by this module alone, so that only newSegment constructs: `new Segment()` anywhere else is refused.
+const construct: unique symbol = Symbol('Segment');
 
 export class Segment {
   /** Length in bytes. */
@@ -174,7 +89,6 @@ export class Segment {
   /** Number of pages: ceil(length / pageSize). */
   readonly pages: number;
   readonly #shared: Shared;
-  readonly #bindings: Bindings;
   readonly #pager: Pager;
   readonly #onClose: (segment: Segment) => void;
   // The hit path's state, held here so that it is one field load away.
@@ -191,13 +105,14 @@ export class Segment {
   readonly #scalarBytes = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((size) => new Uint8Array(this.#scalar.buffer, 0, size));
   #closed = false;
 
-  /** @internal Segments are made by Engine.segment, which owns their bindings and pager. */
-  constructor(shared: Shared, length: number, bindings: Bindings, pager: Pager, onClose: (segment: Segment) => void) {
-    this.length = length;
+  /** @internal Segments are made by Engine.segment, which owns their pager: called by hand, this throws ERR_ILLEGAL_CONSTRUCTOR. */
+  constructor(token: typeof construct, pager: Pager, onClose: (segment: Segment) => void) {
+    if (token !== construct) throw illegalConstructor('a Segment is made by Engine.segment');
+    const shared = pager.shared;
+    this.length = pager.length;
     this.pageSize = shared.pageSize;
-    this.pages = Math.ceil(length / shared.pageSize);
+    this.pages = pager.pages;
     this.#shared = shared;
-    this.#bindings = bindings;
     this.#pager = pager;
     this.#onClose = onClose;
     this.#table = pager.table;
@@ -215,42 +130,19 @@ export class Segment {
    * `addr`, like fs.readSync, and returns how many it read (short at end of
    * file). Completes at once whatever the length: the bytes are bound to a
    * snapshot of the file and copied only when their page is first touched.
+   * With `position` omitted or null it reads at the file's position and
+   * advances it by the bytes read, as fs.readSync does (the position
+   * `file.write` uses too); an explicit position neither uses nor moves it.
    */
-  read(file: DeferredFile, addr: number, length: number, position: number): number {
+  read(file: DeferredFile, addr: number, length: number, position?: number | null): number {
     this.#open();
     const state = fileArgument(file, this.#shared);
     this.#range(addr, length);
-    integer('position', position, 0, fileLengthMax - length);
-    const shared = this.#shared;
-    return commit(shared, () => {
-      // At or past the end of the file a read returns 0 and changes nothing.
-      const count = Math.min(length, Math.max(0, state.size() - position));
-      if (count === 0) return 0;
-      const lo = addr;
-      const hi = addr + count;
-      const reused = shared.snapshots.reusable(state, position, position + count);
-      if (reused === null) shared.snapshots.checkRoom();
-      const copy = reused === null ? state.copyForSnapshot() : null;
-      // The fragment copy: the covered bytes of the resident pages the read
-      // covers only partly (its first and last) are refreshed from the file,
-      // read now, before anything changes, one page of the staging buffer each.
-      const B = this.pageSize;
-      const head = Math.floor(lo / B);
-      const tail = Math.floor((hi - 1) / B);
-      const fragment = (page: number): boolean =>
-        this.#table.get(page) >= 0 && !(lo <= page * B && this.#pageEnd(page) <= hi);
-      // Stryker disable next-line ArithmeticOperator: fragments is only tested bit by bit, and 1 - 2 = -1, 0 - 2 = -2 have bits 0 and 1 as 1 + 2 = 3, 0 + 2 = 2 do.
-      const fragments = (fragment(head) ? 1 : 0) + (tail !== head && fragment(tail) ? 2 : 0);
-      if (fragments & 1) this.#readFragment(state, head, lo, hi, addr, position, 0);
-      if (fragments & 2) this.#readFragment(state, tail, lo, hi, addr, position, B);
-      const snap = reused ?? shared.snapshots.create(state, copy);
-      assert(snap.file === state, 'a read binds to a snapshot of the file it reads');
-      this.#bindings.bind(lo, hi, { kind: 'snap', snap, delta: position - addr });
-      this.#pager.rebound(lo, hi, false);
-      if (fragments & 1) this.#copyFragment(head, lo, hi, 0);
-      if (fragments & 2) this.#copyFragment(tail, lo, hi, B);
-      return count;
-    });
+    const at = position === undefined || position === null ? state.position : position;
+    integer('position', at, 0, fileLengthMax - length);
+    const count = commit(this.#shared, () => read(this.#pager, state, addr, length, at));
+    if (position === undefined || position === null) state.position = at + count;
+    return count;
   }
 
   /**
@@ -265,41 +157,14 @@ export class Segment {
     integer('position', position, 0, fileLengthMax - length);
     const { rebind, sync } = writeOptions(options);
     if (state.readOnly) throw new ReadOnlyError(state.name);
-    const shared = this.#shared;
-    return commit(shared, () => {
-      // Refused before the file changes if rebinding might need a snapshot beyond the limit.
-      if (rebind && length > 0) shared.snapshots.checkRoom();
-      const plan = writeBack(shared, this.#bindings, this.#pager, state, addr, length, position);
-      assert(plan.written + plan.skipped === length, 'a write-back writes or skips every byte once');
-      if (sync) state.sync();
-      if (rebind && length > 0) {
-        const snap =
-          shared.snapshots.reusable(state, position, position + length) ??
-          shared.snapshots.create(state, state.copyForSnapshot());
-        rebindWritten(this.#bindings, this.#pager, snap, position - addr, plan);
-      }
-      return { written: plan.written, skipped: plan.skipped };
-    });
+    return commit(this.#shared, () => write(this.#pager, state, addr, length, position, rebind, sync));
   }
 
   /** Zeroes `length` bytes from `addr` without loading them (the "memset syscall"). */
   zero(addr: number, length: number): void {
     this.#open();
     this.#range(addr, length);
-    commit(this.#shared, () => {
-      if (length === 0) return;
-      const B = this.pageSize;
-      const hi = addr + length;
-      this.#bindings.bind(addr, hi, undefined);
-      this.#pager.rebound(addr, hi, false);
-      // The partly covered pages still resident get zeros where they were covered.
-      for (const page of [Math.floor(addr / B), Math.floor((hi - 1) / B)]) {
-        const frame = this.#table.get(page);
-        if (frame < 0) continue;
-        const base = page * B;
-        this.#pool.bytes.fill(0, frame * B + (Math.max(addr, base) - base), frame * B + Math.min(B, hi - base));
-      }
-    });
+    commit(this.#shared, () => zero(this.#pager, addr, length));
   }
 
   /**
@@ -309,7 +174,7 @@ export class Segment {
   evict(page: number): boolean {
     this.#open();
     integer('page', page, 0, this.pages - 1);
-    return this.#pager.evict(page);
+    return evict(this.#pager, page);
   }
 
   /**
@@ -335,17 +200,9 @@ export class Segment {
     }
     this.#open();
     integer('addr', addr, 0, this.length - 1);
-    const B = this.pageSize;
-    const page = Math.floor(addr / B);
-    const offset = addr - page * B;
-    integer('length', length, 1, this.#pageEnd(page) - addr);
+    integer('length', length, 1, this.#pager.pageEnd(Math.floor(addr / this.pageSize)) - addr);
     const writable = viewOptions(options);
-    const frame = commit(this.#shared, () => {
-      const frame = this.#pager.frame(page);
-      if (writable) this.#pager.detach(page, frame);
-      return frame;
-    });
-    return this.#pool.bytes.subarray(frame * B + offset, frame * B + offset + length);
+    return commit(this.#shared, () => bytes(this.#pager, addr, length, writable));
   }
 
   /**
@@ -362,12 +219,11 @@ export class Segment {
       return;
     }
     this.#open();
-    bytes('target', target);
+    byteArray('target', target);
     integer('addr', addr, 0, this.length - target.length);
     if (target.length === 0) return;
     this.#shared.calls.current++;
-    this.#pager.checkKnown(addr, addr + target.length);
-    this.#pager.view(addr, addr + target.length, target, 0);
+    copyOut(this.#pager, addr, target);
   }
 
   /**
@@ -377,9 +233,9 @@ export class Segment {
    */
   copyIn(addr: number, source: Uint8Array): void {
     this.#open();
-    bytes('source', source);
+    byteArray('source', source);
     integer('addr', addr, 0, this.length - source.length);
-    this.#store(addr, source);
+    commit(this.#shared, () => store(this.#pager, addr, source));
   }
 
   /**
@@ -396,7 +252,7 @@ export class Segment {
     if (length === 0) return;
     this.#shared.calls.current++;
     const B = this.pageSize;
-    this.#pager.prefetch(Math.floor(addr / B), Math.floor((addr + length - 1) / B) + 1);
+    prefetch(this.#pager, Math.floor(addr / B), Math.floor((addr + length - 1) / B) + 1);
   }
 
   /** The byte at `addr` (the spec's load). */
@@ -542,7 +398,7 @@ export class Segment {
   close(): void {
     if (this.#closed) return;
     commit(this.#shared, () => {
-      this.#bindings.unbindAll();
+      this.#pager.bindings.unbindAll();
       this.#pager.discard(0, this.pages);
     });
     this.#pager.close();
@@ -563,7 +419,7 @@ export class Segment {
       const B = this.pageSize;
       let dirty = 0;
       let last = -1;
-      this.#bindings.map.forEach((start, end, binding) => {
+      this.#pager.bindings.map.forEach((start, end, binding) => {
         if (binding.kind !== 'anon') return;
         const first = Math.max(Math.floor(start / B), last + 1);
         last = Math.floor((end - 1) / B);
@@ -613,16 +469,8 @@ export class Segment {
     const offset = addr - page * B;
     // The offset in the page first: frame * B + addr can exceed 2^53 and round.
     // Stryker disable next-line ConditionalExpression,EqualityOperator: the gather loop reads a value inside one page from the same frame, with the same result
-    if (offset + scalar.size <= B) return scalar.get(this.#view, this.#pager.frame(page) * B + offset, le);
-    const into = this.#scalarBytes[scalar.size];
-    for (let done = 0; done < into.length; ) {
-      const x = addr + done;
-      const p = Math.floor(x / B);
-      const count = Math.min(B - (x - p * B), into.length - done);
-      const at = this.#pager.frame(p) * B + (x - p * B);
-      into.set(this.#pool.bytes.subarray(at, at + count), done);
-      done += count;
-    }
+    if (offset + scalar.size <= B) return scalar.get(this.#view, load(this.#pager, page) * B + offset, le);
+    loadInto(this.#pager, addr, this.#scalarBytes[scalar.size]);
     return scalar.get(this.#scalar, 0, le);
   }
 
@@ -633,64 +481,7 @@ export class Segment {
     const checked = scalar.check('value', value);
     const le = boolean('littleEndian', littleEndian);
     scalar.set(this.#scalar, 0, checked, le);
-    this.#store(addr, this.#scalarBytes[scalar.size]);
-  }
-
-  /** Stores `from` at addr page by page: each page is faulted in, detached (wholly Anon), then written. */
-  #store(addr: number, from: Uint8Array): void {
-    const B = this.pageSize;
-    const pool = this.#pool.bytes;
-    commit(this.#shared, () => {
-      for (let done = 0; done < from.length; ) {
-        const x = addr + done;
-        const page = Math.floor(x / B);
-        const offset = x - page * B;
-        // Stryker disable next-line ArithmeticOperator: count overshoots only on the last piece, which subarray clips at from.length
-        const count = Math.min(B - offset, from.length - done);
-        const frame = this.#pager.frame(page);
-        this.#pager.detach(page, frame);
-        pool.set(from.subarray(done, done + count), frame * B + offset);
-        done += count;
-      }
-    });
-  }
-
-  /** Reads the part of [lo, hi) in resident page `page` from the file into staging[at..], for the fragment copy. */
-  #readFragment(
-    state: FileState,
-    page: number,
-    lo: number,
-    hi: number,
-    addr: number,
-    position: number,
-    at: number,
-  ): void {
-    const [from, to] = this.#clip(page, lo, hi);
-    assert(from < to && to - from <= this.pageSize, 'a fragment lies inside its page');
-    assert(at + this.pageSize <= this.#shared.staging.length, 'each fragment has a page of the staging buffer');
-    state.readAt(this.#shared.staging, at, to - from, position + (from - addr));
-  }
-
-  /** Copies the fragment read into staging[at..] into page `page`'s frame. */
-  #copyFragment(page: number, lo: number, hi: number, at: number): void {
-    const B = this.pageSize;
-    const [from, to] = this.#clip(page, lo, hi);
-    const frame = this.#table.get(page);
-    assert(frame >= 0, 'a fragment page stays resident from its read to its copy');
-    this.#pool.bytes.set(this.#shared.staging.subarray(at, at + to - from), frame * B + (from - page * B));
-    this.#shared.counters.fragmentBytes += to - from;
-  }
-
-  /** The part of [lo, hi) inside `page`. */
-  #clip(page: number, lo: number, hi: number): [number, number] {
-    const base = page * this.pageSize;
-    return [Math.max(lo, base), base + Math.min(this.pageSize, hi - base)];
-  }
-
-  /** The end of `page`: (page + 1) * B, or the segment's end for a short last page (and never past 2^53). */
-  #pageEnd(page: number): number {
-    const base = page * this.pageSize;
-    return base + Math.min(this.pageSize, this.length - base);
+    commit(this.#shared, () => store(this.#pager, addr, this.#scalarBytes[scalar.size]));
   }
 
   #range(addr: number, length: number): void {
@@ -716,4 +507,9 @@ function writeOptions(value: unknown): { rebind: boolean; sync: boolean } {
 function viewOptions(value: unknown): boolean {
   const given = options('options', value, ['writable']);
   return given.writable === undefined ? false : boolean('options.writable', given.writable);
+}
+
+/** A new Segment over `pager` (for Engine.segment); `onClose` is told once, when it closes. */
+export function newSegment(pager: Pager, onClose: (segment: Segment) => void): Segment {
+  return new Segment(construct, pager, onClose);
 }

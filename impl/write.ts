@@ -1,11 +1,13 @@
 /**
- * Write-back: a segment's bytes to a file, skipping every byte the file
- * provably holds already. Byte i of a write of segment [addr, addr + n) to
- * file offset pos is Provable (the spec's word) iff it is bound to
- * Snap(s, pos + i) with s a trusted snapshot of that file, pos + i inside the
- * file, and block(pos + i) not preserved in s (so no change has reached a
- * bound offset of that block since s was taken). Provable bytes are skipped
- * and every other byte is written: skipping is exact both ways.
+ * The spec's Write: a segment's bytes to a file (write-back), skipping every
+ * byte the file provably holds already. Byte i of a write of segment
+ * [addr, addr + n) to file offset pos is Provable (the spec's word) iff it
+ * is bound to Snap(s, pos + i) with s a trusted snapshot of that file,
+ * pos + i inside the file, and block(pos + i) not preserved in s (so no
+ * change has reached a bound offset of that block since s was taken).
+ * Provable bytes are skipped and every other byte is written: skipping is
+ * exact both ways. The write is itself a change to the file, so
+ * copy-before-write comes first.
  *
  * The written runs go to the file straight from the frames (and, for pages
  * not resident, from swap or their other sources read into the staging
@@ -43,7 +45,7 @@ interface Skip {
 }
 
 /** What a write-back did: the runs it wrote and the bytes it skipped, for the rebinding after it. */
-export interface WritePlan extends WriteResult {
+interface WritePlan extends WriteResult {
   readonly runs: Runs;
   readonly skips: readonly Skip[];
 }
@@ -65,7 +67,7 @@ function append(runs: Runs, lo: number, hi: number): void {
  * with the snapshot it is bound to. One walk over the extents, and a
  * lookup per preserved block met.
  */
-export function provable(
+function provable(
   bindings: Bindings,
   file: FileState,
   pageSize: number,
@@ -125,19 +127,43 @@ function complement(lo: number, hi: number, skips: readonly Skip[]): Runs {
   return rest;
 }
 
-/** Writes View of segment [addr, addr + length) to `file` at `position`, skipping the provable bytes. */
-export function writeBack(
-  shared: Shared,
-  bindings: Bindings,
+/**
+ * Writes `length` bytes of the segment from `addr` to `file` at `position`;
+ * the file grows as needed. Provable bytes are skipped. With `sync` the
+ * file is fsynced afterwards, even if nothing needed writing; with
+ * `rebind` the bytes are then bound to a snapshot of what was written (the
+ * lowest-id reusable one, else a new one), so their pages become clean.
+ */
+export function write(
   pager: Pager,
   file: FileState,
   addr: number,
   length: number,
   position: number,
-): WritePlan {
+  rebind: boolean,
+  sync: boolean,
+): WriteResult {
+  const shared = pager.shared;
+  // Refused before the file changes if rebinding might need a snapshot beyond the limit.
+  if (rebind && length > 0) shared.snapshots.checkRoom();
+  const plan = writeBack(pager, file, addr, length, position);
+  assert(plan.written + plan.skipped === length, 'a write-back writes or skips every byte once');
+  if (sync) file.sync();
+  if (rebind && length > 0) {
+    const snap =
+      shared.snapshots.reusable(file, position, position + length) ??
+      shared.snapshots.create(file, file.copyForSnapshot());
+    rebindWritten(pager, snap, position - addr, plan);
+  }
+  return { written: plan.written, skipped: plan.skipped };
+}
+
+/** Writes View of segment [addr, addr + length) to `file` at `position`, skipping the provable bytes. */
+function writeBack(pager: Pager, file: FileState, addr: number, length: number, position: number): WritePlan {
+  const shared = pager.shared;
   const fileLength = file.size();
   const delta = position - addr;
-  const skips = provable(bindings, file, shared.pageSize, addr, length, position, fileLength);
+  const skips = provable(pager.bindings, file, shared.pageSize, addr, length, position, fileLength);
   const runs = complement(addr, addr + length, skips);
   let skipped = 0;
   for (const skip of skips) skipped += skip.hi - skip.lo;
@@ -154,7 +180,7 @@ export function writeBack(
     const changes: Change[] = runs.map(([lo, hi]) => [lo + delta, hi + delta]);
     // Stryker disable next-line ArithmeticOperator: the length is only compared with the file's size, and max(fileLength, ...) is never below it
     change(shared, file, changes, Math.max(fileLength, position + length), () => {
-      const writer = new RunWriter(shared, pager, file);
+      const writer = new RunWriter(pager, file);
       for (const [lo, hi] of runs) writer.write(lo, hi, lo + delta);
     });
   }
@@ -170,7 +196,7 @@ export function writeBack(
  * what the file now holds) and are clean; swap slots of pages with no Anon
  * byte left go.
  */
-export function rebindWritten(bindings: Bindings, pager: Pager, snap: Snapshot, delta: number, plan: WritePlan): void {
+function rebindWritten(pager: Pager, snap: Snapshot, delta: number, plan: WritePlan): void {
   const ranges: Runs = [];
   let s = 0;
   for (const [lo, hi] of plan.runs) {
@@ -185,7 +211,7 @@ export function rebindWritten(bindings: Bindings, pager: Pager, snap: Snapshot, 
     if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
   // Stryker disable next-line ConditionalExpression: bindRuns returns at once on no runs
   if (ranges.length === 0) return;
-  bindings.bindRuns(ranges, { kind: 'snap', snap, delta });
+  pager.bindings.bindRuns(ranges, { kind: 'snap', snap, delta });
   for (const [lo, hi] of ranges) pager.rebound(lo, hi, true);
 }
 
@@ -208,8 +234,8 @@ class RunWriter {
   #position = 0;
   #staged = 0;
 
-  constructor(shared: Shared, pager: Pager, file: FileState) {
-    this.#shared = shared;
+  constructor(pager: Pager, file: FileState) {
+    this.#shared = pager.shared;
     this.#pager = pager;
     this.#file = file;
   }

@@ -1,0 +1,27 @@
+/**
+ * The spec's FileWrite: another writer writes bytes to a file through the
+ * engine (DeferredFile.write). The write is a change like a segment's
+ * write-back: copy-before-write first, so that no snapshot changes.
+ */
+
+import { change } from './copy-before-write.ts';
+import type { FileState } from './files.ts';
+import type { Shared } from './shared.ts';
+
+/** Writes `length` bytes of `buffer` from `offset` to `file` at `position`; the file grows as needed. */
+export function fileWrite(
+  shared: Shared,
+  file: FileState,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+): void {
+  file.verify();
+  // Writing nothing changes nothing.
+  if (length === 0) return;
+  const end = position + length;
+  change(shared, file, [[position, end]], Math.max(file.size(), end), () =>
+    file.writeAt(buffer, offset, length, position),
+  );
+}
