@@ -1,6 +1,6 @@
 /**
- * The conventional store, the "cache code" the seed wants to delete: a
- * fixed pool of block frames over pread/pwrite. A load or store finds its
+ * The conventional store, the block cache a file server over deferred I/O
+ * should not need: a fixed pool of block frames over pread/pwrite. A load or store finds its
  * block in the pool or reads it in (evicting the least recently used block,
  * written back first if dirty); a store marks its block dirty; sync writes
  * every dirty block, adjacent ones in one pwritev, then fsyncs. Block size

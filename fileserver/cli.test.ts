@@ -1,16 +1,22 @@
 /**
  * deferred-io-9p as users run it: its argument checks, and the program
  * itself (a child process through tsx) serving a mke2fs image: periodic and
- * shutdown syncs on SIGTERM and SIGINT with exit status 0, read-only
- * serving that leaves the image byte for byte as it was, and images it
- * must refuse. The image afterwards is judged by e2fsck and debugfs.
+ * shutdown syncs on SIGTERM and SIGINT with exit status 0, idle syncs
+ * logged only with --verbose, read-only serving that leaves the image byte
+ * for byte as it was, and images it must refuse. Then the package as npm
+ * installs it, started the ways the README gives (the command itself, as
+ * systemd runs it; a shell script that execs it; npx) and stopped by
+ * SIGTERM to the process started: each time the shutdown sync is logged
+ * and the port closes. The image afterwards is judged by e2fsck and
+ * debugfs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileSuite } from '../bench/compile.ts';
 import { Client } from './9p/client.ts';
 import { main, parse, usage } from './cli.ts';
 import { debugfsCat, e2fsprogs, fsck, mkfs } from './testing/e2fsprogs.ts';
@@ -38,22 +44,32 @@ describe('deferred-io-9p arguments', () => {
       sync: 30,
       readOnly: false,
       memory: undefined,
+      verbose: false,
     });
-    expect(parse(['serve', '--read-only', 'x', '--listen', '[::1]:0', '--sync', '0.5', '--memory', '64M'])).toEqual({
+    const all = ['serve', '--read-only', 'x', '--listen', '[::1]:0', '--sync', '0.5', '--memory', '64M', '--verbose'];
+    expect(parse(all)).toEqual({
       image: 'x',
       host: '::1',
       port: 0,
       sync: 0.5,
       readOnly: true,
       memory: 64 * 2 ** 20,
+      verbose: true,
     });
     expect(parse(['--help'])).toBe('help');
     expect(parse(['serve', '-h'])).toBe('help');
+    expect(parse(['--version'])).toBe('version');
   });
 
-  it('prints help, and refuses nonsense with status 2 and a message', async () => {
+  it("prints help and the package's version, and refuses nonsense with status 2 and one line", async () => {
     const help = await runMain(['--help']);
     expect(help).toEqual({ status: 0, stdout: usage, stderr: '' });
+    const manifest = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    expect(await runMain(['--version'])).toEqual({
+      status: 0,
+      stdout: `deferred-io-9p ${manifest.version}\n`,
+      stderr: '',
+    });
     const cases: [string[], RegExp][] = [
       [[], /no command/],
       [['mount', 'x'], /unknown command "mount"/],
@@ -62,18 +78,22 @@ describe('deferred-io-9p arguments', () => {
       [['serve', 'a'], /needs --listen/],
       [['serve', 'a', '--listen', 'localhost'], /expected HOST:PORT/],
       [['serve', 'a', '--listen', 'h:70000'], /over 65535/],
-      [['serve', 'a', '--listen', 'h:1', '--sync', '-1'], /'--sync'/],
+      [['serve', 'a', '--listen', 'h:1', '--sync', '-1'], /'--sync' argument is ambiguous/],
+      [['serve', 'a', '--listen', 'h:1', '--sync=-1'], /--sync "-1"/],
       [['serve', 'a', '--listen', 'h:1', '--sync', 'often'], /--sync "often"/],
       [['serve', 'a', '--listen', 'h:1', '--memory', '0'], /--memory "0"/],
       [['serve', 'a', '--listen', 'h:1', '--memory', '1T'], /--memory "1T"/],
-      [['serve', 'a', '--listen', 'h:1', '--bogus'], /Unknown option '--bogus'/],
-      [['serve', 'a', '--listen'], /--listen/],
+      [['serve', 'a', '--listen', 'h:1', '--bogus'], /unknown option --bogus/],
+      [['-x'], /unknown option -x/],
+      [['serve', 'a', '--listen'], /'--listen <value>' argument missing/],
+      [['serve', 'a', '--listen', 'h:1', '--read-only=yes'], /'--read-only' does not take an argument/],
     ];
     for (const [argv, message] of cases) {
       const r = await runMain(argv);
       expect(r.status, argv.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
       expect(r.stderr, argv.join(' ')).toMatch(message);
-      expect(r.stderr).toMatch(/Try 'deferred-io-9p --help'/);
+      expect(r.stderr, argv.join(' ')).toMatch(/^deferred-io-9p: [^\n]+ \(see deferred-io-9p --help\)\n$/);
     }
   });
 
@@ -92,6 +112,21 @@ describe('deferred-io-9p arguments', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('suggests --read-only for an image it may read but not write', async () => {
+    // A file no process may open for writing, root included (an image in a
+    // file of mode 0444 would do, for anyone but root).
+    const unwritable = '/sys/kernel/uevent_seqnum';
+    const r = await runMain(['serve', unwritable, '--listen', '127.0.0.1:0']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /^deferred-io-9p: cannot open \S+: .*; to serve it without writing to it, add --read-only\n$/,
+    );
+    // With --read-only it opens, and is refused for what it is: not ext2.
+    const ro = await runMain(['serve', unwritable, '--listen', '127.0.0.1:0', '--read-only']);
+    expect(ro.status).toBe(1);
+    expect(ro.stderr).toMatch(/cannot serve .*not an ext2 image/);
+  });
 });
 
 /** The program serving; its log so far; its port once it listens. */
@@ -101,13 +136,21 @@ interface Running {
   log(): string;
   /** Resolves when a log line matches. */
   waitFor(line: RegExp): Promise<void>;
+  /** The exit status of the process started (for npx, npm's). */
   exit: Promise<number | null>;
+  /** Resolves when every process writing to the log is gone: the one started and whatever it started. */
+  closed: Promise<void>;
 }
 
 const entry = path.join(import.meta.dirname, 'deferred-io-9p.ts');
+const logOnly: SpawnOptions = { stdio: ['ignore', 'ignore', 'pipe'] };
 
-async function start(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** Starts the program (by default from source, through tsx) and waits until it listens. */
+async function start(
+  args: string[],
+  launch = (a: string[]) => spawn(process.execPath, ['--import', 'tsx', entry, ...a], logOnly),
+): Promise<Running> {
+  const child = launch(args);
   let log = '';
   const waiters: { line: RegExp; resolve: () => void }[] = [];
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -118,6 +161,8 @@ async function start(args: string[]): Promise<Running> {
     }
   });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' waits for the log's pipe too, which every process holding it keeps open.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const waitFor = (line: RegExp): Promise<void> =>
     line.test(log)
       ? Promise.resolve()
@@ -129,7 +174,26 @@ async function start(args: string[]): Promise<Running> {
         ]);
   await waitFor(/ on 127\.0\.0\.1:\d+\n/);
   const port = Number(/ on 127\.0\.0\.1:(\d+)\n/.exec(log)![1]);
-  return { child, port, log: () => log, waitFor, exit };
+  return { child, port, log: () => log, waitFor, exit, closed };
+}
+
+/** A fresh 32 MiB image with 4 KiB blocks, `name` in `dir`. */
+function image(dir: string, name: string): string {
+  const file = path.join(dir, name);
+  mkfs(file, { blockSize: 4096, size: 32 * 2 ** 20 });
+  return file;
+}
+
+/** Creates /name holding `content` through 9P. */
+async function put(port: number, name: string, content: Buffer): Promise<void> {
+  const c = await Client.connect(port);
+  try {
+    const fid = await c.walk(await c.attach(), []);
+    await c.lcreate(fid, name, O_RDWR, 0o644);
+    await c.writeAll(fid, 0, content);
+  } finally {
+    await c.close();
+  }
 }
 
 describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p serving an image', () => {
@@ -141,26 +205,8 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p serving an image', () 
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function image(name: string): string {
-    const file = path.join(dir, name);
-    mkfs(file, { blockSize: 4096, size: 32 * 2 ** 20 });
-    return file;
-  }
-
-  /** Creates /name holding `content` through 9P. */
-  async function put(port: number, name: string, content: Buffer): Promise<void> {
-    const c = await Client.connect(port);
-    try {
-      const fid = await c.walk(await c.attach(), []);
-      await c.lcreate(fid, name, O_RDWR, 0o644);
-      await c.writeAll(fid, 0, content);
-    } finally {
-      await c.close();
-    }
-  }
-
   it('syncs every --sync seconds and at SIGTERM, then exits 0 with the image clean', { timeout: 60_000 }, async () => {
-    const file = image('periodic');
+    const file = image(dir, 'periodic');
     const s = await start(['serve', file, '--listen', '127.0.0.1:0', '--sync', '0.2', '--memory', '1M']);
     expect(s.log()).toMatch(/memory 1048576 bytes\) read-write, sync every 0\.2 s/);
     const content = Buffer.alloc(300_000, 'p');
@@ -168,6 +214,9 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p serving an image', () 
     // A timer sync that wrote something: the data is in the image while the server still runs.
     await s.waitFor(/sync \(timer\): [1-9]\d* bytes written/);
     expect(Buffer.compare(debugfsCat(file, '/periodic'), content)).toBe(0);
+    // The timer goes on, finding nothing to write: not logged without --verbose.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(s.log()).not.toMatch(/sync \(timer\): 0 bytes written/);
     await put(s.port, 'late', Buffer.from('after the last timer sync, maybe'));
     s.child.kill('SIGTERM');
     expect(await s.exit).toBe(0);
@@ -180,7 +229,7 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p serving an image', () 
   it('on SIGINT writes back what it holds and exits 0, with --sync 0 that being the only sync', {
     timeout: 60_000,
   }, async () => {
-    const file = image('interrupt');
+    const file = image(dir, 'interrupt');
     const s = await start(['serve', file, '--listen', '127.0.0.1:0', '--sync', '0']);
     await put(s.port, 'f', Buffer.from('kept'));
     expect(() => debugfsCat(file, '/f')).toThrow();
@@ -191,8 +240,15 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p serving an image', () 
     expect(debugfsCat(file, '/f').toString()).toBe('kept');
   });
 
+  it('with --verbose logs the syncs that find nothing to write too', { timeout: 60_000 }, async () => {
+    const s = await start(['serve', image(dir, 'verbose'), '--listen', '127.0.0.1:0', '--sync', '0.1', '--verbose']);
+    await s.waitFor(/sync \(timer\): 0 bytes written, \d+ skipped/);
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+  });
+
   it('with --read-only refuses changes and leaves the image byte for byte as it was', { timeout: 60_000 }, async () => {
-    const file = image('read-only');
+    const file = image(dir, 'read-only');
     const hash = (): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
     const before = hash();
     const s = await start(['serve', file, '--listen', '127.0.0.1:0', '--read-only']);
@@ -208,4 +264,94 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p serving an image', () 
     expect(s.log()).not.toMatch(/sync \(/);
     expect(hash()).toBe(before);
   });
+});
+
+describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p installed, run the ways the README gives', () => {
+  let dir: string;
+  let bin: string;
+  /** The environment of a supervisor: none of the variables npm sets for the commands it runs. */
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
+  const options: SpawnOptions = { ...logOnly, env };
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), '9p-cli-installed-'));
+    // The package as npm installs it in a project: compiled, with its
+    // package.json, the command linked into node_modules/.bin.
+    const pkg = path.join(dir, 'node_modules', 'deferred-io');
+    compileSuite(pkg, ['impl', 'fileserver']);
+    const {
+      name,
+      version,
+      bin: bins,
+    } = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    const command = (bins['deferred-io-9p'] as string).replace(/^dist\//, '');
+    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name, version, type: 'module', bin: bins }));
+    fs.chmodSync(path.join(pkg, command), 0o755);
+    fs.mkdirSync(path.join(dir, 'node_modules', '.bin'));
+    bin = path.join(dir, 'node_modules', '.bin', 'deferred-io-9p');
+    fs.symlinkSync(path.join('..', 'deferred-io', command), bin);
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    fs.writeFileSync(path.join(dir, 'serve.sh'), `#!/bin/sh\nexec ${bin} serve "$@"\n`, { mode: 0o755 });
+  }, 120_000);
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints its version', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    expect(execFileSync(bin, ['--version'], { env }).toString()).toBe(`deferred-io-9p ${version}\n`);
+  });
+
+  const ways: [string, (image: string) => ChildProcess, RegExp][] = [
+    [
+      'the command itself, as systemd runs ExecStart=',
+      (image) => spawn(bin, ['serve', image, '--listen', '127.0.0.1:0'], options),
+      /SIGTERM: stopping/,
+    ],
+    [
+      'a shell script that execs it',
+      (image) => spawn(path.join(dir, 'serve.sh'), [image, '--listen', '127.0.0.1:0'], options),
+      /SIGTERM: stopping/,
+    ],
+    [
+      // npm passes SIGTERM to the shell it ran the command in, which dies and leaves the server running.
+      'npx, which does not pass SIGTERM on',
+      (image) =>
+        spawn('npx', ['deferred-io-9p', 'serve', image, '--listen', '127.0.0.1:0'], {
+          ...logOnly,
+          cwd: dir,
+          env: { ...env, npm_config_update_notifier: 'false' },
+        }),
+      /the npm run that started this server is over \(process \d+ is gone\): stopping/,
+    ],
+    [
+      // tsx's wrapper process, between npm's shell and the server, is left running too.
+      'npx tsx in a clone',
+      (image) =>
+        spawn('npx', ['tsx', entry, 'serve', image, '--listen', '127.0.0.1:0'], {
+          ...logOnly,
+          cwd: path.join(import.meta.dirname, '..'),
+          env: { ...env, npm_config_update_notifier: 'false' },
+        }),
+      /the npm run that started this server is over \(process \d+ is gone\): stopping/,
+    ],
+  ];
+  it.each(ways)(
+    'started by %s, stops on SIGTERM to it: syncs, closes its port, exits',
+    {
+      timeout: 60_000,
+    },
+    async (_, launch, stopping) => {
+      const file = image(dir, 'image');
+      const s = await start([file], ([image]) => launch(image));
+      await put(s.port, 'f', Buffer.from('synced at shutdown'));
+      s.child.kill('SIGTERM');
+      await s.closed;
+      expect(s.log()).toMatch(new RegExp(`${stopping.source}\n.*sync \\(shutdown\\): [1-9]\\d* bytes written`));
+      await expect(Client.connect(s.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      expect(fsck(file).status).toBe(0);
+      expect(debugfsCat(file, '/f').toString()).toBe('synced at shutdown');
+      fs.rmSync(file);
+    },
+  );
 });

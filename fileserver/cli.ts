@@ -6,14 +6,17 @@
  * writes only the blocks changed since the last. fileserver/README.md
  * documents it.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Server, SYNC_INTERVAL_MAX } from './9p/server.ts';
-import { ImageError, openExt2 } from './ext2.ts';
+import { ImageError, openExt2 } from './ext2/ext2.ts';
+import { startedByNpm, watchNpmAncestors } from './parent-watch.ts';
 import { SegmentStore } from './segment-store.ts';
 import { StoreError } from './store.ts';
 
-export const usage = `Usage: deferred-io-9p serve IMAGE --listen HOST:PORT [--sync SECONDS] [--read-only] [--memory BYTES]
-       deferred-io-9p --help
+export const usage = `Usage: deferred-io-9p serve IMAGE --listen HOST:PORT [--sync SECONDS] [--read-only] [--memory BYTES] [--verbose]
+       deferred-io-9p --help | --version
 
 Serves the ext2 file system in IMAGE over 9P (9P2000.L and 9P2000, no
 authentication; any aname attaches the image's root).
@@ -25,9 +28,15 @@ authentication; any aname attaches the image's root).
   --read-only         refuse every change (EROFS); the image is never written
   --memory BYTES      the engine's memory budget for image pages (default
                       64M); a suffix K, M or G multiplies by 1024, 1024^2, 1024^3
+  --verbose           also log the syncs that found nothing to write
   -h, --help          this text
+  --version           the version of deferred-io-9p
 
-SIGINT or SIGTERM: stop accepting requests, write changes back, exit 0.
+It logs on stderr. SIGINT or SIGTERM: stop accepting requests, write changes
+back, exit 0. Exit status 1: the image cannot be served, or the last sync
+failed; 2: a bad command line. Under a supervisor, run this command itself
+(or exec it from a script): npm (npx, npm run) does not pass signals on, and
+a server it started stops, with its last sync, only after npm is gone.
 `;
 
 /** Where the CLI writes: its output, and its log and errors. */
@@ -48,6 +57,7 @@ export interface ServeArgs {
   readonly sync: number;
   readonly readOnly: boolean;
   readonly memory: number | undefined;
+  readonly verbose: boolean;
 }
 
 /** HOST:PORT, or [IPv6]:PORT. */
@@ -85,20 +95,26 @@ function parseOptions(argv: readonly string[]) {
         sync: { type: 'string' },
         'read-only': { type: 'boolean' },
         memory: { type: 'string' },
+        verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
       allowPositionals: true,
       strict: true,
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // Node's own wording on one line, but for an unknown option's, which goes on to explain `--`.
+    const { message } = err as Error;
+    const unknown = /^Unknown option '([^']*)'/.exec(message);
+    throw new UsageError(unknown === null ? message.replaceAll('\n', ' ') : `unknown option ${unknown[1]}`);
   }
 }
 
-/** The command line as a serve request, or 'help'; throws UsageError. */
-export function parse(argv: readonly string[]): ServeArgs | 'help' {
+/** The command line as a serve request, or 'help' or 'version'; throws UsageError. */
+export function parse(argv: readonly string[]): ServeArgs | 'help' | 'version' {
   const { values, positionals } = parseOptions(argv);
   if (values.help === true) return 'help';
+  if (values.version === true) return 'version';
   const [command, image, ...extra] = positionals;
   if (command === undefined) throw new UsageError('no command: the one command is serve');
   if (command !== 'serve') throw new UsageError(`unknown command ${JSON.stringify(command)}: the one command is serve`);
@@ -111,25 +127,46 @@ export function parse(argv: readonly string[]): ServeArgs | 'help' {
     sync: values.sync === undefined ? defaultSync : parseSync(values.sync),
     readOnly: values['read-only'] === true,
     memory: values.memory === undefined ? undefined : parseBytes(values.memory),
+    verbose: values.verbose === true,
   };
 }
 
+/** The version of the package holding this module: its nearest package.json, as Node finds a module's package. */
+export function version(): string {
+  for (let dir = import.meta.dirname; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown };
+      if (typeof version !== 'string') throw new Error(`${manifest} has no version`);
+      return version;
+    }
+    if (dir === path.dirname(dir)) throw new Error(`no package.json above ${import.meta.dirname}`);
+  }
+}
+
+/** Open errors that mean the image may not be written (EPERM: an immutable file); --read-only would serve it. */
+const unwritable = new Set(['EACCES', 'EPERM', 'EROFS']);
+
 /**
- * Runs the command line; resolves with the exit status: 0 after --help or
- * a clean shutdown, 1 if the image cannot be served or the last sync
+ * Runs the command line; resolves with the exit status: 0 after --help,
+ * --version or a clean shutdown, 1 if the image cannot be served or the last sync
  * fails, 2 for a command line that makes no sense.
  */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
-  let args: ServeArgs | 'help';
+  let args: ServeArgs | 'help' | 'version';
   try {
     args = parse(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`deferred-io-9p: ${err.message}\nTry 'deferred-io-9p --help'.\n`);
+    io.stderr.write(`deferred-io-9p: ${err.message} (see deferred-io-9p --help)\n`);
     return 2;
   }
   if (args === 'help') {
     io.stdout.write(usage);
+    return 0;
+  }
+  if (args === 'version') {
+    io.stdout.write(`deferred-io-9p ${version()}\n`);
     return 0;
   }
   return serve(args, io);
@@ -142,13 +179,16 @@ async function serve(args: ServeArgs, io: Io): Promise<number> {
   try {
     store = SegmentStore.open(args.image, { readOnly: args.readOnly, memory: args.memory });
   } catch (err) {
-    log(`cannot open ${args.image}: ${(err as Error).message}`);
+    const { code } = err as { code?: unknown };
+    const hint =
+      !args.readOnly && unwritable.has(code as string) ? '; to serve it without writing to it, add --read-only' : '';
+    log(`cannot open ${args.image}: ${(err as Error).message}${hint}`);
     return 1;
   }
   try {
     const fs = openExt2(store, { readOnly: args.readOnly });
     for (const reason of fs.readOnlyReasons) log(`serving read-only: ${reason}`);
-    server = new Server(fs, { syncInterval: fs.readOnly ? 0 : args.sync, log });
+    server = new Server(fs, { syncInterval: fs.readOnly ? 0 : args.sync, log, debug: args.verbose ? log : undefined });
     const address = await server.listen(args.port, args.host);
     const sb = fs.superblock;
     const mode = fs.readOnly
@@ -164,11 +204,19 @@ async function serve(args: ServeArgs, io: Io): Promise<number> {
     log(`cannot serve ${args.image}: ${err.message}`);
     return 1;
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  let unwatch = (): void => {};
+  const why = await new Promise<string>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    // npm does not pass its signals on (parent-watch.ts): its going is the signal.
+    if (startedByNpm()) {
+      unwatch = watchNpmAncestors((pid) =>
+        resolve(`the npm run that started this server is over (process ${pid} is gone)`),
+      );
+    }
   });
-  log(`${signal}: stopping`);
+  unwatch();
+  log(`${why}: stopping`);
   try {
     await server.close();
     return 0;

@@ -1,6 +1,6 @@
 /**
  * The file system as the 9P server sees it: inode numbers, attributes and
- * name operations, with errors as Linux errno names. ext2.ts implements it
+ * name operations, with errors as Linux errno names. ext2/ext2.ts implements it
  * over one deferred segment holding the whole image; the 9P server
  * (9p/server.ts) speaks only this interface, so protocol and format never
  * meet.

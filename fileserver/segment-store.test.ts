@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openExt2 } from './ext2.ts';
+import { openExt2 } from './ext2/ext2.ts';
 import type { Timespec } from './fs.ts';
 import { RecordingStore } from './recording-store.ts';
 import { SegmentStore } from './segment-store.ts';

@@ -1,6 +1,6 @@
 /**
- * The seed's store: the whole image read into one deferred segment in one
- * gulp, page size = the image's block size. The read returns at once and
+ * The deferred-I/O store: the whole image read into one deferred segment
+ * in one gulp, page size = the image's block size. The read returns at once and
  * copies nothing; a page is filled from the image when the file system
  * first touches it, and memory stays within the engine's frame budget
  * (clean pages are dropped, dirty ones go to the engine's swap file).

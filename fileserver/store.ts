@@ -1,6 +1,6 @@
 /**
  * The store: one byte-addressed space holding a whole disk image, the only
- * way the file system code (ext2*.ts) reaches the image. The file system
+ * way the file system code (ext2/) reaches the image. The file system
  * treats it as a single data structure: it loads and stores fields where
  * they lie, copies file data in and out, and asks for a sync between
  * requests. It has no block reads, no buffers and no cache of its own;

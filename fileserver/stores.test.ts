@@ -5,8 +5,8 @@
  * stored into since the last one (whole blocks, the last one cut at the
  * end of the file). One refinement for the segment: the engine writes a
  * zeroed byte by itself (zero binds bytes to Zero without making the page
- * dirty, DESIGN.md operation 5), so a block only zeroed in part costs just
- * those bytes. A read-only store refuses stores and writes nothing.
+ * dirty, spec/README.md, "Operations", 8), so a block only zeroed in part
+ * costs just those bytes. A read-only store refuses stores and writes nothing.
  */
 import * as fs from 'node:fs';
 import fc from 'fast-check';

@@ -51,30 +51,29 @@ export interface ConnectOptions {
 }
 
 export class Client {
-  private readonly framer = new Framer();
-  private readonly pending = new Map<number, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
-  private nextTag = 0;
-  private nextFid = 1;
-  private failure: Error | null = null;
+  readonly #framer = new Framer();
+  readonly #pending = new Map<number, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
+  #nextTag = 0;
+  #nextFid = 1;
+  #failure: Error | null = null;
+  readonly #socket: net.Socket;
   dialect: Dialect | null = null;
   msize: number;
   /** Resolves when the server closes the connection (or the client does). */
   readonly closed: Promise<void>;
 
-  private constructor(
-    private readonly socket: net.Socket,
-    msize: number,
-  ) {
+  private constructor(socket: net.Socket, msize: number) {
+    this.#socket = socket;
     this.msize = msize;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     this.closed = new Promise((resolve) => {
       socket.on('close', () => {
-        this.fail(new Error('connection closed'));
+        this.#fail(new Error('connection closed'));
         resolve();
       });
     });
-    socket.on('error', (err) => this.fail(err));
+    socket.on('error', (err) => this.#fail(err));
   }
 
   /** Connects and negotiates: version "9P2000.L" unless told otherwise. */
@@ -100,34 +99,34 @@ export class Client {
     return new Client(socket, 65536);
   }
 
-  private fail(err: Error): void {
-    this.failure ??= err;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+  #fail(err: Error): void {
+    this.#failure ??= err;
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
   }
 
-  private receive(chunk: Buffer): void {
-    this.framer.push(chunk);
+  #receive(chunk: Buffer): void {
+    this.#framer.push(chunk);
     for (;;) {
       let frame: Buffer | null;
       let msg: Message;
       try {
-        frame = this.framer.next(this.msize);
+        frame = this.#framer.next(this.msize);
         if (frame === null) return;
         // A copy: the framer reuses its buffer, and replies are read after this loop has gone on.
         msg = decode(Buffer.from(frame), this.dialect);
       } catch (err) {
-        this.fail(err as Error);
-        this.socket.destroy();
+        this.#fail(err as Error);
+        this.#socket.destroy();
         return;
       }
-      const p = this.pending.get(msg.tag);
+      const p = this.#pending.get(msg.tag);
       if (p === undefined) {
-        this.fail(new Error(`reply ${msg.type} with unknown tag ${msg.tag}`));
-        this.socket.destroy();
+        this.#fail(new Error(`reply ${msg.type} with unknown tag ${msg.tag}`));
+        this.#socket.destroy();
         return;
       }
-      this.pending.delete(msg.tag);
+      this.#pending.delete(msg.tag);
       if (msg.type === 'Rlerror')
         p.reject(new RemoteError(errnoNames.get(msg.ecode) ?? `E${msg.ecode}`, msg.ecode, null));
       else if (msg.type === 'Rerror') p.reject(new RemoteError(null, null, msg.ename));
@@ -135,11 +134,11 @@ export class Client {
     }
   }
 
-  private allocTag(): number {
+  #allocTag(): number {
     for (let i = 0; i <= TAG_MAX; i++) {
-      const tag = (this.nextTag + i) % (TAG_MAX + 1);
-      if (!this.pending.has(tag)) {
-        this.nextTag = (tag + 1) % (TAG_MAX + 1);
+      const tag = (this.#nextTag + i) % (TAG_MAX + 1);
+      if (!this.#pending.has(tag)) {
+        this.#nextTag = (tag + 1) % (TAG_MAX + 1);
         return tag;
       }
     }
@@ -148,34 +147,34 @@ export class Client {
 
   /** Sends one request and resolves with its reply; an error reply rejects with RemoteError. */
   rpc<N extends TType>(type: N, fields: Fields<N>): Promise<Reply<N>> {
-    if (this.failure !== null) return Promise.reject(this.failure);
-    const tag = type === 'Tversion' ? NOTAG : this.allocTag();
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    const tag = type === 'Tversion' ? NOTAG : this.#allocTag();
     const bytes = encode({ type, tag, ...fields } as unknown as Message, this.dialect ?? '9P2000');
     return this.exchange(tag, bytes) as Promise<Reply<N>>;
   }
 
   /** Sends bytes as they are and resolves with the reply carrying `tag`. */
   exchange(tag: number, bytes: Buffer): Promise<Message> {
-    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.#failure !== null) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
-      this.pending.set(tag, { resolve, reject });
-      this.socket.write(bytes);
+      this.#pending.set(tag, { resolve, reject });
+      this.#socket.write(bytes);
     });
   }
 
   /** Sends bytes and expects no reply (the server should close the connection). */
   send(bytes: Buffer): void {
-    this.socket.write(bytes);
+    this.#socket.write(bytes);
   }
 
   close(): Promise<void> {
-    this.socket.end();
+    this.#socket.end();
     return this.closed;
   }
 
   /** A fid number not used before on this connection. */
   fid(): number {
-    return this.nextFid++;
+    return this.#nextFid++;
   }
 
   version(msize: number, version: string): Promise<Message<'Rversion'>> {

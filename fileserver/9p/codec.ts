@@ -295,7 +295,7 @@ class Reader {
   ) {
     this.offset = offset;
   }
-  private need(n: number, what: string): number {
+  #need(n: number, what: string): number {
     const at = this.offset;
     if (n > this.end - at)
       throw new DecodeError(`truncated ${what}: needs ${n} bytes at ${at}, message ends at ${this.end}`);
@@ -303,26 +303,26 @@ class Reader {
     return at;
   }
   u8(): number {
-    return this.buf[this.need(1, 'u8')];
+    return this.buf[this.#need(1, 'u8')];
   }
   u16(): number {
-    return this.buf.readUInt16LE(this.need(2, 'u16'));
+    return this.buf.readUInt16LE(this.#need(2, 'u16'));
   }
   u32(): number {
-    return this.buf.readUInt32LE(this.need(4, 'u32'));
+    return this.buf.readUInt32LE(this.#need(4, 'u32'));
   }
   u64(): number {
-    const at = this.need(8, 'u64');
+    const at = this.#need(8, 'u64');
     const lo = this.buf.readUInt32LE(at);
     const hi = this.buf.readUInt32LE(at + 4);
     if (hi > 0x1fffff) throw new DecodeError(`u64 at ${at} exceeds 2^53 - 1`);
     return hi * TWO_32 + lo;
   }
   u64n(): bigint {
-    return this.buf.readBigUInt64LE(this.need(8, 'u64'));
+    return this.buf.readBigUInt64LE(this.#need(8, 'u64'));
   }
   bytes(n: number, what: string): Buffer {
-    const at = this.need(n, what);
+    const at = this.#need(n, what);
     return this.buf.subarray(at, at + n);
   }
   str(): string {

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openExt2 } from '../ext2.ts';
+import { openExt2 } from '../ext2/ext2.ts';
 import { SegmentStore } from '../segment-store.ts';
 import { debugfsCat, e2fsprogs, fsck, mkfs } from '../testing/e2fsprogs.ts';
 import { makeSourceTree } from '../testing/source-tree.ts';

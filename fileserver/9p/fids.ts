@@ -54,11 +54,11 @@ export interface Fid {
 }
 
 export class FidTable {
-  private readonly fids = new Map<number, Fid>();
+  readonly #fids = new Map<number, Fid>();
 
   /** The fid, or EBADF when the client never made it. */
   get(fid: number): Fid {
-    const f = this.fids.get(fid);
+    const f = this.#fids.get(fid);
     if (f === undefined) throw new ProtocolError('EBADF', `unknown fid ${fid}`);
     return f;
   }
@@ -66,27 +66,27 @@ export class FidTable {
   /** Refuses NOFID, a fid in use, and a fid past FIDS_MAX: checked before a request that would make one does anything. */
   checkFree(fid: number): void {
     if (fid === NOFID) throw new ProtocolError('EBADF', 'fid NOFID is reserved');
-    if (this.fids.has(fid)) throw new ProtocolError('EBADF', `fid ${fid} already in use`);
-    if (this.fids.size >= FIDS_MAX) throw new ProtocolError('EMFILE', `too many fids (${FIDS_MAX})`);
+    if (this.#fids.has(fid)) throw new ProtocolError('EBADF', `fid ${fid} already in use`);
+    if (this.#fids.size >= FIDS_MAX) throw new ProtocolError('EMFILE', `too many fids (${FIDS_MAX})`);
   }
 
   /** Makes a new fid. */
   add(fid: number, f: Fid): void {
     this.checkFree(fid);
-    this.fids.set(fid, f);
+    this.#fids.set(fid, f);
   }
 
   /** Forgets a fid (clunk, remove); returns what it was. */
   delete(fid: number): Fid {
     const f = this.get(fid);
-    this.fids.delete(fid);
+    this.#fids.delete(fid);
     return f;
   }
 
   /** Every fid, for clunking them all (Tversion, connection closed). */
   drain(): Fid[] {
-    const all = [...this.fids.values()];
-    this.fids.clear();
+    const all = [...this.#fids.values()];
+    this.#fids.clear();
     return all;
   }
 }

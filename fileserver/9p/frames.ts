@@ -18,20 +18,20 @@ export class FrameError extends Error {
 }
 
 export class Framer {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  #chunks: Buffer[] = [];
+  #buffered = 0;
   /** Where spanning messages are assembled; grows to the largest one seen. */
-  private assembly = Buffer.alloc(0);
+  #assembly = Buffer.alloc(0);
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
   }
 
   /** Bytes received and not yet returned as a message. */
   get pending(): number {
-    return this.buffered;
+    return this.#buffered;
   }
 
   /**
@@ -40,44 +40,44 @@ export class Framer {
    * outside HEADER_SIZE..limit.
    */
   next(limit: number): Buffer | null {
-    if (this.buffered < 4) return null;
-    const size = this.peekSize();
+    if (this.#buffered < 4) return null;
+    const size = this.#peekSize();
     if (size < HEADER_SIZE || size > limit)
       throw new FrameError(`message size ${size} outside ${HEADER_SIZE}..${limit}`);
-    if (this.buffered < size) return null;
-    return this.take(size);
+    if (this.#buffered < size) return null;
+    return this.#take(size);
   }
 
-  private peekSize(): number {
-    const first = this.chunks[0];
+  #peekSize(): number {
+    const first = this.#chunks[0];
     if (first.length >= 4) return first.readUInt32LE(0);
     const head = Buffer.alloc(4);
     let at = 0;
-    for (const c of this.chunks) {
+    for (const c of this.#chunks) {
       at += c.copy(head, at, 0, Math.min(c.length, 4 - at));
       if (at === 4) break;
     }
     return head.readUInt32LE(0);
   }
 
-  private take(size: number): Buffer {
-    this.buffered -= size;
-    const first = this.chunks[0];
+  #take(size: number): Buffer {
+    this.#buffered -= size;
+    const first = this.#chunks[0];
     if (first.length >= size) {
-      if (first.length === size) this.chunks.shift();
-      else this.chunks[0] = first.subarray(size);
+      if (first.length === size) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(size);
       return first.subarray(0, size);
     }
-    if (this.assembly.length < size) this.assembly = Buffer.allocUnsafe(size);
-    const out = this.assembly.subarray(0, size);
+    if (this.#assembly.length < size) this.#assembly = Buffer.allocUnsafe(size);
+    const out = this.#assembly.subarray(0, size);
     let at = 0;
     while (at < size) {
-      const c = this.chunks[0];
+      const c = this.#chunks[0];
       const n = Math.min(c.length, size - at);
       c.copy(out, at, 0, n);
       at += n;
-      if (n === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(n);
+      if (n === c.length) this.#chunks.shift();
+      else this.#chunks[0] = c.subarray(n);
     }
     return out;
   }

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openExt2 } from '../ext2.ts';
+import { openExt2 } from '../ext2/ext2.ts';
 import { type FileSystem, S_IFDIR, S_IFREG } from '../fs.ts';
 import { SegmentStore } from '../segment-store.ts';
 import { e2fsprogs, fsck, mkfs } from '../testing/e2fsprogs.ts';

@@ -20,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openExt2 } from '../ext2.ts';
+import { openExt2 } from '../ext2/ext2.ts';
 import { SegmentStore } from '../segment-store.ts';
 import { e2fsprogs, type MkfsOptions, mkfs } from '../testing/e2fsprogs.ts';
 import { expectImageMatches } from '../testing/image-check.ts';

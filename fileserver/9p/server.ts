@@ -25,57 +25,64 @@ import { Session } from './session.ts';
 export interface ServerOptions {
   /** Seconds between syncs; 0 (the default) syncs only on close and on a client's fsync. */
   readonly syncInterval?: number;
-  /** Where the server reports syncs and dropped connections; default: nowhere. */
+  /** Where the server reports syncs that wrote something, the shutdown sync, and dropped connections; default: nowhere. */
   readonly log?: (line: string) => void;
+  /** Where it reports what is routine: a timer's or a client's sync that found nothing to write; default: nowhere. */
+  readonly debug?: (line: string) => void;
 }
+
+/** What made the server sync: its timer, a client's request (Tfsync, 9P2000's no-op Twstat), or its shutdown. */
+export type SyncReason = 'timer' | 'fsync' | 'shutdown';
 
 /** Longest sync interval: a setInterval delay must fit in 32 bits of milliseconds. */
 export const SYNC_INTERVAL_MAX = 2_147_483;
 
 class Connection {
-  private readonly framer = new Framer();
+  readonly #framer = new Framer();
   readonly session: Session;
   /** Replies are waiting for the socket to drain: read no more requests until then. */
-  private blocked = false;
+  #blocked = false;
+  readonly #log: (line: string) => void;
 
   constructor(
     readonly socket: net.Socket,
     fs: FileSystem,
     sync: () => void,
-    private readonly log: (line: string) => void,
+    log: (line: string) => void,
   ) {
     this.session = new Session(fs, sync);
+    this.#log = log;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      this.framer.push(chunk);
-      this.pump();
+      this.#framer.push(chunk);
+      this.#pump();
     });
     socket.on('drain', () => {
-      this.blocked = false;
+      this.#blocked = false;
       socket.resume();
-      this.pump();
+      this.#pump();
     });
   }
 
   /** Answers every whole request buffered, in order, until the socket pushes back. */
-  private pump(): void {
+  #pump(): void {
     this.socket.cork();
     try {
-      while (!this.blocked && !this.socket.destroyed) {
+      while (!this.#blocked && !this.socket.destroyed) {
         let frame: Buffer | null;
         try {
-          frame = this.framer.next(this.session.msize);
+          frame = this.#framer.next(this.session.msize);
         } catch (err) {
           if (!(err instanceof FrameError)) throw err;
-          return this.drop(err.message);
+          return this.#drop(err.message);
         }
         if (frame === null) return;
         const reply = this.session.handle(frame);
-        if (reply === null) return this.drop('request before a successful Tversion, or msize too small');
+        if (reply === null) return this.#drop('request before a successful Tversion, or msize too small');
         let flowing = true;
         for (const chunk of reply) flowing = this.socket.write(chunk);
         if (!flowing) {
-          this.blocked = true;
+          this.#blocked = true;
           this.socket.pause();
         }
       }
@@ -84,64 +91,71 @@ class Connection {
     }
   }
 
-  private drop(why: string): void {
-    this.log(`9p: closing connection from ${this.socket.remoteAddress}:${this.socket.remotePort}: ${why}`);
+  #drop(why: string): void {
+    this.#log(`9p: closing connection from ${this.socket.remoteAddress}:${this.socket.remotePort}: ${why}`);
     this.socket.destroy();
   }
 }
 
 export class Server {
-  private readonly listener: net.Server;
-  private readonly connections = new Set<Connection>();
-  private readonly timer: NodeJS.Timeout | null;
-  private closed = false;
-  private readonly log: (line: string) => void;
+  readonly #listener: net.Server;
+  readonly #connections = new Set<Connection>();
+  readonly #timer: NodeJS.Timeout | null;
+  #closed = false;
+  readonly #log: (line: string) => void;
+  readonly #debug: (line: string) => void;
 
   constructor(
     readonly fs: FileSystem,
     options: ServerOptions = {},
   ) {
-    const { syncInterval = 0, log = () => {} } = options;
+    const { syncInterval = 0, log = () => {}, debug = () => {} } = options;
     if (!(Number.isFinite(syncInterval) && syncInterval >= 0 && syncInterval <= SYNC_INTERVAL_MAX)) {
       throw new RangeError(`syncInterval ${syncInterval} outside 0..${SYNC_INTERVAL_MAX} seconds`);
     }
-    this.log = log;
-    this.listener = net.createServer((socket) => this.accept(socket));
-    this.timer = syncInterval > 0 ? setInterval(() => this.sync('timer'), syncInterval * 1000) : null;
-    this.timer?.unref();
+    this.#log = log;
+    this.#debug = debug;
+    this.#listener = net.createServer((socket) => this.#accept(socket));
+    this.#timer = syncInterval > 0 ? setInterval(() => this.sync('timer'), syncInterval * 1000) : null;
+    this.#timer?.unref();
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port: number, host: string): Promise<net.AddressInfo> {
     return new Promise((resolve, reject) => {
-      this.listener.once('error', reject);
-      this.listener.listen(port, host, () => {
-        this.listener.off('error', reject);
-        resolve(this.listener.address() as net.AddressInfo);
+      this.#listener.once('error', reject);
+      this.#listener.listen(port, host, () => {
+        this.#listener.off('error', reject);
+        resolve(this.#listener.address() as net.AddressInfo);
       });
     });
   }
 
-  private accept(socket: net.Socket): void {
-    const conn = new Connection(socket, this.fs, () => this.sync('fsync'), this.log);
-    this.connections.add(conn);
-    socket.on('error', (err) => this.log(`9p: connection from ${socket.remoteAddress}: ${err.message}`));
+  #accept(socket: net.Socket): void {
+    const conn = new Connection(socket, this.fs, () => this.sync('fsync'), this.#log);
+    this.#connections.add(conn);
+    socket.on('error', (err) => this.#log(`9p: connection from ${socket.remoteAddress}: ${err.message}`));
     socket.on('close', () => {
-      if (!this.connections.delete(conn)) return;
+      if (!this.#connections.delete(conn)) return;
       conn.session.close();
     });
   }
 
   /**
    * Writes the image back durably, unless the file system is read-only (it
-   * has nothing to write), and logs what the engine wrote and skipped.
+   * has nothing to write), and logs what the engine wrote and skipped. A
+   * sync that wrote nothing is routine (an idle server's timer) and goes to
+   * the debug log, but for the shutdown's, which tells that the server
+   * stopped cleanly.
    */
-  sync(reason: string): SyncReport | null {
+  sync(reason: SyncReason): SyncReport | null {
     if (this.fs.readOnly) return null;
     const started = performance.now();
     const report = this.fs.sync();
     const ms = (performance.now() - started).toFixed(1);
-    this.log(`sync (${reason}): ${report.written} bytes written, ${report.skipped} skipped, ${ms} ms`);
+    const line = `sync (${reason}): ${report.written} bytes written, ${report.skipped} skipped, ${ms} ms`;
+    if (report.written > 0 || reason === 'shutdown') this.#log(line);
+    else this.#debug(line);
     return report;
   }
 
@@ -150,12 +164,12 @@ export class Server {
    * then one last sync. Resolves with that sync's report.
    */
   async close(): Promise<SyncReport | null> {
-    if (this.closed) throw new Error('server already closed');
-    this.closed = true;
-    if (this.timer !== null) clearInterval(this.timer);
-    const closing = new Promise<void>((resolve) => this.listener.close(() => resolve()));
-    for (const conn of [...this.connections]) {
-      this.connections.delete(conn);
+    if (this.#closed) throw new Error('server already closed');
+    this.#closed = true;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    const closing = new Promise<void>((resolve) => this.#listener.close(() => resolve()));
+    for (const conn of [...this.#connections]) {
+      this.#connections.delete(conn);
       conn.session.close();
       conn.socket.destroy();
     }

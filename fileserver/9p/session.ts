@@ -77,13 +77,13 @@ export class Session implements SessionState {
       if (this.dialect === null) return null;
       const tag = frame.readUInt16LE(HEADER_SIZE - 2);
       const code = err instanceof UnknownTypeError ? 'ENOSYS' : 'EPROTO';
-      return this.refuse(tag, { errno: protocolErrnos[code], ename: err.message });
+      return this.#refuse(tag, { errno: protocolErrnos[code], ename: err.message });
     }
-    if (msg.type === 'Tversion') return this.version(msg);
+    if (msg.type === 'Tversion') return this.#version(msg);
     if (this.dialect === null) return null;
     const handler = dialects[this.dialect][msg.type as TType] as ((s: SessionState, m: Message) => Message) | undefined;
     if (handler === undefined)
-      return this.refuse(msg.tag, { errno: protocolErrnos.ENOSYS, ename: `${msg.type} not served` });
+      return this.#refuse(msg.tag, { errno: protocolErrnos.ENOSYS, ename: `${msg.type} not served` });
     let reply: Uint8Array[];
     this.#frame = null;
     try {
@@ -91,11 +91,11 @@ export class Session implements SessionState {
     } catch (err) {
       const r = refusal(err);
       if (r === null) throw err;
-      return this.refuse(msg.tag, r);
+      return this.#refuse(msg.tag, r);
     }
     // Only replies to requests that change nothing can outgrow msize (Rreadlink, Rstat), so refusing one here undoes nothing.
     if (reply.reduce((n, chunk) => n + chunk.length, 0) > this.msize) {
-      return this.refuse(msg.tag, { errno: protocolErrnos.EMSGSIZE, ename: 'reply exceeds msize' });
+      return this.#refuse(msg.tag, { errno: protocolErrnos.EMSGSIZE, ename: 'reply exceeds msize' });
     }
     return reply;
   }
@@ -125,7 +125,7 @@ export class Session implements SessionState {
    * "9P2000..." gets plain "9P2000"), else "unknown" and nothing else is
    * served until a Tversion succeeds.
    */
-  private version(m: Message<'Tversion'>): Uint8Array[] | null {
+  #version(m: Message<'Tversion'>): Uint8Array[] | null {
     clunkAll(this);
     if (m.msize < MSIZE_MIN) return null;
     this.msize = Math.min(m.msize, MSIZE_MAX);
@@ -133,7 +133,7 @@ export class Session implements SessionState {
     return [encode({ type: 'Rversion', tag: m.tag, msize: this.msize, version: this.dialect ?? 'unknown' }, '9P2000')];
   }
 
-  private refuse(tag: number, r: Refusal): Uint8Array[] {
+  #refuse(tag: number, r: Refusal): Uint8Array[] {
     if (this.dialect === '9P2000.L') return [encode({ type: 'Rlerror', tag, ecode: r.errno }, '9P2000.L')];
     return [encode({ type: 'Rerror', tag, ename: r.ename }, '9P2000')];
   }

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { median, memoryStatus, once } from '../../bench/harness.ts';
 import { CacheStore } from '../cache-store.ts';
-import { type Ext2, openExt2 } from '../ext2.ts';
+import { type Ext2, openExt2 } from '../ext2/ext2.ts';
 import { RecordingStore } from '../recording-store.ts';
 import { SegmentStore } from '../segment-store.ts';
 import type { Store } from '../store.ts';

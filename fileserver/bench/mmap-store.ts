@@ -1,8 +1,9 @@
 /**
- * The mmap variant of the seed's claim: the image mapped MAP_SHARED, loads
- * and stores straight into the kernel's page cache, sync = msync(MS_SYNC),
- * then fsync, so that a sync makes as much durable as the other stores'
- * (msync is fdatasync's level: the file's metadata is not committed).
+ * The store deferred I/O should do about as well as: the image mapped
+ * MAP_SHARED, loads and stores straight into the kernel's page cache,
+ * sync = msync(MS_SYNC), then fsync, so that a sync makes as much durable
+ * as the other stores' (msync is fdatasync's level: the file's metadata is
+ * not committed).
  * It needs the bench's N-API addon (bench/mmap, built by
  * `npm run bench:build`, never by npm ci), and Node's Buffer limit bounds
  * the image to 4 GiB.

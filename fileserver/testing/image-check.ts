@@ -1,6 +1,6 @@
 /**
  * An image judged against a TreeModel by e2fsprogs alone, after a run of
- * random operations (ext2-model.test.ts through the FileSystem interface,
+ * random operations (ext2/model.test.ts through the FileSystem interface,
  * 9p/image.test.ts through the protocol): e2fsck -fn finds no problem,
  * dumpe2fs shows the superblock's free counts equal to the sum of the
  * groups', and debugfs's view of every directory (ls -l: names, inode

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, onTestFinished } from 'vitest';
-import { openExt2 } from '../../ext2.ts';
+import { openExt2 } from '../../ext2/ext2.ts';
 import type { FileSystem } from '../../fs.ts';
 import { SegmentStore } from '../../segment-store.ts';
 import { e2fsprogs, fsck, mkfs } from '../../testing/e2fsprogs.ts';

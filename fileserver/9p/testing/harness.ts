@@ -12,6 +12,8 @@ export interface Served {
   readonly port: number;
   /** Lines the server logged. */
   readonly log: string[];
+  /** Lines the server logged at debug level. */
+  readonly debug: string[];
   connect(options?: ConnectOptions): Promise<Client>;
   /** A connection that has not negotiated a version. */
   raw(): Promise<Client>;
@@ -19,9 +21,10 @@ export interface Served {
   close(): Promise<SyncReport | null>;
 }
 
-export async function serve(fs: FileSystem, options: Omit<ServerOptions, 'log'> = {}): Promise<Served> {
+export async function serve(fs: FileSystem, options: Omit<ServerOptions, 'log' | 'debug'> = {}): Promise<Served> {
   const log: string[] = [];
-  const server = new Server(fs, { ...options, log: (line) => log.push(line) });
+  const debug: string[] = [];
+  const server = new Server(fs, { ...options, log: (line) => log.push(line), debug: (line) => debug.push(line) });
   const { port } = await server.listen(0, '127.0.0.1');
   const clients: Client[] = [];
   let open = true;
@@ -37,6 +40,7 @@ export async function serve(fs: FileSystem, options: Omit<ServerOptions, 'log'> 
     server,
     port,
     log,
+    debug,
     connect: async (o) => track(await Client.connect(port, '127.0.0.1', o)),
     raw: async () => track(await Client.raw(port)),
     close: () => {

@@ -83,35 +83,35 @@ export class MemoryFs implements FileSystem {
   /** Tests populate a writable file system and then make it read-only, as serving an image read-only would. */
   readOnly: boolean;
   readonly blockSize: number;
-  private readonly blocksTotal: number;
+  readonly #blocksTotal: number;
   /**
    * Largest file: the whole capacity. Contents are held densely, so unlike
    * ext2 (sparse files up to about 4 TiB) a larger size is refused with EFBIG.
    */
-  private readonly fileSizeMax: number;
-  private readonly inodesTotal: number;
-  private readonly inodes = new Map<Ino, Inode>();
-  private blocksUsed = 0;
-  private generations = 0;
-  private changedBytes = 0;
+  readonly #fileSizeMax: number;
+  readonly #inodesTotal: number;
+  readonly #inodes = new Map<Ino, Inode>();
+  #blocksUsed = 0;
+  #generations = 0;
+  #changedBytes = 0;
 
   constructor(options: MemoryFsOptions = {}) {
     const { blockSize = 4096, blocks = 1024, inodes = 256, readOnly = false } = options;
     this.blockSize = blockSize;
-    this.blocksTotal = blocks;
-    this.fileSizeMax = blocks * blockSize;
-    this.inodesTotal = inodes;
+    this.#blocksTotal = blocks;
+    this.#fileSizeMax = blocks * blockSize;
+    this.#inodesTotal = inodes;
     this.readOnly = readOnly;
-    const root = this.newInode(ROOT, S_IFDIR | 0o755, 0, 0, ROOT);
+    const root = this.#newInode(ROOT, S_IFDIR | 0o755, 0, 0, ROOT);
     root.nlink = 2;
-    this.blocksUsed = 1;
+    this.#blocksUsed = 1;
   }
 
-  private newInode(ino: Ino, mode: number, uid: number, gid: number, parent: Ino): Inode {
+  #newInode(ino: Ino, mode: number, uid: number, gid: number, parent: Ino): Inode {
     const t = now();
     const inode: Inode = {
       ino,
-      generation: ++this.generations,
+      generation: ++this.#generations,
       mode,
       nlink: 1,
       uid,
@@ -126,74 +126,74 @@ export class MemoryFs implements FileSystem {
       nextCookie: COOKIE_DOTDOT + 1,
       target: '',
     };
-    this.inodes.set(ino, inode);
+    this.#inodes.set(ino, inode);
     return inode;
   }
 
-  private inode(ino: Ino): Inode {
-    const i = this.inodes.get(ino);
+  #inode(ino: Ino): Inode {
+    const i = this.#inodes.get(ino);
     if (i === undefined) throw new FsError('ENOENT', `inode ${ino} is not in use`);
     return i;
   }
 
-  private dir(ino: Ino): Inode {
-    const d = this.inode(ino);
+  #dir(ino: Ino): Inode {
+    const d = this.#inode(ino);
     if (type(d) !== S_IFDIR) throw new FsError('ENOTDIR', `inode ${ino} is not a directory`);
     return d;
   }
 
-  private writable(): void {
+  #writable(): void {
     if (this.readOnly) throw new FsError('EROFS', 'read-only file system');
   }
 
-  private checkName(name: string): void {
+  #checkName(name: string): void {
     if (name.length === 0 || name.includes('/') || name.includes('\0'))
       throw new FsError('EINVAL', `bad name ${JSON.stringify(name)}`);
     if (Buffer.byteLength(name) > NAME_MAX) throw new FsError('ENAMETOOLONG', `name longer than ${NAME_MAX} bytes`);
   }
 
   /** Blocks a file of these written blocks and this symlink target takes. */
-  private blocksOf(i: Inode): number {
+  #blocksOf(i: Inode): number {
     if (type(i) === S_IFDIR) return 1;
     if (type(i) === S_IFLNK) return i.target.length > FAST_SYMLINK_MAX ? 1 : 0;
     return i.written.size;
   }
 
-  private freeInode(): Ino {
-    for (let ino = FIRST_INO; ino <= this.inodesTotal; ino++) if (!this.inodes.has(ino)) return ino;
+  #freeInode(): Ino {
+    for (let ino = FIRST_INO; ino <= this.#inodesTotal; ino++) if (!this.#inodes.has(ino)) return ino;
     throw new FsError('ENOSPC', 'no free inode');
   }
 
-  private needBlocks(n: number): void {
-    if (this.blocksUsed + n > this.blocksTotal)
-      throw new FsError('ENOSPC', `needs ${n} blocks, ${this.blocksTotal - this.blocksUsed} free`);
+  #needBlocks(n: number): void {
+    if (this.#blocksUsed + n > this.#blocksTotal)
+      throw new FsError('ENOSPC', `needs ${n} blocks, ${this.#blocksTotal - this.#blocksUsed} free`);
   }
 
-  private touch(i: Inode): void {
+  #touch(i: Inode): void {
     i.mtime = i.ctime = now();
   }
 
   /** Drops one link; an inode left with none is freed with its blocks. */
-  private unlinkInode(i: Inode): void {
+  #unlinkInode(i: Inode): void {
     i.nlink -= type(i) === S_IFDIR ? 2 : 1;
     i.ctime = now();
     if (i.nlink > 0) return;
-    this.blocksUsed -= this.blocksOf(i);
-    this.inodes.delete(i.ino);
+    this.#blocksUsed -= this.#blocksOf(i);
+    this.#inodes.delete(i.ino);
   }
 
   lookup(dir: Ino, name: string): Ino {
-    const d = this.dir(dir);
+    const d = this.#dir(dir);
     if (name === '.') return d.ino;
     if (name === '..') return d.parent;
-    this.checkName(name);
+    this.#checkName(name);
     const e = d.entries.get(name);
     if (e === undefined) throw new FsError('ENOENT', `${name} not found`);
     return e.ino;
   }
 
   getattr(ino: Ino): Attr {
-    const i = this.inode(ino);
+    const i = this.#inode(ino);
     const size =
       type(i) === S_IFDIR ? this.blockSize : type(i) === S_IFLNK ? Buffer.byteLength(i.target) : i.data.length;
     return {
@@ -204,7 +204,7 @@ export class MemoryFs implements FileSystem {
       uid: i.uid,
       gid: i.gid,
       size,
-      blocks: (this.blocksOf(i) * this.blockSize) / 512,
+      blocks: (this.#blocksOf(i) * this.blockSize) / 512,
       blockSize: this.blockSize,
       atime: i.atime,
       mtime: i.mtime,
@@ -213,30 +213,30 @@ export class MemoryFs implements FileSystem {
   }
 
   setattr(ino: Ino, set: SetAttr): Attr {
-    this.writable();
-    const i = this.inode(ino);
+    this.#writable();
+    const i = this.#inode(ino);
     if (set.size !== undefined) {
       if (type(i) === S_IFDIR) throw new FsError('EISDIR', 'cannot truncate a directory');
       if (type(i) !== S_IFREG) throw new FsError('EINVAL', 'can only truncate a regular file');
       if (!Number.isSafeInteger(set.size) || set.size < 0) throw new FsError('EINVAL', `size ${set.size}`);
-      if (set.size > this.fileSizeMax) throw new FsError('EFBIG', `size ${set.size}`);
+      if (set.size > this.#fileSizeMax) throw new FsError('EFBIG', `size ${set.size}`);
     }
     if (set.mode !== undefined && (set.mode & S_IFMT) !== 0 && (set.mode & S_IFMT) !== type(i)) {
       throw new FsError('EINVAL', 'setattr cannot change the file type');
     }
-    if (set.size !== undefined && set.size !== i.data.length) this.resize(i, set.size);
+    if (set.size !== undefined && set.size !== i.data.length) this.#resize(i, set.size);
     if (set.mode !== undefined) i.mode = type(i) | (set.mode & 0o7777);
     if (set.uid !== undefined) i.uid = set.uid;
     if (set.gid !== undefined) i.gid = set.gid;
     if (set.atime !== undefined) i.atime = set.atime;
     if (set.mtime !== undefined) i.mtime = set.mtime;
     i.ctime = now();
-    this.changedBytes += 256;
+    this.#changedBytes += 256;
     return this.getattr(ino);
   }
 
   /** Truncates or extends (a hole: no blocks); blocks past the new end are freed. */
-  private resize(i: Inode, size: number): void {
+  #resize(i: Inode, size: number): void {
     const data = new Uint8Array(size);
     data.set(i.data.subarray(0, Math.min(size, i.data.length)));
     i.data = data;
@@ -244,15 +244,15 @@ export class MemoryFs implements FileSystem {
     for (const b of [...i.written]) {
       if (b >= keep) {
         i.written.delete(b);
-        this.blocksUsed--;
+        this.#blocksUsed--;
       }
     }
     // Bytes cut off are gone: extending again reads zeros, as on ext2.
-    this.touch(i);
+    this.#touch(i);
   }
 
   read(ino: Ino, offset: number, count: number, into?: Uint8Array): Uint8Array {
-    const i = this.inode(ino);
+    const i = this.#inode(ino);
     if (type(i) === S_IFDIR) throw new FsError('EISDIR', 'read of a directory');
     if (type(i) !== S_IFREG) throw new FsError('EINVAL', 'read of a symbolic link');
     const bytes = i.data.subarray(Math.min(offset, i.data.length), Math.min(i.data.length, offset + count));
@@ -263,17 +263,17 @@ export class MemoryFs implements FileSystem {
   }
 
   write(ino: Ino, offset: number, data: Uint8Array): number {
-    this.writable();
-    const i = this.inode(ino);
+    this.#writable();
+    const i = this.#inode(ino);
     if (type(i) === S_IFDIR) throw new FsError('EISDIR', 'write to a directory');
     if (type(i) !== S_IFREG) throw new FsError('EINVAL', 'write to a symbolic link');
     const end = offset + data.length;
-    if (end > this.fileSizeMax) throw new FsError('EFBIG', `write past ${this.fileSizeMax}`);
+    if (end > this.#fileSizeMax) throw new FsError('EFBIG', `write past ${this.#fileSizeMax}`);
     if (data.length === 0) return 0;
     const fresh: number[] = [];
     for (let b = Math.floor(offset / this.blockSize); b * this.blockSize < end; b++)
       if (!i.written.has(b)) fresh.push(b);
-    this.needBlocks(fresh.length);
+    this.#needBlocks(fresh.length);
     if (end > i.data.length) {
       const grown = new Uint8Array(end);
       grown.set(i.data);
@@ -281,137 +281,137 @@ export class MemoryFs implements FileSystem {
     }
     i.data.set(data, offset);
     for (const b of fresh) i.written.add(b);
-    this.blocksUsed += fresh.length;
-    this.changedBytes += data.length;
-    this.touch(i);
+    this.#blocksUsed += fresh.length;
+    this.#changedBytes += data.length;
+    this.#touch(i);
     return data.length;
   }
 
   readdir(dir: Ino, cookie: number, limit: number): DirEntry[] {
-    const d = this.dir(dir);
+    const d = this.#dir(dir);
     const all: DirEntry[] = [
       { name: '.', ino: d.ino, type: DT_DIR, cookie: COOKIE_DOT },
       { name: '..', ino: d.parent, type: DT_DIR, cookie: COOKIE_DOTDOT },
     ];
     for (const [name, e] of d.entries) {
-      const t = type(this.inode(e.ino));
+      const t = type(this.#inode(e.ino));
       all.push({ name, ino: e.ino, type: t === S_IFDIR ? DT_DIR : t === S_IFLNK ? DT_LNK : DT_REG, cookie: e.cookie });
     }
     return all.filter((e) => e.cookie > cookie).slice(0, limit);
   }
 
   /** Checks shared by create, mkdir and symlink; returns the directory. */
-  private beforeCreate(dir: Ino, name: string): Inode {
-    this.writable();
-    const d = this.dir(dir);
+  #beforeCreate(dir: Ino, name: string): Inode {
+    this.#writable();
+    const d = this.#dir(dir);
     if (name === '.' || name === '..') throw new FsError('EEXIST', `${name} exists`);
-    this.checkName(name);
+    this.#checkName(name);
     if (d.entries.has(name)) throw new FsError('EEXIST', `${name} exists`);
     return d;
   }
 
-  private link(d: Inode, name: string, ino: Ino): void {
+  #link(d: Inode, name: string, ino: Ino): void {
     d.entries.set(name, { ino, cookie: d.nextCookie++ });
-    this.touch(d);
+    this.#touch(d);
   }
 
   create(dir: Ino, name: string, mode: number, uid: number, gid: number): Ino {
-    const d = this.beforeCreate(dir, name);
-    const ino = this.freeInode();
-    this.newInode(ino, S_IFREG | (mode & 0o7777), uid, gid, d.ino);
-    this.link(d, name, ino);
-    this.changedBytes += 256;
+    const d = this.#beforeCreate(dir, name);
+    const ino = this.#freeInode();
+    this.#newInode(ino, S_IFREG | (mode & 0o7777), uid, gid, d.ino);
+    this.#link(d, name, ino);
+    this.#changedBytes += 256;
     return ino;
   }
 
   mkdir(dir: Ino, name: string, mode: number, uid: number, gid: number): Ino {
-    const d = this.beforeCreate(dir, name);
-    const ino = this.freeInode();
-    this.needBlocks(1);
-    const i = this.newInode(ino, S_IFDIR | (mode & 0o7777), uid, gid, d.ino);
+    const d = this.#beforeCreate(dir, name);
+    const ino = this.#freeInode();
+    this.#needBlocks(1);
+    const i = this.#newInode(ino, S_IFDIR | (mode & 0o7777), uid, gid, d.ino);
     i.nlink = 2;
-    this.blocksUsed++;
+    this.#blocksUsed++;
     d.nlink++;
-    this.link(d, name, ino);
-    this.changedBytes += this.blockSize;
+    this.#link(d, name, ino);
+    this.#changedBytes += this.blockSize;
     return ino;
   }
 
   symlink(dir: Ino, name: string, target: string, uid: number, gid: number): Ino {
-    const d = this.beforeCreate(dir, name);
+    const d = this.#beforeCreate(dir, name);
     if (target.length === 0) throw new FsError('EINVAL', 'empty symlink target');
     if (Buffer.byteLength(target) >= this.blockSize)
       throw new FsError('ENAMETOOLONG', 'symlink target longer than a block');
-    const ino = this.freeInode();
+    const ino = this.#freeInode();
     const blocks = Buffer.byteLength(target) > FAST_SYMLINK_MAX ? 1 : 0;
-    this.needBlocks(blocks);
-    const i = this.newInode(ino, S_IFLNK | 0o777, uid, gid, d.ino);
+    this.#needBlocks(blocks);
+    const i = this.#newInode(ino, S_IFLNK | 0o777, uid, gid, d.ino);
     i.target = target;
-    this.blocksUsed += blocks;
-    this.link(d, name, ino);
-    this.changedBytes += 256;
+    this.#blocksUsed += blocks;
+    this.#link(d, name, ino);
+    this.#changedBytes += 256;
     return ino;
   }
 
   readlink(ino: Ino): string {
-    const i = this.inode(ino);
+    const i = this.#inode(ino);
     if (type(i) !== S_IFLNK) throw new FsError('EINVAL', 'not a symbolic link');
     return i.target;
   }
 
   /** The entry `name` of `dir` for unlink, rmdir and rename: never "." or "..". */
-  private entry(d: Inode, name: string): Inode {
+  #entry(d: Inode, name: string): Inode {
     if (name === '.' || name === '..') throw new FsError('EINVAL', `cannot remove or rename ${name}`);
-    this.checkName(name);
+    this.#checkName(name);
     const e = d.entries.get(name);
     if (e === undefined) throw new FsError('ENOENT', `${name} not found`);
-    return this.inode(e.ino);
+    return this.#inode(e.ino);
   }
 
   unlink(dir: Ino, name: string): void {
-    this.writable();
-    const d = this.dir(dir);
-    const i = this.entry(d, name);
+    this.#writable();
+    const d = this.#dir(dir);
+    const i = this.#entry(d, name);
     if (type(i) === S_IFDIR) throw new FsError('EISDIR', `${name} is a directory`);
     d.entries.delete(name);
-    this.touch(d);
-    this.unlinkInode(i);
-    this.changedBytes += 256;
+    this.#touch(d);
+    this.#unlinkInode(i);
+    this.#changedBytes += 256;
   }
 
   rmdir(dir: Ino, name: string): void {
-    this.writable();
-    const d = this.dir(dir);
-    const i = this.entry(d, name);
+    this.#writable();
+    const d = this.#dir(dir);
+    const i = this.#entry(d, name);
     if (type(i) !== S_IFDIR) throw new FsError('ENOTDIR', `${name} is not a directory`);
     if (i.entries.size > 0) throw new FsError('ENOTEMPTY', `${name} is not empty`);
     d.entries.delete(name);
     d.nlink--;
-    this.touch(d);
-    this.unlinkInode(i);
-    this.changedBytes += 256;
+    this.#touch(d);
+    this.#unlinkInode(i);
+    this.#changedBytes += 256;
   }
 
   /** Whether directory `ino` is `ancestor` or lies below it. */
-  private within(ino: Ino, ancestor: Ino): boolean {
-    for (let at = ino; ; at = this.inode(at).parent) {
+  #within(ino: Ino, ancestor: Ino): boolean {
+    for (let at = ino; ; at = this.#inode(at).parent) {
       if (at === ancestor) return true;
       if (at === ROOT) return false;
     }
   }
 
   rename(fromDir: Ino, fromName: string, toDir: Ino, toName: string): void {
-    this.writable();
-    const from = this.dir(fromDir);
-    const to = this.dir(toDir);
-    const i = this.entry(from, fromName);
+    this.#writable();
+    const from = this.#dir(fromDir);
+    const to = this.#dir(toDir);
+    const i = this.#entry(from, fromName);
     if (toName === '.' || toName === '..') throw new FsError('EINVAL', `cannot rename to ${toName}`);
-    this.checkName(toName);
+    this.#checkName(toName);
     const existing = to.entries.get(toName);
-    const victim = existing === undefined ? null : this.inode(existing.ino);
+    const victim = existing === undefined ? null : this.#inode(existing.ino);
     if (victim === i) return;
     const isDir = type(i) === S_IFDIR;
-    if (isDir && this.within(to.ino, i.ino)) throw new FsError('EINVAL', 'cannot move a directory into itself');
+    if (isDir && this.#within(to.ino, i.ino)) throw new FsError('EINVAL', 'cannot move a directory into itself');
     if (victim !== null) {
       if (type(victim) === S_IFDIR && !isDir) throw new FsError('EISDIR', `${toName} is a directory`);
       if (type(victim) !== S_IFDIR && isDir) throw new FsError('ENOTDIR', `${toName} is not a directory`);
@@ -421,27 +421,27 @@ export class MemoryFs implements FileSystem {
     if (victim !== null) {
       to.entries.delete(toName);
       if (isDir) to.nlink--;
-      this.unlinkInode(victim);
+      this.#unlinkInode(victim);
     }
-    this.link(to, toName, i.ino);
-    this.touch(from);
+    this.#link(to, toName, i.ino);
+    this.#touch(from);
     if (isDir) {
       from.nlink--;
       to.nlink++;
       i.parent = to.ino;
     }
     i.ctime = now();
-    this.changedBytes += 512;
+    this.#changedBytes += 512;
   }
 
   statfs(): StatFs {
     return {
       blockSize: this.blockSize,
-      blocks: this.blocksTotal,
-      blocksFree: this.blocksTotal - this.blocksUsed,
-      blocksAvailable: this.blocksTotal - this.blocksUsed,
-      files: this.inodesTotal,
-      filesFree: this.inodesTotal - (FIRST_INO - 1) - (this.inodes.size - 1),
+      blocks: this.#blocksTotal,
+      blocksFree: this.#blocksTotal - this.#blocksUsed,
+      blocksAvailable: this.#blocksTotal - this.#blocksUsed,
+      files: this.#inodesTotal,
+      filesFree: this.#inodesTotal - (FIRST_INO - 1) - (this.#inodes.size - 1),
       nameMax: NAME_MAX,
       fsid: 0x9e9en,
     };
@@ -449,12 +449,12 @@ export class MemoryFs implements FileSystem {
 
   /** Nothing to write back; reports the bytes changed since the last sync as written. */
   sync(): SyncReport {
-    this.writable();
-    const written = this.changedBytes;
-    this.changedBytes = 0;
+    this.#writable();
+    const written = this.#changedBytes;
+    this.#changedBytes = 0;
     return {
       written,
-      skipped: this.blocksTotal * this.blockSize - Math.min(written, this.blocksTotal * this.blockSize),
+      skipped: this.#blocksTotal * this.blockSize - Math.min(written, this.#blocksTotal * this.blockSize),
     };
   }
 }

@@ -4,11 +4,11 @@
  * superblock and group descriptors and returns it; the 9P server calls its
  * operations and, between them, sync.
  *
- * Every operation runs inside one undo-log scope (ext2-undo.ts): it
+ * Every operation runs inside one undo-log scope (undo.ts): it
  * completes, or it throws an FsError and the image is as it was. Inode
  * records are copied once per operation and stored back at its end
- * (ext2-inode.ts); nothing read from the image is kept between operations
- * but the geometry that never changes (ext2-super.ts). So a sync between
+ * (inode.ts); nothing read from the image is kept between operations
+ * but the geometry that never changes (super.ts). So a sync between
  * two operations always writes a consistent image.
  *
  * What Linux's ext2 does that this does not: atime is never updated (as if
@@ -18,15 +18,6 @@
  * inodes are freed at once, there being no open files to keep them alive.
  */
 import { randomInt } from 'node:crypto';
-import { Allocator } from './ext2-alloc.ts';
-import { BlockMap } from './ext2-blockmap.ts';
-import { Directories } from './ext2-dir.ts';
-import { ft, linkMax, nameMax, roCompat, rootIno } from './ext2-format.ts';
-import { type Inode, Inodes, isDirectory, isRegular, isSymlink } from './ext2-inode.ts';
-import { ImageError, Superblock } from './ext2-super.ts';
-import { checkTarget, isFastSymlink, readTarget, writeTarget } from './ext2-symlink.ts';
-import { UndoLog } from './ext2-undo.ts';
-import { releaseAttributes } from './ext2-xattr.ts';
 import {
   type Attr,
   type DirEntry,
@@ -45,10 +36,19 @@ import {
   type StatFs,
   type SyncReport,
   type Timespec,
-} from './fs.ts';
-import { type Store, StoreError } from './store.ts';
+} from '../fs.ts';
+import { type Store, StoreError } from '../store.ts';
+import { Allocator } from './alloc.ts';
+import { BlockMap } from './blockmap.ts';
+import { Directories } from './dir.ts';
+import { ft, linkMax, nameMax, roCompat, rootIno } from './format.ts';
+import { type Inode, Inodes, isDirectory, isRegular, isSymlink } from './inode.ts';
+import { ImageError, Superblock } from './super.ts';
+import { checkTarget, isFastSymlink, readTarget, writeTarget } from './symlink.ts';
+import { UndoLog } from './undo.ts';
+import { releaseAttributes } from './xattr.ts';
 
-export { ImageError } from './ext2-super.ts';
+export { ImageError } from './super.ts';
 
 export interface Ext2Options {
   /** Serve the image read-only: every change is EROFS, sync writes nothing. Default false. */

@@ -13,11 +13,11 @@
  * seconds (epoch bits), where i_extra_isize says they exist.
  */
 
-import { assert, corrupt } from './ext2-assert.ts';
-import { blockSlots, ino as field, flags, goodOldInodeSize } from './ext2-format.ts';
-import type { Superblock } from './ext2-super.ts';
-import type { UndoLog } from './ext2-undo.ts';
-import { FsError, type Timespec } from './fs.ts';
+import { FsError, type Timespec } from '../fs.ts';
+import { assert, corrupt } from './assert.ts';
+import { blockSlots, ino as field, flags, goodOldInodeSize } from './format.ts';
+import type { Superblock } from './super.ts';
+import type { UndoLog } from './undo.ts';
 
 /** Bytes of a record an operation copies: the 128-byte core and the extra fields up to crtime. */
 const recordMax = 160;

@@ -17,12 +17,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { FsError, type Ino } from '../fs.ts';
+import { ArrayStore } from '../testing/array-store.ts';
+import { e2fsprogs, mkfs } from '../testing/e2fsprogs.ts';
+import { makeSourceTree, pattern } from '../testing/source-tree.ts';
+import { describeWithTools } from '../testing/tools.ts';
 import { type Ext2, ImageError, openExt2 } from './ext2.ts';
-import { FsError, type Ino } from './fs.ts';
-import { ArrayStore } from './testing/array-store.ts';
-import { e2fsprogs, mkfs } from './testing/e2fsprogs.ts';
-import { makeSourceTree, pattern } from './testing/source-tree.ts';
-import { describeWithTools } from './testing/tools.ts';
 
 const runs = Number(process.env.FILESERVER_FUZZ_RUNS ?? 300);
 

@@ -12,12 +12,12 @@
  * instead of steering a store into the file system's own structures.
  */
 
-import type { Allocator, Run } from './ext2-alloc.ts';
-import { assert, corrupt } from './ext2-assert.ts';
-import { directBlocks, indirectSlot } from './ext2-format.ts';
-import type { Inode } from './ext2-inode.ts';
-import type { Superblock } from './ext2-super.ts';
-import type { UndoLog } from './ext2-undo.ts';
+import type { Allocator, Run } from './alloc.ts';
+import { assert, corrupt } from './assert.ts';
+import { directBlocks, indirectSlot } from './format.ts';
+import type { Inode } from './inode.ts';
+import type { Superblock } from './super.ts';
+import type { UndoLog } from './undo.ts';
 
 /** One of the three trees: its slot in i_block, depth, and the file blocks it covers. */
 interface Tree {

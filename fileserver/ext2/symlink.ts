@@ -7,13 +7,13 @@
  * fast iff shorter than 60 bytes, without a terminating NUL.
  */
 
-import { corrupt } from './ext2-assert.ts';
-import type { BlockMap } from './ext2-blockmap.ts';
-import { fastSymlinkMax } from './ext2-format.ts';
-import type { Inode } from './ext2-inode.ts';
-import type { Superblock } from './ext2-super.ts';
-import type { UndoLog } from './ext2-undo.ts';
-import { FsError } from './fs.ts';
+import { FsError } from '../fs.ts';
+import { corrupt } from './assert.ts';
+import type { BlockMap } from './blockmap.ts';
+import { fastSymlinkMax } from './format.ts';
+import type { Inode } from './inode.ts';
+import type { Superblock } from './super.ts';
+import type { UndoLog } from './undo.ts';
 
 /** Whether a symlink keeps its target in i_block (Linux's ext2_inode_is_fast_symlink). */
 export function isFastSymlink(sb: Superblock, inode: Inode): boolean {

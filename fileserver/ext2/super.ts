@@ -12,6 +12,7 @@
  * image itself.
  */
 
+import type { Store } from '../store.ts';
 import {
   compat,
   featureNames,
@@ -26,8 +27,7 @@ import {
   stateErrors,
   stateValid,
   superblockOffset,
-} from './ext2-format.ts';
-import type { Store } from './store.ts';
+} from './format.ts';
 
 /** Why an image cannot be served at all. */
 export type ImageErrorCode = 'ERR_EXT2_NOT_EXT2' | 'ERR_EXT2_UNSUPPORTED' | 'ERR_EXT2_CORRUPT';
@@ -51,6 +51,84 @@ const knownIncompat = incompat.filetype;
 /** Block sizes served: ext2's 1, 2 and 4 KiB (Linux's ext2 needs block size <= page size anyway). */
 const logBlockSizeMax = 2;
 
+/** What the superblock says of the format: revision, feature masks (all 0 in revision 0, which has none), block size. */
+interface Format {
+  readonly revision: number;
+  readonly compat: number;
+  readonly incompat: number;
+  readonly roCompat: number;
+  readonly blockSize: number;
+}
+
+/**
+ * Reads the format, refusing an image that is not ext2 (too short, no
+ * magic: ERR_EXT2_NOT_EXT2) or is ext2 this code cannot read (a later
+ * revision, an incompat feature but filetype, a block size over 4 KiB:
+ * ERR_EXT2_UNSUPPORTED).
+ */
+function readFormat(store: Store): Format {
+  if (store.length < superblockOffset + 1024)
+    throw new ImageError('ERR_EXT2_NOT_EXT2', `the image is ${store.length} bytes, too short for ext2`);
+  const u32 = (field: number): number => store.getUint32(superblockOffset + field);
+  const u16 = (field: number): number => store.getUint16(superblockOffset + field);
+  if (u16(sb.magic) !== magic) {
+    throw new ImageError(
+      'ERR_EXT2_NOT_EXT2',
+      `not an ext2 image: magic 0x${u16(sb.magic).toString(16)} where 0xef53 belongs`,
+    );
+  }
+  const revision = u32(sb.revLevel);
+  if (revision > 1) throw new ImageError('ERR_EXT2_UNSUPPORTED', `revision ${revision} (only 0 and 1 exist)`);
+  const features = (field: number): number => (revision === 0 ? 0 : u32(field));
+  const incompatMask = features(sb.featureIncompat);
+  const refused = featureNames('incompat', incompatMask & ~knownIncompat);
+  if (refused.length > 0) {
+    throw new ImageError(
+      'ERR_EXT2_UNSUPPORTED',
+      `incompatible feature${refused.length > 1 ? 's' : ''} not supported: ${refused.join(', ')}`,
+    );
+  }
+  const logBlockSize = u32(sb.logBlockSize);
+  if (logBlockSize > logBlockSizeMax) {
+    throw new ImageError(
+      'ERR_EXT2_UNSUPPORTED',
+      `block size 2^${10 + logBlockSize} not supported (1024, 2048 or 4096)`,
+    );
+  }
+  return {
+    revision,
+    compat: features(sb.featureCompat),
+    incompat: incompatMask,
+    roCompat: features(sb.featureRoCompat),
+    blockSize: 1024 << logBlockSize,
+  };
+}
+
+/** Why an image this code can read must not be written: features it does not maintain, an unclean state. */
+function readOnlyReasons(format: Format, state: number): string[] {
+  const reasons: string[] = [];
+  const readOnlyCompat = featureNames('compat', format.compat & ~writableCompat);
+  const readOnlyRoCompat = featureNames('ro_compat', format.roCompat & ~writableRoCompat);
+  if (readOnlyCompat.length + readOnlyRoCompat.length > 0) {
+    reasons.push(`features this code does not maintain: ${[...readOnlyCompat, ...readOnlyRoCompat].join(', ')}`);
+  }
+  if ((state & stateValid) === 0 || (state & stateErrors) !== 0)
+    reasons.push('the image was not cleanly unmounted or has errors (run e2fsck)');
+  return reasons;
+}
+
+function corruptSuperblock(message: string): never {
+  throw new ImageError('ERR_EXT2_CORRUPT', `corrupt superblock: ${message}`);
+}
+
+/** Where each group's metadata lies: the first block after its superblock and descriptor copies, its bitmaps and inode table. */
+interface GroupLayout {
+  readonly metaEnd: Float64Array;
+  readonly blockBitmap: Float64Array;
+  readonly inodeBitmap: Float64Array;
+  readonly inodeTable: Float64Array;
+}
+
 export class Superblock {
   readonly blockSize: number;
   /** Block numbers held by one block of pointers. */
@@ -71,7 +149,7 @@ export class Superblock {
   readonly sparseSuper: boolean;
   /** Why the image is served read-only whatever was asked (empty: it can be written). */
   readonly readOnlyReasons: readonly string[];
-  // Where each group's metadata lies: the first block after its superblock and descriptor copies, its bitmaps and inode table.
+  // Where each group's metadata lies (GroupLayout).
   readonly #metaEnd: Float64Array;
   readonly #blockBitmap: Float64Array;
   readonly #inodeBitmap: Float64Array;
@@ -81,37 +159,11 @@ export class Superblock {
 
   constructor(store: Store) {
     this.#store = store;
-    if (store.length < superblockOffset + 1024)
-      throw new ImageError('ERR_EXT2_NOT_EXT2', `the image is ${store.length} bytes, too short for ext2`);
+    const format = readFormat(store);
     const u32 = (field: number): number => store.getUint32(superblockOffset + field);
     const u16 = (field: number): number => store.getUint16(superblockOffset + field);
-    if (u16(sb.magic) !== magic) {
-      throw new ImageError(
-        'ERR_EXT2_NOT_EXT2',
-        `not an ext2 image: magic 0x${u16(sb.magic).toString(16)} where 0xef53 belongs`,
-      );
-    }
-    const revision = u32(sb.revLevel);
-    if (revision > 1) throw new ImageError('ERR_EXT2_UNSUPPORTED', `revision ${revision} (only 0 and 1 exist)`);
-    const features = (field: number): number => (revision === 0 ? 0 : u32(field));
-    const compatMask = features(sb.featureCompat);
-    const incompatMask = features(sb.featureIncompat);
-    const roCompatMask = features(sb.featureRoCompat);
-    const refused = featureNames('incompat', incompatMask & ~knownIncompat);
-    if (refused.length > 0) {
-      throw new ImageError(
-        'ERR_EXT2_UNSUPPORTED',
-        `incompatible feature${refused.length > 1 ? 's' : ''} not supported: ${refused.join(', ')}`,
-      );
-    }
-    const logBlockSize = u32(sb.logBlockSize);
-    if (logBlockSize > logBlockSizeMax) {
-      throw new ImageError(
-        'ERR_EXT2_UNSUPPORTED',
-        `block size 2^${10 + logBlockSize} not supported (1024, 2048 or 4096)`,
-      );
-    }
-    const B = 1024 << logBlockSize;
+    // The geometry as the superblock states it, believed only once #checkGeometry has found it consistent.
+    const B = format.blockSize;
     this.blockSize = B;
     this.pointersPerBlock = B / 4;
     this.blocksCount = u32(sb.blocksCount);
@@ -119,64 +171,76 @@ export class Superblock {
     this.blocksPerGroup = u32(sb.blocksPerGroup);
     this.inodesPerGroup = u32(sb.inodesPerGroup);
     this.inodesCount = u32(sb.inodesCount);
-    this.inodeSize = revision === 0 ? goodOldInodeSize : u16(sb.inodeSize);
-    this.firstIno = revision === 0 ? goodOldFirstIno : u32(sb.firstIno);
-    this.filetype = (incompatMask & incompat.filetype) !== 0;
-    this.sparseSuper = (roCompatMask & roCompat.sparseSuper) !== 0;
+    this.inodeSize = format.revision === 0 ? goodOldInodeSize : u16(sb.inodeSize);
+    this.firstIno = format.revision === 0 ? goodOldFirstIno : u32(sb.firstIno);
+    this.groups = Math.ceil((this.blocksCount - this.firstDataBlock) / this.blocksPerGroup);
+    this.inodeTableBlocks = Math.ceil((this.inodesPerGroup * this.inodeSize) / B);
+    this.filetype = (format.incompat & incompat.filetype) !== 0;
+    this.sparseSuper = (format.roCompat & roCompat.sparseSuper) !== 0;
     this.newExtraIsize = this.inodeSize > goodOldInodeSize ? 32 : 0;
+    this.#checkGeometry();
+    this.readOnlyReasons = readOnlyReasons(format, u16(sb.state));
+    // The descriptor table follows the superblock's block; with resize_inode, reserved blocks follow it in each copy.
+    this.#gdt = (this.firstDataBlock + 1) * B;
+    const reservedGdt = (format.compat & compat.resizeInode) !== 0 ? u16(sb.reservedGdtBlocks) : 0;
+    if (reservedGdt > this.pointersPerBlock) corruptSuperblock(`${reservedGdt} reserved descriptor blocks`);
+    const layout = this.#readDescriptors(reservedGdt);
+    this.#metaEnd = layout.metaEnd;
+    this.#blockBitmap = layout.blockBitmap;
+    this.#inodeBitmap = layout.inodeBitmap;
+    this.#inodeTable = layout.inodeTable;
+  }
 
-    const corrupt = (message: string): never => {
-      throw new ImageError('ERR_EXT2_CORRUPT', `corrupt superblock: ${message}`);
-    };
+  /**
+   * Refuses (ERR_EXT2_CORRUPT) a geometry that contradicts itself or the
+   * image: sizes out of range, counts that do not add up, an image shorter
+   * than its block count. Nothing computed from the geometry is used before
+   * this has run.
+   */
+  #checkGeometry(): void {
+    const B = this.blockSize;
+    const store = this.#store;
     if (this.firstDataBlock !== (B === 1024 ? 1 : 0))
-      corrupt(`first data block ${this.firstDataBlock} with ${B}-byte blocks`);
+      corruptSuperblock(`first data block ${this.firstDataBlock} with ${B}-byte blocks`);
     if (this.blocksPerGroup === 0 || this.blocksPerGroup > 8 * B || this.blocksPerGroup % 8 !== 0) {
-      corrupt(`${this.blocksPerGroup} blocks per group`);
+      corruptSuperblock(`${this.blocksPerGroup} blocks per group`);
     }
     if (this.inodesPerGroup === 0 || this.inodesPerGroup > 8 * B || this.inodesPerGroup % 8 !== 0) {
-      corrupt(`${this.inodesPerGroup} inodes per group`);
+      corruptSuperblock(`${this.inodesPerGroup} inodes per group`);
     }
     if (this.inodeSize < goodOldInodeSize || this.inodeSize > B || (this.inodeSize & (this.inodeSize - 1)) !== 0) {
-      corrupt(`inode size ${this.inodeSize}`);
+      corruptSuperblock(`inode size ${this.inodeSize}`);
     }
-    if (this.blocksCount <= this.firstDataBlock + 1) corrupt(`${this.blocksCount} blocks`);
+    if (this.blocksCount <= this.firstDataBlock + 1) corruptSuperblock(`${this.blocksCount} blocks`);
     if (this.blocksCount * B > store.length) {
       throw new ImageError(
         'ERR_EXT2_CORRUPT',
         `the image is ${store.length} bytes, its superblock says ${this.blocksCount * B}: truncated`,
       );
     }
-    this.groups = Math.ceil((this.blocksCount - this.firstDataBlock) / this.blocksPerGroup);
     if (this.inodesCount !== this.groups * this.inodesPerGroup) {
-      corrupt(`${this.inodesCount} inodes in ${this.groups} groups of ${this.inodesPerGroup}`);
+      corruptSuperblock(`${this.inodesCount} inodes in ${this.groups} groups of ${this.inodesPerGroup}`);
     }
-    if (this.firstIno <= 2 || this.firstIno >= this.inodesCount) corrupt(`first inode ${this.firstIno}`);
-    if (u32(sb.freeBlocksCount) > this.blocksCount)
-      corrupt(`${u32(sb.freeBlocksCount)} free blocks of ${this.blocksCount}`);
-    if (u32(sb.freeInodesCount) > this.inodesCount)
-      corrupt(`${u32(sb.freeInodesCount)} free inodes of ${this.inodesCount}`);
-    this.inodeTableBlocks = Math.ceil((this.inodesPerGroup * this.inodeSize) / B);
+    if (this.firstIno <= 2 || this.firstIno >= this.inodesCount) corruptSuperblock(`first inode ${this.firstIno}`);
+    if (this.freeBlocks > this.blocksCount) corruptSuperblock(`${this.freeBlocks} free blocks of ${this.blocksCount}`);
+    if (this.freeInodes > this.inodesCount) corruptSuperblock(`${this.freeInodes} free inodes of ${this.inodesCount}`);
+  }
 
-    const reasons: string[] = [];
-    const readOnlyCompat = featureNames('compat', compatMask & ~writableCompat);
-    const readOnlyRoCompat = featureNames('ro_compat', roCompatMask & ~writableRoCompat);
-    if (readOnlyCompat.length + readOnlyRoCompat.length > 0) {
-      reasons.push(`features this code does not maintain: ${[...readOnlyCompat, ...readOnlyRoCompat].join(', ')}`);
-    }
-    const state = u16(sb.state);
-    if ((state & stateValid) === 0 || (state & stateErrors) !== 0)
-      reasons.push('the image was not cleanly unmounted or has errors (run e2fsck)');
-    this.readOnlyReasons = reasons;
-
-    // The descriptor table follows the superblock's block; with resize_inode, reserved blocks follow it in each copy.
-    this.#gdt = (this.firstDataBlock + 1) * B;
-    const gdtBlocks = Math.ceil((this.groups * gdSize) / B);
-    const reservedGdt = (compatMask & compat.resizeInode) !== 0 ? u16(sb.reservedGdtBlocks) : 0;
-    if (reservedGdt > this.pointersPerBlock) corrupt(`${reservedGdt} reserved descriptor blocks`);
-    this.#metaEnd = new Float64Array(this.groups);
-    this.#blockBitmap = new Float64Array(this.groups);
-    this.#inodeBitmap = new Float64Array(this.groups);
-    this.#inodeTable = new Float64Array(this.groups);
+  /**
+   * Reads where each group's bitmaps and inode table lie, refusing
+   * (ERR_EXT2_CORRUPT) a descriptor that puts them outside its group's
+   * blocks after the superblock and descriptor copies, or on each other, or
+   * whose counts exceed its group.
+   */
+  #readDescriptors(reservedGdt: number): GroupLayout {
+    const store = this.#store;
+    const gdtBlocks = Math.ceil((this.groups * gdSize) / this.blockSize);
+    const layout: GroupLayout = {
+      metaEnd: new Float64Array(this.groups),
+      blockBitmap: new Float64Array(this.groups),
+      inodeBitmap: new Float64Array(this.groups),
+      inodeTable: new Float64Array(this.groups),
+    };
     for (let g = 0; g < this.groups; g++) {
       const first = this.groupFirst(g);
       const end = first + this.groupBlocks(g);
@@ -206,11 +270,12 @@ export class Superblock {
         bad(`${store.getUint16(at + gd.freeInodesCount)} free inodes`);
       if (store.getUint16(at + gd.usedDirsCount) > this.inodesPerGroup)
         bad(`${store.getUint16(at + gd.usedDirsCount)} directories`);
-      this.#metaEnd[g] = metaEnd;
-      this.#blockBitmap[g] = blockBitmap;
-      this.#inodeBitmap[g] = inodeBitmap;
-      this.#inodeTable[g] = inodeTable;
+      layout.metaEnd[g] = metaEnd;
+      layout.blockBitmap[g] = blockBitmap;
+      layout.inodeBitmap[g] = inodeBitmap;
+      layout.inodeTable[g] = inodeTable;
     }
+    return layout;
   }
 
   /** The first block of group `g`. */

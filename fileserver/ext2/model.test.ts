@@ -24,14 +24,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { FsError } from '../fs.ts';
+import { e2fsprogs, type MkfsOptions, mkfs } from '../testing/e2fsprogs.ts';
+import { expectImageMatches } from '../testing/image-check.ts';
+import { offsetNearRanges, pattern, readdirAll } from '../testing/source-tree.ts';
+import { describeEachStore, type StoreKind } from '../testing/stores.ts';
+import { describeWithTools } from '../testing/tools.ts';
+import { byName, type Expected, pick, SparseBytes, TreeModel } from '../testing/tree-model.ts';
 import { type Ext2, openExt2 } from './ext2.ts';
-import { FsError } from './fs.ts';
-import { e2fsprogs, type MkfsOptions, mkfs } from './testing/e2fsprogs.ts';
-import { expectImageMatches } from './testing/image-check.ts';
-import { offsetNearRanges, pattern, readdirAll } from './testing/source-tree.ts';
-import { describeEachStore, type StoreKind } from './testing/stores.ts';
-import { describeWithTools } from './testing/tools.ts';
-import { byName, type Expected, pick, SparseBytes, TreeModel } from './testing/tree-model.ts';
 
 interface Config {
   name: string;

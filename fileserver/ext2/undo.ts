@@ -16,8 +16,8 @@
  * reached the file while the metadata is rolled back).
  */
 
-import { assert } from './ext2-assert.ts';
-import type { Store } from './store.ts';
+import type { Store } from '../store.ts';
+import { assert } from './assert.ts';
 
 export class UndoLog {
   readonly store: Store;

@@ -8,12 +8,12 @@
  * inode and need nothing.
  */
 
-import type { Allocator } from './ext2-alloc.ts';
-import { corrupt } from './ext2-assert.ts';
-import { xattr, xattrMagic } from './ext2-format.ts';
-import type { Inode } from './ext2-inode.ts';
-import type { Superblock } from './ext2-super.ts';
-import type { UndoLog } from './ext2-undo.ts';
+import type { Allocator } from './alloc.ts';
+import { corrupt } from './assert.ts';
+import { xattr, xattrMagic } from './format.ts';
+import type { Inode } from './inode.ts';
+import type { Superblock } from './super.ts';
+import type { UndoLog } from './undo.ts';
 
 /** Drops `inode`'s reference to its attribute block, freeing the block with its last reference. */
 export function releaseAttributes(disk: UndoLog, sb: Superblock, alloc: Allocator, inode: Inode): void {

@@ -17,13 +17,13 @@
  * is believed: a corrupt one is EIO.
  */
 
-import { corrupt } from './ext2-assert.ts';
-import type { BlockMap } from './ext2-blockmap.ts';
-import { de, flags, ft } from './ext2-format.ts';
-import type { Inode } from './ext2-inode.ts';
-import type { Superblock } from './ext2-super.ts';
-import type { UndoLog } from './ext2-undo.ts';
-import { FsError } from './fs.ts';
+import { FsError } from '../fs.ts';
+import { corrupt } from './assert.ts';
+import type { BlockMap } from './blockmap.ts';
+import { de, flags, ft } from './format.ts';
+import type { Inode } from './inode.ts';
+import type { Superblock } from './super.ts';
+import type { UndoLog } from './undo.ts';
 
 /** One directory record, as a scan meets it. */
 export interface Entry {

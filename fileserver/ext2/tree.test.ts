@@ -9,12 +9,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { DT_FIFO } from '../fs.ts';
+import { e2fsprogs, mkfs } from '../testing/e2fsprogs.ts';
+import { compareTree, makeSourceTree, readdirAll } from '../testing/source-tree.ts';
+import { describeEachStore } from '../testing/stores.ts';
+import { describeWithTools } from '../testing/tools.ts';
 import { openExt2 } from './ext2.ts';
-import { DT_FIFO } from './fs.ts';
-import { e2fsprogs, mkfs } from './testing/e2fsprogs.ts';
-import { compareTree, makeSourceTree, readdirAll } from './testing/source-tree.ts';
-import { describeEachStore } from './testing/stores.ts';
-import { describeWithTools } from './testing/tools.ts';
 
 describeWithTools('e2fsprogs', e2fsprogs, 'ext2 images made by mke2fs -d', () => {
   let dir: string;

@@ -7,10 +7,10 @@
  * a full disk.
  */
 
-import { assert, corrupt } from './ext2-assert.ts';
-import type { Superblock } from './ext2-super.ts';
-import type { UndoLog } from './ext2-undo.ts';
-import { FsError } from './fs.ts';
+import { FsError } from '../fs.ts';
+import { assert, corrupt } from './assert.ts';
+import type { Superblock } from './super.ts';
+import type { UndoLog } from './undo.ts';
 
 /** A run of `count` blocks from `start`. */
 export interface Run {

@@ -9,10 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { type Ext2, ImageError, openExt2 } from './ext2.ts';
-import { FsError } from './fs.ts';
-import { SegmentStore } from './segment-store.ts';
-import type { Store } from './store.ts';
+import { FsError } from '../fs.ts';
+import { SegmentStore } from '../segment-store.ts';
+import type { Store } from '../store.ts';
 import {
   debugfs,
   debugfsCat,
@@ -22,9 +21,10 @@ import {
   fsck,
   type MkfsOptions,
   mkfs,
-} from './testing/e2fsprogs.ts';
-import { compareTree, pattern, readdirAll } from './testing/source-tree.ts';
-import { describeWithTools } from './testing/tools.ts';
+} from '../testing/e2fsprogs.ts';
+import { compareTree, pattern, readdirAll } from '../testing/source-tree.ts';
+import { describeWithTools } from '../testing/tools.ts';
+import { type Ext2, ImageError, openExt2 } from './ext2.ts';
 
 let dir: string;
 const open: Store[] = [];
