@@ -10,8 +10,10 @@
  *   dumped a state graph with this digest. The model's enumeration is
  *   compared with that digest; a config too large for CI is certified
  *   without a graph (its counts are still TLC's).
- * - The mutants' verdicts (`spec/mutants/verdicts.json`): TLC rejected each
- *   seeded-bug mutant on its config with the named invariant or property.
+ *
+ * The seeded-bug mutants' verdicts are certificates too: each is kept in
+ * its mutant's file (spec/mutants/), read and hashed with what is here by
+ * conformance/mutants/.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,8 +30,9 @@ export const specSources = ['spec/DeferredIO.tla', 'spec/Conventional.tla', 'spe
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const Sha256 = Schema.String.pipe(Schema.pattern(/^[0-9a-f]{64}$/));
-const Count = Schema.Int.pipe(Schema.nonNegative());
-const Hashes = Schema.Record({ key: Schema.String, value: Sha256 });
+export const Count = Schema.Int.pipe(Schema.nonNegative());
+/** sha256 by repository-relative path. */
+export const Hashes = Schema.Record({ key: Schema.String, value: Sha256 });
 
 const GraphSchema = Schema.Struct({
   /** Of the graph read from TLC's dot dump (tla/graph.ts digestGraph). */
@@ -66,24 +69,6 @@ export const CertificateSchema = Schema.Struct({
 
 export type Certificate = typeof CertificateSchema.Type;
 
-/** One mutant's verdict in spec/mutants/verdicts.json. */
-export const VerdictSchema = Schema.Struct({
-  mutant: Schema.String,
-  cfg: Schema.String,
-  /** sha256 of the mutant, its refinement wrapper, Conventional.tla, and the cfg, as TLC read them. */
-  sources: Hashes,
-  /** The invariant, or the property (Refines), TLC reported violated. */
-  violated: Schema.String,
-  /** How many steps the counterexample TLC printed takes. */
-  steps: Count,
-  tlc: Schema.String,
-  seconds: Schema.Number,
-  certifiedAt: Schema.String,
-});
-
-export type Verdict = typeof VerdictSchema.Type;
-export const VerdictsSchema = Schema.Array(VerdictSchema);
-
 /** A missing, malformed or stale certificate, or a graph that differs from it. */
 export class CertificateError extends Error {
   override readonly name = 'CertificateError';
@@ -108,6 +93,11 @@ export function fileSha256(path: string): string {
   return createHash('sha256').update(text, 'latin1').digest('hex');
 }
 
+/** sha256 of a text as fileSha256 hashes the file that holds it in UTF-8. */
+export function textSha256(text: string): string {
+  return createHash('sha256').update(text.replace(/\r\n/g, '\n'), 'utf8').digest('hex');
+}
+
 /** The hashes of the spec sources and of a cfg as they are on disk now. */
 export function sourceHashes(cfgPath: string): { sources: Record<string, string>; cfgSha256: string } {
   return {
@@ -116,7 +106,8 @@ export function sourceHashes(cfgPath: string): { sources: Record<string, string>
   };
 }
 
-function decode<A, I>(schema: Schema.Schema<A, I>, json: unknown, what: string, renew: string): A {
+/** JSON decoded by a schema, no excess property allowed; a CertificateError says what is wrong and how to renew. */
+export function decode<A, I>(schema: Schema.Schema<A, I>, json: unknown, what: string, renew: string): A {
   const decoded = Schema.decodeUnknownEither(schema, { onExcessProperty: 'error' })(json);
   if (Either.isLeft(decoded)) {
     throw new CertificateError(
@@ -126,7 +117,8 @@ function decode<A, I>(schema: Schema.Schema<A, I>, json: unknown, what: string, 
   return decoded.right;
 }
 
-function readJson(path: string, renew: string): unknown {
+/** A file's JSON; a missing or unparsable file is a CertificateError saying how to renew it. */
+export function readJson(path: string, renew: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
@@ -201,16 +193,4 @@ export function checkAgainstCertificate(cfgPath: string, digest: GraphDigest): C
     );
   }
   return cert;
-}
-
-/** spec/mutants/verdicts.json. */
-export const verdictsPath = resolve(repoRoot, 'spec/mutants/verdicts.json');
-
-export function readVerdicts(): readonly Verdict[] {
-  const renew = 'run npm run spec:certify -- --mutants';
-  return decode(VerdictsSchema, readJson(verdictsPath, renew), repoRelative(verdictsPath), renew);
-}
-
-export function writeVerdicts(verdicts: readonly Verdict[]): void {
-  writeFileSync(verdictsPath, `${JSON.stringify(Schema.encodeSync(VerdictsSchema)(verdicts), null, 2)}\n`);
 }
