@@ -21,11 +21,11 @@ export const compiled = import.meta.url.endsWith('.js');
 export const requireFromRoot = createRequire(path.join(root, 'package.json'));
 
 /**
- * Transpiles impl/ and bench/ (tests aside; `dirs` for other suites, e.g.
- * the file server's) into `out`, keeping the layout. Returns the compiled
- * bench/main.js.
+ * Transpiles impl/, bench/ and cli/ (its command-line helper; tests aside;
+ * `dirs` for other suites, e.g. the file server's) into `out`, keeping the
+ * layout. Returns the compiled bench/main.js.
  */
-export function compileSuite(out: string, dirs: readonly string[] = ['impl', 'bench']): string {
+export function compileSuite(out: string, dirs: readonly string[] = ['impl', 'bench', 'cli']): string {
   const ts = requireFromRoot('typescript') as typeof import('typescript');
   const sources = dirs.flatMap((dir) =>
     fs

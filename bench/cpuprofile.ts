@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { numberOption, readCommandLine, UsageError } from '../cli/command-line.ts';
 
 interface ProfileNode {
   id: number;
@@ -24,13 +24,32 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({
-  options: { top: { type: 'string', default: '25' }, under: { type: 'string' } },
-  allowPositionals: true,
-});
-const top = Number(values.top);
+const { files, top, under } = readCommandLine(
+  {
+    name: 'bench/cpuprofile.ts',
+    help: `usage: npx tsx bench/cpuprofile.ts FILE.cpuprofile... [--top N] [--under TEXT]
 
-for (const file of positionals) {
+Where a V8 CPU profile's time went: the functions with the most self time,
+and the most inclusive time.
+
+  --top N       rows per table (default 25)
+  --under TEXT  only the samples with a frame whose name contains TEXT
+  -h, --help    this text
+`,
+    options: { top: { type: 'string' }, under: { type: 'string' } },
+    positionals: true,
+  },
+  ({ values, positionals }) => {
+    if (positionals.length === 0) throw new UsageError('no profile given');
+    return {
+      files: positionals,
+      top: numberOption('--top', values.top, 25, { min: 1, integer: true }),
+      under: values.under,
+    };
+  },
+);
+
+for (const file of files) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -52,7 +71,7 @@ for (const file of positionals) {
   profile.samples.forEach((id, i) => {
     const micros = profile.timeDeltas[i] ?? 0;
     const leaf = byId.get(id)!;
-    if (values.under !== undefined && !stack(leaf).some((node) => name(node).includes(values.under!))) return;
+    if (under !== undefined && !stack(leaf).some((node) => name(node).includes(under))) return;
     total += micros;
     self.set(name(leaf), (self.get(name(leaf)) ?? 0) + micros);
     // Each function once per sample, however deep the recursion.
@@ -72,9 +91,7 @@ for (const file of positionals) {
       );
     }
   };
-  console.log(
-    `${file}: ${(total / 1e6).toFixed(2)} s sampled${values.under === undefined ? '' : ` under "${values.under}"`}`,
-  );
+  console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled${under === undefined ? '' : ` under "${under}"`}`);
   print('self time', self);
   print('inclusive time', inclusive);
 }

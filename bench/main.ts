@@ -21,7 +21,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { readCommandLine, UsageError } from '../cli/command-line.ts';
 import { compiled, compileSuite, root } from './compile.ts';
 import { createContext } from './context.ts';
 import { since } from './harness.ts';
@@ -51,31 +51,43 @@ const benchmarks = [
   { id: 'P10', title: 'closing a segment with 100,000 extents', module: p10 },
 ];
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'string' },
-    only: { type: 'string' },
-    dir: { type: 'string' },
-    'no-mmap': { type: 'boolean', default: false },
-    'cpu-prof': { type: 'string' },
-    tsx: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
+const values = readCommandLine(
+  {
+    name: 'npm run bench --',
+    help: `usage: npm run bench -- [--json FILE] [--only P1,P3] [--dir DIR] [--no-mmap] [--cpu-prof DIR] [--tsx]
+
+The engine against conventional node:fs I/O and a private mmap, side by side
+in one run (bench/README.md). Without --only, writes bench/results/ and the
+results section of README.md.
+
+  --json FILE     also every figure to FILE
+  --only IDS      only these benchmarks (${benchmarks.map((b) => b.id).join(', ')}); bench/results/ untouched
+  --dir DIR       temp files in DIR (default: os.tmpdir())
+  --no-mmap       skip building and using the mmap addon
+  --cpu-prof DIR  V8 CPU profiles of the run into DIR (read them with bench/cpuprofile.ts)
+  --tsx           run in this process from the TypeScript sources, not transpiled
+  -h, --help      this text
+`,
+    options: {
+      json: { type: 'string' },
+      only: { type: 'string' },
+      dir: { type: 'string' },
+      'no-mmap': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      tsx: { type: 'boolean', default: false },
+    },
   },
-});
-
-if (values.help) {
-  console.log(
-    'usage: npm run bench -- [--json out.json] [--only P1,P3] [--dir DIR] [--no-mmap] [--cpu-prof DIR] [--tsx]',
-  );
-  process.exit(0);
-}
-
-const only = values.only?.split(',').map((id) => id.trim().toUpperCase());
-const unknown = only?.filter((id) => !benchmarks.some((b) => b.id === id)) ?? [];
-if (unknown.length > 0) {
-  console.error(`unknown benchmark ${unknown.join(', ')}: choose from ${benchmarks.map((b) => b.id).join(', ')}`);
-  process.exit(2);
-}
+  ({ values }) => {
+    const only = values.only?.split(',').map((id) => id.trim().toUpperCase());
+    const unknown = only?.filter((id) => !benchmarks.some((b) => b.id === id)) ?? [];
+    if (unknown.length > 0)
+      throw new UsageError(
+        `unknown benchmark ${unknown.join(', ')}: choose from ${benchmarks.map((b) => b.id).join(', ')}`,
+      );
+    return { ...values, only };
+  },
+);
+const only = values.only;
 const chosen = benchmarks.filter((b) => only === undefined || only.includes(b.id));
 
 const log = (line: string): void => {
@@ -183,7 +195,7 @@ function updateReadme(file: string, table: string): boolean {
   if (from < 0 || to < from) return false;
   fs.writeFileSync(
     file,
-    `${text.slice(0, from + start.length)}\n${table}\n![ratios](results/results.svg)\n\n${text.slice(to)}`,
+    `${text.slice(0, from + start.length)}\n${table}\n![ratios](bench/results/results.svg)\n\n${text.slice(to)}`,
   );
   return true;
 }

@@ -137,6 +137,12 @@ export function runBin(consumer: string, name: string, args: readonly string[]):
   return { status, stdout, stderr };
 }
 
+/** Runs a command line as a user's shell would, in cwd. */
+export function runShell(command: string, cwd: string): Ran {
+  const { status, stdout, stderr } = run('sh', ['-c', command], cwd, runSeconds);
+  return { status, stdout, stderr };
+}
+
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `deferred-io-${prefix}-`));
 }

@@ -3,8 +3,10 @@
  * The published package, tested the way a user meets it: the tarball npm
  * pack makes, installed offline into a throwaway consumer project, run by
  * plain node as an ES module and from CommonJS, and type-checked by a strict
- * consumer tsc. The README's code blocks run against the same installation,
- * so the documentation cannot drift from the package.
+ * consumer tsc. The README's code blocks run against the same installation
+ * (its cheap shell commands too), and every link of the shipped documents
+ * must resolve inside the package, so the documentation cannot drift from
+ * the package.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,13 +20,15 @@ import {
   root,
   runBin,
   runNode,
+  runShell,
   type Tarball,
   tempDir,
   typeCheck,
 } from './consumer.ts';
-import { type CodeBlock, codeBlocks } from './readme-blocks.ts';
+import { type CodeBlock, codeBlocks, shellCommands } from './readme-blocks.ts';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  files: string[];
   exports: Record<string, string | Record<string, string>>;
   bin?: Record<string, string>;
   dependencies?: Record<string, string>;
@@ -53,12 +57,15 @@ afterAll(() => {
 });
 
 describe('the tarball', () => {
-  test('holds only what a user runs: dist/ modules with their types and source maps, README, LICENSE, package.json', () => {
+  test('holds only what a user runs and reads: dist/ modules with their types and source maps, the docs, LICENSE, package.json', () => {
     const paths = tarball.files.map((f) => f.path);
+    const docs = manifest.files.filter((f) => f !== 'dist');
     const stray = paths.filter(
-      (p) => !['package.json', 'README.md', 'LICENSE'].includes(p) && !/^dist\/.+\.(js|d\.ts|js\.map)$/.test(p),
+      (p) =>
+        !['package.json', 'README.md', 'LICENSE', ...docs].includes(p) && !/^dist\/.+\.(js|d\.ts|js\.map)$/.test(p),
     );
     expect(stray).toEqual([]);
+    expect(paths).toEqual(expect.arrayContaining(docs));
     expect(paths.filter((p) => /\.test\.|\/testing\//.test(p))).toEqual([]);
     const modules = paths.filter((p) => p.endsWith('.js'));
     expect(modules.length).toBeGreaterThan(0);
@@ -79,6 +86,24 @@ describe('the tarball', () => {
     for (const target of targets) expect(tarball.files.map((f) => f.path)).toContain(target);
   });
 
+  // The README sends its reader to the API reference, the contract and the file server's manual: they ship with it.
+  test('every relative link of each Markdown file in it resolves to a file in it', () => {
+    const paths = new Set(tarball.files.map((f) => f.path));
+    const documents = [...paths].filter((p) => p.endsWith('.md'));
+    expect(documents).toEqual(expect.arrayContaining(['README.md', 'impl/README.md']));
+    const broken: string[] = [];
+    for (const document of documents) {
+      const text = fs.readFileSync(path.join(installed, document), 'utf8');
+      for (const target of linkTargets(text)) {
+        // A URL with a scheme (https:, mailto:) or an anchor in the same document leaves the package's files alone.
+        if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue;
+        const file = path.posix.join(path.posix.dirname(document), decodeURI(target.replace(/[?#].*$/, '')));
+        if (!paths.has(file)) broken.push(`${document}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
   test('its runtime dependencies are exactly the packages the shipped code imports', () => {
     const imported = new Set<string>();
     for (const entry of fs.readdirSync(path.join(installed, 'dist'), { recursive: true, withFileTypes: true })) {
@@ -92,6 +117,15 @@ describe('the tarball', () => {
     expect([...imported].sort()).toEqual(Object.keys(manifest.dependencies ?? {}).sort());
   });
 });
+
+/** The targets of a Markdown text's links and images, inline and reference-style, outside code. */
+function linkTargets(markdown: string): string[] {
+  const prose = markdown.replace(/^ {0,3}(`{3,}|~{3,})[\s\S]*?^ {0,3}\1\s*$/gm, '').replace(/`[^`\n]*`/g, '');
+  return [
+    ...[...prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]!),
+    ...[...prose.matchAll(/^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm)].map((m) => m[1]!),
+  ];
+}
 
 describe('a consumer project', () => {
   const expected = {
@@ -139,8 +173,10 @@ describe('a consumer project', () => {
 
 /**
  * Each program block of a document runs as a user would paste it into the
- * consumer project: TypeScript type-checked by the strict tsc and compiled
- * to JavaScript, then run by plain node in an empty directory of its own.
+ * consumer project, by the plain node running these tests (the documented
+ * minimum's major version, 20, on the project's machine): JavaScript as
+ * written, in a .mjs file; TypeScript type-checked by the strict tsc and
+ * compiled to JavaScript first. Each runs in an empty directory of its own.
  */
 const documents = ['README.md', 'impl/README.md'].map((document) => ({
   document,
@@ -185,6 +221,43 @@ describe.each(documents)('$document', ({ document, blocks }) => {
       expect(ran.stderr).toBe('');
       expect(ran.status).toBe(0);
       if (block.output !== null) expect(ran.stdout).toBe(block.output);
+    },
+  );
+});
+
+/**
+ * The README's shell commands, run as written where they are cheap: the
+ * package's own command in the consumer project, the others in the clone
+ * these tests run in. Each command not run is listed here with the reason;
+ * a command in neither place fails, so a new one is decided on.
+ */
+const notRun: Readonly<Record<string, string>> = {
+  'npm install ./deferred-io-0.1.0.tgz':
+    'what beforeAll does to the consumer project (offline, from the tarball it packed)',
+  'npm ci': 'would reinstall the node_modules these tests run from',
+  'npm run verify': 'the main job: about 12 minutes',
+  'npm run test:quick': 'runs the tests this file is one of',
+  'npm test': 'runs this test',
+  'npm run build': 'replaces dist/, which npm pack has just built',
+  'npm run lint:fix': 'rewrites the sources',
+};
+const packageCommand = /^npx deferred-io-9p\b/;
+
+describe("the README's shell commands", () => {
+  const commands = shellCommands(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
+
+  test('every command not run is still in the README', () => {
+    expect(Object.keys(notRun).filter((c) => !commands.some(({ command }) => command === c))).toEqual([]);
+  });
+
+  test.each(commands.filter(({ command }) => notRun[command] === undefined))(
+    'line $line: $command exits 0',
+    ({ command }) => {
+      const ran = runShell(command, packageCommand.test(command) ? consumer : root);
+      // npm's notice of a newer npm is the one thing allowed on stderr.
+      expect(ran.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('npm notice'))).toEqual([]);
+      expect(ran.status).toBe(0);
+      expect(ran.stdout).not.toBe('');
     },
   );
 });

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { codeBlocks } from './readme-blocks.ts';
+import { codeBlocks, shellCommands } from './readme-blocks.ts';
 
 const fence = '```';
 
@@ -47,4 +47,22 @@ test('an output block must follow a program', () => {
 
 test('an unclosed block is an error, not the rest of the document', () => {
   expect(() => codeBlocks(`text\n${fence}ts\nf();\n`)).toThrow('line 2: code block never closed');
+});
+
+test('the commands of sh blocks, one a line, without their comments', () => {
+  const markdown = [
+    `${fence}sh`,
+    'npm ci               # the locked dependencies',
+    '',
+    '# a comment alone',
+    'npx tlc --help',
+    fence,
+    `${fence}ts`,
+    'f(); # not a shell block',
+    fence,
+  ].join('\n');
+  expect(shellCommands(markdown)).toEqual([
+    { line: 2, command: 'npm ci' },
+    { line: 5, command: 'npx tlc --help' },
+  ]);
 });

@@ -5,7 +5,9 @@
  * or mjs is a program: the test type-checks it (TypeScript) and runs it.
  * `ignore` among the info string's later words exempts it (for a listing of
  * signatures, say; keep those rare). A block whose info string is `output`
- * states exactly what the program just before it prints on stdout.
+ * states exactly what the program just before it prints on stdout. A block
+ * whose info string starts with sh holds shell commands, one a line, each
+ * with an optional `# comment`.
  */
 
 export interface CodeBlock {
@@ -54,6 +56,25 @@ function fenced(markdown: string): Fenced[] {
     });
   }
   return blocks;
+}
+
+/** A command of a shell block, its comment removed. */
+export interface ShellCommand {
+  /** 1-based line of the command, for messages. */
+  readonly line: number;
+  readonly command: string;
+}
+
+/** The commands of a document's sh blocks, in order. */
+export function shellCommands(markdown: string): ShellCommand[] {
+  return fenced(markdown)
+    .filter((block) => block.info[0] === 'sh')
+    .flatMap((block) =>
+      block.text
+        .split('\n')
+        .map((text, i) => ({ line: block.line + 1 + i, command: text.replace(/(^|\s)#.*$/, '').trim() }))
+        .filter(({ command }) => command !== ''),
+    );
 }
 
 export function codeBlocks(markdown: string): CodeBlock[] {

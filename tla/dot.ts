@@ -49,9 +49,9 @@ const BARE_VALUE = /[^,\]\s]+/y;
  */
 class DotStatements {
   lineNo = 0;
-  private sawHeader = false;
+  #sawHeader = false;
   /** Open braces: the graph is complete when they are all closed again. */
-  private depth = 0;
+  #depth = 0;
 
   /** @param source names the dump in error messages. */
   constructor(readonly source: string) {}
@@ -65,44 +65,44 @@ class DotStatements {
     this.lineNo++;
     const trimmed = line.trim();
     if (trimmed === '') return null;
-    if (!this.sawHeader && !/^(strict\s+)?digraph\b/.test(trimmed)) {
+    if (!this.#sawHeader && !/^(strict\s+)?digraph\b/.test(trimmed)) {
       this.fail(
         `not a dot graph: expected "strict digraph ..." or "digraph ..." but found ${JSON.stringify(trimmed.slice(0, 60))}`,
       );
     }
-    if (this.sawHeader && this.depth === 0) this.fail("text after the graph's closing '}'");
-    this.sawHeader = true;
+    if (this.#sawHeader && this.#depth === 0) this.fail("text after the graph's closing '}'");
+    this.#sawHeader = true;
     NODE_ID.lastIndex = 0;
     const id = NODE_ID.exec(trimmed);
     const after = NODE_ID.lastIndex;
     ASSIGN.lastIndex = after;
     if (id === null || KEYWORDS.has(id[0]) || ASSIGN.test(trimmed)) {
       // The other statements hold no strings with braces: headers, defaults, graph attributes, `{rank = same; ...}`.
-      for (const c of trimmed) this.depth += c === '{' ? 1 : c === '}' ? -1 : 0;
+      for (const c of trimmed) this.#depth += c === '{' ? 1 : c === '}' ? -1 : 0;
       return null;
     }
     if (!trimmed.startsWith(' -> ', after)) {
-      const { attrs, rest } = this.attrList(trimmed, after);
+      const { attrs, rest } = this.#attrList(trimmed, after);
       if (rest !== '' && rest !== ';') this.fail(`unexpected text after node attributes: ${JSON.stringify(rest)}`);
       return { kind: 'node', id: id[0], attrs };
     }
     NODE_ID.lastIndex = after + 4;
     const to = NODE_ID.exec(trimmed);
     if (to === null) this.fail('edge without a target node id');
-    const { attrs, rest } = this.attrList(trimmed, NODE_ID.lastIndex);
+    const { attrs, rest } = this.#attrList(trimmed, NODE_ID.lastIndex);
     if (rest !== ';' && rest !== '') this.fail(`unexpected text after edge attributes: ${JSON.stringify(rest)}`);
     return { kind: 'edge', from: id[0], to: to[0], attrs };
   }
 
   /** Checks the dump is complete, once every line has been read. */
   end(): void {
-    if (!this.sawHeader) throw new DotGraphError(`${this.source}: empty file, not a dot graph`);
-    if (this.depth !== 0)
+    if (!this.#sawHeader) throw new DotGraphError(`${this.source}: empty file, not a dot graph`);
+    if (this.#depth !== 0)
       throw new DotGraphError(`${this.source}: ends without the closing '}' (was the checker interrupted?)`);
   }
 
   /** Parses ` [k=v, ...]` starting at `at`; returns the attributes and the text after the `]`. */
-  private attrList(line: string, at: number): { attrs: ReadonlyMap<string, string>; rest: string } {
+  #attrList(line: string, at: number): { attrs: ReadonlyMap<string, string>; rest: string } {
     const skip = (): void => {
       SPACES.lastIndex = at;
       SPACES.exec(line);
@@ -125,7 +125,7 @@ class DotStatements {
       skip();
       let value: string;
       if (line[at] === '"') {
-        [value, at] = this.quoted(line, at + 1);
+        [value, at] = this.#quoted(line, at + 1);
       } else {
         BARE_VALUE.lastIndex = at;
         const bare = BARE_VALUE.exec(line);
@@ -142,7 +142,7 @@ class DotStatements {
   }
 
   /** The decoded body of a dot string starting at `at` (after its quote), and the index after the closing quote. */
-  private quoted(line: string, at: number): [string, number] {
+  #quoted(line: string, at: number): [string, number] {
     let out = '';
     let chunk = at;
     for (let i = at; i < line.length; i++) {
@@ -169,66 +169,66 @@ class DotStatements {
  * nodes TLC marks `style = filled`.
  */
 export class DotGraphBuilder {
-  private readonly statements: DotStatements;
-  private readonly idOfText = new Map<string, number>();
-  private readonly idOfNode = new Map<string, number>();
-  private readonly states: string[] = [];
-  private readonly initial = new Set<number>();
-  private readonly pending: { from: string; to: string; action: string; line: number }[] = [];
+  readonly #statements: DotStatements;
+  readonly #idOfText = new Map<string, number>();
+  readonly #idOfNode = new Map<string, number>();
+  readonly #states: string[] = [];
+  readonly #initial = new Set<number>();
+  readonly #pending: { from: string; to: string; action: string; line: number }[] = [];
 
   /** @param source names the dump in error messages. */
   constructor(source: string) {
-    this.statements = new DotStatements(source);
+    this.#statements = new DotStatements(source);
   }
 
   addLine(line: string): void {
-    const s = this.statements.read(line);
+    const s = this.#statements.read(line);
     if (s === null) return;
-    if (s.kind === 'node') this.addNode(s.id, s.attrs);
-    else this.addEdge(s.from, s.to, s.attrs);
+    if (s.kind === 'node') this.#addNode(s.id, s.attrs);
+    else this.#addEdge(s.from, s.to, s.attrs);
   }
 
-  private addNode(node: string, attrs: ReadonlyMap<string, string>): void {
+  #addNode(node: string, attrs: ReadonlyMap<string, string>): void {
     const label = attrs.get('label');
-    if (label === undefined) this.statements.fail(`node ${node} has no label`);
+    if (label === undefined) this.#statements.fail(`node ${node} has no label`);
     let text: string;
     try {
       text = canonicalState(parseState(label));
     } catch (e) {
-      if (e instanceof TlcValueError) this.statements.fail(`node ${node}'s state: ${e.message}`);
+      if (e instanceof TlcValueError) this.#statements.fail(`node ${node}'s state: ${e.message}`);
       throw e;
     }
-    let id = this.idOfText.get(text);
+    let id = this.#idOfText.get(text);
     if (id === undefined) {
-      id = this.states.length;
-      this.idOfText.set(text, id);
-      this.states.push(text);
+      id = this.#states.length;
+      this.#idOfText.set(text, id);
+      this.#states.push(text);
     }
-    const known = this.idOfNode.get(node);
+    const known = this.#idOfNode.get(node);
     if (known !== undefined && known !== id)
-      this.statements.fail(`node ${node} is defined twice with different states`);
-    this.idOfNode.set(node, id);
-    if (attrs.get('style') === 'filled') this.initial.add(id);
+      this.#statements.fail(`node ${node} is defined twice with different states`);
+    this.#idOfNode.set(node, id);
+    if (attrs.get('style') === 'filled') this.#initial.add(id);
   }
 
-  private addEdge(from: string, to: string, attrs: ReadonlyMap<string, string>): void {
+  #addEdge(from: string, to: string, attrs: ReadonlyMap<string, string>): void {
     // Without `actionlabels` TLC writes label="".
     const action = attrs.get('label');
     if (action === undefined || action === '')
-      this.statements.fail(`edge ${from} -> ${to} has no action label: dump with -dump dot,actionlabels`);
-    this.pending.push({ from, to, action, line: this.statements.lineNo });
+      this.#statements.fail(`edge ${from} -> ${to} has no action label: dump with -dump dot,actionlabels`);
+    this.#pending.push({ from, to, action, line: this.#statements.lineNo });
   }
 
   /** The graph, once every line has been added. */
   finish(): StateGraph {
-    this.statements.end();
+    this.#statements.end();
     const edges: Edge[] = [];
     const seen = new Set<string>();
-    for (const e of this.pending) {
-      const from = this.idOfNode.get(e.from);
-      const to = this.idOfNode.get(e.to);
+    for (const e of this.#pending) {
+      const from = this.#idOfNode.get(e.from);
+      const to = this.#idOfNode.get(e.to);
       if (from === undefined || to === undefined) {
-        this.statements.fail(
+        this.#statements.fail(
           `edge refers to node ${from === undefined ? e.from : e.to}, which the dump never defines`,
           e.line,
         );
@@ -238,7 +238,7 @@ export class DotGraphBuilder {
       seen.add(key);
       edges.push({ from, to, action: e.action });
     }
-    return { states: this.states, initial: [...this.initial], edges };
+    return { states: this.#states, initial: [...this.#initial], edges };
   }
 }
 
@@ -248,21 +248,21 @@ export class DotGraphBuilder {
  * one state to the other, from either checker and with or without labels.
  */
 class DotEdgeCounter {
-  private readonly statements: DotStatements;
-  private readonly seen = new Set<string>();
+  readonly #statements: DotStatements;
+  readonly #seen = new Set<string>();
 
   constructor(source: string) {
-    this.statements = new DotStatements(source);
+    this.#statements = new DotStatements(source);
   }
 
   addLine(line: string): void {
-    const s = this.statements.read(line);
-    if (s?.kind === 'edge') this.seen.add(`${s.from} ${s.to}`);
+    const s = this.#statements.read(line);
+    if (s?.kind === 'edge') this.#seen.add(`${s.from} ${s.to}`);
   }
 
   finish(): number {
-    this.statements.end();
-    return this.seen.size;
+    this.#statements.end();
+    return this.#seen.size;
   }
 }
 

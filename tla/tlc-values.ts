@@ -62,35 +62,34 @@ function describeToken(t: Token): string {
 
 /** A recursive-descent parser over a token stream produced on demand. */
 class Parser {
-  private pos = 0;
-  private tok: Token;
+  readonly #text: string;
+  #pos = 0;
+  #tok: Token;
 
   /** @param start where parsing starts; positions in errors still count from the start of `text`. */
-  constructor(
-    private readonly text: string,
-    start = 0,
-  ) {
-    this.pos = start;
-    this.tok = this.lex();
+  constructor(text: string, start = 0) {
+    this.#text = text;
+    this.#pos = start;
+    this.#tok = this.#lex();
   }
 
   /** Where the text after what has been parsed starts. */
   get offset(): number {
-    return this.tok.at;
+    return this.#tok.at;
   }
 
-  private fail(message: string, at: number = this.tok.at): never {
+  #fail(message: string, at: number = this.#tok.at): never {
     let line = 1;
     let lineStart = 0;
     for (let i = 0; i < at; i++) {
-      if (this.text[i] === '\n') {
+      if (this.#text[i] === '\n') {
         line++;
         lineStart = i + 1;
       }
     }
     const column = at - lineStart + 1;
-    const lineEnd = this.text.indexOf('\n', at);
-    const excerpt = this.text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+    const lineEnd = this.#text.indexOf('\n', at);
+    const excerpt = this.#text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
     throw new TlcValueError(
       `${message} at line ${line}, column ${column}\n  ${excerpt}\n  ${' '.repeat(column - 1)}^`,
       message,
@@ -100,47 +99,47 @@ class Parser {
     );
   }
 
-  private lex(): Token {
-    const s = this.text;
-    while (this.pos < s.length && isSpace(s.charCodeAt(this.pos))) this.pos++;
-    const at = this.pos;
+  #lex(): Token {
+    const s = this.#text;
+    while (this.#pos < s.length && isSpace(s.charCodeAt(this.#pos))) this.#pos++;
+    const at = this.#pos;
     if (at >= s.length) return { kind: 'end', at };
     const c = s.charCodeAt(at);
     if (isDigit(c) || (c === 45 /* - */ && isDigit(s.charCodeAt(at + 1)))) {
       let end = at + 1;
       while (isDigit(s.charCodeAt(end))) end++;
       const value = Number(s.slice(at, end));
-      if (!Number.isSafeInteger(value)) this.fail(`integer ${s.slice(at, end)} is too large`, at);
-      this.pos = end;
+      if (!Number.isSafeInteger(value)) this.#fail(`integer ${s.slice(at, end)} is too large`, at);
+      this.#pos = end;
       return { kind: 'int', value, at };
     }
-    if (c === 34 /* " */) return this.lexString(at);
+    if (c === 34 /* " */) return this.#lexString(at);
     if (isLetter(c)) {
       let end = at + 1;
       while (isLetter(s.charCodeAt(end)) || isDigit(s.charCodeAt(end))) end++;
-      this.pos = end;
+      this.#pos = end;
       return { kind: 'ident', name: s.slice(at, end), at };
     }
     for (const p of PUNCTS) {
       if (s.startsWith(p, at)) {
-        this.pos = at + p.length;
+        this.#pos = at + p.length;
         return { kind: 'punct', text: p, at };
       }
     }
-    return this.fail(`unexpected character ${JSON.stringify(s[at])}`, at);
+    return this.#fail(`unexpected character ${JSON.stringify(s[at])}`, at);
   }
 
-  private lexString(at: number): Token {
-    const s = this.text;
+  #lexString(at: number): Token {
+    const s = this.#text;
     let value = '';
     let i = at + 1;
     for (;;) {
       const c = s[i];
-      if (c === undefined) this.fail('unterminated string', at);
+      if (c === undefined) this.#fail('unterminated string', at);
       if (c === '"') break;
       if (c === '\\') {
         const e = ESCAPES[s[i + 1] ?? ''];
-        if (e === undefined) this.fail(`unknown escape \\${s[i + 1] ?? ''} in string`, i);
+        if (e === undefined) this.#fail(`unknown escape \\${s[i + 1] ?? ''} in string`, i);
         value += e;
         i += 2;
       } else {
@@ -148,68 +147,68 @@ class Parser {
         i++;
       }
     }
-    this.pos = i + 1;
+    this.#pos = i + 1;
     return { kind: 'string', value, at };
   }
 
-  private next(): Token {
-    const t = this.tok;
-    this.tok = this.lex();
+  #next(): Token {
+    const t = this.#tok;
+    this.#tok = this.#lex();
     return t;
   }
 
-  private isPunct(p: Punct): boolean {
-    return this.tok.kind === 'punct' && this.tok.text === p;
+  #isPunct(p: Punct): boolean {
+    return this.#tok.kind === 'punct' && this.#tok.text === p;
   }
 
-  private expect(p: Punct): void {
-    if (!this.isPunct(p)) this.fail(`expected '${p}' but found ${describeToken(this.tok)}`);
-    this.next();
+  #expect(p: Punct): void {
+    if (!this.#isPunct(p)) this.#fail(`expected '${p}' but found ${describeToken(this.#tok)}`);
+    this.#next();
   }
 
   /** The `,` between elements, naming the closing bracket as the other thing that could come. */
-  private expectSeparator(close: Punct): void {
-    if (!this.isPunct(',')) this.fail(`expected ',' or '${close}' but found ${describeToken(this.tok)}`);
-    this.next();
+  #expectSeparator(close: Punct): void {
+    if (!this.#isPunct(',')) this.#fail(`expected ',' or '${close}' but found ${describeToken(this.#tok)}`);
+    this.#next();
   }
 
-  private ident(what: string): { name: string; at: number } {
-    const t = this.tok;
-    if (t.kind !== 'ident') return this.fail(`expected ${what} but found ${describeToken(t)}`);
-    this.next();
+  #ident(what: string): { name: string; at: number } {
+    const t = this.#tok;
+    if (t.kind !== 'ident') return this.#fail(`expected ${what} but found ${describeToken(t)}`);
+    this.#next();
     return { name: t.name, at: t.at };
   }
 
   expectEnd(): void {
-    if (this.tok.kind !== 'end') this.fail(`expected end of input but found ${describeToken(this.tok)}`);
+    if (this.#tok.kind !== 'end') this.#fail(`expected end of input but found ${describeToken(this.#tok)}`);
   }
 
   /** A value, or a `k :> v @@ ...` chain, which TLC prints without parentheses at the top level. */
   value(): Tla {
-    const first = this.primary();
-    if (!this.isPunct(':>')) return first;
+    const first = this.#primary();
+    if (!this.#isPunct(':>')) return first;
     const entries: (readonly [Tla, Tla])[] = [];
     const seen = new Set<string>();
     let key = first;
-    let keyAt = this.tok.at;
+    let keyAt = this.#tok.at;
     for (;;) {
-      this.expect(':>');
+      this.#expect(':>');
       const k = canonical(key);
-      if (seen.has(k)) this.fail('function argument given twice', keyAt);
+      if (seen.has(k)) this.#fail('function argument given twice', keyAt);
       seen.add(k);
-      entries.push([key, this.primary()]);
-      if (!this.isPunct('@@')) return tlaFn(entries);
-      this.next();
-      keyAt = this.tok.at;
-      key = this.primary();
+      entries.push([key, this.#primary()]);
+      if (!this.#isPunct('@@')) return tlaFn(entries);
+      this.#next();
+      keyAt = this.#tok.at;
+      key = this.#primary();
     }
   }
 
-  private primary(): Tla {
-    const t = this.next();
+  #primary(): Tla {
+    const t = this.#next();
     switch (t.kind) {
       case 'int':
-        if (this.isPunct('..')) return this.interval(t.value);
+        if (this.#isPunct('..')) return this.#interval(t.value);
         return t.value;
       case 'string':
         return t.value;
@@ -218,69 +217,69 @@ class Parser {
         if (t.name === 'FALSE') return false;
         return new ModelValue(t.name);
       case 'end':
-        return this.fail('expected a value but the input ended', t.at);
+        return this.#fail('expected a value but the input ended', t.at);
       case 'punct':
         switch (t.text) {
           case '<<':
-            return tlaSeq(this.list('>>'));
+            return tlaSeq(this.#list('>>'));
           case '{':
-            return tlaSet(this.list('}'));
+            return tlaSet(this.#list('}'));
           case '[':
-            return this.record();
+            return this.#record();
           case '(': {
             const v = this.value();
-            this.expect(')');
+            this.#expect(')');
             return v;
           }
           default:
-            return this.fail(`expected a value but found ${describeToken(t)}`, t.at);
+            return this.#fail(`expected a value but found ${describeToken(t)}`, t.at);
         }
     }
   }
 
   /** `lo..hi`, as TLC prints an integer interval held in a variable. */
-  private interval(lo: number): Tla {
-    this.next();
-    const hiTok = this.next();
+  #interval(lo: number): Tla {
+    this.#next();
+    const hiTok = this.#next();
     if (hiTok.kind !== 'int')
-      return this.fail(`expected the interval's upper bound but found ${describeToken(hiTok)}`, hiTok.at);
+      return this.#fail(`expected the interval's upper bound but found ${describeToken(hiTok)}`, hiTok.at);
     const elems: number[] = [];
     for (let i = lo; i <= hiTok.value; i++) elems.push(i);
     return tlaSet(elems);
   }
 
   /** Comma-separated values up to `close`, the opening bracket already read. */
-  private list(close: Punct): Tla[] {
+  #list(close: Punct): Tla[] {
     const out: Tla[] = [];
-    if (this.isPunct(close)) {
-      this.next();
+    if (this.#isPunct(close)) {
+      this.#next();
       return out;
     }
     for (;;) {
       out.push(this.value());
-      if (this.isPunct(close)) {
-        this.next();
+      if (this.#isPunct(close)) {
+        this.#next();
         return out;
       }
-      this.expectSeparator(close);
+      this.#expectSeparator(close);
     }
   }
 
   /** `[f |-> v, ...]`, the `[` already read; TLC never prints an empty record. */
-  private record(): Tla {
+  #record(): Tla {
     const fields: (readonly [Tla, Tla])[] = [];
     const seen = new Set<string>();
     for (;;) {
-      const field = this.ident('a record field name');
-      if (seen.has(field.name)) this.fail(`record field ${field.name} given twice`, field.at);
+      const field = this.#ident('a record field name');
+      if (seen.has(field.name)) this.#fail(`record field ${field.name} given twice`, field.at);
       seen.add(field.name);
-      this.expect('|->');
+      this.#expect('|->');
       fields.push([field.name, this.value()]);
-      if (this.isPunct(']')) {
-        this.next();
+      if (this.#isPunct(']')) {
+        this.#next();
         return tlaFn(fields);
       }
-      this.expectSeparator(']');
+      this.#expectSeparator(']');
     }
   }
 
@@ -288,14 +287,14 @@ class Parser {
   state(): Record<string, Tla> {
     // A Map, not an object, until the end: a variable may be called __proto__.
     const vars = new Map<string, Tla>();
-    const conjoined = this.isPunct('/\\');
+    const conjoined = this.#isPunct('/\\');
     do {
-      if (conjoined) this.expect('/\\');
-      const name = this.ident('a variable name');
-      if (vars.has(name.name)) this.fail(`variable ${name.name} given twice`, name.at);
-      this.expect('=');
+      if (conjoined) this.#expect('/\\');
+      const name = this.#ident('a variable name');
+      if (vars.has(name.name)) this.#fail(`variable ${name.name} given twice`, name.at);
+      this.#expect('=');
       vars.set(name.name, this.value());
-    } while (conjoined && this.tok.kind !== 'end');
+    } while (conjoined && this.#tok.kind !== 'end');
     this.expectEnd();
     return Object.fromEntries(vars);
   }

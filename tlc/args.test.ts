@@ -68,8 +68,10 @@ describe('parseArgs', () => {
     expect(check(['-simulate', 'S.tla']).wasmRejected).toEqual(['-simulate']);
   });
 
-  it('recognizes --help and --install', () => {
+  it('recognizes --help, --version and --install', () => {
     expect(parseArgs(['--help'])).toEqual({ kind: 'help' });
+    expect(parseArgs(['--version'])).toEqual({ kind: 'version' });
+    expect(parseArgs(['--json', '--version', 'S.tla'])).toEqual({ kind: 'version' });
     expect(parseArgs(['--install'])).toEqual({ kind: 'install' });
   });
 

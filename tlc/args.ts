@@ -1,6 +1,8 @@
 /**
  * The command line: TLC's own argument style (`[-flag [value]]... SPEC`) plus
- * the wrapper's `--install`, `--json` and `--help`.
+ * the wrapper's `--install`, `--json`, `--help` and `--version`. (TLC's
+ * single-dash flags are why this is not node:util's parseArgs, which would
+ * read `-config` as the short options c, o, n, f, i, g.)
  */
 
 import { existsSync } from 'node:fs';
@@ -76,6 +78,7 @@ export interface Dump {
 /** A parsed command line. */
 export type Command =
   | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
   | { readonly kind: 'install' }
   | {
       readonly kind: 'check';
@@ -102,9 +105,11 @@ function isValue(arg: string | undefined): arg is string {
 export function parseArgs(argv: readonly string[]): Command {
   const wrapperFlags = argv.filter((a) => a.startsWith('--'));
   for (const flag of wrapperFlags) {
-    if (!['--help', '--install', '--json'].includes(flag)) throw new CheckError(`unknown option ${flag} (try --help)`);
+    if (!['--help', '--version', '--install', '--json'].includes(flag))
+      throw new CheckError(`unknown option ${flag} (try --help)`);
   }
   if (wrapperFlags.includes('--help')) return { kind: 'help' };
+  if (wrapperFlags.includes('--version')) return { kind: 'version' };
   if (wrapperFlags.includes('--install')) {
     if (argv.length > 1) throw new CheckError('--install takes no other arguments');
     return { kind: 'install' };

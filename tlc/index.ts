@@ -9,5 +9,5 @@ export {
   type TraceState,
   type Violation,
 } from './result.ts';
-export { checkWithTlc, type TlcInvocation } from './tlc.ts';
+export { checkWithTlc, type TlcInvocation, tlcVersionOf } from './tlc.ts';
 export { checkWithWasm, type WasmResult, wasmCheckerVersion } from './wasm.ts';

@@ -20,6 +20,11 @@ export const PINNED_RELEASE = {
   sha256: '936a262061c914694dfd669a543be24573c45d5aa0ff20a8b96b23d01e050e88',
 } as const;
 
+/** How to get TLC, for the messages of a check only TLC can do. */
+export const GET_TLC =
+  `To install TLC: npx tlc --install (downloads tla2tools.jar ${PINNED_RELEASE.version} into ` +
+  '~/.cache/deferred-io/ and checks its sha256; TLC runs on Java 11 or later), or set TLA2TOOLS_JAR to a jar you have.';
+
 /** Where to download from and the hash to demand: the pin, unless overridden. */
 export function installSource(env: JarEnv = process.env): { url: string; sha256: string } {
   const url = env.TLA2TOOLS_URL || PINNED_RELEASE.url;

@@ -12,7 +12,7 @@ describe('npx tlc without a jar (wasm checker)', () => {
     const run = await runTlc(['-config', 'Counter.cfg', 'Counter.tla'], isolatedEnv(), fixtures);
     const lines = run.stdout.split('\n');
     expect(lines[0]).toBe(
-      'tlc: no tla2tools.jar (set TLA2TOOLS_JAR or run npx tlc --install): checking with the wasm checker tla-checker 0.9.0, about 30x slower than TLC',
+      'tlc: no tla2tools.jar (set TLA2TOOLS_JAR or run npx tlc --install): checking with the wasm checker tla-checker 0.9.0, far slower than TLC (tlc/README.md, "Speed")',
     );
     expect(run.stdout).toMatch(/^tlc: no error found: 9 distinct states, 12 edges, [\d.]+ s$/m);
     expect(run.status).toBe(0);
@@ -78,6 +78,22 @@ describe('npx tlc without a jar (wasm checker)', () => {
     const run = await runTlc(['--help'], isolatedEnv(), fixtures);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^usage: npx tlc/);
+  });
+
+  it('--version names the wrapper and the wasm checker, and says TLC is not installed', async () => {
+    const run = await runTlc(['--version'], isolatedEnv(), fixtures);
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toBe(
+      'npx tlc: deferred-io-tools 0.1.0\nTLC: not installed (npx tlc --install, or set TLA2TOOLS_JAR)\nwasm checker: tla-checker 0.9.0\n',
+    );
+  });
+
+  it('says a spec that EXTENDS a module of its own needs TLC, and how to get it', async () => {
+    const run = await runTlc(['-config', 'CounterSums.cfg', 'CounterSums.tla'], isolatedEnv(), fixtures);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(
+      /^tlc: CounterSums\.tla needs TLC: it EXTENDS Counter, a module of its own \(Counter\.tla beside it\), .* npx tlc --install /,
+    );
   });
 });
 
@@ -217,6 +233,17 @@ describe('npx tlc with a jar (TLC, faked)', () => {
     const run = await runTlc(['--json', 'Counter.tla'], env, fixtures);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/TLC's output has no final state count/);
+  });
+
+  it("--version prints TLC's version line and the jar", async () => {
+    const { env, jar, javaArgs } = setup('owners.txt', 1);
+    const run = await runTlc(['--version'], env, fixtures);
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toBe(
+      `npx tlc: deferred-io-tools 0.1.0\nTLC: ${readFileSync(canned('owners.txt'), 'utf8').split('\n')[0]}\n` +
+        `TLC jar: ${jar}\nwasm checker: tla-checker 0.9.0\n`,
+    );
+    expect(javaArgs()).toEqual(['-XX:+UseParallelGC', '-Xmx8g', '-cp', jar, 'tlc2.TLC']);
   });
 
   it('exits 2 with a clear message when java is missing', async () => {

@@ -5,14 +5,21 @@
  * engine error or crash).
  */
 
+import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { readCfg } from '../tla/cfg.ts';
 import { type Command, locateFiles, parseArgs } from './args.ts';
 import { installJar, installSource, PINNED_RELEASE } from './install.ts';
 import { cacheJarPath, findJar, type JarEnv } from './jar.ts';
 import { CheckError, type CheckResult, describeViolation, formatTrace, type JsonReport } from './result.ts';
-import { checkWithTlc } from './tlc.ts';
-import { checkWithWasm, wasmCheckerVersion } from './wasm.ts';
+import { checkWithTlc, tlcVersionOf } from './tlc.ts';
+import { wasmCheckerVersion } from './wasm.ts';
+import { checkInChild } from './wasm-process.ts';
+
+/** The wrapper's version: that of the workspace package whose command it is (bin/package.json). */
+const wrapperVersion = (
+  JSON.parse(readFileSync(new URL('../bin/package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The process surroundings main runs in (injected so tests run in-process). */
 export interface Io {
@@ -28,9 +35,13 @@ const USAGE = `usage: npx tlc [TLC flags] Spec.tla      model-check (TLC's own f
        npx tlc --json [TLC flags] Spec.tla  print {engine, distinctStates, edges,
                                           violation, seconds, error} as JSON on stdout
        npx tlc --install                  download TLC ${PINNED_RELEASE.version} into the cache
+       npx tlc --version                  this wrapper's version, TLC's (if a jar is
+                                          found) and the wasm checker's
 
 TLC runs from $TLA2TOOLS_JAR, else ${'$'}{XDG_CACHE_HOME:-$HOME/.cache}/deferred-io/tla2tools.jar;
-without either, the wasm checker tla-checker checks the same spec and cfg.
+without either, the wasm checker tla-checker checks the same spec and cfg
+(far slower: tlc/README.md measures both; and only a spec of one module),
+printing a line every 10 s while it runs.
 Environment: TLA2TOOLS_JAR, JAVA (java binary), TLC_JAVA_OPTS (JVM flags,
 default "-XX:+UseParallelGC -Xmx8g"), TLA2TOOLS_URL and TLA2TOOLS_SHA256
 (--install source and its expected sha256).
@@ -54,6 +65,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       case 'help':
         io.stdout.write(USAGE);
         return 0;
+      case 'version':
+        return await version(io);
       case 'install':
         return await install(io);
       case 'check':
@@ -86,6 +99,19 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 /** What main knows of a check in progress, for the report of one that fails. */
 interface Run {
   engine: CheckResult['engine'] | null;
+}
+
+/** The wrapper's version, then each checker's: TLC's version line when a jar is found, and the wasm checker's. */
+async function version(io: Io): Promise<number> {
+  io.stdout.write(`npx tlc: deferred-io-tools ${wrapperVersion}\n`);
+  const jar = findJar(io.env);
+  io.stdout.write(
+    jar === null
+      ? 'TLC: not installed (npx tlc --install, or set TLA2TOOLS_JAR)\n'
+      : `TLC: ${await tlcVersionOf(jar, io.env, io.cwd)}\nTLC jar: ${jar}\n`,
+  );
+  io.stdout.write(`wasm checker: tla-checker ${wasmCheckerVersion}\n`);
+  return 0;
 }
 
 async function install(io: Io): Promise<number> {
@@ -124,11 +150,13 @@ async function check(command: Extract<Command, { kind: 'check' }>, io: Io, run: 
       );
     }
     log.write(
-      `tlc: no tla2tools.jar (set TLA2TOOLS_JAR or run npx tlc --install): checking with the wasm checker tla-checker ${wasmCheckerVersion}, about 30x slower than TLC\n`,
+      `tlc: no tla2tools.jar (set TLA2TOOLS_JAR or run npx tlc --install): checking with the wasm checker tla-checker ${wasmCheckerVersion}, far slower than TLC (tlc/README.md, "Speed")\n`,
     );
     log.write(`tlc: checking ${specPath} with ${cfgPath}...\n`);
     run.engine = 'wasm';
-    result = checkWithWasm(specPath, cfgPath, { noDeadlock: command.noDeadlock });
+    result = await checkInChild({ specPath, cfgPath, noDeadlock: command.noDeadlock }, (seconds) =>
+      log.write(`tlc: still checking (${seconds} s; the wasm checker reports no count before it is done)\n`),
+    );
   }
   if (command.json) {
     const report: JsonReport = { ...result, error: null };

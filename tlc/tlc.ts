@@ -89,14 +89,31 @@ export async function checkWithTlc(run: TlcInvocation): Promise<CheckResult> {
   }
 }
 
-/** Runs a command, copying its stdout and stderr to `output` and keeping them. */
-function spawnTee(command: string, args: string[], run: TlcInvocation): Promise<{ status: number; output: string }> {
+/**
+ * The version line TLC prints first on every run (`TLC2 Version 2.19 of 08
+ * August 2024 (rev: 5a47802)`). TLC has no version flag: run without
+ * arguments, it prints that line and its usage, and exits 1.
+ */
+export async function tlcVersionOf(jar: string, env: JarEnv, cwd: string): Promise<string> {
+  const java = env.JAVA || 'java';
+  const { output } = await spawnTee(java, [...jvmOptions(env), '-cp', jar, 'tlc2.TLC'], { cwd, env, output: null });
+  const line = /^TLC2 Version .*$/m.exec(output)?.[0];
+  if (line === undefined) throw new CheckError(`${jar} printed no TLC version line: is it a tla2tools.jar?`);
+  return line;
+}
+
+/** Runs a command, keeping its stdout and stderr and copying them to `output` if given. */
+function spawnTee(
+  command: string,
+  args: string[],
+  run: { readonly cwd: string; readonly env: JarEnv; readonly output: Writable | null },
+): Promise<{ status: number; output: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     const tee = (chunk: Buffer) => {
       chunks.push(chunk);
-      run.output.write(chunk);
+      run.output?.write(chunk);
     };
     child.stdout.on('data', tee);
     child.stderr.on('data', tee);

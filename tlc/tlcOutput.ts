@@ -116,21 +116,21 @@ function endsMessage(line: string): boolean {
 /** Reads the errors in TLC's output; `files` maps module names to the files TLC parsed for them. */
 class ErrorReader {
   readonly errors: TlcError[] = [];
-  private readonly files = new Map<string, string>();
+  readonly #files = new Map<string, string>();
   /** The file SANY is parsing, where its parse errors are. */
-  private parsing: string | null = null;
+  #parsing: string | null = null;
 
-  private inModule(module: string, line: string, column: string): SourceLocation | null {
-    const file = this.files.get(module);
+  #inModule(module: string, line: string, column: string): SourceLocation | null {
+    const file = this.#files.get(module);
     return file === undefined ? null : { file, line: Number(line), column: Number(column) };
   }
 
   /** The position a message names: a range's start, or SANY's `at line L, column C` in the file being parsed. */
-  private locate(text: string): SourceLocation | null {
+  #locate(text: string): SourceLocation | null {
     const range = RANGE.exec(text);
-    if (range) return this.inModule(range[3], range[1], range[2]);
+    if (range) return this.#inModule(range[3], range[1], range[2]);
     const at = AT.exec(text);
-    if (at && this.parsing !== null) return { file: this.parsing, line: Number(at[1]), column: Number(at[2]) };
+    if (at && this.#parsing !== null) return { file: this.#parsing, line: Number(at[1]), column: Number(at[2]) };
     return null;
   }
 
@@ -139,8 +139,8 @@ class ErrorReader {
     const line = lines[i];
     const parsing = PARSING.exec(line);
     if (parsing) {
-      this.parsing = parsing[1];
-      this.files.set(basename(parsing[1], '.tla'), parsing[1]);
+      this.#parsing = parsing[1];
+      this.#files.set(basename(parsing[1], '.tla'), parsing[1]);
       return i;
     }
     if (line === '***Parse Error***') {
@@ -150,14 +150,14 @@ class ErrorReader {
         .slice(i + 1, end)
         .map((l) => l.trim())
         .join('\n');
-      this.errors.push({ message: `parse error: ${message}`, location: this.locate(message) });
+      this.errors.push({ message: `parse error: ${message}`, location: this.#locate(message) });
       return end - 1;
     }
     if (line.startsWith('Lexical error at line ')) {
-      this.errors.push({ message: line, location: this.locate(line) });
+      this.errors.push({ message: line, location: this.#locate(line) });
       return i;
     }
-    if (line === 'Semantic errors:') return this.semanticErrors(lines, i + 1);
+    if (line === 'Semantic errors:') return this.#semanticErrors(lines, i + 1);
     if (line.startsWith('Error:')) {
       let end = i + 1;
       while (end < lines.length && !endsMessage(lines[end])) end++;
@@ -168,7 +168,7 @@ class ErrorReader {
         .map((l) => NESTED.exec(l))
         .filter((m) => m !== null)
         .at(-1);
-      const location = nested ? this.inModule(nested[3], nested[1], nested[2]) : this.locate(message);
+      const location = nested ? this.#inModule(nested[3], nested[1], nested[2]) : this.#locate(message);
       this.errors.push({ message, location });
       return end - 1;
     }
@@ -179,7 +179,7 @@ class ErrorReader {
    * SANY's `Semantic errors:` section: after `*** Errors: N`, each error is
    * its range on a line of its own, then its message, blank lines between.
    */
-  private semanticErrors(lines: readonly string[], start: number): number {
+  #semanticErrors(lines: readonly string[], start: number): number {
     let i = start;
     let current: { location: SourceLocation | null; message: string[] } | null = null;
     const flush = () => {
@@ -192,7 +192,7 @@ class ErrorReader {
       const range = RANGE.exec(line);
       if (range && range.index === 0) {
         flush();
-        current = { location: this.inModule(range[3], range[1], range[2]), message: [] };
+        current = { location: this.#inModule(range[3], range[1], range[2]), message: [] };
       } else if (current !== null && !endsMessage(line)) {
         current.message.push(line.trim());
       } else {

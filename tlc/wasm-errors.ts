@@ -12,10 +12,14 @@
  * - a panic in the checker (an integer overflow, say) traps the wasm
  *   instance, which throws `RuntimeError: unreachable` with no message, and a
  *   deep recursion overflows the stack (`RangeError`).
- * Anything else it reports (undefined variables, type errors, ...) carries
- * no position and is passed on as the checker wrote it.
+ * It cannot check an action property (`[][A]_v` in a PROPERTY, as a
+ * refinement is): it reports that the box action "reached eval", which is
+ * said as a check that needs TLC. Anything else it reports (undefined
+ * variables, type errors, ...) carries no position and is passed on as the
+ * checker wrote it.
  */
 
+import { GET_TLC } from './install.ts';
 import { CheckError, locate, type SourceLocation } from './result.ts';
 
 /** The fields of a ParseError's Debug text; strings are Rust-escaped. */
@@ -67,6 +71,12 @@ export function wasmFailure(errorType: string | null, message: string, spec: str
         location,
       ),
       location,
+    );
+  }
+  if (/\(box action\) reached eval/.test(message)) {
+    return new CheckError(
+      `the wasm checker cannot check an action property ([][A]_v, as a refinement is): this needs TLC ` +
+        `(the checker says: ${message}). ${GET_TLC}`,
     );
   }
   return new CheckError(`the wasm checker failed: ${errorType}: ${message}`);

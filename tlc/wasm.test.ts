@@ -74,6 +74,31 @@ describe('checkWithWasm', () => {
     );
   });
 
+  it('says that a spec naming a module of its own needs TLC, and how to get it', () => {
+    expect(() => checkWithWasm(fixture('CounterSums.tla'), fixture('CounterSums.cfg'))).toThrow(
+      /^CounterSums\.tla needs TLC: it EXTENDS Counter, a module of its own \(Counter\.tla beside it\), while the wasm checker reads only the one module it is given\. To install TLC: npx tlc --install /,
+    );
+    const dir = tempDir();
+    writeFileSync(join(dir, 'Base.tla'), '---- MODULE Base ----\nVARIABLE x\n====\n');
+    writeFileSync(join(dir, 'Uses.cfg'), 'INIT Init\nNEXT Next\n');
+    const uses = (body: string) => {
+      writeFileSync(join(dir, 'Uses.tla'), `---- MODULE Uses ----\nEXTENDS Naturals, Sequences\n${body}\n====\n`);
+      return () => checkWithWasm(join(dir, 'Uses.tla'), join(dir, 'Uses.cfg'));
+    };
+    expect(uses("VARIABLE y\nB == INSTANCE Base WITH x <- y\nInit == y = 0\nNext == y' = y")).toThrow(
+      /^Uses\.tla needs TLC: it INSTANCEs Base, a module of its own \(Base\.tla beside it\)/,
+    );
+    // Standard modules are built in; a module named only in a comment is not used.
+    const commented = "VARIABLE y\n\\* EXTENDS Base\n(* B == INSTANCE Base *)\nInit == y = 0\nNext == y' = y";
+    expect(uses(commented)()).toMatchObject({ distinctStates: 1, violation: null });
+  });
+
+  it('says that an action property needs TLC', () => {
+    expect(() => checkWithWasm(counter, fixture('CounterIncreasing.cfg'))).toThrow(
+      /^the wasm checker cannot check an action property \(\[\]\[A\]_v, as a refinement is\): this needs TLC/,
+    );
+  });
+
   it('knows its version', () => {
     expect(wasmCheckerVersion).toBe('0.9.0');
   });

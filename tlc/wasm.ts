@@ -3,11 +3,13 @@
  * tla2tools.jar is available: same spec, same cfg, far slower than TLC.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { check_spec_with_options, initSync } from 'tla-checker';
 import { CfgError, parseCfg } from '../tla/cfg.ts';
 import { countDotEdges } from '../tla/dot.ts';
+import { GET_TLC } from './install.ts';
 import { CheckError, type CheckResult, type TraceState, type Violation } from './result.ts';
 import { wasmCrash, wasmFailure } from './wasm-errors.ts';
 
@@ -54,6 +56,7 @@ export interface WasmResult extends CheckResult {
 export function checkWithWasm(specPath: string, cfgPath: string, options: { noDeadlock?: boolean } = {}): WasmResult {
   const spec = readFileSync(specPath, 'utf8');
   const cfg = readFileSync(cfgPath, 'utf8');
+  refuseModulesOfItsOwn(spec, specPath);
   const invariants = cfgInvariants(cfg, cfgPath);
   if (!initialized) {
     initSync({ module: readFileSync(require.resolve('tla-checker/tla_checker_bg.wasm')) });
@@ -98,6 +101,52 @@ export function checkWithWasm(specPath: string, cfgPath: string, options: { noDe
     violation,
     seconds,
   };
+}
+
+/** TLA+ text without its comments: `\* ...` to the end of the line, and `(* ... *)`, which nest. */
+function withoutComments(text: string): string {
+  let out = '';
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith('(*', i)) {
+      depth++;
+      i++;
+    } else if (depth > 0 && text.startsWith('*)', i)) {
+      depth--;
+      i++;
+    } else if (depth === 0 && text.startsWith('\\*', i)) {
+      const end = text.indexOf('\n', i);
+      if (end === -1) break;
+      i = end - 1;
+    } else if (depth === 0) out += text[i];
+  }
+  return out;
+}
+
+/**
+ * The checker is given one module's text and nothing else: it skips EXTENDS
+ * (the standard modules' operators are built in) and has no way to load
+ * another module, so a definition of a module of the spec's own, EXTENDed or
+ * INSTANCEd, is missing and the check fails on whatever needs it first
+ * ("INIT definition 'Init' not found in spec", "instance I not found"). A
+ * module beside the spec is TLC's first place to look for one: if the spec
+ * names such a module, say that it needs TLC instead.
+ */
+function refuseModulesOfItsOwn(spec: string, specPath: string): void {
+  const text = withoutComments(spec);
+  const uses = [
+    ...[...text.matchAll(/\bEXTENDS\s+(\w+(?:\s*,\s*\w+)*)/g)].flatMap((m) =>
+      m[1]!.split(',').map((name) => ({ how: 'EXTENDS', name: name.trim() })),
+    ),
+    ...[...text.matchAll(/\bINSTANCE\s+(\w+)/g)].map((m) => ({ how: 'INSTANCEs', name: m[1]! })),
+  ].filter(({ name }) => existsSync(join(dirname(specPath), `${name}.tla`)));
+  if (uses.length === 0) return;
+  const files = [...new Set(uses.map((u) => `${u.name}.tla`))];
+  throw new CheckError(
+    `${basename(specPath)} needs TLC: it ${uses.map((u) => `${u.how} ${u.name}`).join(' and ')}, ` +
+      `${files.length === 1 ? 'a module' : 'modules'} of its own (${files.join(' and ')} beside it), while the wasm checker ` +
+      `reads only the one module it is given. ${GET_TLC}`,
+  );
 }
 
 /**

@@ -31,7 +31,7 @@ exports.roundTrip = function roundTrip({ Engine, ArgumentError, DeferredIOError 
     const second = seg.write(file, 0, file.size, 0, { rebind: true });
     let rejected = null;
     try {
-      engine.segment(0);
+      engine.segment(-1);
     } catch (error) {
       rejected = { argumentError: error instanceof ArgumentError, deferredIOError: error instanceof DeferredIOError };
     }
