@@ -9,7 +9,11 @@
  * Mutants inside `assert(...)` calls are ignored (reported as Ignored, not
  * scored): an assertion that holds in a correct engine cannot be observed by
  * any test when it is weakened or its message changed, and each such mutant
- * would cost a full run of every suite (about 100 of them, ~15 minutes).
+ * would cost a full run of every suite (about 100 of them, ~15 minutes). So
+ * are those of a statement that only asserts: an implication
+ * `if (a) assert(b)` (TIGER_STYLE's form of `!a || b`) or a loop asserting
+ * over a collection, whose condition or bounds would otherwise be mutated
+ * outside any assert call, equivalently.
  *
  * Incremental: a run reuses the verdicts of reports/stryker-incremental.json
  * for every mutant whose code and covering tests are unchanged, and retests
@@ -47,11 +51,38 @@ export default {
   tempDirName: '.stryker-tmp',
 };
 
-/** Ignores every mutant inside a call of impl/assert.ts's assert(). */
+/**
+ * Whether `path` is a call of impl/assert.ts's assert().
+ * @param {any} path a Babel NodePath
+ */
+const isAssertCall = (path) => path.isCallExpression() && path.get('callee').isIdentifier({ name: 'assert' });
+
+/**
+ * Whether the statement at `path` only asserts: an assert() call, a block of
+ * such statements, an `if` whose branches only assert, or a loop whose body
+ * only asserts. Its conditions and bounds then serve the assertions alone.
+ * @param {any} path a Babel NodePath
+ * @returns {boolean}
+ */
+function onlyAsserts(path) {
+  if (path.isExpressionStatement()) return isAssertCall(path.get('expression'));
+  if (path.isBlockStatement()) return path.get('body').every(onlyAsserts);
+  if (path.isIfStatement()) {
+    const alternate = path.get('alternate');
+    return onlyAsserts(path.get('consequent')) && (!alternate.node || onlyAsserts(alternate));
+  }
+  if (path.isLoop()) return onlyAsserts(path.get('body'));
+  return false;
+}
+
+/**
+ * Ignores every mutant inside a call of impl/assert.ts's assert(), and
+ * inside an `if` or a loop that only asserts (see onlyAsserts).
+ */
 const assertions = {
   /** @param {any} path a Babel NodePath */
   shouldIgnore(path) {
-    if (path.isCallExpression() && path.get('callee').isIdentifier({ name: 'assert' })) {
+    if (isAssertCall(path) || ((path.isIfStatement() || path.isLoop()) && onlyAsserts(path))) {
       return 'defensive assertion: holds in a correct engine, so weakening it or its message is unobservable';
     }
     return undefined;

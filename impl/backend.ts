@@ -1,3 +1,4 @@
+import { assert } from './assert.ts';
 import { type IORole, ioError } from './errors.ts';
 
 /**
@@ -67,6 +68,9 @@ export function readPadded(
   length: number,
   position: number,
 ): void {
+  assert(position >= 0, 'reading at a negative position');
+  assert(at >= 0, 'reading into a negative offset');
+  assert(at + length <= into.length, 'reading into past the end of the buffer');
   let count: number;
   try {
     count = backend.read(into, at, length, position);

@@ -30,7 +30,7 @@ export interface SnapBinding {
 export type Binding = Anon | SnapBinding;
 
 function same(a: Binding, b: Binding): boolean {
-  // Stryker disable next-line LogicalOperator,StringLiteral: an Anon binding has no snap or delta, so the comparison below gives the same answer
+  // Stryker disable next-line LogicalOperator,StringLiteral
   if (a.kind === 'anon' || b.kind === 'anon') return a.kind === b.kind;
   return a.snap === b.snap && a.delta === b.delta;
 }
@@ -45,15 +45,20 @@ export class Bindings {
 
   /** Binds [lo, hi) to `binding` (undefined: Zero). */
   bind(lo: number, hi: number, binding: Binding | undefined): void {
+    assert(lo >= 0, 'binding a negative address');
     assert(lo <= hi, 'binding an inverted range');
-    // Stryker disable next-line ConditionalExpression: no caller binds an empty range (segment operations of length 0 return first)
+    // Stryker disable next-line ConditionalExpression
     if (lo === hi) return;
     this.map.set(lo, hi, binding, (start, end, old) => {
       if (old.kind === 'snap') this.#snapshots.reference(old.snap, start + old.delta, end + old.delta, -1);
     });
     if (binding !== undefined && binding.kind === 'snap') {
-      assert(lo + binding.delta >= 0 && hi + binding.delta <= fileLengthMax, 'binding to offsets outside any file');
+      assert(lo + binding.delta >= 0, 'binding to a negative offset');
+      assert(hi + binding.delta <= fileLengthMax, 'binding past the largest file');
+      // Read and rebind choose a reusable (trusted) or a new snapshot, and nothing looks at the file in between.
+      assert(!binding.snap.stale, 'binding to a stale snapshot');
       this.#snapshots.reference(binding.snap, lo + binding.delta, hi + binding.delta, 1);
+      assert(binding.snap.bound >= hi - lo, 'fewer bytes counted bound than just bound');
     }
   }
 
@@ -63,7 +68,7 @@ export class Bindings {
    * what lets a write-back rebind thousands of scattered pages at once.
    */
   bindRuns(runs: readonly (readonly [number, number])[], binding: SnapBinding): void {
-    // Stryker disable next-line ConditionalExpression: the only caller, rebindWritten, never passes no runs
+    // Stryker disable next-line ConditionalExpression
     if (runs.length === 0) return;
     // Unbound old snapshot ranges, by snapshot, in the order met (ascending addresses).
     const unbound = new Map<Snapshot, [number, number][]>();
@@ -79,10 +84,9 @@ export class Bindings {
       return binding;
     });
     for (const [snap, ranges] of unbound) this.#unreference(snap, ranges);
-    assert(
-      runs[0][0] + binding.delta >= 0 && runs[runs.length - 1][1] + binding.delta <= fileLengthMax,
-      'binding to offsets outside any file',
-    );
+    assert(runs[0][0] + binding.delta >= 0, 'binding to a negative offset');
+    assert(runs[runs.length - 1][1] + binding.delta <= fileLengthMax, 'binding past the largest file');
+    assert(!binding.snap.stale, 'binding to a stale snapshot');
     this.#snapshots.referenceRuns(
       binding.snap,
       runs.map(([lo, hi]) => [lo + binding.delta, hi + binding.delta] as const),
@@ -96,17 +100,18 @@ export class Bindings {
    * segment can be bound to the same offset).
    */
   #unreference(snap: Snapshot, ranges: [number, number][]): void {
-    // Stryker disable next-line MethodExpression,ArrowFunction,ArithmeticOperator: ranges out of order fall back to range by range below, with the same counts
+    assert(ranges.length > 0, 'unreferencing no range');
+    // Stryker disable next-line MethodExpression,ArrowFunction,ArithmeticOperator
     ranges.sort((a, b) => a[0] - b[0]);
     const runs: [number, number][] = [];
     for (const [lo, hi] of ranges) {
       const last = runs.at(-1);
-      // Stryker disable next-line EqualityOperator: falling back to range by range gives the same counts
+      // Stryker disable next-line EqualityOperator
       if (last !== undefined && last[1] > lo) {
         for (const [a, b] of ranges) this.#snapshots.reference(snap, a, b, -1);
         return;
       }
-      // Stryker disable next-line ConditionalExpression: referenceRuns takes touching runs as well
+      // Stryker disable next-line ConditionalExpression
       if (last !== undefined && last[1] === lo) last[1] = hi;
       else runs.push([lo, hi]);
     }
@@ -123,7 +128,7 @@ export class Bindings {
   unbindAll(): void {
     const mine = new Map<Snapshot, number>();
     this.map.forEach((start, end, binding) => {
-      // Stryker disable next-line ArithmeticOperator: a wrong total is not the bound count, so the range-by-range path gives the same counts
+      // Stryker disable next-line ArithmeticOperator
       if (binding.kind === 'snap') mine.set(binding.snap, (mine.get(binding.snap) ?? 0) + (end - start));
     });
     const shared = new Set<Snapshot>();
@@ -139,11 +144,13 @@ export class Bindings {
       });
     }
     this.map.clear();
+    assert(this.map.isEmpty(), 'bindings left after unbinding every byte');
   }
 
   /** The spec's Dirty, for the bytes [lo, hi) of a page: whether one of them is Anon. Allocates nothing. */
   dirty(lo: number, hi: number): boolean {
-    // Stryker disable next-line EqualityOperator: at x === hi the next extent starts at or after hi, so the loop returns false either way
+    assert(lo < hi, 'the dirtiness of an empty range');
+    // Stryker disable next-line EqualityOperator
     for (let x = lo; x < hi; ) {
       const extent = this.map.next(x);
       if (extent === null || extent.start >= hi) return false;
@@ -155,6 +162,7 @@ export class Bindings {
 
   /** Whether every byte of [lo, hi) is Anon. */
   allAnon(lo: number, hi: number): boolean {
+    assert(lo < hi, 'whether an empty range is Anon');
     const extent = this.map.at(lo);
     return extent !== null && extent.value.kind === 'anon' && extent.end >= hi;
   }

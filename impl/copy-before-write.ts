@@ -35,9 +35,14 @@ export function change(
   length: number,
   apply: () => void,
 ): void {
+  assert(!file.readOnly, 'a change through a read-only file');
+  assert(!file.closed, 'a change through a closed file');
+  assert(length >= 0, 'a change to a negative length');
   const old = file.size();
   copyBeforeWrite(shared, file, length < old ? [...writes, [length, old]] : writes);
   file.changed(apply);
+  // The file has the length copy-before-write judged the cut by (size reads what the change recorded: no new look).
+  assert(file.size() === length, 'a change left the file another length than announced');
 }
 
 /**
@@ -51,15 +56,14 @@ export function copyBeforeWrite(shared: Shared, file: FileState, changes: readon
   const B = shared.pageSize;
   const ranges = changes;
   if (ranges.length === 0) return;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: an assertion only
-  for (let i = 0; i < ranges.length; i++)
-    assert(
-      ranges[i][0] < ranges[i][1] && (i === 0 || ranges[i - 1][1] <= ranges[i][0]),
-      'changes empty or out of order',
-    );
+  for (let i = 0; i < ranges.length; i++) {
+    assert(ranges[i][0] < ranges[i][1], 'an empty change');
+    if (i > 0) assert(ranges[i - 1][1] <= ranges[i][0], 'changes out of order');
+  }
   const done: [Snapshot, number][] = [];
   try {
     for (const snapshot of shared.snapshots.of(file)) {
+      assert(snapshot.file === file, "a snapshot indexed under another file's");
       // A stale snapshot's unpreserved bytes are already lost; saving the new ones would be wrong.
       if (snapshot.stale) continue;
       // The bound offsets among the changed ones, in one pass over the refs
@@ -70,7 +74,7 @@ export function copyBeforeWrite(shared: Shared, file: FileState, changes: readon
       let j = 0;
       snapshot.refs.walk(ranges[0][0], ranges[ranges.length - 1][1], (start, end, count) => {
         if (count === undefined) return;
-        // Stryker disable next-line ConditionalExpression,EqualityOperator: every bound extent walked starts before the last change ends, so j never passes the last range
+        // Stryker disable next-line ConditionalExpression,EqualityOperator
         while (j < ranges.length && ranges[j][1] <= start) j++;
         for (let k = j; k < ranges.length && ranges[k][0] < end; k++) {
           const lo = Math.max(start, ranges[k][0]);
@@ -90,27 +94,36 @@ export function copyBeforeWrite(shared: Shared, file: FileState, changes: readon
     throw error;
   }
   shared.counters.preserves += done.length;
+  for (const [snapshot, block] of done)
+    assert(snapshot.preserved.at(block) !== null, 'a block preserved is missing from its snapshot');
 }
 
 function preserve(shared: Shared, snapshot: Snapshot, block: number): void {
-  assert(
-    !snapshot.refs.isEmpty() && snapshot.preserved.at(block) === null,
-    'preserving a block twice, or for a dead snapshot',
-  );
+  const B = shared.pageSize;
+  assert(!snapshot.stale, 'preserving a block of a stale snapshot');
+  assert(snapshot.preserved.at(block) === null, 'preserving a block twice');
+  // The minimal rule (and NoLeak): only a block some byte references is preserved.
+  assert(snapshot.refs.overlaps(block * B, (block + 1) * B), 'preserving a block no byte references');
   let slot = NO_SLOT;
   // An isolated snapshot's private copy holds the block already: the mark alone stops write-back skipping it.
   if (snapshot.copy === null) {
-    const B = shared.pageSize;
     snapshot.file.readAt(shared.pageBuffer, 0, B, block * B);
     slot = shared.preserve.put(shared.pageBuffer, 0);
   }
   snapshot.preserved.set(block, block + 1, slot);
+  assert(
+    (slot === NO_SLOT) === (snapshot.copy !== null),
+    'a block is preserved in a slot iff its snapshot reads the file',
+  );
 }
 
 function unpreserve(shared: Shared, snapshot: Snapshot, block: number): void {
   const extent = snapshot.preserved.at(block);
-  assert(extent !== null && extent.start === block && extent.end === block + 1, 'unpreserving a block not preserved');
-  // Stryker disable next-line ConditionalExpression: an isolated file's snapshots preserve without I/O, so a failure never rolls back a NO_SLOT block
+  assert(extent !== null, 'unpreserving a block not preserved');
+  assert(extent.start === block, 'a preserved extent starts before its block');
+  assert(extent.end === block + 1, 'a preserved extent is more than one block');
+  // Stryker disable next-line ConditionalExpression
   if (extent.value !== NO_SLOT) shared.preserve.free(extent.value);
   snapshot.preserved.set(block, block + 1, undefined);
+  assert(snapshot.preserved.at(block) === null, 'an unpreserved block is still preserved');
 }

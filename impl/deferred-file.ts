@@ -11,7 +11,7 @@ import { fileWrite } from './file-write.ts';
 import type { FileState } from './files.ts';
 import { fileLengthMax } from './limits.ts';
 import { commit, type Shared } from './shared.ts';
-import { bytes, integer } from './validate.ts';
+import { byteArray, integer } from './validate.ts';
 
 /** The state behind a DeferredFile, for fileArgument (set once, below). */
 let stateOf: (file: object) => { state: FileState; shared: Shared } | undefined;
@@ -62,13 +62,13 @@ export class DeferredFile {
    * needed. Returns `length`. Defaults as fs.writeSync's: `offset` 0,
    * `length` the rest of the buffer, `position` (omitted or null) the file's
    * current position, which starts at 0 and advances by each write (or
-   * segment read) that uses it, as an fd's does. The position is argument
+   * segment read or write) that uses it, as an fd's does. The position is argument
    * sugar: resolved before the write, which is then the spec's FileWrite at
    * that position.
    */
   write(buffer: Uint8Array, offset = 0, length?: number, position?: number | null): number {
     const file = this.#open();
-    bytes('buffer', buffer);
+    byteArray('buffer', buffer);
     integer('offset', offset, 0, buffer.length);
     const count = length === undefined ? buffer.length - offset : integer('length', length, 0, buffer.length - offset);
     const at = position === undefined || position === null ? file.position : position;

@@ -151,10 +151,11 @@ export class Engine {
     );
     // The I/O staging buffer counts against the memory budget: at most 1 MiB, at least the two fragment pages.
     const staging = new Uint8Array(Math.max(Math.min(ioChunkBytes, memory), 2 * pageSize));
-    assert(
-      staging.length >= 2 * pageSize && staging.length <= Math.max(ioChunkBytes, 2 * pageSize),
-      'staging buffer size',
-    );
+    assert(staging.length >= 2 * pageSize, 'staging holds the two fragment pages');
+    assert(staging.length <= Math.max(ioChunkBytes, 2 * pageSize), 'staging within its budget');
+    // A readahead of `readahead` pages after a fault pins them all, and fills them through the batch scratch.
+    assert(readahead < frames, 'readahead leaves no frame for the fault');
+    assert(readahead <= readaheadMax, 'a batched fill larger than its scratch');
     this.pageSize = pageSize;
     this.frames = frames;
     this.#state = {
@@ -256,8 +257,12 @@ export class Engine {
     const { shared, segments, files } = this.#state;
     if (shared.closed) return;
     for (const segment of [...segments.keys()]) segment.close();
-    assert(shared.snapshots.size === 0 && shared.preserve.used === 0, 'snapshots outlived every segment');
+    assert(segments.size === 0, 'a segment outlived its close');
+    assert(shared.snapshots.size === 0, 'snapshots outlived every segment');
+    assert(shared.preserve.used === 0, 'preserved blocks outlived every snapshot');
+    assert(shared.swapSpace.used === 0, 'swap slots outlived every segment');
     for (const file of [...files]) file.close();
+    assert(files.size === 0, 'a file outlived its close');
     shared.closed = true;
     shared.swapSpace.close();
     shared.preserve.close();

@@ -18,13 +18,13 @@ import {
   DeferredIOError,
   FileChangedError,
   IOError,
-  illegalConstructor,
   io,
   LimitError,
   ReadOnlyError,
 } from './errors.ts';
 import type { ArgumentCode, Closable } from './index.ts';
 import { MemoryBackend } from './memory-backend.ts';
+import { Segment } from './segment.ts';
 import { memoryEngine, memoryFile } from './testing/engines.ts';
 import { descriptorsIn, tempDir, tempFile } from './testing/temp.ts';
 import { thrown } from './testing/thrown.ts';
@@ -295,25 +295,26 @@ describe('error messages', () => {
     expect(kind(thrown(() => memoryEngine(4, 4).open(new URL('http://x/'))) as ArgumentError)).toBe('url');
   });
 
-  it('new DeferredFile() by hand: ERR_ILLEGAL_CONSTRUCTOR, whatever it is given', () => {
+  it.each([
+    { name: 'DeferredFile', Class: DeferredFile, madeBy: 'Engine.open or Engine.attach' },
+    { name: 'Segment', Class: Segment, madeBy: 'Engine.segment' },
+  ])('new $name() by hand: ERR_ILLEGAL_CONSTRUCTOR, whatever it is given', ({ name, Class, madeBy }) => {
     const engine = memoryEngine(4, 4);
-    const { file } = memoryFile(engine, 'f', [1]);
-    const Constructor = DeferredFile as unknown as new (...args: unknown[]) => DeferredFile;
-    for (const args of [[], [Symbol('DeferredFile'), {}, {}], [undefined, file, engine]]) {
+    const made = Class === Segment ? engine.segment(8) : memoryFile(engine, 'f', [1]).file;
+    const Constructor = Class as unknown as new (...args: unknown[]) => object;
+    // Only the module's own token will do: not a lookalike, not the parts of one the engine made.
+    for (const args of [[], [Symbol(name), {}, () => {}], [undefined, made, engine]]) {
       const error = thrown(() => new Constructor(...args));
       expect(error).toBeInstanceOf(DeferredIOError);
       expect(error).toMatchObject({
         name: 'DeferredIOError',
         code: 'ERR_ILLEGAL_CONSTRUCTOR',
-        message: 'Illegal constructor: a DeferredFile is made by Engine.open or Engine.attach',
+        message: `Illegal constructor: a ${name} is made by ${madeBy}`,
       });
     }
     // The engine still makes them.
-    expect(file).toBeInstanceOf(DeferredFile);
-    expect(illegalConstructor('x')).toMatchObject({
-      code: 'ERR_ILLEGAL_CONSTRUCTOR',
-      message: 'Illegal constructor: x',
-    });
+    expect(made).toBeInstanceOf(Class);
+    engine.close();
   });
 
   it('open refuses a directory (EISDIR) and any other file that is not regular (ENODEV) at once', () => {

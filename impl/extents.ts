@@ -50,11 +50,15 @@ export class ExtentMap<V> {
   }
 
   isEmpty(): boolean {
+    // The count of extents and the tree agree on whether there is any.
+    assert((this.#root === null) === (this.#extents === 0), 'extent count and tree disagree');
     return this.#root === null;
   }
 
   /** The extent containing x, or null if x lies in a gap. */
   at(x: number): Extent<V> | null {
+    // NaN or a fraction would be ordered against no extent boundary meaningfully.
+    assert(Number.isInteger(x), 'at: not an integer');
     let node = this.#root;
     while (node !== null) {
       if (x < node.start) node = node.left;
@@ -70,11 +74,12 @@ export class ExtentMap<V> {
    * fault path's way; `walk` allocates closures).
    */
   next(x: number): Extent<V> | null {
+    assert(Number.isInteger(x), 'next: not an integer');
     let node = this.#root;
     let after: Node<V> | null = null;
     while (node !== null) {
       if (node.end <= x) node = node.right;
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: going left from a node holding x still returns it: the leftmost node ending after x
+      // Stryker disable next-line ConditionalExpression,EqualityOperator
       else if (node.start <= x) return node;
       else {
         after = node;
@@ -86,6 +91,7 @@ export class ExtentMap<V> {
 
   /** Whether some extent overlaps [lo, hi). */
   overlaps(lo: number, hi: number): boolean {
+    assert(lo < hi, 'overlaps: empty range');
     let node = this.#root;
     while (node !== null) {
       if (node.end <= lo) node = node.right;
@@ -102,7 +108,7 @@ export class ExtentMap<V> {
     const descend = (node: Node<V> | null): void => {
       if (node === null) return;
       // The left subtree ends at or before node.start; the right one starts at or after node.end.
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: pruning only: nodes outside [lo, hi) are filtered below
+      // Stryker disable next-line ConditionalExpression,EqualityOperator
       if (lo < node.start) descend(node.left);
       if (node.start < hi && node.end > lo) {
         const start = Math.max(node.start, lo);
@@ -111,7 +117,7 @@ export class ExtentMap<V> {
         visit(start, end, node.value);
         cursor = end;
       }
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: pruning only: nodes outside [lo, hi) are filtered below
+      // Stryker disable next-line ConditionalExpression,EqualityOperator
       if (node.end < hi) descend(node.right);
     };
     this.#walking++;
@@ -155,6 +161,7 @@ export class ExtentMap<V> {
       if (removed !== undefined) for (const node of old) removed(node.start, node.end, node.value);
       return value === undefined ? [] : [this.#node(lo, hi, value)];
     });
+    assert((this.at(lo) === null) === (value === undefined), 'set: the range does not hold its value');
   }
 
   /** Replaces every piece of [lo, hi), gaps included, by fn(its value); undefined makes a gap. */
@@ -188,26 +195,27 @@ export class ExtentMap<V> {
       let cursor = runs[0][0];
       for (let i = 0; i < runs.length; i++) {
         const [a, b] = runs[i];
-        assert(a < b && a >= cursor, 'updateRuns: runs out of order');
+        assert(a < b, 'updateRuns: empty run');
+        assert(a >= cursor, 'updateRuns: runs out of order');
         // Between runs: the old extents, clipped.
-        // Stryker disable next-line ConditionalExpression,EqualityOperator: an extent starting at or after a gives an empty piece (dropped) and stops the loop with j unchanged
+        // Stryker disable next-line ConditionalExpression,EqualityOperator
         for (; j < old.length && old[j].start < a; j++) {
           push(Math.max(old[j].start, cursor), Math.min(old[j].end, a), old[j].value);
-          // Stryker disable next-line EqualityOperator: an extent ending at a is passed over by the loop below (ends at or before x)
+          // Stryker disable next-line EqualityOperator
           if (old[j].end > a) break;
         }
         // Inside the run: every piece, gaps included, through fn.
         let x = a;
         for (; j < old.length && old[j].start < b; j++) {
           const node = old[j];
-          // Stryker disable next-line ConditionalExpression,EqualityOperator: unreachable: every extent met here ends after x
+          // Stryker disable next-line ConditionalExpression,EqualityOperator
           if (node.end <= x) continue;
           if (x < node.start) push(x, node.start, fn(undefined, x, node.start));
           const start = Math.max(node.start, x);
           const end = Math.min(node.end, b);
           push(start, end, fn(node.value, start, end));
           x = end;
-          // Stryker disable next-line EqualityOperator: an extent ending at b is passed over by the next run's between-runs loop as an empty piece
+          // Stryker disable next-line EqualityOperator
           if (node.end > b) break;
         }
         if (x < b) push(x, b, fn(undefined, x, b));
@@ -228,15 +236,13 @@ export class ExtentMap<V> {
     const old: Node<V>[] = [];
     collect(inside, old);
     const fresh = build(old);
-    // Stryker disable next-line ConditionalExpression,BlockStatement: an assertion only
     for (let i = 0; i < fresh.length; i++) {
-      const node = fresh[i];
-      assert(
-        node.start < node.end && node.start >= (i === 0 ? lo : fresh[i - 1].end) && node.end <= hi,
-        'replace: bad extent',
-      );
+      assert(fresh[i].start < fresh[i].end, 'replace: empty extent');
+      assert(fresh[i].start >= (i === 0 ? lo : fresh[i - 1].end), 'replace: extents out of order');
+      assert(fresh[i].end <= hi, 'replace: extent past the range');
     }
     this.#extents += fresh.length - old.length;
+    assert(this.#extents >= 0, 'replace: fewer extents than none');
     this.#root = merge(merge(before, heapify(fresh)), after);
     this.#coalesce(lo);
     this.#coalesce(hi);
@@ -251,12 +257,13 @@ export class ExtentMap<V> {
     const [before, after] = split(this.#root, x);
     this.#root = merge(merge(before, right), after);
     this.#extents++;
+    assert(this.at(x) === right, 'cut: the right half is not found at the cut');
   }
 
   /** Merges the extents meeting at x if their values are equal. */
   #coalesce(x: number): void {
     const right = this.at(x) as Node<V> | null;
-    // Stryker disable next-line ConditionalExpression: both ends were cut: an extent holding x starts at x
+    // Stryker disable next-line ConditionalExpression
     if (right === null || right.start !== x) return;
     const left = this.at(x - 1) as Node<V> | null;
     if (left === null || !this.#equals(left.value, right.value)) return;
@@ -264,12 +271,15 @@ export class ExtentMap<V> {
     left.end = right.end;
     const [before, rest] = split(this.#root, x);
     const [alone, after] = split(rest, x + 1);
-    assert(alone === right && right.left === null && right.right === null, 'coalesce: lost extent');
+    assert(alone === right, 'coalesce: lost extent');
+    assert(right.left === null, 'coalesce: the extent merged away kept a left subtree');
+    assert(right.right === null, 'coalesce: the extent merged away kept a right subtree');
     this.#root = merge(before, after);
     this.#extents--;
   }
 
   #node(start: number, end: number, value: V): Node<V> {
+    assert(start < end, 'an empty extent');
     // xorshift32: cheap, and good enough to keep the treap balanced.
     let seed = this.#seed;
     seed ^= seed << 13;
@@ -310,7 +320,9 @@ function splitInto<V>(node: Node<V> | null, key: number): void {
 function merge<V>(a: Node<V> | null, b: Node<V> | null): Node<V> | null {
   if (a === null) return b;
   if (b === null) return a;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: priorities shape the treap only: the in-order extents, so every result, stay the same
+  // Every node of a precedes every node of b, so their roots do.
+  assert(a.end <= b.start, 'merge: treaps out of order');
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement
   if (a.priority > b.priority) {
     a.right = merge(a.right, b);
     return a;
@@ -333,7 +345,7 @@ function heapify<V>(nodes: Node<V>[]): Node<V> | null {
     node.left = null;
     node.right = null;
     let last: Node<V> | null = null;
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: priorities shape the treap only: the in-order extents, so every result, stay the same
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     while (spine.length > 0 && spine[spine.length - 1].priority < node.priority) last = spine.pop()!;
     node.left = last;
     if (spine.length > 0) spine[spine.length - 1].right = node;

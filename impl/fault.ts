@@ -14,7 +14,7 @@
 
 import { assert } from './assert.ts';
 import { evictResident } from './evict.ts';
-import { DETACHED, DIRTY } from './frames.ts';
+import { CLEAN, DETACHED, DIRTY } from './frames.ts';
 import type { Pager } from './paging.ts';
 
 /**
@@ -24,11 +24,13 @@ import type { Pager } from './paging.ts';
  */
 export function frameFor(pager: Pager, page: number): number {
   const pool = pager.shared.pool;
+  assert(pager.table.get(page) < 0, 'a frame for a page already resident');
   if (pool.free > 0) return pool.acquire(pager.id, page);
   const victim = pool.victim();
   evictResident(pager.pagers.get(pool.owner(victim)), pool.page[victim]);
   const frame = pool.acquire(pager.id, page);
   assert(frame === victim, 'evicted page kept its frame');
+  assert(pool.owner(frame) === pager.id, 'a frame taken for another pager');
   return frame;
 }
 
@@ -41,10 +43,17 @@ export function frameFor(pager: Pager, page: number): number {
 export function fault(pager: Pager, page: number): number {
   const shared = pager.shared;
   const pool = shared.pool;
-  assert(page >= 0 && page < pager.pages && pager.table.get(page) < 0, 'faulting in a page out of range or resident');
+  assert(page >= 0, 'faulting in a negative page');
+  assert(page < pager.pages, 'faulting in a page past the end of the segment');
+  assert(pager.table.get(page) < 0, 'faulting in a resident page');
   const B = shared.pageSize;
   const lo = page * B;
   const hi = pager.pageEnd(page);
+  // AnonBacked and SwapOnlyDirty: a page not resident has a swap slot iff it is dirty (one extent walk, against a read).
+  assert(
+    pager.swap.has(page) === pager.bindings.dirty(lo, hi),
+    'a page not resident has a swap slot iff it has an Anon byte',
+  );
   const frame = frameFor(pager, page);
   let filled: number;
   try {
@@ -55,7 +64,7 @@ export function fault(pager: Pager, page: number): number {
   }
   if (hi - lo < B) pool.bytes.fill(0, frame * B + (hi - lo), frame * B + B);
   const swapped = filled < hi - lo;
-  assert(swapped === pager.swap.has(page), 'a page has a swap slot iff it has Anon bytes');
+  assert(swapped === pager.swap.has(page), 'a page filled from its swap slot has one, and only such a page');
   pager.table.set(page, frame);
   if (swapped) {
     pager.swap.drop(page, page + 1);
@@ -67,5 +76,9 @@ export function fault(pager: Pager, page: number): number {
     shared.counters.fills++;
     shared.counters.bytesFilled += filled;
   }
+  assert(pager.table.get(page) === frame, 'a faulted-in page is not in its frame');
+  if (swapped) assert(!pager.swap.has(page), 'a faulted-in page keeps its swap slot');
+  // The frame's state is the spec's Dirty: CLEAN iff no byte is Anon, which is iff the page came from swap.
+  assert((pool.state[frame] === CLEAN) === !swapped, 'a page is dirty iff it has an Anon byte');
   return frame;
 }

@@ -4,6 +4,7 @@
  * write-back: copy-before-write first, so that no snapshot changes.
  */
 
+import { assert } from './assert.ts';
 import { change } from './copy-before-write.ts';
 import type { FileState } from './files.ts';
 import type { Shared } from './shared.ts';
@@ -17,6 +18,9 @@ export function fileWrite(
   length: number,
   position: number,
 ): void {
+  assert(!file.readOnly, 'a write through a read-only file');
+  assert(length >= 0, 'a write of a negative length');
+  assert(offset + length <= buffer.length, 'a write from past the end of its buffer');
   file.verify();
   // Writing nothing changes nothing.
   if (length === 0) return;
@@ -24,4 +28,5 @@ export function fileWrite(
   change(shared, file, [[position, end]], Math.max(file.size(), end), () =>
     file.writeAt(buffer, offset, length, position),
   );
+  assert(file.size() >= end, 'the file did not grow to hold the write');
 }

@@ -40,9 +40,9 @@ function unchanged(then: FileIdentity, now: FileIdentity): boolean {
 export class FileState {
   closed = false;
   /**
-   * The file position, as an fd's: where `file.write` and `seg.read` with
-   * position null (or omitted) start, advanced by each such call by the
-   * bytes it wrote or read. Starts at 0.
+   * The file position, as an fd's: where `file.write`, `seg.read` and
+   * `seg.write` with position null (or omitted) start, advanced by each
+   * such call by the bytes it wrote or read. Starts at 0.
    */
   position = 0;
   #identity: FileIdentity;
@@ -104,6 +104,10 @@ export class FileState {
   }
 
   writeAt(from: Uint8Array, at: number, length: number, position: number): void {
+    // Copy-before-write comes first: the engine writes a file only inside a change.
+    assert(this.#changing, 'a write outside a change');
+    assert(position >= 0, 'a write at a negative position');
+    assert(at + length <= from.length, 'a write from past the end of its buffer');
     try {
       this.backend.write(from, at, length, position);
     } catch (error) {
@@ -113,6 +117,8 @@ export class FileState {
 
   /** Writes `buffers` back to back from `position`, in one call. */
   writevAt(buffers: readonly Uint8Array[], position: number): void {
+    assert(this.#changing, 'a write outside a change');
+    assert(position >= 0, 'a write at a negative position');
     try {
       this.backend.writev(buffers, position);
     } catch (error) {
@@ -121,6 +127,8 @@ export class FileState {
   }
 
   truncateTo(length: number): void {
+    assert(this.#changing, 'a truncate outside a change');
+    assert(length >= 0, 'a truncate to a negative length');
     io('file', this.name, () => this.backend.truncate(length));
   }
 
@@ -145,15 +153,18 @@ export class FileState {
   verify(): void {
     if (this.#changing || this.#checked === this.calls.current) return;
     this.#observe(this.#stat());
+    assert(this.#checked === this.calls.current, "a look not recorded as this call's");
   }
 
   /** Records `identity`, taken now, noticing a change behind the engine's back since the last one. */
   #observe(identity: FileIdentity): void {
+    // A new identity during the engine's own change is its own doing, not a change behind its back.
+    assert(!this.#changing, 'noticing a change during one the engine makes');
     this.#checked = this.calls.current;
     const same = unchanged(this.#identity, identity);
     this.#identity = identity;
     if (same) return;
-    // Stryker disable next-line UpdateOperator: a snapshot is stale when the count differs from the one it saw, whichever way it moved
+    // Stryker disable next-line UpdateOperator
     this.#spoils++;
     this.#isolation?.invalidate();
   }
@@ -174,7 +185,7 @@ export class FileState {
    */
   changed(apply: () => void): void {
     assert(!this.#changing, 'a change inside a change');
-    // Stryker disable next-line BooleanLiteral: a verify inside apply is of a file checkKnown already verified in this call, so the call check returns first
+    // Stryker disable next-line BooleanLiteral
     this.#changing = true;
     try {
       apply();
@@ -184,6 +195,8 @@ export class FileState {
       this.#checked = this.calls.current;
       this.#isolation?.invalidate();
     }
+    // The file changed: no private copy is current any more (the spec's fresh).
+    assert(this.currentCopy() === null, 'a private copy outlived a change');
   }
 
   /** The private copy that still equals the file (isolated files only; null once the file changed). */
@@ -193,6 +206,8 @@ export class FileState {
 
   /** The private copy a new snapshot reads from (isolated files only), taken now unless the current one still fits. */
   copyForSnapshot(): Copy | null {
+    // A copy taken during a change could be torn.
+    assert(!this.#changing, 'a copy taken during a change');
     const isolation = this.#isolation;
     if (isolation === null) return null;
     const current = isolation.current();

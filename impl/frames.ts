@@ -51,7 +51,10 @@ export class FramePool {
   #hand = 0;
 
   constructor(count: number, pageSize: number) {
-    assert(Number.isInteger(count) && count >= 1 && Number.isInteger(pageSize) && pageSize >= 1);
+    assert(Number.isInteger(count), 'a fractional frame count');
+    assert(count >= 1, 'a pool without frames');
+    assert(Number.isInteger(pageSize), 'a fractional page size');
+    assert(pageSize >= 1, 'an empty page size');
     this.count = count;
     this.pageSize = pageSize;
     this.bytes = new Uint8Array(count * pageSize);
@@ -76,11 +79,15 @@ export class FramePool {
 
   /** The number of the owner of `frame`, which is in use (the number `acquire` was given). */
   owner(frame: number): number {
+    assert(this.#owner[frame] !== 0, 'the owner of a free frame');
     return this.#owner[frame] - 1;
   }
 
   /** A free frame (there must be one) for owner `owner`'s `page`: CLEAN, referenced, its content garbage. */
   acquire(owner: number, page: number): number {
+    assert(this.#freeCount > 0, 'acquiring a frame with none free');
+    assert(owner >= 0, 'a frame for a negative owner');
+    assert(page >= 0, 'a frame for a negative page');
     let frame: number;
     if (this.#freeHead >= 0) {
       frame = this.#freeHead;
@@ -88,7 +95,8 @@ export class FramePool {
     } else {
       frame = this.#fresh++;
     }
-    assert(frame < this.count && this.#owner[frame] === 0, 'a free frame has an owner');
+    assert(frame < this.count, 'a free frame past the pool');
+    assert(this.#owner[frame] === 0, 'a free frame has an owner');
     this.#freeCount--;
     this.#owner[frame] = owner + 1;
     this.page[frame] = page;
@@ -98,24 +106,29 @@ export class FramePool {
   }
 
   release(frame: number): void {
-    assert(this.#owner[frame] !== 0 && this.#pinned[frame] === 0, 'release of a free or pinned frame');
+    assert(this.#owner[frame] !== 0, 'release of a free frame');
+    assert(this.#pinned[frame] === 0, 'release of a pinned frame');
     this.#owner[frame] = 0;
     this.page[frame] = this.#freeHead;
     this.#freeHead = frame;
     this.#freeCount++;
+    assert(this.#freeCount <= this.count, 'more frames free than the pool holds');
   }
 
   touch(frame: number): void {
+    assert(this.#owner[frame] !== 0, 'touching a free frame');
     this.referenced[frame] = 1;
   }
 
   /** Keeps `frame` from being evicted until unpinned. */
   pin(frame: number): void {
-    assert(this.#owner[frame] !== 0 && this.#pinned[frame] === 0, 'pinning a free frame, or twice');
+    assert(this.#owner[frame] !== 0, 'pinning a free frame');
+    assert(this.#pinned[frame] === 0, 'pinning a frame twice');
     this.#pinned[frame] = 1;
   }
 
   unpin(frame: number): void {
+    assert(this.#owner[frame] !== 0, 'unpinning a free frame');
     assert(this.#pinned[frame] === 1, 'unpinning a frame not pinned');
     this.#pinned[frame] = 0;
   }
@@ -126,8 +139,9 @@ export class FramePool {
    * it passes. The frame stays its owner's until its page is evicted.
    */
   victim(): number {
+    assert(this.#freeCount === 0, 'choosing a victim with a frame free');
     // Two sweeps suffice: the first clears every reference bit it passes.
-    // Stryker disable next-line EqualityOperator: an extra step is taken only when every frame is pinned, and then throws all the same
+    // Stryker disable next-line EqualityOperator
     for (let step = 0; step < 2 * this.count; step++) {
       const frame = this.#hand;
       this.#hand = this.#hand + 1 === this.count ? 0 : this.#hand + 1;
@@ -136,6 +150,7 @@ export class FramePool {
         this.referenced[frame] = 0;
         continue;
       }
+      assert(this.#owner[frame] !== 0, 'a victim frame holds no page');
       return frame;
     }
     throw new AssertionError('no frame can be evicted: every frame is pinned');

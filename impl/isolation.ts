@@ -38,6 +38,8 @@ export class Isolation {
   }
 
   use(copy: Copy): void {
+    // A new snapshot reads the copy that still equals the file, taken or found in the same call.
+    assert(copy === this.#current, 'a snapshot reads a copy that is no longer the file');
     copy.users++;
   }
 

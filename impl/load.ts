@@ -2,10 +2,14 @@
  * The spec's Load off the hit path (Segment's typed getters take the hit
  * path themselves when the page is resident): the frame holding a page,
  * faulted in if it is not resident, with readahead after a sequential
- * fault. Store and Bytes fault their page in through it too.
+ * fault. Store and Bytes fault their page in through it too, and a value
+ * straddling two pages is copied page by page (copyPages), in either
+ * direction.
  */
 
+import { assert } from './assert.ts';
 import { fault } from './fault.ts';
+import { DETACHED } from './frames.ts';
 import type { Pager } from './paging.ts';
 import { prefetch } from './prefetch.ts';
 
@@ -21,6 +25,8 @@ import { prefetch } from './prefetch.ts';
  * time.
  */
 export function load(pager: Pager, page: number): number {
+  assert(page >= 0, 'loading a negative page');
+  assert(page < pager.pages, 'loading a page past the end of the segment');
   const frame = pager.table.get(page);
   if (frame >= 0) {
     pager.shared.pool.touch(frame);
@@ -32,7 +38,8 @@ export function load(pager: Pager, page: number): number {
   pager.run = sequential ? pager.run + 1 : 1;
   if (sequential && window > 0) {
     const stop = prefetch(pager, page, Math.min(pager.pages, page + 1 + window));
-    // Stryker disable next-line EqualityOperator: stop === page + 1 sets #lastFault to page (already so) and adds 0 to #run
+    assert(stop >= page, 'a prefetch stopped before its first page');
+    // Stryker disable next-line EqualityOperator
     if (stop > page + 1) {
       pager.lastFault = stop - 1;
       pager.run += stop - page - 1;
@@ -44,16 +51,34 @@ export function load(pager: Pager, page: number): number {
   return fault(pager, page);
 }
 
-/** Loads segment bytes [addr, addr + into.length), which may straddle pages, into `into`, page by page. */
-export function loadInto(pager: Pager, addr: number, into: Uint8Array): void {
+/**
+ * Copies between segment bytes [addr, addr + bytes.length), which may
+ * straddle pages, and `bytes`, page by page, each page loaded first (faulted
+ * in if it is not resident): into `bytes` (a Load), or with `store` from
+ * `bytes` into the pages, each detached first, so that every byte of it is
+ * Anon (a Store). Like a memcpy that faults, an I/O error part way leaves
+ * the pages before it copied.
+ */
+export function copyPages(pager: Pager, addr: number, bytes: Uint8Array, store: boolean): void {
+  assert(addr >= 0, 'copying at a negative address');
+  assert(addr + bytes.length <= pager.length, 'copying past the end of the segment');
   const B = pager.shared.pageSize;
-  const bytes = pager.shared.pool.bytes;
-  for (let done = 0; done < into.length; ) {
+  const pool = pager.shared.pool;
+  for (let done = 0; done < bytes.length; ) {
     const x = addr + done;
-    const p = Math.floor(x / B);
-    const count = Math.min(B - (x - p * B), into.length - done);
-    const at = load(pager, p) * B + (x - p * B);
-    into.set(bytes.subarray(at, at + count), done);
+    const page = Math.floor(x / B);
+    const offset = x - page * B;
+    const count = Math.min(B - offset, bytes.length - done);
+    const frame = load(pager, page);
+    const at = frame * B + offset;
+    if (store) {
+      pager.detach(page, frame);
+      // What the hit path of a store checks alone.
+      assert(pool.state[frame] === DETACHED, 'a store lands in a page not detached');
+      pool.bytes.set(bytes.subarray(done, done + count), at);
+    } else {
+      bytes.set(pool.bytes.subarray(at, at + count), done);
+    }
     done += count;
   }
 }

@@ -28,12 +28,18 @@ export class MemoryBackend implements FileBackend {
   }
 
   read(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    // A negative position would read from the end (subarray counts from it).
+    assert(position >= 0, 'reading at a negative position');
+    assert(offset + length <= buffer.length, 'reading into past the end of the buffer');
     const count = Math.max(0, Math.min(length, this.#length - position));
     buffer.set(this.#bytes.subarray(position, position + count), offset);
     return count;
   }
 
   write(buffer: Uint8Array, offset: number, length: number, position: number): void {
+    assert(position >= 0, 'writing at a negative position');
+    // subarray would clip a length past the end, writing less than the length recorded.
+    assert(offset + length <= buffer.length, 'writing from past the end of the buffer');
     if (length === 0) return;
     this.#reserve(position + length);
     this.#bytes.set(buffer.subarray(offset, offset + length), position);
@@ -42,6 +48,7 @@ export class MemoryBackend implements FileBackend {
   }
 
   writev(buffers: readonly Uint8Array[], position: number): void {
+    assert(position >= 0, 'writing at a negative position');
     let at = position;
     for (const buffer of buffers) {
       this.write(buffer, 0, buffer.length, at);
@@ -50,7 +57,8 @@ export class MemoryBackend implements FileBackend {
   }
 
   truncate(length: number): void {
-    // Stryker disable next-line EqualityOperator: at the same length, filling an empty range and a reserve that returns at once both do nothing
+    assert(length >= 0, 'truncating to a negative length');
+    // Stryker disable next-line EqualityOperator
     if (length < this.#length) this.#bytes.fill(0, length, this.#length);
     else this.#reserve(length);
     this.#length = length;
@@ -75,11 +83,11 @@ export class MemoryBackend implements FileBackend {
 
   /** Grows the buffer to hold `length` bytes; bytes past the old length are zero. */
   #reserve(length: number): void {
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: a needless regrowth copies the same bytes into a larger zeroed buffer; the capacity is not observable
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (length <= this.#bytes.length) return;
     if (length > memoryMax)
       throw Object.assign(new Error(`in-memory file larger than ${memoryMax} bytes`), { code: 'EFBIG' });
-    // Stryker disable next-line MethodExpression,ArithmeticOperator: only the capacity differs (bytes past the length are zero either way, and read, identity and size see only the length)
+    // Stryker disable next-line MethodExpression,ArithmeticOperator
     const grown = new Uint8Array(Math.min(memoryMax, Math.max(length, this.#bytes.length * 2)));
     grown.set(this.#bytes.subarray(0, this.#length));
     this.#bytes = grown;

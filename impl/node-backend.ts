@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { assert } from './assert.ts';
 import type { FileBackend, FileIdentity } from './backend.ts';
 
 export class NodeFileBackend implements FileBackend {
@@ -66,8 +67,11 @@ export class NodeFileBackend implements FileBackend {
   }
 
   read(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    // readSync takes a negative position as "the file position", which the engine never uses.
+    assert(position >= 0, 'reading at a negative position');
+    assert(offset + length <= buffer.length, 'reading into past the end of the buffer');
     let done = 0;
-    // Stryker disable next-line EqualityOperator: one more read of zero bytes returns 0 and ends the loop
+    // Stryker disable next-line EqualityOperator
     while (done < length) {
       const count = fs.readSync(this.#fd, buffer, offset + done, length - done, position + done);
       if (count === 0) break;
@@ -77,13 +81,16 @@ export class NodeFileBackend implements FileBackend {
   }
 
   write(buffer: Uint8Array, offset: number, length: number, position: number): void {
+    assert(position >= 0, 'writing at a negative position');
+    assert(offset + length <= buffer.length, 'writing from past the end of the buffer');
     let done = 0;
     while (done < length) done += fs.writeSync(this.#fd, buffer, offset + done, length - done, position + done);
   }
 
   writev(buffers: readonly Uint8Array[], position: number): void {
+    assert(position >= 0, 'writing at a negative position');
     let total = 0;
-    // Stryker disable next-line AssignmentOperator: a wrong total only sends a complete writev through the per-buffer loop, which writes nothing already written
+    // Stryker disable next-line AssignmentOperator
     for (const buffer of buffers) total += buffer.length;
     const done = fs.writevSync(this.#fd, buffers as Uint8Array[], position);
     if (done === total) return;
@@ -97,6 +104,7 @@ export class NodeFileBackend implements FileBackend {
   }
 
   truncate(length: number): void {
+    assert(length >= 0, 'truncating to a negative length');
     fs.ftruncateSync(this.#fd, length);
   }
 

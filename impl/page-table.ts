@@ -33,12 +33,16 @@ export class PageTable {
 
   /** The frame holding `page`, or -1. */
   get(page: number): number {
+    assert(page >= 0, 'looking up a negative page');
+    assert(page < this.#pages, 'looking up a page past the end of the segment');
     if (page < this.direct.length) return this.direct[page] - 1;
     return this.#far.get(page) ?? -1;
   }
 
   set(page: number, frame: number): void {
-    assert(page >= 0 && page < this.#pages && frame >= 0 && this.get(page) === -1, 'mapping a page twice');
+    assert(frame >= 0, 'mapping a page to a negative frame');
+    // get checks that the page is in range.
+    assert(this.get(page) === -1, 'mapping a page twice');
     if (page < this.direct.length) this.direct[page] = frame + 1;
     else this.#far.set(page, frame);
     this.#size++;
@@ -49,6 +53,7 @@ export class PageTable {
     if (page < this.direct.length) this.direct[page] = 0;
     else this.#far.delete(page);
     this.#size--;
+    assert(this.#size >= 0, 'more pages unmapped than mapped');
   }
 
   /**
@@ -59,9 +64,11 @@ export class PageTable {
    * range.
    */
   forEach(first: number, end: number, visit: (page: number, frame: number) => void): void {
-    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: an early return only: with no resident page or an empty range the loops below visit nothing
+    assert(first >= 0, 'visiting from a negative page');
+    assert(end <= this.#pages, 'visiting past the last page');
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator
     if (this.#size === 0 || first >= end) return;
-    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: a shortcut only: the filter keeps no far page when the range ends inside the direct array or the far map is empty
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator
     if (end > this.direct.length && this.#far.size > 0) {
       const far = [...this.#far].filter(([page]) => page >= first && page < end).sort(([a], [b]) => b - a);
       for (const [page, frame] of far) visit(page, frame);

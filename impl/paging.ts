@@ -27,7 +27,7 @@ export class Pagers {
   /** Registers a pager; frames name it by the number returned. */
   register(pager: Pager): number {
     const id = this.#free.length > 0 ? this.#free.pop()! : this.#pagers.length;
-    // Stryker disable next-line ConditionalExpression: assigning at index length appends, as push does
+    // Stryker disable next-line ConditionalExpression
     if (id === this.#pagers.length) this.#pagers.push(pager);
     else this.#pagers[id] = pager;
     return id;
@@ -35,14 +35,16 @@ export class Pagers {
 
   /** A pager that holds no frame any more leaves the registry. */
   unregister(id: number): void {
-    assert(this.#pagers[id] !== null && this.#pagers[id] !== undefined, 'unregistering an unknown owner');
+    assert((this.#pagers[id] ?? null) !== null, 'unregistering an unknown owner');
     this.#pagers[id] = null;
     this.#free.push(id);
   }
 
   /** The pager registered as `id`. */
   get(id: number): Pager {
-    return this.#pagers[id]!;
+    const pager = this.#pagers[id] ?? null;
+    assert(pager !== null, 'a frame owned by no pager');
+    return pager;
   }
 }
 
@@ -60,7 +62,7 @@ export class Pager {
   readonly pages: number;
   // The last page faulted in on demand (or read ahead), to recognise sequential access, and
   // how many pages the sequential run ending there has: load.ts's readahead window grows with it.
-  // Stryker disable next-line UnaryOperator: with #run 0 the first fault has a window of 0 and starts a run of 1 whether or not it counts as sequential
+  // Stryker disable next-line UnaryOperator
   lastFault = -2;
   run = 0;
 
@@ -83,10 +85,12 @@ export class Pager {
 
   /** Forgets pages [first, end) whose bytes were all rebound: their frames and swap slots go. */
   discard(first: number, end: number): void {
+    assert(first <= end, 'discarding an inverted range');
+    assert(end <= this.pages, 'discarding past the last page');
     const pool = this.shared.pool;
     // Released last page first: the free frames are a stack, so pages filled
     // again in order get their frames back in order (one read for a batch).
-    // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: both branches release the resident pages of [first, end) last page first; they differ in cost only
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator
     if (end - first <= this.table.size) {
       for (let page = end - 1; page >= first; page--) {
         const frame = this.table.get(page);
@@ -112,23 +116,27 @@ export class Pager {
    * needs no swap slot (the spec's SwapKept).
    */
   rebound(lo: number, hi: number, keepFrames: boolean): void {
+    assert(lo < hi, 'rebinding an empty range');
+    assert(hi <= this.length, 'rebinding past the end of the segment');
+    // The range was just bound to one source: a snapshot or Zero, never Anon (one lookup).
+    assert(!this.bindings.dirty(lo, hi), 'rebound bytes are still Anon');
     const B = this.shared.pageSize;
     const head = Math.floor(lo / B);
     const tail = Math.floor((hi - 1) / B);
     const headCovered = lo === head * B && this.pageEnd(head) <= hi;
-    // Stryker disable next-line ConditionalExpression: tail * B < lo only when tail === head and head is not covered: then first === end and the tail is not partly rebound either way
+    // Stryker disable next-line ConditionalExpression
     const tailCovered = tail * B >= lo && this.pageEnd(tail) <= hi;
     const first = headCovered ? head : head + 1;
     const end = tailCovered ? tail + 1 : tail;
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: with first >= end the keepFrames branch visits no page and drops no slot
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (first < end && keepFrames) {
       const state = this.shared.pool.state;
       // Resident pages are few (bounded by the pool); the range may be huge.
-      // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: both branches mark the resident pages of [first, end) CLEAN; they differ in cost only
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator
       if (end - first <= this.table.size) {
         for (let page = first; page < end; page++) {
           const frame = this.table.get(page);
-          // Stryker disable next-line ConditionalExpression: a typed array ignores a write at index -1
+          // Stryker disable next-line ConditionalExpression
           if (frame >= 0) state[frame] = CLEAN;
         }
       } else {
@@ -137,14 +145,16 @@ export class Pager {
         });
       }
       this.swap.drop(first, end);
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: discarding an empty range releases no frame and drops no slot
+      // Stryker disable next-line ConditionalExpression,EqualityOperator
     } else if (first < end) {
       this.discard(first, end);
     }
-    // Stryker disable next-line ConditionalExpression: a covered page has no dirty byte left: #partlyRebound finds its frame CLEAN already and its slot dropped
+    // Stryker disable next-line ConditionalExpression
     if (!headCovered) this.#partlyRebound(head);
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: #partlyRebound is idempotent and changes nothing on a covered page (see above)
+    // Stryker disable next-line ConditionalExpression,LogicalOperator
     if (!tailCovered && tail !== head) this.#partlyRebound(tail);
+    // SwapKept: a page covered entirely has no Anon byte left, so no swap slot.
+    if (first < end) assert(!this.swap.any(first, end), 'a rebound page keeps its swap slot');
   }
 
   #partlyRebound(page: number): void {
@@ -153,9 +163,13 @@ export class Pager {
     const hi = this.pageEnd(page);
     const frame = this.table.get(page);
     const dirty = this.bindings.dirty(lo, hi);
-    // Stryker disable next-line ConditionalExpression: a typed array ignores a write at index -1, and dirty/allAnon only read
+    // Stryker disable next-line ConditionalExpression
     if (frame >= 0) this.shared.pool.state[frame] = !dirty ? CLEAN : this.bindings.allAnon(lo, hi) ? DETACHED : DIRTY;
     if (!dirty && this.swap.has(page)) this.swap.drop(page, page + 1);
+    // SwapKept, and the spec's pair: a page not resident has a swap slot iff it has an Anon byte; a resident one has none.
+    if (!dirty) assert(!this.swap.has(page), 'a page with no Anon byte keeps a swap slot');
+    if (frame >= 0) assert(!this.swap.has(page), 'a resident page has a swap slot');
+    else if (dirty) assert(this.swap.has(page), 'an Anon byte with neither a frame nor a swap slot');
   }
 
   /**
@@ -164,11 +178,16 @@ export class Pager {
    */
   detach(page: number, frame: number): void {
     const pool = this.shared.pool;
-    // Stryker disable next-line ConditionalExpression: a DETACHED page is all Anon already: binding it Anon again changes nothing
-    if (pool.state[frame] === DETACHED) return;
     const B = this.shared.pageSize;
-    this.bindings.bind(page * B, this.pageEnd(page), ANON);
-    pool.state[frame] = DETACHED;
+    assert(this.table.get(page) === frame, 'detaching a frame of another page');
+    assert(!this.swap.has(page), 'a resident page has a swap slot');
+    // Stryker disable next-line ConditionalExpression
+    if (pool.state[frame] !== DETACHED) {
+      this.bindings.bind(page * B, this.pageEnd(page), ANON);
+      pool.state[frame] = DETACHED;
+    }
+    // The DETACHED half of the frame state's pair with the bindings: every byte of the page is Anon (one lookup).
+    assert(this.bindings.allAnon(page * B, this.pageEnd(page)), 'a detached page has a byte that is not Anon');
   }
 
   /**
@@ -178,7 +197,10 @@ export class Pager {
    * are not resident at a time (one read per snapshot extent).
    */
   view(lo: number, hi: number, into: Uint8Array, at: number): void {
-    // Stryker disable next-line ConditionalExpression,BlockStatement: with no resident page the loop below makes the same single #sources call
+    assert(lo < hi, 'viewing an empty range');
+    assert(hi <= this.length, 'viewing past the end of the segment');
+    assert(at + (hi - lo) <= into.length, 'viewing into past the end of the target');
+    // Stryker disable next-line ConditionalExpression,BlockStatement
     if (this.table.size === 0) {
       this.sources(lo, hi, into, at);
       return;
@@ -209,6 +231,9 @@ export class Pager {
    * anything. Costs a lookup per extent; per page only for a stale snapshot.
    */
   checkKnown(lo: number, hi: number): void {
+    assert(lo >= 0, 'checking a negative address');
+    assert(lo < hi, 'checking an empty range');
+    assert(hi <= this.length, 'checking past the end of the segment');
     const B = this.shared.pageSize;
     for (let x = lo; x < hi; ) {
       const extent = this.bindings.map.next(x);
@@ -219,7 +244,7 @@ export class Pager {
       const binding = extent.value;
       if (binding.kind !== 'snap' || binding.snap.copy !== null) continue;
       binding.snap.file.verify();
-      // Stryker disable next-line ConditionalExpression: snapByte with into null on a snapshot that is not stale cannot fail (the file was verified in this call)
+      // Stryker disable next-line ConditionalExpression
       if (!binding.snap.stale) continue;
       // Resident bytes were copied before the change and are still good.
       for (let y = start; y < stop; ) {
@@ -235,6 +260,7 @@ export class Pager {
   forEachResident(visit: (page: number, frame: number) => void): void {
     const resident: [number, number][] = [];
     this.table.forEach(0, this.pages, (page, frame) => resident.push([page, frame]));
+    assert(resident.length === this.table.size, 'a resident page not found in the table');
     for (let i = resident.length - 1; i >= 0; i--) visit(resident[i][0], resident[i][1]);
   }
 
@@ -245,6 +271,8 @@ export class Pager {
    * Allocates nothing.
    */
   sources(lo: number, hi: number, into: Uint8Array, at: number): number {
+    assert(lo < hi, 'reading the sources of an empty range');
+    assert(at + (hi - lo) <= into.length, 'reading sources into past the end of the target');
     const B = this.shared.pageSize;
     let filled = 0;
     for (let x = lo; x < hi; ) {
@@ -271,11 +299,14 @@ export class Pager {
       }
       x = stop;
     }
+    assert(filled <= hi - lo, 'more bytes filled than read');
     return filled;
   }
 
   /** The end of `page`: (page + 1) * B, or the segment's end for a short last page (and never past 2^53). */
   pageEnd(page: number): number {
+    assert(page >= 0, 'the end of a negative page');
+    assert(page < this.pages, 'the end of a page past the end of the segment');
     const base = page * this.shared.pageSize;
     return base + Math.min(this.shared.pageSize, this.length - base);
   }

@@ -23,11 +23,15 @@ import type { Pager } from './paging.ts';
  * (`end` if it did not).
  */
 export function prefetch(pager: Pager, first: number, end: number): number {
+  assert(first >= 0, 'prefetching from a negative page');
+  assert(first < end, 'prefetching no page');
+  assert(end <= pager.pages, 'prefetching past the last page');
   const pool = pager.shared.pool;
   let room = pool.count;
   let page = first;
   try {
     while (page < end) {
+      assert(room >= 0, 'more pages pinned than the pool holds');
       if (room === 0) return page;
       const resident = pager.table.get(page);
       if (resident >= 0) {
@@ -37,7 +41,7 @@ export function prefetch(pager: Pager, first: number, end: number): number {
         continue;
       }
       const run = batchable(pager, page, Math.min(end, page + room, page + pager.shared.batch.length));
-      // Stryker disable next-line EqualityOperator: #batchable returns page or a run of at least two pages, never page + 1
+      // Stryker disable next-line EqualityOperator
       if (run > page + 1) {
         if (!fillBatch(pager, page, run)) return page;
         room -= run - page;
@@ -47,7 +51,7 @@ export function prefetch(pager: Pager, first: number, end: number): number {
       try {
         pool.pin(fault(pager, page));
       } catch (error) {
-        // Stryker disable next-line ConditionalExpression: #fill raises only DeferredIOError (ioError wraps every backend error) or AssertionError, which no valid state reaches
+        // Stryker disable next-line ConditionalExpression
         if (error instanceof DeferredIOError) return page;
         throw error;
       }
@@ -56,8 +60,13 @@ export function prefetch(pager: Pager, first: number, end: number): number {
     }
     return end;
   } finally {
-    // Every page of [first, page) is resident and pinned.
-    for (let pinned = first; pinned < page; pinned++) pool.unpin(pager.table.get(pinned));
+    assert(page <= end, 'prefetched past the last page');
+    // Every page of [first, page) is resident and pinned: what the pinning is for (none evicted another).
+    for (let pinned = first; pinned < page; pinned++) {
+      const frame = pager.table.get(pinned);
+      assert(frame >= 0, 'a prefetched page left memory before the prefetch returned');
+      pool.unpin(frame);
+    }
   }
 }
 
@@ -69,6 +78,8 @@ export function prefetch(pager: Pager, first: number, end: number): number {
  * such run of two pages or more.
  */
 function batchable(pager: Pager, page: number, limit: number): number {
+  assert(page < limit, 'batching no page');
+  assert(pager.table.get(page) < 0, 'batching a resident page');
   const B = pager.shared.pageSize;
   const extent = pager.bindings.map.at(page * B);
   if (extent === null || extent.value.kind !== 'snap') return page;
@@ -98,7 +109,11 @@ function fillBatch(pager: Pager, first: number, end: number): boolean {
   const frames = shared.batch;
   const count = end - first;
   const extent = pager.bindings.map.at(first * B)!;
-  assert(extent.value.kind === 'snap' && count <= frames.length, 'a batch not bound to one snapshot');
+  assert(count >= 2, 'a batch of fewer than two pages');
+  assert(count <= frames.length, 'a batch larger than its scratch');
+  assert(extent.value.kind === 'snap', 'a batch not bound to a snapshot');
+  // What one read per run of frames relies on: contiguous offsets of one snapshot.
+  assert(pager.pageEnd(end - 1) <= extent.end, 'a batch not bound to one extent');
   const { snap, delta } = extent.value;
   let taken = 0;
   try {
@@ -118,7 +133,7 @@ function fillBatch(pager: Pager, first: number, end: number): boolean {
       pool.unpin(frames[i]);
       pool.release(frames[i]);
     }
-    // Stryker disable next-line ConditionalExpression: reading a batch raises only DeferredIOError (ioError wraps every backend error) or AssertionError, which no valid state reaches
+    // Stryker disable next-line ConditionalExpression
     if (error instanceof DeferredIOError) return false;
     throw error;
   }
@@ -126,6 +141,7 @@ function fillBatch(pager: Pager, first: number, end: number): boolean {
   const tail = pager.pageEnd(last) - last * B;
   if (tail < B) pool.bytes.fill(0, frames[count - 1] * B + tail, frames[count - 1] * B + B);
   for (let i = 0; i < count; i++) pager.table.set(first + i, frames[i]);
+  assert(pager.table.get(end - 1) === frames[count - 1], 'a batched page is not in its frame');
   const filled = pager.pageEnd(last) - first * B;
   shared.counters.faults += count;
   shared.counters.fills += count;

@@ -18,6 +18,8 @@ import type { Pager } from './paging.ts';
  */
 export function read(pager: Pager, file: FileState, addr: number, length: number, position: number): number {
   const { shared, table } = pager;
+  assert(position >= 0, 'reading at a negative position');
+  assert(addr + length <= pager.length, 'reading past the end of the segment');
   const count = Math.min(length, Math.max(0, file.size() - position));
   if (count === 0) return 0;
   const lo = addr;
@@ -32,12 +34,20 @@ export function read(pager: Pager, file: FileState, addr: number, length: number
   const head = Math.floor(lo / B);
   const tail = Math.floor((hi - 1) / B);
   const fragment = (page: number): boolean => table.get(page) >= 0 && !(lo <= page * B && pager.pageEnd(page) <= hi);
-  // Stryker disable next-line ArithmeticOperator: fragments is only tested bit by bit, and 1 - 2 = -1, 0 - 2 = -2 have bits 0 and 1 as 1 + 2 = 3, 0 + 2 = 2 do.
+  // Stryker disable next-line ArithmeticOperator
   const fragments = (fragment(head) ? 1 : 0) + (tail !== head && fragment(tail) ? 2 : 0);
   if (fragments & 1) readFragment(pager, file, head, lo, hi, addr, position, 0);
   if (fragments & 2) readFragment(pager, file, tail, lo, hi, addr, position, B);
   const snap = reused ?? shared.snapshots.create(file, copy);
-  assert(snap.file === file, 'a read binds to a snapshot of the file it reads');
+  assert(snap.file === file, 'a read binds to a snapshot of another file');
+  assert(!snap.stale, 'a read binds to a stale snapshot');
+  assert((snap.copy !== null) === file.isolated, 'a snapshot reads a private copy iff its file is isolated');
+  // The spec's Read: nothing of the range is preserved in the chosen snapshot, so its bytes are the file's now.
+  if (snap.copy === null)
+    assert(
+      !snap.preserved.overlaps(Math.floor(position / B), Math.floor((position + count - 1) / B) + 1),
+      'a read binds to preserved blocks',
+    );
   pager.bindings.bind(lo, hi, { kind: 'snap', snap, delta: position - addr });
   pager.rebound(lo, hi, false);
   if (fragments & 1) copyFragment(pager, head, lo, hi, 0);
@@ -57,7 +67,8 @@ function readFragment(
   at: number,
 ): void {
   const [from, to] = clip(pager, page, lo, hi);
-  assert(from < to && to - from <= pager.shared.pageSize, 'a fragment lies inside its page');
+  assert(from < to, 'an empty fragment');
+  assert(to - from <= pager.shared.pageSize, 'a fragment larger than its page');
   assert(at + pager.shared.pageSize <= pager.shared.staging.length, 'each fragment has a page of the staging buffer');
   file.readAt(pager.shared.staging, at, to - from, position + (from - addr));
 }
@@ -68,6 +79,7 @@ function copyFragment(pager: Pager, page: number, lo: number, hi: number, at: nu
   const [from, to] = clip(pager, page, lo, hi);
   const frame = pager.table.get(page);
   assert(frame >= 0, 'a fragment page stays resident from its read to its copy');
+  assert(from < to, 'an empty fragment');
   shared.pool.bytes.set(
     shared.staging.subarray(at, at + to - from),
     frame * shared.pageSize + (from - page * shared.pageSize),
@@ -79,5 +91,7 @@ function copyFragment(pager: Pager, page: number, lo: number, hi: number, at: nu
 function clip(pager: Pager, page: number, lo: number, hi: number): [number, number] {
   const B = pager.shared.pageSize;
   const base = page * B;
+  assert(lo < base + B, 'clipping to a page after the range');
+  assert(hi > base, 'clipping to a page before the range');
   return [Math.max(lo, base), base + Math.min(B, hi - base)];
 }

@@ -4,12 +4,12 @@
  * copyOut of resident pages asks the file nothing; a read copies (and reads
  * from the file) only the fragments of resident, partly covered pages; and a
  * read or rebinding write that would need a snapshot past snapshotsMax is
- * refused before it reads or writes anything; a read without a position
- * uses and moves the file's; and only the engine constructs a segment.
+ * refused before it reads or writes anything; and a read or a write
+ * without a position uses and moves the file's.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { ArgumentError, DeferredIOError } from './errors.ts';
-import { Segment } from './segment.ts';
+import { ArgumentError } from './errors.ts';
+import type { Segment } from './segment.ts';
 import { bytesOf, memoryEngine, memoryFile, sourceOf } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 import { thrown } from './testing/thrown.ts';
@@ -260,24 +260,28 @@ describe('read', () => {
     expect(bytesOf(seg, 0, 4)).toEqual([1, 2, 3, 4]);
     engine.close();
   });
-});
 
-describe('construction', () => {
-  it('new Segment() by hand: ERR_ILLEGAL_CONSTRUCTOR, whatever it is given', () => {
+  it("a write without a position: the file's, as fs.writeSync's, advanced by the whole length (skipped bytes too) and shared", () => {
     const engine = memoryEngine(4, 4);
-    const seg = engine.segment(8);
-    const Constructor = Segment as unknown as new (...args: unknown[]) => Segment;
-    for (const args of [[], [Symbol('Segment'), {}, () => {}], [undefined, seg, engine]]) {
-      const error = thrown(() => new Constructor(...args));
-      expect(error).toBeInstanceOf(DeferredIOError);
-      expect(error).toMatchObject({
-        name: 'DeferredIOError',
-        code: 'ERR_ILLEGAL_CONSTRUCTOR',
-        message: 'Illegal constructor: a Segment is made by Engine.segment',
-      });
-    }
-    // The engine still makes them.
-    expect(seg).toBeInstanceOf(Segment);
+    const backend = new FaultyBackend('f', Uint8Array.of(1, 2, 3, 4));
+    const file = engine.attach(backend);
+    const seg = engine.segment(16);
+    // Bytes 4 and 5 bound to offsets 2 and 3 at an explicit position: the file's stays 0.
+    expect(seg.read(file, 4, 2, 2)).toBe(2);
+    expect(seg.read(file, 0, 2)).toBe(2);
+    // At 2, where bytes 4 and 5 are bound: skipped, and the position moves past them all the same.
+    expect(seg.write(file, 4, 2)).toEqual({ written: 0, skipped: 2 });
+    expect(seg.write(file, 4, 2, null)).toEqual({ written: 2, skipped: 0 });
+    // An explicit position neither uses nor moves it, as pwrite(2) does not.
+    expect(seg.write(file, 0, 2, 0)).toEqual({ written: 0, skipped: 2 });
+    // A refused write moves nothing.
+    backend.fail('write', 'EIO', { times: 1 });
+    expect(thrown(() => seg.write(file, 0, 2))).toMatchObject({ name: 'IOError', code: 'EIO' });
+    expect(seg.write(file, 0, 2, undefined, { rebind: true })).toEqual({ written: 2, skipped: 0 });
+    // The same position as file.write's and seg.read's.
+    expect(file.write(Uint8Array.of(9))).toBe(1);
+    expect(seg.read(file, 8, 2)).toBe(0);
+    expect([...backend.content()]).toEqual([1, 2, 3, 4, 3, 4, 1, 2, 9]);
     engine.close();
   });
 });

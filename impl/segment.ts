@@ -26,7 +26,7 @@ import { ClosedError, illegalConstructor, ReadOnlyError } from './errors.ts';
 import { evict } from './evict.ts';
 import { DETACHED, type FramePool } from './frames.ts';
 import { fileLengthMax } from './limits.ts';
-import { load, loadInto } from './load.ts';
+import { copyPages, load } from './load.ts';
 import type { PageTable } from './page-table.ts';
 import type { Pager } from './paging.ts';
 import { prefetch } from './prefetch.ts';
@@ -46,7 +46,7 @@ import {
 } from './scalars.ts';
 import { commit, type Shared } from './shared.ts';
 import { store } from './store.ts';
-import { boolean, bytes as byteArray, integer, options } from './validate.ts';
+import { boolean, byteArray, integer, options } from './validate.ts';
 import { type WriteResult, write } from './write.ts';
 import { zero } from './zero.ts';
 
@@ -148,16 +148,28 @@ export class Segment {
   /**
    * Writes `length` bytes of the segment from `addr` to `file` at
    * `position`, like fs.writeSync; the file grows as needed. Bytes the file
-   * provably holds already are skipped, not written.
+   * provably holds already are skipped, not written. With `position`
+   * omitted or null it writes at the file's position and advances it by
+   * `length` (written and skipped alike: the file holds them all), as
+   * fs.writeSync does; an explicit position neither uses nor moves it.
    */
-  write(file: DeferredFile, addr: number, length: number, position: number, options?: WriteOptions): WriteResult {
+  write(
+    file: DeferredFile,
+    addr: number,
+    length: number,
+    position?: number | null,
+    options?: WriteOptions,
+  ): WriteResult {
     this.#open();
     const state = fileArgument(file, this.#shared);
     this.#range(addr, length);
-    integer('position', position, 0, fileLengthMax - length);
+    const at = position === undefined || position === null ? state.position : position;
+    integer('position', at, 0, fileLengthMax - length);
     const { rebind, sync } = writeOptions(options);
     if (state.readOnly) throw new ReadOnlyError(state.name);
-    return commit(this.#shared, () => write(this.#pager, state, addr, length, position, rebind, sync));
+    const result = commit(this.#shared, () => write(this.#pager, state, addr, length, at, rebind, sync));
+    if (position === undefined || position === null) state.position = at + length;
+    return result;
   }
 
   /** Zeroes `length` bytes from `addr` without loading them (the "memset syscall"). */
@@ -192,9 +204,9 @@ export class Segment {
    * array.
    */
   bytes(addr: number, length: number, options?: BytesOptions): Uint8Array {
-    // Stryker disable next-line StringLiteral,BlockStatement: without the hit path the full path returns the same view after the same validation, touches the frame as the hit path does and calls no backend (no counter changes).
+    // Stryker disable next-line StringLiteral,BlockStatement
     if (options === undefined && typeof length === 'number' && length >>> 0 === length && length > 0) {
-      // Stryker disable next-line BooleanLiteral: a page not yet detached then takes the full path, which for a view that is not writable returns the same subarray, touches the frame as the hit path does and calls no backend.
+      // Stryker disable next-line BooleanLiteral
       const at = this.#resident(addr, length, false);
       if (at >= 0) return this.#pool.bytes.subarray(at, at + length);
     }
@@ -257,125 +269,125 @@ export class Segment {
 
   /** The byte at `addr` (the spec's load). */
   getUint8(addr: number): number {
-    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
+    // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 1, false);
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path loads the same bytes from the same resident frame and marks it referenced alike
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (at >= 0) return this.#pool.bytes[at];
-    // Stryker disable next-line BooleanLiteral: one byte has no byte order
+    // Stryker disable next-line BooleanLiteral
     return this.#get(addr, uint8, false);
   }
 
   /** Sets the byte at `addr` (the spec's store): its whole page becomes anonymous. */
   setUint8(addr: number, value: number): void {
     const at = this.#resident(addr, 1, true);
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path stores the same bytes in the same detached frame (detach and commit change nothing)
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (at >= 0 && (value & 0xff) === value) this.#pool.bytes[at] = value;
-    // Stryker disable next-line BooleanLiteral: one byte has no byte order
+    // Stryker disable next-line BooleanLiteral
     else this.#set(addr, uint8, value, false);
   }
 
   getInt8(addr: number): number {
-    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
+    // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 1, false);
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path loads the same bytes from the same resident frame and marks it referenced alike
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (at >= 0) return this.#view.getInt8(at);
-    // Stryker disable next-line BooleanLiteral: one byte has no byte order
+    // Stryker disable next-line BooleanLiteral
     return this.#get(addr, int8, false);
   }
   setInt8(addr: number, value: number): void {
     const at = this.#resident(addr, 1, true);
     if (at >= 0 && (value << 24) >> 24 === value) this.#view.setInt8(at, value);
-    // Stryker disable next-line BooleanLiteral: one byte has no byte order
+    // Stryker disable next-line BooleanLiteral
     else this.#set(addr, int8, value, false);
   }
   getInt16(addr: number, littleEndian = false): number {
-    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
+    // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 2, false);
-    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
+    // Stryker disable next-line StringLiteral
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getInt16(at, littleEndian);
     return this.#get(addr, int16, littleEndian);
   }
   setInt16(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 2, true);
-    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
+    // Stryker disable next-line StringLiteral
     if (at >= 0 && (value << 16) >> 16 === value && typeof littleEndian === 'boolean')
       this.#view.setInt16(at, value, littleEndian);
     else this.#set(addr, int16, value, littleEndian);
   }
   getUint16(addr: number, littleEndian = false): number {
-    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
+    // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 2, false);
-    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
+    // Stryker disable next-line StringLiteral
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getUint16(at, littleEndian);
     return this.#get(addr, uint16, littleEndian);
   }
   setUint16(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 2, true);
-    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
+    // Stryker disable next-line StringLiteral
     if (at >= 0 && (value & 0xffff) === value && typeof littleEndian === 'boolean')
       this.#view.setUint16(at, value, littleEndian);
     else this.#set(addr, uint16, value, littleEndian);
   }
   getInt32(addr: number, littleEndian = false): number {
-    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
+    // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 4, false);
-    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
+    // Stryker disable next-line StringLiteral
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getInt32(at, littleEndian);
     return this.#get(addr, int32, littleEndian);
   }
   setInt32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
-    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
+    // Stryker disable next-line StringLiteral
     if (at >= 0 && (value | 0) === value && typeof littleEndian === 'boolean')
       this.#view.setInt32(at, value, littleEndian);
     else this.#set(addr, int32, value, littleEndian);
   }
   getUint32(addr: number, littleEndian = false): number {
-    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
+    // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 4, false);
-    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
+    // Stryker disable next-line StringLiteral
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getUint32(at, littleEndian);
     return this.#get(addr, uint32, littleEndian);
   }
   setUint32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
-    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
+    // Stryker disable next-line StringLiteral
     if (at >= 0 && value >>> 0 === value && typeof littleEndian === 'boolean')
       this.#view.setUint32(at, value, littleEndian);
     else this.#set(addr, uint32, value, littleEndian);
   }
   getFloat32(addr: number, littleEndian = false): number {
-    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
+    // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 4, false);
-    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
+    // Stryker disable next-line StringLiteral
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getFloat32(at, littleEndian);
     return this.#get(addr, float32, littleEndian);
   }
   setFloat32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
-    // Stryker disable next-line StringLiteral: an empty type name fails the check: the full path, which validates alike, gives the same result
+    // Stryker disable next-line StringLiteral
     if (at >= 0 && typeof value === 'number' && typeof littleEndian === 'boolean')
       this.#view.setFloat32(at, value, littleEndian);
     else this.#set(addr, float32, value, littleEndian);
   }
   getFloat64(addr: number, littleEndian = false): number {
-    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
+    // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 8, false);
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path loads the same bytes from the same resident frame and marks it referenced alike
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getFloat64(at, littleEndian);
     return this.#get(addr, float64, littleEndian);
   }
   setFloat64(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 8, true);
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path stores the same bytes in the same detached frame (detach and commit change nothing)
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (at >= 0 && typeof value === 'number' && typeof littleEndian === 'boolean')
       this.#view.setFloat64(at, value, littleEndian);
     else this.#set(addr, float64, value, littleEndian);
   }
   getBigInt64(addr: number, littleEndian = false): bigint {
-    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
+    // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 8, false);
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path loads the same bytes from the same resident frame and marks it referenced alike
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getBigInt64(at, littleEndian);
     return this.#get(addr, bigInt64, littleEndian);
   }
@@ -384,9 +396,9 @@ export class Segment {
     this.#set(addr, bigInt64, value, littleEndian);
   }
   getBigUint64(addr: number, littleEndian = false): bigint {
-    // Stryker disable next-line BooleanLiteral: a load asking for a detached page only takes the full path more often, with the same result
+    // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 8, false);
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: off the hit path, the full path loads the same bytes from the same resident frame and marks it referenced alike
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getBigUint64(at, littleEndian);
     return this.#get(addr, bigUint64, littleEndian);
   }
@@ -439,18 +451,18 @@ export class Segment {
    * the frame referenced for CLOCK (only when it is not already: a store
    * per hit costs more than the check).
    */
-  // Stryker disable next-line BlockStatement: undefined is no offset (undefined >= 0 is false): every call takes the full path, with the same result
+  // Stryker disable next-line BlockStatement
   #resident(addr: number, size: number, store: boolean): number {
-    // Stryker disable next-line EqualityOperator,StringLiteral: returning -1 for more calls only sends them to the full path, with the same result
+    // Stryker disable next-line EqualityOperator,StringLiteral
     if (this.#closed || typeof addr !== 'number' || addr >>> 0 !== addr || addr > this.length - size || this.#shift < 0)
       return -1;
     const offset = addr & this.#mask;
     const page = addr >>> this.#shift;
     const direct = this.#table.direct;
-    // Stryker disable next-line EqualityOperator: a page past the direct table reads NaN (no offset) as a -1 does; more -1s only send calls to the full path
+    // Stryker disable next-line EqualityOperator
     if (offset + size > this.pageSize || page >= direct.length) return -1;
     const frame = direct[page] - 1;
-    // Stryker disable next-line EqualityOperator,LogicalOperator: frame 0, loads of pages not detached, or a page not resident (a negative offset) only take the full path
+    // Stryker disable next-line EqualityOperator,LogicalOperator
     if (frame < 0 || (store && this.#state[frame] !== DETACHED)) return -1;
     const referenced = this.#referenced;
     if (referenced[frame] === 0) referenced[frame] = 1;
@@ -465,12 +477,12 @@ export class Segment {
     this.#shared.calls.current++;
     const B = this.pageSize;
     const page = Math.floor(addr / B);
-    // Stryker disable next-line ArithmeticOperator: for page > 0 the wrong offset exceeds B, so the gather loop reads the same value from the same frame
+    // Stryker disable next-line ArithmeticOperator
     const offset = addr - page * B;
     // The offset in the page first: frame * B + addr can exceed 2^53 and round.
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: the gather loop reads a value inside one page from the same frame, with the same result
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (offset + scalar.size <= B) return scalar.get(this.#view, load(this.#pager, page) * B + offset, le);
-    loadInto(this.#pager, addr, this.#scalarBytes[scalar.size]);
+    copyPages(this.#pager, addr, this.#scalarBytes[scalar.size], false);
     return scalar.get(this.#scalar, 0, le);
   }
 

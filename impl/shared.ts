@@ -3,6 +3,7 @@
  * down by the engine to each of them. Nothing here knows who uses it.
  */
 
+import { assert } from './assert.ts';
 import type { Calls } from './files.ts';
 import type { FramePool } from './frames.ts';
 import type { SlotStore } from './slots.ts';
@@ -39,10 +40,16 @@ export interface Shared {
  * afresh.
  */
 export function commit<T>(shared: Shared, body: () => T): T {
-  shared.calls.current++;
+  // Every public call checks first; Engine.close closes its segments before it closes.
+  assert(!shared.closed, 'an operation on a closed engine');
+  const call = ++shared.calls.current;
+  let result: T;
   try {
-    return body();
+    result = body();
   } finally {
     shared.snapshots.release();
   }
+  // One operation, one release: an operation begun inside another would release in the middle of it.
+  assert(shared.calls.current === call, 'an operation inside an operation');
+  return result;
 }

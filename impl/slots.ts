@@ -21,7 +21,8 @@ export class SlotStore {
   #used = 0;
 
   constructor(backend: FileBackend, role: IORole, slotSize: number) {
-    assert(Number.isInteger(slotSize) && slotSize > 0);
+    assert(Number.isInteger(slotSize), 'a fractional slot size');
+    assert(slotSize > 0, 'an empty slot size');
     this.#backend = backend;
     this.#role = role;
     this.#slotSize = slotSize;
@@ -35,7 +36,8 @@ export class SlotStore {
 
   /** Writes one slot's worth of `bytes` from `offset` into a new slot. On failure no slot is taken. */
   put(bytes: Uint8Array, offset: number): number {
-    assert(offset >= 0 && offset + this.#slotSize <= bytes.length);
+    assert(offset >= 0, 'a slot put from a negative offset');
+    assert(offset + this.#slotSize <= bytes.length, 'a slot put from past the end of its buffer');
     const fresh = this.#free.length === 0;
     if (fresh && this.#next === this.#slotsMax) {
       throw new IOError(
@@ -53,12 +55,16 @@ export class SlotStore {
     if (fresh) this.#next++;
     else this.#free.pop();
     this.#used++;
+    assert(this.#used === this.#next - this.#free.length, 'a slot neither used nor free');
     return slot;
   }
 
   /** Reads `length` bytes of `slot` from byte `from` into `buffer[offset..]`. */
   get(slot: number, from: number, length: number, buffer: Uint8Array, offset: number): void {
-    assert(slot >= 0 && slot < this.#next && from >= 0 && from + length <= this.#slotSize);
+    assert(slot >= 0, 'reading a negative slot');
+    assert(slot < this.#next, 'reading a slot never written');
+    assert(from >= 0, 'reading a slot from a negative offset');
+    assert(from + length <= this.#slotSize, 'reading past the end of a slot');
     let count: number;
     try {
       count = this.#backend.read(buffer, offset, length, slot * this.#slotSize + from);
@@ -75,9 +81,12 @@ export class SlotStore {
   }
 
   free(slot: number): void {
-    assert(slot >= 0 && slot < this.#next && this.#used > 0);
+    assert(slot >= 0, 'freeing a negative slot');
+    assert(slot < this.#next, 'freeing a slot never written');
+    assert(this.#used > 0, 'freeing a slot with none used');
     this.#free.push(slot);
     this.#used--;
+    assert(this.#used === this.#next - this.#free.length, 'a slot neither used nor free');
   }
 
   close(): void {

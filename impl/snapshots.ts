@@ -16,6 +16,7 @@ import { FileChangedError, LimitError } from './errors.ts';
 import { ExtentMap } from './extents.ts';
 import type { FileState } from './files.ts';
 import type { Copy } from './isolation.ts';
+import { fileLengthMax } from './limits.ts';
 import type { SlotStore } from './slots.ts';
 
 /** Marks a block preserved in a snapshot of an isolated file: its private copy already holds the old bytes. */
@@ -25,7 +26,7 @@ export class Snapshot {
   /** file offset -> number of segment bytes bound to it; gaps are unreferenced. The spec's Bound(s, o). */
   readonly refs = new ExtentMap<number>();
   /** block -> preserve-store slot holding the block as it was before it changed (NO_SLOT: isolated). One extent per block. */
-  // Stryker disable next-line ArrowFunction: undefined is as falsy as false: no two slots are equal either way
+  // Stryker disable next-line ArrowFunction
   readonly preserved = new ExtentMap<number>(() => false);
   /** Segment bytes bound to it, all segments together (the sum of refs' counts over their lengths). */
   bound = 0;
@@ -65,7 +66,9 @@ export class Snapshots {
   readonly #unboundRanges: [Snapshot, number, number][] = [];
 
   constructor(pageSize: number, preserve: SlotStore, max: number) {
-    assert(Number.isInteger(max) && max >= 1);
+    assert(Number.isInteger(max), 'a fractional snapshot limit');
+    assert(max >= 1, 'a snapshot limit below 1');
+    assert(pageSize >= 1, 'an empty page size');
     this.#pageSize = pageSize;
     this.#preserve = preserve;
     this.#max = max;
@@ -101,16 +104,18 @@ export class Snapshots {
     const current = file.currentCopy();
     let best: Snapshot | null = null;
     for (const snapshot of this.of(file)) {
-      // Stryker disable next-line EqualityOperator: ids of live snapshots are distinct
+      // Stryker disable next-line EqualityOperator
       if (snapshot.stale || (best !== null && snapshot.id > best.id)) continue;
       if (snapshot.copy === null ? !snapshot.preserved.overlaps(first, end) : snapshot.copy === current)
         best = snapshot;
     }
     // The current copy is as old as the file's last change, so nothing of it was ever preserved.
-    assert(
-      best === null || best.copy === null || best.preserved.isEmpty(),
-      'a snapshot of the current copy preserved a block',
-    );
+    if (best !== null && best.copy !== null)
+      assert(best.preserved.isEmpty(), 'a snapshot of the current copy preserved a block');
+    if (best !== null) assert(best.file === file, "a snapshot indexed under another file's");
+    // The spec's Reusable asks for a live snapshot: release runs at the end of every operation, and none
+    // unbinds bytes before asking, so every snapshot of the index has a byte bound to it.
+    if (best !== null) assert(!best.refs.isEmpty(), 'reusing a snapshot no byte is bound to');
     return best;
   }
 
@@ -124,10 +129,10 @@ export class Snapshots {
     this.checkRoom();
     const id = this.#freeIds.length > 0 ? popMin(this.#freeIds) : this.#nextId++;
     // Lowest-free-first: some id in 1 .. live + 1 is free, so ids stay within the limit.
-    assert(
-      id >= 1 && id <= this.#live.size + 1 && id <= this.#max && !this.#live.has(id),
-      'snapshot id not the lowest free one',
-    );
+    assert(id >= 1, 'a snapshot id below 1');
+    assert(id <= this.#live.size + 1, 'snapshot id not the lowest free one');
+    assert(id <= this.#max, 'a snapshot id past the limit');
+    assert(!this.#live.has(id), 'a snapshot id in use');
     const snapshot = new Snapshot(id, file, copy);
     this.#live.set(id, snapshot);
     let ofFile = this.#byFile.get(file);
@@ -139,11 +144,13 @@ export class Snapshots {
     file.adopt(copy);
     // Released unless something binds to it.
     this.#unbound.add(snapshot);
+    assert(this.#live.size <= this.#max, 'more live snapshots than the limit');
     return snapshot;
   }
 
   /** Counts `delta` more (or fewer) segment bytes bound to each offset of [lo, hi). */
   reference(snapshot: Snapshot, lo: number, hi: number, delta: 1 | -1): void {
+    assert(lo < hi, 'referencing an empty range');
     this.referenceRuns(snapshot, [[lo, hi]], delta);
   }
 
@@ -159,7 +166,10 @@ export class Snapshots {
       return next === 0 ? undefined : next;
     });
     for (const [lo, hi] of runs) snapshot.bound += delta * (hi - lo);
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: delta is 1 or -1; releasing after a reference finds every block referenced and frees nothing
+    assert(snapshot.bound >= 0, 'fewer bytes bound than none');
+    // The count of bound bytes and the refs agree on whether any is bound (both O(1)).
+    assert((snapshot.bound === 0) === snapshot.refs.isEmpty(), 'bound bytes and refs disagree');
+    // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (delta < 0) {
       this.#unbound.add(snapshot);
       for (const [lo, hi] of runs) this.#unboundRanges.push([snapshot, lo, hi]);
@@ -186,9 +196,17 @@ export class Snapshots {
    * null only checks that every byte is known.
    */
   snapByte(snapshot: Snapshot, offset: number, length: number, into: Uint8Array | null, at: number): void {
+    // NoDangling: every byte read is bound to a live snapshot.
+    assert(this.#live.get(snapshot.id) === snapshot, 'reading a released snapshot');
+    assert(offset >= 0, 'reading a snapshot at a negative offset');
+    assert(length > 0, 'reading nothing of a snapshot');
+    assert(offset + length <= fileLengthMax, 'reading a snapshot past the largest file');
+    if (into !== null) assert(at + length <= into.length, 'reading a snapshot into past the end of the target');
+    // checkKnown asks only of snapshots that read their file: an isolated one always knows its bytes.
+    if (into === null) assert(snapshot.copy === null, 'checking an isolated snapshot');
     const copy = snapshot.copy;
     if (copy !== null) {
-      // Stryker disable next-line ConditionalExpression: snapByte gets into null only for a snapshot without a copy (checkKnown skips isolated ones)
+      // Stryker disable next-line ConditionalExpression
       if (into !== null) readPadded(copy.backend, 'clone', into, at, length, offset);
       return;
     }
@@ -202,6 +220,8 @@ export class Snapshots {
       const block = Math.floor(x / B);
       const preserved = snapshot.preserved.next(block);
       if (preserved !== null && preserved.start === block) {
+        // A block is preserved in a slot iff its snapshot reads the file (an isolated one's copy holds it).
+        assert(preserved.value !== NO_SLOT, 'a snapshot that reads its file preserved a block in no slot');
         const stop = x + Math.min(B - (x - block * B), end - x);
         if (into !== null) this.#preserve.get(preserved.value, x - block * B, stop - x, into, at + (x - offset));
         x = stop;
@@ -210,7 +230,7 @@ export class Snapshots {
       // Up to the next preserved block: offsets of a file, so below 2^53.
       const stop = preserved === null ? end : Math.min(end, preserved.start * B);
       if (snapshot.stale) throw new FileChangedError(file.name);
-      // Stryker disable next-line ConditionalExpression: snapByte gets into null only for a stale snapshot, which throws above before any file read
+      // Stryker disable next-line ConditionalExpression
       if (into !== null) file.readAt(into, at + (x - offset), stop - x, x);
       x = stop;
     }
@@ -225,16 +245,17 @@ export class Snapshots {
   release(): void {
     const B = this.#pageSize;
     for (const [snapshot, lo, hi] of this.#unboundRanges) {
-      // Stryker disable next-line ConditionalExpression,LogicalOperator: a snapshot with no refs is freed whole below; one with no preserved block has none to free
+      // Stryker disable next-line ConditionalExpression,LogicalOperator
       if (!snapshot.refs.isEmpty() && !snapshot.preserved.isEmpty())
-        // Stryker disable next-line ArithmeticOperator: a preserved block outside the unbound ranges is still referenced, so a wider walk frees nothing more
+        // Stryker disable next-line ArithmeticOperator
         this.#releaseUnreferenced(snapshot, Math.floor(lo / B), Math.ceil(hi / B));
     }
     this.#unboundRanges.length = 0;
-    // Stryker disable next-line ConditionalExpression: the loop below does nothing over an empty set
+    // Stryker disable next-line ConditionalExpression
     if (this.#unbound.size === 0) return;
     let failure: unknown = null;
     for (const snapshot of this.#unbound) {
+      assert((snapshot.bound === 0) === snapshot.refs.isEmpty(), 'bound bytes and refs disagree');
       if (!snapshot.refs.isEmpty()) continue;
       try {
         this.#free(snapshot);
@@ -243,11 +264,15 @@ export class Snapshots {
       }
     }
     this.#unbound.clear();
+    assert(this.#live.size <= this.#max, 'more live snapshots than the limit');
     if (failure !== null) throw failure;
   }
 
   /** Frees `snapshot`'s preserved blocks in [first, end) that no byte references any more. */
   #releaseUnreferenced(snapshot: Snapshot, first: number, end: number): void {
+    assert(first < end, 'releasing the blocks of an empty range');
+    // A snapshot no byte is bound to goes whole, through #free.
+    assert(!snapshot.refs.isEmpty(), 'releasing blocks of a dead snapshot');
     const B = this.#pageSize;
     const unreferenced: number[] = [];
     snapshot.preserved.walk(first, end, (block, _end, slot) => {
@@ -255,23 +280,30 @@ export class Snapshots {
     });
     for (const block of unreferenced) {
       const slot = snapshot.preserved.at(block)!.value;
+      assert(
+        (slot === NO_SLOT) === (snapshot.copy !== null),
+        'a block is preserved in a slot iff its snapshot reads the file',
+      );
       if (slot !== NO_SLOT) this.#preserve.free(slot);
       snapshot.preserved.set(block, block + 1, undefined);
     }
   }
 
   #free(snapshot: Snapshot): void {
-    assert(
-      this.#live.get(snapshot.id) === snapshot && snapshot.refs.isEmpty() && snapshot.bound === 0,
-      'freeing a snapshot that is bound',
-    );
+    assert(this.#live.get(snapshot.id) === snapshot, 'freeing a snapshot not live');
+    assert(snapshot.refs.isEmpty(), 'freeing a snapshot with a referenced offset');
+    assert(snapshot.bound === 0, 'freeing a snapshot with a bound byte');
     snapshot.preserved.forEach((_block, _end, slot) => {
+      assert(
+        (slot === NO_SLOT) === (snapshot.copy !== null),
+        'a block is preserved in a slot iff its snapshot reads the file',
+      );
       if (slot !== NO_SLOT) this.#preserve.free(slot);
     });
     this.#live.delete(snapshot.id);
     const ofFile = this.#byFile.get(snapshot.file)!;
     ofFile.delete(snapshot);
-    // Stryker disable next-line ConditionalExpression: an empty set of a file's snapshots reads as no snapshots, like a missing one
+    // Stryker disable next-line ConditionalExpression
     if (ofFile.size === 0) this.#byFile.delete(snapshot.file);
     pushMin(this.#freeIds, snapshot.id);
     // Last: it may close the file's backend or copy, which may fail.
@@ -280,11 +312,12 @@ export class Snapshots {
 }
 
 function pushMin(heap: number[], value: number): void {
+  assert(value >= 1, 'a free snapshot id below 1');
   heap.push(value);
   let i = heap.length - 1;
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    // Stryker disable next-line EqualityOperator: free ids are distinct
+    // Stryker disable next-line EqualityOperator
     if (heap[parent] <= heap[i]) break;
     [heap[parent], heap[i]] = [heap[i], heap[parent]];
     i = parent;
@@ -292,6 +325,7 @@ function pushMin(heap: number[], value: number): void {
 }
 
 function popMin(heap: number[]): number {
+  assert(heap.length > 0, 'no free snapshot id to take');
   const top = heap[0];
   const last = heap.pop()!;
   if (heap.length > 0) {
@@ -301,9 +335,9 @@ function popMin(heap: number[]): number {
       const left = 2 * i + 1;
       const right = left + 1;
       let least = i;
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: heap[heap.length] is undefined and never less; free ids are distinct
+      // Stryker disable next-line ConditionalExpression,EqualityOperator
       if (left < heap.length && heap[left] < heap[least]) least = left;
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: heap[heap.length] is undefined and never less; free ids are distinct
+      // Stryker disable next-line ConditionalExpression,EqualityOperator
       if (right < heap.length && heap[right] < heap[least]) least = right;
       if (least === i) break;
       [heap[least], heap[i]] = [heap[i], heap[least]];

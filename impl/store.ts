@@ -6,7 +6,8 @@
  * copyIn, store into each page in turn.
  */
 
-import { load } from './load.ts';
+import { assert } from './assert.ts';
+import { copyPages } from './load.ts';
 import type { Pager } from './paging.ts';
 
 /**
@@ -15,17 +16,7 @@ import type { Pager } from './paging.ts';
  * part way leaves the pages before it stored.
  */
 export function store(pager: Pager, addr: number, from: Uint8Array): void {
-  const B = pager.shared.pageSize;
-  const pool = pager.shared.pool.bytes;
-  for (let done = 0; done < from.length; ) {
-    const x = addr + done;
-    const page = Math.floor(x / B);
-    const offset = x - page * B;
-    // Stryker disable next-line ArithmeticOperator: count overshoots only on the last piece, which subarray clips at from.length
-    const count = Math.min(B - offset, from.length - done);
-    const frame = load(pager, page);
-    pager.detach(page, frame);
-    pool.set(from.subarray(done, done + count), frame * B + offset);
-    done += count;
-  }
+  copyPages(pager, addr, from, true);
+  // Every byte stored is Anon: one extent, as adjacent Anon bytes are (one lookup).
+  if (from.length > 0) assert(pager.bindings.allAnon(addr, addr + from.length), 'a stored byte is not Anon');
 }

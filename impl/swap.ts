@@ -23,17 +23,26 @@ export class Swap {
   }
 
   has(page: number): boolean {
+    assert(page >= 0, 'a swap slot of a negative page');
     return this.#slots.at(page) !== null;
+  }
+
+  /** Whether some page of [first, end) has a slot. */
+  any(first: number, end: number): boolean {
+    assert(first < end, 'swap slots of an empty range');
+    return this.#slots.overlaps(first, end);
   }
 
   /** Saves one page of `bytes` from `offset` in a new slot. On failure the page has no slot. */
   write(page: number, bytes: Uint8Array, offset: number): void {
     assert(!this.has(page), 'page already has a swap slot');
     this.#slots.set(page, page + 1, this.#store.put(bytes, offset));
+    assert(this.has(page), 'a page swapped out has no slot');
   }
 
   /** Reads `length` bytes of the page from byte `from` into `into[at..]`. */
   read(page: number, from: number, length: number, into: Uint8Array, at: number): void {
+    assert(length > 0, 'reading nothing from a swap slot');
     const extent = this.#slots.at(page);
     assert(extent !== null, 'Anon byte without a swap slot on a page that is not resident');
     this.#store.get(extent.value, from, length, into, at);
@@ -41,9 +50,11 @@ export class Swap {
 
   /** Frees the slots of pages [first, end). */
   drop(first: number, end: number): void {
-    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: a shortcut only: one-page slots never overlap an empty or reversed range, and freeing a range without slots frees nothing
+    assert(first <= end, 'dropping the swap slots of an inverted range');
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator
     if (first < end && this.#slots.overlaps(first, end))
       this.#slots.set(first, end, undefined, (_start, _end, slot) => this.#store.free(slot));
+    if (first < end) assert(!this.#slots.overlaps(first, end), 'a dropped swap slot is still held');
   }
 
   /** Every page with a slot, in order. */

@@ -27,7 +27,7 @@ export function integer(name: string, value: unknown, min: number, max: number):
   return value;
 }
 
-export function bytes(name: string, value: unknown): Uint8Array {
+export function byteArray(name: string, value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array))
     throw new ArgumentError(name, `must be a Uint8Array, got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
   return value;
@@ -102,7 +102,7 @@ export function options(name: string, value: unknown, keys: readonly string[]): 
 }
 
 function describe(value: unknown): string {
-  // Stryker disable next-line ConditionalExpression: undefined falls through to the last line, whose typeof is 'undefined', as String(undefined) is
+  // Stryker disable next-line ConditionalExpression
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value);
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
   if (typeof value === 'bigint') return `${value}n`;

@@ -53,10 +53,10 @@ interface WritePlan extends WriteResult {
 /** Appends [lo, hi) to `runs`, merging it with the last run if they touch. */
 function append(runs: Runs, lo: number, hi: number): void {
   if (lo >= hi) return;
-  // Stryker disable next-line UnaryOperator: at(1) is the last run exactly when there are two; else no merge, and touching runs are taken as well by every consumer
+  // Stryker disable next-line UnaryOperator
   const last = runs.at(-1);
-  assert(last === undefined || last[1] <= lo, 'runs out of order');
-  // Stryker disable next-line ConditionalExpression: unmerged touching runs are taken as well by every consumer (bindRuns, updateRuns, referenceRuns, rebound); complement's runs never touch
+  if (last !== undefined) assert(last[1] <= lo, 'runs out of order');
+  // Stryker disable next-line ConditionalExpression
   if (last !== undefined && last[1] === lo) last[1] = hi;
   else runs.push([lo, hi]);
 }
@@ -76,18 +76,21 @@ function provable(
   position: number,
   fileLength: number,
 ): Skip[] {
+  assert(length >= 0, 'a write of a negative length');
+  assert(position >= 0, 'a write at a negative position');
+  assert(fileLength >= 0, 'a file of a negative length');
   const skips: Skip[] = [];
   const delta = position - addr;
   // Segment addresses below `inside` target an offset inside the file.
-  // Stryker disable next-line ArithmeticOperator: no byte past the end is provable anyway: a trusted binding there was preserved by the shrink, or is stale if the file shrank behind our back
+  // Stryker disable next-line ArithmeticOperator
   const inside = addr + Math.min(length, Math.max(0, fileLength - position));
-  // Stryker disable next-line ConditionalExpression: a walk of an empty range visits nothing
+  // Stryker disable next-line ConditionalExpression
   if (addr === inside) return skips;
   bindings.map.walk(addr, inside, (lo, hi, binding) => {
     // Bound to the very offset it would overwrite, of a snapshot of this file that is trusted.
     if (
       binding === undefined ||
-      // Stryker disable next-line ConditionalExpression: an Anon binding has no delta, so the delta test rejects it
+      // Stryker disable next-line ConditionalExpression
       binding.kind !== 'snap' ||
       binding.delta !== delta ||
       binding.snap.file !== file ||
@@ -104,7 +107,7 @@ function provable(
         continue;
       }
       const stop = preserved === null ? hi + delta : Math.min(hi + delta, preserved.start * pageSize);
-      // Stryker disable next-line UnaryOperator: provable pieces of one snapshot never touch (equal neighbours are one extent; preserved blocks separate pieces of it), so no merge happens
+      // Stryker disable next-line UnaryOperator
       const last = skips.at(-1);
       if (last !== undefined && last.hi === o - delta && last.snap === snap)
         skips[skips.length - 1] = { lo: last.lo, hi: stop - delta, snap };
@@ -112,6 +115,24 @@ function provable(
       o = stop;
     }
   });
+  // The spec's Provable, checked on the result rather than trusted from the walk: every skipped byte is
+  // bound to the very offset it would overwrite, inside the file, of a trusted snapshot of the file,
+  // in a block not preserved in it.
+  if (skips.length > 0) assert(skips[0].lo >= addr, 'a skip before the write');
+  for (let i = 0; i < skips.length; i++) {
+    assert(skips[i].lo < skips[i].hi, 'an empty skip');
+    if (i > 0) assert(skips[i - 1].hi <= skips[i].lo, 'skips out of order');
+    assert(skips[i].hi + delta <= fileLength, 'a skipped byte past the end of the file');
+    assert(skips[i].snap.file === file, 'a skipped byte bound to another file');
+    assert(!skips[i].snap.stale, 'a skipped byte bound to a stale snapshot');
+    assert(
+      !skips[i].snap.preserved.overlaps(
+        Math.floor((skips[i].lo + delta) / pageSize),
+        Math.floor((skips[i].hi - 1 + delta) / pageSize) + 1,
+      ),
+      'a skipped byte in a preserved block',
+    );
+  }
   return skips;
 }
 
@@ -124,6 +145,7 @@ function complement(lo: number, hi: number, skips: readonly Skip[]): Runs {
     cursor = skip.hi;
   }
   append(rest, cursor, hi);
+  assert(rest.length <= skips.length + 1, 'more runs than the gaps between skips');
   return rest;
 }
 
@@ -144,6 +166,7 @@ export function write(
   sync: boolean,
 ): WriteResult {
   const shared = pager.shared;
+  assert(!file.readOnly, 'a write-back to a read-only file');
   // Refused before the file changes if rebinding might need a snapshot beyond the limit.
   if (rebind && length > 0) shared.snapshots.checkRoom();
   const plan = writeBack(pager, file, addr, length, position);
@@ -153,6 +176,16 @@ export function write(
     const snap =
       shared.snapshots.reusable(file, position, position + length) ??
       shared.snapshots.create(file, file.copyForSnapshot());
+    assert(snap.file === file, 'a rebind to a snapshot of another file');
+    // The spec's rebind: to a snapshot reusable for the written range, so nothing of it is preserved.
+    if (snap.copy === null)
+      assert(
+        !snap.preserved.overlaps(
+          Math.floor(position / shared.pageSize),
+          Math.floor((position + length - 1) / shared.pageSize) + 1,
+        ),
+        'a rebind to preserved blocks',
+      );
     rebindWritten(pager, snap, position - addr, plan);
   }
   return { written: plan.written, skipped: plan.skipped };
@@ -161,6 +194,7 @@ export function write(
 /** Writes View of segment [addr, addr + length) to `file` at `position`, skipping the provable bytes. */
 function writeBack(pager: Pager, file: FileState, addr: number, length: number, position: number): WritePlan {
   const shared = pager.shared;
+  assert(addr + length <= pager.length, 'writing back past the end of the segment');
   const fileLength = file.size();
   const delta = position - addr;
   const skips = provable(pager.bindings, file, shared.pageSize, addr, length, position, fileLength);
@@ -169,16 +203,15 @@ function writeBack(pager: Pager, file: FileState, addr: number, length: number, 
   for (const skip of skips) skipped += skip.hi - skip.lo;
   let written = 0;
   for (const [lo, hi] of runs) written += hi - lo;
-  assert(
-    written + skipped === length && (runs.length === 0 || (runs[0][0] >= addr && runs.at(-1)![1] <= addr + length)),
-    'written and skipped runs do not tile the write',
-  );
+  assert(written + skipped === length, 'a write-back writes or skips every byte once');
+  if (runs.length > 0) assert(runs[0][0] >= addr, 'a run before the write');
+  if (runs.length > 0) assert(runs.at(-1)![1] <= addr + length, 'a run past the write');
   // Every byte to write must be known before anything changes.
   for (const [lo, hi] of runs) pager.checkKnown(lo, hi);
   // Writing nothing changes nothing: not even an isolated file's current copy.
   if (runs.length > 0) {
     const changes: Change[] = runs.map(([lo, hi]) => [lo + delta, hi + delta]);
-    // Stryker disable next-line ArithmeticOperator: the length is only compared with the file's size, and max(fileLength, ...) is never below it
+    // Stryker disable next-line ArithmeticOperator
     change(shared, file, changes, Math.max(fileLength, position + length), () => {
       const writer = new RunWriter(pager, file);
       for (const [lo, hi] of runs) writer.write(lo, hi, lo + delta);
@@ -186,6 +219,8 @@ function writeBack(pager: Pager, file: FileState, addr: number, length: number, 
   }
   shared.counters.written += written;
   shared.counters.skipped += skipped;
+  // The file grew to hold the last run (its length is the one the change recorded: no new look).
+  if (runs.length > 0) assert(file.size() >= runs.at(-1)![1] + delta, 'the file did not grow to hold the write');
   return { written, skipped, runs, skips };
 }
 
@@ -197,20 +232,23 @@ function writeBack(pager: Pager, file: FileState, addr: number, length: number, 
  * byte left go.
  */
 function rebindWritten(pager: Pager, snap: Snapshot, delta: number, plan: WritePlan): void {
+  assert(plan.written + plan.skipped > 0, 'rebinding an empty write');
+  assert(!snap.stale, 'rebinding to a stale snapshot');
   const ranges: Runs = [];
   let s = 0;
   for (const [lo, hi] of plan.runs) {
-    // Stryker disable next-line EqualityOperator: a skip never starts where a run starts (disjoint, non-empty)
+    // Stryker disable next-line EqualityOperator
     for (; s < plan.skips.length && plan.skips[s].lo < lo; s++)
-      // Stryker disable next-line ConditionalExpression: rebinding bytes to the binding they have changes no binding, count or page state
+      // Stryker disable next-line ConditionalExpression
       if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
     append(ranges, lo, hi);
   }
   for (; s < plan.skips.length; s++)
-    // Stryker disable next-line ConditionalExpression: rebinding bytes to the binding they have changes no binding, count or page state
+    // Stryker disable next-line ConditionalExpression
     if (plan.skips[s].snap !== snap) append(ranges, plan.skips[s].lo, plan.skips[s].hi);
-  // Stryker disable next-line ConditionalExpression: bindRuns returns at once on no runs
+  // Stryker disable next-line ConditionalExpression
   if (ranges.length === 0) return;
+  assert(ranges.length <= plan.runs.length + plan.skips.length, 'more ranges rebound than written and skipped');
   pager.bindings.bindRuns(ranges, { kind: 'snap', snap, delta });
   for (const [lo, hi] of ranges) pager.rebound(lo, hi, true);
 }
@@ -241,6 +279,7 @@ class RunWriter {
   }
 
   write(lo: number, hi: number, position: number): void {
+    assert(lo < hi, 'writing an empty run');
     const B = this.#shared.pageSize;
     const staging = this.#shared.staging;
     this.#position = position;
@@ -261,9 +300,13 @@ class RunWriter {
       if (this.#offsets.length === iovMax) this.#flush();
     }
     this.#flush();
+    assert(this.#offsets.length === 0, 'pieces of a run left unwritten');
+    assert(this.#position === position + (hi - lo), 'a run written short or long');
   }
 
   #add(fromPool: boolean, offset: number, length: number): void {
+    assert(length > 0, 'an empty piece');
+    assert(this.#offsets.length < iovMax, 'more pieces than one writev takes');
     const last = this.#offsets.length - 1;
     if (last >= 0 && this.#fromPool[last] === fromPool && this.#offsets[last] + this.#lengths[last] === offset) {
       this.#lengths[last] += length;
@@ -280,7 +323,7 @@ class RunWriter {
     const pool = this.#shared.pool.bytes;
     const staging = this.#shared.staging;
     let total = 0;
-    // Stryker disable next-line ConditionalExpression: one buffer through writev is the same single write call of the same bytes
+    // Stryker disable next-line ConditionalExpression
     if (count === 1) {
       total = this.#lengths[0];
       this.#file.writeAt(this.#fromPool[0] ? pool : staging, this.#offsets[0], total, this.#position);
@@ -293,6 +336,7 @@ class RunWriter {
       }
       this.#file.writevAt(buffers, this.#position);
     }
+    assert(total > 0, 'an empty write call');
     this.#position += total;
     this.#staged = 0;
     this.#fromPool.length = 0;
