@@ -4,11 +4,15 @@
  * in npm test by architecture.test.ts). Layers point down only:
  *
  *   tla/          TLA+ values and TLC's outputs: imports nothing of the project
- *   model/        the spec in TypeScript: tla/ only
+ *   model/        the spec in TypeScript: tla/ only (its tests step it through actions/)
+ *   actions/      each spec action, one module: model/, tla/, and the engine's public entry
  *   impl/         the engine: node builtins only, so it ships alone
- *   conformance/  relates the layers: impl/, model/, tla/
+ *   conformance/  relates the layers: actions/, impl/, model/, tla/
  *   tlc/          the npx tlc wrapper: tla/
- *   fileserver/   a user of the engine: impl/index.ts, its public entry, only
+ *   cli/          the scripts' command-line helper: node builtins only
+ *   fileserver/   a user of the engine: impl/index.ts, its public entry, and cli/
+ *   spec/         the contract (TLA+, configs, TLC's certificates, the mutants'
+ *                 edits and verdicts): no code, so nothing there imports
  *
  * and no import cycle anywhere, inside a folder included. Type-only imports
  * count: a type is part of what one module needs from another.
@@ -41,10 +45,29 @@ module.exports = {
       '^tla/',
     ),
     importsOnly(
+      'cli-imports-nothing-of-the-project',
+      "cli/ is the scripts' --help and usage errors: any command can use it, so it may use none of them.",
+      '^cli/',
+      '^cli/',
+    ),
+    importsOnly(
       'model-imports-only-tla',
       'model/ is the spec transliterated: it stands on TLA+ values and on nothing that checks it.',
       '^model/',
       '^(model|tla)/',
+      tests,
+    ),
+    importsOnly(
+      'model-tests-import-model-tla-actions',
+      "Tests of model/ step it by actions/, the table of the spec's actions, which model/ itself is handed.",
+      '^model/.*\\.test\\.ts$',
+      '^(actions|model|tla)/',
+    ),
+    importsOnly(
+      'actions-import-model-tla-and-the-public-engine',
+      "actions/ says what each spec action is to the model, the engine and conventional I/O: of the engine it calls what a user's program calls.",
+      '^actions/',
+      '^(actions|model|tla)/|^impl/index\\.ts$',
     ),
     {
       name: 'impl-imports-only-itself-and-node',
@@ -64,7 +87,7 @@ module.exports = {
       'conformance-imports-impl-model-tla',
       'conformance/ relates the engine to the model; it is no library of the wrapper or the file server.',
       '^conformance/',
-      '^(conformance|impl|model|tla)/',
+      '^(actions|cli|conformance|impl|model|tla)/',
     ),
     importsOnly(
       'tlc-imports-only-tla',
@@ -74,17 +97,25 @@ module.exports = {
     ),
     importsOnly(
       'fileserver-imports-only-the-public-engine',
-      'fileserver/ uses the engine as a user would, through the package entry.',
+      'fileserver/ uses the engine as a user would, through the package entry; its command reads its command line with cli/, as the scripts do.',
       '^fileserver/',
-      '^(fileserver/|impl/index\\.ts$)',
+      '^(cli/|fileserver/|impl/index\\.ts$)',
       `${fileserverExtras}|${tests}`,
     ),
     importsOnly(
       'fileserver-tests-and-comparisons',
       "The file server's tests and benchmarks may use the engine's test helpers and the bench's harness and mmap addon too; they are not shipped.",
       fileserverExtras,
-      '^(fileserver/|impl/index\\.ts$|impl/testing/|bench/)',
+      '^(cli/|fileserver/|impl/index\\.ts$|impl/testing/|bench/)',
     ),
+    {
+      name: 'spec-holds-no-code',
+      comment:
+        "spec/ is the contract, not code: what reads, generates or checks it is conformance/'s. A module there, importing anything at all, is in the wrong place.",
+      severity: 'error',
+      from: { path: '^spec/' },
+      to: {},
+    },
     {
       name: 'no-cycles',
       comment: 'An import cycle makes modules that cannot be understood, tested or loaded one at a time.',

@@ -42,9 +42,13 @@ describe('the rules catch what they forbid', () => {
       compilerOptions: { module: 'NodeNext', allowImportingTsExtensions: true, noEmit: true },
     }),
     'tla/values.ts': "export { leaf } from '../model/leaf.ts';",
+    'cli/command-line.ts': "export { leaf } from '../tla/leaf.ts';",
     'model/state.ts': "export { leaf } from '../conformance/leaf.ts';\nexport * from '../tla/leaf.ts';",
+    'model/state.test.ts': "export { leaf } from '../conformance/leaf.ts';\nexport * from '../actions/leaf.ts';",
+    'actions/read.ts':
+      "export { leaf } from '../impl/leaf.ts';\nexport * from '../model/leaf.ts';\nexport * from '../tla/leaf.ts';",
     'conformance/world.ts':
-      "export { leaf } from '../tlc/leaf.ts';\nexport * from '../impl/leaf.ts';\nexport * from '../model/leaf.ts';",
+      "export { leaf } from '../tlc/leaf.ts';\nexport * from '../impl/leaf.ts';\nexport * from '../model/leaf.ts';\nexport * from '../actions/leaf.ts';",
     'tlc/main.ts': "export { leaf } from '../impl/leaf.ts';\nexport * from '../tla/leaf.ts';",
     'impl/index.ts': "import { b } from './b.ts';\nexport const engine = b;",
     'impl/b.ts':
@@ -53,9 +57,10 @@ describe('the rules catch what they forbid', () => {
     'fileserver/server.ts':
       "import { engine } from '../impl/index.ts';\nimport { leaf } from '../impl/leaf.ts';\nexport const s = [engine, leaf];",
     'fileserver/server.test.ts': "import { leaf } from '../model/leaf.ts';\nexport const t = leaf;",
-    'spec/check.ts': "export { x } from './missing.ts';",
+    'spec/mutants.ts': "export { leaf } from '../conformance/leaf.ts';",
+    'bench/check.ts': "export { x } from './missing.ts';",
   };
-  for (const folder of ['tla', 'model', 'conformance', 'tlc', 'impl']) files[`${folder}/leaf.ts`] = leaf;
+  for (const folder of ['tla', 'model', 'actions', 'conformance', 'tlc', 'impl']) files[`${folder}/leaf.ts`] = leaf;
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(tree, path)), { recursive: true });
     writeFileSync(join(tree, path), text);
@@ -65,7 +70,10 @@ describe('the rules catch what they forbid', () => {
     expect((await violations(tree)).map(describeViolation).sort()).toEqual(
       [
         'tla-imports-nothing-of-the-project: tla/values.ts -> model/leaf.ts',
+        'cli-imports-nothing-of-the-project: cli/command-line.ts -> tla/leaf.ts',
         'model-imports-only-tla: model/state.ts -> conformance/leaf.ts',
+        'model-tests-import-model-tla-actions: model/state.test.ts -> conformance/leaf.ts',
+        'actions-import-model-tla-and-the-public-engine: actions/read.ts -> impl/leaf.ts',
         'conformance-imports-impl-model-tla: conformance/world.ts -> tlc/leaf.ts',
         'tlc-imports-only-tla: tlc/main.ts -> impl/leaf.ts',
         'impl-imports-only-itself-and-node: impl/b.ts -> tla/leaf.ts',
@@ -73,7 +81,8 @@ describe('the rules catch what they forbid', () => {
         'fileserver-imports-only-the-public-engine: fileserver/server.ts -> impl/leaf.ts',
         'fileserver-tests-and-comparisons: fileserver/server.test.ts -> model/leaf.ts',
         'no-cycles: impl/b.ts -> impl/index.ts -> impl/b.ts',
-        'no-unresolvable: spec/check.ts -> ./missing.ts',
+        'spec-holds-no-code: spec/mutants.ts -> conformance/leaf.ts',
+        'no-unresolvable: bench/check.ts -> ./missing.ts',
       ].sort(),
     );
   });

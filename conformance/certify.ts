@@ -7,7 +7,7 @@
  * for CI to enumerate by TLC's counts alone.
  *
  * The seeded-bug mutants are certified by `npm run spec:mutants:certify`
- * (spec/certify-mutants.ts).
+ * (conformance/mutants/certify.ts).
  *
  * Only TLC may certify: the project's `npx tlc` wrapper falls back to the
  * wasm checker when it finds no tla2tools.jar, and that checker's graph is
@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readCommandLine, UsageError } from '../cli/command-line.ts';
 import { readCfg } from '../tla/cfg.ts';
 import { readDotGraph } from '../tla/dot.ts';
 import { digestGraph } from '../tla/graph.ts';
@@ -84,14 +85,30 @@ async function certify(cfgArg: string, withGraph: boolean): Promise<void> {
   }
 }
 
-const args = process.argv.slice(2);
-const cfgs = args.filter((a) => a !== '--no-graph');
-if (cfgs.length === 0) {
-  console.error('usage: npm run spec:certify -- spec/NAME.cfg [more cfgs...] [--no-graph]');
-  process.exitCode = 2;
-}
+const { cfgs, withGraph } = readCommandLine(
+  {
+    name: 'npm run spec:certify --',
+    help: `usage: npm run spec:certify -- spec/NAME.cfg [more cfgs...] [--no-graph]
+
+Model-checks spec/Refinement.tla on each cfg with TLC (every invariant and
+the refinement) and writes spec/NAME.cert.json: TLC's counts, the sha256 of
+every spec source and of the cfg, and a digest of the state graph TLC dumps.
+Needs TLC (npx tlc --install). Exit status: 0 certified, 1 refused, 2 a bad
+command line.
+
+  --no-graph  counts only, no graph: for a config too large for CI to enumerate
+  -h, --help  this text
+`,
+    options: { 'no-graph': { type: 'boolean', default: false } },
+    positionals: true,
+  },
+  ({ values, positionals }) => {
+    if (positionals.length === 0) throw new UsageError('no cfg given');
+    return { cfgs: positionals, withGraph: !values['no-graph'] };
+  },
+);
 try {
-  for (const cfg of cfgs) await certify(cfg, !args.includes('--no-graph'));
+  for (const cfg of cfgs) await certify(cfg, withGraph);
 } catch (e) {
   if (!(e instanceof RefusedError)) throw e;
   console.error(`spec:certify: not certified: ${e.message}`);

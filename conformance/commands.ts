@@ -1,9 +1,8 @@
 /**
- * Conformance as fast-check commands: one command per spec action (Read,
- * Load, Bytes, CopyOut, Prefetch, Store, Write, Zero, FileWrite,
- * FileTruncate, OutsideWrite, OutsideTruncate, Evict), each with the
- * arbitrary of its arguments, a check (does Next offer it in the model's
- * state) and a run that takes it on
+ * Conformance as fast-check commands: one command per spec action, its
+ * arguments drawn by the action's arbitrary (its module in actions/), with
+ * a check (does Next offer it in the model's state) and a run that takes
+ * it on
  *  - the model (per byte, run-length, or both side by side),
  *  - conventional I/O under the refinement mapping (spec/Refinement.tla):
  *    a call not refused returns what the conventional call returns and
@@ -35,6 +34,9 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { actionLabel } from '../actions/labels.ts';
+import { apply, applyRuns, conventionalCall } from '../actions/next.ts';
+import { type Action, actionDefs } from '../actions/table.ts';
 import type { DeferredFile } from '../impl/deferred-file.ts';
 import { ArgumentError, ReadOnlyError } from '../impl/errors.ts';
 import { MemoryBackend } from '../impl/memory-backend.ts';
@@ -42,11 +44,9 @@ import { Addrs, type Constants } from '../model/constants.ts';
 import { Conventional, type Returned } from '../model/conventional.ts';
 import { Mem } from '../model/derived.ts';
 import { violated } from '../model/invariants.ts';
-import { type Action, actionLabel, apply } from '../model/next.ts';
 import { MemInto } from '../model/runs/derived.ts';
 import { toState } from '../model/runs/expand.ts';
 import { Lazy } from '../model/runs/invariants.ts';
-import { apply as applyRuns } from '../model/runs/next.ts';
 import { initState as initRuns, type RunState } from '../model/runs/state.ts';
 import { initState, type State } from '../model/state.ts';
 import { toTla } from '../model/tla.ts';
@@ -391,7 +391,7 @@ export class Run {
     this.labels.push(actionLabel(act));
     this.trail.push(actionLabel(act));
     const got = this.side.returned();
-    const want = this.side.refused() ? { ret: 0, out: [] } : this.oracle.apply(act);
+    const want = this.side.refused() ? { ret: 0, out: [] } : conventionalCall(act)(this.oracle);
     if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
       throw new Error(`the model returned ${JSON.stringify(got)}, conventional I/O ${JSON.stringify(want)}`);
     }
@@ -547,7 +547,7 @@ function settle(run: Run, w: World): void {
 function conventionally(run: Run, w: World, act: Action, got: Observed): void {
   const oracle = run.engineOracle!;
   if (got.err !== 'none') return;
-  const want = oracle.apply(act);
+  const want = conventionalCall(act)(oracle);
   if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
     throw new Error(
       `${actionLabel(act)}: the engine returned ${JSON.stringify({ ret: got.ret, out: got.out })}, conventional I/O ${JSON.stringify(want)}`,
@@ -566,14 +566,13 @@ function conventionally(run: Run, w: World, act: Action, got: Observed): void {
 export class SpecStep implements fc.Command<Run, World | null> {
   constructor(readonly act: Action) {}
 
-  /** Whether Next offers the action: within MaxSteps and MaxLen (an Evict of a page not resident is a call the engine must ignore). */
+  /**
+   * Whether Next offers the action: within MaxSteps, since its arbitrary
+   * keeps its arguments within Next's ranges (an Evict of a page not
+   * resident is a call the engine must ignore).
+   */
   check(run: Readonly<Run>): boolean {
-    const { c } = run.setup;
-    const a = this.act;
-    if (run.side.steps >= c.MaxSteps) return false;
-    if (a.op === 'write') return a.pos + a.len <= c.MaxLen;
-    if (a.op === 'fileWrite' || a.op === 'outsideWrite') return a.pos + a.data.length <= c.MaxLen;
-    return true;
+    return run.side.steps < run.setup.c.MaxSteps;
   }
 
   run(run: Run, w: World | null): void {
@@ -691,137 +690,11 @@ export class InvalidStep implements fc.Command<Run, World | null> {
 
 // --- arbitraries ----------------------------------------------------------------
 
-/** Offsets in [0, limit): page-aligned, next to a page boundary, or anywhere. */
-function offsetBelow(B: number, limit: number): fc.Arbitrary<number> {
-  const lastPage = Math.floor((limit - 1) / B);
-  return fc.oneof(
-    fc.integer({ min: 0, max: lastPage }).map((p) => p * B),
-    fc
-      .tuple(fc.integer({ min: 0, max: lastPage }), fc.integer({ min: -2, max: 2 }))
-      .map(([p, d]) => Math.min(limit - 1, Math.max(0, p * B + d))),
-    fc.integer({ min: 0, max: limit - 1 }),
+/** The calls of every spec action at this geometry, within Next's quantifier ranges, each action weighted by its module. */
+function actionArbitrary(c: Constants, length: number): fc.Arbitrary<Action> {
+  const arbs: fc.WeightedArbitrary<Action>[] = Object.values(actionDefs).flatMap(
+    (def) => def.arbitrary(c, length) ?? [],
   );
-}
-
-/** Lengths in 1..limit: short, a few pages, or anything. */
-const lengthUpTo = (B: number, limit: number): fc.Arbitrary<number> =>
-  fc.oneof(
-    fc.integer({ min: 1, max: Math.min(limit, 8) }),
-    fc.integer({ min: 1, max: Math.min(limit, 4 * B) }),
-    fc.integer({ min: 1, max: limit }),
-  );
-
-/** Bytes of the given length from Vals, from a seed: megabytes are not worth generating or shrinking byte by byte. */
-export const seededBytes = (vals: readonly number[], n: number, seed: number): number[] =>
-  Array.from({ length: n }, (_, i) => vals[Math.abs(seed + i * 31) % vals.length]!);
-
-/** The arguments of every spec action at this geometry, within Next's quantifier ranges, weighted. */
-export function actionArbitrary(c: Constants, length: number): fc.Arbitrary<Action> {
-  const B = c.B;
-  const pages = Math.ceil(length / B);
-  const whole = Math.floor(length / B);
-  const addr = offsetBelow(B, length);
-  // Zero-length calls exist at address 0 only (spec: Lengths).
-  const span = fc.oneof(
-    { weight: 12, arbitrary: addr.chain((a) => lengthUpTo(B, length - a).map((len) => ({ addr: a, len }))) },
-    { weight: 1, arbitrary: fc.constant({ addr: 0, len: 0 }) },
-  );
-  const file = fc.constantFrom(...c.Files);
-  // File offsets below `limit`, half of them where reads at the segment's own addresses bind bytes (so changes meet bound offsets).
-  const fileOffset = (limit: number) => fc.oneof(offsetBelow(B, Math.min(limit, length)), offsetBelow(B, limit));
-  // Writes of at most MaxLen bytes (spec: Next), so that a position exists.
-  const writeSpan = fc.oneof(
-    {
-      weight: 12,
-      arbitrary: addr.chain((a) => lengthUpTo(B, Math.min(length - a, c.MaxLen)).map((len) => ({ addr: a, len }))),
-    },
-    { weight: 1, arbitrary: fc.constant({ addr: 0, len: 0 }) },
-  );
-  // Mostly the segment address itself, so that a write-back lands where its read came from.
-  const pos = (s: { addr: number; len: number }) =>
-    s.addr + s.len <= c.MaxLen
-      ? fc.oneof(
-          { weight: 2, arbitrary: fc.constant(s.addr) },
-          { weight: 1, arbitrary: fileOffset(c.MaxLen - s.len + 1) },
-        )
-      : fileOffset(c.MaxLen - s.len + 1);
-  const data = fc
-    .tuple(fc.integer({ min: 1, max: Math.min(c.MaxWrite, 3 * B, c.MaxLen) }), fc.integer())
-    .chain(([n, seed]) => fileOffset(c.MaxLen - n + 1).map((at) => ({ pos: at, data: seededBytes(c.Vals, n, seed) })));
-  const truncateTo = fileOffset(c.MaxLen + 1);
-  const page = fc.integer({ min: 0, max: pages - 1 });
-  const arbs: { weight: number; arbitrary: fc.Arbitrary<Action> }[] = [
-    {
-      weight: 4,
-      arbitrary: fc
-        .tuple(file, span)
-        .chain(([f, s]) =>
-          (s.addr <= c.MaxLen ? fc.oneof(fc.constant(s.addr), fileOffset(c.MaxLen + 1)) : fileOffset(c.MaxLen + 1)).map(
-            (p) => ({ op: 'read', file: f, pos: p, ...s }) as const,
-          ),
-        ),
-    },
-    { weight: 3, arbitrary: addr.map((a) => ({ op: 'load', addr: a }) as const) },
-    {
-      weight: 1,
-      arbitrary: fc
-        .tuple(addr, fc.boolean())
-        .chain(([a, writable]) =>
-          fc
-            .integer({ min: 1, max: Math.min(B - (a % B), length - a) })
-            .map((len) => ({ op: 'bytes', addr: a, len, writable }) as const),
-        ),
-    },
-    { weight: 1, arbitrary: span.map((s) => ({ op: 'copyOut', ...s }) as const) },
-    // Whole pages only: world.ts asks the engine for len * B bytes, past the end of a partial last page.
-    ...(whole === 0
-      ? []
-      : [
-          {
-            weight: 1,
-            arbitrary: fc
-              .integer({ min: 0, max: whole - 1 })
-              .chain((p) =>
-                fc.integer({ min: 1, max: whole - p }).map((len) => ({ op: 'prefetch', page: p, len }) as const),
-              ),
-          },
-        ]),
-    {
-      weight: 3,
-      arbitrary: fc.tuple(addr, fc.constantFrom(...c.Vals)).map(([a, val]) => ({ op: 'store', addr: a, val }) as const),
-    },
-    {
-      weight: 4,
-      arbitrary: fc
-        .tuple(file, writeSpan, fc.boolean())
-        .chain(([f, s, rebind]) => pos(s).map((p) => ({ op: 'write', file: f, pos: p, rebind, ...s }) as const)),
-    },
-    { weight: 1, arbitrary: span.map((s) => ({ op: 'zero', ...s }) as const) },
-    { weight: 1, arbitrary: page.map((p) => ({ op: 'evict', page: p }) as const) },
-  ];
-  if (c.Foreign.length > 0) {
-    const foreign = fc.constantFrom(...c.Foreign);
-    arbs.push(
-      { weight: 2, arbitrary: fc.tuple(foreign, data).map(([f, d]) => ({ op: 'fileWrite', file: f, ...d }) as const) },
-      {
-        weight: 1,
-        arbitrary: fc.tuple(foreign, truncateTo).map(([f, len]) => ({ op: 'fileTruncate', file: f, len }) as const),
-      },
-    );
-  }
-  if (c.Outside.length > 0) {
-    const outside = fc.constantFrom(...c.Outside);
-    arbs.push(
-      {
-        weight: 1,
-        arbitrary: fc.tuple(outside, data).map(([f, d]) => ({ op: 'outsideWrite', file: f, ...d }) as const),
-      },
-      {
-        weight: 1,
-        arbitrary: fc.tuple(outside, truncateTo).map(([f, len]) => ({ op: 'outsideTruncate', file: f, len }) as const),
-      },
-    );
-  }
   return fc.oneof(...arbs);
 }
 

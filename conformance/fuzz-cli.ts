@@ -3,22 +3,28 @@
  * second included), for as long as asked. --seed S runs the one case that
  * seed generates (a failure reports its seed).
  */
-import { parseArgs } from 'node:util';
+import { numberOption, readCommandLine } from '../cli/command-line.ts';
 import { fuzzFor } from './fuzz.ts';
 
-const { values } = parseArgs({
-  options: { minutes: { type: 'string', default: '5' }, seed: { type: 'string' } },
-});
-const minutes = Number(values.minutes);
-if (!Number.isFinite(minutes) || minutes <= 0) {
-  console.error(`fuzz: --minutes must be a positive number, got ${values.minutes}`);
-  process.exit(2);
-}
-if (values.seed !== undefined && !Number.isInteger(Number(values.seed))) {
-  console.error(`fuzz: --seed must be an integer, got ${values.seed}`);
-  process.exit(2);
-}
-const seed = values.seed === undefined ? undefined : Number(values.seed);
+const { minutes, seed } = readCommandLine(
+  {
+    name: 'npm run fuzz --',
+    help: `usage: npm run fuzz -- [--minutes N] [--seed S]
+
+Differential fuzzing: the engine against the run-length model and
+conventional I/O, with a progress line every 10 s and steps per second.
+
+  --minutes N  fuzz for N minutes (default 5)
+  --seed S     run only the case seed S generates (a failure prints its seed)
+  -h, --help   this text
+`,
+    options: { minutes: { type: 'string' }, seed: { type: 'string' } },
+  },
+  ({ values }) => ({
+    minutes: numberOption('--minutes', values.minutes, 5, { min: 0, above: true }),
+    seed: values.seed === undefined ? undefined : numberOption('--seed', values.seed, 0, { integer: true }),
+  }),
+);
 console.log(
   seed === undefined
     ? `fuzz: engine vs run-length model vs conventional I/O for ${minutes} min (4 KiB pages, 64 pages, 16 frames, files up to 2 MiB)`

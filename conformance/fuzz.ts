@@ -10,8 +10,9 @@
  * again), and the report's replayLabels call replays the shrunk one.
  */
 import fc from 'fast-check';
+import { seededBytes } from '../actions/arbitraries.ts';
 import type { Constants } from '../model/constants.ts';
-import { commandsArbitrary, RunFailure, runCommands, type Setup, seededBytes } from './commands.ts';
+import { commandsArbitrary, RunFailure, runCommands, type Setup } from './commands.ts';
 import { threeFiles } from './three-files.ts';
 
 /** Realistic geometry; the bounds that only the per-byte model would feel (MaxSnap, MaxSteps) are loose. */

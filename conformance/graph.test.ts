@@ -7,9 +7,10 @@
  * lands in exactly the model's state with exactly its results.
  */
 import { describe, expect, test } from 'vitest';
+import { actionOf } from '../actions/labels.ts';
+import { conventionalCall, successors } from '../actions/next.ts';
 import { readConfig } from '../model/config.ts';
 import { enumerate, type ModelGraph } from '../model/graph.ts';
-import { actionOf } from '../model/next.ts';
 import { initRefines, stepRefines } from '../model/refinement.ts';
 import { digestGraph } from '../tla/graph.ts';
 import { checkAgainstCertificate } from './certificate.ts';
@@ -34,7 +35,7 @@ describe.each(configs)('$cfgPath', ({ cfgPath, slow }) => {
   const enumerated = (): ModelGraph => {
     if (graph === undefined) {
       const started = performance.now();
-      graph = enumerate(constants);
+      graph = enumerate(constants, successors);
       console.log(
         `${cfgPath}: enumerated ${graph.states.length} states in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );
@@ -54,7 +55,7 @@ describe.each(configs)('$cfgPath', ({ cfgPath, slow }) => {
       ...g.initial.flatMap((id) => initRefines(constants, g.models[id]!) ?? []),
       ...g.edges.flatMap((e) => {
         const to = g.models[e.to]!;
-        const why = stepRefines(constants, g.models[e.from]!, actionOf(to.last), to);
+        const why = stepRefines(constants, g.models[e.from]!, conventionalCall(actionOf(to.last)), to);
         return why === null ? [] : [`${e.action}: ${why}`];
       }),
     ];

@@ -9,8 +9,9 @@
  */
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
+import { seededBytes } from '../actions/arbitraries.ts';
 import type { Constants } from '../model/constants.ts';
-import { commandsArbitrary, runCommands, seededBytes, smallGeometry } from './commands.ts';
+import { commandsArbitrary, runCommands, smallGeometry } from './commands.ts';
 import { threeFiles } from './three-files.ts';
 
 test('small geometries: the per-byte and run-length models agree, and refine conventional I/O', () => {

@@ -8,10 +8,12 @@
  * already proved equal to TLC's (the certificate), so these are TLC's edges.
  */
 
+import { actionLabel, actionOf, parseActionLabel } from '../actions/labels.ts';
+import { apply } from '../actions/next.ts';
+import type { Action } from '../actions/table.ts';
 import { readConfig } from '../model/config.ts';
 import type { Constants } from '../model/constants.ts';
 import type { ModelGraph } from '../model/graph.ts';
-import { type Action, actionLabel, actionOf, apply, parseActionLabel } from '../model/next.ts';
 import { decodeState, encodeState } from '../model/schema.ts';
 import { type Bytes, initState, type State } from '../model/state.ts';
 import { toTla } from '../model/tla.ts';

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { numberOption, readCommandLine } from '../cli/command-line.ts';
 import { fileSha256 } from './certificate.ts';
 import { readTlcTraces, type Trace, tracesPath, writeTraceFile } from './traces.ts';
 
@@ -103,17 +103,31 @@ export async function simulate(opts: {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({
-    options: {
-      traces: { type: 'string', default: '200' },
-      seed: { type: 'string', default: '20261201' },
-      depth: { type: 'string', default: '12' },
+  const { count, seed, depth } = readCommandLine(
+    {
+      name: 'npm run spec:simulate --',
+      help: `usage: npm run spec:simulate -- [--traces N] [--seed S] [--depth D]
+
+TLC walks N random behaviours of ${simulationCfg} with a fixed seed (the same
+behaviours every time), checking every invariant and the refinement on each
+step, and writes them to spec/simulation.traces.json, which verify and the
+tests replay on the model and the engine. Needs TLC (npx tlc --install).
+
+  --traces N  behaviours to walk (default 200)
+  --seed S    TLC's -seed (default 20261201)
+  --depth D   steps per behaviour (default 12)
+  -h, --help  this text
+`,
+      options: { traces: { type: 'string' }, seed: { type: 'string' }, depth: { type: 'string' } },
     },
-  });
-  const count = Number(values.traces);
-  const depth = Number(values.depth);
-  console.log(`simulating ${count} behaviours of ${simulationCfg} (seed ${values.seed}, ${depth} steps) with TLC...`);
-  const sim = await simulate({ seed: values.seed, depth, count, log: (l) => console.log(`  ${l}`) });
+    ({ values }) => ({
+      count: numberOption('--traces', values.traces, 200, { min: 1, integer: true }),
+      seed: String(numberOption('--seed', values.seed, 20261201, { integer: true })),
+      depth: numberOption('--depth', values.depth, 12, { min: 1, integer: true }),
+    }),
+  );
+  console.log(`simulating ${count} behaviours of ${simulationCfg} (seed ${seed}, ${depth} steps) with TLC...`);
+  const sim = await simulate({ seed, depth, count, log: (l) => console.log(`  ${l}`) });
   if (sim.violation !== null) {
     console.error(`spec:simulate: TLC found a violation: ${sim.violation}`);
     process.exit(1);
@@ -123,7 +137,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     cfgSha256: fileSha256(join(repoRoot, simulationCfg)),
     specSha256: fileSha256(join(repoRoot, 'spec/DeferredIO.tla')),
     tlc: sim.tlc,
-    seed: values.seed,
+    seed,
     depth,
     traces: sim.traces,
   });

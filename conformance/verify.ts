@@ -1,12 +1,12 @@
 /**
  * `npm run verify [-- --quick] [--fuzz-seconds N] [--simulate-seconds N]`:
- * the main job. Checks every layer against the one above it and prints one
- * table; writes verify-report.json.
+ * the main job. Checks every layer against the one above it, prints one
+ * table and a verdict line, and writes verify-report.json.
  *
  *   1. model-check smoke.cfg (TLC when a jar is found, else the wasm
  *      checker, in a child process so that progress keeps printing);
  *   2. every certificate and mutant verdict is current (bound to the
- *      sources by sha256);
+ *      sources by sha256): TLC's results taken from them, not re-run;
  *   3. the model's graphs equal the TLC-certified ones, and every edge
  *      refines conventional I/O;
  *   4. every certified edge replays on the engine;
@@ -14,95 +14,181 @@
  *      engine; with TLC present, a fresh simulation is run and replayed too;
  *   6. differential fuzzing of engine vs model vs conventional I/O.
  *
- * `--quick` (the edit loop, under 2 minutes): smoke.cfg only, 20 traces, a
- * few seconds of fuzzing. Every phase prints what it will do and an
- * estimate first, then a progress line at least every 10 seconds.
+ * `--quick` (the edit loop: half a minute with TLC, two minutes without):
+ * smoke.cfg only, 20 traces, a few seconds of fuzzing. The plan and its total
+ * estimate come first; every phase then prints what it does and its
+ * estimate, and a progress line at least every 10 seconds.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { actionOf } from '../actions/labels.ts';
+import { conventionalCall, successors } from '../actions/next.ts';
+import { numberOption, readCommandLine } from '../cli/command-line.ts';
 import { readConfig } from '../model/config.ts';
 import { enumerate, type ModelGraph } from '../model/graph.ts';
-import { actionOf } from '../model/next.ts';
 import { initRefines, stepRefines } from '../model/refinement.ts';
 import { digestGraph } from '../tla/graph.ts';
-import { checkAgainstCertificate, currentCertificate, fileSha256, readVerdicts } from './certificate.ts';
+import { checkAgainstCertificate, currentCertificate } from './certificate.ts';
 import { fuzzFor } from './fuzz.ts';
+import { verdictIsCurrent } from './mutants/modules.ts';
+import { readMutants } from './mutants/mutant.ts';
 import { regressionCase, replayGraph } from './replay.ts';
 import { simulate } from './simulate.ts';
 import { readTraceFile, replayTraces, traceConstants } from './traces.ts';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    'fuzz-seconds': { type: 'string' },
-    'simulate-seconds': { type: 'string' },
+const { quick, fuzzSeconds, simulateSeconds } = readCommandLine(
+  {
+    name: 'npm run verify --',
+    help: `usage: npm run verify -- [--quick] [--fuzz-seconds N] [--simulate-seconds N]
+
+Checks every layer against the one above it: model-checks spec/smoke.cfg,
+checks that every certificate and mutant verdict is current, that the
+model's state graphs equal TLC's and refine conventional I/O, replays every
+edge and TLC's simulation traces on the engine, and fuzzes the engine. Ends
+with a table, one verdict line, and verify-report.json. Exit status: 0 pass,
+1 a check failed, 2 a bad command line.
+
+  --quick               smoke.cfg only, 20 traces, 10 s of fuzzing, no
+                        fresh simulation (half a minute with TLC, 2 min without)
+  --fuzz-seconds N      differential fuzzing for N s (default 60; --quick 10)
+  --simulate-seconds N  with TLC installed, a fresh TLC simulation for N s
+                        after TLC's initial states, replayed (default 30;
+                        --quick 0: none)
+  -h, --help            this text
+`,
+    options: {
+      quick: { type: 'boolean', default: false },
+      'fuzz-seconds': { type: 'string' },
+      'simulate-seconds': { type: 'string' },
+    },
   },
-});
-const quick = values.quick!;
-function seconds(name: string, given: string | undefined, byDefault: number): number {
-  const n = Number(given ?? byDefault);
-  if (!Number.isFinite(n) || n < 0) {
-    console.error(`verify: --${name} must be a number >= 0, got ${given}`);
-    process.exit(2);
-  }
-  return n;
-}
-const fuzzSeconds = seconds('fuzz-seconds', values['fuzz-seconds'], quick ? 10 : 60);
-const simulateSeconds = seconds('simulate-seconds', values['simulate-seconds'], quick ? 0 : 30);
+  ({ values }) => ({
+    quick: values.quick,
+    fuzzSeconds: numberOption('--fuzz-seconds', values['fuzz-seconds'], values.quick ? 10 : 60, { min: 0 }),
+    simulateSeconds: numberOption('--simulate-seconds', values['simulate-seconds'], values.quick ? 0 : 30, { min: 0 }),
+  }),
+);
 
-const replayed = quick ? ['spec/smoke.cfg'] : ['spec/smoke.cfg', 'spec/conformance.cfg', 'spec/isolation.cfg'];
+const replayed: readonly Replayed[] = quick
+  ? ['spec/smoke.cfg']
+  : ['spec/smoke.cfg', 'spec/conformance.cfg', 'spec/isolation.cfg'];
 const countsOnly = ['spec/twofiles.cfg', 'spec/twopages.cfg', 'spec/span.cfg', 'spec/fourstep.cfg'];
+const short = (cfg: string) => cfg.replace(/^spec\/|\.cfg$/g, '');
 
-/** Prints `line` at most every 10 s (the first call included): call it as often as convenient. */
-function ticker(): (line: () => string) => void {
-  let last = performance.now();
-  return (line) => {
+/**
+ * How a phase's result was obtained: checked in this run, taken from a TLC
+ * certificate or verdict that this run only found current (TLC is not
+ * re-run), or not done at all.
+ */
+type Basis = 'checked' | 'certificate' | 'skipped';
+
+interface Outcome {
+  readonly ok: boolean;
+  readonly basis: Basis;
+  /** The row's text in the table. */
+  readonly result: string;
+  /** What the verdict line says of it. */
+  readonly summary: string;
+  readonly details?: unknown;
+}
+
+interface Row extends Outcome {
+  readonly phase: string;
+  readonly estimate: number;
+  readonly seconds: number;
+}
+const rows: Row[] = [];
+
+/**
+ * What verify's work costs on the project's machine (2 cores shared with
+ * other jobs), in seconds: per edge of each replayed graph, per trace step,
+ * per state the wasm checker finds, and TLC's fixed costs. Each was measured
+ * in a run that also timed `calibrate()` and is scaled here to the
+ * calibration below (a cost measured where calibrate() took c seconds is
+ * multiplied by calibration / c), so the figures compare:
+ *   - smoke's edges, trace steps and TLC on smoke.cfg: `npm run verify --
+ *     --quick`, 2026-12-05, load average 6.2 (calibration 1.43 s);
+ *   - the wasm checker on smoke.cfg: the same without TLC, load average
+ *     6.7 (calibration 2.51 s);
+ *   - conformance.cfg's edges: its two phases alone, 2026-12-05, load
+ *     average 5.0 to 4.3 (calibration 0.45 s);
+ *     isolation.cfg, the same geometry with the file isolated, is taken to
+ *     cost the same per edge;
+ *   - TLC's initial states of simulation.cfg: the "about a minute" of the
+ *     full run that set the README's figures, unscaled.
+ */
+const reference = {
+  calibration: 1.43,
+  graphEdge: { 'spec/smoke.cfg': 0.13e-3, 'spec/conformance.cfg': 0.149e-3, 'spec/isolation.cfg': 0.149e-3 },
+  replayEdge: { 'spec/smoke.cfg': 0.545e-3, 'spec/conformance.cfg': 0.743e-3, 'spec/isolation.cfg': 0.743e-3 },
+  traceStep: 1.86e-3,
+  wasmState: 48.7e-3,
+  tlcSmoke: 7.4,
+  tlcInitialStates: 60,
+} as const;
+type Replayed = keyof typeof reference.replayEdge;
+
+/**
+ * How long this machine takes now to enumerate the smoke graph with the
+ * model: a second or two, which every estimate is scaled by (the reference
+ * costs times calibration / reference.calibration), so that a busier or
+ * slower machine gets longer estimates. The progress lines then measure each
+ * phase's own rate.
+ */
+function calibrate(): number {
+  const started = performance.now();
+  enumerate(readConfig('spec/smoke.cfg').constants, successors);
+  return (performance.now() - started) / 1000;
+}
+
+/** The engine `npx tlc` will check with: TLC's version line, or null when only the wasm checker is there. */
+function tlcInstalled(): string | null {
+  const ran = spawnSync(process.execPath, ['bin/tlc.js', '--version'], { encoding: 'utf8' });
+  return /^TLC: (TLC2 Version .*)$/m.exec(ran.stdout)?.[1] ?? null;
+}
+
+const duration = (s: number) => (s < 1 ? '<1 s' : s < 120 ? `${Math.ceil(s)} s` : `${Math.round(s / 60)} min`);
+
+/**
+ * Prints a progress line at most every 10 s (call it as often as convenient)
+ * with the rate so far and, when the total is known, the time left at that rate.
+ */
+function ticker(unit: string): (done: number, total: number | null, what?: string) => void {
+  const started = performance.now();
+  let last = started;
+  return (done, total, what = '') => {
     const now = performance.now();
     if (now - last < 10_000) return;
     last = now;
-    console.log(`   ${line()}`);
+    const rate = done / ((now - started) / 1000);
+    const left = total === null || rate === 0 ? '' : `, about ${duration((total - done) / rate)} left`;
+    console.log(`   ${what}${done}${total === null ? '' : `/${total}`} ${unit}, ${rate.toFixed(0)} ${unit}/s${left}`);
   };
 }
 
-interface Row {
-  phase: string;
-  result: string;
-  ok: boolean;
-  seconds: number;
-}
-const rows: Row[] = [];
-const report: Record<string, unknown> = {};
-
-/** Per-edge and per-step costs measured on this 2-core machine under load (2026-12-01): for the estimates only. */
-const cost = { enumerateEdge: 0.15e-3, refineEdge: 0.05e-3, replayEdge: 0.6e-3, traceStep: 2e-3, wasmState: 30e-3 };
-
-async function phase(
-  name: string,
-  estimate: number,
-  run: () => Promise<{ result: string; ok: boolean; details?: unknown }>,
-): Promise<void> {
-  console.log(`\n== ${name} (estimate ${estimate < 1 ? 'under a second' : `${Math.ceil(estimate)} s`})`);
+async function phase(name: string, estimate: number, run: () => Promise<Outcome>): Promise<void> {
+  console.log(`\n== ${name} (estimate ${duration(estimate)})`);
   const started = performance.now();
-  let outcome: { result: string; ok: boolean; details?: unknown };
+  let outcome: Outcome;
   try {
     outcome = await run();
   } catch (e) {
-    outcome = { result: e instanceof Error ? e.message : String(e), ok: false };
+    const message = e instanceof Error ? e.message : String(e);
+    outcome = { ok: false, basis: 'checked', result: message, summary: `${name}: ${message}` };
   }
-  const took = (performance.now() - started) / 1000;
-  rows.push({ phase: name, result: outcome.result, ok: outcome.ok, seconds: took });
-  report[name] = { ...outcome, seconds: took };
-  console.log(`   ${outcome.ok ? 'ok' : 'FAILED'}: ${outcome.result} (${took.toFixed(1)} s)`);
+  const seconds = (performance.now() - started) / 1000;
+  rows.push({ phase: name, estimate, seconds, ...outcome });
+  const status = outcome.basis === 'skipped' ? 'skipped' : outcome.ok ? 'ok' : 'FAILED';
+  console.log(`   ${status}: ${outcome.result} (${seconds.toFixed(1)} s)`);
 }
 
 /**
  * The model check of smoke.cfg, through the project's wrapper in a child
- * process (TLC if present, else the wasm checker, which runs as one long
- * call): its messages pass through, and a line every 10 s says it is alive.
+ * process (TLC if present, else the wasm checker): its messages pass
+ * through, and a line every 10 s says it is alive.
  */
-function modelCheckSmoke(): Promise<{
+function modelCheckSmoke(estimate: number): Promise<{
   engine: string;
   distinctStates: number | null;
   violation: { invariant: string | null } | null;
@@ -114,15 +200,17 @@ function modelCheckSmoke(): Promise<{
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const started = performance.now();
-    const timer = setInterval(
-      () => console.log(`   still checking (${Math.round((performance.now() - started) / 1000)} s)`),
-      10_000,
-    );
+    const timer = setInterval(() => {
+      const elapsed = (performance.now() - started) / 1000;
+      console.log(`   still checking: ${Math.round(elapsed)} s of about ${Math.ceil(estimate)} s`);
+    }, 10_000);
     const out: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => {
+      // The wrapper's own elapsed-time lines would repeat the line above.
       for (const line of chunk.toString('utf8').split('\n'))
-        if (/^(tlc:|Progress|Model checking)/.test(line)) console.log(`   ${line}`);
+        if (/^(tlc:|Progress|Model checking)/.test(line) && !/^tlc: still checking/.test(line))
+          console.log(`   ${line}`);
     });
     child.on('error', reject);
     child.on('close', (code) => {
@@ -136,164 +224,248 @@ function modelCheckSmoke(): Promise<{
   });
 }
 
+const tlc = tlcInstalled();
+const simulating = simulateSeconds > 0 && tlc !== null;
 const smokeStates = currentCertificate('spec/smoke.cfg').tlcDistinctStates;
+const edgesOf = (cfg: string) => currentCertificate(cfg).graph?.edges ?? 0;
+const traceFile = readTraceFile();
+const traces = quick ? traceFile.traces.slice(0, 20) : traceFile.traces;
+const traceSteps = traces.reduce((n, t) => n + t.steps.length, 0);
+
+const load = loadavg()[0]!;
 console.log(
-  `verify${quick ? ' --quick' : ''}: ${replayed.length} certified graphs replayed, traces, ${fuzzSeconds} s of fuzzing` +
-    `${simulateSeconds > 0 ? `, ${simulateSeconds} s of TLC simulation if TLC is installed` : ''}; load average ${loadavg()[0]!.toFixed(1)}`,
+  `verify${quick ? ' --quick' : ''}: load average ${load.toFixed(1)} on ${availableParallelism()} cores; ` +
+    `checker: ${tlc ?? 'the wasm checker (TLC is not installed: npx tlc --install)'}`,
+);
+const calibration = calibrate();
+const speed = calibration / reference.calibration;
+const estimates = {
+  smoke: tlc !== null ? reference.tlcSmoke * speed : smokeStates * reference.wasmState * speed,
+  graph: (cfg: Replayed) => edgesOf(cfg) * reference.graphEdge[cfg] * speed,
+  replay: (cfg: Replayed) => edgesOf(cfg) * reference.replayEdge[cfg] * speed,
+  traces: traceSteps * reference.traceStep * speed,
+  simulation: simulating ? reference.tlcInitialStates + simulateSeconds : 0,
+};
+const total =
+  estimates.smoke +
+  1 +
+  replayed.reduce((s, cfg) => s + estimates.graph(cfg) + estimates.replay(cfg), 0) +
+  estimates.traces +
+  estimates.simulation +
+  fuzzSeconds;
+console.log(
+  `estimate: about ${duration(total)} in all: this machine enumerated the smoke graph in ${calibration.toFixed(1)} s, ` +
+    `${speed.toFixed(1)}x the reference runs' ${reference.calibration} s, so each estimate is their cost per state, ` +
+    `edge or trace step times ${speed.toFixed(1)} (fuzzing and the simulation run for the time they are given).\n` +
+    `plan: model-check smoke.cfg; certificates and mutant verdicts current; ${replayed.map(short).join(', ')}: ` +
+    `model graph = TLC's, refinement, edge replay on the engine; ${traces.length} TLC traces replayed; ` +
+    `${simulating ? `a fresh ${simulateSeconds} s TLC simulation; ` : ''}${fuzzSeconds} s of fuzzing` +
+    `${simulateSeconds > 0 && !simulating ? '. Skipped: the fresh TLC simulation (TLC is not installed)' : ''}`,
 );
 
-await phase('model-check smoke.cfg', smokeStates * cost.wasmState, async () => {
-  const out = await modelCheckSmoke();
+await phase('model-check smoke.cfg', estimates.smoke, async () => {
+  const out = await modelCheckSmoke(estimates.smoke);
   const ok = out.violation === null && out.distinctStates === smokeStates;
+  const engine = out.engine === 'tlc' ? 'TLC' : 'the wasm checker';
   return {
     ok,
+    basis: 'checked',
     result:
       out.violation !== null
-        ? `${out.engine}: ${out.violation.invariant} violated`
-        : `${out.engine}: ${out.distinctStates} distinct states (TLC certified ${smokeStates})`,
+        ? `${engine}: ${out.violation.invariant} violated`
+        : `${engine}: ${out.distinctStates} distinct states (TLC certified ${smokeStates}), every invariant holds`,
+    summary: `smoke.cfg model-checked by ${engine}`,
     details: out,
   };
 });
 
 await phase('certificates and mutant verdicts are current', 1, async () => {
   const certs = [...replayed, ...(quick ? [] : countsOnly)].map((cfg) => currentCertificate(cfg));
-  const verdicts = readVerdicts();
-  const stale = verdicts.filter((v) =>
-    Object.entries(v.sources).some(([path, sha]) => !existsSync(path) || fileSha256(path) !== sha),
-  );
+  const mutants = readMutants();
+  const stale = mutants.filter((m) => !verdictIsCurrent(m));
   if (stale.length > 0)
     return {
       ok: false,
-      result: `verdicts not current for ${stale.map((v) => v.mutant).join(', ')}: run npm run spec:mutants:certify`,
+      basis: 'certificate',
+      result: `verdicts not current for ${stale.map((m) => m.name).join(', ')}: run npm run spec:mutants:certify`,
+      summary: `mutant verdicts not current (${stale.length})`,
     };
   return {
     ok: true,
-    result: `${certs.length} configs (${certs.map((c) => `${c.cfg.replace(/^spec\/|\.cfg$/g, '')} ${c.tlcDistinctStates}`).join(', ')} states), ${verdicts.length} mutants rejected by TLC`,
+    basis: 'certificate',
+    result:
+      `TLC's results, not re-run, bound to the current sources: ${certs.length} config${certs.length === 1 ? '' : 's'} ` +
+      `(${certs.map((c) => `${short(c.cfg)} ${c.tlcDistinctStates}`).join(', ')} states, every invariant and the refinement hold), ` +
+      `${mutants.length} seeded-bug mutants each rejected with the violation it names`,
+    summary: `TLC's checks of ${certs.length} config${certs.length === 1 ? '' : 's'} and ${mutants.length} mutant verdicts`,
   };
 });
 
 const graphs = new Map<string, ModelGraph>();
 for (const cfg of replayed) {
-  const edges = currentCertificate(cfg).graph?.edges ?? 0;
-  await phase(
-    `model graph = TLC graph, and refines conventional I/O: ${cfg}`,
-    edges * (cost.enumerateEdge + cost.refineEdge),
-    async () => {
-      const { constants } = readConfig(cfg);
-      const tick = ticker();
-      const graph = enumerate(constants, { progress: (found, depth) => tick(() => `depth ${depth}: ${found} states`) });
-      graphs.set(cfg, graph);
-      const digest = digestGraph(graph);
-      checkAgainstCertificate(cfg, digest);
-      const bad: string[] = [];
-      for (const id of graph.initial) {
-        const why = initRefines(constants, graph.models[id]!);
-        if (why !== null) bad.push(`initial state ${id}: ${why}`);
-      }
-      graph.edges.forEach((e, i) => {
-        const to = graph.models[e.to]!;
-        const why = stepRefines(constants, graph.models[e.from]!, actionOf(to.last), to);
-        if (why !== null && bad.length < 5) bad.push(`${e.action}: ${why}`);
-        tick(() => `refinement: ${i + 1}/${graph.edges.length} edges`);
-      });
-      return {
-        ok: bad.length === 0,
-        result: `${digest.distinctStates} states, ${digest.edges} edges = TLC's; ${bad.length === 0 ? 'every edge refines Conventional' : bad.join('; ')}`,
-        details: digest,
-      };
-    },
-  );
+  await phase(`model graph = TLC graph, and refines conventional I/O: ${cfg}`, estimates.graph(cfg), async () => {
+    const { constants } = readConfig(cfg);
+    const tick = ticker('states');
+    const states = currentCertificate(cfg).tlcDistinctStates;
+    const graph = enumerate(constants, successors, {
+      progress: (found, depth) => tick(found, states, `depth ${depth}: `),
+    });
+    graphs.set(cfg, graph);
+    const digest = digestGraph(graph);
+    checkAgainstCertificate(cfg, digest);
+    const bad: string[] = [];
+    for (const id of graph.initial) {
+      const why = initRefines(constants, graph.models[id]!);
+      if (why !== null) bad.push(`initial state ${id}: ${why}`);
+    }
+    const tickEdges = ticker('edges');
+    graph.edges.forEach((e, i) => {
+      const to = graph.models[e.to]!;
+      const why = stepRefines(constants, graph.models[e.from]!, conventionalCall(actionOf(to.last)), to);
+      if (why !== null && bad.length < 5) bad.push(`${e.action}: ${why}`);
+      tickEdges(i + 1, graph.edges.length, 'refinement: ');
+    });
+    return {
+      ok: bad.length === 0,
+      basis: 'checked',
+      result: `${digest.distinctStates} states, ${digest.edges} edges = TLC's; ${bad.length === 0 ? 'every edge refines Conventional' : bad.join('; ')}`,
+      summary: `${short(cfg)} graph (${digest.edges} edges) = TLC's and refines conventional I/O`,
+      details: digest,
+    };
+  });
 }
 
 for (const cfg of replayed) {
-  const edges = currentCertificate(cfg).graph?.edges ?? 0;
-  await phase(`edge replay on the engine: ${cfg}`, edges * cost.replayEdge, async () => {
+  await phase(`edge replay on the engine: ${cfg}`, estimates.replay(cfg), async () => {
     const graph = graphs.get(cfg);
-    if (graph === undefined) throw new Error('no graph: the certificate phase failed');
+    if (graph === undefined) throw new Error('no graph: the graph phase failed');
     const { constants } = readConfig(cfg);
-    const tick = ticker();
-    const r = replayGraph(constants, graph, {
-      diskEvery: 20,
-      progress: (done, total) => tick(() => `${done}/${total} edges`),
-    });
+    const tick = ticker('edges');
+    const r = replayGraph(constants, graph, { diskEvery: 20, progress: (done, total) => tick(done, total) });
     for (const d of r.divergences) console.log(regressionCase(cfg, d));
     return {
       ok: r.divergences.length === 0 && r.covered === r.edges,
+      basis: 'checked',
       result: `${r.covered}/${r.edges} edges (${((100 * r.covered) / r.edges).toFixed(0)}%), ${r.onDisk} on real files, ${r.divergences.length} divergences`,
+      summary: `${short(cfg)} edges replayed on the engine`,
       details: { ...r, divergences: r.divergences.length },
     };
   });
 }
 
-const traceFile = readTraceFile();
-const traces = quick ? traceFile.traces.slice(0, 20) : traceFile.traces;
-await phase(
-  `TLC simulation traces replayed (${traceFile.cfg}, seed ${traceFile.seed})`,
-  traces.length * traceFile.depth * cost.traceStep,
-  async () => {
-    const tick = ticker();
-    const r = replayTraces(traceConstants(traceFile), traces, {
-      diskEvery: 10,
-      progress: (done) => tick(() => `${done}/${traces.length} traces`),
-    });
-    return {
-      ok: r.failures.length === 0,
-      result: `${r.traces} behaviours, ${r.steps} steps on the model and the engine${r.failures.length > 0 ? `: ${r.failures.join('; ')}` : ', 0 divergences'}`,
-      details: r,
-    };
-  },
-);
+await phase(`TLC simulation traces replayed (${traceFile.cfg}, seed ${traceFile.seed})`, estimates.traces, async () => {
+  const tick = ticker('traces');
+  const r = replayTraces(traceConstants(traceFile), traces, {
+    diskEvery: 10,
+    progress: (done) => tick(done, traces.length),
+  });
+  return {
+    ok: r.failures.length === 0,
+    basis: 'checked',
+    result: `${r.traces} behaviours, ${r.steps} steps on the model and the engine${r.failures.length > 0 ? `: ${r.failures.join('; ')}` : ', 0 divergences'}`,
+    summary: `${r.traces} TLC traces replayed`,
+    details: r,
+  };
+});
 
 if (simulateSeconds > 0) {
-  await phase(`TLC simulation for ${simulateSeconds} s, replayed`, simulateSeconds + 70, async () => {
-    let sim: Awaited<ReturnType<typeof simulate>>;
-    try {
-      sim = await simulate({
+  const name = `TLC simulation for ${simulateSeconds} s, replayed`;
+  if (!simulating) {
+    const why = 'TLC is not installed (npx tlc --install, or set TLA2TOOLS_JAR)';
+    rows.push({
+      phase: name,
+      estimate: 0,
+      seconds: 0,
+      ok: true,
+      basis: 'skipped',
+      result: why,
+      summary: `a fresh TLC simulation (${why})`,
+    });
+    console.log(`\n== ${name}\n   skipped: ${why}`);
+  } else {
+    await phase(name, estimates.simulation, async () => {
+      const sim = await simulate({
         seed: traceFile.seed,
         depth: traceFile.depth,
         seconds: simulateSeconds,
         log: (l) => console.log(`   ${l}`),
       });
-    } catch (e) {
-      if (e instanceof Error && /not installed/.test(e.message)) return { ok: true, result: `skipped: ${e.message}` };
-      throw e;
-    }
-    if (sim.violation !== null) return { ok: false, result: `TLC found a violation: ${sim.violation}` };
-    const r = replayTraces(traceConstants(traceFile), sim.traces, { diskEvery: 10 });
-    return {
-      ok: r.failures.length === 0,
-      result: `${sim.traces.length} behaviours checked by TLC, ${r.steps} steps replayed${r.failures.length > 0 ? `: ${r.failures.join('; ')}` : ', 0 divergences'}`,
-      details: r,
-    };
-  });
+      if (sim.violation !== null)
+        return {
+          ok: false,
+          basis: 'checked',
+          result: `TLC found a violation: ${sim.violation}`,
+          summary: `TLC simulation: ${sim.violation}`,
+        };
+      const r = replayTraces(traceConstants(traceFile), sim.traces, { diskEvery: 10 });
+      return {
+        ok: r.failures.length === 0,
+        basis: 'checked',
+        result: `${sim.traces.length} behaviours checked by TLC, ${r.steps} steps replayed${r.failures.length > 0 ? `: ${r.failures.join('; ')}` : ', 0 divergences'}`,
+        summary: `${sim.traces.length} fresh TLC behaviours`,
+        details: r,
+      };
+    });
+  }
 }
 
 await phase(`differential fuzzing for ${fuzzSeconds} s`, fuzzSeconds, async () => {
-  const tick = ticker();
-  const r = fuzzFor(fuzzSeconds, (p) =>
-    tick(() => `${p.seconds.toFixed(0)} s: ${p.sequences} sequences, ${p.steps} steps`),
-  );
+  let printed = 0;
+  const r = fuzzFor(fuzzSeconds, (p) => {
+    if (p.seconds - printed < 10) return;
+    printed = p.seconds;
+    console.log(`   ${p.seconds.toFixed(0)} s: ${p.sequences} sequences, ${p.steps} steps`);
+  });
   if (r.failure) console.log(`${r.failure.message}\n\nregression test:\n${r.failure.regression}`);
   const rate = r.seconds > 0 ? r.steps / r.seconds : 0;
   return {
     ok: r.failure === null,
+    basis: 'checked',
     result: `${r.sequences} sequences, ${r.steps} steps (${rate.toFixed(0)} steps/s)${r.failure ? ', FAILED' : ''}`,
+    summary: `${fuzzSeconds} s of fuzzing (${r.steps} steps)`,
     details: r,
   };
 });
 
+const label: Record<Basis, string> = { checked: 'checked', certificate: 'from cert', skipped: 'skipped' };
 const width = Math.max(...rows.map((r) => r.phase.length));
-console.log(`\n${'phase'.padEnd(width)}  ok      time  result`);
+console.log(`\n${'phase'.padEnd(width)}  how        ok      time  estimate  result`);
 for (const r of rows) {
+  const ok = r.basis === 'skipped' ? '-' : r.ok ? 'yes' : 'NO';
   console.log(
-    `${r.phase.padEnd(width)}  ${(r.ok ? 'yes' : 'NO').padEnd(4)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.result}`,
+    `${r.phase.padEnd(width)}  ${label[r.basis].padEnd(9)}  ${ok.padEnd(4)} ${r.seconds.toFixed(1).padStart(7)} s ` +
+      `${r.basis === 'skipped' ? '' : duration(r.estimate).padStart(8)}  ${r.result}`,
   );
 }
-const total = rows.reduce((s, r) => s + r.seconds, 0);
-console.log(`${'total'.padEnd(width)}       ${total.toFixed(1).padStart(7)} s`);
+const seconds = rows.reduce((s, r) => s + r.seconds, 0);
+console.log(
+  `${'total'.padEnd(width)}                ${seconds.toFixed(1).padStart(7)} s ${duration(total).padStart(8)}`,
+);
+
+const ok = rows.every((r) => r.ok);
+const of = (basis: Basis) => rows.filter((r) => r.basis === basis).map((r) => r.summary);
+const failed = rows.filter((r) => !r.ok).map((r) => r.summary);
+const verdict =
+  `verify${quick ? ' --quick' : ''}: ${ok ? 'PASS' : `FAIL (${failed.join('; ')})`} — ` +
+  `checked in this run: ${of('checked').join(', ')}; from certificates: ${of('certificate').join(', ')}; ` +
+  `skipped: ${of('skipped').join(', ') || 'nothing'}`;
 writeFileSync(
   'verify-report.json',
-  `${JSON.stringify({ when: new Date().toISOString(), quick, loadAverage: loadavg()[0], phases: report }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      ok,
+      verdict,
+      when: new Date().toISOString(),
+      quick,
+      loadAverage: { start: load, end: loadavg()[0] },
+      calibration: { seconds: calibration, reference: reference.calibration },
+      estimate: total,
+      seconds,
+      phases: rows,
+    },
+    null,
+    2,
+  )}\n`,
 );
-console.log('\nwrote verify-report.json');
-process.exit(rows.every((r) => r.ok) ? 0 : 1);
+console.log(`\nwrote verify-report.json\n${verdict}`);
+process.exit(ok ? 0 : 1);

@@ -1,10 +1,10 @@
 /**
  * An engine set up to stand beside the model: the spec's geometry, one file
  * per model file (in memory or on disk, isolated where the constants say),
- * and the one function that applies a model Action to the engine and reports
- * what the spec's step record would say about it. Edge replay, trace replay
- * and differential fuzzing all drive the engine through here, so they cannot
- * disagree about what an action means.
+ * and the one function that takes a model Action on the engine (its engine
+ * call, actions/) and reports what the spec's step record would say about
+ * it. Edge replay, trace replay and differential fuzzing all drive the
+ * engine through here, so they cannot disagree about what an action means.
  *
  * A change behind the engine's back (outsideWrite, outsideTruncate) goes to
  * the file directly: on disk through a descriptor of its own, after which
@@ -26,13 +26,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EngineSide, OutsideChange, Reported } from '../actions/action.ts';
+import { type Action, defOf } from '../actions/table.ts';
 import type { DeferredFile } from '../impl/deferred-file.ts';
 import { Engine } from '../impl/engine.ts';
 import { FileChangedError } from '../impl/errors.ts';
 import { MemoryBackend } from '../impl/memory-backend.ts';
 import type { Segment } from '../impl/segment.ts';
 import type { Constants } from '../model/constants.ts';
-import type { Action, Bytes, State, StepRecord } from '../model/state.ts';
+import type { Bytes, State, StepRecord } from '../model/state.ts';
 import { type Projection, project } from './projection.ts';
 import { specState } from './spec-state.ts';
 
@@ -49,7 +51,7 @@ export interface WorldOptions {
 /** Another process's way to a file: the backend itself in memory, the path on disk. */
 type Outside = { readonly memory: MemoryBackend } | { readonly path: string };
 
-export interface World {
+export interface World extends EngineSide {
   readonly engine: Engine;
   readonly segment: Segment;
   /** Engine files by model file name. */
@@ -107,6 +109,14 @@ export function makeWorld(
     segment,
     files,
     outside,
+    file(name) {
+      const f = files.get(name);
+      if (f === undefined) throw new Error(`the world has no file ${name}`);
+      return f;
+    },
+    changeOutside(name, change) {
+      changeOutside(outside, name, change);
+    },
     close() {
       engine.close();
       if (dir !== null) rmSync(dir, { recursive: true, force: true });
@@ -114,18 +124,12 @@ export function makeWorld(
   };
 }
 
-function fileIn(w: World, name: string): DeferredFile {
-  const f = w.files.get(name);
-  if (f === undefined) throw new Error(`the world has no file ${name}`);
-  return f;
-}
-
 // Timestamps no clock gives a fresh file (2001-09-09 onwards, one second apart): each outside change gets its own.
 let outsideClock = 1_000_000_000;
 
 /** Another process changes the file: a write of `data` at `pos`, or a truncate to `len`. */
-function changeOutside(w: World, name: string, change: { data: Bytes; pos: number } | { len: number }): void {
-  const way = w.outside.get(name);
+function changeOutside(outside: ReadonlyMap<string, Outside>, name: string, change: OutsideChange): void {
+  const way = outside.get(name);
   if (way === undefined) throw new Error(`the world has no file ${name}`);
   if ('memory' in way) {
     if ('len' in change) way.memory.truncate(change.len);
@@ -143,68 +147,20 @@ function changeOutside(w: World, name: string, change: { data: Bytes; pos: numbe
   utimesSync(way.path, statSync(way.path).atime, when);
 }
 
-/** Applies a model action to the engine and reports the step record's result fields. */
+/** Takes a model action on the engine and reports the step record's result fields. */
 export function step(w: World, act: Action): Observed {
   const before = w.engine.stats();
-  let ret = 0;
-  let written = 0;
-  let skipped = 0;
+  const def = defOf(act);
+  let called: Reported = {};
   let err: StepRecord['err'] = 'none';
-  let out: number[] = [];
   try {
-    switch (act.op) {
-      case 'read':
-        ret = w.segment.read(fileIn(w, act.file), act.addr, act.len, act.pos);
-        break;
-      case 'load':
-        ret = w.segment.getUint8(act.addr);
-        break;
-      case 'bytes':
-        out = Array.from(w.segment.bytes(act.addr, act.len, { writable: act.writable }));
-        break;
-      case 'copyOut': {
-        const into = new Uint8Array(act.len);
-        w.segment.copyOut(act.addr, into);
-        out = Array.from(into);
-        break;
-      }
-      case 'prefetch': {
-        const from = act.page * w.segment.pageSize;
-        w.segment.prefetch(from, Math.min(act.len * w.segment.pageSize, w.segment.length - from));
-        break;
-      }
-      case 'store':
-        w.segment.setUint8(act.addr, act.val);
-        break;
-      case 'write':
-        ({ written, skipped } = w.segment.write(fileIn(w, act.file), act.addr, act.len, act.pos, {
-          rebind: act.rebind,
-        }));
-        break;
-      case 'zero':
-        w.segment.zero(act.addr, act.len);
-        break;
-      case 'fileWrite':
-        fileIn(w, act.file).write(Uint8Array.from(act.data), 0, act.data.length, act.pos);
-        break;
-      case 'fileTruncate':
-        fileIn(w, act.file).truncate(act.len);
-        break;
-      case 'outsideWrite':
-        changeOutside(w, act.file, { data: act.data, pos: act.pos });
-        break;
-      case 'outsideTruncate':
-        changeOutside(w, act.file, { len: act.len });
-        break;
-      case 'evict':
-        w.segment.evict(act.page);
-        break;
-    }
+    called = def.engine(w, act);
   } catch (e) {
-    // The spec refuses exactly loads, stores and writes that would need a lost byte.
-    if (!(e instanceof FileChangedError) || !['load', 'bytes', 'copyOut', 'store', 'write'].includes(act.op)) throw e;
+    // A refusal: only an action the spec may refuse (where it needs a lost byte) throws this, and it changes nothing.
+    if (!(e instanceof FileChangedError) || !def.refusable) throw e;
     err = 'FileChangedError';
   }
+  const { ret = 0, out = [], written = 0, skipped = 0 } = called;
   const after = w.engine.stats();
   if (after.written - before.written !== written || after.skipped - before.skipped !== skipped) {
     throw new Error(

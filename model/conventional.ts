@@ -4,9 +4,9 @@
  * is the naive thing -- byte arrays and loops -- and knows nothing of
  * snapshots. It is the oracle of differential fuzzing and the target of the
  * refinement check (model/refinement.ts). Methods carry the spec's action
- * names without the C prefix.
+ * names without the C prefix; which of them a spec action is, and what it
+ * returns, is that action's conventional call (its module in actions/).
  */
-import type { Action } from './schema.ts';
 
 /** What a call returns (Conventional's call.ret and call.out). */
 export interface Returned {
@@ -14,7 +14,11 @@ export interface Returned {
   readonly out: readonly number[];
 }
 
-const nothing: Returned = { ret: 0, out: [] };
+/** What a call that returns nothing returns. */
+export const nothing: Returned = { ret: 0, out: [] };
+
+/** One call of conventional I/O, made on `conv`: what it returns. */
+export type ConventionalCall = (conv: Conventional) => Returned;
 
 export class Conventional {
   readonly mem: number[];
@@ -71,42 +75,5 @@ export class Conventional {
     const bytes = this.#file(name);
     if (len < bytes.length) bytes.length = len;
     while (bytes.length < len) bytes.push(0);
-  }
-
-  /**
-   * Applies a call the conventional way and returns its results. A change
-   * behind the engine's back is, for a program using conventional I/O, just
-   * another writer's change; prefetch and evict are hints.
-   */
-  apply(act: Action): Returned {
-    switch (act.op) {
-      case 'read':
-        return { ret: this.read(act.file, act.pos, act.addr, act.len), out: [] };
-      case 'load':
-        return { ret: this.load(act.addr), out: [] };
-      case 'bytes':
-      case 'copyOut':
-        return { ret: 0, out: this.memory(act.addr, act.len) };
-      case 'prefetch':
-      case 'evict':
-        return nothing;
-      case 'store':
-        this.store(act.addr, act.val);
-        return nothing;
-      case 'write':
-        this.write(act.addr, act.len, act.file, act.pos);
-        return nothing;
-      case 'zero':
-        this.zero(act.addr, act.len);
-        return nothing;
-      case 'fileWrite':
-      case 'outsideWrite':
-        this.fileWrite(act.file, act.pos, act.data);
-        return nothing;
-      case 'fileTruncate':
-      case 'outsideTruncate':
-        this.fileTruncate(act.file, act.len);
-        return nothing;
-    }
   }
 }

@@ -6,7 +6,7 @@ import type { StateGraph } from '../tla/graph.ts';
 import { canonicalState } from '../tla/values.ts';
 import type { Constants } from './constants.ts';
 import { violated } from './invariants.ts';
-import { actionLabel, successors } from './next.ts';
+import type { Next } from './next.ts';
 import { initStates, type State } from './state.ts';
 import { toTla } from './tla.ts';
 
@@ -26,7 +26,8 @@ export interface EnumerateOptions {
   readonly maxStates?: number;
 }
 
-export function enumerate(c: Constants, opts: EnumerateOptions = {}): ModelGraph {
+/** The graph `Next` reaches from the initial states; the layer above hands Next in (actions/next.ts, successors). */
+export function enumerate(c: Constants, Next: Next, opts: EnumerateOptions = {}): ModelGraph {
   const maxStates = opts.maxStates ?? 5_000_000;
   const ids = new Map<string, number>();
   const states: string[] = [];
@@ -54,9 +55,9 @@ export function enumerate(c: Constants, opts: EnumerateOptions = {}): ModelGraph
   while (frontier.length > 0) {
     const next: number[] = [];
     for (const from of frontier) {
-      for (const { action, next: succ } of successors(c, models[from]!)) {
+      for (const { label, next: succ } of Next(c, models[from]!)) {
         // Push the edge first: a state found now records this edge as its parent.
-        const edge = { from, to: -1, action: actionLabel(action) };
+        const edge = { from, to: -1, action: label };
         edges.push(edge);
         const before = states.length;
         edge.to = intern(succ);

@@ -1,19 +1,21 @@
 import { describe, expect, test } from 'vitest';
+import { actionLabel, parseActionLabel } from '../actions/labels.ts';
+import { apply, conventionalCall, successors } from '../actions/next.ts';
+import { type Action, decodeAction } from '../actions/table.ts';
 import { Evict, Load, OutsideWrite, Read, Store } from './actions.ts';
 import { readConfig } from './config.ts';
 import type { Constants } from './constants.ts';
 import { Known, Mem } from './derived.ts';
 import { enumerate } from './graph.ts';
 import { type invariants, violated } from './invariants.ts';
-import { type Action, actionLabel, apply, parseActionLabel } from './next.ts';
 import { stepRefines } from './refinement.ts';
-import { decodeAction, decodeState, encodeState } from './schema.ts';
+import { decodeState, encodeState } from './schema.ts';
 import { initState, type State } from './state.ts';
 
 describe('the model on the smoke graph', () => {
   const cfg = readConfig('spec/smoke.cfg');
   const c = cfg.constants;
-  const graph = enumerate(c);
+  const graph = enumerate(c, successors);
 
   test('every invariant holds on every state', () => {
     const bad = graph.models.flatMap((st, id) =>
@@ -118,7 +120,7 @@ test('an isolated snapshot is not reused once its copy is older than a change th
   st = run(small, st, ['Read(f2,4,4,4)']);
   expect(st.src[4]!.snap).not.toBe(st.src[0]!.snap);
   expect(run(small, st, ['Load(4)']).last.ret).toBe(2);
-  expect(stepRefines(small, before, parseActionLabel('Read(f2,4,4,4)'), st)).toBeNull();
+  expect(stepRefines(small, before, conventionalCall(parseActionLabel('Read(f2,4,4,4)')), st)).toBeNull();
 });
 
 describe('action labels', () => {

@@ -8,9 +8,9 @@
  * the certified graphs without TLC.
  */
 import { Addrs, type Constants } from './constants.ts';
-import { Conventional } from './conventional.ts';
+import { Conventional, type ConventionalCall } from './conventional.ts';
 import { Mem } from './derived.ts';
-import type { Action, State } from './state.ts';
+import type { State } from './state.ts';
 
 /** The refinement mapping: Conventional's variables as this state defines them. */
 export function mapping(c: Constants, st: State): { mem: number[]; file: ReadonlyMap<string, readonly number[]> } {
@@ -30,15 +30,16 @@ export function initRefines(c: Constants, st: State): string | null {
 }
 
 /**
- * Why the step from `from` by `act` to `to` is not the same call of
- * conventional I/O -- same memory and files after it, same results -- or,
- * refused, a call that changed nothing; null when it is.
+ * Why the step from `from` to `to` is not `call`, the same call of
+ * conventional I/O (its action's, actions/) -- same memory and files after
+ * it, same results -- or, refused, a call that changed nothing; null when
+ * it is.
  */
-export function stepRefines(c: Constants, from: State, act: Action, to: State): string | null {
+export function stepRefines(c: Constants, from: State, call: ConventionalCall, to: State): string | null {
   const before = mapping(c, from);
   const conventional = new Conventional(before.mem, before.file);
   const refused = to.last.err !== 'none';
-  const returned = refused ? { ret: 0, out: [] } : conventional.apply(act);
+  const returned = refused ? { ret: 0, out: [] } : call(conventional);
   if (to.last.ret !== returned.ret) return `returned ${to.last.ret}, conventional I/O returns ${returned.ret}`;
   if (!same(to.last.out, returned.out))
     return `returned ${JSON.stringify(to.last.out)}, conventional I/O returns ${JSON.stringify(returned.out)}`;

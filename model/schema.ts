@@ -1,21 +1,23 @@
 /**
  * The model's data, defined once as effect Schemas: the spec's variables
- * (DeferredIO.tla, VARIABLES), the step record and the actions. The
- * TypeScript types are derived from these schemas, and everything that
- * enters from outside (a TLC trace, a regression case, a replay file) is
- * decoded through them, whose errors name the bad field.
+ * (DeferredIO.tla, VARIABLES) and the step record. The TypeScript types are
+ * derived from these schemas, and everything that enters from outside (a
+ * TLC trace, a regression case, a replay file) is decoded through them,
+ * whose errors name the bad field. An action's arguments are its own
+ * module's (actions/), built from the field schemas here.
  *
  * The encoded form is plain JSON: files as {name: bytes}, Absent as null,
  * sets as sorted arrays, <<s, x>> pairs as two-element arrays.
  */
 import { Either, ParseResult, Schema } from 'effect';
 
-const Byte = Schema.Int.pipe(Schema.between(0, 255));
-const Count = Schema.Int.pipe(Schema.nonNegative());
-const Bytes = Schema.Array(Byte);
+export const Byte = Schema.Int.pipe(Schema.between(0, 255));
+export const Count = Schema.Int.pipe(Schema.nonNegative());
+/** A byte sequence (ByteSeq where the spec's action Bytes takes the name). */
+export const ByteSeq = Schema.Array(Byte);
 /** A frame, swap slot or preserved block: B bytes, or Absent (null). */
-const Slot = Schema.NullOr(Bytes);
-const Files = Schema.ReadonlyMapFromRecord({ key: Schema.String, value: Bytes });
+const Slot = Schema.NullOr(ByteSeq);
+const Files = Schema.ReadonlyMapFromRecord({ key: Schema.String, value: ByteSeq });
 const Pair = Schema.Tuple(Count, Count);
 
 export const SourceSchema = Schema.Struct({
@@ -34,7 +36,7 @@ export const SnapshotSchema = Schema.Struct({
   /** An isolated snapshot whose private copy still equals the file. */
   fresh: Schema.Boolean,
   /** An isolated snapshot's private copy (the file when it was taken); [] otherwise. */
-  copy: Bytes,
+  copy: ByteSeq,
 });
 
 export const OriginSchema = Schema.Struct({
@@ -43,6 +45,7 @@ export const OriginSchema = Schema.Struct({
   fact: Schema.Literal('none', 'intact', 'neighbour'),
 });
 
+/** The step record's operation: init, or a spec action (the ops the action table, actions/table.ts, must cover). */
 export const OpSchema = Schema.Literal(
   'init',
   'read',
@@ -68,12 +71,12 @@ export const StepRecordSchema = Schema.Struct({
   file: Schema.String,
   pos: Count,
   val: Byte,
-  data: Bytes,
+  data: ByteSeq,
   page: Count,
   rebind: Schema.Boolean,
   writable: Schema.Boolean,
   ret: Count,
-  out: Bytes,
+  out: ByteSeq,
   err: Schema.Literal('none', 'FileChangedError'),
   fault: Schema.Boolean,
   written: Count,
@@ -93,35 +96,12 @@ export const StateSchema = Schema.Struct({
   snap: Schema.Array(SnapshotSchema),
   file: Files,
   origin: Schema.Array(OriginSchema),
-  lost: Bytes,
+  lost: ByteSeq,
   last: StepRecordSchema,
   steps: Count,
 });
 
-export const ActionSchema = Schema.Union(
-  Schema.Struct({ op: Schema.Literal('read'), file: Schema.String, pos: Count, addr: Count, len: Count }),
-  Schema.Struct({ op: Schema.Literal('load'), addr: Count }),
-  Schema.Struct({ op: Schema.Literal('bytes'), addr: Count, len: Count, writable: Schema.Boolean }),
-  Schema.Struct({ op: Schema.Literal('copyOut'), addr: Count, len: Count }),
-  Schema.Struct({ op: Schema.Literal('prefetch'), page: Count, len: Count }),
-  Schema.Struct({ op: Schema.Literal('store'), addr: Count, val: Byte }),
-  Schema.Struct({
-    op: Schema.Literal('write'),
-    addr: Count,
-    len: Count,
-    file: Schema.String,
-    pos: Count,
-    rebind: Schema.Boolean,
-  }),
-  Schema.Struct({ op: Schema.Literal('zero'), addr: Count, len: Count }),
-  Schema.Struct({ op: Schema.Literal('fileWrite'), file: Schema.String, pos: Count, data: Bytes }),
-  Schema.Struct({ op: Schema.Literal('fileTruncate'), file: Schema.String, len: Count }),
-  Schema.Struct({ op: Schema.Literal('outsideWrite'), file: Schema.String, pos: Count, data: Bytes }),
-  Schema.Struct({ op: Schema.Literal('outsideTruncate'), file: Schema.String, len: Count }),
-  Schema.Struct({ op: Schema.Literal('evict'), page: Count }),
-);
-
-export type Bytes = typeof Bytes.Type;
+export type Bytes = typeof ByteSeq.Type;
 export type MaybeBytes = typeof Slot.Type;
 export type Source = typeof SourceSchema.Type;
 export type Snapshot = typeof SnapshotSchema.Type;
@@ -129,9 +109,9 @@ export type Origin = typeof OriginSchema.Type;
 export type Op = typeof OpSchema.Type;
 export type StepRecord = typeof StepRecordSchema.Type;
 export type State = typeof StateSchema.Type;
-export type Action = typeof ActionSchema.Type;
 
-function decoder<A, I>(schema: Schema.Schema<A, I>, what: string) {
+/** A decoder whose error lists every bad field by its path. */
+export function decoder<A, I>(schema: Schema.Schema<A, I>, what: string) {
   const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: 'error' });
   return (input: unknown): A => {
     const result = decode(input);
@@ -147,7 +127,5 @@ function decoder<A, I>(schema: Schema.Schema<A, I>, what: string) {
 }
 
 export const decodeState: (input: unknown) => State = decoder(StateSchema, 'State');
-export const decodeAction: (input: unknown) => Action = decoder(ActionSchema, 'Action');
-export const decodeActions: (input: unknown) => readonly Action[] = decoder(Schema.Array(ActionSchema), 'action list');
 export const decodeStepRecord: (input: unknown) => StepRecord = decoder(StepRecordSchema, 'step record');
 export const encodeState = (st: State): unknown => Schema.encodeSync(StateSchema)(st);

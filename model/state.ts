@@ -7,7 +7,7 @@
 import { Addrs, Blocks, type Constants, Pages, SnapIds } from './constants.ts';
 import type { Bytes, MaybeBytes, Origin, Snapshot, Source, State, StepRecord } from './schema.ts';
 
-export type { Action, Bytes, MaybeBytes, Op, Origin, Snapshot, Source, State, StepRecord } from './schema.ts';
+export type { Bytes, MaybeBytes, Op, Origin, Snapshot, Source, State, StepRecord } from './schema.ts';
 
 /** A frame, swap slot or preserved block that is not there. */
 export const Absent = null;

@@ -9,17 +9,17 @@
 import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { actionLabel } from '../../actions/labels.ts';
+import { apply, applyRuns, candidates } from '../../actions/next.ts';
 import { canonicalState } from '../../tla/values.ts';
 import { readConfig } from '../config.ts';
 import type { Constants } from '../constants.ts';
 import { Lazy as LazyPerByte } from '../invariants.ts';
-import { actionLabel, apply, candidates } from '../next.ts';
 import { initStates, type State, type StepRecord } from '../state.ts';
 import { toTla } from '../tla.ts';
 import { fromRecord, fromState, toState } from './expand.ts';
 import { contains, elements, fromElements, type Interval, intersect, normalize, subtract, union } from './intervals.ts';
 import { Lazy } from './invariants.ts';
-import { apply as applyRuns } from './next.ts';
 
 const text = (c: Constants, st: State | null) => (st === null ? 'disabled' : canonicalState(toTla(c, st)));
 

@@ -1,0 +1,78 @@
+/**
+ * What a spec action is on the TypeScript side, as one object: its
+ * arguments (effect Schemas, in the spec's parameter order), the values
+ * Next's quantifiers give them, the calls fast-check fuzzes it with, its
+ * step in the model, its call on the engine, and the same call of
+ * conventional I/O. Each action is one module of this folder that makes
+ * its object with defineAction, and table.ts gathers them, so that an
+ * action without one of these pieces, or left out of the table, does not
+ * compile (CONTRIBUTING.md says what else adding an action takes).
+ *
+ * This layer stands between the model, which it hands each action's
+ * ranges, step and conventional call, and conformance, which drives the
+ * engine and fast-check through it; of the engine it knows the public API.
+ */
+import type { Schema } from 'effect';
+import type fc from 'fast-check';
+import type { DeferredFile, Segment } from '../impl/index.ts';
+import type { Constants } from '../model/constants.ts';
+import type { Conventional, Returned } from '../model/conventional.ts';
+import type { ActionsOver } from '../model/next.ts';
+import type { Bytes, Op, StepRecord } from '../model/state.ts';
+
+/** A spec action's op: the step record's, but for the initial state's `init`. */
+export type ActionOp = Exclude<Op, 'init'>;
+
+/** Another process's change to a file: a write of `data` at `pos`, or a truncate to `len`. */
+export type OutsideChange = { readonly data: Bytes; readonly pos: number } | { readonly len: number };
+
+/** The engine as an action's call reaches it; conformance/world.ts sets one up beside the model. */
+export interface EngineSide {
+  readonly segment: Segment;
+  /** The engine's file for this model file. */
+  file(name: string): DeferredFile;
+  /** Another process changes the file, behind the engine's back. */
+  changeOutside(name: string, change: OutsideChange): void;
+}
+
+/** What an engine call returns, in the step record's fields (0 or none where absent); the world reads err, fault and preserved off the engine. */
+export interface Reported {
+  readonly ret?: number;
+  readonly out?: readonly number[];
+  readonly written?: number;
+  readonly skipped?: number;
+}
+
+/** One spec action, its arguments A. */
+export interface ActionDef<A extends { readonly op: ActionOp }> {
+  readonly op: A['op'];
+  /**
+   * The arguments' Schemas, in the spec's parameter order, which is the
+   * order of TLC's edge label (Read(f1,0,0,2)); each is the step record's
+   * field of the same name, where conformance reads it back.
+   */
+  readonly args: Schema.Struct.Fields;
+  /** The spec may refuse it (FileChangedError, nothing changes): where it needs a byte lost behind the engine's back. */
+  readonly refusable: boolean;
+  /** Every call Next's quantifiers give it, in their order (DeferredIO.tla, Next). */
+  ranges(c: Constants): Iterable<A>;
+  /** Calls to fuzz it with on a segment of `length` bytes, weighted among the other actions'; null where the geometry has none. */
+  arbitrary(c: Constants, length: number): fc.WeightedArbitrary<A> | null;
+  /** Its step in either model (per byte, run-length): the successor, or null where the spec's action is disabled. */
+  step<S>(actions: ActionsOver<S>, c: Constants, st: S, act: A): S | null;
+  /** The same call on the engine. */
+  engine(w: EngineSide, act: A): Reported;
+  /** The same call of conventional I/O (Conventional.tla), as the refinement mapping (Refinement.tla) pairs them. */
+  conventional(conv: Conventional, act: A): Returned;
+}
+
+/** The arguments of action `K` whose argument Schemas are F. */
+type ArgsOf<K extends ActionOp, F extends Schema.Struct.Fields> = { readonly op: K } & Schema.Struct.Type<F>;
+
+/** F, if each of its names is a field of the step record. */
+type InStepRecord<F> = { readonly [P in Exclude<keyof F, keyof StepRecord>]: never };
+
+/** An action's object, its arguments' type derived from its Schemas. */
+export const defineAction = <const K extends ActionOp, F extends Schema.Struct.Fields>(
+  def: ActionDef<ArgsOf<K, F>> & { readonly op: K; readonly args: F & InStepRecord<F> },
+): ActionDef<ArgsOf<K, F>> => def;
