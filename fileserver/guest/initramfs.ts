@@ -19,7 +19,7 @@ import { type CpioEntry, cpio } from './cpio.ts';
 const here = path.dirname(new URL(import.meta.url).pathname);
 
 /** The modules /init loads, by name; their dependencies come from modules.dep. */
-export const wantedModules = ['9pnet_fd', '9p', 'virtio_pci', 'virtio_net'];
+const wantedModules = ['9pnet_fd', '9p', 'virtio_pci', 'virtio_net'];
 
 const busybox = '/bin/busybox';
 const flock = '/usr/bin/flock';
@@ -41,7 +41,8 @@ export function installedKernel(): Kernel {
     .filter((version) => fs.existsSync(path.join('/lib/modules', version, 'modules.dep')))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const version = versions.at(-1);
-  if (version === undefined) throw new Error('no kernel in /boot with modules in /lib/modules (apt-get install linux-image-amd64)');
+  if (version === undefined)
+    throw new Error('no kernel in /boot with modules in /lib/modules (apt-get install linux-image-amd64)');
   return { version, image: path.join('/boot', `vmlinuz-${version}`), modules: path.join('/lib/modules', version) };
 }
 
@@ -50,14 +51,21 @@ export function installedKernel(): Kernel {
  * modules.dep ("kernel/a/x.ko: kernel/b/y.ko ..."), `wanted` module names
  * (a module's name is its file name without .ko, whatever its compression).
  */
-export function loadOrder(modulesDep: string, wanted: readonly string[]): string[] {
+function loadOrder(modulesDep: string, wanted: readonly string[]): string[] {
   const deps = new Map<string, string[]>();
   const byName = new Map<string, string>();
   for (const line of modulesDep.split('\n')) {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const file = line.slice(0, colon);
-    deps.set(file, line.slice(colon + 1).trim().split(/\s+/).filter(Boolean));
+    deps.set(
+      file,
+      line
+        .slice(colon + 1)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean),
+    );
     byName.set(moduleName(file), file);
   }
   const order: string[] = [];
@@ -148,7 +156,10 @@ function contents(kernel: Kernel): CpioEntry[] {
 }
 
 /** The path of the initramfs for `kernel`, built now unless the cache has it. */
-export function initramfs(kernel: Kernel, cacheDir = path.join(os.homedir(), '.cache', 'deferred-io', 'guest')): string {
+export function initramfs(
+  kernel: Kernel,
+  cacheDir = path.join(os.homedir(), '.cache', 'deferred-io', 'guest'),
+): string {
   const file = path.join(cacheDir, `initramfs-${kernel.version}-${cacheKey(kernel)}.cpio`);
   if (fs.existsSync(file)) return file;
   fs.mkdirSync(cacheDir, { recursive: true });
