@@ -31,6 +31,7 @@ describe('parseCommandLine', () => {
     [['--count'], "Option '--count <value>' argument missing"],
     [['extra'], "Unexpected argument 'extra'"],
     [['--quick=yes'], "Option '--quick' does not take an argument"],
+    [['--count', '-1'], "Option '--count' argument is ambiguous"],
     [['--count', '0'], '--count must be an integer >= 1, got "0"'],
     [['--count', '1.5'], '--count must be an integer >= 1, got "1.5"'],
     [['--count', ''], '--count must be an integer >= 1, got ""'],
@@ -71,6 +72,10 @@ describe.each([
   ['conformance/fuzz-cli.ts', 'npm run fuzz --'],
   ['conformance/certify.ts', 'npm run spec:certify --'],
   ['conformance/simulate.ts', 'npm run spec:simulate --'],
+  ['conformance/mutants/certify.ts', 'npm run spec:mutants:certify --'],
+  ['conformance/mutants/write-modules.ts', 'npm run spec:mutants --'],
+  ['fileserver/bench/main.ts', 'npm run bench:fileserver --'],
+  ['fileserver/bench/diodload.ts', 'npm run bench:9p --'],
 ])('%s', (script, name) => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const run = (args: string[]) =>

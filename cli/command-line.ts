@@ -30,8 +30,10 @@ export class UsageError extends Error {}
  * Parses `argv` for `command`: 'help' when it asks for help, else what
  * `interpret` makes of the options (it throws UsageError for a value it
  * cannot use). parseArgs's own errors become UsageErrors of their first
- * sentence without its period (the rest, when there is more, is advice
- * about `--` that fits none of these commands).
+ * sentence without its period: the rest, when there is more, is advice
+ * about `--` that fits none of these commands, or, on lines of its own,
+ * about writing a value that starts with a dash (`--opt=-1`), which would
+ * break the one line.
  */
 export function parseCommandLine<O extends Options, T>(
   command: Command<O>,
@@ -50,7 +52,7 @@ export function parseCommandLine<O extends Options, T>(
     parsed = { values, positionals } as Parsed<O>;
   } catch (e) {
     if (!(e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) throw e;
-    throw new UsageError(e.message.replace(/\. .*$/s, ''));
+    throw new UsageError(e.message.replace(/\.\s.*$/s, ''));
   }
   return interpret(parsed);
 }

@@ -83,8 +83,8 @@ describe('deferred-io-9p arguments', () => {
       [['serve', 'a', '--listen', 'h:1', '--sync', 'often'], /--sync "often"/],
       [['serve', 'a', '--listen', 'h:1', '--memory', '0'], /--memory "0"/],
       [['serve', 'a', '--listen', 'h:1', '--memory', '1T'], /--memory "1T"/],
-      [['serve', 'a', '--listen', 'h:1', '--bogus'], /unknown option --bogus/],
-      [['-x'], /unknown option -x/],
+      [['serve', 'a', '--listen', 'h:1', '--bogus'], /Unknown option '--bogus'/],
+      [['-x'], /Unknown option '-x'/],
       [['serve', 'a', '--listen'], /'--listen <value>' argument missing/],
       [['serve', 'a', '--listen', 'h:1', '--read-only=yes'], /'--read-only' does not take an argument/],
     ];
@@ -278,7 +278,7 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p installed, run the way
     // The package as npm installs it in a project: compiled, with its
     // package.json, the command linked into node_modules/.bin.
     const pkg = path.join(dir, 'node_modules', 'deferred-io');
-    compileSuite(pkg, ['impl', 'fileserver']);
+    compileSuite(pkg, ['impl', 'cli', 'fileserver']);
     const {
       name,
       version,

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, UsageError } from '../cli/command-line.ts';
 import { Server, SYNC_INTERVAL_MAX } from './9p/server.ts';
 import { ImageError, openExt2 } from './ext2/ext2.ts';
 import { startedByNpm, watchNpmAncestors } from './parent-watch.ts';
@@ -47,9 +47,6 @@ export interface Io {
 
 const defaultSync = 30;
 
-/** A command line that cannot be served: exit status 2 with the message and a pointer to --help. */
-class UsageError extends Error {}
-
 export interface ServeArgs {
   readonly image: string;
   readonly host: string;
@@ -85,50 +82,46 @@ function parseBytes(text: string): number {
   return bytes;
 }
 
-/** node:util's parseArgs over the serve command's options; its errors become UsageError. */
-function parseOptions(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      options: {
-        listen: { type: 'string' },
-        sync: { type: 'string' },
-        'read-only': { type: 'boolean' },
-        memory: { type: 'string' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    // Node's own wording on one line, but for an unknown option's, which goes on to explain `--`.
-    const { message } = err as Error;
-    const unknown = /^Unknown option '([^']*)'/.exec(message);
-    throw new UsageError(unknown === null ? message.replaceAll('\n', ' ') : `unknown option ${unknown[1]}`);
-  }
-}
+/**
+ * The command line as cli/command-line.ts reads it (adding -h, --help).
+ * main() prints the help and the usage errors itself, not readCommandLine:
+ * to the Io it is given, and pointing at the command as installed.
+ */
+const command = {
+  name: 'deferred-io-9p',
+  help: usage,
+  options: {
+    listen: { type: 'string' },
+    sync: { type: 'string' },
+    'read-only': { type: 'boolean', default: false },
+    memory: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+    version: { type: 'boolean', default: false },
+  },
+  positionals: true,
+} as const;
 
 /** The command line as a serve request, or 'help' or 'version'; throws UsageError. */
 export function parse(argv: readonly string[]): ServeArgs | 'help' | 'version' {
-  const { values, positionals } = parseOptions(argv);
-  if (values.help === true) return 'help';
-  if (values.version === true) return 'version';
-  const [command, image, ...extra] = positionals;
-  if (command === undefined) throw new UsageError('no command: the one command is serve');
-  if (command !== 'serve') throw new UsageError(`unknown command ${JSON.stringify(command)}: the one command is serve`);
-  if (image === undefined) throw new UsageError('serve needs the IMAGE to serve');
-  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}: serve takes one IMAGE`);
-  if (values.listen === undefined) throw new UsageError('serve needs --listen HOST:PORT');
-  return {
-    image,
-    ...parseListen(values.listen),
-    sync: values.sync === undefined ? defaultSync : parseSync(values.sync),
-    readOnly: values['read-only'] === true,
-    memory: values.memory === undefined ? undefined : parseBytes(values.memory),
-    verbose: values.verbose === true,
-  };
+  return parseCommandLine(command, argv, ({ values, positionals }) => {
+    if (values.version) return 'version';
+    const [subcommand, image, ...extra] = positionals;
+    if (subcommand === undefined) throw new UsageError('no command: the one command is serve');
+    if (subcommand !== 'serve')
+      throw new UsageError(`unknown command ${JSON.stringify(subcommand)}: the one command is serve`);
+    if (image === undefined) throw new UsageError('serve needs the IMAGE to serve');
+    if (extra.length > 0)
+      throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}: serve takes one IMAGE`);
+    if (values.listen === undefined) throw new UsageError('serve needs --listen HOST:PORT');
+    return {
+      image,
+      ...parseListen(values.listen),
+      sync: values.sync === undefined ? defaultSync : parseSync(values.sync),
+      readOnly: values['read-only'],
+      memory: values.memory === undefined ? undefined : parseBytes(values.memory),
+      verbose: values.verbose,
+    };
+  });
 }
 
 /** The version of the package holding this module: its nearest package.json, as Node finds a module's package. */

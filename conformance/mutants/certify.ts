@@ -9,20 +9,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readCommandLine, UsageError } from '../../cli/command-line.ts';
 import { RefusedError, runWrapper, tlcVersion } from '../tlc-run.ts';
 import { cfgPath, verdictSources, writeModules } from './modules.ts';
-import { readMutants, writeMutant } from './mutant.ts';
+import { type Mutant, readMutants, writeMutant } from './mutant.ts';
 
-async function certifyMutants(names: readonly string[]): Promise<void> {
-  const mutants = readMutants();
-  const chosen =
-    names.length === 0
-      ? mutants
-      : names.map((n) => {
-          const m = mutants.find((x) => x.name === n);
-          if (m === undefined) throw new RefusedError(`no mutant ${n}: spec/mutants/${n}.json does not exist`);
-          return m;
-        });
+async function certifyMutants(chosen: readonly Mutant[]): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'deferred-io-mutants-'));
   try {
     for (const m of chosen) {
@@ -66,8 +58,37 @@ async function certifyMutants(names: readonly string[]): Promise<void> {
   console.log(`\n${chosen.length} mutants rejected as they name; their verdicts are written in spec/mutants/`);
 }
 
+const mutants = readMutants();
+const width = Math.max(...mutants.map((m) => m.name.length));
+const chosen = readCommandLine(
+  {
+    name: 'npm run spec:mutants:certify --',
+    help: `usage: npm run spec:mutants:certify -- [NAME...]
+
+Model-checks each seeded-bug mutant named (every one without a NAME) with TLC
+on its config, demands the violation the mutant names, and writes TLC's
+verdict into spec/mutants/NAME.json. Needs TLC (npx tlc --install). Exit
+status: 0 certified, 1 refused, 2 a bad command line.
+
+  -h, --help  this text
+
+The mutants, with the violation each must show and its config:
+${mutants.map((m) => `  ${m.name.padEnd(width)}  ${m.expect} on spec/${m.cfg}.cfg`).join('\n')}
+`,
+    options: {},
+    positionals: true,
+  },
+  ({ positionals }) =>
+    positionals.length === 0
+      ? mutants
+      : positionals.map((name) => {
+          const m = mutants.find((x) => x.name === name);
+          if (m === undefined) throw new UsageError(`no mutant ${name}; --help lists the mutants`);
+          return m;
+        }),
+);
 try {
-  await certifyMutants(process.argv.slice(2));
+  await certifyMutants(chosen);
 } catch (e) {
   if (!(e instanceof RefusedError)) throw e;
   console.error(`spec:mutants:certify: not certified: ${e.message}`);

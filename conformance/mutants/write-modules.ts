@@ -6,9 +6,27 @@
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { readCommandLine } from '../../cli/command-line.ts';
 import { generatedDir, mutantModules, writeModules } from './modules.ts';
 import { readMutants } from './mutant.ts';
 
+readCommandLine(
+  {
+    name: 'npm run spec:mutants --',
+    help: `usage: npm run spec:mutants
+
+Writes every seeded-bug mutant's modules (spec/mutants/NAME.json applied to
+spec/DeferredIO.tla) into conformance/mutants/generated/, to model-check one
+by hand, e.g.
+  npx tlc -config spec/smoke.cfg conformance/mutants/generated/NeverReleaseRefinement.tla
+and removes the modules of mutants that no longer exist.
+
+  -h, --help  this text
+`,
+    options: {},
+  },
+  () => undefined,
+);
 const mutants = readMutants();
 const current = new Set(mutants.flatMap((m) => [...mutantModules(m).keys()]));
 for (const m of mutants) {

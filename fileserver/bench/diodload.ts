@@ -22,24 +22,46 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { compileSuite } from '../../bench/compile.ts';
 import { machine, machineLine } from '../../bench/report.ts';
+import { numberOption, readCommandLine } from '../../cli/command-line.ts';
 import { refreshReadme } from './readme.ts';
 
 const execFileAsync = promisify(execFile);
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '5' },
-    threads: { type: 'string', default: '4' },
-    rounds: { type: 'string', default: '2' },
-    'no-readme': { type: 'boolean', default: false },
+const values = readCommandLine(
+  {
+    name: 'npm run bench:9p --',
+    help: `usage: npm run bench:9p -- [--seconds S] [--threads N] [--rounds R] [--no-readme]
+
+diod's load generator (diodload) against deferred-io-9p serving a 1 GiB ext2
+image, the same server over an in-memory file system, and diod, in turn;
+prints the table and writes it into fileserver/README.md. Needs diod and
+e2fsprogs.
+
+  --seconds S   each load's run, in whole seconds (default 5)
+  --threads N   diodload's threads (default 4)
+  --rounds R    rounds of the three servers (default 2)
+  --no-readme   leave fileserver/README.md as it is
+  -h, --help    this text
+`,
+    options: {
+      seconds: { type: 'string' },
+      threads: { type: 'string' },
+      rounds: { type: 'string' },
+      'no-readme': { type: 'boolean', default: false },
+    },
   },
-});
-const seconds = Number(values.seconds);
-const threads = Number(values.threads);
-const rounds = Number(values.rounds);
+  ({ values }) => ({
+    ...values,
+    // diodload takes whole seconds.
+    seconds: numberOption('--seconds', values.seconds, 5, { min: 1, integer: true }),
+    threads: numberOption('--threads', values.threads, 4, { min: 1, integer: true }),
+    rounds: numberOption('--rounds', values.rounds, 2, { min: 1, integer: true }),
+  }),
+);
+const { seconds, threads, rounds } = values;
 
 const sbin = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
 function tool(name: string): string {
@@ -145,7 +167,7 @@ async function main(): Promise<void> {
     run(tool('mke2fs'), ['-q', '-F', '-t', 'ext2', '-b', '4096', '-d', src, image, '1G']);
 
     const out = path.join(work, 'js');
-    compileSuite(out, ['impl', 'fileserver', 'bench']);
+    compileSuite(out, ['impl', 'cli', 'fileserver', 'bench']);
     const load = os.loadavg()[0];
     const ours = await serving(process.execPath, [
       path.join(out, 'fileserver', 'deferred-io-9p.js'),

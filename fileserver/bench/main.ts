@@ -15,11 +15,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { compileSuite, root } from '../../bench/compile.ts';
 import { bytesText, median } from '../../bench/harness.ts';
 import { loadMmap } from '../../bench/mmap/index.ts';
 import { machine, machineLine } from '../../bench/report.ts';
+import { numberOption, readCommandLine } from '../../cli/command-line.ts';
 import { layout, pattern } from './layout.ts';
 import { linesOfCode } from './lines.ts';
 import type { Measurement } from './measure.ts';
@@ -30,20 +30,31 @@ const memory = 64 * MiB;
 const stores = ['segment', 'mmap', 'cache'] as const;
 type StoreName = (typeof stores)[number];
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    dir: { type: 'string', default: os.tmpdir() },
-    'cpu-prof': { type: 'string' },
-    'no-readme': { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
+const values = readCommandLine(
+  {
+    name: 'npm run bench:fileserver --',
+    help: `usage: npm run bench:fileserver -- [--rounds N] [--dir DIR] [--cpu-prof DIR] [--no-readme]
+
+The same ext2 code over the engine's segment, a shared mmap and a block cache
+on a 1 GiB image, each store in a process of its own, in rounds; prints the
+table of medians and writes it into fileserver/README.md. Needs e2fsprogs.
+
+  --rounds N      rounds of the three stores (default 3)
+  --dir DIR       the images in DIR (default: os.tmpdir())
+  --cpu-prof DIR  V8 CPU profiles of the segment store's runs into DIR
+  --no-readme     leave fileserver/README.md as it is
+  -h, --help      this text
+`,
+    options: {
+      rounds: { type: 'string' },
+      dir: { type: 'string', default: os.tmpdir() },
+      'cpu-prof': { type: 'string' },
+      'no-readme': { type: 'boolean', default: false },
+    },
   },
-});
-if (values.help) {
-  console.log('usage: npm run bench:fileserver -- [--rounds N] [--dir DIR] [--cpu-prof DIR] [--no-readme]');
-  process.exit(0);
-}
-const rounds = Number(values.rounds);
+  ({ values }) => ({ ...values, rounds: numberOption('--rounds', values.rounds, 3, { min: 1, integer: true }) }),
+);
+const { rounds } = values;
 
 function run(command: string, args: string[]): void {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 600_000 });
@@ -86,7 +97,7 @@ function main(): void {
     run('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', '4096', small, '64M']);
 
     const out = path.join(work, 'js');
-    compileSuite(out, ['impl', 'fileserver', 'bench']);
+    compileSuite(out, ['impl', 'cli', 'fileserver', 'bench']);
     const child = path.join(out, 'fileserver', 'bench', 'measure.js');
 
     const results = new Map<StoreName, Measurement[]>(available.map((store) => [store, []]));

@@ -6,8 +6,8 @@
  *
  *   node measure.js --store segment|mmap|cache --image IMAGE --small SMALL_IMAGE --memory BYTES
  */
-import { parseArgs } from 'node:util';
 import { median, memoryStatus, once } from '../../bench/harness.ts';
+import { numberOption, readCommandLine, UsageError } from '../../cli/command-line.ts';
 import { CacheStore } from '../cache-store.ts';
 import { type Ext2, openExt2 } from '../ext2/ext2.ts';
 import { RecordingStore } from '../recording-store.ts';
@@ -41,18 +41,53 @@ export interface Measurement {
   cpu: { metadata: number; smallReads: number; sequentialRead: number; write: number };
 }
 
-const { values } = parseArgs({
-  options: {
-    store: { type: 'string' },
-    image: { type: 'string' },
-    small: { type: 'string' },
-    memory: { type: 'string' },
+const stores = ['segment', 'mmap', 'cache'] as const;
+
+/** A required option's value. */
+function required(name: string, value: string | undefined): string {
+  if (value === undefined) throw new UsageError(`${name} is required`);
+  return value;
+}
+
+const args = readCommandLine(
+  {
+    name: 'fileserver/bench/measure',
+    help: `usage: node measure.js --store segment|mmap|cache --image IMAGE --small SMALL_IMAGE --memory BYTES
+
+One store's run of npm run bench:fileserver, which compiles this module and
+runs it in a process of its own per store and round (from the sources: npx
+tsx fileserver/bench/measure.ts). Prints one JSON object on stdout.
+
+  --store NAME    the store: segment (the engine), mmap or cache
+  --image IMAGE   the 1 GiB benchmark image, a fresh copy (it is written)
+  --small IMAGE   the 64 MiB image, opened only to time the start-up
+  --memory BYTES  the memory budget of the engine's frames and the cache's blocks
+  -h, --help      this text
+`,
+    options: {
+      store: { type: 'string' },
+      image: { type: 'string' },
+      small: { type: 'string' },
+      memory: { type: 'string' },
+    },
   },
-});
-const memory = Number(values.memory);
+  ({ values }) => {
+    const given = required('--store', values.store);
+    const store = stores.find((name) => name === given);
+    if (store === undefined)
+      throw new UsageError(`--store must be one of ${stores.join(', ')}, got ${JSON.stringify(given)}`);
+    return {
+      store,
+      image: required('--image', values.image),
+      small: required('--small', values.small),
+      memory: numberOption('--memory', required('--memory', values.memory), 0, { min: 0, above: true, integer: true }),
+    };
+  },
+);
+const { memory } = args;
 
 function open(image: string): Store {
-  switch (values.store) {
+  switch (args.store) {
     case 'segment':
       return SegmentStore.open(image, { memory });
     case 'cache':
@@ -62,8 +97,6 @@ function open(image: string): Store {
       if (addon === null) throw new Error(`mmap store unavailable: ${reason}`);
       return MmapStore.open(image, addon);
     }
-    default:
-      throw new Error(`--store: segment, mmap or cache, not ${values.store}`);
   }
 }
 
@@ -126,10 +159,10 @@ function lookupPath(fsys: Ext2, path: string): number {
 }
 
 function main(): Measurement {
-  const image = values.image!;
-  const result: Partial<Measurement> = { store: values.store };
+  const { image } = args;
+  const result: Partial<Measurement> = { store: args.store };
   const cpu: Partial<Measurement['cpu']> = {};
-  [result.startup, result.startupSmall] = startup([image, values.small!]);
+  [result.startup, result.startupSmall] = startup([image, args.small]);
 
   const store = open(image);
   const fsys = openExt2(store);
