@@ -6,13 +6,16 @@
  * writes only the blocks changed since the last. fileserver/README.md
  * documents it.
  */
+import { constants } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseCommandLine, UsageError } from '../cli/command-line.ts';
-import { Server, SYNC_INTERVAL_MAX } from './9p/server.ts';
+import { Server, SYNC_INTERVAL_MAX, type SyncFailure } from './9p/server.ts';
 import { ImageError, openExt2 } from './ext2/ext2.ts';
+import { FsError } from './fs.ts';
+import { describeHolder, ImageLock, ImageLockedError } from './image-lock.ts';
 import { startedByNpm, watchNpmAncestors } from './parent-watch.ts';
-import { SegmentStore } from './segment-store.ts';
+import { type OutsideChange, SegmentStore } from './segment-store.ts';
 import { StoreError } from './store.ts';
 
 export const usage = `Usage: deferred-io-9p serve IMAGE --listen HOST:PORT [--sync SECONDS] [--read-only] [--memory BYTES] [--verbose]
@@ -27,16 +30,20 @@ authentication; any aname attaches the image's root).
                       on a client's fsync and at shutdown)
   --read-only         refuse every change (EROFS); the image is never written
   --memory BYTES      the engine's memory budget for image pages (default
-                      64M); a suffix K, M or G multiplies by 1024, 1024^2, 1024^3
+                      64M, at least 4K); a suffix K, M or G multiplies by
+                      1024, 1024^2, 1024^3
   --verbose           also log the syncs that found nothing to write
   -h, --help          this text
   --version           the version of deferred-io-9p
 
-It logs on stderr. SIGINT or SIGTERM: stop accepting requests, write changes
-back, exit 0. Exit status 1: the image cannot be served, or the last sync
-failed; 2: a bad command line. Under a supervisor, run this command itself
-(or exec it from a script): npm (npx, npm run) does not pass signals on, and
-a server it started stops, with its last sync, only after npm is gone.
+It logs on stderr. While it serves IMAGE read-write it holds IMAGE.lock,
+which a second server of IMAGE respects. SIGINT or SIGTERM: stop accepting
+requests, write changes back, exit 0. Exit status 1: the image cannot be
+served (or another server holds it); 2: a bad command line; 3: a sync
+failed, and the changes since the last one are not all on disk. Under a
+supervisor, run this command itself (or exec it from a script): npm (npx,
+npm run) does not pass signals on, and a server it started stops, with its
+last sync, only after npm is gone.
 `;
 
 /** Where the CLI writes: its output, and its log and errors. */
@@ -73,12 +80,22 @@ function parseSync(text: string): number {
   return seconds;
 }
 
+/**
+ * --memory: at least one page of any image (the engine's page is the
+ * image's block, at most 4 KiB), at most what the engine's frame pool, one
+ * buffer, can hold.
+ */
+const memoryMin = 4096;
+const memoryMax = constants.MAX_LENGTH;
+
 function parseBytes(text: string): number {
   const m = /^(\d+)([KMG]?)$/i.exec(text);
   const scale = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[(m?.[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
   const bytes = m === null ? Number.NaN : Number(m[1]) * scale;
-  if (!(Number.isSafeInteger(bytes) && bytes > 0))
-    throw new UsageError(`--memory ${JSON.stringify(text)}: expected a positive number of bytes, e.g. 67108864 or 64M`);
+  if (!(bytes >= memoryMin && bytes <= memoryMax))
+    throw new UsageError(
+      `--memory ${JSON.stringify(text)}: expected bytes from ${memoryMin} (4K) to ${memoryMax}, e.g. 67108864 or 64M`,
+    );
   return bytes;
 }
 
@@ -109,7 +126,7 @@ export function parse(argv: readonly string[]): ServeArgs | 'help' | 'version' {
     if (subcommand === undefined) throw new UsageError('no command: the one command is serve');
     if (subcommand !== 'serve')
       throw new UsageError(`unknown command ${JSON.stringify(subcommand)}: the one command is serve`);
-    if (image === undefined) throw new UsageError('serve needs the IMAGE to serve');
+    if (image === undefined || image === '') throw new UsageError('serve needs the IMAGE to serve');
     if (extra.length > 0)
       throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}: serve takes one IMAGE`);
     if (values.listen === undefined) throw new UsageError('serve needs --listen HOST:PORT');
@@ -142,8 +159,9 @@ const unwritable = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /**
  * Runs the command line; resolves with the exit status: 0 after --help,
- * --version or a clean shutdown, 1 if the image cannot be served or the last sync
- * fails, 2 for a command line that makes no sense.
+ * --version or a clean shutdown, 1 if the image cannot be served (another
+ * server holds it, among other reasons), 2 for a command line that makes no
+ * sense, 3 when a sync failed.
  */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let args: ServeArgs | 'help' | 'version';
@@ -167,16 +185,63 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 async function serve(args: ServeArgs, io: Io): Promise<number> {
   const log = (line: string): void => void io.stderr.write(`deferred-io-9p: ${line}\n`);
-  let store: SegmentStore;
-  let server: Server;
-  try {
-    store = SegmentStore.open(args.image, { readOnly: args.readOnly, memory: args.memory });
-  } catch (err) {
+  const cannotOpen = (err: Error): number => {
     const { code } = err as { code?: unknown };
     const hint =
       !args.readOnly && unwritable.has(code as string) ? '; to serve it without writing to it, add --read-only' : '';
-    log(`cannot open ${args.image}: ${(err as Error).message}${hint}`);
+    log(`cannot open ${args.image}: ${err.message}${hint}`);
     return 1;
+  };
+  // A read-only server writes nothing, so it takes no lock: a writer's changes are outside changes to it.
+  let lock: ImageLock | null = null;
+  if (!args.readOnly) {
+    try {
+      lock = ImageLock.take(args.image);
+    } catch (err) {
+      if (err instanceof ImageLockedError) {
+        log(`cannot serve ${args.image}: ${err.message}`);
+        return 1;
+      }
+      if (!(err instanceof Error && 'syscall' in err)) throw err;
+      return cannotOpen(err);
+    }
+    if (lock.tookOver !== null) log(`took over ${lock.file} from ${describeHolder(lock.tookOver)}, which is gone`);
+  }
+  // Released on every return below, and on an exit this function never sees (an uncaught error: a bug).
+  const release = (): void => lock?.release();
+  process.once('exit', release);
+  try {
+    return await serveImage(args, log, cannotOpen);
+  } finally {
+    process.off('exit', release);
+    release();
+  }
+}
+
+/** One line for a change another process made to the image. */
+function outsideChange(change: OutsideChange): string {
+  const what = change.changed.join(', ');
+  if (change.kind === 'metadata')
+    return `the image's metadata changed outside this server (${what}): its content did not`;
+  return `the image changed outside this server (${what}): the ${change.refreshed} bytes it did not hold will be read from the image as it is now; clients' changes not yet synced are kept`;
+}
+
+/** Serves the image until a signal, npm's going or a failed sync; the exit status. */
+async function serveImage(
+  args: ServeArgs,
+  log: (line: string) => void,
+  cannotOpen: (err: Error) => number,
+): Promise<number> {
+  let store: SegmentStore;
+  let server: Server;
+  try {
+    store = SegmentStore.open(args.image, {
+      readOnly: args.readOnly,
+      memory: args.memory,
+      onOutsideChange: (change) => log(outsideChange(change)),
+    });
+  } catch (err) {
+    return cannotOpen(err as Error);
   }
   try {
     const fs = openExt2(store, { readOnly: args.readOnly });
@@ -197,25 +262,38 @@ async function serve(args: ServeArgs, io: Io): Promise<number> {
     log(`cannot serve ${args.image}: ${err.message}`);
     return 1;
   }
-  let unwatch = (): void => {};
-  const why = await new Promise<string>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-    // npm does not pass its signals on (parent-watch.ts): its going is the signal.
-    if (startedByNpm()) {
-      unwatch = watchNpmAncestors((pid) =>
-        resolve(`the npm run that started this server is over (process ${pid} is gone)`),
-      );
-    }
+  const notOnDisk = 'the changes since the last sync are not all on disk';
+  // What stops it: a signal's name, npm's going, or a sync that failed.
+  let settle: (stop: string | SyncFailure) => void = () => {};
+  const stopped = new Promise<string | SyncFailure>((resolve) => {
+    settle = resolve;
   });
+  process.once('SIGINT', settle);
+  process.once('SIGTERM', settle);
+  void server.failed.then(settle);
+  // npm does not pass its signals on (parent-watch.ts): its going is the signal.
+  const unwatch = startedByNpm()
+    ? watchNpmAncestors((pid) => settle(`the npm run that started this server is over (process ${pid} is gone)`))
+    : () => {};
+  const stop = await stopped;
   unwatch();
-  log(`${why}: stopping`);
+  process.off('SIGINT', settle);
+  process.off('SIGTERM', settle);
   try {
-    await server.close();
-    return 0;
-  } catch (err) {
-    log(`the last sync failed, changes since the previous one are not on disk: ${(err as Error).message}`);
-    return 1;
+    if (typeof stop !== 'string') {
+      log(`sync (${stop.reason}) failed, stopping: ${stop.error.message}; ${notOnDisk}`);
+      await server.close({ sync: false });
+      return 3;
+    }
+    log(`${stop}: stopping`);
+    try {
+      await server.close();
+      return 0;
+    } catch (err) {
+      if (!(err instanceof FsError)) throw err;
+      log(`sync (shutdown) failed: ${err.message}; ${notOnDisk}`);
+      return 3;
+    }
   } finally {
     store.close();
   }

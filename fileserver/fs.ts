@@ -23,6 +23,16 @@ export const S_IFMT = 0o170000;
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
 export const S_IFLNK = 0o120000;
+export const S_IFIFO = 0o010000;
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFSOCK = 0o140000;
+
+/** A device number as Linux splits it: major below 2^12, minor below 2^20 (its dev_t). */
+export interface Device {
+  readonly major: number;
+  readonly minor: number;
+}
 
 export interface Attr {
   readonly ino: Ino;
@@ -31,6 +41,8 @@ export interface Attr {
   /** Type and permission bits. */
   readonly mode: number;
   readonly nlink: number;
+  /** The device a character or block special file stands for; 0:0 for every other file. */
+  readonly rdev: Device;
   readonly uid: number;
   readonly gid: number;
   readonly size: number;
@@ -52,6 +64,14 @@ export interface SetAttr {
   readonly mtime?: Timespec;
 }
 
+/** setxattr(2) flags. */
+export const XATTR_CREATE = 1;
+export const XATTR_REPLACE = 2;
+/** Linux's limits on extended attributes: a name's bytes, a value's bytes, a list's bytes (names and their NULs). */
+export const XATTR_NAME_MAX = 255;
+export const XATTR_SIZE_MAX = 65536;
+export const XATTR_LIST_MAX = 65536;
+
 /** d_type values of a directory entry (DT_*). */
 export const DT_UNKNOWN = 0;
 export const DT_FIFO = 1;
@@ -72,6 +92,8 @@ export interface DirEntry {
 }
 
 export interface StatFs {
+  /** statfs(2)'s f_type: the file system's magic number. */
+  readonly type: number;
   readonly blockSize: number;
   readonly blocks: number;
   readonly blocksFree: number;
@@ -94,6 +116,7 @@ export const errnos = {
   EPERM: 1,
   ENOENT: 2,
   EIO: 5,
+  E2BIG: 7,
   EBADF: 9,
   EBUSY: 16,
   EEXIST: 17,
@@ -110,6 +133,7 @@ export const errnos = {
   ENOSYS: 38,
   ENOTEMPTY: 39,
   ELOOP: 40,
+  ENODATA: 61,
   ENOTSUP: 95,
 } as const;
 
@@ -148,12 +172,36 @@ export interface FileSystem {
   mkdir(dir: Ino, name: string, mode: number, uid: number, gid: number): Ino;
   symlink(dir: Ino, name: string, target: string, uid: number, gid: number): Ino;
   readlink(ino: Ino): string;
+  /** A special file (mode's type: S_IFIFO, S_IFSOCK, S_IFCHR or S_IFBLK, the last two naming `rdev`), as mknod(2). */
+  mknod(dir: Ino, name: string, mode: number, rdev: Device, uid: number, gid: number): Ino;
+  /** A new name for `ino`, as link(2): EPERM for a directory, EMLINK past the most links an inode may have. */
+  link(ino: Ino, dir: Ino, name: string): void;
   /** Removes a non-directory entry (EISDIR for a directory). */
   unlink(dir: Ino, name: string): void;
   /** Removes an empty directory (ENOTEMPTY otherwise). */
   rmdir(dir: Ino, name: string): void;
   rename(fromDir: Ino, fromName: string, toDir: Ino, toName: string): void;
+  /** The full names of `ino`'s extended attributes ("user.mime_type", "system.posix_acl_access"). */
+  listxattr(ino: Ino): string[];
+  /** The value of `ino`'s extended attribute `name`: ENODATA when it has none. */
+  getxattr(ino: Ino, name: string): Uint8Array;
+  /**
+   * Sets `ino`'s extended attribute `name` to `value`, or removes it (null),
+   * as setxattr(2) and removexattr(2) do: flags XATTR_CREATE (EEXIST if it
+   * exists), XATTR_REPLACE (ENODATA if not); ERANGE for a name over 255
+   * bytes, E2BIG for a value over 64 KiB, ENOTSUP for a namespace not served.
+   */
+  setxattr(ino: Ino, name: string, value: Uint8Array | null, flags: number): void;
   statfs(): StatFs;
+  /**
+   * A client refers to inode `ino` of `generation` (a 9P fid names it):
+   * while any hold remains, a non-directory whose last name is removed
+   * lives on without one (POSIX's open-unlinked file: read, write, getattr
+   * and setattr keep working), and goes with the last release.
+   */
+  hold(ino: Ino, generation: number): void;
+  /** Ends one hold; an inode with no name left and no hold is freed. */
+  release(ino: Ino, generation: number): void;
   /** Writes the image back durably; only what changed reaches the disk. */
   sync(): SyncReport;
 }

@@ -4,7 +4,10 @@
  * filled: the read of the whole image copies nothing); memory stays within
  * the engine's frame budget however much of the image is touched; and a
  * sync writes exactly the blocks the file system stored into since the
- * last one, with their new contents, and nothing else.
+ * last one, with their new contents, and nothing else. And when another
+ * process changes the image: a chmod costs nothing, a content change is
+ * refreshed (loads of lost bytes are tried again), and the store's own
+ * changes are kept.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,7 +16,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openExt2 } from './ext2/ext2.ts';
 import type { Timespec } from './fs.ts';
 import { RecordingStore } from './recording-store.ts';
-import { SegmentStore } from './segment-store.ts';
+import { type OutsideChange, SegmentStore } from './segment-store.ts';
 import { e2fsprogs, fsck, mkfs } from './testing/e2fsprogs.ts';
 import { pattern, readAll } from './testing/source-tree.ts';
 import { describeWithTools } from './testing/tools.ts';
@@ -174,5 +177,75 @@ describeWithTools('e2fsprogs', e2fsprogs, 'the segment store: deferred I/O for a
       }
       expect(fsck(image).status).toBe(0);
     });
+  }
+});
+
+test('another process changes the image: its metadata is no change; its content is refreshed, the changes the store holds kept', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'segment-store-outside-'));
+  try {
+    const image = path.join(dir, 'image');
+    const pages = 64;
+    // Page p holds byte p throughout: not an ext2 image (the store does not care), but for the
+    // superblock's block size field, which makes the engine's pages 4 KiB.
+    const original = Buffer.concat(Array.from({ length: pages }, (_, p) => Buffer.alloc(B, p)));
+    original.writeUInt32LE(2, 1024 + 24);
+    fs.writeFileSync(image, original);
+    fs.chmodSync(image, 0o644);
+    const changes: OutsideChange[] = [];
+    const store = SegmentStore.open(image, { memory: 4 * B, onOutsideChange: (c) => changes.push(c) });
+    try {
+      store.setUint8(2 * B, 0xcc);
+      // Four frames: page 2, changed, goes to the engine's swap file.
+      for (let p = 10; p < 20; p++) expect(store.getUint8(p * B)).toBe(p);
+      fs.chmodSync(image, 0o600);
+      // A page not loaded yet loads as ever: a chmod loses nothing...
+      expect(store.getUint8(30 * B)).toBe(30);
+      expect(changes).toEqual([]);
+      // ...and the sync, which looks at the image's stat, reports it.
+      expect(store.sync().written).toBe(B);
+      expect(changes).toEqual([{ kind: 'metadata', changed: ['mode 0644 -> 0600'] }]);
+
+      // A change not synced yet, of page 3, goes to the swap file too.
+      store.setUint8(3 * B, 0xdd);
+      for (let p = 10; p < 20; p++) expect(store.getUint8(p * B)).toBe(p);
+      expect(store.stats().swappedPages).toBe(1);
+      // Another process writes page 3, which the store changed since, and page 40, which it never loaded.
+      const fd = fs.openSync(image, 'r+');
+      try {
+        for (const p of [3, 40]) fs.writeSync(fd, Buffer.alloc(B, 0xee), 0, B, p * B);
+      } finally {
+        fs.closeSync(fd);
+      }
+      // A load of a byte lost to the change refreshes and is tried again: the file's new content.
+      expect(store.getUint8(40 * B)).toBe(0xee);
+      expect(changes).toHaveLength(2);
+      expect(changes[1]).toMatchObject({ kind: 'content', changed: ['mtime'] });
+      const { refreshed } = changes[1] as { refreshed: number };
+      expect(refreshed).toBeGreaterThan((pages - 20) * B);
+      expect(refreshed).toBeLessThan(pages * B);
+      // The store's own change is kept, and written back whole: the other writer's page 3 is overwritten
+      // as a conventional server's write-back of its dirty block would.
+      expect(store.getUint8(3 * B)).toBe(0xdd);
+      expect(store.stats().swapIns).toBe(1);
+      store.sync();
+      expect(changes).toHaveLength(2);
+      const want = Buffer.from(original);
+      want[2 * B] = 0xcc;
+      want[3 * B] = 0xdd;
+      want.fill(0xee, 40 * B, 41 * B);
+      expect(fs.readFileSync(image).equals(want)).toBe(true);
+
+      // A touch: stat cannot tell it from a write, so the next sync refreshes and reports it.
+      const now = Date.now() / 1000;
+      fs.utimesSync(image, now, now + 60);
+      store.sync();
+      expect(changes).toHaveLength(3);
+      expect(changes[2]).toMatchObject({ kind: 'content', changed: ['mtime'] });
+      expect(store.getUint8(50 * B)).toBe(50);
+    } finally {
+      store.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -13,6 +13,19 @@
  * reach the disk, and they become clean again. With `sync: true` the
  * engine fsyncs the image before it rebinds: if the fsync fails, the pages
  * stay dirty and the next sync writes them again.
+ *
+ * Another process may change the image while it is served. A change of
+ * its metadata alone (chmod, chown: ctime moves, mtime and size do not) is
+ * no change to the engine. A change of its content (size or mtime moves;
+ * `touch` too, which stat cannot tell from a write) loses the bytes the
+ * engine did not hold (in memory, or changed): the store accepts the
+ * image's current content for them (`seg.refresh`), as a conventional
+ * server's next read of those blocks would, and goes on; the clients'
+ * changes not yet synced are the engine's own bytes, which a refresh never
+ * touches. It does so when a sync finds the image's stat changed since the
+ * last one, or when a load (or the sync's write-back) meets a lost byte,
+ * which is then tried once more. Each change is reported once, to
+ * `onOutsideChange`.
  */
 import * as fs from 'node:fs';
 import { type DeferredFile, Engine, FileChangedError, IOError, type Segment, type Stats } from '../impl/index.ts';
@@ -24,7 +37,20 @@ export interface SegmentStoreOptions extends StoreOptions {
   memory?: number;
   /** Where the engine keeps its swap file and preserve store (default: the OS temp dir). */
   swapDir?: string;
+  /** Told of each change another process made to the image that the store sees. */
+  onOutsideChange?: (change: OutsideChange) => void;
 }
+
+/**
+ * A change another process made to the image. `changed` names what its
+ * stat shows changed since the store last looked (`mode 0644 -> 0600`,
+ * `mtime`, `ctime` when nothing else). `refreshed`: the bytes the engine
+ * did not hold (not in memory, not changed by the store), now bound to the
+ * image's current content.
+ */
+export type OutsideChange =
+  | { readonly kind: 'metadata'; readonly changed: readonly string[] }
+  | { readonly kind: 'content'; readonly changed: readonly string[]; readonly refreshed: number };
 
 export class SegmentStore implements Store {
   readonly length: number;
@@ -32,12 +58,27 @@ export class SegmentStore implements Store {
   readonly #engine: Engine;
   readonly #file: DeferredFile;
   readonly #segment: Segment;
+  /** A descriptor of the image of the store's own, to fstat it: what another process changed. */
+  readonly #fd: number;
+  /** The image's stat as the store last saw it: after its own last write, or an outside change it handled. */
+  #seen: fs.Stats;
+  readonly #onOutsideChange: (change: OutsideChange) => void;
   #closed = false;
 
-  private constructor(engine: Engine, file: DeferredFile, segment: Segment, readOnly: boolean) {
+  private constructor(
+    engine: Engine,
+    file: DeferredFile,
+    segment: Segment,
+    fd: number,
+    readOnly: boolean,
+    onOutsideChange: (change: OutsideChange) => void,
+  ) {
     this.#engine = engine;
     this.#file = file;
     this.#segment = segment;
+    this.#fd = fd;
+    this.#seen = fs.fstatSync(fd);
+    this.#onOutsideChange = onOutsideChange;
     this.length = segment.length;
     this.readOnly = readOnly;
   }
@@ -46,22 +87,18 @@ export class SegmentStore implements Store {
   static open(path: string, options: SegmentStoreOptions = {}): SegmentStore {
     const readOnly = options.readOnly ?? false;
     const fd = fs.openSync(path, 'r');
-    let pageSize: number;
+    let engine: Engine | undefined;
     try {
-      pageSize = imageBlockSize(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    const engine = new Engine({ pageSize, memory: options.memory, swapDir: options.swapDir });
-    try {
+      engine = new Engine({ pageSize: imageBlockSize(fd), memory: options.memory, swapDir: options.swapDir });
       const file = engine.open(path, readOnly ? 'r' : 'r+');
       if (file.size === 0) throw new StoreError(`${path}: the image is empty`, { cause: null });
       const segment = engine.segment(file.size);
       const count = segment.read(file, 0, file.size, 0);
       if (count !== file.size) throw new StoreError(`${path}: read ${count} of ${file.size} bytes`, { cause: null });
-      return new SegmentStore(engine, file, segment, readOnly);
+      return new SegmentStore(engine, file, segment, fd, readOnly, options.onOutsideChange ?? (() => {}));
     } catch (error) {
-      engine.close();
+      engine?.close();
+      fs.closeSync(fd);
       throw error instanceof IOError ? new StoreError(error.message, { cause: error }) : error;
     }
   }
@@ -80,7 +117,7 @@ export class SegmentStore implements Store {
     try {
       return this.#segment.getUint8(addr);
     } catch (error) {
-      throw failure(error);
+      return this.#retry(error, () => this.#segment.getUint8(addr));
     }
   }
 
@@ -88,7 +125,7 @@ export class SegmentStore implements Store {
     try {
       return this.#segment.getUint16(addr, true);
     } catch (error) {
-      throw failure(error);
+      return this.#retry(error, () => this.#segment.getUint16(addr, true));
     }
   }
 
@@ -96,7 +133,7 @@ export class SegmentStore implements Store {
     try {
       return this.#segment.getUint32(addr, true);
     } catch (error) {
-      throw failure(error);
+      return this.#retry(error, () => this.#segment.getUint32(addr, true));
     }
   }
 
@@ -105,7 +142,7 @@ export class SegmentStore implements Store {
     try {
       this.#segment.setUint8(addr, value);
     } catch (error) {
-      throw failure(error);
+      this.#retry(error, () => this.#segment.setUint8(addr, value));
     }
   }
 
@@ -114,7 +151,7 @@ export class SegmentStore implements Store {
     try {
       this.#segment.setUint16(addr, value, true);
     } catch (error) {
-      throw failure(error);
+      this.#retry(error, () => this.#segment.setUint16(addr, value, true));
     }
   }
 
@@ -123,7 +160,7 @@ export class SegmentStore implements Store {
     try {
       this.#segment.setUint32(addr, value, true);
     } catch (error) {
-      throw failure(error);
+      this.#retry(error, () => this.#segment.setUint32(addr, value, true));
     }
   }
 
@@ -133,14 +170,18 @@ export class SegmentStore implements Store {
       // the page, which faults it in and keeps it, as the file system reads its metadata again
       // and again. Longer ranges are copied straight from their sources: the engine's copyOut
       // faults nothing in.
-      const B = this.#segment.pageSize;
-      if (target.length > 0 && Math.floor(addr / B) === Math.floor((addr + target.length - 1) / B)) {
-        target.set(this.#segment.bytes(addr, target.length));
-      } else {
-        this.#segment.copyOut(addr, target);
-      }
+      this.#copyOut(addr, target);
     } catch (error) {
-      throw failure(error);
+      this.#retry(error, () => this.#copyOut(addr, target));
+    }
+  }
+
+  #copyOut(addr: number, target: Uint8Array): void {
+    const B = this.#segment.pageSize;
+    if (target.length > 0 && Math.floor(addr / B) === Math.floor((addr + target.length - 1) / B)) {
+      target.set(this.#segment.bytes(addr, target.length));
+    } else {
+      this.#segment.copyOut(addr, target);
     }
   }
 
@@ -148,7 +189,7 @@ export class SegmentStore implements Store {
     try {
       return this.#segment.bytes(addr, length);
     } catch (error) {
-      throw failure(error);
+      return this.#retry(error, () => this.#segment.bytes(addr, length));
     }
   }
 
@@ -160,11 +201,15 @@ export class SegmentStore implements Store {
       // zeroes again (new blocks) or never wanted. Prefetching exactly the range first fills it
       // at once (zeroed new blocks without a read, the rest in one read per run), so the stores
       // fault nothing in.
-      if (source.length > this.#segment.pageSize) this.#segment.prefetch(addr, source.length);
-      this.#segment.copyIn(addr, source);
+      this.#copyIn(addr, source);
     } catch (error) {
-      throw failure(error);
+      this.#retry(error, () => this.#copyIn(addr, source));
     }
+  }
+
+  #copyIn(addr: number, source: Uint8Array): void {
+    if (source.length > this.#segment.pageSize) this.#segment.prefetch(addr, source.length);
+    this.#segment.copyIn(addr, source);
   }
 
   zero(addr: number, length: number): void {
@@ -172,25 +217,86 @@ export class SegmentStore implements Store {
     try {
       this.#segment.zero(addr, length);
     } catch (error) {
-      throw failure(error);
+      this.#retry(error, () => this.#segment.zero(addr, length));
     }
   }
 
-  /** Writes the whole segment back and fsyncs; the engine writes only the pages changed since the last sync. */
+  /**
+   * Writes the whole segment back and fsyncs; the engine writes only the
+   * pages changed since the last sync. First, a change another process made
+   * to the image since the last look is handled and reported.
+   */
   sync(): SyncReport {
     if (this.readOnly) return { written: 0, skipped: this.length };
-    try {
+    const write = (): SyncReport => {
       const result = this.#segment.write(this.#file, 0, this.length, 0, { rebind: true, sync: true });
+      this.#seen = fs.fstatSync(this.#fd);
       return { written: result.written, skipped: result.skipped };
+    };
+    try {
+      this.#look(false);
+      return write();
     } catch (error) {
-      throw failure(error);
+      return this.#retry(error, write);
     }
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#engine.close();
+    try {
+      this.#engine.close();
+    } finally {
+      fs.closeSync(this.#fd);
+    }
+  }
+
+  /**
+   * After `error`: if it is a lost byte (another process changed the
+   * image), the lost bytes are refreshed and `op` is tried once more;
+   * otherwise, or if it fails again, the error as the store throws it.
+   */
+  #retry<T>(error: unknown, op: () => T): T {
+    if (!(error instanceof FileChangedError)) throw failure(error);
+    try {
+      this.#look(true);
+      return op();
+    } catch (again) {
+      throw failure(again);
+    }
+  }
+
+  /**
+   * Compares the image's stat with the last one seen, and reports a
+   * change: a change of its content is refreshed, and so is every lost
+   * byte if `refresh` (a load met one). A load may meet one with no new
+   * change: a page the engine held when a change was refreshed, dropped
+   * from memory since, is lost to that change, which was reported then.
+   */
+  #look(refresh: boolean): void {
+    // The stat before the refresh: a change after it is seen again, never missed.
+    const now = fs.fstatSync(this.#fd);
+    const content = contentChanged(this.#seen, now);
+    const refreshed = content || refresh ? this.#segment.refresh() : 0;
+    const changed = this.#changes(now);
+    const metadata = now.ctimeMs !== this.#seen.ctimeMs;
+    this.#seen = now;
+    if (content) this.#onOutsideChange({ kind: 'content', changed, refreshed });
+    else if (metadata) this.#onOutsideChange({ kind: 'metadata', changed });
+  }
+
+  /** What moved between the stat last seen and `now`, as the report names it. */
+  #changes(now: fs.Stats): string[] {
+    const then = this.#seen;
+    const changed: string[] = [];
+    const octal = (mode: number): string => `0${(mode & 0o7777).toString(8)}`;
+    if (then.mode !== now.mode) changed.push(`mode ${octal(then.mode)} -> ${octal(now.mode)}`);
+    if (then.uid !== now.uid || then.gid !== now.gid)
+      changed.push(`owner ${then.uid}:${then.gid} -> ${now.uid}:${now.gid}`);
+    if (then.size !== now.size) changed.push(`size ${then.size} -> ${now.size}`);
+    if (then.mtimeMs !== now.mtimeMs) changed.push('mtime');
+    if (changed.length === 0 && then.ctimeMs !== now.ctimeMs) changed.push('ctime');
+    return changed;
   }
 
   [Symbol.dispose](): void {
@@ -200,6 +306,14 @@ export class SegmentStore implements Store {
   #writable(): void {
     if (this.readOnly) throw new StoreError('the image is open read-only', { cause: { code: 'EROFS' } });
   }
+}
+
+/**
+ * Whether stat `now` shows another content than `then`, as the engine
+ * judges it (its default change detection): size or mtime moved.
+ */
+function contentChanged(then: fs.Stats, now: fs.Stats): boolean {
+  return then.size !== now.size || then.mtimeMs !== now.mtimeMs;
 }
 
 /** I/O failures become StoreErrors; anything else (an address out of range, a closed segment) is a bug and stays itself. */

@@ -8,6 +8,7 @@ import { type Attr, type DirEntry, FsError, type Ino, S_IFDIR, S_IFLNK, S_IFMT, 
 import { MAXWELEM, type Message, NOFID, type Qid, QTDIR, QTFILE, QTSYMLINK, RREAD_OVERHEAD } from './codec.ts';
 import { ProtocolError } from './errors.ts';
 import type { Fid, OpenMode } from './fids.ts';
+import { locksOf } from './locks.ts';
 import type { Handlers, SessionState } from './state.ts';
 
 export function isDir(attr: Attr): boolean {
@@ -62,6 +63,7 @@ function current(s: SessionState, f: Fid): Attr {
 
 export function resolve(s: SessionState, fid: number): { f: Fid; attr: Attr } {
   const f = s.fids.get(fid);
+  if (f.xattr !== undefined) throw new ProtocolError('EBADF', `fid ${fid} is an extended attribute fid`);
   return { f, attr: current(s, f) };
 }
 
@@ -175,7 +177,7 @@ export function walk(s: SessionState, m: Message<'Twalk'>): Message<'Rwalk'> {
     }
     qids.push(qidOf(attr));
   }
-  if (m.newfid === m.fid) Object.assign(f, at);
+  if (m.newfid === m.fid) s.fids.replace(f, at);
   else s.fids.add(m.newfid, at);
   return { type: 'Rwalk', tag: m.tag, qids };
 }
@@ -196,13 +198,19 @@ export function open(s: SessionState, f: Fid, attr: Attr, mode: OpenMode, trunca
   f.cursor = isDir(attr) ? { offset: 0, cookie: 0 } : null;
 }
 
-/** Tlopen, Topen: opens the fid; the reply's qid and iounit. */
+/**
+ * Tlopen, Topen: opens the fid; the reply's qid and iounit. `directory`
+ * (Linux's O_DIRECTORY) opens only a directory, as open(2) does: Linux's
+ * client sends it to open what it believes is a directory, and must learn
+ * with ENOTDIR when it is not.
+ */
 export function openFid(
   s: SessionState,
   fid: number,
-  how: { mode: OpenMode; truncate: boolean },
+  how: { mode: OpenMode; truncate: boolean; directory?: boolean },
 ): { qid: Qid; iounit: number } {
   const { f, attr } = resolve(s, fid);
+  if (how.directory === true && !isDir(attr)) throw new FsError('ENOTDIR', `${f.name} is not a directory`);
   open(s, f, attr, how.mode, how.truncate);
   return { qid: qidOf(attr), iounit: s.iounit };
 }
@@ -228,7 +236,7 @@ export function becomeOpen(s: SessionState, f: Fid, name: string, attr: Attr, mo
     cursor: null,
   };
   open(s, file, attr, mode, truncate);
-  Object.assign(f, file);
+  s.fids.replace(f, file);
 }
 
 /**
@@ -301,21 +309,26 @@ function removeFile(s: SessionState, f: Fid): void {
 /** Tclunk: the fid is gone; a fid opened remove-on-clunk removes its file, and a refusal to is the reply. */
 export function clunk(s: SessionState, m: Message<'Tclunk'>): Message<'Rclunk'> {
   const f = s.fids.delete(m.fid);
+  locksOf(s.fs).clunked(s, m.fid);
   if (f.open?.removeOnClunk) removeFile(s, f);
   return { type: 'Rclunk', tag: m.tag };
 }
 
 /** Tremove: the fid is clunked whether or not the file can be removed. */
 export function remove(s: SessionState, m: Message<'Tremove'>): Message<'Rremove'> {
-  removeFile(s, s.fids.delete(m.fid));
+  const f = s.fids.delete(m.fid);
+  locksOf(s.fs).clunked(s, m.fid);
+  removeFile(s, f);
   return { type: 'Rremove', tag: m.tag };
 }
 
 /**
- * Clunks every fid (Tversion, or the connection closed). A remove-on-clunk
+ * Clunks every fid (Tversion, or the connection closed), and with them
+ * every lock the connection held. A remove-on-clunk
  * refused here has no one to be told; any other error still propagates.
  */
 export function clunkAll(s: SessionState): void {
+  locksOf(s.fs).disconnected(s);
   for (const f of s.fids.drain()) {
     if (!f.open?.removeOnClunk) continue;
     try {

@@ -10,7 +10,7 @@
 import { errnos, FsError } from '../fs.ts';
 
 /** The file system's errnos and the protocol layer's own. */
-export const protocolErrnos = { ...errnos, EMFILE: 24, EPROTO: 71, EMSGSIZE: 90 } as const;
+export const protocolErrnos = { ...errnos, EMFILE: 24, ENOLCK: 37, EPROTO: 71, EMSGSIZE: 90 } as const;
 export type ProtocolErrno = keyof typeof protocolErrnos;
 
 /** A request refused by the protocol layer before it reached the file system. */
@@ -31,6 +31,7 @@ const plan9Strings: Record<ProtocolErrno, string> = {
   EPERM: 'permission denied',
   ENOENT: 'file does not exist',
   EIO: 'i/o error',
+  E2BIG: 'value too large',
   EBADF: 'unknown fid',
   EEXIST: 'file already exists',
   EXDEV: 'cross-device rename',
@@ -47,8 +48,10 @@ const plan9Strings: Record<ProtocolErrno, string> = {
   ENOTEMPTY: 'directory not empty',
   ELOOP: 'is a symbolic link',
   ENOTSUP: 'operation not supported',
+  ENODATA: 'no such attribute',
   EBUSY: 'file in use',
   EMFILE: 'too many fids',
+  ENOLCK: 'too many locks',
   EPROTO: 'protocol botch',
   EMSGSIZE: 'reply exceeds msize',
 };

@@ -4,8 +4,12 @@
  * is freed and reused, the generation differs and the fid goes stale instead
  * of silently naming the new file), where it was reached (parent directory and
  * name, which remove and rename need), and whether and how it is open.
+ * Each fid holds its inode in the file system (FileSystem.hold) from the
+ * moment it names it until it is clunked or names another: a file removed
+ * while a client still has a fid for it lives on until the last such fid
+ * goes, as an open file does in POSIX.
  */
-import type { Ino } from '../fs.ts';
+import type { FileSystem, Ino } from '../fs.ts';
 import { NOFID } from './codec.ts';
 import { ProtocolError } from './errors.ts';
 
@@ -41,6 +45,22 @@ export interface DirCursor {
   cookie: number;
 }
 
+/**
+ * A 9P2000.L extended attribute fid: made by Txattrwalk to read a value
+ * (or the list of names) with Tread, or by Txattrcreate to write one with
+ * Twrite, which Tclunk then sets. Such a fid serves only those requests.
+ */
+export type XattrFid =
+  | { readonly kind: 'read'; readonly value: Uint8Array }
+  | {
+      readonly kind: 'write';
+      readonly name: string;
+      readonly flags: number;
+      readonly value: Uint8Array;
+      /** Bytes written so far: the value is set only when all of it was. */
+      written: number;
+    };
+
 export interface Fid {
   ino: Ino;
   generation: number;
@@ -51,10 +71,17 @@ export interface Fid {
   readonly uid: number;
   open: OpenMode | null;
   cursor: DirCursor | null;
+  /** Set on an extended attribute fid only. */
+  xattr?: XattrFid;
 }
 
 export class FidTable {
   readonly #fids = new Map<number, Fid>();
+  readonly #fs: Pick<FileSystem, 'hold' | 'release'>;
+
+  constructor(fs: Pick<FileSystem, 'hold' | 'release'>) {
+    this.#fs = fs;
+  }
 
   /** The fid, or EBADF when the client never made it. */
   get(fid: number): Fid {
@@ -70,23 +97,34 @@ export class FidTable {
     if (this.#fids.size >= FIDS_MAX) throw new ProtocolError('EMFILE', `too many fids (${FIDS_MAX})`);
   }
 
-  /** Makes a new fid. */
+  /** Makes a new fid, holding its inode. */
   add(fid: number, f: Fid): void {
     this.checkFree(fid);
+    this.#fs.hold(f.ino, f.generation);
     this.#fids.set(fid, f);
   }
 
-  /** Forgets a fid (clunk, remove); returns what it was. */
+  /** Makes fid `f` (one of this table's) name what `to` names (a walk onto itself, a create), moving its hold. */
+  replace(f: Fid, to: Fid): void {
+    const { ino, generation } = f;
+    this.#fs.hold(to.ino, to.generation);
+    Object.assign(f, to);
+    this.#fs.release(ino, generation);
+  }
+
+  /** Forgets a fid (clunk, remove), releasing its inode; returns what it was. */
   delete(fid: number): Fid {
     const f = this.get(fid);
     this.#fids.delete(fid);
+    this.#fs.release(f.ino, f.generation);
     return f;
   }
 
-  /** Every fid, for clunking them all (Tversion, connection closed). */
+  /** Every fid, forgotten and released, for clunking them all (Tversion, connection closed). */
   drain(): Fid[] {
     const all = [...this.#fids.values()];
     this.#fids.clear();
+    for (const f of all) this.#fs.release(f.ino, f.generation);
     return all;
   }
 }

@@ -4,7 +4,17 @@
  * with Treaddir. Layouts and flag values are those of diod's protocol.h and
  * Linux's include/net/9p/9p.h.
  */
-import { type Attr, FsError, type Ino, S_IFDIR, S_IFMT, S_IFREG, type SetAttr, type Timespec } from '../fs.ts';
+import {
+  type Attr,
+  type Device,
+  FsError,
+  type Ino,
+  S_IFDIR,
+  S_IFMT,
+  S_IFREG,
+  type SetAttr,
+  type Timespec,
+} from '../fs.ts';
 import { encodeDirent, type Message, NONUNAME } from './codec.ts';
 import {
   attach,
@@ -26,12 +36,15 @@ import {
 } from './common.ts';
 import { ProtocolError } from './errors.ts';
 import { access, type OpenMode } from './fids.ts';
+import { getlock, lock } from './linux-locks.ts';
+import { clunkXattr, readXattr, removeXattr, writeXattr, xattrcreate, xattrwalk } from './linux-xattrs.ts';
 import type { Handlers, SessionState } from './state.ts';
 
 /** Linux open(2) flags a Tlopen/Tlcreate carries, beyond the access bits (fids.ts, access). */
 const O_EXCL = 0o200;
 const O_TRUNC = 0o1000;
 const O_APPEND = 0o2000;
+const O_DIRECTORY = 0o200000;
 
 /** Tsetattr valid bits. */
 const SET_MODE = 0x1;
@@ -50,12 +63,18 @@ const GETATTR_GEN = 0x1000n;
 /** Tunlinkat: remove a directory. */
 const AT_REMOVEDIR = 0x200;
 
-/** Rstatfs type: what diod reports unless told to pass the host's through. */
-const V9FS_MAGIC = 0x01021997;
+/**
+ * Rgetattr's rdev: Linux's dev_t as its client decodes it (new_decode_dev;
+ * glibc's makedev, which diod sends, is the same below major 4096): minor's
+ * low byte, major from bit 8, minor's high bits from bit 20.
+ */
+function encodeDevice(dev: Device): number {
+  return (dev.minor & 0xff) + dev.major * 2 ** 8 + (dev.minor - (dev.minor & 0xff)) * 2 ** 12;
+}
 
-function lopenMode(flags: number): { mode: OpenMode; truncate: boolean } {
+function lopenMode(flags: number): { mode: OpenMode; truncate: boolean; directory: boolean } {
   const mode = { ...access(flags), append: (flags & O_APPEND) !== 0, removeOnClunk: false };
-  return { mode, truncate: (flags & O_TRUNC) !== 0 };
+  return { mode, truncate: (flags & O_TRUNC) !== 0, directory: (flags & O_DIRECTORY) !== 0 };
 }
 
 function timespec(sec: number, nsec: number): Timespec {
@@ -73,7 +92,7 @@ function getattr(m: Message<'Tgetattr'>, attr: Attr): Message<'Rgetattr'> {
     uid: attr.uid,
     gid: attr.gid,
     nlink: attr.nlink,
-    rdev: 0,
+    rdev: encodeDevice(attr.rdev),
     size: attr.size,
     blksize: attr.blockSize,
     blocks: attr.blocks,
@@ -151,6 +170,7 @@ export const linux: Handlers = {
   Tlopen: (s, m) => ({ type: 'Rlopen', tag: m.tag, ...openFid(s, m.fid, lopenMode(m.flags)) }),
   Tlcreate: lcreate,
   Tread: (s, m) => {
+    if (s.fids.get(m.fid).xattr !== undefined) return readXattr(s, m);
     const { f, attr } = resolve(s, m.fid);
     if (isDir(attr)) throw new FsError('EISDIR', `${f.name} is a directory: use Treaddir`);
     return { type: 'Rread', tag: m.tag, data: readFile(s, f, attr, m.offset, m.count) };
@@ -172,6 +192,21 @@ export const linux: Handlers = {
     if (m.symtgt.includes('\0')) throw new ProtocolError('EINVAL', 'NUL in symbolic link target');
     const ino = s.fs.symlink(f.ino, m.name, m.symtgt, f.uid, m.gid);
     return { type: 'Rsymlink', tag: m.tag, qid: qidOf(s.fs.getattr(ino)) };
+  },
+  Tmknod: (s, m) => {
+    requireWritable(s);
+    const { f } = resolveDir(s, m.dfid);
+    checkName(m.name, 'create');
+    const ino = s.fs.mknod(f.ino, m.name, m.mode, { major: m.major, minor: m.minor }, f.uid, m.gid);
+    return { type: 'Rmknod', tag: m.tag, qid: qidOf(s.fs.getattr(ino)) };
+  },
+  Tlink: (s, m) => {
+    requireWritable(s);
+    const dir = resolveDir(s, m.dfid).f;
+    const { f } = resolve(s, m.fid);
+    checkName(m.name, 'create');
+    s.fs.link(f.ino, dir.ino, m.name);
+    return { type: 'Rlink', tag: m.tag };
   },
   Treadlink: (s, m) => {
     const { f, attr } = resolve(s, m.fid);
@@ -213,7 +248,7 @@ export const linux: Handlers = {
     return {
       type: 'Rstatfs',
       tag: m.tag,
-      fstype: V9FS_MAGIC,
+      fstype: st.type,
       bsize: st.blockSize,
       blocks: st.blocks,
       bfree: st.blocksFree,
@@ -225,14 +260,17 @@ export const linux: Handlers = {
     };
   },
   Tfsync: (s, m) => {
-    resolve(s, m.fid);
+    // As fsync(2) of a descriptor that is not open for I/O (O_PATH): only an open fid syncs.
+    if (resolve(s, m.fid).f.open === null) throw new ProtocolError('EBADF', 'fid not open for I/O');
     if (!s.fs.readOnly) s.sync();
     return { type: 'Rfsync', tag: m.tag };
   },
-  Txattrwalk: () => {
-    throw new FsError('ENOTSUP', 'no extended attributes');
-  },
-  Txattrcreate: () => {
-    throw new FsError('ENOTSUP', 'no extended attributes');
-  },
+  Tlock: lock,
+  Tgetlock: getlock,
+  Txattrwalk: xattrwalk,
+  Txattrcreate: xattrcreate,
+  // An attribute fid (linux-xattrs.ts) is written and clunked its own way.
+  Twrite: (s, m) => (s.fids.get(m.fid).xattr !== undefined ? writeXattr(s, m) : shared.Twrite(s, m)),
+  Tclunk: (s, m) => (s.fids.get(m.fid).xattr !== undefined ? clunkXattr(s, m) : shared.Tclunk(s, m)),
+  Tremove: (s, m) => (s.fids.get(m.fid).xattr !== undefined ? removeXattr(s, m) : shared.Tremove(s, m)),
 };

@@ -2,8 +2,9 @@
  * The server as a whole: version negotiation, framing and malformed input,
  * several connections at once, ordering, back-pressure, and when it syncs.
  */
+import * as net from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { S_IFREG } from '../fs.ts';
+import { FsError, S_IFREG } from '../fs.ts';
 import { Client, RemoteError } from './client.ts';
 import { encode, NOTAG } from './codec.ts';
 import { MSIZE_MAX, MSIZE_MIN } from './session.ts';
@@ -147,6 +148,54 @@ describe('9P server', () => {
     await new Promise((res) => setTimeout(res, 50));
     expect(await r.close()).toBeNull();
     expect([...r.log, ...r.debug]).toEqual([]);
+  });
+
+  it('reports a failed sync of the timer or a client to its owner, stops the timer, answers the client EIO', async () => {
+    const broken = (): MemoryFs => {
+      const fs = new MemoryFs();
+      fs.sync = () => {
+        throw new FsError('EIO', 'the disk is gone');
+      };
+      return fs;
+    };
+    const timed = broken();
+    let syncs = 0;
+    const sync = timed.sync;
+    timed.sync = () => {
+      syncs++;
+      return sync();
+    };
+    const t = await serve(timed, { syncInterval: 0.01 });
+    expect(await t.server.failed).toMatchObject({
+      reason: 'timer',
+      error: { code: 'EIO', message: 'EIO: the disk is gone' },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(syncs).toBe(1);
+    expect(await t.close({ sync: false })).toBeNull();
+    expect(syncs).toBe(1);
+
+    const asked = await serve(broken());
+    const c = await asked.connect();
+    const fid = await c.walk(await c.attach(), []);
+    await c.lcreate(fid, 'f', O_RDWR, 0o644);
+    await expect(c.rpc('Tfsync', { fid, datasync: 0 })).rejects.toMatchObject({ code: 'EIO' });
+    expect(await asked.server.failed).toMatchObject({ reason: 'fsync' });
+    // The shutdown's sync fails to its caller.
+    await expect(asked.close()).rejects.toThrow('the disk is gone');
+    expect([...t.log, ...asked.log]).toEqual([]);
+  });
+
+  it('names the client of a connection that failed', async () => {
+    const s = await serve(new MemoryFs());
+    const socket = net.connect(s.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const client = `127.0.0.1:${socket.localPort}`;
+    // A Tversion whose reply the client never reads, then a reset: the server's socket fails.
+    socket.write(encode({ type: 'Tversion', tag: NOTAG, msize: 8192, version: '9P2000.L' }, '9P2000'));
+    socket.resetAndDestroy();
+    await vi.waitFor(() => expect(s.log).toEqual([expect.stringMatching(/ ECONNRESET$/)]));
+    expect(s.log[0]).toMatch(`9p: connection from ${client}: `);
   });
 
   it('refuses a sync interval it cannot keep', async () => {

@@ -13,12 +13,13 @@
  *
  * A connection that breaks framing (a size field under the header or over
  * msize) or speaks before a Tversion is closed; everything else malformed is
- * answered with an error and the connection goes on. An error that is not a
- * refusal (a bug, an I/O failure underneath) is not caught: the process
+ * answered with an error and the connection goes on. A sync that fails is
+ * reported to the server's owner (`failed`), which stops it. An error that is
+ * neither a refusal nor a failed sync (a bug) is not caught: the process
  * stops without syncing, so the image on disk keeps its last synced state.
  */
 import * as net from 'node:net';
-import type { FileSystem, SyncReport } from '../fs.ts';
+import { type FileSystem, FsError, type SyncReport } from '../fs.ts';
 import { FrameError, Framer } from './frames.ts';
 import { Session } from './session.ts';
 
@@ -37,6 +38,18 @@ export type SyncReason = 'timer' | 'fsync' | 'shutdown';
 /** Longest sync interval: a setInterval delay must fit in 32 bits of milliseconds. */
 export const SYNC_INTERVAL_MAX = 2_147_483;
 
+/** A sync of the timer or a client that failed: the changes since the last sync are not all on disk. */
+export interface SyncFailure {
+  readonly reason: SyncReason;
+  readonly error: FsError;
+}
+
+/** HOST:PORT of a socket's peer, [HOST]:PORT for IPv6, as log lines name a client. */
+function peer(socket: net.Socket): string {
+  const host = socket.remoteFamily === 'IPv6' ? `[${socket.remoteAddress}]` : socket.remoteAddress;
+  return `${host}:${socket.remotePort}`;
+}
+
 class Connection {
   readonly #framer = new Framer();
   readonly session: Session;
@@ -46,6 +59,8 @@ class Connection {
 
   constructor(
     readonly socket: net.Socket,
+    /** The client, as log lines name it: taken at once, since a reset socket forgets its peer. */
+    readonly client: string,
     fs: FileSystem,
     sync: () => void,
     log: (line: string) => void,
@@ -92,7 +107,7 @@ class Connection {
   }
 
   #drop(why: string): void {
-    this.#log(`9p: closing connection from ${this.socket.remoteAddress}:${this.socket.remotePort}: ${why}`);
+    this.#log(`9p: closing connection from ${this.client}: ${why}`);
     this.socket.destroy();
   }
 }
@@ -104,6 +119,13 @@ export class Server {
   #closed = false;
   readonly #log: (line: string) => void;
   readonly #debug: (line: string) => void;
+  /**
+   * Resolves at the first sync of the timer or a client that fails (the
+   * timer stops then): the server cannot keep its clients' changes, and its
+   * owner should stop it. A client's sync that fails is also its EIO.
+   */
+  readonly failed: Promise<SyncFailure>;
+  #fail: (failure: SyncFailure) => void = () => {};
 
   constructor(
     readonly fs: FileSystem,
@@ -116,8 +138,20 @@ export class Server {
     this.#log = log;
     this.#debug = debug;
     this.#listener = net.createServer((socket) => this.#accept(socket));
-    this.#timer = syncInterval > 0 ? setInterval(() => this.sync('timer'), syncInterval * 1000) : null;
+    this.failed = new Promise((resolve) => {
+      this.#fail = resolve;
+    });
+    this.#timer = syncInterval > 0 ? setInterval(() => this.#timed(), syncInterval * 1000) : null;
     this.#timer?.unref();
+  }
+
+  /** The timer's sync: a failure is the owner's to handle (failed), not an exception out of a timer. */
+  #timed(): void {
+    try {
+      this.sync('timer');
+    } catch (error) {
+      if (!(error instanceof FsError)) throw error;
+    }
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
@@ -132,9 +166,9 @@ export class Server {
   }
 
   #accept(socket: net.Socket): void {
-    const conn = new Connection(socket, this.fs, () => this.sync('fsync'), this.#log);
+    const conn = new Connection(socket, peer(socket), this.fs, () => this.sync('fsync'), this.#log);
     this.#connections.add(conn);
-    socket.on('error', (err) => this.#log(`9p: connection from ${socket.remoteAddress}: ${err.message}`));
+    socket.on('error', (err) => this.#log(`9p: connection from ${conn.client}: ${err.message}`));
     socket.on('close', () => {
       if (!this.#connections.delete(conn)) return;
       conn.session.close();
@@ -146,12 +180,23 @@ export class Server {
    * has nothing to write), and logs what the engine wrote and skipped. A
    * sync that wrote nothing is routine (an idle server's timer) and goes to
    * the debug log, but for the shutdown's, which tells that the server
-   * stopped cleanly.
+   * stopped cleanly. A sync that fails throws the file system's error
+   * (FsError, EIO); one of the timer or a client stops the timer and
+   * resolves `failed` first.
    */
   sync(reason: SyncReason): SyncReport | null {
     if (this.fs.readOnly) return null;
     const started = performance.now();
-    const report = this.fs.sync();
+    let report: SyncReport;
+    try {
+      report = this.fs.sync();
+    } catch (error) {
+      if (reason !== 'shutdown' && error instanceof FsError) {
+        if (this.#timer !== null) clearInterval(this.#timer);
+        this.#fail({ reason, error });
+      }
+      throw error;
+    }
     const ms = (performance.now() - started).toFixed(1);
     const line = `sync (${reason}): ${report.written} bytes written, ${report.skipped} skipped, ${ms} ms`;
     if (report.written > 0 || reason === 'shutdown') this.#log(line);
@@ -161,9 +206,10 @@ export class Server {
 
   /**
    * Stops: no new connections, every connection closed (its fids clunked),
-   * then one last sync. Resolves with that sync's report.
+   * then one last sync unless `sync` is false (after a failed one). Resolves
+   * with that sync's report.
    */
-  async close(): Promise<SyncReport | null> {
+  async close({ sync = true }: { sync?: boolean } = {}): Promise<SyncReport | null> {
     if (this.#closed) throw new Error('server already closed');
     this.#closed = true;
     if (this.#timer !== null) clearInterval(this.#timer);
@@ -174,6 +220,6 @@ export class Server {
       conn.socket.destroy();
     }
     await closing;
-    return this.sync('shutdown');
+    return sync ? this.sync('shutdown') : null;
   }
 }

@@ -41,7 +41,7 @@ export class Session implements SessionState {
   dialect: Dialect | null = null;
   /** Largest message either side may send; until negotiated, just enough for a Tversion. */
   msize = MSIZE_MIN;
-  readonly fids = new FidTable();
+  readonly fids: FidTable;
   /** The frame readBuffer made for the request being handled, if any. */
   #frame: Buffer | null = null;
 
@@ -49,7 +49,9 @@ export class Session implements SessionState {
     readonly fs: FileSystem,
     /** Makes the image durable now (Tfsync, a 9P2000 no-op Twstat); the server logs it. */
     readonly sync: () => void,
-  ) {}
+  ) {
+    this.fids = new FidTable(fs);
+  }
 
   /** Largest data a client can move in one Tread/Twrite. */
   get iounit(): number {

@@ -14,12 +14,18 @@
  * What Linux's ext2 does that this does not: atime is never updated (as if
  * mounted noatime: a read changes nothing, so a sync after reads writes
  * nothing); the blocks reserved for root are not held back from ordinary
- * writers (statfs reports them as unavailable all the same); unlinked
- * inodes are freed at once, there being no open files to keep them alive.
+ * writers (statfs reports them as unavailable all the same).
+ *
+ * Open-unlinked files: a client's fids hold their inodes (hold, release),
+ * and a non-directory whose last name goes while held keeps its blocks,
+ * with no link, until the last hold is released; only then is it freed.
+ * A sync writes such an inode as already freed (see sync), so the image on
+ * disk never holds an inode no name reaches.
  */
 import { randomInt } from 'node:crypto';
 import {
   type Attr,
+  type Device,
   type DirEntry,
   DT_BLK,
   DT_CHR,
@@ -39,14 +45,17 @@ import {
 } from '../fs.ts';
 import { type Store, StoreError } from '../store.ts';
 import { Allocator } from './alloc.ts';
+import { assert } from './assert.ts';
 import { BlockMap } from './blockmap.ts';
+import { checkDevice, readDevice, writeDevice } from './device.ts';
 import { Directories } from './dir.ts';
-import { ft, linkMax, nameMax, roCompat, rootIno } from './format.ts';
-import { type Inode, Inodes, isDirectory, isRegular, isSymlink } from './inode.ts';
+import { ft, linkMax, magic, nameMax, roCompat, rootIno } from './format.ts';
+import { type Inode, Inodes, isDirectory, isRegular, isSymlink, S_IFMT } from './inode.ts';
+import { takeOrphans } from './orphan.ts';
 import { ImageError, Superblock } from './super.ts';
 import { checkTarget, isFastSymlink, readTarget, writeTarget } from './symlink.ts';
 import { UndoLog } from './undo.ts';
-import { releaseAttributes } from './xattr.ts';
+import { releaseAttributes, Xattrs } from './xattr.ts';
 
 export { ImageError } from './super.ts';
 
@@ -73,7 +82,12 @@ export const readMax = 16 * 2 ** 20;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+const S_IFSOCK = 0o140000;
 const permissionBits = 0o7777;
+const noDevice: Device = { major: 0, minor: 0 };
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -100,7 +114,10 @@ export class Ext2 implements FileSystem {
   readonly #map: BlockMap;
   readonly #dirs: Directories;
   readonly #inodes: Inodes;
+  readonly #xattrs: Xattrs;
   readonly #now: () => Timespec;
+  /** Holds on inodes (hold, release): how many, by inode number and generation. */
+  readonly #holds = new Map<string, number>();
 
   constructor(store: Store, options: Ext2Options = {}) {
     const sb = new Superblock(store);
@@ -111,6 +128,7 @@ export class Ext2 implements FileSystem {
     this.#map = new BlockMap(this.#disk, sb, this.#alloc);
     this.#dirs = new Directories(this.#disk, sb, this.#map);
     this.#inodes = new Inodes(this.#disk, sb);
+    this.#xattrs = new Xattrs(this.#disk, sb, this.#alloc);
     this.#now = options.now ?? systemTime;
     const asked = options.readOnly ?? false;
     const reasons = [...sb.readOnlyReasons];
@@ -121,9 +139,18 @@ export class Ext2 implements FileSystem {
       this.#run('read', () => {
         if (!isDirectory(this.#inodes.get(rootIno).mode)) throw new FsError('EIO', 'the root inode is not a directory');
       });
+      if (!this.readOnly) this.#run('write', () => this.#reclaimOrphans());
     } catch (error) {
       if (error instanceof FsError) throw new ImageError('ERR_EXT2_CORRUPT', `root directory: ${error.message}`);
       throw error;
+    }
+  }
+
+  /** Empties the orphan list a crash of another ext2/3/4 driver left (orphan.ts), as e2fsck would. */
+  #reclaimOrphans(): void {
+    for (const inode of takeOrphans(this.#disk, this.superblock, this.#inodes)) {
+      if (inode.linksCount === 0) this.#free(inode);
+      else if (isRegular(inode.mode)) this.#map.release(inode, Math.ceil(inode.size / this.superblock.blockSize));
     }
   }
 
@@ -136,12 +163,12 @@ export class Ext2 implements FileSystem {
   }
 
   getattr(ino: Ino): Attr {
-    return this.#run('read', () => this.#attr(this.#inodes.get(ino)));
+    return this.#run('read', () => this.#attr(this.#file(ino)));
   }
 
   setattr(ino: Ino, set: SetAttr): Attr {
     return this.#run('write', () => {
-      const inode = this.#inodes.get(ino);
+      const inode = this.#file(ino);
       const now = this.#now();
       if (set.mode !== undefined)
         inode.mode = (inode.mode & ~permissionBits) | (uint(set.mode, 'mode') & permissionBits);
@@ -163,7 +190,7 @@ export class Ext2 implements FileSystem {
 
   read(ino: Ino, position: number, count: number, into?: Uint8Array): Uint8Array {
     return this.#run('read', () => {
-      const inode = this.#inodes.get(ino);
+      const inode = this.#file(ino);
       this.#regular(inode);
       const at = offset(position, 'offset');
       const size = inode.size;
@@ -187,7 +214,7 @@ export class Ext2 implements FileSystem {
 
   write(ino: Ino, position: number, data: Uint8Array): number {
     return this.#run('write', () => {
-      const inode = this.#inodes.get(ino);
+      const inode = this.#file(ino);
       this.#regular(inode);
       const at = offset(position, 'offset');
       if (!(data instanceof Uint8Array)) throw new FsError('EINVAL', 'data: not bytes');
@@ -262,9 +289,40 @@ export class Ext2 implements FileSystem {
 
   readlink(ino: Ino): string {
     return this.#run('read', () => {
-      const inode = this.#inodes.get(ino);
+      const inode = this.#file(ino);
       if (!isSymlink(inode.mode)) throw new FsError('EINVAL', `inode ${ino} is not a symlink`);
       return fromUtf8.decode(readTarget(this.#disk, this.superblock, this.#map, inode));
+    });
+  }
+
+  mknod(dir: Ino, name: string, mode: number, rdev: Device, uid: number, gid: number): Ino {
+    return this.#run('write', () => {
+      const type = uint(mode, 'mode') & S_IFMT;
+      if (type !== S_IFIFO && type !== S_IFSOCK && type !== S_IFCHR && type !== S_IFBLK)
+        throw new FsError('EINVAL', `mknod makes special files, not mode 0o${mode.toString(8)}`);
+      const device = type === S_IFCHR || type === S_IFBLK;
+      const inode = this.#make(dir, name, type | (mode & permissionBits), uid, gid, () => {
+        if (device) checkDevice(rdev);
+      });
+      if (device) writeDevice(inode, rdev);
+      return inode.ino;
+    });
+  }
+
+  link(ino: Ino, dir: Ino, name: string): void {
+    this.#run('write', () => {
+      const parent = this.#directory(dir);
+      const bytes = this.#name(name);
+      // An inode no name reaches (open-unlinked) cannot get one back: ENOENT, as linkat(2) says.
+      const inode = this.#inodes.get(ino);
+      if (isDots(bytes) || this.#dirs.find(parent, bytes) !== null)
+        throw new FsError('EEXIST', `${JSON.stringify(name)} exists in directory ${dir}`);
+      if (isDirectory(inode.mode)) throw new FsError('EPERM', `inode ${ino} is a directory`);
+      if (inode.linksCount >= linkMax) throw new FsError('EMLINK', `inode ${ino} has ${inode.linksCount} links`);
+      this.#dirs.add(parent, bytes, ino, this.#dirs.fileType(inode.mode));
+      inode.linksCount = inode.linksCount + 1;
+      inode.setTime('ctime', this.#now());
+      this.#touch(parent);
     });
   }
 
@@ -351,11 +409,28 @@ export class Ext2 implements FileSystem {
     });
   }
 
+  listxattr(ino: Ino): string[] {
+    return this.#run('read', () => this.#xattrs.list(this.#inodes.get(ino)));
+  }
+
+  getxattr(ino: Ino, name: string): Uint8Array {
+    return this.#run('read', () => this.#xattrs.get(this.#inodes.get(ino), name));
+  }
+
+  setxattr(ino: Ino, name: string, value: Uint8Array | null, flags: number): void {
+    this.#run('write', () => {
+      const inode = this.#inodes.get(ino);
+      this.#xattrs.set(inode, name, value, flags);
+      inode.setTime('ctime', this.#now());
+    });
+  }
+
   statfs(): StatFs {
     return this.#run('read', () => {
       const sb = this.superblock;
       const free = sb.freeBlocks;
       return {
+        type: magic,
         blockSize: sb.blockSize,
         blocks: sb.blocksCount,
         blocksFree: free,
@@ -368,12 +443,91 @@ export class Ext2 implements FileSystem {
     });
   }
 
+  hold(ino: Ino, generation: number): void {
+    this.#run('read', () => {
+      if (this.#file(ino).generation !== generation) throw new FsError('ENOENT', `inode ${ino} was freed and reused`);
+    });
+    const key = holdKey(ino, generation);
+    this.#holds.set(key, (this.#holds.get(key) ?? 0) + 1);
+  }
+
+  release(ino: Ino, generation: number): void {
+    const key = holdKey(ino, generation);
+    const count = this.#holds.get(key);
+    assert(count !== undefined, `release of inode ${ino} never held`);
+    if (count > 1) {
+      this.#holds.set(key, count - 1);
+      return;
+    }
+    this.#holds.delete(key);
+    // Only a writable image unlinks, so only there can the last hold be all that kept the inode.
+    if (this.readOnly) return;
+    this.#run('write', () => {
+      const inode = this.#inodes.get(ino, true);
+      if (inode.generation === generation && isUnlinked(inode)) this.#free(inode);
+    });
+  }
+
+  /**
+   * Writes the image back. An open-unlinked file goes to disk as freed:
+   * inside one undo scope every such inode is freed, the store synced, and
+   * the scope rolled back. So the image always shows the state a crash must
+   * come back to (the file gone, its holders gone with the server), e2fsck
+   * -n finds it clean, and nothing is left to reclaim; the price is that the
+   * blocks of bitmap, descriptor and inode table this touches are written
+   * again by each sync while such a file is open.
+   */
   sync(): SyncReport {
+    const orphans = this.#orphans();
+    if (orphans.length === 0) return this.#syncStore();
+    this.#disk.begin();
+    try {
+      for (const ino of orphans) this.#free(this.#inodes.get(ino, true));
+      this.#inodes.save();
+      return this.#syncStore();
+    } finally {
+      this.#inodes.discard();
+      this.#disk.rollback();
+    }
+  }
+
+  #syncStore(): SyncReport {
     try {
       return this.#store.sync();
     } catch (error) {
       throw error instanceof StoreError ? new FsError('EIO', error.message) : error;
     }
+  }
+
+  /** The open-unlinked inodes: held, with no link left. */
+  #orphans(): Ino[] {
+    if (this.readOnly) return [];
+    return this.#run('read', () => {
+      const found = new Set<Ino>();
+      for (const key of this.#holds.keys()) {
+        const ino = Number(key.slice(0, key.indexOf(':')));
+        const inode = this.#inodes.get(ino, true);
+        if (this.#isOrphan(inode)) found.add(ino);
+      }
+      return [...found];
+    });
+  }
+
+  /** Whether a hold on `inode` (its number and generation) remains. */
+  #held(inode: Inode): boolean {
+    return this.#holds.has(holdKey(inode.ino, inode.generation));
+  }
+
+  /** Whether `inode` is open-unlinked: unlinked (isUnlinked) and held. */
+  #isOrphan(inode: Inode): boolean {
+    return isUnlinked(inode) && this.#held(inode);
+  }
+
+  /** Inode `ino` as a client holding it may use it: in use, or open-unlinked (ENOENT otherwise). */
+  #file(ino: Ino): Inode {
+    const inode = this.#inodes.get(ino, true);
+    if (inode.linksCount === 0 && !this.#isOrphan(inode)) throw new FsError('ENOENT', `inode ${ino} is not in use`);
+    return inode;
   }
 
   /**
@@ -402,6 +556,7 @@ export class Ext2 implements FileSystem {
       generation: inode.generation,
       mode: inode.mode,
       nlink: inode.linksCount,
+      rdev: isDevice(inode.mode) ? readDevice(inode) : noDevice,
       uid: inode.uid,
       gid: inode.gid,
       size: inode.size,
@@ -498,11 +653,12 @@ export class Ext2 implements FileSystem {
     }
   }
 
-  /** One name of a non-directory is gone: the inode goes with its last link. */
+  /** One name of a non-directory is gone: the inode goes with its last link, unless a client holds it (then with its last hold). */
   #unlinked(inode: Inode): void {
+    assert(inode.linksCount > 0, `inode ${inode.ino} unlinked with no link`);
     inode.linksCount = inode.linksCount - 1;
     inode.setTime('ctime', this.#now());
-    if (inode.linksCount === 0) this.#free(inode);
+    if (inode.linksCount === 0 && !this.#held(inode)) this.#free(inode);
   }
 
   /** An empty directory's entry in `parent` is gone (or replaced): it goes, and so does its ".." link to `parent`. */
@@ -545,6 +701,20 @@ export class Ext2 implements FileSystem {
     }
     if (moved.ino === rootIno) throw new FsError('EBUSY', 'the root directory');
   }
+}
+
+function holdKey(ino: Ino, generation: number): string {
+  return `${ino}:${generation}`;
+}
+
+/** Whether `inode` lost its last name but was not freed (#free sets dtime): only a hold keeps it so. */
+function isUnlinked(inode: Inode): boolean {
+  return inode.linksCount === 0 && !isDirectory(inode.mode) && inode.dtime === 0;
+}
+
+function isDevice(mode: number): boolean {
+  const type = mode & S_IFMT;
+  return type === S_IFCHR || type === S_IFBLK;
 }
 
 function isDots(name: Uint8Array): boolean {

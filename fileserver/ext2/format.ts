@@ -27,6 +27,7 @@ export const sb = {
   featureRoCompat: 100,
   uuid: 104, // 16 bytes
   reservedGdtBlocks: 206, // u16
+  lastOrphan: 232, // the first inode of the orphan list (ext3's; 0: none)
 } as const;
 
 export const magic = 0xef53;
@@ -106,9 +107,9 @@ export const ft = {
   symlink: 7,
 } as const;
 
-/** The extended attribute block header: magic, then its reference count. */
+/** The extended attribute block header (32 bytes): magic, reference count, blocks (1), hash; entries follow (xattr-block.ts). */
 export const xattrMagic = 0xea020000;
-export const xattr = { magic: 0, refcount: 4 } as const;
+export const xattr = { magic: 0, refcount: 4, blocks: 8, hash: 12, entries: 32 } as const;
 
 /** Links a directory may have: ext2's EXT2_LINK_MAX. */
 export const linkMax = 32000;

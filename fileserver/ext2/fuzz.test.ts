@@ -73,7 +73,7 @@ function regions(bytes: Uint8Array): Region[] {
 /**
  * The byte ranges a file system may store into, computed from the raw
  * (possibly corrupt, but accepted) superblock and descriptors: the free
- * counts and feature words, each group's bitmaps and inode table, and the
+ * counts, feature words and orphan list head, each group's bitmaps and inode table, and the
  * blocks that are none of these nor a superblock or descriptor copy.
  */
 function writable(bytes: Uint8Array): (addr: number, length: number) => boolean {
@@ -95,7 +95,8 @@ function writable(bytes: Uint8Array): (addr: number, length: number) => boolean 
     return power === g;
   };
   const hasCopy = (g: number): boolean => !sparse || g <= 1 || isPower(g, 3) || isPower(g, 5) || isPower(g, 7);
-  const fields = [sb + 12, sb + 16, sb + 100];
+  // Free counts, ro_compat features, the orphan list's head (emptied at start).
+  const fields = [sb + 12, sb + 16, sb + 100, sb + 232];
   const blockOk = (block: number): boolean => {
     if (block < firstDataBlock || block >= blocksCount) return false;
     const g = Math.floor((block - firstDataBlock) / perGroup);

@@ -120,7 +120,14 @@ export class Inode {
   get fileAcl(): number {
     return this.#view.getUint32(field.fileAcl, true);
   }
+  set fileAcl(value: number) {
+    this.#set32(field.fileAcl, value);
+  }
 
+  /** Deletion time; on the orphan list (orphan.ts), the next inode of the list. */
+  get dtime(): number {
+    return this.#view.getUint32(field.dtime, true);
+  }
   set dtime(value: number) {
     this.#set32(field.dtime, value);
   }
@@ -216,12 +223,14 @@ export class Inodes {
   /**
    * Inode `ino`, which must be in use: a number outside the table, or an
    * inode with no links (free, or freed since a client learnt its number),
-   * is ENOENT; an inode whose data ext2 cannot follow (extents, inline
-   * data: ext4's) is corruption.
+   * is ENOENT, unless `unlinked` (the caller knows why an inode with no
+   * link lives on: an open-unlinked file, the orphan list); an inode whose
+   * data ext2 cannot follow (extents, inline data: ext4's) is corruption.
    */
-  get(ino: number): Inode {
+  get(ino: number, unlinked = false): Inode {
     const inode = this.#load(ino);
-    if (inode.linksCount === 0 || inode.mode === 0) throw new FsError('ENOENT', `inode ${ino} is not in use`);
+    if ((inode.linksCount === 0 && !unlinked) || inode.mode === 0)
+      throw new FsError('ENOENT', `inode ${ino} is not in use`);
     if ((inode.flags & (flags.extents | flags.inlineData)) !== 0) {
       corrupt(`inode ${ino} has flags 0x${inode.flags.toString(16)} (extents or inline data), which ext2 has not`);
     }

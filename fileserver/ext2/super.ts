@@ -366,6 +366,7 @@ export class Superblock {
     freeBlocks: superblockOffset + sb.freeBlocksCount,
     freeInodes: superblockOffset + sb.freeInodesCount,
     roCompat: superblockOffset + sb.featureRoCompat,
+    lastOrphan: superblockOffset + sb.lastOrphan,
     groupFreeBlocks: (g: number): number => this.#gdt + g * gdSize + gd.freeBlocksCount,
     groupFreeInodes: (g: number): number => this.#gdt + g * gdSize + gd.freeInodesCount,
     groupUsedDirs: (g: number): number => this.#gdt + g * gdSize + gd.usedDirsCount,

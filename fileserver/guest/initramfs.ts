@@ -1,6 +1,7 @@
 /**
- * The guest's initramfs: Debian's static busybox, util-linux's flock (busybox
- * has none) with the shared libraries it needs, the kernel modules the guest
+ * The guest's initramfs: Debian's static busybox, util-linux's flock and
+ * attr's getfattr and setfattr (busybox has none of them) with the shared
+ * libraries they need, the kernel modules the guest
  * loads (9P over TCP and a virtio NIC, with everything they depend on, from
  * the installed kernel's modules.dep), init.sh as /init and workload.sh.
  *
@@ -22,7 +23,8 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const wantedModules = ['9pnet_fd', '9p', 'virtio_pci', 'virtio_net'];
 
 const busybox = '/bin/busybox';
-const flock = '/usr/bin/flock';
+/** Dynamically linked tools the workload needs beside busybox. */
+const tools = ['/usr/bin/flock', '/usr/bin/getfattr', '/usr/bin/setfattr'];
 
 export interface Kernel {
   version: string;
@@ -128,7 +130,7 @@ function cacheKey(kernel: Kernel): string {
   for (const source of ['cpio.ts', 'initramfs.ts', 'init.sh', 'workload.sh']) {
     hash.update(fs.readFileSync(path.join(here, source)));
   }
-  for (const binary of [busybox, flock, path.join(kernel.modules, 'modules.dep')]) {
+  for (const binary of [busybox, ...tools, path.join(kernel.modules, 'modules.dep')]) {
     const stat = fs.statSync(binary);
     hash.update(`${binary} ${stat.size} ${stat.mtimeMs}`);
   }
@@ -143,8 +145,8 @@ function contents(kernel: Kernel): CpioEntry[] {
   tree.add({ kind: 'char', path: '/dev/console', major: 5, minor: 1 });
   file('/bin/busybox', fs.readFileSync(busybox), 0o755);
   tree.add({ kind: 'symlink', path: '/bin/sh', target: 'busybox' });
-  file(flock, fs.readFileSync(flock), 0o755);
-  for (const lib of sharedLibraries(flock)) file(lib, fs.readFileSync(lib), 0o755);
+  for (const tool of tools) file(tool, fs.readFileSync(tool), 0o755);
+  for (const lib of new Set(tools.flatMap(sharedLibraries))) file(lib, fs.readFileSync(lib), 0o755);
   const order = loadOrder(fs.readFileSync(path.join(kernel.modules, 'modules.dep'), 'utf8'), wantedModules);
   for (const module of order) {
     file(`/lib/modules/${moduleName(module)}.ko`, moduleBytes(path.join(kernel.modules, module)), 0o644);

@@ -28,7 +28,7 @@ MNT=/mnt
 WORK=$MNT/work
 IN=/input
 SRC=/tmp/src
-STEPS="mount untar md5sum cp-a mv ln ln-s mkfifo unlink-open rename-over dir-create dir-list dir-remove dd-write dd-read flock sync umount"
+STEPS="mount untar md5sum cp-a mv ln ln-s mkfifo unlink-open rename-over dir-create dir-list dir-remove dd-write dd-read flock xattr sync umount"
 
 fail() {
   echo "$*" >&2
@@ -198,6 +198,21 @@ step_flock() {
   same "$rc" 99 "flock -n's exit while another process held the lock"
   wait $!
   flock -n lock true
+}
+
+step_xattr() {
+  echo data > f
+  setfattr -n user.mime_type -v text/plain f
+  same "$(getfattr --only-values -n user.mime_type f)" text/plain "user.mime_type read back"
+  long=$(printf '%0600d' 7)
+  setfattr -n user.long -v "$long" f
+  same "$(getfattr --only-values -n user.long f)" "$long" "a 600-byte value read back"
+  same "$(getfattr -m '^user\.' f | grep '^user\.' | sort | tr '\n' ' ')" "user.long user.mime_type " "the names getfattr lists"
+  setfattr -x user.mime_type f
+  if getfattr -n user.mime_type f > /dev/null 2>&1; then fail "user.mime_type still there after setfattr -x"; fi
+  mkdir d
+  setfattr -n user.dir -v yes d
+  same "$(getfattr --only-values -n user.dir d)" yes "a directory's attribute read back"
 }
 
 step_sync() {

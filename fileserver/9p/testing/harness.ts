@@ -17,8 +17,8 @@ export interface Served {
   connect(options?: ConnectOptions): Promise<Client>;
   /** A connection that has not negotiated a version. */
   raw(): Promise<Client>;
-  /** Closes the server now (its final sync) instead of when the test ends. */
-  close(): Promise<SyncReport | null>;
+  /** Closes the server now (its final sync, unless `sync` is false) instead of when the test ends. */
+  close(options?: { sync?: boolean }): Promise<SyncReport | null>;
 }
 
 export async function serve(fs: FileSystem, options: Omit<ServerOptions, 'log' | 'debug'> = {}): Promise<Served> {
@@ -43,9 +43,9 @@ export async function serve(fs: FileSystem, options: Omit<ServerOptions, 'log' |
     debug,
     connect: async (o) => track(await Client.connect(port, '127.0.0.1', o)),
     raw: async () => track(await Client.raw(port)),
-    close: () => {
+    close: (o) => {
       open = false;
-      return server.close();
+      return server.close(o);
     },
   };
 }

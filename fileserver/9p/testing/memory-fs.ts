@@ -3,27 +3,42 @@
  * file contents as byte arrays, directories as name -> inode maps. It keeps
  * what ext2 promises through fs.ts: ext2's inode numbering (root 2, files
  * from 11, lowest free first), generations that change on reuse, link
- * counts, "." and ".." in every directory, stable readdir cookies, a block
- * and inode budget (ENOSPC), and every refusal before any change. The
+ * counts, hard links, special files, open-unlinked files (a held inode
+ * outlives its last name), "." and ".." in every directory, stable readdir
+ * cookies, a block and inode budget (ENOSPC), and every refusal before any
+ * change. The
  * protocol tests run against it and against real ext2 images alike.
  */
 import {
   type Attr,
+  type Device,
   type DirEntry,
+  DT_BLK,
+  DT_CHR,
   DT_DIR,
+  DT_FIFO,
   DT_LNK,
   DT_REG,
+  DT_SOCK,
   type FileSystem,
   FsError,
   type Ino,
+  S_IFBLK,
+  S_IFCHR,
   S_IFDIR,
+  S_IFIFO,
   S_IFLNK,
   S_IFMT,
   S_IFREG,
+  S_IFSOCK,
   type SetAttr,
   type StatFs,
   type SyncReport,
   type Timespec,
+  XATTR_CREATE,
+  XATTR_NAME_MAX,
+  XATTR_REPLACE,
+  XATTR_SIZE_MAX,
 } from '../../fs.ts';
 
 export interface MemoryFsOptions {
@@ -44,6 +59,18 @@ const FAST_SYMLINK_MAX = 59;
 /** Cookies of "." and ".."; entries get larger ones, in order of creation. */
 const COOKIE_DOT = 1;
 const COOKIE_DOTDOT = 2;
+/** ext2's EXT2_LINK_MAX. */
+const LINK_MAX = 32000;
+const NO_DEVICE: Device = { major: 0, minor: 0 };
+const dtypes: Record<number, number> = {
+  [S_IFREG]: DT_REG,
+  [S_IFDIR]: DT_DIR,
+  [S_IFLNK]: DT_LNK,
+  [S_IFIFO]: DT_FIFO,
+  [S_IFCHR]: DT_CHR,
+  [S_IFBLK]: DT_BLK,
+  [S_IFSOCK]: DT_SOCK,
+};
 
 interface Entry {
   readonly ino: Ino;
@@ -69,6 +96,22 @@ interface Inode {
   nextCookie: number;
   /** Symbolic link: its target. */
   target: string;
+  /** Extended attributes by full name, in the order set. */
+  xattrs: Map<string, Uint8Array>;
+  /** Character or block special file: the device. */
+  rdev: Device;
+}
+
+/** A name Linux's ext2 serves (user., trusted., security., the two ACLs), refused as it refuses others. */
+function xattrName(name: string): string {
+  const length = Buffer.byteLength(name);
+  if (length === 0 || length > XATTR_NAME_MAX) throw new FsError('ERANGE', `attribute name of ${length} bytes`);
+  if (name === 'system.posix_acl_access' || name === 'system.posix_acl_default') return name;
+  const prefix = ['user.', 'trusted.', 'security.'].find((p) => name.startsWith(p));
+  if (prefix === undefined) throw new FsError('ENOTSUP', `attribute namespace of ${JSON.stringify(name)}`);
+  if (name.length === prefix.length)
+    throw new FsError('EINVAL', `attribute name ${JSON.stringify(name)} is only a prefix`);
+  return name;
 }
 
 function now(): Timespec {
@@ -91,6 +134,8 @@ export class MemoryFs implements FileSystem {
   readonly #fileSizeMax: number;
   readonly #inodesTotal: number;
   readonly #inodes = new Map<Ino, Inode>();
+  /** Holds by "inode:generation"; an inode with no link stays in #inodes while held. */
+  readonly #holds = new Map<string, number>();
   #blocksUsed = 0;
   #generations = 0;
   #changedBytes = 0;
@@ -125,6 +170,8 @@ export class MemoryFs implements FileSystem {
       entries: new Map(),
       nextCookie: COOKIE_DOTDOT + 1,
       target: '',
+      xattrs: new Map(),
+      rdev: NO_DEVICE,
     };
     this.#inodes.set(ino, inode);
     return inode;
@@ -173,11 +220,15 @@ export class MemoryFs implements FileSystem {
     i.mtime = i.ctime = now();
   }
 
-  /** Drops one link; an inode left with none is freed with its blocks. */
+  /** Drops one link; an inode left with none is freed with its blocks, unless it is a held non-directory. */
   #unlinkInode(i: Inode): void {
     i.nlink -= type(i) === S_IFDIR ? 2 : 1;
     i.ctime = now();
-    if (i.nlink > 0) return;
+    if (i.nlink > 0 || (type(i) !== S_IFDIR && this.#holds.has(`${i.ino}:${i.generation}`))) return;
+    this.#freeIt(i);
+  }
+
+  #freeIt(i: Inode): void {
     this.#blocksUsed -= this.#blocksOf(i);
     this.#inodes.delete(i.ino);
   }
@@ -201,6 +252,7 @@ export class MemoryFs implements FileSystem {
       generation: i.generation,
       mode: i.mode,
       nlink: i.nlink,
+      rdev: i.rdev,
       uid: i.uid,
       gid: i.gid,
       size,
@@ -294,8 +346,7 @@ export class MemoryFs implements FileSystem {
       { name: '..', ino: d.parent, type: DT_DIR, cookie: COOKIE_DOTDOT },
     ];
     for (const [name, e] of d.entries) {
-      const t = type(this.#inode(e.ino));
-      all.push({ name, ino: e.ino, type: t === S_IFDIR ? DT_DIR : t === S_IFLNK ? DT_LNK : DT_REG, cookie: e.cookie });
+      all.push({ name, ino: e.ino, type: dtypes[type(this.#inode(e.ino))], cookie: e.cookie });
     }
     return all.filter((e) => e.cookie > cookie).slice(0, limit);
   }
@@ -351,6 +402,52 @@ export class MemoryFs implements FileSystem {
     this.#link(d, name, ino);
     this.#changedBytes += 256;
     return ino;
+  }
+
+  mknod(dir: Ino, name: string, mode: number, rdev: Device, uid: number, gid: number): Ino {
+    const d = this.#beforeCreate(dir, name);
+    const t = mode & S_IFMT;
+    if (t !== S_IFIFO && t !== S_IFSOCK && t !== S_IFCHR && t !== S_IFBLK)
+      throw new FsError('EINVAL', `mknod of mode 0o${mode.toString(8)}`);
+    const device = t === S_IFCHR || t === S_IFBLK;
+    if (device && !(rdev.major >= 0 && rdev.major < 2 ** 12 && rdev.minor >= 0 && rdev.minor < 2 ** 20))
+      throw new FsError('EINVAL', `device ${rdev.major}:${rdev.minor}`);
+    const ino = this.#freeInode();
+    const i = this.#newInode(ino, t | (mode & 0o7777), uid, gid, d.ino);
+    if (device) i.rdev = { major: rdev.major, minor: rdev.minor };
+    this.#link(d, name, ino);
+    this.#changedBytes += 256;
+    return ino;
+  }
+
+  link(ino: Ino, dir: Ino, name: string): void {
+    const d = this.#beforeCreate(dir, name);
+    const i = this.#inode(ino);
+    if (i.nlink === 0) throw new FsError('ENOENT', `inode ${ino} has no name left`);
+    if (type(i) === S_IFDIR) throw new FsError('EPERM', 'a hard link to a directory');
+    if (i.nlink >= LINK_MAX) throw new FsError('EMLINK', `inode ${ino} has ${i.nlink} links`);
+    i.nlink++;
+    i.ctime = now();
+    this.#link(d, name, ino);
+    this.#changedBytes += 256;
+  }
+
+  hold(ino: Ino, generation: number): void {
+    if (this.#inode(ino).generation !== generation) throw new FsError('ENOENT', `inode ${ino} was reused`);
+    const key = `${ino}:${generation}`;
+    this.#holds.set(key, (this.#holds.get(key) ?? 0) + 1);
+  }
+
+  release(ino: Ino, generation: number): void {
+    const key = `${ino}:${generation}`;
+    const count = this.#holds.get(key);
+    if (count === undefined) throw new Error(`release of inode ${ino} never held`);
+    if (count > 1) this.#holds.set(key, count - 1);
+    else {
+      this.#holds.delete(key);
+      const i = this.#inodes.get(ino);
+      if (i !== undefined && i.generation === generation && i.nlink === 0) this.#freeIt(i);
+    }
   }
 
   readlink(ino: Ino): string {
@@ -434,8 +531,35 @@ export class MemoryFs implements FileSystem {
     this.#changedBytes += 512;
   }
 
+  listxattr(ino: Ino): string[] {
+    return [...this.#inode(ino).xattrs.keys()];
+  }
+
+  getxattr(ino: Ino, name: string): Uint8Array {
+    const value = this.#inode(ino).xattrs.get(xattrName(name));
+    if (value === undefined) throw new FsError('ENODATA', `no attribute ${JSON.stringify(name)}`);
+    return value.slice();
+  }
+
+  /** As ext2's, but values of any size up to XATTR_SIZE_MAX fit (no attribute block to fill) and ACLs are not read. */
+  setxattr(ino: Ino, name: string, value: Uint8Array | null, flags: number): void {
+    this.#writable();
+    const i = this.#inode(ino);
+    xattrName(name);
+    if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) !== 0) throw new FsError('EINVAL', `attribute flags ${flags}`);
+    if (value !== null && value.length > XATTR_SIZE_MAX) throw new FsError('E2BIG', 'attribute value too large');
+    const exists = i.xattrs.has(name);
+    if (exists && flags & XATTR_CREATE) throw new FsError('EEXIST', `attribute ${JSON.stringify(name)} exists`);
+    if (!exists && (value === null || flags & XATTR_REPLACE))
+      throw new FsError('ENODATA', `no attribute ${JSON.stringify(name)}`);
+    if (value === null) i.xattrs.delete(name);
+    else i.xattrs.set(name, value.slice());
+    i.ctime = now();
+  }
+
   statfs(): StatFs {
     return {
+      type: 0xef53,
       blockSize: this.blockSize,
       blocks: this.#blocksTotal,
       blocksFree: this.#blocksTotal - this.#blocksUsed,

@@ -5,9 +5,35 @@
  * and ".." point where they must, link counts match the entries, and the
  * free counts are within bounds. Returns the problems found.
  */
-import { DT_DIR, DT_LNK, DT_REG, type FileSystem, type Ino, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../fs.ts';
+import {
+  DT_BLK,
+  DT_CHR,
+  DT_DIR,
+  DT_FIFO,
+  DT_LNK,
+  DT_REG,
+  DT_SOCK,
+  type FileSystem,
+  type Ino,
+  S_IFBLK,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFIFO,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+  S_IFSOCK,
+} from '../../fs.ts';
 
-const typeOf: Record<number, number> = { [DT_DIR]: S_IFDIR, [DT_REG]: S_IFREG, [DT_LNK]: S_IFLNK };
+const typeOf: Record<number, number> = {
+  [DT_DIR]: S_IFDIR,
+  [DT_REG]: S_IFREG,
+  [DT_LNK]: S_IFLNK,
+  [DT_FIFO]: S_IFIFO,
+  [DT_CHR]: S_IFCHR,
+  [DT_BLK]: S_IFBLK,
+  [DT_SOCK]: S_IFSOCK,
+};
 
 export function checkTree(fs: FileSystem): string[] {
   const problems: string[] = [];
