@@ -48,6 +48,8 @@ const core: readonly (readonly [name: string, spec: string])[] = [
   ['writeBack', 'Write: the bytes not provable, written'],
   ['rebindWritten', "Write's rebind"],
   ['zero', 'Zero'],
+  ['refresh', 'Refresh: every lost byte within its file, bound to the file as it is now'],
+  ['lostRuns', "Refresh's lost bytes: not Known, within the file's current length"],
   ['fileWrite', 'FileWrite'],
   ['fileTruncate', 'FileTruncate'],
   ['evict', 'Evict'],

@@ -2,11 +2,12 @@ import { assert } from './assert.ts';
 import { type IORole, ioError } from './errors.ts';
 
 /**
- * What change detection compares (the fields of a Node fs.Stats): equal
- * identities mean the file has not changed, within the detection window
- * (README, "Semantics worth knowing"). A content change moves size or
- * mtime, and always ctime; ctime also moves when the file is linked or
- * unlinked (renamed over, deleted), which nlink tells apart.
+ * What change detection compares (fields of a Node fs.Stats): which of them
+ * count is the engine's `changeDetection` policy, and what the comparison
+ * cannot see is the window spec/README.md states ("Outside the proof"). A
+ * content change moves size or mtime; ctime moves with it and with every
+ * metadata change (chmod, chown, a link, an xattr), and nlink tells a link
+ * change apart; inode and device name the file itself.
  */
 export interface FileIdentity {
   /** Length in bytes. */
@@ -17,6 +18,10 @@ export interface FileIdentity {
   readonly ctimeMs: number;
   /** Hard links to the file. */
   readonly nlink: number;
+  /** Inode number. */
+  readonly ino: number;
+  /** Device of the file system holding it. */
+  readonly dev: number;
 }
 
 /**

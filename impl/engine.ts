@@ -11,7 +11,7 @@ import type { FileBackend } from './backend.ts';
 import { Bindings } from './bindings.ts';
 import { type DeferredFile, newFile } from './deferred-file.ts';
 import { ArgumentError, ClosedError, io } from './errors.ts';
-import { Calls, FileState } from './files.ts';
+import { Calls, type ChangeDetection, FileState } from './files.ts';
 import { FramePool } from './frames.ts';
 import {
   framesMax,
@@ -57,6 +57,14 @@ export interface EngineOptions {
    * a sparse temporary file in swapDir, unlinked as soon as it is created.
    */
   createStore?: (role: 'swap' | 'preserve') => FileBackend;
+  /**
+   * Which changes behind the engine's back count as content changes, the
+   * bytes they leave unknown lost: 'mtime' (a new size, mtime, inode or
+   * device) or 'ctime' (a new ctime too, unless the link count moved with
+   * it: chmod, chown, an xattr or a utimes count then). Default 'mtime'.
+   * spec/README.md ("Outside the proof") states what each cannot see.
+   */
+  changeDetection?: ChangeDetection;
 }
 
 /** How Engine.open opens a file: 'r' read-only, 'r+' read-write, 'w+' created or truncated. */
@@ -82,6 +90,8 @@ export interface EngineState {
   readonly shared: Shared;
   /** Where isolation copies are made. */
   readonly tempDir: string;
+  /** Which outside events count as a content change of a file. */
+  readonly changeDetection: ChangeDetection;
   /** The segments' pagers by number, as the frame pool names a frame's owner. */
   readonly pagers: Pagers;
   readonly segments: Map<Segment, { readonly bindings: Bindings; readonly pager: Pager }>;
@@ -118,7 +128,14 @@ export class Engine {
   }
 
   constructor(engineOptions?: EngineOptions) {
-    const given = options('options', engineOptions, ['pageSize', 'memory', 'swapDir', 'readahead', 'createStore']);
+    const given = options('options', engineOptions, [
+      'pageSize',
+      'memory',
+      'swapDir',
+      'readahead',
+      'createStore',
+      'changeDetection',
+    ]);
     const pageSize =
       given.pageSize === undefined
         ? pageSizeDefault
@@ -136,6 +153,14 @@ export class Engine {
     const swapDir = given.swapDir === undefined ? os.tmpdir() : pathString('options.swapDir', given.swapDir);
     if (given.createStore !== undefined && typeof given.createStore !== 'function') {
       throw new ArgumentError('options.createStore', 'must be a function', 'ERR_INVALID_ARG_TYPE');
+    }
+    const changeDetection = given.changeDetection ?? 'mtime';
+    if (changeDetection !== 'mtime' && changeDetection !== 'ctime') {
+      throw new ArgumentError(
+        'options.changeDetection',
+        `must be 'mtime' or 'ctime', got ${String(changeDetection)}`,
+        'ERR_INVALID_ARG_VALUE',
+      );
     }
     const createStore =
       (given.createStore as EngineOptions['createStore']) ?? ((role) => NodeFileBackend.temporary(swapDir, role));
@@ -174,6 +199,7 @@ export class Engine {
         closed: false,
       },
       tempDir: swapDir,
+      changeDetection,
       pagers: new Pagers(),
       segments: new Map(),
       files: new Set(),
@@ -183,9 +209,11 @@ export class Engine {
   /**
    * Opens a file on disk through node:fs. `path` is one as fs.openSync takes
    * it: a string, a Buffer (its bytes, whatever their encoding) or a file:
-   * URL. It must be a regular file: a directory is refused at once with an
-   * IOError coded EISDIR, any other kind (FIFO, socket, device) with ENODEV,
-   * as mmap(2) refuses what it cannot map.
+   * URL. It must be a regular file whose size describes its content: a
+   * directory is refused at once with an IOError coded EISDIR; any other
+   * kind (FIFO, socket, device) and a file of a pseudo file system (procfs,
+   * sysfs, debugfs, configfs, tracefs, securityfs, cgroup, bpf and the
+   * like, on Linux) with ENODEV, as mmap(2) refuses what it cannot map.
    */
   open(path: PathLike, flags: OpenFlags = 'r', openOptions?: OpenOptions): DeferredFile {
     this.#open();
@@ -287,8 +315,10 @@ export class Engine {
   }
 
   #adopt(backend: FileBackend, readOnly: boolean, isolate: boolean): DeferredFile {
-    const { shared, files, tempDir } = this.#state;
-    const state = new FileState(backend, readOnly, isolate, tempDir, shared.calls, (closed) => files.delete(closed));
+    const { shared, files, tempDir, changeDetection } = this.#state;
+    const state = new FileState(backend, readOnly, isolate, tempDir, shared.calls, changeDetection, (closed) =>
+      files.delete(closed),
+    );
     files.add(state);
     return newFile(state, shared);
   }

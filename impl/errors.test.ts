@@ -87,13 +87,17 @@ describe('error messages', () => {
       [() => new Engine({ createStore: 1 as never }), 'options.createStore must be a function'],
       [
         () => new Engine({ pages: 1 } as never),
-        'options.pages is not a known option (pageSize, memory, swapDir, readahead, createStore)',
+        'options.pages is not a known option (pageSize, memory, swapDir, readahead, createStore, changeDetection)',
       ],
       [
         () => s.write(memoryFile(memoryEngine(4, 4), 'f', []).file, 0, 1, 0),
         'file must be a DeferredFile opened by this engine',
       ],
       [() => memoryEngine(4, 4).open('/tmp/x', 'a' as never), "flags must be 'r', 'r+' or 'w+', got a"],
+      [
+        () => new Engine({ changeDetection: 'atime' as never }),
+        "options.changeDetection must be 'mtime' or 'ctime', got atime",
+      ],
     ];
     for (const [call, message] of cases) {
       const error = thrown(call);
@@ -268,6 +272,12 @@ describe('error messages', () => {
       [() => new Engine({ swapDir: new URL('ftp://x/') }), 'ERR_INVALID_URL_SCHEME'],
       [() => engine.segment(0).evict(0), 'ERR_OUT_OF_RANGE'],
       [() => new Engine({ createStore: 1 as never }), 'ERR_INVALID_ARG_TYPE'],
+      // One of a set of strings, as Node's validateOneOf: whatever the type, ERR_INVALID_ARG_VALUE.
+      [() => new Engine({ changeDetection: 'CTIME' as never }), 'ERR_INVALID_ARG_VALUE'],
+      [() => new Engine({ changeDetection: 1 as never }), 'ERR_INVALID_ARG_VALUE'],
+      [() => s.refresh('0' as never), 'ERR_INVALID_ARG_TYPE'],
+      [() => s.refresh(0, 17), 'ERR_OUT_OF_RANGE'],
+      [() => s.refresh(17), 'ERR_OUT_OF_RANGE'],
       [() => engine.attach({} as never), 'ERR_INVALID_ARG_TYPE'],
     ];
     for (const [call, code] of cases) expect(thrown(call), code).toMatchObject({ name: 'ArgumentError', code });
@@ -343,6 +353,37 @@ describe('error messages', () => {
     expect(engine.open(tempFile(dir, 'f', Uint8Array.of(1)), 'r').size).toBe(1);
     engine.close();
   });
+
+  // A file of each pseudo file system this machine has mounted: the kernel makes its bytes as it is read.
+  const pseudo = [
+    ['procfs', '/proc/self/status'],
+    ['sysfs', '/sys/kernel/uevent_seqnum'],
+    ['cgroup', '/sys/fs/cgroup/pids/cgroup.procs'],
+  ].filter(([, file]) => process.platform === 'linux' && fs.existsSync(file));
+  it.skipIf(pseudo.length === 0)(
+    `open refuses a file of a pseudo file system, whose size does not describe its content (ENODEV): ${pseudo.map(([name]) => name).join(', ') || 'skipped: none mounted'}`,
+    () => {
+      const dir = tempDir();
+      const engine = new Engine({ pageSize: 4, memory: 64, swapDir: dir });
+      const before = fs.readdirSync('/proc/self/fd').length;
+      for (const [name, file] of pseudo) {
+        expect(
+          thrown(() => engine.open(file, 'r')),
+          file,
+        ).toMatchObject({
+          name: 'IOError',
+          role: 'file',
+          code: 'ENODEV',
+          syscall: 'open',
+          path: file,
+          message: expect.stringContaining(`a file of ${name}, whose size does not describe its content`),
+        });
+      }
+      // No refusal leaves a descriptor open.
+      expect(fs.readdirSync('/proc/self/fd').length).toBe(before);
+      engine.close();
+    },
+  );
 
   it("io() wraps what a backend throws, never the engine's own errors", () => {
     for (const own of [new FileChangedError('f'), new AssertionError('broken')]) {

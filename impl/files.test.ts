@@ -36,7 +36,7 @@ describe("changes behind the engine's back", () => {
     expect(bytesOf(other, 0, 2)).toEqual([7, 9]);
   });
 
-  it('any one of size, mtime and ctime moving is a change; ctime moving with the link count is not', () => {
+  it("what counts as a change: size, mtime, inode, device; ctime too under 'ctime', unless the link count moved with it", () => {
     /** A file whose identity a test moves by hand, its bytes staying. */
     class Moved extends MemoryBackend {
       moved: Partial<FileIdentity> = {};
@@ -44,20 +44,30 @@ describe("changes behind the engine's back", () => {
         return { ...super.identity(), ...this.moved };
       }
     }
-    const cases: [Partial<FileIdentity>, boolean][] = [
-      [{ size: 9 }, true],
-      [{ mtimeMs: 1e12 }, true],
-      [{ ctimeMs: 1e12 }, true],
-      [{ ctimeMs: 1e12, nlink: 0 }, false],
+    // What moved, and whether it is a change under 'mtime' and under 'ctime'.
+    const cases: [Partial<FileIdentity>, boolean, boolean][] = [
+      [{ size: 9 }, true, true],
+      [{ mtimeMs: 1e12 }, true, true],
+      [{ ino: 2 }, true, true],
+      [{ dev: 1 }, true, true],
+      [{ ctimeMs: 1e12 }, false, true],
+      [{ ctimeMs: 1e12, nlink: 0 }, false, false],
+      [{ nlink: 2 }, false, false],
     ];
-    for (const [moved, change] of cases) {
-      const engine = memoryEngine(4, 8);
-      const backend = new Moved('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
-      const seg = engine.segment(8);
-      seg.read(engine.attach(backend), 0, 8, 0);
-      backend.moved = moved;
-      if (change) expect(() => seg.getUint8(0), JSON.stringify(moved)).toThrow(FileChangedError);
-      else expect(seg.getUint8(0), JSON.stringify(moved)).toBe(1);
+    for (const [moved, ...changes] of cases) {
+      for (const [changeDetection, change] of [
+        ['mtime', changes[0]],
+        ['ctime', changes[1]],
+      ] as const) {
+        const engine = memoryEngine(4, 2, { changeDetection });
+        const backend = new Moved('f', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+        const seg = engine.segment(8);
+        seg.read(engine.attach(backend), 0, 8, 0);
+        backend.moved = moved;
+        const what = `${changeDetection}: ${JSON.stringify(moved)}`;
+        if (change) expect(() => seg.getUint8(0), what).toThrow(FileChangedError);
+        else expect(seg.getUint8(0), what).toBe(1);
+      }
     }
   });
 

@@ -1,11 +1,12 @@
 /**
  * Files as the engine sees them: the backend, the identity (size, mtime,
- * ctime, link count: an fstat of the open file) recorded after the engine's
- * own last change, which is how a change behind the engine's back is
- * noticed, and for an isolated file its private copies. A FileState knows
+ * ctime, link count, inode, device: an fstat of the open file) recorded
+ * after the engine's own last change, which is how a change behind the
+ * engine's back is noticed (as the engine's ChangeDetection policy judges
+ * it), and for an isolated file its private copies. A FileState knows
  * nothing of snapshots but how many are live (its backend stays open for
- * them after close) and how many outside changes it has noticed (a snapshot
- * taken before the latest is stale).
+ * them after close) and how many outside changes it has noticed (a
+ * snapshot taken before the latest is stale).
  */
 
 import { assert } from './assert.ts';
@@ -26,15 +27,26 @@ export class Calls {
 }
 
 /**
- * Whether identity `now` shows no change to the content since `then`: the
- * same size and mtime, and the same ctime unless the link count moved with
- * it (the file was renamed over or deleted: another file has its name now,
- * this one's content is what it was).
+ * Which outside events count as a change of a file's content (the engine's
+ * `changeDetection` option; spec/README.md, "Outside the proof", states
+ * both and their windows). 'mtime': a new size, mtime, inode or device;
+ * an event that moves ctime alone (chmod, chown, a link, an xattr, a
+ * utimes that puts mtime back) changes no byte and is no change. 'ctime':
+ * a new ctime too, unless the link count moved with it (the file was
+ * renamed over or deleted: another file has its name now, this one's
+ * content is what it was).
  */
-function unchanged(then: FileIdentity, now: FileIdentity): boolean {
-  return (
-    then.size === now.size && then.mtimeMs === now.mtimeMs && (then.ctimeMs === now.ctimeMs || then.nlink !== now.nlink)
-  );
+export type ChangeDetection = 'mtime' | 'ctime';
+
+/**
+ * Whether identity `now` shows no change to the content since `then`,
+ * under `policy`. Compares fields of one fstat: the fault path's cost is
+ * that fstat, whichever the policy.
+ */
+function unchanged(then: FileIdentity, now: FileIdentity, policy: ChangeDetection): boolean {
+  const same = then.size === now.size && then.mtimeMs === now.mtimeMs && then.ino === now.ino && then.dev === now.dev;
+  if (policy === 'mtime') return same;
+  return same && (then.ctimeMs === now.ctimeMs || then.nlink !== now.nlink);
 }
 
 export class FileState {
@@ -63,6 +75,8 @@ export class FileState {
     /** Where isolation copies are made. */
     readonly tempDir: string,
     readonly calls: Calls,
+    /** Which outside events count as a content change. */
+    readonly policy: ChangeDetection,
     /** Told once, when the file is closed for new operations. */
     readonly onClose: (file: FileState) => void,
   ) {
@@ -161,7 +175,7 @@ export class FileState {
     // A new identity during the engine's own change is its own doing, not a change behind its back.
     assert(!this.#changing, 'noticing a change during one the engine makes');
     this.#checked = this.calls.current;
-    const same = unchanged(this.#identity, identity);
+    const same = unchanged(this.#identity, identity, this.policy);
     this.#identity = identity;
     if (same) return;
     // Stryker disable next-line UpdateOperator
@@ -174,7 +188,7 @@ export class FileState {
    * what the next `verify` would notice. Changes nothing (for internals.ts).
    */
   unnoticedChange(): boolean {
-    return !this.#changing && !unchanged(this.#identity, this.#stat());
+    return !this.#changing && !unchanged(this.#identity, this.#stat(), this.policy);
   }
 
   /**
@@ -214,7 +228,7 @@ export class FileState {
     if (current !== null) return current;
     const copy = io('clone', this.name, () => this.backend.clone(this.tempDir));
     const identity = this.#stat();
-    if (!unchanged(this.#identity, identity)) {
+    if (!unchanged(this.#identity, identity, this.policy)) {
       // Changed while being copied: the copy may be torn.
       io('clone', copy.name, () => copy.close());
       this.#observe(identity);

@@ -19,6 +19,7 @@ export {
   LimitError,
   ReadOnlyError,
 } from './errors.ts';
+export type { ChangeDetection } from './files.ts';
 export { segmentLengthMax } from './limits.ts';
 export { MemoryBackend } from './memory-backend.ts';
 export { type BytesOptions, Segment, type WriteOptions, type WriteResult } from './segment.ts';

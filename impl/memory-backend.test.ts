@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readPadded } from './backend.ts';
 import { memoryMax } from './limits.ts';
 import { MemoryBackend } from './memory-backend.ts';
-import { memoryEngine } from './testing/engines.ts';
+import { bytesOf, memoryEngine } from './testing/engines.ts';
 import { thrown } from './testing/thrown.ts';
 
 describe('MemoryBackend', () => {
@@ -51,6 +51,23 @@ describe('MemoryBackend', () => {
       const now = m.identity();
       for (const before of seen) expect(now).not.toEqual(before);
       seen.push(now);
+    }
+  });
+
+  it("MemoryBackend: touchMetadata moves ctime alone, a change under 'ctime' only (the spec's OutsideMetadata)", () => {
+    for (const changeDetection of ['mtime', 'ctime'] as const) {
+      const engine = memoryEngine(4, 2, { changeDetection });
+      const m = new MemoryBackend('m', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+      const seg = engine.segment(8);
+      seg.read(engine.attach(m), 0, 8, 0);
+      const before = m.identity();
+      m.touchMetadata();
+      expect(m.identity()).toEqual({ ...before, ctimeMs: before.ctimeMs + 1 });
+      if (changeDetection === 'mtime') expect(bytesOf(seg, 0, 8)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      else expect(thrown(() => seg.getUint8(0))).toMatchObject({ code: 'EFILECHANGED' });
+      // A change of content after it moves both times.
+      m.write(Uint8Array.of(9), 0, 1, 0);
+      expect(m.identity()).toMatchObject({ mtimeMs: before.mtimeMs + 1, ctimeMs: before.ctimeMs + 2 });
     }
   });
 

@@ -11,8 +11,9 @@ export class MemoryBackend implements FileBackend {
   readonly name: string;
   #bytes: Uint8Array;
   #length: number;
-  // Bumped by every change: the identity the engine watches for changes behind its back.
+  // Bumped by every change of content (the file's mtime), and by every change at all (its ctime).
   #version = 0;
+  #ctime = 0;
 
   /** A file named `name` holding a copy of `content`. */
   constructor(name: string, content: Uint8Array = new Uint8Array(0)) {
@@ -44,7 +45,7 @@ export class MemoryBackend implements FileBackend {
     this.#reserve(position + length);
     this.#bytes.set(buffer.subarray(offset, offset + length), position);
     this.#length = Math.max(this.#length, position + length);
-    this.#version++;
+    this.#changed();
   }
 
   writev(buffers: readonly Uint8Array[], position: number): void {
@@ -62,7 +63,7 @@ export class MemoryBackend implements FileBackend {
     if (length < this.#length) this.#bytes.fill(0, length, this.#length);
     else this.#reserve(length);
     this.#length = length;
-    this.#version++;
+    this.#changed();
   }
 
   /** Nothing to make durable: an in-memory file lives and dies with the process. */
@@ -70,9 +71,24 @@ export class MemoryBackend implements FileBackend {
 
   datasync(): void {}
 
-  /** The change count stands for both times: every change moves it, and nothing else does. */
+  /**
+   * The change counts stand for the times: mtime moves with every change of
+   * content, ctime with that and with touchMetadata. One file, one link, on
+   * a device of its own.
+   */
   identity(): FileIdentity {
-    return { size: this.#length, mtimeMs: this.#version, ctimeMs: this.#version, nlink: 1 };
+    return { size: this.#length, mtimeMs: this.#version, ctimeMs: this.#ctime, nlink: 1, ino: 1, dev: 0 };
+  }
+
+  /**
+   * A change of metadata only (chmod, chown, an xattr, a utimes that puts
+   * mtime back, as another process makes them): ctime moves, no byte and
+   * no other mark does. The spec's OutsideMetadata, for worlds in memory.
+   */
+  touchMetadata(): void {
+    const version = this.#version;
+    this.#ctime++;
+    assert(this.#version === version, 'a change of metadata moved mtime');
   }
 
   clone(): FileBackend {
@@ -80,6 +96,13 @@ export class MemoryBackend implements FileBackend {
   }
 
   close(): void {}
+
+  /** A change of content: both times move. */
+  #changed(): void {
+    this.#version++;
+    this.#ctime++;
+    assert(this.#ctime >= this.#version, 'ctime behind mtime');
+  }
 
   /** Grows the buffer to hold `length` bytes; bytes past the old length are zero. */
   #reserve(length: number): void {

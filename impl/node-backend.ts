@@ -27,24 +27,33 @@ export class NodeFileBackend implements FileBackend {
 
   /**
    * Opens `file` ('r' read-only, 'r+' read-write, 'w+' created or truncated),
-   * which must be a regular file: anything else is closed again and refused
-   * with EISDIR (a directory) or ENODEV (a FIFO, socket or device), an error
-   * shaped as the open(2) failure it stands for. Opened non-blocking so that
-   * a FIFO is refused instead of waiting for a writer; the flag means
-   * nothing to regular files. A Buffer path is opened byte for byte; the
-   * backend's name is its UTF-8 reading, as a Node system error's `path` is.
+   * which must be a regular file whose size describes its content: anything
+   * else is closed again and refused with EISDIR (a directory) or ENODEV (a
+   * FIFO, socket or device, or a file of a pseudo file system such as
+   * procfs or sysfs, where a file's bytes are made as it is read and its
+   * size is 0 or a page whatever it holds), an error shaped as the open(2)
+   * failure it stands for (ENODEV: what mmap(2) answers for a file it
+   * cannot map).
+   * Opened non-blocking so that a FIFO is refused instead of waiting for a
+   * writer; the flag means nothing to regular files. A Buffer path is
+   * opened byte for byte; the backend's name is its UTF-8 reading, as a
+   * Node system error's `path` is.
    */
   static open(file: string | Buffer, flags: 'r' | 'r+' | 'w+'): NodeFileBackend {
     const { O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NONBLOCK } = fs.constants;
     const mode = { r: O_RDONLY, 'r+': O_RDWR, 'w+': O_RDWR | O_CREAT | O_TRUNC }[flags];
     const name = file.toString();
     const fd = fs.openSync(file, mode | O_NONBLOCK, 0o666);
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) {
+    let refusal: Refusal | null;
+    try {
+      refusal = refused(fd);
+    } catch (error) {
       fs.closeSync(fd);
-      const [code, kind] = stat.isDirectory()
-        ? (['EISDIR', 'a directory'] as const)
-        : (['ENODEV', 'not a regular file'] as const);
+      throw error;
+    }
+    if (refusal !== null) {
+      fs.closeSync(fd);
+      const [code, kind] = refusal;
       throw Object.assign(new Error(`${code}: ${kind}, open '${name}'`), {
         errno: -os.constants.errno[code],
         code,
@@ -152,6 +161,57 @@ export class NodeFileBackend implements FileBackend {
 
 // Where an open descriptor can be opened again by name: Linux's /proc/self/fd, else /dev/fd (macOS, the BSDs).
 const descriptors = fs.existsSync('/proc/self/fd') ? '/proc/self/fd' : '/dev/fd';
+
+/**
+ * Linux's pseudo file systems, by statfs(2) f_type (linux/magic.h; configfs
+ * and fusectl from their kernel sources, which keep theirs private): their
+ * regular files are made by the kernel as they are read, sized 0 or a page
+ * whatever they hold, and change with no mtime to show for it, so no
+ * snapshot of them can be bound or checked.
+ */
+const pseudoFileSystems = new Map<number, string>([
+  [0x9fa0, 'procfs'],
+  [0x62656572, 'sysfs'],
+  [0x64626720, 'debugfs'],
+  [0x62656570, 'configfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0xcafe4a11, 'bpf'],
+  [0xf97cff8c, 'selinuxfs'],
+  [0x43415d53, 'smackfs'],
+  [0x42494e4d, 'binfmt_misc'],
+  [0x65735543, 'fusectl'],
+  [0x6e736673, 'nsfs'],
+  [0x7655821, 'resctrl'],
+  [0x5a3c69f0, 'apparmorfs'],
+]);
+
+type Refusal = readonly [code: 'EISDIR' | 'ENODEV', kind: string];
+
+/** Why NodeFileBackend.open refuses open descriptor `fd` (see there), or null. */
+function refused(fd: number): Refusal | null {
+  const stat = fs.fstatSync(fd);
+  if (stat.isDirectory()) return ['EISDIR', 'a directory'];
+  if (!stat.isFile()) return ['ENODEV', 'not a regular file'];
+  const pseudo = pseudoFileSystem(fd);
+  return pseudo === null ? null : ['ENODEV', `a file of ${pseudo}, whose size does not describe its content`];
+}
+
+/**
+ * The pseudo file system open descriptor `fd` is on, else null. Node has
+ * statfs by path only: the descriptor's name in /proc/self/fd leads to the
+ * open file, not to whatever its path names by now. Linux only, with /proc
+ * mounted: elsewhere the magic numbers mean nothing (and without /proc no
+ * file of procfs can be open; null).
+ */
+function pseudoFileSystem(fd: number): string | null {
+  if (process.platform !== 'linux' || descriptors !== '/proc/self/fd') return null;
+  const type = fs.statfsSync(`${descriptors}/${fd}`).type;
+  assert(Number.isInteger(type), 'a file system type that is not an integer');
+  return pseudoFileSystems.get(type) ?? null;
+}
 
 function temporaryPath(dir: string, purpose: string): string {
   return path.join(dir, `.deferred-io-${process.pid}-${randomBytes(8).toString('hex')}.${purpose}`);

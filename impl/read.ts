@@ -24,7 +24,7 @@ export function read(pager: Pager, file: FileState, addr: number, length: number
   if (count === 0) return 0;
   const lo = addr;
   const hi = addr + count;
-  const reused = shared.snapshots.reusable(file, position, position + count);
+  const reused = shared.snapshots.reusable(file, [[position, position + count]]);
   if (reused === null) shared.snapshots.checkRoom();
   const copy = reused === null ? file.copyForSnapshot() : null;
   // The fragment copy: the covered bytes of the resident pages the read

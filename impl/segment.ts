@@ -7,8 +7,8 @@
  * This is the public face: each method validates its arguments (throwing a
  * typed error before anything changes), then runs one mechanism, in the
  * module the spec's action names (read.ts, write.ts, zero.ts, evict.ts,
- * load.ts, store.ts, bytes.ts, copy-out.ts, prefetch.ts), on the segment's
- * pager.
+ * load.ts, store.ts, bytes.ts, copy-out.ts, prefetch.ts, refresh.ts), on
+ * the segment's pager.
  *
  * Loads and stores of resident pages take a hit path, here, that is a
  * bounds check, a page-table lookup and a DataView access on the frame
@@ -31,6 +31,7 @@ import type { PageTable } from './page-table.ts';
 import type { Pager } from './paging.ts';
 import { prefetch } from './prefetch.ts';
 import { read } from './read.ts';
+import { refresh } from './refresh.ts';
 import {
   bigInt64,
   bigUint64,
@@ -170,6 +171,23 @@ export class Segment {
     const result = commit(this.#shared, () => write(this.#pager, state, addr, length, at, rebind, sync));
     if (position === undefined || position === null) state.position = at + length;
     return result;
+  }
+
+  /**
+   * Accepts the files' current bytes for what was lost (the spec's
+   * Refresh): every lost byte of [addr, addr + length) -- not resident,
+   * bound to a snapshot of a file changed behind the engine's back, at an
+   * offset neither preserved nor isolated -- whose offset is below its
+   * file's current length is bound to the file's current content there, as
+   * a conventional re-read of those ranges would read it. Returns how many
+   * bytes it rebound. A byte the engine still knows is left alone; a byte
+   * past the end of its file stays lost (a load still refuses it). Copies
+   * nothing, like `read`.
+   */
+  refresh(addr = 0, length: number = this.length - addr): number {
+    this.#open();
+    this.#range(addr, length);
+    return commit(this.#shared, () => refresh(this.#pager, addr, length));
   }
 
   /** Zeroes `length` bytes from `addr` without loading them (the "memset syscall"). */

@@ -128,6 +128,7 @@ describe('the snapshot limit', () => {
       false,
       os.tmpdir(),
       new Calls(),
+      'mtime',
       () => {},
     );
     const a = snapshots.create(file, null);

@@ -90,24 +90,32 @@ export class Snapshots {
 
   /**
    * The spec's Reusable, lowest id first: the snapshot a new binding of
-   * `file`'s [lo, hi) can share -- live, of that file, trusted, and still
-   * reading the file's current bytes there. For a file read directly that
-   * means no block of the range is preserved. A snapshot of an isolated file
-   * reads its private copy, which equals the file only until the file's first
-   * change (through the engine or behind its back): it is reusable only while
-   * that copy is still the current one (the spec's fresh).
+   * `file`'s offsets `ranges` can share -- live, of that file, trusted, and
+   * still reading the file's current bytes there. For a file read directly
+   * that means no block of the ranges is preserved. A snapshot of an
+   * isolated file reads its private copy, which equals the file only until
+   * the file's first change (through the engine or behind its back): it is
+   * reusable only while that copy is still the current one (the spec's
+   * fresh).
    */
-  reusable(file: FileState, lo: number, hi: number): Snapshot | null {
-    assert(lo < hi);
-    const first = Math.floor(lo / this.#pageSize);
-    const end = Math.floor((hi - 1) / this.#pageSize) + 1;
+  reusable(file: FileState, ranges: readonly (readonly [lo: number, hi: number])[]): Snapshot | null {
+    assert(ranges.length > 0, 'a snapshot reusable for no offset');
+    const B = this.#pageSize;
+    // The blocks of the ranges, [first, end) each.
+    const blocks = ranges.map(([lo, hi]) => {
+      assert(lo < hi, 'an empty range of offsets');
+      return [Math.floor(lo / B), Math.floor((hi - 1) / B) + 1] as const;
+    });
     const current = file.currentCopy();
     let best: Snapshot | null = null;
     for (const snapshot of this.of(file)) {
       // Stryker disable next-line EqualityOperator
       if (snapshot.stale || (best !== null && snapshot.id > best.id)) continue;
-      if (snapshot.copy === null ? !snapshot.preserved.overlaps(first, end) : snapshot.copy === current)
-        best = snapshot;
+      const fits =
+        snapshot.copy === null
+          ? !blocks.some(([first, end]) => snapshot.preserved.overlaps(first, end))
+          : snapshot.copy === current;
+      if (fits) best = snapshot;
     }
     // The current copy is as old as the file's last change, so nothing of it was ever preserved.
     if (best !== null && best.copy !== null)

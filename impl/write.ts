@@ -174,7 +174,7 @@ export function write(
   if (sync) file.sync();
   if (rebind && length > 0) {
     const snap =
-      shared.snapshots.reusable(file, position, position + length) ??
+      shared.snapshots.reusable(file, [[position, position + length]]) ??
       shared.snapshots.create(file, file.copyForSnapshot());
     assert(snap.file === file, 'a rebind to a snapshot of another file');
     // The spec's rebind: to a snapshot reusable for the written range, so nothing of it is preserved.

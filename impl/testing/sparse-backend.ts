@@ -77,7 +77,7 @@ export class SparseBackend implements FileBackend {
   datasync(): void {}
 
   identity(): FileIdentity {
-    return { size: this.#length, mtimeMs: this.#version, ctimeMs: this.#version, nlink: 1 };
+    return { size: this.#length, mtimeMs: this.#version, ctimeMs: this.#version, nlink: 1, ino: 1, dev: 0 };
   }
 
   clone(): FileBackend {
