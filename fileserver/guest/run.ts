@@ -11,7 +11,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { exercises, pattern } from './exercises.ts';
 import { initramfs, installedKernel } from './initramfs.ts';
+import { checkLeft, type Expected, md5 } from './left.ts';
 import { bootGuest, type GuestEnd } from './qemu.ts';
 import { parseReport, table } from './results.ts';
 import { type ServerKind, startServer } from './servers.ts';
@@ -20,16 +22,18 @@ import { inputArchive } from './tree.ts';
 /** Seconds one step may take in the guest before it is killed. */
 const stepTimeout = 600;
 
-const usage = `Usage: npx tsx fileserver/guest/run.ts --server ours|diod [--cache none|loose] [--entries N] [--mb N] [--timeout SECONDS] [--keep]
+const usage = `Usage: npx tsx fileserver/guest/run.ts --server ours|diod [--cache none|loose] [--entries N] [--mb N] [--ops N] [--timeout SECONDS] [--keep]
 
 Boots a Linux guest under QEMU that mounts the server (on 127.0.0.1, a free
 port) with version=9p2000.L over TCP, runs fileserver/guest/workload.sh on
-it, powers off; prints one row per step and, for ours, e2fsck's verdict.
+it, powers off; prints one row per step, whether the files the workload
+left are in what the server stored and, for ours, e2fsck's verdict.
 
   --server ours|diod  deferred-io-9p on an ext2 image, or diod on a directory
   --cache MODE        the client's cache= mount option: none (default) or loose
   --entries N         files in the big directory (default 10000)
   --mb N              size of dd's file in MiB, written and read back (default 50)
+  --ops N             operations of fsx and of each fsstress process (default 1000)
   --timeout SECONDS   the whole guest run, boot included (default 1800);
                       a single step is killed after ${stepTimeout} s
   --keep              keep the work directory (image or export, console and
@@ -43,6 +47,7 @@ const options = {
   cache: { type: 'string' },
   entries: { type: 'string' },
   mb: { type: 'string' },
+  ops: { type: 'string' },
   timeout: { type: 'string' },
   keep: { type: 'boolean' },
   help: { type: 'boolean' },
@@ -71,9 +76,25 @@ function parse(argv: string[]) {
     cache,
     entries: positive('entries', values.entries, 10_000),
     mb: positive('mb', values.mb, 50),
+    ops: positive('ops', values.ops, 1000),
     timeout: positive('timeout', values.timeout, 1800),
     keep: values.keep === true,
   };
+}
+
+/**
+ * The files the workload leaves under /work: untar's tree (first names), dd-write's zeros, fsx's file and
+ * fsstress's files, nothing else in fsstress's directory.
+ */
+function leftBehind(tree: Expected['files'], generated: ReturnType<typeof exercises>['left'], mb: number): Expected {
+  const files: Expected['files'] = new Map();
+  for (const [name, file] of tree) files.set(`untar/${name}`, file);
+  const zeros = Buffer.alloc(mb << 20);
+  files.set('dd-write/big', { md5: md5(zeros), size: zeros.length });
+  for (const [step, left] of Object.entries(generated)) {
+    for (const [name, data] of left) files.set(`${step}/${name}`, { md5: md5(data), size: data.length });
+  }
+  return { files, exact: ['fsstress'] };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -98,7 +119,17 @@ async function main(argv: string[]): Promise<number> {
     // The kernel unpacks the two archives one after the other: the cached
     // system, then this run's /input.
     const initrd = path.join(work, 'initrd.cpio');
-    fs.writeFileSync(initrd, Buffer.concat([fs.readFileSync(base), fs.readFileSync(inputArchive(work))]));
+    const generated = exercises(args.ops);
+    const input = inputArchive(work, [
+      { kind: 'file', path: 'input/fsx.pat', data: pattern() },
+      ...Object.entries(generated.scripts).map(([name, text]) => ({
+        kind: 'file' as const,
+        path: `input/${name}`,
+        data: Buffer.from(text),
+      })),
+    ]);
+    fs.writeFileSync(initrd, Buffer.concat([fs.readFileSync(base), fs.readFileSync(input.archive)]));
+    const expected = leftBehind(input.files, generated.left, args.mb);
     const serverLog = fs.createWriteStream(path.join(work, 'server.log'));
     const served = await startServer(args.server, work, serverLog);
     process.stderr.write(
@@ -147,6 +178,13 @@ async function main(argv: string[]): Promise<number> {
       out.push('  console, last lines:', ...said.slice(-20).map((line) => `    ${line}`));
     }
     out.push(`server: ${end.ending} on SIGTERM`);
+    const problems = end.work instanceof Error ? [end.work.message] : checkLeft(end.work, expected);
+    out.push(
+      problems.length === 0
+        ? `files left: ${expected.files.size} as expected (${args.server === 'ours' ? 'debugfs rdump of the image' : 'the export'})`
+        : `files left: ${problems.length} wrong`,
+      ...problems.slice(0, 20).map((line) => `  ${line}`),
+    );
     if (end.fsck !== undefined) {
       const verdict = end.fsck.status === 0 ? 'clean' : `NOT clean (exit ${end.fsck.status})`;
       out.push(`e2fsck -fn: ${verdict}`);
@@ -165,6 +203,7 @@ async function main(argv: string[]): Promise<number> {
       report.ended &&
       report.steps.every((step) => step.status === 'ok') &&
       end.ending === 'exit 0' &&
+      problems.length === 0 &&
       (end.fsck === undefined || end.fsck.status === 0);
     return passed ? 0 : 1;
   } finally {

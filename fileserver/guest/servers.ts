@@ -12,6 +12,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { dumpImage } from './left.ts';
 
 export type ServerKind = 'ours' | 'diod';
 
@@ -20,6 +21,12 @@ export interface ServerEnd {
   ending: string;
   /** ours: e2fsck -fn's exit status and output on the image after the server stopped. */
   fsck?: { status: number; output: string };
+  /**
+   * The guest's /work as the server stored it, read without the server:
+   * diod's export directory, or for ours a copy debugfs made from the image
+   * (or why it could not).
+   */
+  work: string | Error;
 }
 
 export interface Served {
@@ -55,7 +62,11 @@ export async function startServer(kind: ServerKind, work: string, log: fs.WriteS
     const output = logged(child, log);
     const ended = exited(child);
     await started(child, ended, output, listening(port));
-    return { port, aname: tree, stop: async () => ({ ending: await terminate(child, ended) }) };
+    return {
+      port,
+      aname: tree,
+      stop: async () => ({ ending: await terminate(child, ended), work: path.join(tree, 'work') }),
+    };
   }
   const image = path.join(work, 'ours.ext2');
   execFileSync(sbin('mke2fs'), ['-q', '-t', 'ext2', '-b', '4096', '-d', tree, image, imageSize]);
@@ -73,7 +84,13 @@ export async function startServer(kind: ServerKind, work: string, log: fs.WriteS
     stop: async () => {
       const ending = await terminate(child, ended);
       const fsck = spawnSync(sbin('e2fsck'), ['-fn', image], { encoding: 'utf8' });
-      return { ending, fsck: { status: fsck.status ?? -1, output: `${fsck.stdout}${fsck.stderr}` } };
+      let stored: string | Error;
+      try {
+        stored = dumpImage(sbin('debugfs'), image, path.join(work, 'dumped'));
+      } catch (error) {
+        stored = error as Error;
+      }
+      return { ending, fsck: { status: fsck.status ?? -1, output: `${fsck.stdout}${fsck.stderr}` }, work: stored };
     },
   };
 }

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cpio } from './cpio.ts';
+import { type CpioEntry, cpio } from './cpio.ts';
 
 const files = 300;
 const dirs = ['d0', 'd1', 'd2', 'd3', 'a', 'a/b', 'a/b/c', 'links', 'syms'];
@@ -39,14 +39,22 @@ function size(i: number): number {
   return (i * 977) % 9000;
 }
 
-/** Writes the tree under `work`/tree and the archive of /input; returns the archive's path. */
-export function inputArchive(work: string): string {
+/**
+ * Writes the tree under `work`/tree and the archive of /input, with `extra`
+ * (further files, named under input/) after the tree's; returns the
+ * archive's path and the tree's regular files (first names) with their md5 and size.
+ */
+export function inputArchive(
+  work: string,
+  extra: CpioEntry[],
+): { archive: string; files: Map<string, { md5: string; size: number }> } {
   const root = path.join(work, 'tree');
   // tar adds what this lists, in this order: a file's first name is the one
   // stored whole, so the sums name first names only, and a hard link that
   // cannot be made costs untar its link, not md5sum its check.
   const order: string[] = [];
   const sums: string[] = [];
+  const first = new Map<string, { md5: string; size: number }>();
   const links: string[] = [];
   const symlinks: string[] = [];
   for (const dir of dirs) {
@@ -62,7 +70,9 @@ export function inputArchive(work: string): string {
     fs.chmodSync(path.join(work, name), mode);
     names.push(name);
     order.push(name);
-    sums.push(`${createHash('md5').update(data).digest('hex')}  ${name}`);
+    const sum = createHash('md5').update(data).digest('hex');
+    sums.push(`${sum}  ${name}`);
+    first.set(name, { md5: sum, size: data.length });
   }
   const link = (first: string, second: string): void => {
     fs.linkSync(path.join(work, first), path.join(work, second));
@@ -109,7 +119,8 @@ export function inputArchive(work: string): string {
       { kind: 'file', path: 'input/tree.md5', data: text(sums) },
       { kind: 'file', path: 'input/tree.links', data: text(links) },
       { kind: 'file', path: 'input/tree.symlinks', data: text(symlinks) },
+      ...extra,
     ]),
   );
-  return archive;
+  return { archive, files: first };
 }

@@ -28,7 +28,7 @@ MNT=/mnt
 WORK=$MNT/work
 IN=/input
 SRC=/tmp/src
-STEPS="mount untar md5sum cp-a mv ln ln-s mkfifo unlink-open rename-over dir-create dir-list dir-remove dd-write dd-read flock xattr sync umount"
+STEPS="mount untar md5sum cp-a mv ln ln-s mkfifo unlink-open rename-over dir-create dir-list dir-remove dd-write dd-read fsx fsstress flock xattr sync umount"
 
 fail() {
   echo "$*" >&2
@@ -186,6 +186,27 @@ step_dd_read() {
   grep -q "^$GUEST_MB+0 records in" /tmp/dd.out || fail "dd read $(head -n 1 /tmp/dd.out), expected $GUEST_MB+0 records"
 }
 
+# fsx-like (exercises.ts wrote the script): random writes, truncates and
+# checked reads of one file, which stays behind for the host to check.
+step_fsx() {
+  . "$IN/fsx.sh"
+}
+
+# fsstress-like: two processes at once on names of their own in this
+# directory; each checks what it should have left, which stays behind.
+step_fsstress() {
+  sh -ec ". $0 functions; . $IN/fsstress0.sh" > /tmp/fsstress0.out 2>&1 &
+  p0=$!
+  sh -ec ". $0 functions; . $IN/fsstress1.sh" > /tmp/fsstress1.out 2>&1 &
+  p1=$!
+  rc0=0
+  wait "$p0" || rc0=$?
+  rc1=0
+  wait "$p1" || rc1=$?
+  [ "$rc0" -eq 0 ] || fail "process 0: $(tail -n 1 /tmp/fsstress0.out)"
+  [ "$rc1" -eq 0 ] || fail "process 1: $(tail -n 1 /tmp/fsstress1.out)"
+}
+
 step_flock() {
   : > lock
   flock -x lock true
@@ -261,6 +282,9 @@ run_step() {
   echo "@@ step=$name status=$status rc=$rc secs=$secs$rate msg=$(grep -v '^$' "$log" | tail -n 1 | cut -c 1-200)"
   [ "$status" = ok ]
 }
+
+# fsstress's processes take fail and same from here.
+[ "${1:-}" = functions ] && return 0
 
 if [ "${1:-}" = step ]; then
   set -e
