@@ -45,6 +45,8 @@ describe('deferred-io-9p arguments', () => {
       sync: 30,
       readOnly: false,
       memory: undefined,
+      exports: null,
+      permChecks: true,
       verbose: false,
     });
     const all = ['serve', '--read-only', 'x', '--listen', '[::1]:0', '--sync', '0.5', '--memory', '64M', '--verbose'];
@@ -55,8 +57,12 @@ describe('deferred-io-9p arguments', () => {
       sync: 0.5,
       readOnly: true,
       memory: 64 * 2 ** 20,
+      exports: null,
+      permChecks: true,
       verbose: true,
     });
+    const identity = ['serve', 'x', '--listen', 'h:1', '--export', '/home', '--no-perm-checks', '--export', '/srv/'];
+    expect(parse(identity)).toMatchObject({ exports: ['/home', '/srv/'], permChecks: false });
     expect(parse(['--help'])).toBe('help');
     expect(parse(['serve', '-h'])).toBe('help');
     expect(parse(['--version'])).toBe('version');
@@ -90,6 +96,9 @@ describe('deferred-io-9p arguments', () => {
       [['-x'], /Unknown option '-x'/],
       [['serve', 'a', '--listen'], /'--listen <value>' argument missing/],
       [['serve', 'a', '--listen', 'h:1', '--read-only=yes'], /'--read-only' does not take an argument/],
+      [['serve', 'a', '--listen', 'h:1', '--export', 'home'], /--export "home": expected an absolute path/],
+      [['serve', 'a', '--listen', 'h:1', '--export', '/home/../etc'], /--export "\/home\/..\/etc"/],
+      [['serve', 'a', '--listen', 'h:1', '--export'], /'--export <value>' argument missing/],
     ];
     for (const [argv, message] of cases) {
       const r = await runMain(argv);
@@ -196,6 +205,34 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p serving an image', () 
     expect(s.log().match(/sync \(/g)).toHaveLength(1);
     expect(fsck(file).status).toBe(0);
     expect(debugfsCat(file, '/f').toString()).toBe('kept');
+  });
+
+  it('attaches only what --export names, refuses at start an export the image lacks', { timeout: 60_000 }, async () => {
+    const src = path.join(dir, 'exported-tree');
+    fs.mkdirSync(path.join(src, 'pub'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'file'), 'not a directory');
+    const file = path.join(dir, 'exported');
+    mkfs(file, { blockSize: 4096, size: 32 * 2 ** 20, source: src });
+    const missing = await runMain(['serve', file, '--listen', '127.0.0.1:0', '--export', '/pub', '--export', '/gone']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/cannot serve .*: ENOENT: --export \/gone: /);
+    const notDir = await runMain(['serve', file, '--listen', '127.0.0.1:0', '--export', '/file']);
+    expect(notDir.stderr).toMatch(/cannot serve .*: ENOTDIR: --export \/file is not a directory/);
+    const s = await start(['serve', file, '--listen', '127.0.0.1:0', '--export', '/pub', '--no-perm-checks']);
+    expect(s.log()).toMatch(
+      /^deferred-io-9p: exports \/pub: any other aname is refused\ndeferred-io-9p: no permission checks: the clients are trusted to have made them\n/,
+    );
+    const c = await Client.connect(s.port);
+    try {
+      await expect(c.attach('/')).rejects.toMatchObject({ code: 'EPERM' });
+      // /pub is the client's whole tree: its '..' is itself.
+      const pub = await c.attach('/pub');
+      expect((await c.getattr(await c.walk(pub, ['..']))).qid).toEqual((await c.getattr(pub)).qid);
+    } finally {
+      await c.close();
+    }
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
   });
 
   it('with --verbose logs the syncs that find nothing to write too', { timeout: 60_000 }, async () => {

@@ -12,17 +12,18 @@ import * as path from 'node:path';
 import { parseCommandLine, UsageError } from '../cli/command-line.ts';
 import { Server, SYNC_INTERVAL_MAX, type SyncFailure } from './9p/server.ts';
 import { ImageError, openExt2 } from './ext2/ext2.ts';
-import { FsError } from './fs.ts';
+import { type FileSystem, FsError, S_IFDIR, S_IFMT } from './fs.ts';
 import { describeHolder, ImageLock, ImageLockedError } from './image-lock.ts';
 import { startedByNpm, watchNpmAncestors } from './parent-watch.ts';
 import { type OutsideChange, SegmentStore } from './segment-store.ts';
 import { StoreError } from './store.ts';
 
-export const usage = `Usage: deferred-io-9p serve IMAGE --listen HOST:PORT [--sync SECONDS] [--read-only] [--memory BYTES] [--verbose]
+export const usage = `Usage: deferred-io-9p serve IMAGE --listen HOST:PORT [--sync SECONDS] [--read-only] [--memory BYTES]
+                            [--export PATH]... [--no-perm-checks] [--verbose]
        deferred-io-9p --help | --version
 
 Serves the ext2 file system in IMAGE over 9P (9P2000.L and 9P2000, no
-authentication; any aname attaches the image's root).
+authentication) to users named by their uid, checking their permissions.
 
   --listen HOST:PORT  address to listen on, e.g. 127.0.0.1:5640 or [::1]:564
                       (port 0: any free port, printed when listening)
@@ -32,6 +33,11 @@ authentication; any aname attaches the image's root).
   --memory BYTES      the engine's memory budget for image pages (default
                       64M, at least 4K); a suffix K, M or G multiplies by
                       1024, 1024^2, 1024^3
+  --export PATH       a directory of the image (absolute: /home) that an
+                      aname may attach, or a directory below it; repeatable;
+                      without it, any aname attaches the image's root
+  --no-perm-checks    trust the client: no permission checks (the owners
+                      the client names are still recorded)
   --verbose           also log the syncs that found nothing to write
   -h, --help          this text
   --version           the version of deferred-io-9p
@@ -61,6 +67,9 @@ export interface ServeArgs {
   readonly sync: number;
   readonly readOnly: boolean;
   readonly memory: number | undefined;
+  /** The directories an aname may attach; null: any aname attaches the root. */
+  readonly exports: readonly string[] | null;
+  readonly permChecks: boolean;
   readonly verbose: boolean;
 }
 
@@ -78,6 +87,15 @@ function parseSync(text: string): number {
   if (!(seconds >= 0 && seconds <= SYNC_INTERVAL_MAX))
     throw new UsageError(`--sync ${JSON.stringify(text)}: expected seconds from 0 to ${SYNC_INTERVAL_MAX}`);
   return seconds;
+}
+
+/** --export: an absolute path in the image, without '..' (it could name what is not below it). */
+function parseExport(text: string): string {
+  if (!text.startsWith('/') || text.split('/').includes('..') || text.includes('\0'))
+    throw new UsageError(
+      `--export ${JSON.stringify(text)}: expected an absolute path in the image without "..", e.g. /home`,
+    );
+  return text;
 }
 
 /**
@@ -112,6 +130,8 @@ const command = {
     sync: { type: 'string' },
     'read-only': { type: 'boolean', default: false },
     memory: { type: 'string' },
+    export: { type: 'string', multiple: true },
+    'no-perm-checks': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     version: { type: 'boolean', default: false },
   },
@@ -136,6 +156,8 @@ export function parse(argv: readonly string[]): ServeArgs | 'help' | 'version' {
       sync: values.sync === undefined ? defaultSync : parseSync(values.sync),
       readOnly: values['read-only'],
       memory: values.memory === undefined ? undefined : parseBytes(values.memory),
+      exports: values.export === undefined ? null : values.export.map(parseExport),
+      permChecks: !values['no-perm-checks'],
       verbose: values.verbose,
     };
   });
@@ -218,6 +240,20 @@ async function serve(args: ServeArgs, io: Io): Promise<number> {
   }
 }
 
+/** An --export must name a directory of the image when the server starts: a typo is an error, not an export no one can attach. */
+function checkExport(fs: FileSystem, path: string): void {
+  let ino = fs.root;
+  for (const name of path.split('/').filter((n) => n !== '' && n !== '.')) {
+    try {
+      ino = fs.lookup(ino, name);
+    } catch (err) {
+      if (!(err instanceof FsError)) throw err;
+      throw new FsError(err.code, `--export ${path}: ${err.message}`);
+    }
+  }
+  if ((fs.getattr(ino).mode & S_IFMT) !== S_IFDIR) throw new FsError('ENOTDIR', `--export ${path} is not a directory`);
+}
+
 /** One line for a change another process made to the image. */
 function outsideChange(change: OutsideChange): string {
   const what = change.changed.join(', ');
@@ -246,18 +282,34 @@ async function serveImage(
   try {
     const fs = openExt2(store, { readOnly: args.readOnly });
     for (const reason of fs.readOnlyReasons) log(`serving read-only: ${reason}`);
-    server = new Server(fs, { syncInterval: fs.readOnly ? 0 : args.sync, log, debug: args.verbose ? log : undefined });
+    for (const path of args.exports ?? []) checkExport(fs, path);
+    server = new Server(fs, {
+      syncInterval: fs.readOnly ? 0 : args.sync,
+      log,
+      debug: args.verbose ? log : undefined,
+      exports: args.exports ?? undefined,
+      permChecks: args.permChecks,
+    });
     const address = await server.listen(args.port, args.host);
     const sb = fs.superblock;
     const mode = fs.readOnly
       ? 'read-only'
       : `read-write, sync ${args.sync > 0 ? `every ${args.sync} s` : 'on fsync and at shutdown'}`;
+    if (args.exports !== null) log(`exports ${args.exports.join(' ')}: any other aname is refused`);
+    if (!args.permChecks) log('no permission checks: the clients are trusted to have made them');
     log(
       `serving ${args.image} (ext2, ${sb.blocksCount} blocks of ${sb.blockSize} bytes, memory ${store.memory} bytes) ${mode} on ${address.address}:${address.port}`,
     );
   } catch (err) {
     store.close();
-    if (!(err instanceof ImageError || err instanceof StoreError || (err instanceof Error && 'syscall' in err)))
+    if (
+      !(
+        err instanceof ImageError ||
+        err instanceof StoreError ||
+        err instanceof FsError ||
+        (err instanceof Error && 'syscall' in err)
+      )
+    )
       throw err;
     log(`cannot serve ${args.image}: ${err.message}`);
     return 1;

@@ -181,13 +181,17 @@ export class Client {
     return this.rpc('Tversion', { msize, version });
   }
 
-  /** Attaches a new fid to the file system root; returns the fid. */
+  /**
+   * Attaches a new fid to what aname names; returns the fid. The user is
+   * nUname (uid 0 unless told): in 9P2000, which has no n_uname, the uname
+   * names it, as its decimal uid unless a uname is given.
+   */
   async attach(aname = '/', uname = '', nUname = 0): Promise<number> {
     const fid = this.fid();
     await this.rpc('Tattach', {
       fid,
       afid: NOFID,
-      uname,
+      uname: this.dialect === '9P2000.L' || uname !== '' ? uname : String(nUname),
       aname,
       nUname: this.dialect === '9P2000.L' ? nUname : NONUNAME,
     });

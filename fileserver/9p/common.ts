@@ -5,6 +5,7 @@
  * file system that may change).
  */
 import { type Attr, type DirEntry, FsError, type Ino, S_IFDIR, S_IFLNK, S_IFMT, type Timespec } from '../fs.ts';
+import { R_OK, requireAccess, requireRemovable, W_OK, X_OK } from './access.ts';
 import { MAXWELEM, type Message, NOFID, type Qid, QTDIR, QTFILE, QTSYMLINK, RREAD_OVERHEAD } from './codec.ts';
 import { ProtocolError } from './errors.ts';
 import type { Fid, OpenMode } from './fids.ts';
@@ -95,7 +96,7 @@ export function exists(s: SessionState, dir: Ino, name: string): boolean {
  * file (another request may have renamed or removed it). The root has none.
  */
 export function locate(s: SessionState, f: Fid): { parent: Ino; name: string } {
-  if (f.ino === s.fs.root) throw new ProtocolError('EBUSY', 'cannot remove or rename the root');
+  if (f.ino === f.root) throw new ProtocolError('EBUSY', 'cannot remove or rename the root');
   let found: Ino | null;
   try {
     found = s.fs.lookup(f.parent, f.name);
@@ -107,16 +108,50 @@ export function locate(s: SessionState, f: Fid): { parent: Ino; name: string } {
   return { parent: f.parent, name: f.name };
 }
 
+/** A path's names: "/a//b/./" is a, b. */
+function components(path: string): string[] {
+  return path.split('/').filter((n) => n !== '' && n !== '.');
+}
+
+/**
+ * The directory an aname attaches. Without exports, any aname is the image's
+ * root (diod's diodload attaches "ctl"). With them, as diod: an export or a
+ * directory below one, "" being "/"; any other aname, or one with a ".."
+ * step, is EPERM; a path that is not there ENOENT, not a directory ENOTDIR.
+ */
+function exported(s: SessionState, aname: string): Attr {
+  const { exports } = s.policy;
+  if (exports === null) return s.fs.getattr(s.fs.root);
+  const names = components(aname);
+  const path = `/${names.join('/')}`;
+  const under = (x: string): boolean => {
+    const exp = `/${components(x).join('/')}`;
+    return exp === '/' || path === exp || path.startsWith(`${exp}/`);
+  };
+  if (names.includes('..') || !exports.some(under))
+    throw new ProtocolError('EPERM', `aname ${JSON.stringify(aname)} is not exported`);
+  let attr = s.fs.getattr(s.fs.root);
+  for (const name of names) {
+    if (!isDir(attr)) throw new FsError('ENOTDIR', `aname ${JSON.stringify(aname)}: ${name} is not in a directory`);
+    attr = s.fs.getattr(s.fs.lookup(attr.ino, name));
+  }
+  if (!isDir(attr)) throw new FsError('ENOTDIR', `aname ${JSON.stringify(aname)} is not a directory`);
+  return attr;
+}
+
+/** Tattach: fid names the directory aname attaches (exported), acting for user `uid`. */
 export function attach(s: SessionState, m: Message<'Tattach'>, uid: number): Message<'Rattach'> {
   if (m.afid !== NOFID) throw new ProtocolError('EINVAL', 'no authentication required: afid must be NOFID');
   s.fids.checkFree(m.fid);
-  const attr = s.fs.getattr(s.fs.root);
+  const attr = exported(s, m.aname);
+  // The attached directory is its own parent, named '/': locate() refuses to remove or rename it.
   s.fids.add(m.fid, {
     ino: attr.ino,
     generation: attr.generation,
     parent: attr.ino,
     name: '/',
     uid,
+    root: attr.ino,
     open: null,
     cursor: null,
   });
@@ -137,11 +172,11 @@ function nameIn(s: SessionState, dir: Ino, ino: Ino): string {
 /** One step of a walk from directory `from`: the fid it reaches and that file's attributes. */
 function step(s: SessionState, from: Fid, name: string): { to: Fid; attr: Attr } {
   checkName(name, 'walk');
-  const root = s.fs.root;
+  const root = from.root;
   // '..' of the root is the root: a client cannot walk out of what it attached.
   const ino = name === '..' && from.ino === root ? root : s.fs.lookup(from.ino, name);
   const attr = s.fs.getattr(ino);
-  const base = { ino, generation: attr.generation, uid: from.uid, open: null, cursor: null };
+  const base = { ino, generation: attr.generation, uid: from.uid, root, open: null, cursor: null };
   if (name === '.') return { to: { ...base, parent: from.parent, name: from.name }, attr };
   if (name !== '..') return { to: { ...base, parent: from.ino, name }, attr };
   if (ino === root) return { to: { ...base, parent: root, name: '/' }, attr };
@@ -170,6 +205,7 @@ export function walk(s: SessionState, m: Message<'Twalk'>): Message<'Rwalk'> {
   for (const name of m.wnames) {
     try {
       if (!isDir(attr)) throw new FsError('ENOTDIR', `cannot walk to ${name} from a file`);
+      requireAccess(s.policy.permChecks, attr, at.uid, X_OK, `walk to ${name}`);
       ({ to: at, attr } = step(s, at, name));
     } catch (err) {
       if (qids.length === 0) throw err;
@@ -186,13 +222,17 @@ export function walk(s: SessionState, m: Message<'Twalk'>): Message<'Rwalk'> {
  * Opens a fid for I/O (Tlopen, Tlcreate, Topen, Tcreate). A change (write
  * access, truncation, remove on clunk) needs a writable file system; a
  * directory opens for reading only; a symbolic link does not open (the
- * server never follows links: the client resolves them).
+ * server never follows links: the client resolves them). The user needs
+ * the permissions the access asks for, but on a file the open just created
+ * (`created`), which open(2) with O_CREAT opens as asked whatever its mode.
  */
-export function open(s: SessionState, f: Fid, attr: Attr, mode: OpenMode, truncate: boolean): void {
+export function open(s: SessionState, f: Fid, attr: Attr, mode: OpenMode, truncate: boolean, created: boolean): void {
   requireClosed(f);
   if (mode.write || truncate || mode.removeOnClunk) requireWritable(s);
   if (isSymlink(attr)) throw new FsError('ELOOP', `${f.name} is a symbolic link`);
   if (isDir(attr) && (mode.write || truncate)) throw new FsError('EISDIR', `${f.name} is a directory`);
+  const want = (mode.read ? R_OK : 0) | (mode.write || truncate ? W_OK : 0);
+  if (!created) requireAccess(s.policy.permChecks, attr, f.uid, want, `open ${f.name}`);
   if (truncate) s.fs.setattr(f.ino, { size: 0 });
   f.open = mode;
   f.cursor = isDir(attr) ? { offset: 0, cookie: 0 } : null;
@@ -211,11 +251,15 @@ export function openFid(
 ): { qid: Qid; iounit: number } {
   const { f, attr } = resolve(s, fid);
   if (how.directory === true && !isDir(attr)) throw new FsError('ENOTDIR', `${f.name} is not a directory`);
-  open(s, f, attr, how.mode, how.truncate);
+  open(s, f, attr, how.mode, how.truncate, false);
   return { qid: qidOf(attr), iounit: s.iounit };
 }
 
-/** Tlcreate, Tcreate: the directory fid a create names, checked as every create needs it (writable, closed, a new name). */
+/**
+ * Tlcreate, Tcreate: the directory fid a create names, checked as every
+ * create needs it (writable, closed, a name); the caller checks the user
+ * may make the name (requireCreatable), once it knows it will.
+ */
 export function createIn(s: SessionState, fid: number, name: string): { f: Fid; attr: Attr } {
   requireWritable(s);
   const dir = resolveDir(s, fid);
@@ -224,18 +268,33 @@ export function createIn(s: SessionState, fid: number, name: string): { f: Fid; 
   return dir;
 }
 
-/** The end of Tlcreate, Tcreate: the directory's fid `f` becomes the file `name` (`attr`) in it, open as `mode` says. */
-export function becomeOpen(s: SessionState, f: Fid, name: string, attr: Attr, mode: OpenMode, truncate: boolean): void {
+/** A new name in directory `dir` (create, mkdir, symlink, mknod, link): write and search permission on it. */
+export function requireCreatable(s: SessionState, f: Fid, dir: Attr, name: string): void {
+  requireAccess(s.policy.permChecks, dir, f.uid, W_OK | X_OK, `create ${name}`);
+}
+
+/**
+ * The end of Tlcreate, Tcreate: the directory's fid `f` becomes the file
+ * `name` (`attr`) in it, open as `mode` says (`created`: by this request).
+ */
+export function becomeOpen(
+  s: SessionState,
+  f: Fid,
+  name: string,
+  attr: Attr,
+  how: { mode: OpenMode; truncate: boolean; created: boolean },
+): void {
   const file: Fid = {
     ino: attr.ino,
     generation: attr.generation,
     parent: f.ino,
     name,
     uid: f.uid,
+    root: f.root,
     open: null,
     cursor: null,
   };
-  open(s, file, attr, mode, truncate);
+  open(s, file, attr, how.mode, how.truncate, how.created);
   s.fids.replace(f, file);
 }
 
@@ -297,11 +356,49 @@ export function write(s: SessionState, m: Message<'Twrite'>): Message<'Rwrite'> 
   return { type: 'Rwrite', tag: m.tag, count };
 }
 
+/** The file directory `dir` names `name`, or null if it has no such entry. */
+function entry(s: SessionState, dir: Ino, name: string): Attr | null {
+  return exists(s, dir, name) ? s.fs.getattr(s.fs.lookup(dir, name)) : null;
+}
+
+/** Unlinking `name` from directory `dir` (Tunlinkat) by the user of fid `f`. */
+export function requireUnlinkable(s: SessionState, f: Fid, dir: Attr, name: string): void {
+  if (!s.policy.permChecks) return;
+  const file = entry(s, dir.ino, name);
+  if (file !== null) requireRemovable(s.policy.permChecks, dir, file, f.uid, name);
+}
+
+/**
+ * A rename by the user of fid `f`, as rename(2) allows it: the name
+ * removable from its directory and creatable in the other, a file it
+ * replaces removable, and a directory moving to another parent writable
+ * itself (its '..' changes). A missing source is the rename's own ENOENT.
+ */
+export function requireRenamable(
+  s: SessionState,
+  f: Fid,
+  from: Attr,
+  fromName: string,
+  to: Attr,
+  toName: string,
+): void {
+  const { permChecks } = s.policy;
+  if (!permChecks) return;
+  const file = entry(s, from.ino, fromName);
+  if (file === null) return;
+  requireRemovable(permChecks, from, file, f.uid, fromName);
+  requireCreatable(s, f, to, toName);
+  const replaced = entry(s, to.ino, toName);
+  if (replaced !== null) requireRemovable(permChecks, to, replaced, f.uid, toName);
+  if (isDir(file) && from.ino !== to.ino) requireAccess(permChecks, file, f.uid, W_OK, `move ${fromName}`);
+}
+
 /** Removes the file a fid names: rmdir for a directory, unlink otherwise. */
 function removeFile(s: SessionState, f: Fid): void {
   requireWritable(s);
   const attr = current(s, f);
   const { parent, name } = locate(s, f);
+  requireRemovable(s.policy.permChecks, s.fs.getattr(parent), attr, f.uid, name);
   if (isDir(attr)) s.fs.rmdir(parent, name);
   else s.fs.unlink(parent, name);
 }

@@ -10,7 +10,7 @@
 import { errnos, FsError } from '../fs.ts';
 
 /** The file system's errnos and the protocol layer's own. */
-export const protocolErrnos = { ...errnos, EMFILE: 24, ENOLCK: 37, EPROTO: 71, EMSGSIZE: 90 } as const;
+export const protocolErrnos = { ...errnos, EACCES: 13, EMFILE: 24, ENOLCK: 37, EPROTO: 71, EMSGSIZE: 90 } as const;
 export type ProtocolErrno = keyof typeof protocolErrnos;
 
 /** A request refused by the protocol layer before it reached the file system. */
@@ -33,6 +33,7 @@ const plan9Strings: Record<ProtocolErrno, string> = {
   EIO: 'i/o error',
   E2BIG: 'value too large',
   EBADF: 'unknown fid',
+  EACCES: 'access permission denied',
   EEXIST: 'file already exists',
   EXDEV: 'cross-device rename',
   ENOTDIR: 'not a directory',

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { NOFID } from './codec.ts';
 import { FIDS_MAX, type Fid, FidTable } from './fids.ts';
 
-const fid = (ino: number): Fid => ({ ino, generation: 1, parent: 2, name: 'f', uid: 0, open: null, cursor: null });
+const fid = (ino: number): Fid => ({
+  ino,
+  generation: 1,
+  parent: 2,
+  name: 'f',
+  uid: 0,
+  root: 2,
+  open: null,
+  cursor: null,
+});
 
 /** Counts holds by inode, as a file system would. */
 function holder(): { held: Map<number, number>; hold(ino: number): void; release(ino: number): void } {

@@ -67,8 +67,10 @@ export interface Fid {
   /** The directory the fid was walked into and the name it has there; the root is its own parent, named '/'. */
   parent: Ino;
   name: string;
-  /** Owner of files created through this fid (9P2000.L Tattach's n_uname). */
+  /** The user the fid acts for (Tattach's; access.ts): owner of the files created through it, whose permissions are checked. */
   readonly uid: number;
+  /** The directory the fid's attach reached (its export): a walk to '..' stops there. */
+  readonly root: Ino;
   open: OpenMode | null;
   cursor: DirCursor | null;
   /** Set on an extended attribute fid only. */

@@ -11,11 +11,15 @@
  *   removes the attribute (as diod and QEMU do: over 9P an empty value and
  *   a removal look alike, and the Linux client sends a removal so).
  *
+ * Permissions (access.ts) are checked at Txattrwalk and Txattrcreate, where
+ * the name is known.
+ *
  * The value is taken at Txattrwalk and given at Tclunk: each is one file
  * system call, whole. An attribute fid serves Tread, Twrite and Tclunk
  * only (common.ts resolve refuses it everything else; Tremove clunks it).
  */
 import { FsError, XATTR_CREATE, XATTR_LIST_MAX, XATTR_REPLACE, XATTR_SIZE_MAX } from '../fs.ts';
+import { listsXattr, requireXattrAccess } from './access.ts';
 import { type Message, RREAD_OVERHEAD } from './codec.ts';
 import { clunk, requireClosed, requireWritable, resolve } from './common.ts';
 import { ProtocolError } from './errors.ts';
@@ -39,9 +43,14 @@ function nameList(names: readonly string[]): Uint8Array {
 }
 
 export function xattrwalk(s: SessionState, m: Message<'Txattrwalk'>): Message<'Rxattrwalk'> {
-  const { f } = resolve(s, m.fid);
+  const { f, attr } = resolve(s, m.fid);
   if (m.newfid !== m.fid) s.fids.checkFree(m.newfid);
-  const value = m.name === '' ? nameList(s.fs.listxattr(f.ino)) : s.fs.getxattr(f.ino, m.name);
+  const checks = s.policy.permChecks;
+  if (m.name !== '') requireXattrAccess(checks, attr, f.uid, m.name, false);
+  const value =
+    m.name === ''
+      ? nameList(s.fs.listxattr(f.ino).filter((name) => listsXattr(checks, f.uid, name)))
+      : s.fs.getxattr(f.ino, m.name);
   const attribute: Fid = { ...f, open: null, cursor: null, xattr: { kind: 'read', value } };
   if (m.newfid === m.fid) s.fids.replace(f, attribute);
   else s.fids.add(m.newfid, attribute);
@@ -50,9 +59,10 @@ export function xattrwalk(s: SessionState, m: Message<'Txattrwalk'>): Message<'R
 
 export function xattrcreate(s: SessionState, m: Message<'Txattrcreate'>): Message<'Rxattrcreate'> {
   requireWritable(s);
-  const { f } = resolve(s, m.fid);
+  const { f, attr } = resolve(s, m.fid);
   requireClosed(f);
   if (m.flags & ~(XATTR_CREATE | XATTR_REPLACE)) throw new ProtocolError('EINVAL', `xattr flags ${m.flags}`);
+  requireXattrAccess(s.policy.permChecks, attr, f.uid, m.name, true);
   if (m.size > XATTR_SIZE_MAX) throw new FsError('E2BIG', `attribute value of ${m.size} bytes`);
   f.xattr = { kind: 'write', name: m.name, flags: m.flags, value: new Uint8Array(m.size), written: 0 };
   return { type: 'Rxattrcreate', tag: m.tag };

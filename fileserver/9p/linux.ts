@@ -15,12 +15,14 @@ import {
   type SetAttr,
   type Timespec,
 } from '../fs.ts';
+import { requireCreatableMode, requireSettable, uidOfName } from './access.ts';
 import { encodeDirent, type Message, NONUNAME } from './codec.ts';
 import {
   attach,
   becomeOpen,
   checkName,
   createIn,
+  exists,
   isDir,
   isSymlink,
   locate,
@@ -29,6 +31,9 @@ import {
   qidOf,
   readDirectory,
   readFile,
+  requireCreatable,
+  requireRenamable,
+  requireUnlinkable,
   requireWritable,
   resolve,
   resolveDir,
@@ -123,6 +128,10 @@ function setattr(s: SessionState, m: Message<'Tsetattr'>): Message<'Rsetattr'> {
   }
   if (m.valid & SET_ATIME) set.atime = m.valid & SET_ATIME_SET ? timespec(m.atimeSec, m.atimeNsec) : now();
   if (m.valid & SET_MTIME) set.mtime = m.valid & SET_MTIME_SET ? timespec(m.mtimeSec, m.mtimeNsec) : now();
+  requireSettable(s.policy.permChecks, attr, f.uid, set, {
+    timesNow: (m.valid & (SET_ATIME_SET | SET_MTIME_SET)) === 0,
+    openForWrite: f.open?.write === true,
+  });
   s.fs.setattr(f.ino, set);
   return { type: 'Rsetattr', tag: m.tag };
 }
@@ -130,24 +139,27 @@ function setattr(s: SessionState, m: Message<'Tsetattr'>): Message<'Rsetattr'> {
 /**
  * Tlcreate: creates a regular file in directory fid and opens it; fid then
  * names the new file. Without O_EXCL an existing file is opened instead, as
- * open(2) with O_CREAT does (another client may have created it first).
+ * open(2) with O_CREAT does (another client may have created it first):
+ * then, as there, the directory need not be writable, only the file
+ * accessible as asked.
  */
 function lcreate(s: SessionState, m: Message<'Tlcreate'>): Message<'Rlcreate'> {
-  const { f } = createIn(s, m.fid, m.name);
+  const { f, attr: dir } = createIn(s, m.fid, m.name);
   const { mode, truncate } = lopenMode(m.flags);
+  const created = !exists(s, f.ino, m.name);
   let ino: Ino;
-  let created = true;
-  try {
+  if (created) {
+    requireCreatable(s, f, dir, m.name);
+    requireCreatableMode(s.policy.permChecks, dir, f.uid, m.mode, m.gid);
     ino = s.fs.create(f.ino, m.name, S_IFREG | (m.mode & 0o7777), f.uid, m.gid);
-  } catch (err) {
-    if (!(err instanceof FsError && err.code === 'EEXIST') || m.flags & O_EXCL) throw err;
+  } else {
+    if (m.flags & O_EXCL) throw new FsError('EEXIST', `${m.name} already exists`);
     ino = s.fs.lookup(f.ino, m.name);
-    created = false;
   }
   const attr = s.fs.getattr(ino);
   // open(2) with O_CREAT refuses a directory, whatever the access.
   if (isDir(attr)) throw new FsError('EISDIR', `${m.name} is a directory`);
-  becomeOpen(s, f, m.name, attr, mode, truncate && !created);
+  becomeOpen(s, f, m.name, attr, { mode, truncate: truncate && !created, created });
   return { type: 'Rlcreate', tag: m.tag, qid: qidOf(attr), iounit: s.iounit };
 }
 
@@ -164,7 +176,8 @@ function readdir(s: SessionState, m: Message<'Treaddir'>): Message<'Rreaddir'> {
 
 export const linux: Handlers = {
   ...shared,
-  Tattach: (s, m) => attach(s, m, m.nUname === NONUNAME ? 0 : m.nUname),
+  // As diod: the user is n_uname, or the uname when that is absent (here a decimal uid, else nobody).
+  Tattach: (s, m) => attach(s, m, m.nUname === NONUNAME ? uidOfName(m.uname) : m.nUname),
   Tgetattr: (s, m) => getattr(m, resolve(s, m.fid).attr),
   Tsetattr: setattr,
   Tlopen: (s, m) => ({ type: 'Rlopen', tag: m.tag, ...openFid(s, m.fid, lopenMode(m.flags)) }),
@@ -178,15 +191,18 @@ export const linux: Handlers = {
   Treaddir: readdir,
   Tmkdir: (s, m) => {
     requireWritable(s);
-    const { f } = resolveDir(s, m.dfid);
+    const { f, attr } = resolveDir(s, m.dfid);
     checkName(m.name, 'create');
+    requireCreatable(s, f, attr, m.name);
+    requireCreatableMode(s.policy.permChecks, attr, f.uid, m.mode, m.gid);
     const ino = s.fs.mkdir(f.ino, m.name, S_IFDIR | (m.mode & 0o7777), f.uid, m.gid);
     return { type: 'Rmkdir', tag: m.tag, qid: qidOf(s.fs.getattr(ino)) };
   },
   Tsymlink: (s, m) => {
     requireWritable(s);
-    const { f } = resolveDir(s, m.fid);
+    const { f, attr } = resolveDir(s, m.fid);
     checkName(m.name, 'create');
+    requireCreatable(s, f, attr, m.name);
     // As symlink(2): an empty target is ENOENT; a NUL cannot be in a path at all.
     if (m.symtgt.length === 0) throw new FsError('ENOENT', 'empty symbolic link target');
     if (m.symtgt.includes('\0')) throw new ProtocolError('EINVAL', 'NUL in symbolic link target');
@@ -195,17 +211,20 @@ export const linux: Handlers = {
   },
   Tmknod: (s, m) => {
     requireWritable(s);
-    const { f } = resolveDir(s, m.dfid);
+    const { f, attr } = resolveDir(s, m.dfid);
     checkName(m.name, 'create');
+    requireCreatable(s, f, attr, m.name);
+    requireCreatableMode(s.policy.permChecks, attr, f.uid, m.mode, m.gid);
     const ino = s.fs.mknod(f.ino, m.name, m.mode, { major: m.major, minor: m.minor }, f.uid, m.gid);
     return { type: 'Rmknod', tag: m.tag, qid: qidOf(s.fs.getattr(ino)) };
   },
   Tlink: (s, m) => {
     requireWritable(s);
-    const dir = resolveDir(s, m.dfid).f;
+    const dir = resolveDir(s, m.dfid);
     const { f } = resolve(s, m.fid);
     checkName(m.name, 'create');
-    s.fs.link(f.ino, dir.ino, m.name);
+    requireCreatable(s, dir.f, dir.attr, m.name);
+    s.fs.link(f.ino, dir.f.ino, m.name);
     return { type: 'Rlink', tag: m.tag };
   },
   Treadlink: (s, m) => {
@@ -215,30 +234,33 @@ export const linux: Handlers = {
   },
   Tunlinkat: (s, m) => {
     requireWritable(s);
-    const { f } = resolveDir(s, m.dirfid);
+    const { f, attr } = resolveDir(s, m.dirfid);
     checkName(m.name, 'remove');
     if (m.flags & ~AT_REMOVEDIR) throw new ProtocolError('EINVAL', `unlinkat flags ${m.flags}`);
+    requireUnlinkable(s, f, attr, m.name);
     if (m.flags & AT_REMOVEDIR) s.fs.rmdir(f.ino, m.name);
     else s.fs.unlink(f.ino, m.name);
     return { type: 'Runlinkat', tag: m.tag };
   },
   Trenameat: (s, m) => {
     requireWritable(s);
-    const from = resolveDir(s, m.olddirfid).f;
-    const to = resolveDir(s, m.newdirfid).f;
+    const from = resolveDir(s, m.olddirfid);
+    const to = resolveDir(s, m.newdirfid);
     checkName(m.oldname, 'remove');
     checkName(m.newname, 'remove');
-    s.fs.rename(from.ino, m.oldname, to.ino, m.newname);
+    requireRenamable(s, from.f, from.attr, m.oldname, to.attr, m.newname);
+    s.fs.rename(from.f.ino, m.oldname, to.f.ino, m.newname);
     return { type: 'Rrenameat', tag: m.tag };
   },
   Trename: (s, m) => {
     requireWritable(s);
     const { f } = resolve(s, m.fid);
-    const to = resolveDir(s, m.dfid).f;
+    const to = resolveDir(s, m.dfid);
     checkName(m.name, 'remove');
     const from = locate(s, f);
-    s.fs.rename(from.parent, from.name, to.ino, m.name);
-    f.parent = to.ino;
+    requireRenamable(s, f, s.fs.getattr(from.parent), from.name, to.attr, m.name);
+    s.fs.rename(from.parent, from.name, to.f.ino, m.name);
+    f.parent = to.f.ino;
     f.name = m.name;
     return { type: 'Rrename', tag: m.tag };
   },

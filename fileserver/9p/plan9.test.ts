@@ -13,6 +13,7 @@ import { serve } from './testing/harness.ts';
 const OREAD = 0;
 const OWRITE = 1;
 const ORDWR = 2;
+const OEXEC = 3;
 const OTRUNC = 0x10;
 const ORCLOSE = 0x40;
 const DMDIR = 0x80000000;
@@ -130,7 +131,7 @@ describeEachFs('9P2000', (fsut) => {
     expect((await c.rpc('Tstat', { fid: f })).stat).toMatchObject({ name: 'g', length: 4n });
     // Fields that cannot change, and a directory bit that cannot flip.
     await expect(c.rpc('Twstat', { fid: f, stat: wstat({ uid: '5' }) })).rejects.toMatchObject({
-      ename: 'wstat cannot change type, dev, qid, uid or muid',
+      ename: 'wstat cannot change type, dev, qid or uid',
     });
     await expect(c.rpc('Twstat', { fid: f, stat: wstat({ mode: dir(0o755) }) })).rejects.toBeDefined();
     await expect(c.rpc('Twstat', { fid: f, stat: wstat({ gid: 'wheel' }) })).rejects.toBeDefined();
@@ -143,6 +144,77 @@ describeEachFs('9P2000', (fsut) => {
     // All "don't touch": a sync.
     await c.rpc('Twstat', { fid: f, stat: wstat({}) });
     expect(log.at(-1)).toMatch(/^sync \(fsync\)/);
+  });
+
+  it('renames by a wstat of the name alone, as Plan 9 and Linux send it', async () => {
+    const { c, root, fs } = await setup();
+    const f = await create(c, root, 'f', 0o644, ORDWR);
+    await c.write(f, 0, Buffer.from('kept'));
+    // Plan 9's rename: every field "don't touch" (~0, "") but the name.
+    await c.rpc('Twstat', { fid: f, stat: wstat({ name: 'g' }) });
+    // Linux's v9fs (version=9p2000): the same, with its own user name as muid.
+    await c.rpc('Twstat', { fid: f, stat: wstat({ name: 'h', muid: 'root' }) });
+    expect((await c.rpc('Tstat', { fid: f })).stat).toMatchObject({ name: 'h', length: 4n, mode: 0o644, muid: '' });
+    expect(fs.getattr(fs.lookup(fs.root, 'h')).size).toBe(4);
+    expect(() => fs.lookup(fs.root, 'f')).toThrow(/ENOENT/);
+  });
+
+  it('changes the rwx bits of a mode, refuses every other bit, keeps setuid, setgid and sticky', async () => {
+    const { c, root, fs } = await setup();
+    const f = await create(c, root, 'f', 0o644, OREAD);
+    const ino = fs.lookup(fs.root, 'f');
+    await c.rpc('Twstat', { fid: f, stat: wstat({ mode: 0o755 }) });
+    expect(fs.getattr(ino).mode).toBe(S_IFREG | 0o755);
+    // chmod 4755 as a mode (setuid is Unix's, 9P2000.u's), DMAPPEND, DMEXCL, DMTMP: refused, nothing changed.
+    for (const mode of [0o4755, 0o1755, 0x40000000 | 0o644, 0x20000000 | 0o644, 0x04000000 | 0o644]) {
+      await expect(c.rpc('Twstat', { fid: f, stat: wstat({ mode }) }), mode.toString(16)).rejects.toMatchObject({
+        ename: 'operation not supported',
+      });
+    }
+    expect(fs.getattr(ino).mode).toBe(S_IFREG | 0o755);
+    // Bits Plan 9 cannot see are kept: a 9P2000 client cannot clear what it cannot set.
+    fs.setattr(ino, { mode: S_IFREG | 0o6755 });
+    await c.rpc('Twstat', { fid: f, stat: wstat({ mode: 0o700 }) });
+    expect(fs.getattr(ino).mode).toBe(S_IFREG | 0o6700);
+    expect((await c.rpc('Tstat', { fid: f })).stat.mode).toBe(0o700);
+  });
+
+  it('acts for the user the uname names (a decimal uid, else nobody) and checks its permissions', async () => {
+    const { c, root, fs } = await setup();
+    fs.setattr(fs.root, { mode: S_IFDIR | 0o755, uid: 0, gid: 0 });
+    await c.clunk(await create(c, root, 'home', dir(0o777), OREAD));
+    await c.clunk(await create(c, root, 'f', 0o644, OREAD));
+    const home = fs.lookup(fs.root, 'home');
+    // Plan 9's create took the root's 0755 for it: open it up.
+    fs.setattr(home, { mode: S_IFDIR | 0o777, gid: 50 });
+    const user = await c.attach('', '1000');
+    // Created: owned by the user, in the directory's group (Plan 9's rule).
+    await c.clunk(await create(c, await c.walk(user, ['home']), 'mine', 0o644, ORDWR));
+    expect(fs.getattr(fs.lookup(home, 'mine'))).toMatchObject({ uid: 1000, gid: 50 });
+    await expect(create(c, user, 'no', 0o644, OREAD)).rejects.toMatchObject({
+      ename: 'create no: access permission denied',
+    });
+    const f = await c.walk(user, ['f']);
+    await expect(c.rpc('Topen', { fid: f, mode: OWRITE })).rejects.toMatchObject({
+      ename: 'open f: access permission denied',
+    });
+    await expect(c.rpc('Twstat', { fid: f, stat: wstat({ mode: 0o777 }) })).rejects.toMatchObject({
+      ename: 'only the owner changes mode and times: operation not permitted',
+    });
+    await expect(c.rpc('Twstat', { fid: f, stat: wstat({ name: 'g' }) })).rejects.toMatchObject({
+      ename: 'remove f: access permission denied',
+    });
+    await expect(c.rpc('Tremove', { fid: f })).rejects.toMatchObject({ ename: 'remove f: access permission denied' });
+    // OEXEC needs an x bit, root's too.
+    await expect(c.rpc('Topen', { fid: await c.walk(root, ['f']), mode: OEXEC })).rejects.toMatchObject({
+      ename: 'execute f: access permission denied',
+    });
+    fs.setattr(fs.lookup(fs.root, 'f'), { mode: S_IFREG | 0o744 });
+    await c.rpc('Topen', { fid: await c.walk(root, ['f']), mode: OEXEC });
+    // Glenda has no number here: she is nobody, who may read but not write.
+    const glenda = await c.attach('', 'glenda');
+    await c.clunk(await create(c, await c.walk(glenda, ['home']), 'hers', 0o644, OREAD));
+    expect(fs.getattr(fs.lookup(home, 'hers')).uid).toBe(65534);
   });
 
   it('removes files and empty directories, clunking the fid either way', async () => {

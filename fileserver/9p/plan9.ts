@@ -3,10 +3,11 @@
  * files described by stat records (with owner and group as strings: here
  * the decimal uid and gid), errors as strings (Rerror), directories read with
  * Tread as a stream of stat records. Symbolic links exist only in 9P2000.u,
- * which this server does not speak: a link shows as a file that cannot be
- * opened.
+ * which this server does not speak (session.ts refuses it): a link shows as
+ * a file that cannot be opened. A user is named by a decimal uid (access.ts).
  */
 import { type Attr, FsError, S_IFDIR, S_IFMT, S_IFREG, type SetAttr } from '../fs.ts';
+import { requireAccess, requireSettable, uidOfName, X_OK } from './access.ts';
 import { encodeStat, type Message, type Stat } from './codec.ts';
 import {
   attach,
@@ -21,6 +22,8 @@ import {
   qidOf,
   readDirectory,
   readFile,
+  requireCreatable,
+  requireRenamable,
   requireWritable,
   resolve,
   shared,
@@ -29,7 +32,8 @@ import { ProtocolError } from './errors.ts';
 import { access, type Fid, type OpenMode } from './fids.ts';
 import type { Handlers, SessionState } from './state.ts';
 
-/** Topen/Tcreate mode bits, beyond the access bits (fids.ts, access). */
+/** Topen/Tcreate mode bits: execute (an access), and beyond the access bits (fids.ts, access). */
+const OEXEC = 3;
 const OTRUNC = 0x10;
 const ORCLOSE = 0x40;
 
@@ -76,11 +80,12 @@ function statOf(name: string, attr: Attr): Stat {
 /**
  * Tcreate: a file or (DMDIR) a directory in directory fid, opened with mode;
  * fid then names it. Permissions follow Plan 9: the new file's rw bits (rwx
- * for a directory) are at most the directory's, and it takes the directory's
- * owner and group.
+ * for a directory) are at most the directory's; its owner is the attaching
+ * user, its group the directory's.
  */
 function create(s: SessionState, m: Message<'Tcreate'>): Message<'Rcreate'> {
   const { f, attr: dir } = createIn(s, m.fid, m.name);
+  requireCreatable(s, f, dir, m.name);
   if (m.perm & ~(DMDIR | PERM_BITS))
     throw new FsError('ENOTSUP', `create perm ${m.perm.toString(16)}: only DMDIR and rwx bits`);
   const { mode, truncate } = openMode(m.mode);
@@ -89,10 +94,10 @@ function create(s: SessionState, m: Message<'Tcreate'>): Message<'Rcreate'> {
   const inherit = makeDir ? 0o777 : 0o666;
   const perm = m.perm & PERM_BITS & (~inherit | (dir.mode & inherit));
   const ino = makeDir
-    ? s.fs.mkdir(f.ino, m.name, S_IFDIR | perm, dir.uid, dir.gid)
-    : s.fs.create(f.ino, m.name, S_IFREG | perm, dir.uid, dir.gid);
+    ? s.fs.mkdir(f.ino, m.name, S_IFDIR | perm, f.uid, dir.gid)
+    : s.fs.create(f.ino, m.name, S_IFREG | perm, f.uid, dir.gid);
   const attr = s.fs.getattr(ino);
-  becomeOpen(s, f, m.name, attr, mode, false);
+  becomeOpen(s, f, m.name, attr, { mode, truncate: false, created: true });
   return { type: 'Rcreate', tag: m.tag, qid: qidOf(attr), iounit: s.iounit };
 }
 
@@ -113,6 +118,7 @@ function readDir(s: SessionState, f: Fid, m: Message<'Tread'>): Message<'Rread'>
   return { type: 'Rread', tag: m.tag, data };
 }
 
+/** Whether a Twstat changes nothing (muid, never changed, aside: see wstat). */
 function isDontTouch(st: Stat): boolean {
   return (
     st.type === NO16 &&
@@ -126,16 +132,18 @@ function isDontTouch(st: Stat): boolean {
     st.length === NO64 &&
     st.name === '' &&
     st.uid === '' &&
-    st.gid === '' &&
-    st.muid === ''
+    st.gid === ''
   );
 }
 
 /**
- * Twstat changes name, mode, times, length and group, all or none. A stat of
- * nothing but "don't touch" asks for the file to reach stable storage: a
- * sync. The other fields cannot change: they must be "don't touch" or equal
- * the file's.
+ * Twstat changes name, mode, times, length and group, all or none, each
+ * field "don't touch" as stat(5) defines it (~0, or an empty string). A
+ * stat of nothing but "don't touch" asks for the file to reach stable
+ * storage: a sync. Type, dev, qid and uid cannot change: they must be
+ * "don't touch" or equal the file's. muid is the server's to keep (it keeps
+ * none, and reports ""), so whatever a client sends there is ignored:
+ * Linux's client sends its own user name in every rename.
  */
 function wstat(s: SessionState, m: Message<'Twstat'>): Message<'Rwstat'> {
   const { f, attr } = resolve(s, m.fid);
@@ -152,9 +160,8 @@ function wstat(s: SessionState, m: Message<'Twstat'>): Message<'Rwstat'> {
     (st.qid.type === 0xff || st.qid.type === now.qid.type) &&
     (st.qid.version === NO32 || st.qid.version === now.qid.version) &&
     (st.qid.path === NO64 || st.qid.path === now.qid.path) &&
-    (st.uid === '' || st.uid === now.uid) &&
-    (st.muid === '' || st.muid === now.muid);
-  if (!fixed) throw new ProtocolError('EPERM', 'wstat cannot change type, dev, qid, uid or muid');
+    (st.uid === '' || st.uid === now.uid);
+  if (!fixed) throw new ProtocolError('EPERM', 'wstat cannot change type, dev, qid or uid');
   const set: { -readonly [K in keyof SetAttr]: SetAttr[K] } = {};
   if (st.mode !== NO32) {
     if ((st.mode & DMDIR) !== (now.mode & DMDIR))
@@ -176,6 +183,7 @@ function wstat(s: SessionState, m: Message<'Twstat'>): Message<'Rwstat'> {
       throw new ProtocolError('EINVAL', `gid ${JSON.stringify(st.gid)} is not a number`);
     set.gid = Number(st.gid);
   }
+  requireSettable(s.policy.permChecks, attr, f.uid, set, { timesNow: false, openForWrite: f.open?.write === true });
   const rename = st.name !== '' && st.name !== f.name ? st.name : null;
   if (rename === null) {
     s.fs.setattr(f.ino, set);
@@ -183,6 +191,8 @@ function wstat(s: SessionState, m: Message<'Twstat'>): Message<'Rwstat'> {
   }
   checkName(rename, 'remove');
   const { parent, name } = locate(s, f);
+  const dir = s.fs.getattr(parent);
+  requireRenamable(s, f, dir, name, dir, rename);
   if (exists(s, parent, rename)) throw new FsError('EEXIST', `${rename} already exists`);
   s.fs.rename(parent, name, parent, rename);
   try {
@@ -198,9 +208,15 @@ function wstat(s: SessionState, m: Message<'Twstat'>): Message<'Rwstat'> {
 
 export const plan9: Handlers = {
   ...shared,
-  // 9P2000 has no numeric user; creates here take the directory's owner, so the fid's uid is unused.
-  Tattach: (s, m) => attach(s, m, 0),
-  Topen: (s, m) => ({ type: 'Ropen', tag: m.tag, ...openFid(s, m.fid, openMode(m.mode)) }),
+  Tattach: (s, m) => attach(s, m, uidOfName(m.uname)),
+  Topen: (s, m) => {
+    // OEXEC (3) opens for reading (fids.ts, access), and needs an x bit, root's too.
+    if ((m.mode & 3) === OEXEC) {
+      const { f, attr } = resolve(s, m.fid);
+      requireAccess(s.policy.permChecks, attr, f.uid, X_OK, `execute ${f.name}`);
+    }
+    return { type: 'Ropen', tag: m.tag, ...openFid(s, m.fid, openMode(m.mode)) };
+  },
   Tcreate: create,
   Tread: (s, m) => {
     const { f, attr } = resolve(s, m.fid);

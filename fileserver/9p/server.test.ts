@@ -30,7 +30,9 @@ describe('9P server', () => {
       msize: 8192,
       version: '9P2000.L',
     });
-    expect(await c.version(MSIZE_MAX * 4, '9P2000.u')).toMatchObject({ msize: MSIZE_MAX, version: '9P2000' });
+    expect(await c.version(MSIZE_MAX * 4, '9P2000.x')).toMatchObject({ msize: MSIZE_MAX, version: '9P2000' });
+    // 9P2000.u is not served: "unknown" fails the mount rather than give it plain 9P2000 (session.ts).
+    expect(await c.version(8192, '9P2000.u')).toMatchObject({ version: 'unknown' });
     expect(await c.version(8192, '9P2000')).toMatchObject({ version: '9P2000' });
     expect(await c.version(8192, 'XP3000')).toMatchObject({ version: 'unknown' });
     // Nothing but Tversion is served without a dialect: the connection closes.

@@ -22,6 +22,7 @@ import * as net from 'node:net';
 import { type FileSystem, FsError, type SyncReport } from '../fs.ts';
 import { FrameError, Framer } from './frames.ts';
 import { Session } from './session.ts';
+import type { Policy } from './state.ts';
 
 export interface ServerOptions {
   /** Seconds between syncs; 0 (the default) syncs only on close and on a client's fsync. */
@@ -30,6 +31,10 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
   /** Where it reports what is routine: a timer's or a client's sync that found nothing to write; default: nowhere. */
   readonly debug?: (line: string) => void;
+  /** Directories of the image an aname may attach (state.ts, Policy); default: any aname attaches the root. */
+  readonly exports?: readonly string[];
+  /** Whether requests are checked against the attaching user's permissions (default true). */
+  readonly permChecks?: boolean;
 }
 
 /** What made the server sync: its timer, a client's request (Tfsync, 9P2000's no-op Twstat), or its shutdown. */
@@ -63,9 +68,10 @@ class Connection {
     readonly client: string,
     fs: FileSystem,
     sync: () => void,
+    policy: Policy,
     log: (line: string) => void,
   ) {
-    this.session = new Session(fs, sync);
+    this.session = new Session(fs, sync, policy);
     this.#log = log;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
@@ -119,6 +125,7 @@ export class Server {
   #closed = false;
   readonly #log: (line: string) => void;
   readonly #debug: (line: string) => void;
+  readonly #policy: Policy;
   /**
    * Resolves at the first sync of the timer or a client that fails (the
    * timer stops then): the server cannot keep its clients' changes, and its
@@ -131,12 +138,13 @@ export class Server {
     readonly fs: FileSystem,
     options: ServerOptions = {},
   ) {
-    const { syncInterval = 0, log = () => {}, debug = () => {} } = options;
+    const { syncInterval = 0, log = () => {}, debug = () => {}, exports = null, permChecks = true } = options;
     if (!(Number.isFinite(syncInterval) && syncInterval >= 0 && syncInterval <= SYNC_INTERVAL_MAX)) {
       throw new RangeError(`syncInterval ${syncInterval} outside 0..${SYNC_INTERVAL_MAX} seconds`);
     }
     this.#log = log;
     this.#debug = debug;
+    this.#policy = { exports, permChecks };
     this.#listener = net.createServer((socket) => this.#accept(socket));
     this.failed = new Promise((resolve) => {
       this.#fail = resolve;
@@ -166,7 +174,7 @@ export class Server {
   }
 
   #accept(socket: net.Socket): void {
-    const conn = new Connection(socket, peer(socket), this.fs, () => this.sync('fsync'), this.#log);
+    const conn = new Connection(socket, peer(socket), this.fs, () => this.sync('fsync'), this.#policy, this.#log);
     this.#connections.add(conn);
     socket.on('error', (err) => this.#log(`9p: connection from ${conn.client}: ${err.message}`));
     socket.on('close', () => {

@@ -23,7 +23,7 @@ import { protocolErrnos, type Refusal, refusal } from './errors.ts';
 import { FidTable } from './fids.ts';
 import { linux } from './linux.ts';
 import { plan9 } from './plan9.ts';
-import type { Handlers, SessionState, TType } from './state.ts';
+import type { Handlers, Policy, SessionState, TType } from './state.ts';
 
 /**
  * msize bounds. The largest reply that must always fit (Rwalk of MAXWELEM
@@ -49,6 +49,7 @@ export class Session implements SessionState {
     readonly fs: FileSystem,
     /** Makes the image durable now (Tfsync, a 9P2000 no-op Twstat); the server logs it. */
     readonly sync: () => void,
+    readonly policy: Policy,
   ) {
     this.fids = new FidTable(fs);
   }
@@ -124,14 +125,23 @@ export class Session implements SessionState {
   /**
    * Tversion starts the session over: every fid is clunked, then the dialect
    * is the client's if the server speaks it ("9P2000.L"; any other
-   * "9P2000..." gets plain "9P2000"), else "unknown" and nothing else is
-   * served until a Tversion succeeds.
+   * "9P2000..." gets plain "9P2000", as version(5) allows), else "unknown"
+   * and nothing else is served until a Tversion succeeds. "9P2000.u" is
+   * "unknown": a client asking for it wants numeric owners, symbolic links
+   * and devices, which plain 9P2000 cannot give, and Linux's client would
+   * take "9P2000" and mount without them; "unknown" fails its mount
+   * (EREMOTEIO) instead.
    */
   #version(m: Message<'Tversion'>): Uint8Array[] | null {
     clunkAll(this);
     if (m.msize < MSIZE_MIN) return null;
     this.msize = Math.min(m.msize, MSIZE_MAX);
-    this.dialect = m.version === '9P2000.L' ? '9P2000.L' : /^9P2000(\..*)?$/.test(m.version) ? '9P2000' : null;
+    this.dialect =
+      m.version === '9P2000.L'
+        ? '9P2000.L'
+        : /^9P2000(\..*)?$/.test(m.version) && m.version !== '9P2000.u'
+          ? '9P2000'
+          : null;
     return [encode({ type: 'Rversion', tag: m.tag, msize: this.msize, version: this.dialect ?? 'unknown' }, '9P2000')];
   }
 

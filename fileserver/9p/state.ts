@@ -8,8 +8,17 @@ import type { FileSystem } from '../fs.ts';
 import type { Dialect, Message, MessageType } from './codec.ts';
 import type { FidTable } from './fids.ts';
 
+/** What the server's owner decided about who attaches what (deferred-io-9p's --export, --no-perm-checks). */
+export interface Policy {
+  /** Directories of the image (absolute paths) an aname may attach, or a directory below one; null: any aname attaches the root. */
+  readonly exports: readonly string[] | null;
+  /** Whether requests are checked against the POSIX permissions of the attaching user (access.ts). */
+  readonly permChecks: boolean;
+}
+
 export interface SessionState {
   readonly fs: FileSystem;
+  readonly policy: Policy;
   readonly fids: FidTable;
   readonly dialect: Dialect | null;
   readonly msize: number;
