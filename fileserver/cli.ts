@@ -34,8 +34,9 @@ authentication) to users named by their uid, checking their permissions.
                       64M, at least 4K); a suffix K, M or G multiplies by
                       1024, 1024^2, 1024^3
   --export PATH       a directory of the image (absolute: /home) that an
-                      aname may attach, or a directory below it; repeatable;
-                      without it, any aname attaches the image's root
+                      aname may attach, or a directory below it; repeatable
+                      (default: the image's root, /); any other aname is
+                      refused ("" is /, "ctl" is /ctl)
   --no-perm-checks    trust the client: no permission checks (the owners
                       the client names are still recorded)
   --verbose           also log the syncs that found nothing to write
@@ -67,7 +68,7 @@ export interface ServeArgs {
   readonly sync: number;
   readonly readOnly: boolean;
   readonly memory: number | undefined;
-  /** The directories an aname may attach; null: any aname attaches the root. */
+  /** The directories an aname may attach; null: none given, the one export is the image's root. */
   readonly exports: readonly string[] | null;
   readonly permChecks: boolean;
   readonly verbose: boolean;

@@ -74,9 +74,10 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p and the world around i
     }, async () => {
       const src = path.join(dir, 'tree');
       fs.mkdirSync(src);
-      // diodload reads /zero and writes /null; /victim is what another process writes into.
-      fs.writeFileSync(path.join(src, 'zero'), Buffer.alloc(1 << 20));
-      fs.writeFileSync(path.join(src, 'null'), '');
+      // diodload attaches "ctl" (/ctl), reads its zero and writes its null; /victim is what another process writes into.
+      fs.mkdirSync(path.join(src, 'ctl'));
+      fs.writeFileSync(path.join(src, 'ctl', 'zero'), Buffer.alloc(1 << 20));
+      fs.writeFileSync(path.join(src, 'ctl', 'null'), '');
       fs.writeFileSync(path.join(src, 'victim'), Buffer.alloc(16 * blockSize, 'v'));
       const image = path.join(dir, 'disk.img');
       mkfs(image, { blockSize, size: 32 * 2 ** 20, source: src });

@@ -76,6 +76,23 @@ describeEachFs('exports and permissions', (fsut) => {
     await expect(c.rpc('Tremove', { fid: await c.walk(root, []) })).rejects.toMatchObject({ code: 'EBUSY' });
   });
 
+  it('without exports exports the root alone: an absolute path, "" and "ctl" (/ctl) attach; any other aname is refused', async () => {
+    const { fs, connect } = await setup();
+    const c = await connect();
+    const attached = async (aname: string): Promise<bigint> => (await c.getattr(await c.attach(aname))).qid.path;
+    for (const aname of ['', '/', '//.']) expect(await attached(aname), aname).toBe(BigInt(fs.root));
+    expect(await attached('/open/')).toBe(BigInt(fs.lookup(fs.root, 'open')));
+    // diodload's "ctl", diod's one relative aname, is /ctl: not there yet, then a directory.
+    await expect(c.attach('ctl')).rejects.toMatchObject({ code: 'ENOENT' });
+    const ctl = fs.mkdir(fs.root, 'ctl', S_IFDIR | 0o755, 0, 0);
+    expect(await attached('ctl')).toBe(BigInt(ctl));
+    for (const aname of ['open', 'ctl/', './ctl', 'anything/at/all', '/private/../open', '/..']) {
+      await expect(c.attach(aname), aname).rejects.toMatchObject({ code: 'EPERM' });
+    }
+    await expect(c.attach('/missing')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(c.attach('/ro')).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
   it('gives a new file the attaching uid and the request gid', async () => {
     const { fs, connect } = await setup();
     const c = await connect();

@@ -114,14 +114,18 @@ function components(path: string): string[] {
 }
 
 /**
- * The directory an aname attaches. Without exports, any aname is the image's
- * root (diod's diodload attaches "ctl"). With them, as diod: an export or a
- * directory below one, "" being "/"; any other aname, or one with a ".."
- * step, is EPERM; a path that is not there ENOENT, not a directory ENOTDIR.
+ * The directory an aname attaches, by diod's rules (diod_exportok,
+ * diod_match_exports) against the exports (the image's root alone unless
+ * --export names others): an export or a directory below one; "" is "/"
+ * (diod refuses it; it is Linux's default aname); "ctl", the one relative
+ * aname diod takes (its synthetic control file system, diodload's), is the
+ * image's /ctl. Any other aname, one with a ".." step, or one outside every
+ * export is EPERM; a path that is not there ENOENT, not a directory ENOTDIR.
  */
 function exported(s: SessionState, aname: string): Attr {
   const { exports } = s.policy;
-  if (exports === null) return s.fs.getattr(s.fs.root);
+  if (aname !== '' && aname !== 'ctl' && !aname.startsWith('/'))
+    throw new ProtocolError('EPERM', `aname ${JSON.stringify(aname)} is not an absolute path (nor "ctl")`);
   const names = components(aname);
   const path = `/${names.join('/')}`;
   const under = (x: string): boolean => {

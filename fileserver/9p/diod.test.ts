@@ -136,8 +136,10 @@ describeWithTools('e2fsprogs', e2fsprogs, 'diod clients', () => {
     }, async () => {
       const src = path.join(work, 'load');
       fs.mkdirSync(src);
-      fs.writeFileSync(path.join(src, 'zero'), Buffer.alloc(1 << 20));
-      fs.writeFileSync(path.join(src, 'null'), '');
+      // diodload attaches "ctl", the image's /ctl, and reads its zero and writes its null.
+      fs.mkdirSync(path.join(src, 'ctl'));
+      fs.writeFileSync(path.join(src, 'ctl', 'zero'), Buffer.alloc(1 << 20));
+      fs.writeFileSync(path.join(src, 'ctl', 'null'), '');
       const s = await serveImage(src, 4096, 64 * 2 ** 20);
       for (const extra of [[], ['-g']]) {
         const out = await diod('diodload', ['-s', `127.0.0.1:${s.port}`, '-n', '16', '-r', '3', ...extra]);
@@ -147,9 +149,9 @@ describeWithTools('e2fsprogs', e2fsprogs, 'diod clients', () => {
         expect(lines[0]).toMatch(/^diodload: [1-9]\d* ops\/s/);
       }
       await s.close();
-      // What diodload wrote to /null: one iounit (msize 65536 - 24) of what it read from /zero.
-      expect(Buffer.compare(debugfsCat(s.image, '/null'), Buffer.alloc(65536 - 24))).toBe(0);
-      expect(Buffer.compare(debugfsCat(s.image, '/zero'), Buffer.alloc(1 << 20))).toBe(0);
+      // What diodload wrote to /ctl/null: one iounit (msize 65536 - 24) of what it read from /ctl/zero.
+      expect(Buffer.compare(debugfsCat(s.image, '/ctl/null'), Buffer.alloc(65536 - 24))).toBe(0);
+      expect(Buffer.compare(debugfsCat(s.image, '/ctl/zero'), Buffer.alloc(1 << 20))).toBe(0);
     });
   });
 });

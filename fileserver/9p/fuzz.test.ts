@@ -213,14 +213,14 @@ function fuzzSessions(target: Target): void {
         fc.property(fc.array(request(dialect), { minLength: 10, maxLength: 60, size: 'max' }), (requests) => {
           const { fs: fsys, finish } = target.open();
           try {
-            let session = new Session(fsys, () => fsys.sync(), { exports: null, permChecks: true });
+            let session = new Session(fsys, () => fsys.sync(), { exports: ['/'], permChecks: true });
             for (const frame of [...opening(dialect), ...requests]) {
               // Sizes over msize never reach a session: the server's framer closes the connection first.
               if (frame.length > session.msize) continue;
               const chunks = session.handle(frame);
               if (chunks === null) {
                 session.close();
-                session = new Session(fsys, () => fsys.sync(), { exports: null, permChecks: true });
+                session = new Session(fsys, () => fsys.sync(), { exports: ['/'], permChecks: true });
                 for (const o of opening(dialect)) session.handle(o);
                 continue;
               }

@@ -31,7 +31,7 @@ export interface ServerOptions {
   readonly log?: (line: string) => void;
   /** Where it reports what is routine: a timer's or a client's sync that found nothing to write; default: nowhere. */
   readonly debug?: (line: string) => void;
-  /** Directories of the image an aname may attach (state.ts, Policy); default: any aname attaches the root. */
+  /** Directories of the image an aname may attach (state.ts, Policy); default: the root, ["/"]. */
   readonly exports?: readonly string[];
   /** Whether requests are checked against the attaching user's permissions (default true). */
   readonly permChecks?: boolean;
@@ -138,7 +138,7 @@ export class Server {
     readonly fs: FileSystem,
     options: ServerOptions = {},
   ) {
-    const { syncInterval = 0, log = () => {}, debug = () => {}, exports = null, permChecks = true } = options;
+    const { syncInterval = 0, log = () => {}, debug = () => {}, exports = ['/'], permChecks = true } = options;
     if (!(Number.isFinite(syncInterval) && syncInterval >= 0 && syncInterval <= SYNC_INTERVAL_MAX)) {
       throw new RangeError(`syncInterval ${syncInterval} outside 0..${SYNC_INTERVAL_MAX} seconds`);
     }

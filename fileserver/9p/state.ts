@@ -10,8 +10,8 @@ import type { FidTable } from './fids.ts';
 
 /** What the server's owner decided about who attaches what (deferred-io-9p's --export, --no-perm-checks). */
 export interface Policy {
-  /** Directories of the image (absolute paths) an aname may attach, or a directory below one; null: any aname attaches the root. */
-  readonly exports: readonly string[] | null;
+  /** Directories of the image (absolute paths) an aname may attach, or a directory below one (common.ts, exported): by default ["/"]. */
+  readonly exports: readonly string[];
   /** Whether requests are checked against the POSIX permissions of the attaching user (access.ts). */
   readonly permChecks: boolean;
 }

@@ -2,12 +2,12 @@
  * npm run bench:9p: diod's load generator against our server and against
  * diod itself, side by side on one machine in one run. Ours is the
  * deferred-io-9p CLI serving a real 1 GiB ext2 image (made by mke2fs, holding
- * the /zero and /null diodload reads and writes) through the engine; diod
- * serves its own synthetic "ctl" export; and, to tell the protocol's cost
- * from the file system's, the same server over the tests' in-memory
- * FileSystem (memory-server.ts). Both of ours run as plain JavaScript
- * transpiled from the sources (bench/compile.ts), as the CLI ships, each in
- * a process of its own. After a warm-up, each load runs against the three
+ * the /ctl/zero and /ctl/null diodload reads and writes: its aname "ctl" is
+ * the image's /ctl) through the engine; diod serves its own synthetic "ctl"
+ * export; and, to tell the protocol's cost from the file system's, the
+ * same server over the tests' in-memory FileSystem (memory-server.ts). Both
+ * of ours run as plain JavaScript transpiled from the sources
+ * (bench/compile.ts), as the CLI ships, each in a process of its own. After a warm-up, each load runs against the three
  * in turn, each round starting with another, and the table reports the
  * mean ops/s of each, the image's ratio to diod, and each server's CPU time
  * per operation. A benchmark, never a test: it passes or fails nothing.
@@ -161,8 +161,9 @@ async function main(): Promise<void> {
   try {
     const src = path.join(work, 'src');
     fs.mkdirSync(src);
-    fs.writeFileSync(path.join(src, 'zero'), Buffer.alloc(1 << 20));
-    fs.writeFileSync(path.join(src, 'null'), '');
+    fs.mkdirSync(path.join(src, 'ctl'));
+    fs.writeFileSync(path.join(src, 'ctl', 'zero'), Buffer.alloc(1 << 20));
+    fs.writeFileSync(path.join(src, 'ctl', 'null'), '');
     const image = path.join(work, 'image.ext2');
     run(tool('mke2fs'), ['-q', '-F', '-t', 'ext2', '-b', '4096', '-d', src, image, '1G']);
 
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
       { name: `64 KiB read + write (diodload -n ${threads} -r ${seconds})`, getattr: false },
       { name: `getattr (diodload -n ${threads} -r ${seconds} -g)`, getattr: true },
     ];
-    // Warm-up, not counted: JIT compilation, the image's first page faults, /null's first blocks.
+    // Warm-up, not counted: JIT compilation, the image's first page faults, /ctl/null's first blocks.
     for (const t of targets) for (const l of loads) await diodload(t.port, l.getattr, 2);
     const ops = loads.map(() => targets.map(() => [] as number[]));
     const cpu = loads.map(() => targets.map(() => [] as number[]));
