@@ -86,12 +86,6 @@ export function View(c: Constants, st: State, a: number): number {
 /** The program's memory: View while known, else the value the byte held when it was lost. */
 export const Mem = (c: Constants, st: State, a: number): number => (Known(c, st, a) ? View(c, st, a) : st.lost[a]!);
 
-export const PageView = (c: Constants, st: State, p: number): Bytes =>
-  range(1, c.B).map((i) => View(c, st, p * c.B + i - 1));
-
-/** A page can be faulted in only if every byte of it is known. */
-export const Fillable = (c: Constants, st: State, p: number): boolean => PageAddrs(c, p).every((a) => Known(c, st, a));
-
 export const Dirty = (c: Constants, src: readonly Source[], p: number): boolean =>
   PageAddrs(c, p).some((a) => src[a]!.kind === 'Anon');
 

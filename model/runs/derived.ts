@@ -86,16 +86,10 @@ export function ViewInto(c: Constants, st: RunState, lo: number, hi: number, out
   }
 }
 
-export function View(c: Constants, st: RunState, a: number): number {
-  const out = new Uint8Array(1);
-  ViewInto(c, st, a, a + 1, out, 0);
-  return out[0]!;
-}
-
-/** The B bytes page p holds: what a fault-in puts in its frame (spec: PageView). */
-export function PageView(c: Constants, st: RunState, p: number): Uint8Array {
-  const out = new Uint8Array(c.B);
-  ViewInto(c, st, p * c.B, (p + 1) * c.B, out, 0);
+/** View(a) for a in [lo, hi) (spec: View). */
+export function View(c: Constants, st: RunState, lo: number, hi: number): Uint8Array {
+  const out = new Uint8Array(hi - lo);
+  ViewInto(c, st, lo, hi, out, 0);
   return out;
 }
 
@@ -135,10 +129,6 @@ export function UnknownUnder(
 
 export const Unknown = (c: Constants, st: RunState, lo: number, hi: number): Interval[] =>
   UnknownUnder(c, st.src, st.frame, st.snap, lo, hi);
-
-/** A page can be faulted in only if every byte of it is known (spec: Fillable). */
-export const Fillable = (c: Constants, st: RunState, p: number): boolean =>
-  Unknown(c, st, p * c.B, (p + 1) * c.B).length === 0;
 
 /** Mem(a) for a in [lo, hi) into out at `at`: View while known, else the lost value (spec: Mem). */
 export function MemInto(c: Constants, st: RunState, lo: number, hi: number, out: Uint8Array, at: number): void {

@@ -1,0 +1,509 @@
+/**
+ * The spec's actions (DeferredIO.tla, from Read to Evict), each written once
+ * over the Operators of one representation of the spec's variables: the
+ * per-byte State's (model/actions.ts) or the run-length RunState's
+ * (model/runs/actions.ts). The two models differ in their operators only,
+ * and model/runs/runs.test.ts, which compares the models, compares exactly
+ * those. An action returns the successor, or null where the spec's action
+ * is not enabled for these arguments. Sets of addresses and of offsets are
+ * interval lists (runs/intervals.ts) in both representations.
+ */
+import type { Constants } from './constants.ts';
+import { type Interval, type Intervals, intersect, normalize, shift, size, subtract } from './runs/intervals.ts';
+import {
+  Absent,
+  AnonSrc,
+  NoOrigin,
+  type Origin,
+  OriginAt,
+  SnapSrc,
+  type Source,
+  type StepRecord,
+  ZeroSrc,
+} from './state.ts';
+
+/** The order of the spec's sets of pairs (<<snapshot, offset>>, <<snapshot, block>>) as sorted arrays. */
+export const byPair = (a: readonly [number, number], b: readonly [number, number]): number =>
+  a[0] - b[0] || a[1] - b[1];
+/** xs with element i replaced by v (the spec's [xs EXCEPT ![i] = v]). */
+export const setAt = <T>(xs: readonly T[], i: number, v: T): T[] => xs.map((x, j) => (j === i ? v : x));
+/** The files with f's content replaced (the spec's [file EXCEPT ![f] = bytes]). */
+export const withFile = <T>(m: ReadonlyMap<string, T>, f: string, bytes: T): Map<string, T> => new Map(m).set(f, bytes);
+
+/** A representation's byte sequence: a frame, a swap slot, a file's content, the bytes a step returns. */
+export interface Sequence<B> extends ArrayLike<number> {
+  slice(start?: number, end?: number): B;
+}
+
+/** The step record (the spec's NoStep's fields), its bytes B and its sets in the representation's form. */
+type StepFields<B> = Omit<StepRecord, 'out' | 'wrote' | 'needed' | 'excused' | 'bound' | 'preserved'> & {
+  readonly out: B;
+  readonly wrote: unknown;
+  readonly needed: unknown;
+  readonly excused: unknown;
+  readonly bound: unknown;
+  readonly preserved: unknown;
+};
+
+/**
+ * The spec's variables as the actions see them: frames, swap slots and
+ * files are sequences B; src, snap and origin are the representation's own,
+ * reached through its Operators only.
+ */
+export interface Variables<B> {
+  readonly src: unknown;
+  readonly frame: readonly (B | null)[];
+  readonly swap: readonly (B | null)[];
+  readonly snap: unknown;
+  readonly file: ReadonlyMap<string, B>;
+  readonly origin: unknown;
+  readonly lost: unknown;
+  readonly last: StepFields<B>;
+  readonly steps: number;
+}
+
+/** Bytes written at an offset: what the spec's Patched takes as a function from offsets to values. */
+export interface Written {
+  readonly at: number;
+  readonly bytes: ArrayLike<number>;
+}
+
+/**
+ * The spec's operators the actions use, over one representation S of its
+ * variables (DeferredIO.tla, "Derived values", "File changes", "Release and
+ * commit"), by the spec's names. Where the spec defines a value per byte
+ * (View, Known, Provable, Vouched) the operator answers for a range at once.
+ */
+export interface Operators<S extends Variables<B>, B extends Sequence<B>> {
+  /** The step record with every field empty (spec: NoStep). */
+  NoStep(c: Constants): S['last'];
+  /** file[f]. */
+  fileOf(st: S, f: string): B;
+  /** View(a) for a in lo..hi-1. */
+  View(c: Constants, st: S, lo: number, hi: number): B;
+  /** The addresses in lo..hi-1 that are not Known. */
+  Unknown(c: Constants, st: S, lo: number, hi: number): Intervals;
+  Dirty(c: Constants, src: S['src'], p: number): boolean;
+  /** The offsets of a write of bytes a..a+n-1 to f at pos whose byte is Provable. */
+  Provable(c: Constants, st: S, a: number, n: number, f: string, pos: number): Intervals;
+  /** The offsets of that write whose byte is Vouched, and those of them only a "neighbour" fact vouches for. */
+  Vouched(st: S, a: number, n: number, f: string, pos: number): { all: Intervals; neighbour: Intervals };
+  /** ChosenSnap(Reusable(snap, f, blocks), snap) for the blocks of the offsets [lo, hi). */
+  ChosenSnap(c: Constants, st: S, snap: S['snap'], f: string, offs: Interval): number;
+  WithSnap(c: Constants, snap: S['snap'], s: number, f: string, content: B): S['snap'];
+  CopyBeforeWrite(c: Constants, st: S, f: string, offs: Intervals): S['snap'];
+  Changed(snap: S['snap'], f: string): S['snap'];
+  Spoiled(st: S, f: string): S['snap'];
+  Facts(c: Constants, st: S, f: string, offs: Intervals): S['origin'];
+  Forgotten(c: Constants, st: S, f: string): S['origin'];
+  BoundAt(st: S, f: string, offs: Intervals): S['last']['bound'];
+  /** seq with the writes (each inside 0..len-1) written, cut or zero-extended to len. */
+  Patched(seq: B, writes: readonly Written[], len: number): B;
+  /** src with bytes lo..hi-1 Zero, Anon, or (first a Snap source) bound to first's offset and on. */
+  Sources(src: S['src'], lo: number, hi: number, first: Source): S['src'];
+  /** origin with bytes lo..hi-1 of no origin, or (first an OriginAt) from first's offset and on. */
+  Origins(origin: S['origin'], lo: number, hi: number, first: Origin): S['origin'];
+  /** A set of offsets as the step record holds it. */
+  Recorded(offs: Intervals): S['last']['wrote'];
+  /** The table with every snapshot no byte is bound to freed, and every preserved block no byte references dropped. */
+  Release(c: Constants, src: S['src'], snap: S['snap']): S['snap'];
+  /** The swap slots with a page that has no Anon byte holding none. */
+  SwapKept(c: Constants, src: S['src'], swap: S['swap']): S['swap'];
+  /** lost' after the step from st: the value of every byte unknown under the new src, frames and table; 0 for a known byte. */
+  Lost(c: Constants, st: S, src: S['src'], frame: S['frame'], snap: S['snap']): S['lost'];
+  /** The <<snapshot, block>> pairs preserved in the table after and not before. */
+  Preserved(c: Constants, before: S['snap'], after: S['snap']): S['last']['preserved'];
+}
+
+/** The engine raised FileChangedError: nothing changed but the record and the step count (spec: Refuse). */
+const Refuse = <S extends Variables<unknown>>(st: S, rec: S['last']): S => ({
+  ...st,
+  last: { ...rec, err: 'FileChangedError' },
+  steps: st.steps + 1,
+});
+
+/** The spec's actions over the representation whose operators are R. */
+export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Operators<S, B>) {
+  /** [NoStep EXCEPT ...]: the record of a step, its other fields empty. */
+  const stepRecord = (c: Constants, fields: Partial<StepFields<B>>): S['last'] => ({ ...R.NoStep(c), ...fields });
+
+  /**
+   * Commit ends every step that is not refused: it installs the new
+   * binding, frames, swap slots, snapshot table and origins, releases what is
+   * no longer needed, keeps lost in step, and records the step with the
+   * blocks it preserved (before releasing: a block preserved and released in
+   * one step was still copied) and whether it faulted.
+   */
+  const Commit = (
+    c: Constants,
+    st: S,
+    file: S['file'],
+    src: S['src'],
+    frame: S['frame'],
+    swap: S['swap'],
+    snap: S['snap'],
+    origin: S['origin'],
+    rec: S['last'],
+  ): S => {
+    const released = R.Release(c, src, snap);
+    // The spread only gives the result the representation's type S: every variable is set below.
+    return {
+      ...st,
+      src,
+      frame,
+      swap: R.SwapKept(c, src, swap),
+      snap: released,
+      file,
+      origin,
+      lost: R.Lost(c, st, src, frame, released),
+      last: {
+        ...rec,
+        fault: frame.some((fr, p) => fr !== Absent && st.frame[p] === Absent),
+        preserved: R.Preserved(c, st.snap, snap),
+      },
+      steps: st.steps + 1,
+    };
+  };
+
+  /** View(a): what a load of address a returns. */
+  const View = (c: Constants, st: S, a: number): number => R.View(c, st, a, a + 1)[0]!;
+
+  /** The B bytes page p holds: what a fault-in puts in its frame (spec: PageView). */
+  const PageView = (c: Constants, st: S, p: number): B => R.View(c, st, p * c.B, (p + 1) * c.B);
+
+  /** A page can be faulted in only if every byte of it is known (spec: Fillable). */
+  const Fillable = (c: Constants, st: S, p: number): boolean => R.Unknown(c, st, p * c.B, (p + 1) * c.B).length === 0;
+
+  /** Page p as a step that faults it in sees it: its frame, else its View if it can be filled; null if not (the step is refused). */
+  const faulted = (c: Constants, st: S, p: number): B | null =>
+    st.frame[p] ?? (Fillable(c, st, p) ? PageView(c, st, p) : null);
+
+  /** Page p's bytes detached, as a store detaches them: Anon, with no origin. */
+  const detached = (c: Constants, st: S, p: number) => ({
+    src: R.Sources(st.src, p * c.B, (p + 1) * c.B, AnonSrc),
+    origin: R.Origins(st.origin, p * c.B, (p + 1) * c.B, NoOrigin(c)),
+  });
+
+  /**
+   * The frames once bytes lo..hi-1 take new values (bytes(x, y) for x..y-1):
+   * a page entirely covered drops its frame, a resident page only partly
+   * covered gets the new values of the covered bytes in its frame.
+   */
+  const covered = (
+    c: Constants,
+    frame: S['frame'],
+    lo: number,
+    hi: number,
+    bytes: (x: number, y: number) => ArrayLike<number>,
+  ) =>
+    frame.map((fr, q) => {
+      const x = Math.max(lo, q * c.B);
+      const y = Math.min(hi, (q + 1) * c.B);
+      if (fr === Absent || x >= y) return fr;
+      if (y - x === c.B) return Absent;
+      return R.Patched(fr, [{ at: x - q * c.B, bytes: bytes(x, y) }], c.B);
+    });
+
+  /** The swap slots once bytes lo..hi-1 take new values: a page entirely covered drops its slot. */
+  const uncovered = (c: Constants, swap: S['swap'], lo: number, hi: number) =>
+    swap.map((sw, r) => (lo <= r * c.B && (r + 1) * c.B <= hi ? Absent : sw));
+
+  /** A change to file f from outside the segment: f's content, the snapshots and the origins change, the segment does not. */
+  const fileChanged = (
+    c: Constants,
+    st: S,
+    f: string,
+    content: B,
+    snap: S['snap'],
+    origin: S['origin'],
+    rec: S['last'],
+  ): S => Commit(c, st, withFile(st.file, f, content), st.src, st.frame, st.swap, snap, origin, rec);
+
+  /** The content of f after writing data at pos (the file grows, a gap reads as zero). */
+  const writtenAt = (st: S, f: string, pos: number, data: readonly number[]): B => {
+    const before = R.fileOf(st, f);
+    return R.Patched(before, [{ at: pos, bytes: data }], Math.max(before.length, pos + data.length));
+  };
+
+  return {
+    /**
+     * read(f, pos, a, n): returns k = min(n, len - pos), 0 at or past EOF.
+     * Bytes a..a+k-1 are bound to offsets pos..pos+k-1 of the chosen snapshot.
+     * No data moves: a page entirely covered drops its frame and swap slot; a
+     * resident page only partly covered has just the covered bytes refreshed
+     * from the file (the fragment copy; the file's bytes are the snapshot's).
+     * Never refused: it reads nothing it must trust.
+     */
+    Read(c: Constants, st: S, f: string, pos: number, a: number, n: number): S {
+      const content = R.fileOf(st, f);
+      const k = pos >= content.length ? 0 : Math.min(n, content.length - pos);
+      const rec = stepRecord(c, { op: 'read', file: f, pos, addr: a, len: n, ret: k });
+      if (k === 0) return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, rec);
+      const s = R.ChosenSnap(c, st, st.snap, f, [pos, pos + k]);
+      return Commit(
+        c,
+        st,
+        st.file,
+        R.Sources(st.src, a, a + k, SnapSrc(s, pos)),
+        // Every byte read is inside the file (k stops at its end).
+        covered(c, st.frame, a, a + k, (x, y) => content.slice(pos + x - a, pos + y - a)),
+        uncovered(c, st.swap, a, a + k),
+        R.WithSnap(c, st.snap, s, f, content),
+        R.Origins(st.origin, a, a + k, OriginAt(f, pos)),
+        rec,
+      );
+    },
+
+    /**
+     * load(a): returns View(a). A page not resident is faulted in: its frame
+     * gets the page's View and its swap slot is freed -- unless a byte of it
+     * is no longer known: then the load is refused.
+     */
+    Load(c: Constants, st: S, a: number): S {
+      const p = Math.floor(a / c.B);
+      const rec = stepRecord(c, { op: 'load', addr: a });
+      if (st.frame[p] !== Absent)
+        return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, { ...rec, ret: View(c, st, a) });
+      if (!Fillable(c, st, p)) return Refuse(st, rec);
+      return Commit(
+        c,
+        st,
+        st.file,
+        st.src,
+        setAt(st.frame, p, PageView(c, st, p)),
+        setAt(st.swap, p, Absent),
+        st.snap,
+        st.origin,
+        { ...rec, ret: View(c, st, a) },
+      );
+    },
+
+    /**
+     * store(a, v): faults the page in, sets the byte, and detaches the whole
+     * page: every byte becomes Anon (so its old bindings may be released) and
+     * loses its origin. Refused like a load when the page cannot be faulted in.
+     */
+    Store(c: Constants, st: S, a: number, v: number): S {
+      const p = Math.floor(a / c.B);
+      const rec = stepRecord(c, { op: 'store', addr: a, val: v });
+      const base = faulted(c, st, p);
+      if (base === null) return Refuse(st, rec);
+      const { src, origin } = detached(c, st, p);
+      const fr = R.Patched(base, [{ at: a % c.B, bytes: [v] }], c.B);
+      return Commit(c, st, st.file, src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin, rec);
+    },
+
+    /**
+     * bytes(a, n, w): a direct view of bytes a..a+n-1, all in one page: the
+     * page is faulted in like a load (and refused like one), and a writable
+     * view (w) detaches the page first, as a store of its own values would.
+     * The view is the frame's bytes (out).
+     */
+    Bytes(c: Constants, st: S, a: number, n: number, w: boolean): S {
+      const p = Math.floor(a / c.B);
+      const rec = stepRecord(c, { op: 'bytes', addr: a, len: n, writable: w });
+      const fr = faulted(c, st, p);
+      if (fr === null) return Refuse(st, rec);
+      const { src, origin } = w ? detached(c, st, p) : st;
+      return Commit(c, st, st.file, src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin, {
+        ...rec,
+        out: fr.slice(a % c.B, (a % c.B) + n),
+      });
+    },
+
+    /**
+     * copyOut(a, n): copies the View of bytes a..a+n-1 out (out) without
+     * faulting any page in. Refused if a byte is no longer known.
+     */
+    CopyOut(c: Constants, st: S, a: number, n: number): S {
+      const rec = stepRecord(c, { op: 'copyOut', addr: a, len: n });
+      if (R.Unknown(c, st, a, a + n).length > 0) return Refuse(st, rec);
+      return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, {
+        ...rec,
+        out: R.View(c, st, a, a + n),
+      });
+    },
+
+    /**
+     * prefetch(p, n): the engine's batched fill: pages p..p+n-1 that are not
+     * resident are faulted in, in order, up to the first that cannot be (best
+     * effort: that page is left for its own fault to refuse).
+     */
+    Prefetch(c: Constants, st: S, p: number, n: number): S {
+      let stop = p;
+      while (stop < p + n && (st.frame[stop] !== Absent || Fillable(c, st, stop))) stop++;
+      const inRun = (q: number) => p <= q && q < stop;
+      return Commit(
+        c,
+        st,
+        st.file,
+        st.src,
+        st.frame.map((fr, q) => (inRun(q) && fr === Absent ? PageView(c, st, q) : fr)),
+        st.swap.map((sw, q) => (inRun(q) ? Absent : sw)),
+        st.snap,
+        st.origin,
+        stepRecord(c, { op: 'prefetch', page: p, len: n }),
+      );
+    },
+
+    /**
+     * write(a, n, f, pos, rebind): the View of bytes a..a+n-1, taken before
+     * any file change, goes to f[pos..pos+n-1]; provable bytes are skipped,
+     * the rest written (the file grows as needed, a gap reads as zero; writing
+     * nothing changes nothing). Refused if a byte to be written is no longer
+     * known. The write is itself a change to f, so copy-before-write comes
+     * first. With rebind the bytes are then bound to the written range: a
+     * written page becomes clean, and the next write-back of an unchanged
+     * region skips everything.
+     */
+    Write(c: Constants, st: S, a: number, n: number, f: string, pos: number, rebind: boolean): S | null {
+      if (pos + n > c.MaxLen) return null;
+      const rec = stepRecord(c, { op: 'write', addr: a, len: n, file: f, pos, rebind });
+      const offsets = normalize([[pos, pos + n]]);
+      const need = subtract(offsets, R.Provable(c, st, a, n, f, pos));
+      if (intersect(shift(need, a - pos), R.Unknown(c, st, a, a + n)).length > 0) return Refuse(st, rec);
+      const before = R.fileOf(st, f);
+      const len = n === 0 ? before.length : Math.max(before.length, pos + n);
+      const written =
+        need.length === 0 && len === before.length
+          ? before
+          : R.Patched(
+              before,
+              need.map(([lo, hi]) => ({ at: lo, bytes: R.View(c, st, lo - pos + a, hi - pos + a) })),
+              len,
+            );
+      const snap = need.length === 0 ? st.snap : R.Changed(R.CopyBeforeWrite(c, st, f, need), f);
+      const facts = R.Facts(c, st, f, need);
+      const vouched = R.Vouched(st, a, n, f, pos);
+      const done = {
+        ...rec,
+        written: size(need),
+        skipped: n - size(need),
+        wrote: R.Recorded(need),
+        needed: R.Recorded(subtract(offsets, vouched.all)),
+        excused: R.Recorded(vouched.neighbour),
+        bound: R.BoundAt(st, f, need),
+      };
+      const file = withFile(st.file, f, written);
+      if (!rebind || n === 0) return Commit(c, st, file, st.src, st.frame, st.swap, snap, facts, done);
+      const s = R.ChosenSnap(c, st, snap, f, [pos, pos + n]);
+      return Commit(
+        c,
+        st,
+        file,
+        R.Sources(st.src, a, a + n, SnapSrc(s, pos)),
+        st.frame,
+        st.swap,
+        R.WithSnap(c, snap, s, f, written),
+        R.Origins(facts, a, a + n, OriginAt(f, pos)),
+        done,
+      );
+    },
+
+    /**
+     * zero(a, n): the "memset syscall". Bytes become Zero without loading:
+     * entirely covered pages drop frame and swap slot; a resident page only
+     * partly covered gets zeros in its frame.
+     */
+    Zero(c: Constants, st: S, a: number, n: number): S {
+      return Commit(
+        c,
+        st,
+        st.file,
+        R.Sources(st.src, a, a + n, ZeroSrc),
+        covered(c, st.frame, a, a + n, (x, y) => new Array<number>(y - x).fill(0)),
+        uncovered(c, st.swap, a, a + n),
+        st.snap,
+        R.Origins(st.origin, a, a + n, NoOrigin(c)),
+        stepRecord(c, { op: 'zero', addr: a, len: n }),
+      );
+    },
+
+    /** fileWrite(f, pos, data): another writer writes data at pos through the engine. Copy-before-write first, so no snapshot changes. */
+    FileWrite(c: Constants, st: S, f: string, pos: number, data: readonly number[]): S | null {
+      if (pos + data.length > c.MaxLen) return null;
+      const offs = normalize([[pos, pos + data.length]]);
+      return fileChanged(
+        c,
+        st,
+        f,
+        writtenAt(st, f, pos, data),
+        R.Changed(R.CopyBeforeWrite(c, st, f, offs), f),
+        R.Facts(c, st, f, offs),
+        stepRecord(c, { op: 'fileWrite', file: f, pos, data, bound: R.BoundAt(st, f, offs) }),
+      );
+    },
+
+    /**
+     * fileTruncate(f, len): another writer cuts or extends f to len bytes
+     * through the engine: copy-before-write of the offsets cut. Even a
+     * truncate to the current length is a change (it moves mtime).
+     */
+    FileTruncate(c: Constants, st: S, f: string, len: number): S {
+      const before = R.fileOf(st, f);
+      const cut = normalize([[len, before.length]]);
+      return fileChanged(
+        c,
+        st,
+        f,
+        R.Patched(before, [], len),
+        R.Changed(R.CopyBeforeWrite(c, st, f, cut), f),
+        R.Facts(c, st, f, cut),
+        stepRecord(c, { op: 'fileTruncate', file: f, len, bound: R.BoundAt(st, f, cut) }),
+      );
+    },
+
+    /**
+     * outsideWrite(f, pos, data): another process writes f behind the engine's
+     * back: no copy-before-write. The engine notices by the file's identity
+     * and distrusts every snapshot of f; their bytes not already resident,
+     * preserved or isolated are lost.
+     */
+    OutsideWrite(c: Constants, st: S, f: string, pos: number, data: readonly number[]): S | null {
+      if (pos + data.length > c.MaxLen) return null;
+      return fileChanged(
+        c,
+        st,
+        f,
+        writtenAt(st, f, pos, data),
+        R.Spoiled(st, f),
+        R.Forgotten(c, st, f),
+        stepRecord(c, { op: 'outsideWrite', file: f, pos, data }),
+      );
+    },
+
+    /** outsideTruncate(f, len): another process cuts or extends f behind the engine's back (to the same length too: mtime moves). */
+    OutsideTruncate(c: Constants, st: S, f: string, len: number): S {
+      return fileChanged(
+        c,
+        st,
+        f,
+        R.Patched(R.fileOf(st, f), [], len),
+        R.Spoiled(st, f),
+        R.Forgotten(c, st, f),
+        stepRecord(c, { op: 'outsideTruncate', file: f, len }),
+      );
+    },
+
+    /**
+     * evict(p): a resident page leaves memory. A dirty page's bytes go to its
+     * swap slot; a clean page's are dropped, as its sources re-derive them (a
+     * byte whose source is no longer known is lost with it).
+     */
+    Evict(c: Constants, st: S, p: number): S | null {
+      const fr = st.frame[p]!;
+      if (fr === Absent) return null;
+      return Commit(
+        c,
+        st,
+        st.file,
+        st.src,
+        setAt(st.frame, p, Absent),
+        setAt(st.swap, p, R.Dirty(c, st.src, p) ? fr : Absent),
+        st.snap,
+        st.origin,
+        stepRecord(c, { op: 'evict', page: p }),
+      );
+    },
+  };
+}
