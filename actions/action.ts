@@ -16,15 +16,30 @@ import type { Schema } from 'effect';
 import type fc from 'fast-check';
 import type { DeferredFile, Segment } from '../impl/index.ts';
 import type { Constants } from '../model/constants.ts';
-import type { Conventional, Returned } from '../model/conventional.ts';
+import type { Conventional, Reread, Returned } from '../model/conventional.ts';
 import type { ActionsOver } from '../model/next.ts';
 import type { Bytes, Op, StepRecord } from '../model/state.ts';
 
 /** A spec action's op: the step record's, but for the initial state's `init`. */
 export type ActionOp = Exclude<Op, 'init'>;
 
-/** Another process's change to a file: a write of `data` at `pos`, or a truncate to `len`. */
-export type OutsideChange = { readonly data: Bytes; readonly pos: number } | { readonly len: number };
+/** Another process's change to a file: a write of `data` at `pos`, a truncate to `len`, or a change of its metadata alone. */
+export type OutsideChange =
+  | { readonly data: Bytes; readonly pos: number }
+  | { readonly len: number }
+  | { readonly metadata: true };
+
+/**
+ * What a step chose that its conventional call takes as given: the bytes a
+ * refresh re-read (the spec's Refreshed, not the refinement, judges that
+ * choice). Empty for every other step.
+ */
+export interface Chosen {
+  readonly reread: readonly Reread[];
+}
+
+/** A step that chose nothing. */
+export const choseNothing: Chosen = { reread: [] };
 
 /** The engine as an action's call reaches it; conformance/world.ts sets one up beside the model. */
 export interface EngineSide {
@@ -62,8 +77,8 @@ export interface ActionDef<A extends { readonly op: ActionOp }> {
   step<S>(actions: ActionsOver<S>, c: Constants, st: S, act: A): S | null;
   /** The same call on the engine. */
   engine(w: EngineSide, act: A): Reported;
-  /** The same call of conventional I/O (Conventional.tla), as the refinement mapping (Refinement.tla) pairs them. */
-  conventional(conv: Conventional, act: A): Returned;
+  /** The same call of conventional I/O (Conventional.tla), as the refinement mapping (Refinement.tla) pairs them, given what the step chose. */
+  conventional(conv: Conventional, act: A, chosen: Chosen): Returned;
 }
 
 /** The arguments of action `K` whose argument Schemas are F. */

@@ -4,12 +4,15 @@
  * the model's graph enumeration (model/graph.ts), and an Action's call of
  * conventional I/O for the refinement check (model/refinement.ts).
  */
+
+import { fileRunsOf } from '../model/actions-over.ts';
 import type { Constants } from '../model/constants.ts';
 import type { ConventionalCall } from '../model/conventional.ts';
 import { type ActionsOver, type Next, perByteActions } from '../model/next.ts';
 import { runActions } from '../model/runs/next.ts';
 import type { RunState } from '../model/runs/state.ts';
-import type { State } from '../model/state.ts';
+import type { State, StepRecord } from '../model/state.ts';
+import { type Chosen, choseNothing } from './action.ts';
 import { actionLabel } from './labels.ts';
 import { type Action, actionDefs, defOf } from './table.ts';
 
@@ -67,8 +70,11 @@ export const successors: Next = function* (c, st) {
   }
 };
 
-/** The action's call of conventional I/O. */
+/** What a step chose, as its per-byte step record says. */
+export const chosenBy = (rec: StepRecord): Chosen => ({ reread: fileRunsOf(rec.reread) });
+
+/** The action's call of conventional I/O, given what the step chose (the bytes a refresh re-read). */
 export const conventionalCall =
-  (act: Action): ConventionalCall =>
+  (act: Action, chosen: Chosen = choseNothing): ConventionalCall =>
   (conv) =>
-    defOf(act).conventional(conv, act);
+    defOf(act).conventional(conv, act, chosen);

@@ -14,10 +14,12 @@ import { evict } from './evict.ts';
 import { fileTruncate } from './file-truncate.ts';
 import { fileWrite } from './file-write.ts';
 import { load } from './load.ts';
+import { outsideMetadata } from './outside-metadata.ts';
 import { outsideTruncate } from './outside-truncate.ts';
 import { outsideWrite } from './outside-write.ts';
 import { prefetch } from './prefetch.ts';
 import { read } from './read.ts';
+import { refresh } from './refresh.ts';
 import { store } from './store.ts';
 import { write } from './write.ts';
 import { zero } from './zero.ts';
@@ -31,10 +33,12 @@ export const actionDefs = {
   store,
   write,
   zero,
+  refresh,
   fileWrite,
   fileTruncate,
   outsideWrite,
   outsideTruncate,
+  outsideMetadata,
   evict,
 } satisfies { readonly [K in ActionOp]: ActionDef<{ readonly op: K }> };
 

@@ -26,7 +26,7 @@ import { digestGraph } from '../tla/graph.ts';
 import { repoRelative, sourceHashes, specPath, writeCertificate } from './certificate.ts';
 import { RefusedError, runWrapper, statesGenerated, tlcVersion } from './tlc-run.ts';
 
-async function certify(cfgArg: string, withGraph: boolean): Promise<void> {
+async function certify(cfgArg: string, withGraph: boolean, workers: string): Promise<void> {
   if (!existsSync(cfgArg)) throw new RefusedError(`no such cfg: ${cfgArg}`);
   const cfg = repoRelative(cfgArg);
   const parsed = readCfg(cfgArg);
@@ -38,7 +38,7 @@ async function certify(cfgArg: string, withGraph: boolean): Promise<void> {
     const load = loadavg()[0]!;
     const { status, result, log } = await runWrapper([
       '-workers',
-      '2',
+      workers,
       '-metadir',
       join(scratch, 'meta'),
       '-noGenerateSpecTE',
@@ -85,7 +85,7 @@ async function certify(cfgArg: string, withGraph: boolean): Promise<void> {
   }
 }
 
-const { cfgs, withGraph } = readCommandLine(
+const { cfgs, withGraph, workers } = readCommandLine(
   {
     name: 'npm run spec:certify --',
     help: `usage: npm run spec:certify -- spec/NAME.cfg [more cfgs...] [--no-graph]
@@ -96,19 +96,22 @@ every spec source and of the cfg, and a digest of the state graph TLC dumps.
 Needs TLC (npx tlc --install). Exit status: 0 certified, 1 refused, 2 a bad
 command line.
 
-  --no-graph  counts only, no graph: for a config too large for CI to enumerate
-  -h, --help  this text
+  --no-graph     counts only, no graph: for a config too large for CI to enumerate
+  --workers N    TLC's worker threads (default 2; 1 on a machine others share)
+  -h, --help     this text
 `,
-    options: { 'no-graph': { type: 'boolean', default: false } },
+    options: { 'no-graph': { type: 'boolean', default: false }, workers: { type: 'string', default: '2' } },
     positionals: true,
   },
   ({ values, positionals }) => {
     if (positionals.length === 0) throw new UsageError('no cfg given');
-    return { cfgs: positionals, withGraph: !values['no-graph'] };
+    if (!/^[1-9][0-9]*$/.test(values.workers))
+      throw new UsageError(`--workers takes a positive count, got ${values.workers}`);
+    return { cfgs: positionals, withGraph: !values['no-graph'], workers: values.workers };
   },
 );
 try {
-  for (const cfg of cfgs) await certify(cfg, withGraph);
+  for (const cfg of cfgs) await certify(cfg, withGraph, workers);
 } catch (e) {
   if (!(e instanceof RefusedError)) throw e;
   console.error(`spec:certify: not certified: ${e.message}`);

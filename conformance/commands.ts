@@ -34,8 +34,9 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import type { Chosen } from '../actions/action.ts';
 import { actionLabel } from '../actions/labels.ts';
-import { apply, applyRuns, conventionalCall } from '../actions/next.ts';
+import { apply, applyRuns, chosenBy, conventionalCall } from '../actions/next.ts';
 import { type Action, actionDefs } from '../actions/table.ts';
 import type { DeferredFile } from '../impl/deferred-file.ts';
 import { ArgumentError, ReadOnlyError } from '../impl/errors.ts';
@@ -88,6 +89,8 @@ interface ModelSide<P> {
   results(): Observed;
   /** The last step's ret and out, as a call of conventional I/O returns them. */
   returned(): Returned;
+  /** What the last step chose that its call of conventional I/O takes as given (the bytes a refresh re-read). */
+  chosen(): Chosen;
   refused(): boolean;
   resident(p: number): boolean;
   /** The refinement mapping's memory: Mem of every address. */
@@ -168,6 +171,9 @@ class BytesModel implements ModelSide<Projection> {
   returned(): Returned {
     return { ret: this.st.last.ret, out: this.st.last.out };
   }
+  chosen(): Chosen {
+    return chosenBy(this.st.last);
+  }
   refused(): boolean {
     return this.st.last.err !== 'none';
   }
@@ -237,6 +243,9 @@ class RunsModel implements ModelSide<RunState> {
   returned(): Returned {
     return { ret: this.st.last.ret, out: Array.from(this.st.last.out) };
   }
+  chosen(): Chosen {
+    return { reread: this.st.last.reread };
+  }
   refused(): boolean {
     return this.st.last.err !== 'none';
   }
@@ -301,6 +310,9 @@ class TwinModel implements ModelSide<Projection> {
   }
   returned(): Returned {
     return this.bytes.returned();
+  }
+  chosen(): Chosen {
+    return this.bytes.chosen();
   }
   refused(): boolean {
     return this.bytes.refused();
@@ -391,7 +403,7 @@ export class Run {
     this.labels.push(actionLabel(act));
     this.trail.push(actionLabel(act));
     const got = this.side.returned();
-    const want = this.side.refused() ? { ret: 0, out: [] } : conventionalCall(act)(this.oracle);
+    const want = this.side.refused() ? { ret: 0, out: [] } : conventionalCall(act, this.side.chosen())(this.oracle);
     if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
       throw new Error(`the model returned ${JSON.stringify(got)}, conventional I/O ${JSON.stringify(want)}`);
     }
@@ -432,7 +444,7 @@ export class Run {
         MaxLen: c.MaxLen,
         InitLen: 0,
         Vals: set(c.Vals),
-        MaxSnap: Math.max(1, Math.min(c.P * c.B + 1, steps)),
+        MaxSnap: Math.max(1, Math.min(c.P * c.B + maxNew(c), steps * maxNew(c))),
         MaxWrite: c.MaxWrite,
         MaxSteps: steps,
       }).map(([k, v]) => `    ${k} = ${v}`),
@@ -479,6 +491,9 @@ export class Run {
     ].join('\n');
   }
 }
+
+/** The most snapshots one step creates: a refresh makes one per file changed behind the engine's back (the spec's MaxNew). */
+const maxNew = (c: Constants): number => Math.max(1, c.Outside.length);
 
 /** A run that failed: the message says why and how to replay it; `replay` is the replayLabels call. */
 export class RunFailure extends Error {
@@ -547,7 +562,12 @@ function settle(run: Run, w: World): void {
 function conventionally(run: Run, w: World, act: Action, got: Observed): void {
   const oracle = run.engineOracle!;
   if (got.err !== 'none') return;
-  const want = conventionalCall(act)(oracle);
+  // The engine re-reads what the model does, at the addresses its shorter segment has.
+  const reread = run.side
+    .chosen()
+    .reread.filter((r) => r.start < run.setup.length)
+    .map((r) => ({ ...r, end: Math.min(r.end, run.setup.length) }));
+  const want = conventionalCall(act, { reread })(oracle);
   if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
     throw new Error(
       `${actionLabel(act)}: the engine returned ${JSON.stringify({ ret: got.ret, out: got.out })}, conventional I/O ${JSON.stringify(want)}`,
@@ -810,7 +830,7 @@ export function smallGeometry(partial: boolean): fc.Arbitrary<Geometry> {
               MaxLen,
               InitLen: 0,
               Vals,
-              MaxSnap: P * B + 1,
+              MaxSnap: P * B + Math.max(1, Outside.length),
               MaxWrite,
               MaxSteps: 1000,
             },

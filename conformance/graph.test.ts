@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { actionOf } from '../actions/labels.ts';
-import { conventionalCall, successors } from '../actions/next.ts';
+import { chosenBy, conventionalCall, successors } from '../actions/next.ts';
 import { readConfig } from '../model/config.ts';
 import { enumerate, type ModelGraph } from '../model/graph.ts';
 import { initRefines, stepRefines } from '../model/refinement.ts';
@@ -55,7 +55,12 @@ describe.each(configs)('$cfgPath', ({ cfgPath, slow }) => {
       ...g.initial.flatMap((id) => initRefines(constants, g.models[id]!) ?? []),
       ...g.edges.flatMap((e) => {
         const to = g.models[e.to]!;
-        const why = stepRefines(constants, g.models[e.from]!, conventionalCall(actionOf(to.last)), to);
+        const why = stepRefines(
+          constants,
+          g.models[e.from]!,
+          conventionalCall(actionOf(to.last), chosenBy(to.last)),
+          to,
+        );
         return why === null ? [] : [`${e.action}: ${why}`];
       }),
     ];

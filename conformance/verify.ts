@@ -23,7 +23,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { actionOf } from '../actions/labels.ts';
-import { conventionalCall, successors } from '../actions/next.ts';
+import { chosenBy, conventionalCall, successors } from '../actions/next.ts';
 import { numberOption, readCommandLine } from '../cli/command-line.ts';
 import { readConfig } from '../model/config.ts';
 import { enumerate, type ModelGraph } from '../model/graph.ts';
@@ -321,7 +321,12 @@ for (const cfg of replayed) {
     const tickEdges = ticker('edges');
     graph.edges.forEach((e, i) => {
       const to = graph.models[e.to]!;
-      const why = stepRefines(constants, graph.models[e.from]!, conventionalCall(actionOf(to.last)), to);
+      const why = stepRefines(
+        constants,
+        graph.models[e.from]!,
+        conventionalCall(actionOf(to.last), chosenBy(to.last)),
+        to,
+      );
       if (why !== null && bad.length < 5) bad.push(`${e.action}: ${why}`);
       tickEdges(i + 1, graph.edges.length, 'refinement: ');
     });

@@ -11,9 +11,14 @@
  * the file's mtime is set to a value no clock produces, so that the engine's
  * detection (size, mtime, ctime, inode) is certain to see it -- a change it
  * cannot see (same size, same timestamps) is the documented window outside
- * the proof; in memory through the backend, which counts every change.
+ * the proof; in memory through the backend, which counts every change. A
+ * change of metadata alone (outsideMetadata) is on disk a chmod to the same
+ * mode and a utimes with a new atime that puts mtime back (where the world
+ * set mtime itself, in whole seconds, which utimes restores exactly), in
+ * memory the backend's touchMetadata: events the engine must not count.
  */
 import {
+  chmodSync,
   closeSync,
   ftruncateSync,
   mkdtempSync,
@@ -99,6 +104,8 @@ export function makeWorld(
     } else {
       const path = join(dir, name);
       writeFileSync(path, Uint8Array.from(bytes));
+      // Whole seconds, so that a change of metadata can put mtime back exactly.
+      utimesSync(path, ++outsideClock, ++outsideClock);
       files.set(name, engine.open(path, 'r+', { isolate }));
       outside.set(name, { path });
     }
@@ -127,10 +134,14 @@ export function makeWorld(
 // Timestamps no clock gives a fresh file (2001-09-09 onwards, one second apart): each outside change gets its own.
 let outsideClock = 1_000_000_000;
 
-/** Another process changes the file: a write of `data` at `pos`, or a truncate to `len`. */
+/** Another process changes the file: a write of `data` at `pos`, a truncate to `len`, or its metadata alone. */
 function changeOutside(outside: ReadonlyMap<string, Outside>, name: string, change: OutsideChange): void {
   const way = outside.get(name);
   if (way === undefined) throw new Error(`the world has no file ${name}`);
+  if ('metadata' in change) {
+    changeMetadata(way);
+    return;
+  }
   if ('memory' in way) {
     if ('len' in change) way.memory.truncate(change.len);
     else way.memory.write(Uint8Array.from(change.data), 0, change.data.length, change.pos);
@@ -145,6 +156,27 @@ function changeOutside(outside: ReadonlyMap<string, Outside>, name: string, chan
   }
   const when = ++outsideClock;
   utimesSync(way.path, statSync(way.path).atime, when);
+}
+
+/**
+ * Another process changes the file's metadata alone: ctime moves, no byte
+ * and no other mark the engine watches. On disk: chmod to the mode it has,
+ * and a new atime with mtime put back, where mtime is whole seconds (the
+ * world's own, exactly representable; an mtime the engine's own write-back
+ * stamped has nanoseconds utimes cannot restore, and then only the chmod).
+ */
+function changeMetadata(way: Outside): void {
+  if ('memory' in way) {
+    way.memory.touchMetadata();
+    return;
+  }
+  const before = statSync(way.path, { bigint: true });
+  chmodSync(way.path, Number(before.mode & 0o7777n));
+  if (before.mtimeNs % 1_000_000_000n === 0n)
+    utimesSync(way.path, ++outsideClock, Number(before.mtimeNs / 1_000_000_000n));
+  const after = statSync(way.path, { bigint: true });
+  if (after.mtimeNs !== before.mtimeNs || after.size !== before.size || after.ino !== before.ino)
+    throw new Error(`a change of metadata moved more than ctime: ${way.path}`);
 }
 
 /** Takes a model action on the engine and reports the step record's result fields. */

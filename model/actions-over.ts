@@ -36,14 +36,55 @@ export interface Sequence<B> extends ArrayLike<number> {
 }
 
 /** The step record (the spec's NoStep's fields), its bytes B and its sets in the representation's form. */
-type StepFields<B> = Omit<StepRecord, 'out' | 'wrote' | 'needed' | 'excused' | 'bound' | 'preserved'> & {
+type StepFields<B> = Omit<
+  StepRecord,
+  'out' | 'wrote' | 'needed' | 'excused' | 'bound' | 'preserved' | 'reread' | 'lapsed' | 'doubted'
+> & {
   readonly out: B;
   readonly wrote: unknown;
   readonly needed: unknown;
   readonly excused: unknown;
   readonly bound: unknown;
   readonly preserved: unknown;
+  readonly reread: unknown;
+  readonly lapsed: unknown;
+  readonly doubted: unknown;
 };
+
+/**
+ * Segment bytes [start, end) as a refresh sees them: bound to offsets
+ * x + delta of (snapshots of) file, or, in the ghost's terms, holding the
+ * values that came from there. The step record's reread, lapsed and doubted
+ * are sets of such bytes.
+ */
+export interface FileRun {
+  readonly start: number;
+  readonly end: number;
+  readonly file: string;
+  readonly delta: number;
+}
+
+/** The <<address, file, offset>> triples of byte runs, by address (the per-byte step record's form). */
+export const triplesOf = (runs: readonly FileRun[]): [number, string, number][] =>
+  runs.flatMap((r) =>
+    Array.from({ length: r.end - r.start }, (_, i): [number, string, number] => [
+      r.start + i,
+      r.file,
+      r.start + i + r.delta,
+    ]),
+  );
+
+/** The byte runs of <<address, file, offset>> triples (sorted by address), consecutive ones merged. */
+export function fileRunsOf(triples: readonly (readonly [number, string, number])[]): FileRun[] {
+  const out: FileRun[] = [];
+  for (const [a, file, o] of triples) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.end === a && last.file === file && last.delta === o - a)
+      out[out.length - 1] = { ...last, end: a + 1 };
+    else out.push({ start: a, end: a + 1, file, delta: o - a });
+  }
+  return out;
+}
 
 /**
  * The spec's variables as the actions see them: frames, swap slots and
@@ -90,6 +131,16 @@ export interface Operators<S extends Variables<B>, B extends Sequence<B>> {
   Vouched(st: S, a: number, n: number, f: string, pos: number): { all: Intervals; neighbour: Intervals };
   /** ChosenSnap(Reusable(snap, f, blocks), snap) for the blocks of the offsets [lo, hi). */
   ChosenSnap(c: Constants, st: S, snap: S['snap'], f: string, offs: Interval): number;
+  /** Reusable(snap, f, blocks) for the blocks of the offsets offs, ascending (liveness judged by st's binding). */
+  Reusable(c: Constants, st: S, snap: S['snap'], f: string, offs: Intervals): number[];
+  /** FreeIds(snap), ascending. */
+  FreeIds(c: Constants, snap: S['snap']): number[];
+  /** The bytes of lo..hi-1 a refresh re-reads: not Known, their offset inside their file now; in address order. */
+  Refreshable(c: Constants, st: S, lo: number, hi: number): FileRun[];
+  /** The bytes of lo..hi-1 whose origin fact is `fact`, with no copy (page not resident), inside their file now (spec: Lapsed). */
+  Lapsed(c: Constants, st: S, lo: number, hi: number, fact: 'gone' | 'doubtful'): S['last']['lapsed'];
+  /** A set of bytes as the step record holds it (reread). */
+  RecordedBytes(runs: readonly FileRun[]): S['last']['reread'];
   WithSnap(c: Constants, snap: S['snap'], s: number, f: string, content: B): S['snap'];
   CopyBeforeWrite(c: Constants, st: S, f: string, offs: Intervals): S['snap'];
   Changed(snap: S['snap'], f: string): S['snap'];
@@ -219,6 +270,10 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
     rec: S['last'],
   ): S => Commit(c, st, withFile(st.file, f, content), st.src, st.frame, st.swap, snap, origin, rec);
 
+  /** The snapshots that could serve a binding of f's offsets offs, as <<snapshot, file>> pairs (spec: Offered). */
+  const offered = (c: Constants, st: S, snap: S['snap'], f: string, offs: Intervals): [number, string][] =>
+    R.Reusable(c, st, snap, f, offs).map((s): [number, string] => [s, f]);
+
   /** The content of f after writing data at pos (the file grows, a gap reads as zero). */
   const writtenAt = (st: S, f: string, pos: number, data: readonly number[]): B => {
     const before = R.fileOf(st, f);
@@ -250,7 +305,7 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
         uncovered(c, st.swap, a, a + k),
         R.WithSnap(c, st.snap, s, f, content),
         R.Origins(st.origin, a, a + k, OriginAt(f, pos)),
-        rec,
+        { ...rec, offered: offered(c, st, st.snap, f, [[pos, pos + k]]) },
       );
     },
 
@@ -396,7 +451,7 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
         st.swap,
         R.WithSnap(c, snap, s, f, written),
         R.Origins(facts, a, a + n, OriginAt(f, pos)),
-        done,
+        { ...done, offered: offered(c, st, snap, f, [[pos, pos + n]]) },
       );
     },
 
@@ -417,6 +472,59 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
         R.Origins(st.origin, a, a + n, NoOrigin(c)),
         stepRecord(c, { op: 'zero', addr: a, len: n }),
       );
+    },
+
+    /**
+     * refresh(a, n): the program accepts the files' current bytes for what it
+     * lost. Every byte of a..a+n-1 the engine no longer knows whose offset o
+     * is inside its file now is bound to offset o of the file as it is now:
+     * to the lowest snapshot of the file reusable for the blocks re-read from
+     * it, else a new one (one per file; new ones take the lowest free ids in
+     * the order of each file's first such byte). A byte at or past the end of
+     * its file stays lost; a known byte is never touched. Copies nothing;
+     * never refused.
+     */
+    Refresh(c: Constants, st: S, a: number, n: number): S {
+      const rec = stepRecord(c, {
+        op: 'refresh',
+        addr: a,
+        len: n,
+        lapsed: R.Lapsed(c, st, a, a + n, 'gone'),
+        doubted: R.Lapsed(c, st, a, a + n, 'doubtful'),
+      });
+      const lost = R.Refreshable(c, st, a, a + n);
+      if (lost.length === 0) return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, rec);
+      const files: string[] = [];
+      for (const r of lost) if (!files.includes(r.file)) files.push(r.file);
+      const free = R.FreeIds(c, st.snap);
+      let made = 0;
+      let snap = st.snap;
+      const to = new Map<string, number>();
+      const offers: [number, string][] = [];
+      for (const f of files) {
+        const offs = normalize(
+          lost.filter((r) => r.file === f).map((r): Interval => [r.start + r.delta, r.end + r.delta]),
+        );
+        const reusable = offered(c, st, st.snap, f, offs);
+        offers.push(...reusable);
+        const s = reusable[0]?.[0] ?? free[made++];
+        // The spec CHOOSEs from an empty set here, which stops TLC: the ASSUME on MaxSnap rules it out.
+        if (s === undefined) throw new Error('Refresh: no reusable snapshot and no free id (MaxSnap below the ASSUME)');
+        to.set(f, s);
+        snap = R.WithSnap(c, snap, s, f, R.fileOf(st, f));
+      }
+      let src = st.src;
+      let origin = st.origin;
+      for (const r of lost) {
+        src = R.Sources(src, r.start, r.end, SnapSrc(to.get(r.file)!, r.start + r.delta));
+        origin = R.Origins(origin, r.start, r.end, OriginAt(r.file, r.start + r.delta));
+      }
+      return Commit(c, st, st.file, src, st.frame, st.swap, snap, origin, {
+        ...rec,
+        ret: lost.reduce((k, r) => k + r.end - r.start, 0),
+        reread: R.RecordedBytes(lost),
+        offered: offers.sort((x, y) => x[0] - y[0]),
+      });
     },
 
     /** fileWrite(f, pos, data): another writer writes data at pos through the engine. Copy-before-write first, so no snapshot changes. */
@@ -482,6 +590,25 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
         R.Spoiled(st, f),
         R.Forgotten(c, st, f),
         stepRecord(c, { op: 'outsideTruncate', file: f, len }),
+      );
+    },
+
+    /**
+     * outsideMetadata(f): another process changes only f's metadata behind the
+     * engine's back (chmod, chown, a link, an xattr, a utimes that puts mtime
+     * back). No byte changes, so the engine loses nothing.
+     */
+    OutsideMetadata(c: Constants, st: S, f: string): S {
+      return Commit(
+        c,
+        st,
+        st.file,
+        st.src,
+        st.frame,
+        st.swap,
+        st.snap,
+        st.origin,
+        stepRecord(c, { op: 'outsideMetadata', file: f }),
       );
     },
 

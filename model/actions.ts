@@ -4,25 +4,27 @@
  * them, byte by byte. A set the actions hand over or take back as intervals
  * is listed element by element here.
  */
-import { actionsOver, byPair, type Operators } from './actions-over.ts';
-import { BlockOf, Blocks, type Constants, Pages, range, SnapIds } from './constants.ts';
+import { actionsOver, byPair, type FileRun, type Operators, triplesOf } from './actions-over.ts';
+import { BlockOf, Blocks, type Constants, PageOf, Pages, range, SnapIds } from './constants.ts';
 import {
   Bound,
   ChosenSnap,
   Dirty,
+  FreeIds,
   fileOf,
   Known,
   KnownUnder,
   Live,
   Mem,
   Refs,
+  Reusable,
   SeqByte,
   SnapBlock,
   View,
   WithSnap,
 } from './derived.ts';
 import { elements, fromElements, type Intervals } from './runs/intervals.ts';
-import { Absent, type Bytes as ByteSeq, FreeSnap, NoOrigin, NoStep, SnapSrc, type State, snapOf } from './state.ts';
+import { Absent, type Bytes as ByteSeq, FreeSnap, NoStep, type Origin, SnapSrc, type State, snapOf } from './state.ts';
 
 /** Byte i of a write of segment a.. to f at pos is provably in the file already (spec: Provable). */
 function Provable(c: Constants, st: State, a: number, f: string, pos: number, i: number): boolean {
@@ -37,6 +39,9 @@ function Vouched(st: State, a: number, f: string, o: number): boolean {
   const g = st.origin[a]!;
   return g.file === f && g.off === o && (g.fact === 'intact' || g.fact === 'neighbour');
 }
+
+/** Whether an origin fact says its value is (still) in the file: "intact" or "neighbour". */
+const InFile = (g: Origin): boolean => g.fact === 'intact' || g.fact === 'neighbour';
 
 /** The offsets pos + i, for i in 0..n-1 where holds(i). */
 const offsetsWhere = (n: number, pos: number, holds: (i: number) => boolean): Intervals =>
@@ -66,7 +71,35 @@ const perByte: Operators<State, ByteSeq> = {
       f,
       range(lo, hi - 1).map((o) => BlockOf(c, o)),
     ),
+  Reusable: (c, st, snap, f, offs) =>
+    Reusable(
+      c,
+      st,
+      snap,
+      f,
+      elements(offs).map((o) => BlockOf(c, o)),
+    ),
+  FreeIds,
   WithSnap,
+
+  /** The bytes of lo..hi-1 not Known whose offset is inside their file now (what Refresh re-reads), one by one. */
+  Refreshable: (c, st, lo, hi) =>
+    range(lo, hi - 1).flatMap((a): FileRun[] => {
+      if (Known(c, st, a)) return [];
+      const x = st.src[a]!;
+      const f = snapOf(st.snap, x.snap).file;
+      return x.off < fileOf(st, f).length ? [{ start: a, end: a + 1, file: f, delta: x.off - a }] : [];
+    }),
+
+  /** The bytes of lo..hi-1 whose fact is `fact`, page not resident, offset inside the file (spec: Lapsed). */
+  Lapsed: (c, st, lo, hi, fact) =>
+    range(lo, hi - 1).flatMap((a): [number, string, number][] => {
+      const g = st.origin[a]!;
+      return g.fact === fact && st.frame[PageOf(c, a)] === Absent && g.off < fileOf(st, g.file).length
+        ? [[a, g.file, g.off]]
+        : [];
+    }),
+  RecordedBytes: triplesOf,
 
   /** Minimal copy-before-write: snapshots of f with a byte bound at a written or cut offset save its block. */
   CopyBeforeWrite(c, st, f, offs) {
@@ -91,20 +124,25 @@ const perByte: Operators<State, ByteSeq> = {
   /** A change behind the engine's back: every snapshot of f is distrusted. */
   Spoiled: (st, f) => st.snap.map((e) => (e.file === f ? { ...e, stale: true, fresh: false } : e)),
 
-  /** The ghost facts after a change through the engine writes or cuts offs of f. */
+  /** The ghost facts after a change through the engine writes or cuts offs of f: a value whose offset is written is saved, one whose block is, neighbour. */
   Facts(c, st, f, offs) {
     const written = new Set(elements(offs));
     const blocks = new Set([...written].map((o) => BlockOf(c, o)));
     return st.origin.map((g) => {
-      if (g.file !== f) return g;
-      if (written.has(g.off)) return NoOrigin(c);
+      if (g.file !== f || !InFile(g)) return g;
+      if (written.has(g.off)) return { ...g, fact: 'saved' };
       if (blocks.has(BlockOf(c, g.off))) return { ...g, fact: 'neighbour' };
       return g;
     });
   },
 
-  /** After a change behind the engine's back no fact about f is known. */
-  Forgotten: (c, st, f) => st.origin.map((g) => (g.file === f ? NoOrigin(c) : g)),
+  /** After a change behind the engine's back, f's values in the file are saved (isolated), gone or doubtful. */
+  Forgotten: (c, st, f) =>
+    st.origin.map((g): Origin => {
+      if (g.file !== f || !InFile(g)) return g;
+      if (c.Isolated.includes(f)) return { ...g, fact: 'saved' };
+      return { ...g, fact: g.fact === 'intact' ? 'gone' : 'doubtful' };
+    }),
 
   /** The <<snapshot, offset>> pairs bound at the offsets a change writes or cuts, judged before it. */
   BoundAt(st, f, offs) {
@@ -166,9 +204,11 @@ export const {
   Store,
   Write,
   Zero,
+  Refresh,
   FileWrite,
   FileTruncate,
   OutsideWrite,
   OutsideTruncate,
+  OutsideMetadata,
   Evict,
 } = actionsOver(perByte);

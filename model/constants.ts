@@ -76,7 +76,12 @@ export function checkConstants(c: Constants): void {
   if (!Number.isInteger(c.InitLen) || c.InitLen < 0 || c.InitLen > c.MaxLen) fail('InitLen must be in 0..MaxLen');
   if (!Number.isInteger(c.MaxSteps) || c.MaxSteps < 0) fail('MaxSteps must be a natural number');
   if (!c.Vals.includes(0)) fail('Vals must contain 0');
-  // No read is ever refused for want of a snapshot id (see the spec's ASSUME).
-  const needed = Math.min(c.P * c.B + 1, c.MaxSteps);
-  if (c.MaxSnap < needed) fail(`MaxSnap must be at least min(P * B + 1, MaxSteps) = ${needed}, got ${c.MaxSnap}`);
+  // No read is ever refused for want of a snapshot id (see the spec's ASSUME): a step creates at most
+  // MaxNew snapshots, one per file a refresh rebinds bytes of, which only the Outside files can need.
+  const MaxNew = Math.max(1, c.Outside.length);
+  const needed = Math.min(c.P * c.B + MaxNew, c.MaxSteps * MaxNew);
+  if (c.MaxSnap < needed)
+    fail(
+      `MaxSnap must be at least min(P * B + MaxNew, MaxSteps * MaxNew) = ${needed} (MaxNew = ${MaxNew}), got ${c.MaxSnap}`,
+    );
 }

@@ -17,6 +17,14 @@ export interface Returned {
 /** What a call that returns nothing returns. */
 export const nothing: Returned = { ret: 0, out: [] };
 
+/** Bytes [start, end) of memory re-read from `file` at offsets start + delta on (a refresh's choice). */
+export interface Reread {
+  readonly start: number;
+  readonly end: number;
+  readonly file: string;
+  readonly delta: number;
+}
+
 /** One call of conventional I/O, made on `conv`: what it returns. */
 export type ConventionalCall = (conv: Conventional) => Returned;
 
@@ -69,6 +77,26 @@ export class Conventional {
     const bytes = this.#file(name);
     while (bytes.length < pos) bytes.push(0);
     for (let i = 0; i < data.length; i++) bytes[pos + i] = data[i]!;
+  }
+
+  /**
+   * CRefresh: re-reads the chosen bytes of a..a+n-1, each from its file at
+   * its offset (runs of addresses [start, end) from offsets start + delta
+   * on), and returns how many. Each must lie in the range and inside its
+   * file: a re-read of anything else is not a call conventional I/O makes.
+   */
+  refresh(a: number, n: number, reread: readonly Reread[]): number {
+    let k = 0;
+    for (const { start, end, file, delta } of reread) {
+      const bytes = this.#file(file);
+      if (start < a || end > a + n || end + delta > bytes.length)
+        throw new Error(
+          `refresh(${a}, ${n}) re-reads bytes ${start}..${end - 1} from ${file} at ${start + delta}: outside its range or its file`,
+        );
+      for (let x = start; x < end; x++) this.mem[x] = bytes[x + delta]!;
+      k += end - start;
+    }
+    return k;
   }
 
   fileTruncate(name: string, len: number): void {

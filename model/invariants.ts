@@ -4,7 +4,7 @@
  * program sees (the refinement of Conventional) is model/refinement.ts.
  */
 import { Addrs, BlockOf, Blocks, type Constants, PageAddrs, PageOf, Pages, SnapIds } from './constants.ts';
-import { Dirty, Known, KnownUnder, Live, Refs, SrcVal } from './derived.ts';
+import { Dirty, KnownUnder, Live, Refs, SrcVal } from './derived.ts';
 import { Absent, type Bytes, FreeSnap, type MaybeBytes, type State, snapOf } from './state.ts';
 
 const isBytes = (c: Constants, s: Bytes | undefined, n: number) =>
@@ -39,7 +39,7 @@ export const TypeOK = (c: Constants, st: State): boolean =>
     const g = st.origin[a]!;
     return (
       (g.file === c.NoFile && g.off === 0 && g.fact === 'none') ||
-      (c.Files.includes(g.file) && isOff(c, g.off) && (g.fact === 'intact' || g.fact === 'neighbour'))
+      (c.Files.includes(g.file) && isOff(c, g.off) && g.fact !== 'none')
     );
   }) &&
   Addrs(c).every((a) => c.Vals.includes(st.lost[a]!)) &&
@@ -47,6 +47,10 @@ export const TypeOK = (c: Constants, st: State): boolean =>
   [st.last.wrote, st.last.needed, st.last.excused].every((xs) => isIn(xs, 0, c.MaxLen - 1)) &&
   st.last.bound.every(([s, o]) => SnapIds(c).includes(s) && isOff(c, o)) &&
   st.last.preserved.every(([s, b]) => SnapIds(c).includes(s) && Blocks(c).includes(b)) &&
+  [st.last.reread, st.last.lapsed, st.last.doubted].every((ts) =>
+    ts.every(([a, f, o]) => Addrs(c).includes(a) && c.Files.includes(f) && isOff(c, o)),
+  ) &&
+  st.last.offered.every(([s, f]) => SnapIds(c).includes(s) && c.Files.includes(f)) &&
   Number.isInteger(st.steps) &&
   st.steps >= 0 &&
   st.steps <= c.MaxSteps;
@@ -93,25 +97,77 @@ export const NoLeak = (c: Constants, st: State): boolean =>
 
 const subset = (xs: readonly number[], ys: ReadonlySet<number>) => xs.every((x) => ys.has(x));
 
+/** No copy of byte a's value survives, by the history: its value is gone or doubtful and its page is not resident (spec: NoCopy). */
+export const NoCopy = (c: Constants, st: State, a: number): boolean => {
+  const fact = st.origin[a]!.fact;
+  return (fact === 'gone' || fact === 'doubtful') && st.frame[PageOf(c, a)] === Absent;
+};
+
+/** The addresses the last step bound to a snapshot: what a read read, a rebinding write wrote, a refresh re-read (spec: Rebound). */
+function Rebound(st: State): number[] {
+  const r = st.last;
+  const span = (n: number) => Array.from({ length: n }, (_, i) => r.addr + i);
+  if (r.op === 'read') return span(r.ret);
+  if (r.op === 'write') return r.rebind && r.err === 'none' ? span(r.len) : [];
+  if (r.op === 'refresh') return r.reread.map(([a]) => a);
+  return [];
+}
+
 export const Lazy = (c: Constants, st: State): boolean => {
   const r = st.last;
-  if ((r.op === 'read' || r.op === 'zero' || r.op === 'copyOut') && r.fault) return false;
+  if ((r.op === 'read' || r.op === 'zero' || r.op === 'copyOut' || r.op === 'refresh') && r.fault) return false;
   if (r.op === 'write' && r.err === 'none') {
     if (!subset(r.needed, new Set(r.wrote))) return false;
     if (!subset(r.wrote, new Set([...r.needed, ...r.excused]))) return false;
   }
-  return r.preserved.every(([s, b]) => r.bound.some(([t, o]) => t === s && BlockOf(c, o) === b));
+  if (!r.preserved.every(([s, b]) => r.bound.some(([t, o]) => t === s && BlockOf(c, o) === b))) return false;
+  // A prefetch fills every page of its range up to the first holding a byte of which no copy survives.
+  if (r.op === 'prefetch') {
+    for (let q = r.page; q < r.page + r.len; q++) {
+      if (PageAddrs(c, q).some((a) => NoCopy(c, st, a))) break;
+      if (st.frame[q] === Absent) return false;
+    }
+  }
+  // A binding reuses the lowest snapshot that could serve it.
+  return Rebound(st).every((a) => {
+    const s = st.src[a]!.snap;
+    const f = snapOf(st.snap, s).file;
+    const offered = r.offered.filter(([, g]) => g === f).map(([t]) => t);
+    return offered.length === 0 || s === Math.min(...offered);
+  });
 };
 
 export const RefusalJustified = (c: Constants, st: State): boolean => {
   const r = st.last;
   if (r.err !== 'FileChangedError') return true;
   if (r.op === 'load' || r.op === 'store' || r.op === 'bytes')
-    return PageAddrs(c, PageOf(c, r.addr)).some((a) => !Known(c, st, a));
+    return PageAddrs(c, PageOf(c, r.addr)).some((a) => NoCopy(c, st, a));
   return (
     (r.op === 'write' || r.op === 'copyOut') &&
-    Array.from({ length: r.len }, (_, i) => r.addr + i).some((a) => !Known(c, st, a))
+    Array.from({ length: r.len }, (_, i) => r.addr + i).some((a) => NoCopy(c, st, a))
   );
+};
+
+/** A value copy-before-write had to put aside is still held, by its snapshot's preserved block or private copy. */
+export const Kept = (c: Constants, st: State): boolean =>
+  Addrs(c).every((a) => {
+    const g = st.origin[a]!;
+    if (g.fact !== 'saved') return true;
+    const x = st.src[a]!;
+    if (x.kind !== 'Snap' || x.off !== g.off) return false;
+    const e = snapOf(st.snap, x.snap);
+    return e.file === g.file && (c.Isolated.includes(e.file) || e.preserved[BlockOf(c, x.off)] !== Absent);
+  });
+
+const sameTriple = (x: readonly [number, string, number], y: readonly [number, string, number]) =>
+  x[0] === y[0] && x[1] === y[1] && x[2] === y[2];
+
+/** A refresh re-reads every byte whose value is gone, and nothing else but doubtful ones. */
+export const Refreshed = (_c: Constants, st: State): boolean => {
+  const r = st.last;
+  if (r.op !== 'refresh') return true;
+  const among = (xs: typeof r.reread) => (t: (typeof r.reread)[number]) => xs.some((y) => sameTriple(t, y));
+  return r.lapsed.every(among(r.reread)) && r.reread.every(among([...r.lapsed, ...r.doubted]));
 };
 
 /** Every invariant by name, in the order the configs list them. */
@@ -124,6 +180,8 @@ export const invariants = {
   NoLeak,
   Lazy,
   RefusalJustified,
+  Kept,
+  Refreshed,
 } as const;
 
 export type InvariantName = keyof typeof invariants;

@@ -39,6 +39,8 @@ describe('the model on the smoke graph', () => {
       NoLeak: { ...st, src: st.src.map(() => ({ kind: 'Zero', snap: 0, off: 0 })) },
       Lazy: { ...written, last: { ...written.last, wrote: [], written: 0 } },
       RefusalJustified: refused,
+      Kept: { ...st, origin: st.origin.map((g) => (g.fact === 'intact' ? { ...g, fact: 'saved' } : g)) },
+      Refreshed: { ...st, last: { ...st.last, op: 'refresh', lapsed: [[0, c.Files[0]!, 0]], reread: [] } },
     };
     for (const [name, bad] of Object.entries(corruptions)) {
       expect(violated(c, bad, [name]), name).toEqual([name]);
@@ -57,7 +59,7 @@ const small: Constants = {
   MaxLen: 24,
   InitLen: 0,
   Vals: Array.from({ length: 256 }, (_, i) => i),
-  MaxSnap: 17,
+  MaxSnap: 18,
   MaxWrite: 8,
   MaxSteps: 10_000,
 };

@@ -26,17 +26,19 @@ export interface ActionsOver<S> {
   Store(c: Constants, st: S, a: number, v: number): S | null;
   Write(c: Constants, st: S, a: number, n: number, f: string, pos: number, rebind: boolean): S | null;
   Zero(c: Constants, st: S, a: number, n: number): S | null;
+  Refresh(c: Constants, st: S, a: number, n: number): S | null;
   FileWrite(c: Constants, st: S, f: string, pos: number, data: ByteSeq): S | null;
   FileTruncate(c: Constants, st: S, f: string, len: number): S | null;
   OutsideWrite(c: Constants, st: S, f: string, pos: number, data: ByteSeq): S | null;
   OutsideTruncate(c: Constants, st: S, f: string, len: number): S | null;
+  OutsideMetadata(c: Constants, st: S, f: string): S | null;
   Evict(c: Constants, st: S, p: number): S | null;
 }
 
 /** The per-byte actions as a plain object: a call through a module's namespace object is slower. */
 export const perByteActions: ActionsOver<State> = { ...perByte };
 
-/** The lengths of a read, write or zero at address a (spec: Lengths): zero-length calls at address 0 only. */
+/** The lengths of a read, write, zero or refresh at address a (spec: Lengths): zero-length calls at address 0 only. */
 export const Lengths = (c: Constants, a: number): number[] => range(a === 0 ? 0 : 1, c.P * c.B - a);
 
 /** Another writer's data: every sequence of 1..MaxWrite values (spec: WriteData). */

@@ -7,7 +7,7 @@
  * module's (actions/), built from the field schemas here.
  *
  * The encoded form is plain JSON: files as {name: bytes}, Absent as null,
- * sets as sorted arrays, <<s, x>> pairs as two-element arrays.
+ * sets as sorted arrays, tuples (<<s, x>>, <<a, f, o>>) as arrays.
  */
 import { Either, ParseResult, Schema } from 'effect';
 
@@ -19,6 +19,10 @@ export const ByteSeq = Schema.Array(Byte);
 const Slot = Schema.NullOr(ByteSeq);
 const Files = Schema.ReadonlyMapFromRecord({ key: Schema.String, value: ByteSeq });
 const Pair = Schema.Tuple(Count, Count);
+/** <<address, file, offset>>: a byte of the segment and the file offset it is (re-)read from. */
+const Reread = Schema.Tuple(Count, Schema.String, Count);
+/** <<snapshot, file>>. */
+const SnapOfFile = Schema.Tuple(Count, Schema.String);
 
 export const SourceSchema = Schema.Struct({
   kind: Schema.Literal('Zero', 'Snap', 'Anon'),
@@ -42,7 +46,8 @@ export const SnapshotSchema = Schema.Struct({
 export const OriginSchema = Schema.Struct({
   file: Schema.String,
   off: Count,
-  fact: Schema.Literal('none', 'intact', 'neighbour'),
+  /** Where the value is: in the file (intact, neighbour), put aside (saved), in memory only (gone, doubtful). */
+  fact: Schema.Literal('none', 'intact', 'neighbour', 'saved', 'gone', 'doubtful'),
 });
 
 /** The step record's operation: init, or a spec action (the ops the action table, actions/table.ts, must cover). */
@@ -56,10 +61,12 @@ export const OpSchema = Schema.Literal(
   'store',
   'write',
   'zero',
+  'refresh',
   'fileWrite',
   'fileTruncate',
   'outsideWrite',
   'outsideTruncate',
+  'outsideMetadata',
   'evict',
 );
 
@@ -86,6 +93,13 @@ export const StepRecordSchema = Schema.Struct({
   excused: Schema.Array(Count),
   bound: Schema.Array(Pair),
   preserved: Schema.Array(Pair),
+  /** The bytes a refresh re-read, by address. */
+  reread: Schema.Array(Reread),
+  /** The bytes of a refresh's range with no copy, inside their file, whose value is gone / may be gone (the ghost's, judged before). */
+  lapsed: Schema.Array(Reread),
+  doubted: Schema.Array(Reread),
+  /** The snapshots that could serve a step's new bindings, judged before it, by id. */
+  offered: Schema.Array(SnapOfFile),
 });
 
 export const StateSchema = Schema.Struct({

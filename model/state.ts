@@ -41,6 +41,10 @@ export const NoStep = (c: Constants): StepRecord => ({
   excused: [],
   bound: [],
   preserved: [],
+  reread: [],
+  lapsed: [],
+  doubted: [],
+  offered: [],
 });
 
 export const NoPreserved = (c: Constants): MaybeBytes[] => Blocks(c).map(() => Absent);

@@ -19,6 +19,8 @@ const source = (x: Source): Tla => tlaRecord({ kind: x.kind, snap: x.snap, off: 
 const origin = (g: Origin): Tla => tlaRecord({ file: new ModelValue(g.file), off: g.off, fact: g.fact });
 const fnFrom0 = <T>(xs: readonly T[], f: (x: T) => Tla): Tla => tlaFn(xs.map((x, i) => [i, f(x)] as const));
 const pairs = (ps: readonly (readonly [number, number])[]): Tla => tlaSet(ps.map((p) => tlaSeq(p)));
+const triples = (ts: readonly (readonly [number, string, number])[]): Tla =>
+  tlaSet(ts.map(([a, f, o]) => tlaSeq([a, new ModelValue(f), o])));
 const snapshot = (e: Snapshot): Tla =>
   tlaRecord({
     file: new ModelValue(e.file),
@@ -51,6 +53,10 @@ function stepRecord(r: StepRecord): Tla {
     excused: tlaSet(r.excused),
     bound: pairs(r.bound),
     preserved: pairs(r.preserved),
+    reread: triples(r.reread),
+    lapsed: triples(r.lapsed),
+    doubted: triples(r.doubted),
+    offered: tlaSet(r.offered.map(([s, f]) => tlaSeq([s, new ModelValue(f)]))),
   });
 }
 

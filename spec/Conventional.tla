@@ -4,7 +4,8 @@
 (* memory mem, the files, and the program's last call with what it         *)
 (* returned.  Calls are eager-copy read(2) and write(2), loads, stores,    *)
 (* zeroing, views and copies of memory, hints (prefetch, evict) that       *)
-(* change nothing, and other writers' writes and truncations.  Nothing     *)
+(* change nothing, re-reads of chosen bytes (refresh), and other writers'  *)
+(* writes, truncations and changes of metadata.  Nothing                   *)
 (* here knows of snapshots, frames or skipping: this is what a program     *)
 (* sees.  DeferredIO.tla refines it (Refinement.tla states the mapping:    *)
 (* mem is what loads return, the files are the files, the call is the     *)
@@ -18,7 +19,7 @@
 (* Parameters and bound variables carry a module-unique prefix for the     *)
 (* wasm checker (see DeferredIO.tla).                                      *)
 (***************************************************************************)
-EXTENDS Naturals, Sequences
+EXTENDS Naturals, Sequences, FiniteSets
 
 CONSTANTS
     Files,      \* the files
@@ -51,7 +52,7 @@ CMax(cmX, cmY) == IF cmX > cmY THEN cmX ELSE cmY
 (* A call: every field in every call, unused ones 0, FALSE, NoFile, <<>>. *)
 NoCall == [op |-> "init", addr |-> 0, len |-> 0, file |-> NoFile, pos |-> 0, val |-> 0,
            data |-> <<>>, page |-> 0, rebind |-> FALSE, writable |-> FALSE,
-           ret |-> 0, out |-> <<>>, err |-> "none"]
+           reread |-> {}, ret |-> 0, out |-> <<>>, err |-> "none"]
 
 (* The bytes of memory a..a+n-1.                                           *)
 CMemory(cyA, cyN) == [cyI \in 1 .. cyN |-> mem[cyA + cyI - 1]]
@@ -95,6 +96,23 @@ CEvict(ceP) ==
     /\ call' = [NoCall EXCEPT !.op = "evict", !.page = ceP]
     /\ UNCHANGED <<mem, file>>
 
+(* refresh(a, n, reread): re-reads chosen bytes of memory a..a+n-1 --     *)
+(* reread is a set of <<address, file, offset>> triples, one per address, *)
+(* each offset inside its file -- as read(2)s of one byte each, now, and   *)
+(* returns how many.  (Which bytes is the program's choice; DeferredIO's   *)
+(* Refreshed says which a deferred refresh chooses: those it lost.)        *)
+CRefresh(crrA, crrN, crrReads) ==
+    /\ \A crrT \in crrReads : /\ crrA <= crrT[1] /\ crrT[1] < crrA + crrN
+                              /\ crrT[2] \in Files /\ crrT[3] < Len(file[crrT[2]])
+    /\ \A crrU, crrV \in crrReads : crrU[1] = crrV[1] => crrU = crrV
+    /\ call' = [NoCall EXCEPT !.op = "refresh", !.addr = crrA, !.len = crrN, !.reread = crrReads,
+                              !.ret = Cardinality(crrReads)]
+    /\ mem' = [crrM \in CAddrs |->
+                  IF \E crrW \in crrReads : crrW[1] = crrM
+                  THEN LET crrR == CHOOSE crrX \in crrReads : crrX[1] = crrM IN CByte(file[crrR[2]], crrR[3])
+                  ELSE mem[crrM]]
+    /\ UNCHANGED file
+
 (* store(a, v): one byte of memory.                                       *)
 CStore(csA, csV) ==
     /\ call' = [NoCall EXCEPT !.op = "store", !.addr = csA, !.val = csV]
@@ -130,6 +148,12 @@ CFileWrite(cfOp, cfF, cfPos, cfData) ==
                            CMax(Len(file[cfF]), cfPos + Len(cfData)))]
     /\ UNCHANGED mem
 
+(* Another process changes only f's metadata (chmod, chown, a link, an    *)
+(* xattr): no byte of memory or of any file changes.                      *)
+COutsideMetadata(cmdF) ==
+    /\ call' = [NoCall EXCEPT !.op = "outsideMetadata", !.file = cmdF]
+    /\ UNCHANGED <<mem, file>>
+
 (* Another writer cuts or extends f to len bytes.                         *)
 CFileTruncate(ctOp, ctF, ctLen) ==
     /\ call' = [NoCall EXCEPT !.op = ctOp, !.file = ctF, !.len = ctLen]
@@ -157,6 +181,8 @@ CDo(cdC) ==
            [] cdC.op = "store"           -> CStore(cdC.addr, cdC.val)
            [] cdC.op = "write"           -> CWrite(cdC.addr, cdC.len, cdC.file, cdC.pos, cdC.rebind)
            [] cdC.op = "zero"            -> CZero(cdC.addr, cdC.len)
+           [] cdC.op = "refresh"         -> CRefresh(cdC.addr, cdC.len, cdC.reread)
+           [] cdC.op = "outsideMetadata" -> COutsideMetadata(cdC.file)
            [] cdC.op \in {"fileWrite", "outsideWrite"}       -> CFileWrite(cdC.op, cdC.file, cdC.pos, cdC.data)
            [] cdC.op \in {"fileTruncate", "outsideTruncate"} -> CFileTruncate(cdC.op, cdC.file, cdC.len)
            [] OTHER -> FALSE
@@ -175,6 +201,9 @@ CAllCalls ==
         \cup { [NoCall EXCEPT !.op = "write", !.addr = ccA, !.len = ccN, !.file = ccF, !.pos = ccP, !.rebind = ccR] :
                  ccA \in CAddrs, ccN \in 0 .. P * B, ccF \in Files, ccP \in 0 .. MaxLen, ccR \in BOOLEAN }
         \cup { [NoCall EXCEPT !.op = "zero", !.addr = ccA, !.len = ccN] : ccA \in CAddrs, ccN \in 0 .. P * B }
+        \cup { [NoCall EXCEPT !.op = "refresh", !.addr = ccA, !.len = ccN, !.reread = ccR] :
+                 ccA \in CAddrs, ccN \in 0 .. P * B, ccR \in SUBSET (CAddrs \X Files \X (0 .. MaxLen - 1)) }
+        \cup { [NoCall EXCEPT !.op = "outsideMetadata", !.file = ccF] : ccF \in Files }
         \cup { [NoCall EXCEPT !.op = ccO, !.file = ccF, !.pos = ccP, !.data = ccD] :
                  ccO \in {"fileWrite", "outsideWrite"}, ccF \in Files, ccP \in 0 .. MaxLen, ccD \in ccData }
         \cup { [NoCall EXCEPT !.op = ccO, !.file = ccF, !.len = ccN] :
@@ -184,7 +213,7 @@ CAllCalls ==
 (* memory it names inside the memory (a view inside one page).             *)
 CCalls == { ccC \in CAllCalls :
               IF ccC.op = "bytes" THEN (ccC.addr % B) + ccC.len <= B
-              ELSE ccC.op \in {"read", "copyOut", "write", "zero"} => ccC.addr + ccC.len <= P * B }
+              ELSE ccC.op \in {"read", "copyOut", "write", "zero", "refresh"} => ccC.addr + ccC.len <= P * B }
 
 (* Every call, done or refused.  A refused call is any load, view, copy,  *)
 (* store or write, with its arguments and no results.                      *)

@@ -7,8 +7,10 @@
 (* the engine first preserves (copy-before-write) what live snapshots     *)
 (* still need.  Files may also change behind the engine's back; then the  *)
 (* bytes it can no longer vouch for are refused (FileChangedError), never *)
-(* served wrong.  An isolated file's snapshots read a private copy taken  *)
-(* at read time instead of the file.                                      *)
+(* served wrong, until the program accepts the file's current bytes for   *)
+(* them (refresh); a change of metadata alone loses nothing.  An isolated *)
+(* file's snapshots read a private copy taken at read time instead of the *)
+(* file.                                                                   *)
 (*                                                                         *)
 (* What the program sees is Conventional.tla: Refinement.tla maps this    *)
 (* module onto it (memory is what loads return, files are files) and TLC  *)
@@ -46,18 +48,22 @@ CONSTANTS
     MaxWrite,   \* explicit limit: another writer writes at most MaxWrite bytes
     MaxSteps    \* explicit limit: behaviours are at most MaxSteps steps long
 
-(* No read is ever refused for want of a snapshot id.  Before a step at    *)
-(* most min(P * B, MaxSteps - 1) snapshots are live: each has a bound byte *)
-(* and each step creates at most one.  A step needs at most one more, so   *)
-(* min(P * B + 1, MaxSteps) ids always leave one free (ChosenSnap CHOOSEs  *)
-(* from the free ids, and a CHOOSE from an empty set stops TLC with an     *)
-(* error: the bound is checked, not assumed).                              *)
+(* No read is ever refused for want of a snapshot id.  A step creates at  *)
+(* most MaxNew snapshots: a read or a rebinding write one, a refresh one   *)
+(* per file whose snapshots went stale, so at most one per Outside file.   *)
+(* Before a step at most min(P * B, (MaxSteps - 1) * MaxNew) snapshots are *)
+(* live (each has a bound byte), and the step needs at most MaxNew more,   *)
+(* so min(P * B + MaxNew, MaxSteps * MaxNew) ids always leave enough free  *)
+(* (ChosenSnap and NthFree CHOOSE from the free ids, and a CHOOSE from an  *)
+(* empty set stops TLC with an error: the bound is checked, not assumed).  *)
+MaxNew == IF Cardinality(Outside) > 1 THEN Cardinality(Outside) ELSE 1
+
 ASSUME /\ Foreign \subseteq Files /\ Outside \subseteq Files /\ Isolated \subseteq Files
        /\ NoFile \notin Files
        /\ B \in Nat \ {0} /\ P \in Nat \ {0}
        /\ InitLen \in 0 .. MaxLen /\ MaxWrite \in Nat \ {0} /\ MaxSteps \in Nat /\ 0 \in Vals
        /\ MaxSnap \in Nat \ {0}
-       /\ MaxSnap >= IF P * B + 1 < MaxSteps THEN P * B + 1 ELSE MaxSteps
+       /\ MaxSnap >= IF P * B + MaxNew < MaxSteps * MaxNew THEN P * B + MaxNew ELSE MaxSteps * MaxNew
 
 VARIABLES
     src,    \* src[a]: where segment byte a comes from (Zero, Snap(s, o), Anon)
@@ -65,7 +71,7 @@ VARIABLES
     swap,   \* swap[p]: page p's swap slot (B bytes), or Absent
     snap,   \* snap[s]: snapshot id s: file, preserved blocks, stale, fresh, copy
     file,   \* file[f]: the file's current content, a sequence of bytes
-    origin, \* ghost: where each byte's value provably is in a file (for Lazy)
+    origin, \* ghost: where each byte's value came from, and where it survives
     lost,   \* history: the value a byte held when the engine lost it (for Mem)
     last,   \* the step record: the step just taken, its arguments and results
     steps   \* how many steps the behaviour has taken
@@ -108,14 +114,28 @@ NewSnap(nsF, nsContent) ==
     [file |-> nsF, preserved |-> NoPreserved, stale |-> FALSE,
      fresh |-> nsF \in Isolated, copy |-> IF nsF \in Isolated THEN nsContent ELSE <<>>]
 
-(* Origins: ghost facts that name no snapshot.  origin[a] says that byte a *)
+(* Origins: ghost facts that name no snapshot, frame or flag of the       *)
+(* mechanism; they record only what happened.  origin[a] says that byte a *)
 (* holds what file f held at offset off when a was last read from it or   *)
-(* written to it (by a read or a rebinding write), and how much of that   *)
-(* is still true: "intact" (nothing has changed the offset or its block   *)
-(* since), "neighbour" (the offset is untouched but another offset of its *)
-(* block changed).  NoOrigin: no such fact (never read, stored, zeroed,   *)
-(* or the offset was written or cut, or the file changed behind the       *)
-(* engine's back).                                                         *)
+(* written to it (by a read, a rebinding write or a refresh), and where   *)
+(* that value still is:                                                    *)
+(*   "intact"    in the file: nothing has changed the offset or its block *)
+(*               since;                                                    *)
+(*   "neighbour" in the file: the offset is untouched, but a change       *)
+(*               through the engine wrote or cut another offset of its    *)
+(*               block;                                                    *)
+(*   "saved"     not in the file, but put aside: a change through the     *)
+(*               engine wrote or cut the offset itself (copy-before-write *)
+(*               owes the value a copy), or f is isolated and changed      *)
+(*               behind the engine's back (the private copy holds it);    *)
+(*   "gone"      nowhere but in memory: f changed behind the engine's     *)
+(*               back while the fact was "intact", so nothing put the     *)
+(*               value aside;                                              *)
+(*   "doubtful"  the same, while the fact was "neighbour": the block may  *)
+(*               have been put aside for another byte bound with it.      *)
+(* NoOrigin: no file holds the value (never read, stored or zeroed: the   *)
+(* value lives in memory or its swap slot).  The facts are what Lazy,     *)
+(* RefusalJustified, Kept and Refreshed judge the mechanism by.           *)
 NoOrigin == [file |-> NoFile, off |-> 0, fact |-> "none"]
 OriginAt(oaF, oaO) == [file |-> oaF, off |-> oaO, fact |-> "intact"]
 
@@ -253,18 +273,58 @@ Spoiled(spF) ==
                          ELSE snap[spS]]
 
 (* The ghost facts after a change through the engine writes or cuts the   *)
-(* offsets fcOffs of f: a fact about a changed offset is gone, one about  *)
-(* an untouched offset of a changed block is demoted to "neighbour".      *)
+(* offsets fcOffs of f: a value whose offset is written or cut is "saved" *)
+(* (the engine must put it aside first), one whose block is written       *)
+(* elsewhere is demoted to "neighbour".  A value no longer in the file    *)
+(* keeps its fact: the change does not reach it.                          *)
+InFile(ifG) == ifG.fact \in {"intact", "neighbour"}
 Facts(fcF, fcOffs) ==
     [fcA \in Addrs |->
-        IF origin[fcA].file # fcF THEN origin[fcA]
-        ELSE IF origin[fcA].off \in fcOffs THEN NoOrigin
+        IF origin[fcA].file # fcF \/ ~InFile(origin[fcA]) THEN origin[fcA]
+        ELSE IF origin[fcA].off \in fcOffs THEN [origin[fcA] EXCEPT !.fact = "saved"]
         ELSE IF \E fcO \in fcOffs : BlockOf(fcO) = BlockOf(origin[fcA].off)
              THEN [origin[fcA] EXCEPT !.fact = "neighbour"]
         ELSE origin[fcA]]
 
-(* After a change behind the engine's back no fact about f is known.      *)
-Forgotten(fgF) == [fgA \in Addrs |-> IF origin[fgA].file = fgF THEN NoOrigin ELSE origin[fgA]]
+(* After a change behind the engine's back, no value of f is in the file  *)
+(* any more as far as anyone can tell: an isolated file's private copies  *)
+(* hold its values ("saved"); any other value is "gone", or "doubtful"    *)
+(* where its block saw a change through the engine (which may have put    *)
+(* the whole block aside for another byte).                                *)
+Forgotten(fgF) ==
+    [fgA \in Addrs |->
+        IF origin[fgA].file # fgF \/ ~InFile(origin[fgA]) THEN origin[fgA]
+        ELSE IF fgF \in Isolated THEN [origin[fgA] EXCEPT !.fact = "saved"]
+        ELSE IF origin[fgA].fact = "intact" THEN [origin[fgA] EXCEPT !.fact = "gone"]
+        ELSE [origin[fgA] EXCEPT !.fact = "doubtful"]]
+
+(* NoCopy(a): no copy of byte a's value survives anywhere, as the history *)
+(* tells it: the file it came from changed behind the engine's back with  *)
+(* nothing put aside for it, and its page is not in memory.  Judged by     *)
+(* the ghost facts and residency alone, never by Known.                    *)
+NoCopy(ncA) == origin[ncA].fact \in {"gone", "doubtful"} /\ frame[PageOf(ncA)] = Absent
+
+(* The bytes of a..a+n-1 whose fact is lpFact, with no copy, whose offset *)
+(* is inside their file now: <<address, file, offset>> triples, judged by *)
+(* the ghost before a refresh (the record's lapsed and doubted).          *)
+Lapsed(lpA, lpN, lpFact) ==
+    { <<lpX, origin[lpX].file, origin[lpX].off>> :
+        lpX \in { lpY \in lpA .. lpA + lpN - 1 :
+                     /\ origin[lpY].fact = lpFact
+                     /\ frame[PageOf(lpY)] = Absent
+                     /\ origin[lpY].off < Len(file[origin[lpY].file]) } }
+
+(* The snapshots that may serve a binding of file f's blocks bs, as        *)
+(* <<snapshot, file>> pairs (the record's offered): the reusable ones,     *)
+(* judged before the step.  Lazy holds the snapshot a step binds to       *)
+(* against them, independently of ChosenSnap.                              *)
+Offered(ofSnap, ofF, ofBlocks) == { <<ofS, ofF>> : ofS \in Reusable(ofSnap, ofF, ofBlocks) }
+
+(* NthFree(snap, k): the free id with k free ids below it.  A refresh that *)
+(* needs new snapshots for several files gives them the lowest free ids,  *)
+(* in the order of each file's first lost byte.                           *)
+NthFree(nfSnap, nfK) ==
+    CHOOSE nfS \in FreeIds(nfSnap) : Cardinality({ nfT \in FreeIds(nfSnap) : nfT < nfS }) = nfK
 
 (* The snapshot offsets bound at the offsets a change writes or cuts: the *)
 (* only reasons a change may preserve a block (Lazy checks it against     *)
@@ -300,7 +360,7 @@ SwapKept(skSrc, skSwap) ==
 (* The step record.  Every field is present in every step (0, FALSE,      *)
 (* NoFile, "none", {} or <<>> where it does not apply), so records compare *)
 (* and print uniformly.                                                    *)
-(*   ret: what read (the count) or load (the byte) returned;              *)
+(*   ret: what read or refresh (the count) or load (the byte) returned;   *)
 (*   out: the bytes copyOut or a bytes view returned;                     *)
 (*   writable: whether a bytes view was writable;                         *)
 (*   err: "FileChangedError" where the step was refused, else "none";     *)
@@ -311,11 +371,20 @@ SwapKept(skSrc, skSwap) ==
 (*   excused: the offsets whose byte's origin is only a "neighbour" fact;  *)
 (*   bound: <<snapshot, offset>> pairs bound at the offsets a change      *)
 (*          wrote or cut, judged before the change;                       *)
-(*   preserved: <<snapshot, block>> pairs this step preserved.            *)
+(*   preserved: <<snapshot, block>> pairs this step preserved;            *)
+(*   reread: <<address, file, offset>> triples a refresh bound to the      *)
+(*          file's current content (the mechanism's choice);              *)
+(*   lapsed, doubted: the same triples for the bytes of a refresh's range *)
+(*          whose origin fact was "gone" or "doubtful", with no copy and  *)
+(*          inside their file, judged before the refresh by the ghost;    *)
+(*   offered: <<snapshot, file>> pairs that could serve the step's new    *)
+(*          bindings (a read, a rebinding write, a refresh), judged        *)
+(*          before the step.                                               *)
 NoStep == [op |-> "init", addr |-> 0, len |-> 0, file |-> NoFile, pos |-> 0,
            val |-> 0, data |-> <<>>, page |-> 0, rebind |-> FALSE, writable |-> FALSE,
            ret |-> 0, out |-> <<>>, err |-> "none", fault |-> FALSE, written |-> 0, skipped |-> 0,
-           wrote |-> {}, needed |-> {}, excused |-> {}, bound |-> {}, preserved |-> {}]
+           wrote |-> {}, needed |-> {}, excused |-> {}, bound |-> {}, preserved |-> {},
+           reread |-> {}, lapsed |-> {}, doubted |-> {}, offered |-> {}]
 
 (* Commit ends every step that is not refused: it installs the new         *)
 (* binding, frames, swap slots, snapshot table and origins, releases what  *)
@@ -396,7 +465,7 @@ Read(rdF, rdPos, rdA, rdN) ==
                        WithSnap(snap, rdS, rdF, file[rdF]),
                        [rdG \in Addrs |-> IF rdIn(rdG) THEN OriginAt(rdF, rdPos + rdG - rdA)
                                           ELSE origin[rdG]],
-                       rdRec, FALSE)
+                       [rdRec EXCEPT !.offered = Offered(snap, rdF, rdBlocks)], FALSE)
 
 (* load(a): returns View(a).  A page not resident is faulted in: its frame *)
 (* gets the page's View and its swap slot is freed -- unless a byte of it *)
@@ -542,7 +611,7 @@ Write(wrA, wrN, wrF, wrPos, wrRebind) ==
                       frame, swap, WithSnap(wrSnap, wrS, wrF, wrNew),
                       [wrG \in Addrs |-> IF wrIn(wrG) THEN OriginAt(wrF, wrPos + wrG - wrA)
                                          ELSE wrFacts[wrG]],
-                      wrDone, FALSE)
+                      [wrDone EXCEPT !.offered = Offered(wrSnap, wrF, wrBlocks)], FALSE)
           ELSE Commit(src, frame, swap, wrSnap, wrFacts, wrDone, FALSE)
 
 (* zero(a, n): the "memset syscall".  Bytes become Zero without loading:  *)
@@ -562,6 +631,54 @@ Zero(zrA, zrN) ==
                   snap,
                   [zrG \in Addrs |-> IF zrIn(zrG) THEN NoOrigin ELSE origin[zrG]],
                   [NoStep EXCEPT !.op = "zero", !.addr = zrA, !.len = zrN], FALSE)
+
+(* refresh(a, n): the program accepts the files' current bytes for what   *)
+(* it lost.  Every byte of a..a+n-1 the engine no longer knows (bound to   *)
+(* offset o of a stale snapshot of a file read directly, its block not     *)
+(* preserved, its page not resident) whose offset o is inside its file now *)
+(* is bound to offset o of the file as it is now, as a read of o would     *)
+(* bind it: to the lowest snapshot of the file reusable for the blocks     *)
+(* re-read from it, else to a new one (one per file; new ones take the     *)
+(* lowest free ids in the order of each file's first such byte).  A byte   *)
+(* at or past the end of its file has no current content and stays lost;  *)
+(* a byte the engine knows is never touched, so a program may refresh a   *)
+(* whole segment after any FileChangedError.  Returns how many bytes it    *)
+(* bound (ret); like read it copies nothing (no lost byte is resident) and *)
+(* is never refused.  To the program it is conventional read(2)s of those *)
+(* offsets into those bytes (reread names them).                           *)
+Refresh(rrA, rrN) ==
+    Bounded /\
+    LET rrRec == [NoStep EXCEPT !.op = "refresh", !.addr = rrA, !.len = rrN,
+                                !.lapsed = Lapsed(rrA, rrN, "gone"), !.doubted = Lapsed(rrA, rrN, "doubtful")]
+        rrFileOf(rrX) == snap[src[rrX].snap].file
+    IN
+    /\ UNCHANGED file
+    /\ \E rrLost \in { { rrY \in rrA .. rrA + rrN - 1 :
+                          /\ ~Known(rrY)
+                          /\ src[rrY].off < Len(file[rrFileOf(rrY)]) } } :
+       IF rrLost = {}
+       THEN Commit(src, frame, swap, snap, origin, rrRec, FALSE)
+       ELSE
+       \E rrFiles \in { { rrFileOf(rrZ) : rrZ \in rrLost } } :
+       LET rrOf(rrG)     == { rrW \in rrLost : rrFileOf(rrW) = rrG }
+           rrBlocks(rrH) == { BlockOf(src[rrV].off) : rrV \in rrOf(rrH) }
+       IN
+       \E rrReuse \in { [rrI \in rrFiles |-> Reusable(snap, rrI, rrBlocks(rrI))] } :
+       \E rrNew \in { { rrJ \in rrFiles : rrReuse[rrJ] = {} } } :
+       \E rrTo \in { [rrK \in rrFiles |->
+                        IF rrReuse[rrK] # {} THEN Lowest(rrReuse[rrK])
+                        ELSE NthFree(snap, Cardinality({ rrL \in rrNew : Lowest(rrOf(rrL)) < Lowest(rrOf(rrK)) }))] } :
+       Commit([rrX \in Addrs |-> IF rrX \in rrLost THEN SnapSrc(rrTo[rrFileOf(rrX)], src[rrX].off) ELSE src[rrX]],
+              frame, swap,
+              [rrS \in SnapIds |->
+                  IF snap[rrS].file = NoFile /\ \E rrM \in rrNew : rrTo[rrM] = rrS
+                  THEN LET rrMade == CHOOSE rrE \in rrNew : rrTo[rrE] = rrS IN NewSnap(rrMade, file[rrMade])
+                  ELSE snap[rrS]],
+              [rrU \in Addrs |-> IF rrU \in rrLost THEN OriginAt(rrFileOf(rrU), src[rrU].off) ELSE origin[rrU]],
+              [rrRec EXCEPT !.ret     = Cardinality(rrLost),
+                            !.reread  = { <<rrT, rrFileOf(rrT), src[rrT].off>> : rrT \in rrLost },
+                            !.offered = UNION { Offered(snap, rrQ, rrBlocks(rrQ)) : rrQ \in rrFiles }],
+              FALSE)
 
 (* fileWrite(f, pos, data): another writer writes data at pos through the *)
 (* engine.  Copy-before-write first, so no snapshot changes.              *)
@@ -609,6 +726,19 @@ OutsideTruncate(otF, otLen) ==
     /\ Commit(src, frame, swap, Spoiled(otF), Forgotten(otF),
               [NoStep EXCEPT !.op = "outsideTruncate", !.file = otF, !.len = otLen], TRUE)
 
+(* outsideMetadata(f): another process changes only f's metadata behind   *)
+(* the engine's back -- chmod, chown, a link or unlink of another name, an *)
+(* xattr, a utimes that puts mtime back.  No byte of f changes, so the     *)
+(* engine loses nothing: every snapshot, known byte and isolated copy      *)
+(* stays as it was (a change of content is OutsideWrite or                 *)
+(* OutsideTruncate).  This is the model-checked form of "a chmod is not a  *)
+(* write": RefusalJustified and Refreshed then hold the engine to keeping  *)
+(* every byte.                                                            *)
+OutsideMetadata(omF) ==
+    /\ Bounded
+    /\ UNCHANGED file
+    /\ Commit(src, frame, swap, snap, origin, [NoStep EXCEPT !.op = "outsideMetadata", !.file = omF], FALSE)
+
 (* evict(p): a resident page leaves memory.  A dirty page's bytes go to   *)
 (* its swap slot; a clean page's are dropped, as its sources re-derive    *)
 (* them (a byte whose source is no longer known is lost with it).         *)
@@ -620,10 +750,10 @@ Evict(evP) ==
               [swap EXCEPT ![evP] = IF Dirty(src, evP) THEN frame[evP] ELSE Absent], snap, origin,
               [NoStep EXCEPT !.op = "evict", !.page = evP], TRUE)
 
-(* The lengths of a read, write or zero at address a: up to the segment's *)
-(* end, and zero-length calls at address 0 only (where in the segment a   *)
-(* call of nothing starts does not matter to it; where in the file it      *)
-(* points does, so those positions all stay).                             *)
+(* The lengths of a read, write, zero or refresh at address a: up to the  *)
+(* segment's end, and zero-length calls at address 0 only (where in the   *)
+(* segment a call of nothing starts does not matter to it; where in the   *)
+(* file it points does, so those positions all stay).                     *)
 Lengths(lnA) == (IF lnA = 0 THEN 0 ELSE 1) .. P * B - lnA
 
 (* Another writer's data: 1..MaxWrite bytes.                              *)
@@ -646,12 +776,14 @@ Next ==
             \E nxWp \in 0 .. MaxLen - nxWn, nxRb \in BOOLEAN :
                 Write(nxWa, nxWn, nxWf, nxWp, nxRb)
        \/ \E nxZa \in Addrs : \E nxZn \in Lengths(nxZa) : Zero(nxZa, nxZn)
+       \/ \E nxRa \in Addrs : \E nxRn \in Lengths(nxRa) : Refresh(nxRa, nxRn)
        \/ \E nxFf \in Foreign, nxD \in WriteData : \E nxFp \in 0 .. MaxLen - Len(nxD) :
             FileWrite(nxFf, nxFp, nxD)
        \/ \E nxTf \in Foreign, nxTl \in 0 .. MaxLen : FileTruncate(nxTf, nxTl)
        \/ \E nxOf \in Outside, nxOd \in WriteData : \E nxOp \in 0 .. MaxLen - Len(nxOd) :
             OutsideWrite(nxOf, nxOp, nxOd)
        \/ \E nxUf \in Outside, nxUl \in 0 .. MaxLen : OutsideTruncate(nxUf, nxUl)
+       \/ \E nxMf \in Outside : OutsideMetadata(nxMf)
        \/ \E nxEp \in Pages : Evict(nxEp)
 
 Spec == Init /\ [][Next]_vars
@@ -678,12 +810,15 @@ TypeOK ==
     /\ \A toG \in Addrs :
           \/ origin[toG] = NoOrigin
           \/ (origin[toG].file \in Files /\ origin[toG].off \in Offs
-              /\ origin[toG].fact \in {"intact", "neighbour"})
+              /\ origin[toG].fact \in {"intact", "neighbour", "saved", "gone", "doubtful"})
     /\ \A toL \in Addrs : lost[toL] \in Vals
     /\ last.err \in {"none", "FileChangedError"}
     /\ IsBytes(last.out, Len(last.out))
     /\ last.wrote \subseteq Offs /\ last.needed \subseteq Offs /\ last.excused \subseteq Offs
     /\ last.bound \subseteq SnapIds \X Offs /\ last.preserved \subseteq SnapIds \X Blocks
+    /\ last.reread \subseteq Addrs \X Files \X Offs
+    /\ last.lapsed \subseteq Addrs \X Files \X Offs /\ last.doubted \subseteq Addrs \X Files \X Offs
+    /\ last.offered \subseteq SnapIds \X Files
     /\ steps \in 0 .. MaxSteps
 
 (* FrameCoherent: a resident byte that is not Anon and whose source is     *)
@@ -718,31 +853,85 @@ NoLeak ==
         /\ snap[nlS].file = NoFile => snap[nlS] = FreeSnap
         /\ \A nlB \in Blocks : snap[nlS].preserved[nlB] # Absent => nlB \in Refs(src, nlS)
 
+(* The addresses a step bound to a snapshot: the bytes a read read, a     *)
+(* rebinding write wrote, a refresh re-read.                               *)
+Rebound ==
+    CASE last.op = "read"    -> last.addr .. last.addr + last.ret - 1
+      [] last.op = "write"   -> IF last.rebind /\ last.err = "none" THEN last.addr .. last.addr + last.len - 1 ELSE {}
+      [] last.op = "refresh" -> { rbT[1] : rbT \in last.reread }
+      [] OTHER               -> {}
+
 (* Lazy (efficiency, from the step record, judged by the ghost origins,   *)
 (* which name no snapshot):                                                *)
-(*  - read, zero and copyOut never fault a page in;                       *)
+(*  - read, zero, copyOut and refresh never fault a page in;              *)
 (*  - a write writes every byte whose origin does not vouch for it        *)
 (*    (needed), and nothing else except bytes whose block saw a change at *)
 (*    another offset (excused: copy-before-write works on whole blocks);  *)
 (*  - a change preserves a block of a snapshot only if a byte was bound   *)
-(*    to an offset of that block that the change wrote or cut.            *)
+(*    to an offset of that block that the change wrote or cut;            *)
+(*  - a prefetch does its work: every page of its range is resident       *)
+(*    afterwards up to the first page holding a byte of which no copy     *)
+(*    survives (NoCopy; the spec's frame budget is the whole segment, the *)
+(*    engine's smaller one is policy, outside the proof);                 *)
+(*  - a step that binds bytes to a snapshot reuses: where some live       *)
+(*    snapshot could serve the binding (offered, judged before the step), *)
+(*    it binds to the lowest of them, so two reads of the same unchanged  *)
+(*    range share one snapshot (and one copy-before-write of its blocks).  *)
 (* That a write skips nothing it must write, and that copy-before-write   *)
 (* saves enough, is the refinement's to say.                              *)
 Lazy ==
-    /\ last.op \in {"read", "zero", "copyOut"} => ~last.fault
+    /\ last.op \in {"read", "zero", "copyOut", "refresh"} => ~last.fault
     /\ (last.op = "write" /\ last.err = "none") =>
           (last.needed \subseteq last.wrote /\ last.wrote \subseteq last.needed \cup last.excused)
     /\ \A lzP \in last.preserved :
           \E lzB \in last.bound : lzB[1] = lzP[1] /\ BlockOf(lzB[2]) = lzP[2]
+    /\ last.op = "prefetch" =>
+          \A lzQ \in last.page .. last.page + last.len - 1 :
+              (\A lzR \in last.page .. lzQ : \A lzX \in PageAddrs(lzR) : ~NoCopy(lzX)) => frame[lzQ] # Absent
+    /\ \A lzS \in { src[lzY].snap : lzY \in Rebound } :
+          \E lzC \in { { lzO[1] : lzO \in { lzU \in last.offered : lzU[2] = snap[lzS].file } } } :
+              lzC # {} => lzS = Lowest(lzC)
 
-(* RefusalJustified: a step is refused (FileChangedError) only when a     *)
-(* byte it has to copy is lost -- a byte of the page a load, store or view *)
-(* must fault in, or a byte a write or copyOut must copy.  That what is    *)
-(* returned otherwise is the conventional byte is the refinement's to say  *)
-(* (Refinement.tla maps the step record to Conventional's call).          *)
+(* RefusalJustified: a step is refused (FileChangedError) only when no    *)
+(* copy survives anywhere of a byte it has to copy -- a byte of the page a *)
+(* load, store or view must fault in, or a byte a write or copyOut must    *)
+(* copy.  Judged by the history (NoCopy: the ghost facts and residency),   *)
+(* not by Known, which the mechanism computes: a refusal where a preserved *)
+(* block, a private copy, the unchanged file or memory still holds the     *)
+(* byte is a wrong refusal, though the refinement allows any refusal.     *)
+(* That what is returned otherwise is the conventional byte is the        *)
+(* refinement's to say (Refinement.tla maps the step record to            *)
+(* Conventional's call).                                                   *)
 RefusalJustified ==
     last.err = "FileChangedError" =>
         IF last.op \in {"load", "store", "bytes"}
-        THEN \E rjA \in PageAddrs(PageOf(last.addr)) : ~Known(rjA)
-        ELSE last.op \in {"write", "copyOut"} /\ \E rjI \in 0 .. last.len - 1 : ~Known(last.addr + rjI)
+        THEN \E rjA \in PageAddrs(PageOf(last.addr)) : NoCopy(rjA)
+        ELSE last.op \in {"write", "copyOut"} /\ \E rjI \in 0 .. last.len - 1 : NoCopy(last.addr + rjI)
+
+(* Kept: a value copy-before-write had to put aside (fact "saved") is      *)
+(* still held, for as long as its byte is bound: by the preserved block of *)
+(* the snapshot the byte is bound to, at the offset it came from, or by    *)
+(* the snapshot's private copy.  So a preserved block still in use is      *)
+(* never dropped -- not by release, not when the file changes behind the  *)
+(* engine's back.  (That it never changes is the refinement's to say: a    *)
+(* known byte's value is what the program's memory holds.)                *)
+Kept ==
+    \A kpA \in Addrs : origin[kpA].fact = "saved" =>
+        /\ src[kpA].kind = "Snap"
+        /\ src[kpA].off = origin[kpA].off
+        /\ snap[src[kpA].snap].file = origin[kpA].file
+        /\ \/ snap[src[kpA].snap].file \in Isolated
+           \/ snap[src[kpA].snap].preserved[BlockOf(src[kpA].off)] # Absent
+
+(* Refreshed: a refresh re-reads exactly what was lost, by the history: it *)
+(* re-reads every byte of its range whose value is gone for certain       *)
+(* (lapsed) and that its file still covers, from the offset it came from, *)
+(* and nothing else but bytes whose value may be gone (doubted: whether    *)
+(* its block was put aside for another byte is the mechanism's business). *)
+(* A byte with a surviving copy is never re-read: the program keeps its   *)
+(* value, as it keeps every byte after a change of metadata.               *)
+Refreshed ==
+    last.op = "refresh" =>
+        /\ last.lapsed \subseteq last.reread
+        /\ last.reread \subseteq last.lapsed \cup last.doubted
 =============================================================================

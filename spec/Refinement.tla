@@ -7,10 +7,11 @@
 (* change behind the engine's back took its source away (a load of such a *)
 (* byte is refused) -- its files are the files, and its last call is the   *)
 (* step record's operation, arguments and results (what read, load, a     *)
-(* view and copyOut returned, or the error).  So every step is the same    *)
-(* call of conventional I/O, returning the same results and leaving the    *)
-(* same memory and files; loads, views, copies, hints and refused calls    *)
-(* change nothing a program can see.                                       *)
+(* view and copyOut returned, or the error; the bytes a refresh re-read).  *)
+(* So every step is the same call of conventional I/O, returning the same *)
+(* results and leaving the same memory and files; loads, views, copies,   *)
+(* hints, changes of metadata and refused calls change nothing a program  *)
+(* can see.                                                                *)
 (*                                                                         *)
 (* This is the master property: skip soundness, snapshot stability,       *)
 (* copy-before-write sufficiency and isolation all follow from it.  TLC   *)
@@ -24,7 +25,8 @@ EXTENDS DeferredIO
 (* The call a step record describes: its operation, arguments, results.   *)
 Call == [op |-> last.op, addr |-> last.addr, len |-> last.len, file |-> last.file, pos |-> last.pos,
          val |-> last.val, data |-> last.data, page |-> last.page, rebind |-> last.rebind,
-         writable |-> last.writable, ret |-> last.ret, out |-> last.out, err |-> last.err]
+         writable |-> last.writable, reread |-> last.reread, ret |-> last.ret, out |-> last.out,
+         err |-> last.err]
 
 Conv == INSTANCE Conventional WITH mem <- [rfA \in Addrs |-> Mem(rfA)], file <- file, call <- Call
 

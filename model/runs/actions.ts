@@ -3,14 +3,16 @@
  * model/actions-over.ts over the spec's operators computed per range, as
  * model/actions.ts computes them per byte.
  */
-import { actionsOver, byPair, type Operators } from '../actions-over.ts';
+import { actionsOver, byPair, type FileRun, type Operators } from '../actions-over.ts';
 import type { Constants } from '../constants.ts';
 import {
   BoundOffsets,
   ChosenSnap,
   Dirty,
+  FreeIds,
   MemInto,
   Refs,
+  ReusableIds,
   SnapBlock,
   Unknown,
   UnknownUnder,
@@ -33,7 +35,7 @@ import {
   Absent,
   type BoundRun,
   fileOf,
-  NoOriginRun,
+  isolated,
   NoStep,
   type OriginRun,
   type RunSnapshot,
@@ -50,6 +52,9 @@ const blockRange = (c: Constants, lo: number, hi: number): Interval => [
   Math.floor(lo / c.B),
   Math.floor((hi - 1) / c.B) + 1,
 ];
+
+/** Whether an origin fact says its value is (still) in the file: "intact" or "neighbour". */
+const InFile = (g: OriginRun): boolean => g.fact === 'intact' || g.fact === 'neighbour';
 
 /** The spec's operators over the run-length state. */
 const runs: Operators<RunState, Uint8Array> = {
@@ -78,7 +83,7 @@ const runs: Operators<RunState, Uint8Array> = {
     const all: Interval[] = [];
     const neighbour: Interval[] = [];
     for (const g of piecesOf(st.origin, a, a + n)) {
-      if (g.file !== f || g.delta !== pos - a || g.fact === 'none') continue;
+      if (g.file !== f || g.delta !== pos - a || !InFile(g)) continue;
       all.push([g.start + g.delta, g.end + g.delta]);
       if (g.fact === 'neighbour') neighbour.push([g.start + g.delta, g.end + g.delta]);
     }
@@ -86,7 +91,40 @@ const runs: Operators<RunState, Uint8Array> = {
   },
 
   ChosenSnap: (c, st, snap, f, [lo, hi]) => ChosenSnap(c, st, snap, f, blockRange(c, lo, hi)),
+  Reusable: (c, st, snap, f, offs) => ReusableIds(c, st, snap, f, blocksOf(offs, c.B)),
+  FreeIds,
   WithSnap,
+
+  /** The bytes of lo..hi-1 not Known whose offset is inside their file now (what Refresh re-reads), as runs. */
+  Refreshable(c, st, lo, hi) {
+    const unknown = Unknown(c, st, lo, hi);
+    const out: FileRun[] = [];
+    for (const [ul, uh] of unknown) {
+      for (const x of piecesOf(st.src, ul, uh)) {
+        const file = st.snap.get(x.snap)!.file;
+        const end = Math.min(x.end, fileOf(st, file).length - x.delta);
+        if (x.start < end) out.push({ start: x.start, end, file, delta: x.delta });
+      }
+    }
+    return mergedRuns(out);
+  },
+
+  /** The bytes of lo..hi-1 whose fact is `fact`, page not resident, offset inside the file (spec: Lapsed). */
+  Lapsed(c, st, lo, hi, fact) {
+    const out: FileRun[] = [];
+    for (const g of piecesOf(st.origin, lo, hi)) {
+      if (g.fact !== fact) continue;
+      const inFile = fileOf(st, g.file).length - g.delta;
+      for (let a = g.start; a < Math.min(g.end, inFile); ) {
+        const p = Math.floor(a / c.B);
+        const end = Math.min(g.end, inFile, (p + 1) * c.B);
+        if (st.frame[p] === Absent) out.push({ start: a, end, file: g.file, delta: g.delta });
+        a = end;
+      }
+    }
+    return mergedRuns(out);
+  },
+  RecordedBytes: (runs) => runs,
 
   /** Minimal copy-before-write: snapshots of f with a byte bound at an offset of offs save that offset's block. */
   CopyBeforeWrite(c, st, f, offs) {
@@ -114,12 +152,12 @@ const runs: Operators<RunState, Uint8Array> = {
   Spoiled: (st, f) =>
     new Map([...st.snap].map(([s, e]) => [s, e.file === f ? { ...e, stale: true, fresh: false } : e])),
 
-  /** The ghost facts after a change through the engine writes or cuts offs of f. */
+  /** The ghost facts after a change through the engine writes or cuts offs of f: a value whose offset is written is saved, one whose block is, neighbour. */
   Facts(c, st, f, offs) {
     const changed = blockSpan(c, offs);
     const out: OriginRun[] = [];
     for (const g of st.origin) {
-      if (g.file !== f) {
+      if (g.file !== f || !InFile(g)) {
         out.push(g);
         continue;
       }
@@ -128,7 +166,7 @@ const runs: Operators<RunState, Uint8Array> = {
       const demoted = subtract(intersect(own, changed), offs);
       const kept = subtract(subtract(own, gone), demoted);
       const pieces: OriginRun[] = [
-        ...gone.map(([lo, hi]) => NoOriginRun(c, lo - g.delta, hi - g.delta)),
+        ...gone.map(([lo, hi]): OriginRun => ({ ...g, start: lo - g.delta, end: hi - g.delta, fact: 'saved' })),
         ...demoted.map(([lo, hi]): OriginRun => ({ ...g, start: lo - g.delta, end: hi - g.delta, fact: 'neighbour' })),
         ...kept.map(([lo, hi]): OriginRun => ({ ...g, start: lo - g.delta, end: hi - g.delta })),
       ];
@@ -137,10 +175,14 @@ const runs: Operators<RunState, Uint8Array> = {
     return merged(out, sameOrigin);
   },
 
-  /** After a change behind the engine's back no fact about f is known. */
+  /** After a change behind the engine's back, f's values in the file are saved (isolated), gone or doubtful. */
   Forgotten: (c, st, f) =>
     merged(
-      st.origin.map((g) => (g.file === f ? NoOriginRun(c, g.start, g.end) : g)),
+      st.origin.map((g): OriginRun => {
+        if (g.file !== f || !InFile(g)) return g;
+        if (isolated(c, f)) return { ...g, fact: 'saved' };
+        return { ...g, fact: g.fact === 'intact' ? 'gone' : 'doubtful' };
+      }),
       sameOrigin,
     ),
 
@@ -214,6 +256,18 @@ const runs: Operators<RunState, Uint8Array> = {
     return pairs.sort(byPair);
   },
 };
+
+/** Runs in address order with touching runs of one file and delta merged. */
+function mergedRuns(runs: readonly FileRun[]): FileRun[] {
+  const out: FileRun[] = [];
+  for (const r of runs) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.end === r.start && last.file === r.file && last.delta === r.delta)
+      out[out.length - 1] = { ...last, end: r.end };
+    else out.push(r);
+  }
+  return out;
+}
 
 /** The spec's actions over the run-length state. */
 export const actions = actionsOver(runs);

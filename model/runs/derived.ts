@@ -183,6 +183,30 @@ export function Reusable(
   return null;
 }
 
+/** Every live, trusted snapshot of f with none of the blocks preserved (for an isolated file: fresh), ascending (spec: Reusable). */
+export function ReusableIds(
+  c: Constants,
+  st: RunState,
+  snap: ReadonlyMap<number, RunSnapshot>,
+  f: string,
+  blocks: readonly Interval[],
+): number[] {
+  const out: number[] = [];
+  for (const [s, e] of snap) {
+    if (!Live(st.src, s) || e.file !== f || e.stale || (isolated(c, f) && !e.fresh)) continue;
+    if ([...e.preserved.keys()].some((b) => blocks.some(([lo, hi]) => lo <= b && b < hi))) continue;
+    out.push(s);
+  }
+  return out;
+}
+
+/** The free ids, ascending (spec: FreeIds). */
+export function FreeIds(c: Constants, snap: ReadonlyMap<number, RunSnapshot>): number[] {
+  const out: number[] = [];
+  for (let s = 1; s <= c.MaxSnap; s++) if (!snap.has(s)) out.push(s);
+  return out;
+}
+
 /** The lowest reusable snapshot, else the lowest free id (spec: ChosenSnap). */
 export function ChosenSnap(
   c: Constants,

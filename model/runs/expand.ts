@@ -6,6 +6,7 @@
  * per-byte model's state (model/runs/runs.test.ts and the model-vs-
  * conventional commands check this).
  */
+import { fileRunsOf, triplesOf } from '../actions-over.ts';
 import { Addrs, Blocks, type Constants, SnapIds } from '../constants.ts';
 import { FreeSnap, NoOrigin, type Origin, type Source, type State, type StepRecord } from '../state.ts';
 import { elements, fromElements, type Interval, merged } from './intervals.ts';
@@ -42,6 +43,9 @@ export function toRecord(r: RunStepRecord): StepRecord {
     excused: elements(r.excused),
     bound: r.bound.flatMap(({ snap, lo, hi }) => elements([[lo, hi]]).map((o): [number, number] => [snap, o])),
     preserved: r.preserved.map(([s, b]): [number, number] => [s, b]),
+    reread: triplesOf(r.reread),
+    lapsed: triplesOf(r.lapsed),
+    doubted: triplesOf(r.doubted),
   };
 }
 
@@ -90,6 +94,9 @@ export function fromRecord(r: StepRecord): RunStepRecord {
       .sort((x, y) => x[0] - y[0])
       .flatMap(([snap, offs]) => fromElements(offs).map(([lo, hi]): BoundRun => ({ snap, lo, hi }))),
     preserved: r.preserved.map(([s, b]): Interval => [s, b]),
+    reread: fileRunsOf(r.reread),
+    lapsed: fileRunsOf(r.lapsed),
+    doubted: fileRunsOf(r.doubted),
   };
 }
 

@@ -18,8 +18,10 @@
  *  - the step record's sets of offsets are interval lists, its <<snapshot,
  *    offset>> pairs runs of offsets per snapshot, its bytes Uint8Arrays.
  */
+
+import type { FileRun } from '../actions-over.ts';
 import type { Constants } from '../constants.ts';
-import type { Op, StepRecord } from '../schema.ts';
+import type { Op, Origin, StepRecord } from '../schema.ts';
 import { NoStep as PerByteNoStep } from '../state.ts';
 import type { Interval, Intervals, Run } from './intervals.ts';
 
@@ -36,7 +38,7 @@ export interface SrcRun extends Run {
 export interface OriginRun extends Run {
   readonly file: string;
   readonly delta: number;
-  readonly fact: 'none' | 'intact' | 'neighbour';
+  readonly fact: Origin['fact'];
 }
 
 export interface RunSnapshot {
@@ -81,6 +83,12 @@ export interface RunStepRecord {
   readonly bound: readonly BoundRun[];
   /** <<snapshot, block>> pairs, sorted. */
   readonly preserved: readonly Interval[];
+  /** A refresh's bytes as runs. */
+  readonly reread: readonly FileRun[];
+  readonly lapsed: readonly FileRun[];
+  readonly doubted: readonly FileRun[];
+  /** <<snapshot, file>> pairs, by snapshot. */
+  readonly offered: StepRecord['offered'];
 }
 
 export interface RunState {
@@ -147,6 +155,9 @@ export const NoStep = (c: Constants): RunStepRecord => ({
   excused: [],
   bound: [],
   preserved: [],
+  reread: [],
+  lapsed: [],
+  doubted: [],
 });
 
 /** The spec's Init with the given file contents. */
