@@ -116,7 +116,11 @@ const rows: Row[] = [];
  *     isolation.cfg, the same geometry with the file isolated, is taken to
  *     cost the same per edge;
  *   - TLC's initial states of simulation.cfg: the "about a minute" of the
- *     full run that set the README's figures, unscaled.
+ *     full run that set the README's figures, unscaled;
+ *   - the steps a TLC simulation yields per second: 117,804 steps in 30 s
+ *     in a full run, 2026-12-05, load average 3.3 (calibration 0.7 s),
+ *     scaled to 1,922 per second. A slower machine simulates fewer steps
+ *     and replays each more slowly, so their replay time does not scale.
  */
 const reference = {
   calibration: 1.43,
@@ -126,6 +130,7 @@ const reference = {
   wasmState: 48.7e-3,
   tlcSmoke: 7.4,
   tlcInitialStates: 60,
+  tlcSimulationSteps: 1922,
 } as const;
 type Replayed = keyof typeof reference.replayEdge;
 
@@ -244,7 +249,11 @@ const estimates = {
   graph: (cfg: Replayed) => edgesOf(cfg) * reference.graphEdge[cfg] * speed,
   replay: (cfg: Replayed) => edgesOf(cfg) * reference.replayEdge[cfg] * speed,
   traces: traceSteps * reference.traceStep * speed,
-  simulation: simulating ? reference.tlcInitialStates + simulateSeconds : 0,
+  simulation: simulating
+    ? reference.tlcInitialStates +
+      simulateSeconds +
+      simulateSeconds * reference.tlcSimulationSteps * reference.traceStep
+    : 0,
 };
 const total =
   estimates.smoke +
@@ -256,7 +265,8 @@ const total =
 console.log(
   `estimate: about ${duration(total)} in all: this machine enumerated the smoke graph in ${calibration.toFixed(1)} s, ` +
     `${speed.toFixed(1)}x the reference runs' ${reference.calibration} s, so each estimate is their cost per state, ` +
-    `edge or trace step times ${speed.toFixed(1)} (fuzzing and the simulation run for the time they are given).\n` +
+    `edge or trace step times ${speed.toFixed(1)} (fuzzing and the simulation run for the time they are given, ` +
+    `and a simulation's replay takes what the reference run's did).\n` +
     `plan: model-check smoke.cfg; certificates and mutant verdicts current; ${replayed.map(short).join(', ')}: ` +
     `model graph = TLC's, refinement, edge replay on the engine; ${traces.length} TLC traces replayed; ` +
     `${simulating ? `a fresh ${simulateSeconds} s TLC simulation; ` : ''}${fuzzSeconds} s of fuzzing` +

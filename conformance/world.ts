@@ -9,8 +9,9 @@
  * A change behind the engine's back (outsideWrite, outsideTruncate) goes to
  * the file directly: on disk through a descriptor of its own, after which
  * the file's mtime is set to a value no clock produces, so that the engine's
- * detection (size, mtime, ctime, inode) is certain to see it -- a change it
- * cannot see (same size, same timestamps) is the documented window outside
+ * detection (size, mtime, inode, device; ctime too under the strict policy)
+ * is certain to see it -- a change it cannot see (same size, same
+ * timestamps) is the documented window outside
  * the proof; in memory through the backend, which counts every change. A
  * change of metadata alone (outsideMetadata) is on disk a chmod to the same
  * mode and a utimes with a new atime that puts mtime back (where the world

@@ -75,8 +75,9 @@ export class ReadOnlyError extends DeferredIOError {
 }
 
 /**
- * The file changed behind the engine's back (size, mtime, ctime or inode), so
- * the snapshot bytes it still had to supply from the file are unknown. Raised
+ * The file changed behind the engine's back (its size, mtime, inode or
+ * device; under the strict `changeDetection: 'ctime'` also its ctime), so the
+ * snapshot bytes it still had to supply from the file are unknown. Raised
  * instead of returning wrong data (EFILECHANGED).
  */
 export class FileChangedError extends DeferredIOError {
