@@ -178,6 +178,11 @@ export class Inode {
     this.#dirty = true;
   }
 
+  /** i_extra_isize: bytes of extra fields after the 128-byte core (0 in a 128-byte inode). */
+  get extraIsize(): number {
+    return this.#bytes.length <= goodOldInodeSize ? 0 : this.#view.getUint16(field.extraIsize, true);
+  }
+
   /** Whether i_extra_isize covers the 4-byte field at `offset`. */
   #hasExtra(offset: number): boolean {
     if (this.#bytes.length <= goodOldInodeSize) return false;

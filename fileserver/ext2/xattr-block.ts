@@ -155,3 +155,77 @@ export function writeBlock(attributes: readonly Attribute[], blockSize: number, 
 function viewOf(block: Uint8Array): DataView {
   return new DataView(block.buffer, block.byteOffset, block.byteLength);
 }
+
+/**
+ * The in-inode area's layout (ext4's "ibody", which e2fsprogs reads and
+ * writes the same way): the bytes of a large inode after the 128-byte core
+ * and i_extra_isize, starting with the magic 0xEA020000, then entries as in
+ * a block (unsorted in general; this code writes them sorted), ended by 4
+ * zero bytes; values, each padded to 4 bytes, from the area's end, their
+ * offsets counted from the first entry (just after the magic).
+ */
+const ibodyHeader = 4;
+
+/** Bytes an in-inode area holding `attributes` needs: magic, entries, the end mark, values. */
+export function ibodyBytes(attributes: readonly Attribute[]): number {
+  return blockBytes(attributes) - headerSize + ibodyHeader;
+}
+
+/** The attributes of an in-inode area (`area`: all of it, magic first); none when it has no magic. */
+export function readIbody(area: Uint8Array, where: string): Attribute[] {
+  if (area.length < ibodyHeader + 4) return [];
+  const view = viewOf(area);
+  if (view.getUint32(0, true) !== xattrMagic) return [];
+  const attributes: Attribute[] = [];
+  const base = ibodyHeader;
+  let at = base;
+  for (;;) {
+    if (at + 4 > area.length) corrupt(`${where}: in-inode attribute entries run past the inode`);
+    if (view.getUint32(at, true) === 0) break;
+    const nameLen = view.getUint8(at + e.nameLen);
+    const next = at + entryLength(nameLen);
+    if (next + 4 > area.length) corrupt(`${where}: in-inode attribute entries run past the inode`);
+    const offs = view.getUint16(at + e.valueOffs, true);
+    const size = view.getUint32(at + e.valueSize, true);
+    if (view.getUint32(at + e.valueBlock, true) !== 0) corrupt(`${where}: an in-inode attribute value in an inode`);
+    if (size > 0 && (base + offs < next || base + offs + size > area.length))
+      corrupt(`${where}: an in-inode attribute value out of place`);
+    attributes.push({
+      index: view.getUint8(at + e.nameIndex),
+      name: area.slice(at + entrySize, at + entrySize + nameLen),
+      value: area.slice(base + offs, base + offs + size),
+    });
+    at = next;
+  }
+  return attributes;
+}
+
+/**
+ * An in-inode area of `size` bytes holding `attributes` (sorted); all zero
+ * (no magic) for none, as ext4 leaves an inode whose last one went; null
+ * when they do not fit.
+ */
+export function writeIbody(attributes: readonly Attribute[], size: number): Uint8Array | null {
+  const area = new Uint8Array(size);
+  if (attributes.length === 0) return area;
+  if (ibodyBytes(attributes) > size) return null;
+  const view = viewOf(area);
+  view.setUint32(0, xattrMagic, true);
+  const base = ibodyHeader;
+  let at = base;
+  let end = size;
+  for (const a of attributes) {
+    view.setUint8(at + e.nameLen, a.name.length);
+    view.setUint8(at + e.nameIndex, a.index);
+    if (a.value.length > 0) {
+      end -= pad(a.value.length);
+      area.set(a.value, end);
+      view.setUint16(at + e.valueOffs, end - base, true);
+    }
+    view.setUint32(at + e.valueSize, a.value.length, true);
+    view.setUint32(at + e.hash, entryHash(a.name, a.value), true);
+    area.set(a.name, at + entrySize);
+    at += entryLength(a.name.length);
+  }
+  return area;
+}

@@ -1,10 +1,14 @@
 /**
  * Extended attributes against e2fsprogs: what this code stores, debugfs
  * lists and reads (ea_list, ea_get) and e2fsck -fn finds clean; what
- * debugfs stores, this code reads; shared blocks copied on write and
- * counted down; Linux's errors and limits; and random sequences of sets
- * and removals against a plain map.
+ * debugfs and mke2fs -d store, this code reads; in-inode attributes in
+ * 256-byte inodes (ext4's layout) and the block beside them, none in
+ * 128-byte inodes; shared blocks copied on write and counted down; Linux's
+ * errors and limits; and random sequences of sets and removals against a
+ * plain map.
  */
+
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +18,7 @@ import { XATTR_CREATE, XATTR_REPLACE } from '../fs.ts';
 import { SegmentStore } from '../segment-store.ts';
 import type { Store } from '../store.ts';
 import { debugfs, e2fsprogs, fsck, type MkfsOptions, mkfs } from '../testing/e2fsprogs.ts';
-import { describeWithTools } from '../testing/tools.ts';
+import { describeWithTools, findTool } from '../testing/tools.ts';
 import { type Ext2, openExt2 } from './ext2.ts';
 
 let dir: string;
@@ -76,7 +80,7 @@ function fileAcl(file: string, name: string): number {
 
 describeWithTools('e2fsprogs', e2fsprogs, 'ext2 extended attributes', () => {
   test('stores them in one block that debugfs reads and e2fsck finds clean, ACLs in ext2’s disk form', () => {
-    const file = image();
+    const file = image({ inodeSize: 128 });
     const fsys = mount(file);
     const f = fsys.create(fsys.root, 'f', 0o644, 0, 0);
     const d = fsys.mkdir(fsys.root, 'd', 0o755, 0, 0);
@@ -125,7 +129,7 @@ describeWithTools('e2fsprogs', e2fsprogs, 'ext2 extended attributes', () => {
   });
 
   test('reads what debugfs stored, and removing the last frees the block', () => {
-    // 128-byte inodes: debugfs must put them in a block (with room in a large inode it would use the inode, which ext2 never reads).
+    // 128-byte inodes: debugfs must put them in a block (with room in a large inode it uses the inode: tested below).
     const file = image({ inodeSize: 128 });
     debugfs(file, 'write /dev/null f', { write: true });
     debugfs(file, 'ea_set /f user.a alpha', { write: true });
@@ -145,7 +149,7 @@ describeWithTools('e2fsprogs', e2fsprogs, 'ext2 extended attributes', () => {
   });
 
   test('copies a shared block on write, and counts it down when an inode goes (e2fsck checks the counts)', () => {
-    const file = image();
+    const file = image({ inodeSize: 128 });
     let fsys = mount(file);
     const f = fsys.create(fsys.root, 'f', 0o644, 0, 0);
     fsys.create(fsys.root, 'g', 0o644, 0, 0);
@@ -184,7 +188,7 @@ describeWithTools('e2fsprogs', e2fsprogs, 'ext2 extended attributes', () => {
   });
 
   test('refuses as Linux does: ENODATA, EEXIST, ERANGE, E2BIG, ENOSPC, ENOTSUP, EINVAL, and EROFS', () => {
-    const file = image();
+    const file = image({ inodeSize: 128 });
     const fsys = mount(file);
     const f = fsys.create(fsys.root, 'f', 0o644, 0, 0);
     const refuse = (code: string, act: () => unknown): void => {
@@ -227,7 +231,7 @@ describeWithTools('e2fsprogs', e2fsprogs, 'ext2 extended attributes', () => {
     });
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 30 }), (ops) => {
-        const file = image();
+        const file = image({ inodeSize: 128 });
         const fsys = mount(file);
         const inos = ['f', 'g', 'h'].map((n) => fsys.create(fsys.root, n, 0o644, 0, 0));
         const model = inos.map(() => new Map<string, Uint8Array>());
@@ -261,6 +265,186 @@ describeWithTools('e2fsprogs', e2fsprogs, 'ext2 extended attributes', () => {
         unmountClean(fsys, file);
       }),
       { numRuns: 12 },
+    );
+  });
+
+  test('reads the in-inode attributes mke2fs -d and debugfs ea_set put in 256-byte inodes, with the block’s', () => {
+    const setfattr = findTool('setfattr');
+    if (setfattr === null) throw new Error('setfattr not found (apt-get install -y attr)');
+    const source = path.join(dir, 'source');
+    fs.mkdirSync(source);
+    fs.writeFileSync(path.join(source, 'f'), 'hi\n');
+    const set = (name: string, value: string): void => {
+      const result = spawnSync(setfattr, ['-n', name, '-v', value, path.join(source, 'f')], { encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+    };
+    set('user.a', 'alpha');
+    set('user.big', 'x'.repeat(150)); // too large for the inode: mke2fs puts it in a block
+    const file = image({ inodeSize: 256, source });
+    debugfs(file, 'write /dev/null g', { write: true });
+    debugfs(file, 'ea_set /g user.c gamma', { write: true });
+    debugfs(file, 'ea_set /g trusted.d delta', { write: true });
+    expect(fileAcl(file, 'g'), 'debugfs put them in the inode').toBe(0);
+    expect(fileAcl(file, 'f'), 'mke2fs put one in a block').not.toBe(0);
+
+    const fsys = mount(file);
+    const f = fsys.lookup(fsys.root, 'f');
+    const g = fsys.lookup(fsys.root, 'g');
+    expect(fsys.listxattr(f).sort()).toEqual(['user.a', 'user.big']);
+    expect(text(fsys.getxattr(f, 'user.a'))).toBe('alpha');
+    expect(text(fsys.getxattr(f, 'user.big'))).toBe('x'.repeat(150));
+    expect(fsys.listxattr(g).sort()).toEqual(['trusted.d', 'user.c']);
+    expect(text(fsys.getxattr(g, 'trusted.d'))).toBe('delta');
+    // Changing and removing them where they are.
+    fsys.setxattr(g, 'user.c', bytes('GAMMA'), XATTR_REPLACE);
+    fsys.setxattr(g, 'trusted.d', null, 0);
+    fsys.setxattr(f, 'user.a', null, 0);
+    expect(fsys.listxattr(g)).toEqual(['user.c']);
+    expect(fsys.listxattr(f)).toEqual(['user.big']);
+    unmountClean(fsys, file);
+    expect(debugfs(file, 'ea_list /g').toString()).toContain('user.c (5) = "GAMMA"');
+    expect(debugfs(file, 'ea_list /g').toString()).not.toContain('trusted.d');
+    expect(debugfs(file, 'ea_list /f').toString()).not.toContain('user.a');
+    expect(fileAcl(file, 'g')).toBe(0);
+  });
+
+  test('writes in the inode what fits there (debugfs reads it), the rest in the block, moving a value that comes to fit', () => {
+    const file = image({ inodeSize: 256 });
+    let fsys = mount(file);
+    const f = fsys.create(fsys.root, 'f', 0o644, 0, 0);
+    fsys.setxattr(f, 'user.small', bytes('in the inode'), 0);
+    fsys.setxattr(f, 'security.s', bytes('s\0'), 0);
+    fsys.setxattr(f, 'user.empty', new Uint8Array(0), 0);
+    expect(fsys.getattr(f).blocks, 'no block yet').toBe(0);
+    unmountClean(fsys, file);
+    expect(fileAcl(file, 'f')).toBe(0);
+    let listed = debugfs(file, 'ea_list /f').toString();
+    expect(listed).toContain('user.small (12) = "in the inode"');
+    expect(listed).toContain('user.empty (0)');
+    const saved = path.join(dir, 'value');
+    debugfs(file, `ea_get -f ${saved} /f security.s`);
+    expect(fs.readFileSync(saved, 'latin1')).toBe('s\0');
+
+    // 96 bytes in a 256-byte inode with 32 extra: a 200-byte value goes to the block.
+    fsys = mount(file);
+    fsys.setxattr(f, 'user.large', new Uint8Array(200).fill(7), 0);
+    expect(fsys.getattr(f).blocks).toBe(2);
+    // In-inode attributes first, as ext4 lists them.
+    expect(fsys.listxattr(f)).toEqual(['user.empty', 'user.small', 'security.s', 'user.large']);
+    unmountClean(fsys, file);
+    expect(fileAcl(file, 'f')).not.toBe(0);
+    listed = debugfs(file, 'ea_list /f').toString();
+    expect(listed).toContain('user.small (12) = "in the inode"');
+    expect(listed).toContain('user.large (200)');
+
+    // Made small, it moves to the inode (ext4's policy), and the emptied block is freed.
+    fsys = mount(file);
+    const free = fsys.statfs().blocksFree;
+    fsys.setxattr(f, 'user.small', null, 0);
+    fsys.setxattr(f, 'user.large', bytes('now small'), XATTR_REPLACE);
+    expect(fsys.getattr(f).blocks).toBe(0);
+    expect(fsys.statfs().blocksFree).toBe(free + 1);
+    expect(text(fsys.getxattr(f, 'user.large'))).toBe('now small');
+    // Made large again, it leaves the inode for a block.
+    fsys.setxattr(f, 'user.large', new Uint8Array(300).fill(8), 0);
+    expect(fsys.getattr(f).blocks).toBe(2);
+    expect(fsys.getxattr(f, 'user.large')).toEqual(new Uint8Array(300).fill(8));
+    expect(fsys.listxattr(f)).toEqual(['user.empty', 'security.s', 'user.large']);
+    // Neither the inode nor the block has room: ENOSPC, and nothing changed.
+    expect(() => fsys.setxattr(f, 'user.huge', new Uint8Array(800), 0)).toThrow(
+      expect.objectContaining({ code: 'ENOSPC' }),
+    );
+    expect(fsys.listxattr(f)).toEqual(['user.empty', 'security.s', 'user.large']);
+    unmountClean(fsys, file);
+    listed = debugfs(file, 'ea_list /f').toString();
+    expect(listed).toContain('user.large (300)');
+    expect(listed).not.toContain('user.small');
+  });
+
+  test('keeps in-inode attributes that start inside the inode’s copied fields (a small i_extra_isize)', () => {
+    const file = image({ inodeSize: 256 });
+    debugfs(file, 'write /dev/null f', { write: true });
+    // e2fsck accepts an i_extra_isize of 4: the attributes then start at byte 132, within the fields an operation copies.
+    debugfs(file, 'sif /f extra_isize 4', { write: true });
+    debugfs(file, 'ea_set /f user.q quux', { write: true });
+    const fsys = mount(file);
+    const f = fsys.lookup(fsys.root, 'f');
+    expect(text(fsys.getxattr(f, 'user.q'))).toBe('quux');
+    fsys.setxattr(f, 'user.r', bytes('rho'), 0);
+    fsys.setattr(f, { mode: 0o600 });
+    expect(fsys.listxattr(f)).toEqual(['user.q', 'user.r']);
+    unmountClean(fsys, file);
+    expect(fileAcl(file, 'f')).toBe(0);
+    const listed = debugfs(file, 'ea_list /f').toString();
+    expect(listed).toContain('user.q (4) = "quux"');
+    expect(listed).toContain('user.r (3) = "rho"');
+  });
+
+  test('turns on ext_attr for a first attribute, in the inode as in a block', () => {
+    for (const inodeSize of [256, 128] as const) {
+      const file = image({ inodeSize, features: '^ext_attr' });
+      const fsys = mount(file);
+      const f = fsys.create(fsys.root, 'f', 0o644, 0, 0);
+      fsys.setxattr(f, 'user.a', bytes('v'), 0);
+      expect(fsys.getattr(f).blocks).toBe(inodeSize === 256 ? 0 : 2);
+      unmountClean(fsys, file);
+      expect(debugfs(file, 'features').toString()).toContain('ext_attr');
+      expect(debugfs(file, 'ea_list /f').toString()).toContain('user.a (1) = "v"');
+    }
+  });
+
+  test('uses only the block in 128-byte inodes', () => {
+    const file = image({ inodeSize: 128 });
+    const fsys = mount(file);
+    const f = fsys.create(fsys.root, 'f', 0o644, 0, 0);
+    fsys.setxattr(f, 'user.a', bytes('v'), 0);
+    expect(fsys.getattr(f).blocks).toBe(2);
+    unmountClean(fsys, file);
+    expect(fileAcl(file, 'f')).not.toBe(0);
+    expect(debugfs(file, 'ea_list /f').toString()).toContain('user.a (1) = "v"');
+  });
+
+  test('random sets and removals in 256-byte inodes agree with a map and with debugfs, and e2fsck finds them clean', () => {
+    const name = fc.constantFrom('user.a', 'user.bb', 'trusted.a', 'security.c', 'user.longer-name', 'user.é');
+    // At most 6 attributes of up to 100 bytes: always room between the inode and a 1 KiB block.
+    const op = fc.record({
+      file: fc.integer({ min: 0, max: 2 }),
+      name,
+      value: fc.option(fc.uint8Array({ maxLength: 100 }), { freq: 4 }),
+      flags: fc.constantFrom(0, XATTR_CREATE, XATTR_REPLACE),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 30 }), (ops) => {
+        const file = image({ inodeSize: 256 });
+        const fsys = mount(file);
+        const names = ['f', 'g', 'h'];
+        const inos = names.map((n) => fsys.create(fsys.root, n, 0o644, 0, 0));
+        const model = inos.map(() => new Map<string, Uint8Array>());
+        for (const { file: i, name: n, value, flags } of ops) {
+          const m = model[i];
+          let expected: string | null = null;
+          if (m.has(n) && flags === XATTR_CREATE) expected = 'EEXIST';
+          else if (!m.has(n) && (value === null || flags === XATTR_REPLACE)) expected = 'ENODATA';
+          if (expected !== null) {
+            expect(() => fsys.setxattr(inos[i], n, value, flags)).toThrow(expect.objectContaining({ code: expected }));
+            continue;
+          }
+          fsys.setxattr(inos[i], n, value, flags);
+          if (value === null) m.delete(n);
+          else m.set(n, value);
+        }
+        inos.forEach((ino, i) => {
+          expect(fsys.listxattr(ino).sort()).toEqual([...model[i].keys()].sort());
+          for (const [k, v] of model[i]) expect(fsys.getxattr(ino, k)).toEqual(v);
+        });
+        unmountClean(fsys, file);
+        names.forEach((n, i) => {
+          const listed = debugfs(file, `ea_list /${n}`).toString();
+          // debugfs prints a name with bytes over 0x7f in hex.
+          for (const [k, v] of model[i]) if (/^[ -~]*$/.test(k)) expect(listed).toContain(`${k} (${v.length})`);
+        });
+      }),
+      { numRuns: 8 },
     );
   });
 });

@@ -1,10 +1,14 @@
 /**
- * Extended attributes, stored the way Linux's ext2 stores them: in one
- * attribute block named by the inode's i_file_acl (format in
- * xattr-block.ts), never inside the inode. (ext4 also keeps attributes in
- * the spare tail of large inodes; Linux's ext2 driver neither reads nor
- * writes those, so neither does this code: any an image has stay as they
- * are, unseen, as under Linux's ext2.)
+ * Extended attributes, stored the ext4 way that e2fsprogs reads and writes
+ * (formats in xattr-block.ts): in the spare tail of a large inode (after
+ * the 128-byte core and i_extra_isize; what mke2fs -d and debugfs ea_set
+ * use for 256-byte inodes), and in one attribute block named by the
+ * inode's i_file_acl. Listing and reading take the inode's first, then the
+ * block's, as ext4 does. A new or changed attribute goes in the inode when
+ * it fits there (ext4's policy), else in the block (leaving wherever it was
+ * before); a removal takes it from wherever it is. A 128-byte inode has no
+ * tail: everything is in the block, as under Linux's ext2 (which neither
+ * reads nor writes in-inode attributes).
  *
  * A block may be shared by several inodes with identical attributes,
  * counted by its h_refcount (Linux's ext2 shares blocks it finds identical
@@ -25,11 +29,19 @@ import { FsError, XATTR_CREATE, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SIZE_MAX } 
 import { aclFromDisk, aclToDisk } from './acl.ts';
 import type { Allocator } from './alloc.ts';
 import { corrupt } from './assert.ts';
-import { compat, sb as field, superblockOffset, xattr } from './format.ts';
+import { compat, sb as field, goodOldInodeSize, superblockOffset, xattr } from './format.ts';
 import type { Inode } from './inode.ts';
 import type { Superblock } from './super.ts';
 import type { UndoLog } from './undo.ts';
-import { type Attribute, compareAttributes, readBlock, refcountOf, writeBlock } from './xattr-block.ts';
+import {
+  type Attribute,
+  compareAttributes,
+  readBlock,
+  readIbody,
+  refcountOf,
+  writeBlock,
+  writeIbody,
+} from './xattr-block.ts';
 
 const prefixes: readonly { readonly prefix: string; readonly index: number }[] = [
   { prefix: 'user.', index: 1 },
@@ -81,10 +93,10 @@ export class Xattrs {
     this.#alloc = alloc;
   }
 
-  /** The full names of `inode`'s attributes, in the block's order. */
+  /** The full names of `inode`'s attributes: the inode's, then the block's, each in its stored order. */
   list(inode: Inode): string[] {
     const names: string[] = [];
-    for (const a of this.#read(inode)) {
+    for (const a of [...this.#readIbody(inode), ...this.#read(inode)]) {
       const name = fullName(a);
       if (name !== null) names.push(name);
     }
@@ -94,7 +106,7 @@ export class Xattrs {
   /** The value of attribute `name`; ENODATA when `inode` has none. */
   get(inode: Inode, name: string): Uint8Array {
     const key = parseName(name);
-    const found = this.#read(inode).find((a) => compareAttributes(a, key) === 0);
+    const found = [...this.#readIbody(inode), ...this.#read(inode)].find((a) => compareAttributes(a, key) === 0);
     if (found === undefined)
       throw new FsError('ENODATA', `inode ${inode.ino} has no attribute ${JSON.stringify(name)}`);
     return isAcl(key.index) ? aclFromDisk(found.value, `inode ${inode.ino}'s ${name}`) : found.value;
@@ -105,7 +117,7 @@ export class Xattrs {
    * setxattr(2) and removexattr(2) do: EEXIST with XATTR_CREATE when it
    * exists, ENODATA with XATTR_REPLACE (or a removal) when it does not;
    * E2BIG for a value over XATTR_SIZE_MAX, ERANGE for one over a block,
-   * ENOSPC when the block has no room for it.
+   * ENOSPC when neither the inode nor the block has room for it.
    */
   set(inode: Inode, name: string, value: Uint8Array | null, flags: number): void {
     const key = parseName(name);
@@ -120,15 +132,65 @@ export class Xattrs {
       if (stored.length > this.#sb.blockSize)
         throw new FsError('ERANGE', `attribute value of ${stored.length} bytes exceeds a block`);
     }
-    const attributes = this.#read(inode);
-    const at = attributes.findIndex((a) => compareAttributes(a, key) === 0);
-    if (at >= 0 && flags & XATTR_CREATE) throw new FsError('EEXIST', `attribute ${JSON.stringify(name)} exists`);
-    if (at < 0 && (stored === null || flags & XATTR_REPLACE))
+    const area = this.#area(inode);
+    const inInode = area === null ? [] : this.#readIbody(inode);
+    const inBlock = this.#read(inode);
+    const same = (a: Attribute): boolean => compareAttributes(a, key) === 0;
+    const exists = inInode.some(same) || inBlock.some(same);
+    if (exists && flags & XATTR_CREATE) throw new FsError('EEXIST', `attribute ${JSON.stringify(name)} exists`);
+    if (!exists && (stored === null || flags & XATTR_REPLACE))
       throw new FsError('ENODATA', `inode ${inode.ino} has no attribute ${JSON.stringify(name)}`);
-    if (at >= 0) attributes.splice(at, 1);
-    if (stored !== null) attributes.push({ ...key, value: stored });
-    attributes.sort(compareAttributes);
-    this.#write(inode, attributes);
+    const ibody = inInode.filter((a) => !same(a));
+    const block = inBlock.filter((a) => !same(a));
+    const blockChanged = block.length !== inBlock.length;
+    let ibodyBytes: Uint8Array | null = null;
+    if (stored !== null && area !== null) {
+      ibodyBytes = writeIbody([...ibody, { ...key, value: stored }].sort(compareAttributes), area.size);
+    }
+    if (ibodyBytes === null && stored !== null) {
+      // In the block: written first, so that a block with no room (ENOSPC) leaves everything as it was.
+      block.push({ ...key, value: stored });
+      block.sort(compareAttributes);
+      this.#write(inode, block);
+    } else if (blockChanged) this.#write(inode, block);
+    if (area !== null && (ibodyBytes !== null || ibody.length !== inInode.length)) {
+      this.#writeIbody(inode, area, ibodyBytes ?? (writeIbody(ibody, area.size) as Uint8Array));
+    }
+  }
+
+  /**
+   * Where `inode`'s in-inode attributes live: the image address and size of
+   * the area after its extra fields, magic included; null for an inode with
+   * none (128 bytes, or extra fields leaving no room for an entry).
+   */
+  #area(inode: Inode): { addr: number; offset: number; size: number } | null {
+    const inodeSize = this.#sb.inodeSize;
+    if (inodeSize <= goodOldInodeSize) return null;
+    const extra = inode.extraIsize;
+    const offset = goodOldInodeSize + extra;
+    // e2fsck's bounds for i_extra_isize: 4-byte aligned, leaving room for the magic and an end mark.
+    if (extra % 4 !== 0 || offset + 8 > inodeSize) return null;
+    return { addr: inode.addr + offset, offset, size: inodeSize - offset };
+  }
+
+  #readIbody(inode: Inode): Attribute[] {
+    const area = this.#area(inode);
+    if (area === null) return [];
+    const bytes = new Uint8Array(area.size);
+    this.#disk.copyOut(area.addr, bytes);
+    // Where the area overlaps the inode's record copy, the copy is the newer.
+    const overlap = inode.bytes.subarray(area.offset);
+    bytes.set(overlap.subarray(0, Math.min(overlap.length, bytes.length)));
+    return readIbody(bytes, `inode ${inode.ino}'s in-inode attributes`);
+  }
+
+  #writeIbody(inode: Inode, area: { addr: number; offset: number; size: number }, bytes: Uint8Array): void {
+    this.#disk.copyIn(area.addr, bytes);
+    // Keep the record copy (stored back at the operation's end) agreeing where they overlap.
+    const record = inode.bytes;
+    if (area.offset < record.length) record.set(bytes.subarray(0, record.length - area.offset), area.offset);
+    // An area with attributes starts with the magic (an emptied one is all zero).
+    if (new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) !== 0) this.#markFeature();
   }
 
   #read(inode: Inode): Attribute[] {
@@ -168,7 +230,11 @@ export class Xattrs {
     if (old === 0) inode.sectors += B / 512;
     else this.#disk.set32(old * B + xattr.refcount, references - 1);
     inode.fileAcl = start;
-    // As Linux's ext2 does on its first attribute block: the image now has ext_attr.
+    this.#markFeature();
+  }
+
+  /** As Linux's ext2 does on its first attribute block (and ext4 on any attribute): the image now has ext_attr. */
+  #markFeature(): void {
     const features = superblockOffset + field.featureCompat;
     const mask = this.#disk.get32(features);
     if ((mask & compat.extAttr) === 0) this.#disk.set32(features, (mask | compat.extAttr) >>> 0);
