@@ -59,22 +59,36 @@ export function time(fn: () => void, options: TimeOptions = {}): Timing {
 }
 
 /**
- * Operations per second of each `loop(n)`, which performs n operations. Each
- * loop's n is doubled until one call lasts at least `sampleSeconds`; then
- * the loops are sampled round-robin, `repeats` times, so that background
- * load falls on all of them alike, and each one's median rate is reported.
+ * Operations per second of each `loop(n)`, which performs n operations.
+ * Each loop is warmed up first, for `warmupSeconds` in all: called with n
+ * doubling from 1,024 while a call is shorter than `sampleSeconds`. Its n
+ * is then what lasts `sampleSeconds` at the fastest rate any warm-up call
+ * reached, so that neither a call stalled by the scheduler or a collection
+ * nor code not yet optimized (V8's optimizing compiler works on a thread
+ * of its own, late on a loaded machine) can leave n small and the samples
+ * timing the call and the tiers below the optimized loop. (Sizing n by the
+ * first call to last `sampleSeconds` once left P6's engine loop at 1,024
+ * operations a sample: 14 M/s against 145.) Then the loops are sampled
+ * round-robin, `repeats` times, so that background load falls on all of
+ * them alike, and each one's median rate is reported.
  */
 export function rates<K extends string>(
   loops: Record<K, (n: number) => void>,
-  options: { repeats?: number; sampleSeconds?: number } = {},
+  options: { repeats?: number; sampleSeconds?: number; warmupSeconds?: number } = {},
 ): Record<K, number> {
-  const { repeats = 7, sampleSeconds = 0.05 } = options;
+  const { repeats = 7, sampleSeconds = 0.05, warmupSeconds = 0.25 } = options;
   const names = Object.keys(loops) as K[];
   const sizes = new Map<K, number>();
   for (const name of names) {
     let n = 1024;
-    while (once(() => loops[name](n)) < sampleSeconds && n < 2 ** 30) n *= 2;
-    sizes.set(name, n);
+    let fastest = 0;
+    for (let spent = 0; spent < warmupSeconds; ) {
+      const seconds = once(() => loops[name](n));
+      spent += seconds;
+      fastest = Math.max(fastest, n / seconds);
+      if (seconds < sampleSeconds && n < 2 ** 30) n *= 2;
+    }
+    sizes.set(name, Math.min(2 ** 30, 2 ** Math.ceil(Math.log2(Math.max(1024, fastest * sampleSeconds)))));
   }
   const samples = new Map<K, number[]>(names.map((name) => [name, []]));
   for (let r = 0; r < repeats; r++) {

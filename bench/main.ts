@@ -36,6 +36,8 @@ import * as p7 from './p7-sequential-scan.ts';
 import * as p8 from './p8-periodic-sync.ts';
 import * as p9 from './p9-unaligned-sync.ts';
 import * as p10 from './p10-close.ts';
+import * as p11 from './p11-atomic-sync.ts';
+import * as p12 from './p12-mixed-segments.ts';
 import { type BenchResult, machine, markdown, type Report, writeReport } from './report.ts';
 
 const benchmarks = [
@@ -49,6 +51,8 @@ const benchmarks = [
   { id: 'P8', title: 'periodic sync of a 1 GiB image', module: p8 },
   { id: 'P9', title: 'periodic sync of an image read at an unaligned address', module: p9 },
   { id: 'P10', title: 'closing a segment with 100,000 extents', module: p10 },
+  { id: 'P11', title: 'atomic sync of a 1 GiB image: journal vs plain write-back vs a careful copy', module: p11 },
+  { id: 'P12', title: 'resident hit path over segments of four kinds from one call site', module: p12 },
 ];
 
 const values = readCommandLine(

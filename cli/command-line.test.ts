@@ -76,6 +76,8 @@ describe.each([
   ['conformance/mutants/write-modules.ts', 'npm run spec:mutants --'],
   ['fileserver/bench/main.ts', 'npm run bench:fileserver --'],
   ['fileserver/bench/diodload.ts', 'npm run bench:9p --'],
+  ['fileserver/testing/kill-loop-cli.ts', 'npm run crash:9p --'],
+  ['crashes/run.ts', 'npm run crashes --'],
 ])('%s', (script, name) => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const run = (args: string[]) =>

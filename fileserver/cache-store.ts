@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import type { SyncReport } from './fs.ts';
-import { imageBlockSize, type Store, StoreError, type StoreOptions } from './store.ts';
+import { imageBlockSize, readFrom, type Store, StoreError, type StoreOptions } from './store.ts';
 
 export interface CacheStoreOptions extends StoreOptions {
   /** Bytes of block frames (default 64 MiB, the engine's default budget); at least two blocks. */
@@ -57,7 +57,7 @@ export class CacheStore implements Store {
     try {
       const length = fs.fstatSync(fd).size;
       if (length === 0) throw new StoreError(`${path}: the image is empty`, { cause: null });
-      const blockSize = imageBlockSize(fd);
+      const blockSize = imageBlockSize(readFrom(fd));
       const frames = Math.floor((options.memory ?? memoryDefault) / blockSize);
       if (frames < 2) throw new RangeError(`memory: at least two blocks (${2 * blockSize} bytes)`);
       return new CacheStore(path, fd, length, blockSize, Math.min(frames, Math.ceil(length / blockSize)), readOnly);

@@ -21,6 +21,7 @@ import { Client } from './9p/client.ts';
 import { main, parse, usage } from './cli.ts';
 import { debugfsCat, e2fsprogs, fsck, mkfs } from './testing/e2fsprogs.ts';
 import { entry, logOnly, start } from './testing/serving.ts';
+import { journalPoints, killedAfter, recordSync } from './testing/sync-crashes.ts';
 import { describeWithTools } from './testing/tools.ts';
 
 const O_RDWR = 2;
@@ -175,11 +176,13 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p serving an image', () 
   it('syncs every --sync seconds and at SIGTERM, then exits 0 with the image clean', { timeout: 60_000 }, async () => {
     const file = image(dir, 'periodic');
     const s = await start(['serve', file, '--listen', '127.0.0.1:0', '--sync', '0.2', '--memory', '1M']);
-    expect(s.log()).toMatch(/memory 1048576 bytes\) read-write, sync every 0\.2 s/);
+    expect(s.log()).toMatch(/memory 1048576 bytes\) read-write, atomic sync every 0\.2 s/);
     const content = Buffer.alloc(300_000, 'p');
     await put(s.port, 'periodic', content);
     // A timer sync that wrote something: the data is in the image while the server still runs.
-    await s.waitFor(/sync \(timer\): [1-9]\d* bytes written/);
+    await s.waitFor(
+      /sync \(timer\): [1-9]\d* bytes written in [1-9]\d* runs, journaled first \([1-9]\d* bytes\), \d+ skipped/,
+    );
     expect(Buffer.compare(debugfsCat(file, '/periodic'), content)).toBe(0);
     // The timer goes on, finding nothing to write: not logged without --verbose.
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -187,10 +190,50 @@ describeWithTools('e2fsprogs', e2fsprogs, 'deferred-io-9p serving an image', () 
     await put(s.port, 'late', Buffer.from('after the last timer sync, maybe'));
     s.child.kill('SIGTERM');
     expect(await s.exit).toBe(0);
-    expect(s.log()).toMatch(/SIGTERM: stopping\n.*sync \(shutdown\): \d+ bytes written, \d+ skipped/);
+    expect(s.log()).toMatch(
+      /SIGTERM: stopping\n.*sync \(shutdown\): \d+ bytes written(?: in \d+ runs, journaled first \(\d+ bytes\))?, \d+ skipped/,
+    );
     const check = fsck(file);
     expect(check.status, check.output).toBe(0);
     expect(debugfsCat(file, '/late').toString()).toBe('after the last timer sync, maybe');
+  });
+
+  it('discards at start the journal of a sync killed before its commit, logging it; refuses --read-only until then', {
+    timeout: 60_000,
+  }, async () => {
+    const work = fs.mkdtempSync(path.join(dir, 'killed-'));
+    const sync = await recordSync({ dir: work, blockSize: 4096, changesBefore: 2, changes: 3, seed: 1904 });
+    const file = killedAfter(sync, journalPoints(sync.log).uncommitted, fs.mkdtempSync(path.join(work, 'before-')));
+    const journal = `${file}.dio-journal`;
+    expect(fs.existsSync(journal)).toBe(true);
+    const ro = await runMain(['serve', file, '--listen', '127.0.0.1:0', '--read-only']);
+    expect(ro.status).toBe(1);
+    expect(ro.stderr).toMatch(
+      /^deferred-io-9p: cannot open \S+: .*; serve it once without --read-only to recover it\n$/,
+    );
+    const s = await start(['serve', file, '--listen', '127.0.0.1:0', '--sync', '0']);
+    expect(s.log()).toMatch(
+      /^deferred-io-9p: recovery: discarded the journal of a sync a crash interrupted before its commit \(.+\): the image is the last completed sync's\ndeferred-io-9p: serving /,
+    );
+    expect(fs.existsSync(journal)).toBe(false);
+    expect(fs.readFileSync(file).equals(sync.previous.image)).toBe(true);
+    s.child.kill('SIGTERM');
+    expect(await s.exit, s.log()).toBe(0);
+    const check = fsck(file);
+    expect(check.status, check.output).toBe(0);
+  });
+
+  it("refuses at start a committed journal that is not the image's, writing nothing", { timeout: 60_000 }, async () => {
+    // The recorded sync's journal names the recording backend's file, not this one: never replayed here.
+    const work = fs.mkdtempSync(path.join(dir, 'foreign-'));
+    const sync = await recordSync({ dir: work, blockSize: 4096, changesBefore: 2, changes: 3, seed: 1905 });
+    const file = killedAfter(sync, journalPoints(sync.log).committed, fs.mkdtempSync(path.join(work, 'after-')));
+    const image = fs.readFileSync(file);
+    const ran = await runMain(['serve', file, '--listen', '127.0.0.1:0']);
+    expect(ran.status).toBe(1);
+    expect(ran.stderr).toMatch(/^deferred-io-9p: cannot open \S+: .*cannot be trusted: it is for another file .*\n$/);
+    expect(fs.existsSync(`${file}.dio-journal`)).toBe(true);
+    expect(fs.readFileSync(file).equals(image)).toBe(true);
   });
 
   it('on SIGINT writes back what it holds and exits 0, with --sync 0 that being the only sync', {

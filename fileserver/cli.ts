@@ -10,6 +10,7 @@ import { constants } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseCommandLine, UsageError } from '../cli/command-line.ts';
+import type { Recovery } from '../impl/index.ts';
 import { Server, SYNC_INTERVAL_MAX, type SyncFailure } from './9p/server.ts';
 import { ImageError, openExt2 } from './ext2/ext2.ts';
 import { type FileSystem, FsError, S_IFDIR, S_IFMT } from './fs.ts';
@@ -44,7 +45,9 @@ authentication) to users named by their uid, checking their permissions.
   --version           the version of deferred-io-9p
 
 It logs on stderr. While it serves IMAGE read-write it holds IMAGE.lock,
-which a second server of IMAGE respects. SIGINT or SIGTERM: stop accepting
+which a second server of IMAGE respects. Each write-back is atomic, through
+IMAGE.dio-journal: after a crash, the next read-write start recovers the
+image of a whole write-back (and logs it). SIGINT or SIGTERM: stop accepting
 requests, write changes back, exit 0. Exit status 1: the image cannot be
 served (or another server holds it); 2: a bad command line; 3: a sync
 failed, and the changes since the last one are not all on disk. Under a
@@ -211,7 +214,11 @@ async function serve(args: ServeArgs, io: Io): Promise<number> {
   const cannotOpen = (err: Error): number => {
     const { code } = err as { code?: unknown };
     const hint =
-      !args.readOnly && unwritable.has(code as string) ? '; to serve it without writing to it, add --read-only' : '';
+      !args.readOnly && unwritable.has(code as string)
+        ? '; to serve it without writing to it, add --read-only'
+        : code === 'EJOURNALPENDING'
+          ? '; serve it once without --read-only to recover it'
+          : '';
     log(`cannot open ${args.image}: ${err.message}${hint}`);
     return 1;
   };
@@ -263,6 +270,18 @@ function outsideChange(change: OutsideChange): string {
   return `the image changed outside this server (${what}): the ${change.refreshed} bytes it did not hold will be read from the image as it is now; clients' changes not yet synced are kept`;
 }
 
+/**
+ * One line for the journal a crash left beside the image, which opening it
+ * recovered: a sync the crash cut short after its commit is completed
+ * (replayed), one cut short before is undone (discarded). Either way the
+ * image is that of a whole sync.
+ */
+function recovered(recovery: Recovery): string {
+  return recovery.outcome === 'replayed'
+    ? `recovery: replayed the journal of the sync a crash interrupted after its commit (${recovery.records} runs, ${recovery.bytes} bytes): the image is that sync's`
+    : `recovery: discarded the journal of a sync a crash interrupted before its commit (${recovery.reason}): the image is the last completed sync's`;
+}
+
 /** Serves the image until a signal, npm's going or a failed sync; the exit status. */
 async function serveImage(
   args: ServeArgs,
@@ -271,6 +290,7 @@ async function serveImage(
 ): Promise<number> {
   let store: SegmentStore;
   let server: Server;
+  let serving: string;
   try {
     store = SegmentStore.open(args.image, {
       readOnly: args.readOnly,
@@ -280,6 +300,7 @@ async function serveImage(
   } catch (err) {
     return cannotOpen(err as Error);
   }
+  if (store.recovery !== null) log(recovered(store.recovery));
   try {
     const fs = openExt2(store, { readOnly: args.readOnly });
     for (const reason of fs.readOnlyReasons) log(`serving read-only: ${reason}`);
@@ -295,12 +316,10 @@ async function serveImage(
     const sb = fs.superblock;
     const mode = fs.readOnly
       ? 'read-only'
-      : `read-write, sync ${args.sync > 0 ? `every ${args.sync} s` : 'on fsync and at shutdown'}`;
+      : `read-write, atomic sync ${args.sync > 0 ? `every ${args.sync} s` : 'on fsync and at shutdown'}`;
     if (args.exports !== null) log(`exports ${args.exports.join(' ')}: any other aname is refused`);
     if (!args.permChecks) log('no permission checks: the clients are trusted to have made them');
-    log(
-      `serving ${args.image} (ext2, ${sb.blocksCount} blocks of ${sb.blockSize} bytes, memory ${store.memory} bytes) ${mode} on ${address.address}:${address.port}`,
-    );
+    serving = `serving ${args.image} (ext2, ${sb.blocksCount} blocks of ${sb.blockSize} bytes, memory ${store.memory} bytes) ${mode} on ${address.address}:${address.port}`;
   } catch (err) {
     store.close();
     if (
@@ -323,6 +342,8 @@ async function serveImage(
   });
   process.once('SIGINT', settle);
   process.once('SIGTERM', settle);
+  // Said once the signals are handled: whoever waits for this line may stop the server at once.
+  log(serving);
   void server.failed.then(settle);
   // npm does not pass its signals on (parent-watch.ts): its going is the signal.
   const unwatch = startedByNpm()

@@ -109,6 +109,12 @@ export interface StatFs {
 export interface SyncReport {
   readonly written: number;
   readonly skipped: number;
+  /**
+   * A sync through a journal (the segment store's atomic write-back) that
+   * wrote something: the runs it wrote in place (a stretch of changed bytes
+   * each), and the bytes it wrote to the journal before them.
+   */
+  readonly journal?: { readonly runs: number; readonly bytes: number };
 }
 
 /** Linux errno names and numbers the file system reports (9P2000.L Rlerror carries the number). */

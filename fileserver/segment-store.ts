@@ -10,9 +10,14 @@
  * and a copy in of several pages is prefetched first (copyIn). Sync
  * writes the whole segment back with rebind: the engine skips every page
  * still bound to the image, so only the pages changed since the last sync
- * reach the disk, and they become clean again. With `sync: true` the
- * engine fsyncs the image before it rebinds: if the fsync fails, the pages
- * stay dirty and the next sync writes them again.
+ * reach the disk, and they become clean again. The write-back is atomic
+ * (`atomic: true`): the changed pages go to a journal beside the image
+ * (IMAGE.dio-journal), committed and fsynced, then in place and fsynced,
+ * then the journal is removed; the engine recovers a journal a crash left
+ * when the image is next opened read-write, so after any crash the image
+ * is that of the last sync that completed, or of the one the crash
+ * interrupted once its journal was committed, never a mix. A sync that
+ * fails leaves the pages dirty, and the next sync writes them again.
  *
  * Another process may change the image while it is served. A change of
  * its metadata alone (chmod, chown: ctime moves, mtime and size do not) is
@@ -28,9 +33,19 @@
  * `onOutsideChange`.
  */
 import * as fs from 'node:fs';
-import { type DeferredFile, Engine, FileChangedError, IOError, type Segment, type Stats } from '../impl/index.ts';
+import {
+  type DeferredFile,
+  Engine,
+  type FileBackend,
+  FileChangedError,
+  IOError,
+  JournalError,
+  type Recovery,
+  type Segment,
+  type Stats,
+} from '../impl/index.ts';
 import type { SyncReport } from './fs.ts';
-import { imageBlockSize, type Store, StoreError, type StoreOptions } from './store.ts';
+import { imageBlockSize, type ReadAt, readFrom, type Store, StoreError, type StoreOptions } from './store.ts';
 
 export interface SegmentStoreOptions extends StoreOptions {
   /** The engine's frame budget in bytes (default: the engine's, 64 MiB). */
@@ -52,16 +67,29 @@ export type OutsideChange =
   | { readonly kind: 'metadata'; readonly changed: readonly string[] }
   | { readonly kind: 'content'; readonly changed: readonly string[]; readonly refreshed: number };
 
+/**
+ * What the store compares to tell another process's change to the image:
+ * fields of its fstat. An image given as a FileBackend (attach) has no
+ * mode or owner to compare: they read 0 there, and only its content marks
+ * count.
+ */
+type ImageStat = Pick<fs.Stats, 'mode' | 'uid' | 'gid' | 'size' | 'mtimeMs' | 'ctimeMs'>;
+
+/** How the store reaches the image besides the engine: its stat, and what to release at close. */
+interface ImageAccess {
+  stat(): ImageStat;
+  release(): void;
+}
+
 export class SegmentStore implements Store {
   readonly length: number;
   readonly readOnly: boolean;
   readonly #engine: Engine;
   readonly #file: DeferredFile;
   readonly #segment: Segment;
-  /** A descriptor of the image of the store's own, to fstat it: what another process changed. */
-  readonly #fd: number;
+  readonly #image: ImageAccess;
   /** The image's stat as the store last saw it: after its own last write, or an outside change it handled. */
-  #seen: fs.Stats;
+  #seen: ImageStat;
   readonly #onOutsideChange: (change: OutsideChange) => void;
   #closed = false;
 
@@ -69,38 +97,95 @@ export class SegmentStore implements Store {
     engine: Engine,
     file: DeferredFile,
     segment: Segment,
-    fd: number,
+    image: ImageAccess,
     readOnly: boolean,
     onOutsideChange: (change: OutsideChange) => void,
   ) {
     this.#engine = engine;
     this.#file = file;
     this.#segment = segment;
-    this.#fd = fd;
-    this.#seen = fs.fstatSync(fd);
+    this.#image = image;
+    this.#seen = image.stat();
     this.#onOutsideChange = onOutsideChange;
     this.length = segment.length;
     this.readOnly = readOnly;
   }
 
-  /** Opens the image at `path` and reads all of it into one segment (instant: nothing is copied yet). */
+  /**
+   * Opens the image at `path` and reads all of it into one segment
+   * (instant: nothing is copied yet). Opened read-write, a journal a crash
+   * left beside it is recovered first (`recovery`); opened read-only, such
+   * a journal is refused (StoreError, code EJOURNALPENDING).
+   */
   static open(path: string, options: SegmentStoreOptions = {}): SegmentStore {
     const readOnly = options.readOnly ?? false;
+    // A descriptor of the store's own, to fstat the image: what another process changed.
     const fd = fs.openSync(path, 'r');
+    const image = { stat: () => fs.fstatSync(fd), release: () => fs.closeSync(fd) };
+    return SegmentStore.#start(
+      path,
+      readFrom(fd),
+      // The journal lives beside the path opened: the real one, so that every path to the image finds it, as the lock.
+      (engine) => engine.open(fs.realpathSync(path), readOnly ? 'r' : 'r+'),
+      image,
+      options,
+    );
+  }
+
+  /**
+   * The same over an image given as a FileBackend (a test's recording
+   * backend: every call of a sync logged, its crash states built from the
+   * log). Recovery as open's.
+   */
+  static attach(backend: FileBackend, options: SegmentStoreOptions = {}): SegmentStore {
+    const image = {
+      stat: (): ImageStat => ({ ...backend.identity(), mode: 0, uid: 0, gid: 0 }),
+      release: () => {},
+    };
+    return SegmentStore.#start(
+      backend.name,
+      (buffer, offset, length, position) => backend.read(buffer, offset, length, position),
+      (engine) => engine.attach(backend, { readOnly: options.readOnly ?? false }),
+      image,
+      options,
+    );
+  }
+
+  static #start(
+    name: string,
+    read: ReadAt,
+    open: (engine: Engine) => DeferredFile,
+    image: ImageAccess,
+    options: SegmentStoreOptions,
+  ): SegmentStore {
     let engine: Engine | undefined;
     try {
-      engine = new Engine({ pageSize: imageBlockSize(fd), memory: options.memory, swapDir: options.swapDir });
-      const file = engine.open(path, readOnly ? 'r' : 'r+');
-      if (file.size === 0) throw new StoreError(`${path}: the image is empty`, { cause: null });
+      engine = new Engine({ pageSize: imageBlockSize(read), memory: options.memory, swapDir: options.swapDir });
+      const file = open(engine);
+      if (file.size === 0) throw new StoreError(`${name}: the image is empty`, { cause: null });
       const segment = engine.segment(file.size);
       const count = segment.read(file, 0, file.size, 0);
-      if (count !== file.size) throw new StoreError(`${path}: read ${count} of ${file.size} bytes`, { cause: null });
-      return new SegmentStore(engine, file, segment, fd, readOnly, options.onOutsideChange ?? (() => {}));
+      if (count !== file.size) throw new StoreError(`${name}: read ${count} of ${file.size} bytes`, { cause: null });
+      return new SegmentStore(
+        engine,
+        file,
+        segment,
+        image,
+        options.readOnly ?? false,
+        options.onOutsideChange ?? (() => {}),
+      );
     } catch (error) {
       engine?.close();
-      fs.closeSync(fd);
-      throw error instanceof IOError ? new StoreError(error.message, { cause: error }) : error;
+      image.release();
+      throw error instanceof IOError || error instanceof JournalError
+        ? new StoreError(error.message, { cause: error })
+        : error;
     }
+  }
+
+  /** What opening the image recovered: the journal of a sync a crash cut short, replayed or discarded; null if there was none. */
+  get recovery(): Recovery | null {
+    return this.#file.recovery;
   }
 
   /** The engine's counters and occupancy (faults, bytes written and skipped, resident pages, ...). */
@@ -222,16 +307,23 @@ export class SegmentStore implements Store {
   }
 
   /**
-   * Writes the whole segment back and fsyncs; the engine writes only the
-   * pages changed since the last sync. First, a change another process made
-   * to the image since the last look is handled and reported.
+   * Writes the whole segment back atomically: the engine writes only the
+   * pages changed since the last sync, first to a journal beside the image,
+   * then in place, so that a crash at any point leaves, after the recovery
+   * at the next open, the image of this sync or of the last one. First, a
+   * change another process made to the image since the last look is
+   * handled and reported.
    */
   sync(): SyncReport {
     if (this.readOnly) return { written: 0, skipped: this.length };
     const write = (): SyncReport => {
-      const result = this.#segment.write(this.#file, 0, this.length, 0, { rebind: true, sync: true });
-      this.#seen = fs.fstatSync(this.#fd);
-      return { written: result.written, skipped: result.skipped };
+      const before = this.#engine.stats();
+      const result = this.#segment.write(this.#file, 0, this.length, 0, { rebind: true, atomic: true });
+      this.#seen = this.#image.stat();
+      if (result.written === 0) return { written: 0, skipped: result.skipped };
+      const after = this.#engine.stats();
+      const journal = { runs: after.runs - before.runs, bytes: after.journaled - before.journaled };
+      return { written: result.written, skipped: result.skipped, journal };
     };
     try {
       this.#look(false);
@@ -247,7 +339,7 @@ export class SegmentStore implements Store {
     try {
       this.#engine.close();
     } finally {
-      fs.closeSync(this.#fd);
+      this.#image.release();
     }
   }
 
@@ -275,7 +367,7 @@ export class SegmentStore implements Store {
    */
   #look(refresh: boolean): void {
     // The stat before the refresh: a change after it is seen again, never missed.
-    const now = fs.fstatSync(this.#fd);
+    const now = this.#image.stat();
     const content = contentChanged(this.#seen, now);
     const refreshed = content || refresh ? this.#segment.refresh() : 0;
     const changed = this.#changes(now);
@@ -286,7 +378,7 @@ export class SegmentStore implements Store {
   }
 
   /** What moved between the stat last seen and `now`, as the report names it. */
-  #changes(now: fs.Stats): string[] {
+  #changes(now: ImageStat): string[] {
     const then = this.#seen;
     const changed: string[] = [];
     const octal = (mode: number): string => `0${(mode & 0o7777).toString(8)}`;
@@ -312,7 +404,7 @@ export class SegmentStore implements Store {
  * Whether stat `now` shows another content than `then`, as the engine
  * judges it (its default change detection): size or mtime moved.
  */
-function contentChanged(then: fs.Stats, now: fs.Stats): boolean {
+function contentChanged(then: ImageStat, now: ImageStat): boolean {
   return then.size !== now.size || then.mtimeMs !== now.mtimeMs;
 }
 

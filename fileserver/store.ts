@@ -76,18 +76,25 @@ export interface StoreOptions {
   readOnly?: boolean;
 }
 
+/** Reads up to `length` bytes at `position` into `buffer[offset..]`, returning the count (pread(2), FileBackend.read). */
+export type ReadAt = (buffer: Uint8Array, offset: number, length: number, position: number) => number;
+
+/** pread(2) of the open file `fd`, as a ReadAt. */
+export function readFrom(fd: number): ReadAt {
+  return (buffer, offset, length, position) => readSync(fd, buffer, offset, length, position);
+}
+
 /**
- * The block size of the ext2 image at `path`, from its superblock, read
- * with one small pread: a store needs it before it holds the image (the
- * engine's page size and the cache's block size are the image's block
- * size). Not a validation: an image that is not ext2 gets 4096 here and is
- * refused by the file system when it parses the superblock through the
- * store.
+ * The block size of an ext2 image, from its superblock, read with one
+ * small read: a store needs it before it holds the image (the engine's
+ * page size and the cache's block size are the image's block size). Not a
+ * validation: an image that is not ext2 gets 4096 here and is refused by
+ * the file system when it parses the superblock through the store.
  */
-export function imageBlockSize(fd: number): number {
+export function imageBlockSize(read: ReadAt): number {
   const field = Buffer.alloc(4);
   // s_log_block_size: block size = 1024 << s_log_block_size.
-  const count = readAt(fd, field, superblockOffset + logBlockSizeOffset);
+  const count = readFully(read, field, superblockOffset + logBlockSizeOffset);
   const log = field.readUInt32LE(0);
   return count === 4 && log <= 2 ? 1024 << log : 4096;
 }
@@ -95,10 +102,10 @@ export function imageBlockSize(fd: number): number {
 const superblockOffset = 1024;
 const logBlockSizeOffset = 24;
 
-function readAt(fd: number, into: Buffer, position: number): number {
+function readFully(read: ReadAt, into: Buffer, position: number): number {
   let done = 0;
   for (;;) {
-    const count = readSync(fd, into, done, into.length - done, position + done);
+    const count = read(into, done, into.length - done, position + done);
     done += count;
     if (count === 0 || done === into.length) return done;
   }

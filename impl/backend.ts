@@ -36,6 +36,12 @@ export interface FileBackend {
   /** Names the file in errors (a path for files on disk). */
   readonly name: string;
   /**
+   * The files beside this one in its directory, where an atomic write-back
+   * keeps its journal; null for a file with no directory (a temporary, an
+   * in-memory file of its own), which cannot be written back atomically.
+   */
+  readonly siblings: Siblings | null;
+  /**
    * Reads up to `length` bytes at `position` into `buffer[offset..]` and
    * returns the count, which is short only at end of file.
    */
@@ -59,6 +65,23 @@ export interface FileBackend {
   /** A private copy of the current content, immune to later changes of this file. */
   clone(dir: string): FileBackend;
   close(): void;
+}
+
+/**
+ * The directory of a file, as an atomic write-back and recovery use it: the
+ * journal is a file beside the user's, created, synced and removed there,
+ * and a creation or removal is durable only once the directory is synced.
+ * Calls throw as FileBackend's do.
+ */
+export interface Siblings {
+  /** Opens the file `name` beside this one for reading (at least), or returns null if there is none. */
+  open(name: string): FileBackend | null;
+  /** Creates the empty file `name` beside this one (O_CREAT | O_EXCL: an EEXIST error if it is there). */
+  create(name: string): FileBackend;
+  /** Unlinks `name` (an ENOENT error if it is not there). */
+  remove(name: string): void;
+  /** fsync(2) of the directory: makes creations and removals durable. */
+  sync(): void;
 }
 
 /**

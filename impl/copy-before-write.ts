@@ -38,6 +38,7 @@ export function change(
   assert(!file.readOnly, 'a change through a read-only file');
   assert(!file.closed, 'a change through a closed file');
   assert(length >= 0, 'a change to a negative length');
+  file.refuseIfJournalLeft();
   const old = file.size();
   copyBeforeWrite(shared, file, length < old ? [...writes, [length, old]] : writes);
   file.changed(apply);

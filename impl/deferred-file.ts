@@ -10,6 +10,7 @@ import { fileTruncate } from './file-truncate.ts';
 import { fileWrite } from './file-write.ts';
 import type { FileState } from './files.ts';
 import { fileLengthMax } from './limits.ts';
+import type { Recovery } from './recovery.ts';
 import { commit, type Shared } from './shared.ts';
 import { byteArray, integer } from './validate.ts';
 
@@ -47,6 +48,14 @@ export class DeferredFile {
   /** Whether reads take a private copy of the file (see OpenOptions.isolate). */
   get isolated(): boolean {
     return this.#state.isolated;
+  }
+
+  /**
+   * What opening the file recovered: null if it had no journal, else
+   * whether an atomic write-back cut short was replayed or discarded.
+   */
+  get recovery(): Recovery | null {
+    return this.#state.recovery;
   }
 
   /** Current length in bytes. */

@@ -136,6 +136,29 @@ describe('NodeFileBackend', () => {
     for (const backend of [original, copy, store]) backend.close();
   });
 
+  it("siblings: the file's directory, where a journal is created exclusively, found, removed and made durable", () => {
+    const dir = tempDir();
+    const backend = NodeFileBackend.open(tempFile(dir, 'f', Uint8Array.of(1)), 'r+');
+    const siblings = backend.siblings!;
+    expect(siblings.open('j')).toBeNull();
+    const made = siblings.create('j');
+    made.write(Uint8Array.of(5, 6), 0, 2, 0);
+    made.close();
+    expect(thrown(() => siblings.create('j'))).toMatchObject({ code: 'EEXIST' });
+    const found = siblings.open('j')!;
+    const bytes = new Uint8Array(2);
+    expect(found.read(bytes, 0, 2, 0)).toBe(2);
+    expect([...bytes]).toEqual([5, 6]);
+    found.close();
+    siblings.remove('j');
+    siblings.sync();
+    expect(fs.readdirSync(dir)).toEqual(['f']);
+    expect(thrown(() => siblings.remove('j'))).toMatchObject({ code: 'ENOENT' });
+    // A temporary has no directory to speak of: it is unlinked as soon as it is made.
+    expect(NodeFileBackend.temporary(dir, 'swap').siblings).toBeNull();
+    backend.close();
+  });
+
   it('sync and datasync go to the descriptor; close releases it once, a second close does nothing', () => {
     const dir = tempDir();
     const backend = NodeFileBackend.open(tempFile(dir, 'f', Uint8Array.of(1)), 'r+');

@@ -28,6 +28,7 @@ import {
 } from './limits.ts';
 import { NodeFileBackend } from './node-backend.ts';
 import { Pager, Pagers } from './paging.ts';
+import { type Recovery, recover, refusePending } from './recovery.ts';
 import { newSegment, type Segment } from './segment.ts';
 import type { Shared } from './shared.ts';
 import { SlotStore } from './slots.ts';
@@ -67,7 +68,11 @@ export interface EngineOptions {
   changeDetection?: ChangeDetection;
 }
 
-/** How Engine.open opens a file: 'r' read-only, 'r+' read-write, 'w+' created or truncated. */
+/**
+ * How Engine.open opens a file: 'r' read-only, 'r+' read-write, 'w+' created
+ * or truncated. 'r+' and 'w+' first recover a journal an atomic write-back
+ * left ('w+' truncates after); 'r' refuses a file that has one.
+ */
 export type OpenFlags = 'r' | 'r+' | 'w+';
 
 export interface OpenOptions {
@@ -224,7 +229,10 @@ export class Engine {
     const isolate = isolation(options('options', openOptions, ['isolate']));
     const backend = io('file', file.toString(), () => NodeFileBackend.open(file, flags));
     try {
-      return this.#adopt(backend, flags === 'r', isolate);
+      const recovery = flags === 'r' ? refuse(backend) : recover(backend);
+      // Truncated only once the journal is recovered: a crash in between finds the journal and the file it describes.
+      if (flags === 'w+') io('file', backend.name, () => backend.truncate(0));
+      return this.#adopt(backend, flags === 'r', isolate, recovery);
     } catch (error) {
       backend.close();
       throw error;
@@ -238,17 +246,19 @@ export class Engine {
       typeof backend !== 'object' ||
       backend === null ||
       typeof backend.name !== 'string' ||
-      backendMethods.some((name) => typeof backend[name] !== 'function')
+      backendMethods.some((name) => typeof backend[name] !== 'function') ||
+      !isSiblings(backend.siblings)
     ) {
       throw new ArgumentError(
         'backend',
-        `must implement FileBackend (name, ${backendMethods.join(', ')})`,
+        `must implement FileBackend (name, siblings: Siblings (${siblingsMethods.join(', ')}) or null, ${backendMethods.join(', ')})`,
         'ERR_INVALID_ARG_TYPE',
       );
     }
     const given = options('options', attachOptions, ['isolate', 'readOnly']);
     const readOnly = given.readOnly === undefined ? false : boolean('options.readOnly', given.readOnly);
-    return this.#adopt(backend, readOnly, isolation(given));
+    const recovery = readOnly ? refuse(backend) : recover(backend);
+    return this.#adopt(backend, readOnly, isolation(given), recovery);
   }
 
   /**
@@ -314,11 +324,12 @@ export class Engine {
     return `Engine ${inspect(shown, options)}`;
   }
 
-  #adopt(backend: FileBackend, readOnly: boolean, isolate: boolean): DeferredFile {
+  #adopt(backend: FileBackend, readOnly: boolean, isolate: boolean, recovery: Recovery | null): DeferredFile {
     const { shared, files, tempDir, changeDetection } = this.#state;
     const state = new FileState(backend, readOnly, isolate, tempDir, shared.calls, changeDetection, (closed) =>
       files.delete(closed),
     );
+    state.recovery = recovery;
     files.add(state);
     return newFile(state, shared);
   }
@@ -326,6 +337,22 @@ export class Engine {
   #open(): void {
     if (this.#state.shared.closed) throw new ClosedError('engine');
   }
+}
+
+const siblingsMethods = ['open', 'create', 'remove', 'sync'] as const;
+
+/** Whether `value` is a FileBackend's `siblings`: null, or an object with Siblings' methods. */
+function isSiblings(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value !== 'object') return false;
+  const methods = value as Record<string, unknown>;
+  return siblingsMethods.every((name) => typeof methods[name] === 'function');
+}
+
+/** A read-only open: refused while a journal awaits recovery, else nothing recovered. */
+function refuse(backend: FileBackend): null {
+  refusePending(backend);
+  return null;
 }
 
 function isolation(given: Record<string, unknown>): boolean {

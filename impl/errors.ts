@@ -108,8 +108,8 @@ export class LimitError extends DeferredIOError {
   }
 }
 
-/** Where an I/O error happened. */
-export type IORole = 'file' | 'swap' | 'preserve' | 'clone';
+/** Where an I/O error happened: 'journal' is an atomic write-back's journal or its directory. */
+export type IORole = 'file' | 'swap' | 'preserve' | 'clone' | 'journal';
 
 /**
  * An I/O operation failed; `code` is the system error code (EIO, ENOSPC,
@@ -139,6 +139,39 @@ export class IOError extends DeferredIOError {
     if (typeof fields.path === 'string') this.path = fields.path;
     if (typeof fields.syscall === 'string') this.syscall = fields.syscall;
     if (typeof fields.errno === 'number') this.errno = fields.errno;
+  }
+}
+
+/** Why a JournalError was raised. */
+export type JournalCode = 'EJOURNALPENDING' | 'EJOURNALCORRUPT';
+
+/**
+ * A file's journal (left by an atomic write-back that did not finish) stands
+ * in the way. EJOURNALPENDING: it must be recovered first, by opening the
+ * file 'r+' (a read-only open cannot, and a file whose write-back failed
+ * part way refuses changes until then). EJOURNALCORRUPT: it is committed
+ * but cannot be trusted (a checksum, an unknown version, another file's
+ * identity, a file changed since it was written); nothing was written and
+ * the journal is left where it is, for a person to judge.
+ */
+export class JournalError extends DeferredIOError {
+  override readonly name = 'JournalError';
+  declare readonly code: JournalCode;
+  constructor(
+    /** The file's name. */
+    readonly file: string,
+    /** The journal's name, beside the file. */
+    readonly journal: string,
+    code: JournalCode,
+    /** For EJOURNALCORRUPT, what is wrong with the journal. */
+    readonly reason: string | null = null,
+  ) {
+    super(
+      code === 'EJOURNALPENDING'
+        ? `file ${file} has a journal, ${journal}, of an atomic write-back that did not finish: open it 'r+' to recover`
+        : `journal ${journal} of file ${file} cannot be trusted: ${reason}; nothing was written and the journal is left where it is`,
+      code,
+    );
   }
 }
 

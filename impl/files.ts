@@ -12,8 +12,9 @@
 import { assert } from './assert.ts';
 import type { FileBackend, FileIdentity } from './backend.ts';
 import { readPadded } from './backend.ts';
-import { FileChangedError, io, ioError } from './errors.ts';
+import { FileChangedError, io, ioError, JournalError } from './errors.ts';
 import { type Copy, Isolation } from './isolation.ts';
+import type { Recovery } from './recovery.ts';
 
 /**
  * Counts the engine's public calls. A file's identity is checked at most
@@ -57,7 +58,11 @@ export class FileState {
    * such call by the bytes it wrote or read. Starts at 0.
    */
   position = 0;
+  /** What recovering a journal at open did, if there was one (Engine.open, Engine.attach). */
+  recovery: Recovery | null = null;
   #identity: FileIdentity;
+  // The journal an atomic write-back left behind when it failed part way: no change until it is recovered.
+  #journalLeft: string | null = null;
   // The call in which the identity was last checked or recorded.
   #checked: number;
   // While the engine itself is changing the file, a new identity is its own doing.
@@ -103,8 +108,30 @@ export class FileState {
 
   /** The current length (from the identity checked in this call). */
   size(): number {
+    return this.identity().size;
+  }
+
+  /** The identity checked in this call (an fstat of the open file). */
+  identity(): FileIdentity {
     this.verify();
-    return this.#identity.size;
+    return this.#identity;
+  }
+
+  /**
+   * Records that an atomic write-back failed part way and left its journal
+   * `name`: the file may be torn until the journal is recovered, so every
+   * change is refused until the file is opened again.
+   */
+  journalLeft(name: string): void {
+    assert(!this.readOnly, 'a journal left by a write-back to a read-only file');
+    // An atomic write-back starts only once no journal is left: there is never a second.
+    assert(this.#journalLeft === null, 'a second journal left behind');
+    this.#journalLeft = name;
+  }
+
+  /** Refuses a change (JournalError, EJOURNALPENDING) while a journal left behind awaits recovery. */
+  refuseIfJournalLeft(): void {
+    if (this.#journalLeft !== null) throw new JournalError(this.name, this.#journalLeft, 'EJOURNALPENDING');
   }
 
   /** The current length, looked up without noticing anything (for util.inspect and internals.ts). */

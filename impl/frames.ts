@@ -46,7 +46,7 @@ export class FramePool {
   #fresh = 0;
   #freeHead = -1;
   #freeCount: number;
-  // Frames the current operation needs to stay resident (the pages a prefetch is filling).
+  // Frames the current operation needs to stay resident (the pages of a prefetch's window).
   readonly #pinned: Uint8Array;
   #hand = 0;
 

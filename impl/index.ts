@@ -4,7 +4,7 @@
  * write() that skips every byte the file provably holds already.
  */
 
-export type { FileBackend, FileIdentity } from './backend.ts';
+export type { FileBackend, FileIdentity, Siblings } from './backend.ts';
 export { DeferredFile } from './deferred-file.ts';
 export { type AttachOptions, Engine, type EngineOptions, type OpenFlags, type OpenOptions } from './engine.ts';
 export {
@@ -16,11 +16,14 @@ export {
   FileChangedError,
   IOError,
   type IORole,
+  type JournalCode,
+  JournalError,
   LimitError,
   ReadOnlyError,
 } from './errors.ts';
 export type { ChangeDetection } from './files.ts';
 export { segmentLengthMax } from './limits.ts';
-export { MemoryBackend } from './memory-backend.ts';
+export { MemoryBackend, MemoryDirectory } from './memory-backend.ts';
+export type { Recovery } from './recovery.ts';
 export { type BytesOptions, Segment, type WriteOptions, type WriteResult } from './segment.ts';
 export type { Counters, Stats } from './stats.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readPadded } from './backend.ts';
 import { memoryMax } from './limits.ts';
-import { MemoryBackend } from './memory-backend.ts';
+import { MemoryBackend, MemoryDirectory } from './memory-backend.ts';
 import { bytesOf, memoryEngine } from './testing/engines.ts';
 import { thrown } from './testing/thrown.ts';
 
@@ -97,5 +97,25 @@ describe('readPadded', () => {
       readPadded(m, 'file', into, at, 4, position);
       expect([...into], `at ${at}, position ${position}`).toEqual(expected);
     }
+  });
+});
+
+describe('MemoryDirectory', () => {
+  it('makes files with inode numbers of their own, never reused, and is their siblings', () => {
+    const dir = new MemoryDirectory();
+    const a = dir.file('a', Uint8Array.of(1));
+    const b = dir.create('b');
+    expect(a.siblings).toBe(dir);
+    expect([a.identity().ino, b.identity().ino]).toEqual([1, 2]);
+    expect(thrown(() => dir.file('a'))).toMatchObject({ code: 'EEXIST', syscall: 'open', path: 'a' });
+    expect(dir.open('a')).toBe(a);
+    expect(dir.open('c')).toBeNull();
+    dir.remove('a');
+    dir.sync();
+    expect(thrown(() => dir.remove('a'))).toMatchObject({ code: 'ENOENT', syscall: 'unlink' });
+    expect(dir.file('a').identity().ino).toBe(3);
+    expect(dir.names()).toEqual(['b', 'a']);
+    // A file made on its own is in no directory.
+    expect(new MemoryBackend('m').siblings).toBeNull();
   });
 });

@@ -10,23 +10,25 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { assert } from './assert.ts';
-import type { FileBackend, FileIdentity } from './backend.ts';
+import type { FileBackend, FileIdentity, Siblings } from './backend.ts';
 
 export class NodeFileBackend implements FileBackend {
   readonly name: string;
+  /** The file's directory, as its path named it when opened; null for a temporary, which has no name. */
+  readonly siblings: Siblings | null;
   readonly #fd: number;
-  // Temporaries (the stores and copies) are never cloned.
-  readonly #temporary: boolean;
   #closed = false;
 
-  private constructor(name: string, fd: number, temporary: boolean) {
+  private constructor(name: string, fd: number, siblings: Siblings | null) {
     this.name = name;
     this.#fd = fd;
-    this.#temporary = temporary;
+    this.siblings = siblings;
   }
 
   /**
-   * Opens `file` ('r' read-only, 'r+' read-write, 'w+' created or truncated),
+   * Opens `file` ('r' read-only, 'r+' read-write, 'w+' read-write and
+   * created if missing: the engine truncates it itself, after recovering
+   * a pending journal, so that a crash between the two finds the journal),
    * which must be a regular file whose size describes its content: anything
    * else is closed again and refused with EISDIR (a directory) or ENODEV (a
    * FIFO, socket or device, or a file of a pseudo file system such as
@@ -40,8 +42,8 @@ export class NodeFileBackend implements FileBackend {
    * Node system error's `path` is.
    */
   static open(file: string | Buffer, flags: 'r' | 'r+' | 'w+'): NodeFileBackend {
-    const { O_RDONLY, O_RDWR, O_CREAT, O_TRUNC, O_NONBLOCK } = fs.constants;
-    const mode = { r: O_RDONLY, 'r+': O_RDWR, 'w+': O_RDWR | O_CREAT | O_TRUNC }[flags];
+    const { O_RDONLY, O_RDWR, O_CREAT, O_NONBLOCK } = fs.constants;
+    const mode = { r: O_RDONLY, 'r+': O_RDWR, 'w+': O_RDWR | O_CREAT }[flags];
     const name = file.toString();
     const fd = fs.openSync(file, mode | O_NONBLOCK, 0o666);
     let refusal: Refusal | null;
@@ -61,7 +63,12 @@ export class NodeFileBackend implements FileBackend {
         path: name,
       });
     }
-    return new NodeFileBackend(name, fd, false);
+    return new NodeFileBackend(name, fd, new NodeSiblings(path.resolve(path.dirname(name))));
+  }
+
+  /** A backend over `fd`, a regular file of `siblings` named `name` (a journal). */
+  static adopt(name: string, fd: number, siblings: Siblings): NodeFileBackend {
+    return new NodeFileBackend(name, fd, siblings);
   }
 
   /**
@@ -72,7 +79,7 @@ export class NodeFileBackend implements FileBackend {
     const file = temporaryPath(dir, purpose);
     const fd = fs.openSync(file, 'wx+', 0o600);
     fs.unlinkSync(file);
-    return new NodeFileBackend(`${purpose} in ${dir}`, fd, true);
+    return new NodeFileBackend(`${purpose} in ${dir}`, fd, null);
   }
 
   read(buffer: Uint8Array, offset: number, length: number, position: number): number {
@@ -142,11 +149,11 @@ export class NodeFileBackend implements FileBackend {
    * by now).
    */
   clone(dir: string): FileBackend {
-    if (this.#temporary) throw Object.assign(new Error('a temporary file is never copied'), { code: 'EINVAL' });
+    if (this.siblings === null) throw Object.assign(new Error('a temporary file is never copied'), { code: 'EINVAL' });
     const file = temporaryPath(dir, 'copy');
     fs.copyFileSync(`${descriptors}/${this.#fd}`, file, fs.constants.COPYFILE_FICLONE);
     try {
-      return new NodeFileBackend(`copy of ${this.name}`, fs.openSync(file, 'r'), true);
+      return new NodeFileBackend(`copy of ${this.name}`, fs.openSync(file, 'r'), null);
     } finally {
       fs.unlinkSync(file);
     }
@@ -156,6 +163,46 @@ export class NodeFileBackend implements FileBackend {
     if (this.#closed) return;
     this.#closed = true;
     fs.closeSync(this.#fd);
+  }
+}
+
+/**
+ * The directory a file was opened in, by its absolute path at open time
+ * (a directory has no descriptor-relative calls in node:fs): a journal is
+ * made, found and removed there by name.
+ */
+class NodeSiblings implements Siblings {
+  constructor(readonly dir: string) {}
+
+  open(name: string): FileBackend | null {
+    const file = path.join(this.dir, name);
+    let fd: number;
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDONLY);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return NodeFileBackend.adopt(file, fd, this);
+  }
+
+  create(name: string): FileBackend {
+    const file = path.join(this.dir, name);
+    const { O_RDWR, O_CREAT, O_EXCL } = fs.constants;
+    return NodeFileBackend.adopt(file, fs.openSync(file, O_RDWR | O_CREAT | O_EXCL, 0o666), this);
+  }
+
+  remove(name: string): void {
+    fs.unlinkSync(path.join(this.dir, name));
+  }
+
+  sync(): void {
+    const fd = fs.openSync(this.dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 }
 

@@ -17,34 +17,34 @@ import type { Pager } from './paging.ts';
  * lost to a change behind the engine's back, or an I/O error: best
  * effort, that page's own fault will report it). A run of pages bound to
  * contiguous offsets of one snapshot is filled with one read per run of
- * consecutive frames (which a sequential scan gets from CLOCK). The pages
- * stay pinned until the end, so that none evicts another; hence at most
- * as many pages as the pool holds. Returns the page where it stopped
- * (`end` if it did not).
+ * consecutive frames (which a sequential scan gets from CLOCK). At most
+ * as many pages as the pool holds: the pages of that window already
+ * resident are pinned before the first fill and the pages filled as they
+ * are, until the end, so that making room for one never evicts another
+ * (which would only be filled again: one fault per page missing, at
+ * most). Returns the page where it stopped (`end` if it did not).
  */
 export function prefetch(pager: Pager, first: number, end: number): number {
   assert(first >= 0, 'prefetching from a negative page');
   assert(first < end, 'prefetching no page');
   assert(end <= pager.pages, 'prefetching past the last page');
   const pool = pager.shared.pool;
-  let room = pool.count;
+  const stop = Math.min(end, first + pool.count);
+  for (let at = first; at < stop; at++) {
+    const resident = pager.table.get(at);
+    if (resident >= 0) pool.pin(resident);
+  }
   let page = first;
   try {
-    while (page < end) {
-      assert(room >= 0, 'more pages pinned than the pool holds');
-      if (room === 0) return page;
-      const resident = pager.table.get(page);
-      if (resident >= 0) {
-        pool.pin(resident);
-        room--;
+    while (page < stop) {
+      if (pager.table.get(page) >= 0) {
         page++;
         continue;
       }
-      const run = batchable(pager, page, Math.min(end, page + room, page + pager.shared.batch.length));
+      const run = batchable(pager, page, Math.min(stop, page + pager.shared.batch.length));
       // Stryker disable next-line EqualityOperator
       if (run > page + 1) {
         if (!fillBatch(pager, page, run)) return page;
-        room -= run - page;
         page = run;
         continue;
       }
@@ -55,17 +55,17 @@ export function prefetch(pager: Pager, first: number, end: number): number {
         if (error instanceof DeferredIOError) return page;
         throw error;
       }
-      room--;
       page++;
     }
-    return end;
+    return stop;
   } finally {
-    assert(page <= end, 'prefetched past the last page');
-    // Every page of [first, page) is resident and pinned: what the pinning is for (none evicted another).
-    for (let pinned = first; pinned < page; pinned++) {
+    assert(page <= stop, 'prefetched past the window');
+    // Every page of [first, page) is resident and pinned (none evicted another), and so is every page of
+    // [page, stop) that was resident at the start; the others there were left alone.
+    for (let pinned = first; pinned < stop; pinned++) {
       const frame = pager.table.get(pinned);
-      assert(frame >= 0, 'a prefetched page left memory before the prefetch returned');
-      pool.unpin(frame);
+      if (pinned < page) assert(frame >= 0, 'a prefetched page left memory before the prefetch returned');
+      if (frame >= 0) pool.unpin(frame);
     }
   }
 }

@@ -19,10 +19,11 @@
  * every argument as before.
  */
 import { inspect } from 'node:util';
+import { atomically } from './atomic.ts';
 import { bytes } from './bytes.ts';
 import { copyOut } from './copy-out.ts';
 import { type DeferredFile, fileArgument } from './deferred-file.ts';
-import { ClosedError, illegalConstructor, ReadOnlyError } from './errors.ts';
+import { ArgumentError, ClosedError, illegalConstructor, ReadOnlyError } from './errors.ts';
 import { evict } from './evict.ts';
 import { DETACHED, type FramePool } from './frames.ts';
 import { fileLengthMax } from './limits.ts';
@@ -47,8 +48,8 @@ import {
 } from './scalars.ts';
 import { commit, type Shared } from './shared.ts';
 import { store } from './store.ts';
-import { boolean, byteArray, integer, options } from './validate.ts';
-import { type WriteResult, write } from './write.ts';
+import { boolean, booleanOr, byteArray, integer, options } from './validate.ts';
+import { inPlace, type Sync, type WriteResult, write } from './write.ts';
 import { zero } from './zero.ts';
 
 export type { WriteResult } from './write.ts';
@@ -61,13 +62,21 @@ export interface WriteOptions {
    */
   rebind?: boolean;
   /**
-   * After the data is written, fsync the file (FileBackend.sync), even if
-   * nothing needed writing: when the call returns, the file's content over
-   * the whole range is durable. Rebinding waits for it: if the fsync fails,
-   * the pages stay dirty, so the next write-back writes them again. Default
-   * false.
+   * After the data is written, fsync the file (FileBackend.sync; 'data':
+   * fdatasync, FileBackend.datasync), even if nothing needed writing: when
+   * the call returns, the file's content over the whole range is durable.
+   * Rebinding waits for it: if the fsync fails, the pages stay dirty, so the
+   * next write-back writes them again. Default false; with `atomic`, true.
    */
-  sync?: boolean;
+  sync?: boolean | 'data';
+  /**
+   * Write through a journal beside the file (impl/README.md, "Durability"):
+   * after a crash at any point and the recovery on the next open, the file
+   * holds exactly its content before the write-back or after it. Implies
+   * `sync` (false is refused). Needs a file in a directory (a backend with
+   * siblings). Default false.
+   */
+  atomic?: boolean;
 }
 
 export interface BytesOptions {
@@ -166,9 +175,16 @@ export class Segment {
     this.#range(addr, length);
     const at = position === undefined || position === null ? state.position : position;
     integer('position', at, 0, fileLengthMax - length);
-    const { rebind, sync } = writeOptions(options);
+    const { rebind, sync, atomic } = writeOptions(options);
+    if (atomic && state.backend.siblings === null)
+      throw new ArgumentError(
+        'options.atomic',
+        `needs a file in a directory: ${state.name} has none`,
+        'ERR_INVALID_ARG_VALUE',
+      );
     if (state.readOnly) throw new ReadOnlyError(state.name);
-    const result = commit(this.#shared, () => write(this.#pager, state, addr, length, at, rebind, sync));
+    const apply = atomic ? atomically(sync === 'data' ? 'data' : true) : inPlace(sync);
+    const result = commit(this.#shared, () => write(this.#pager, state, addr, length, at, rebind, apply));
     if (position === undefined || position === null) state.position = at + length;
     return result;
   }
@@ -525,11 +541,20 @@ export class Segment {
   }
 }
 
-function writeOptions(value: unknown): { rebind: boolean; sync: boolean } {
-  const given = options('options', value, ['rebind', 'sync']);
+function writeOptions(value: unknown): { rebind: boolean; sync: Sync; atomic: boolean } {
+  const given = options('options', value, ['rebind', 'sync', 'atomic']);
+  const atomic = given.atomic === undefined ? false : boolean('options.atomic', given.atomic);
+  const sync = given.sync === undefined ? atomic : booleanOr('options.sync', given.sync, 'data');
+  if (atomic && sync === false)
+    throw new ArgumentError(
+      'options.sync',
+      'must not be false with atomic: an atomic write-back syncs',
+      'ERR_INVALID_ARG_VALUE',
+    );
   return {
     rebind: given.rebind === undefined ? false : boolean('options.rebind', given.rebind),
-    sync: given.sync === undefined ? false : boolean('options.sync', given.sync),
+    sync,
+    atomic,
   };
 }
 

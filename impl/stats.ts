@@ -15,8 +15,12 @@ export interface Counters {
   fragmentBytes: number;
   /** Bytes segment write-back wrote to files. */
   written: number;
+  /** Runs segment write-back wrote: stretches of written bytes between skipped ones (each one write call, or more if long). */
+  runs: number;
   /** Bytes segment write-back skipped because the file provably held them already. */
   skipped: number;
+  /** Bytes atomic write-backs wrote to their journals (data, records' headers and checksums, header and commit). */
+  journaled: number;
   /** Blocks saved by copy-before-write. */
   preserves: number;
   /** Pages written to swap on eviction. */
@@ -44,7 +48,9 @@ export function zeroCounters(): Counters {
     bytesFilled: 0,
     fragmentBytes: 0,
     written: 0,
+    runs: 0,
     skipped: 0,
+    journaled: 0,
     preserves: 0,
     swapOuts: 0,
     swapIns: 0,

@@ -163,20 +163,32 @@ describe('argument shapes', () => {
     const whole = new MemoryBackend('m');
     const methods = ['read', 'write', 'writev', 'truncate', 'sync', 'datasync', 'identity', 'clone', 'close'] as const;
     const partial = (without: string) => {
-      const backend: Record<string, unknown> = { name: 'p' };
+      const backend: Record<string, unknown> = { name: 'p', siblings: null };
       for (const m of methods) if (m !== without) backend[m] = () => 0;
       return backend;
     };
-    const bad: unknown[] = [null, undefined, 'm', { ...partial(''), name: 7 }, ...methods.map(partial)];
+    const directory = { open: () => null, create: () => 0, remove: () => 0, sync: () => 0 };
+    const { open: _, ...withoutOpen } = directory;
+    const bad: unknown[] = [
+      null,
+      undefined,
+      'm',
+      { ...partial(''), name: 7 },
+      ...methods.map(partial),
+      { ...partial(''), siblings: undefined },
+      { ...partial(''), siblings: 'dir' },
+      { ...partial(''), siblings: withoutOpen },
+    ];
     for (const backend of bad) {
       const error = thrown(() => engine.attach(backend as never));
       expect(error).toBeInstanceOf(ArgumentError);
       expect(error.message).toBe(
-        'backend must implement FileBackend (name, read, write, writev, truncate, sync, datasync, identity, clone, close)',
+        'backend must implement FileBackend (name, siblings: Siblings (open, create, remove, sync) or null, read, write, writev, truncate, sync, datasync, identity, clone, close)',
       );
     }
     expect(engine.attach(whole).name).toBe('m');
     expect(engine.attach(partial('') as never).name).toBe('p');
+    expect(engine.attach({ ...partial(''), name: 'q', siblings: directory } as never).name).toBe('q');
     expect(thrown(() => engine.attach(whole, { readOnly: 'yes' as never }))).toMatchObject({
       argument: 'options.readOnly',
     });

@@ -39,6 +39,14 @@ export function boolean(name: string, value: unknown): boolean {
   return value;
 }
 
+/** A boolean, or the one string `word` besides (the `sync` write option's 'data'). */
+export function booleanOr<W extends string>(name: string, value: unknown, word: W): boolean | W {
+  if (value === word) return word;
+  if (typeof value !== 'boolean')
+    throw new ArgumentError(name, `must be a boolean or '${word}', got ${describe(value)}`, 'ERR_INVALID_ARG_TYPE');
+  return value;
+}
+
 /**
  * A file path as node:fs takes one: a string, a Buffer (any Uint8Array: its
  * bytes are the name, whatever their encoding) or a file: URL, made a path

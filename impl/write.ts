@@ -11,13 +11,16 @@
  *
  * The written runs go to the file straight from the frames (and, for pages
  * not resident, from swap or their other sources read into the staging
- * buffer), one write call per run: a writev of the run's pieces. With
+ * buffer), one write call per run: a writev of the run's pieces (an
+ * atomic write-back, atomic.ts, writes the same runs through a journal
+ * first, with the same RunWriter). With
  * rebind, only what is not already bound as it must end up is rebound: the
  * written runs, and skipped bytes bound to another snapshot than the one
  * chosen. Either way every step costs in the runs and the extents they
  * touch, never in the length written.
  */
 
+import { crc32 } from 'node:zlib';
 import { assert } from './assert.ts';
 import type { Bindings } from './bindings.ts';
 import { type Change, change } from './copy-before-write.ts';
@@ -35,7 +38,7 @@ export interface WriteResult {
 }
 
 /** Half-open ranges [lo, hi) of segment addresses, sorted, disjoint and coalesced. */
-type Runs = [number, number][];
+export type Runs = [number, number][];
 
 /** Skipped bytes [lo, hi), bound to `snap` (the offset is the write's: address + position - addr). */
 interface Skip {
@@ -44,11 +47,30 @@ interface Skip {
   readonly snap: Snapshot;
 }
 
-/** What a write-back did: the runs it wrote and the bytes it skipped, for the rebinding after it. */
-interface WritePlan extends WriteResult {
+/**
+ * What a write-back writes: the runs not skipped (segment addresses; file
+ * offset = address + delta) and the bytes skipped, judged before anything
+ * changes; kept for the rebinding after it.
+ */
+export interface WritePlan extends WriteResult {
   readonly runs: Runs;
   readonly skips: readonly Skip[];
+  /** File offset minus segment address. */
+  readonly delta: number;
+  /** The file's length before the write-back and after it. */
+  readonly lengthBefore: number;
+  readonly lengthAfter: number;
 }
+
+/**
+ * How a write-back's runs reach the file once planned: in place (`inPlace`,
+ * below) or through a journal (atomic.ts). Either writes exactly the
+ * plan's runs, through `writeRuns`.
+ */
+export type Apply = (pager: Pager, file: FileState, plan: WritePlan) => void;
+
+/** The `sync` write option: none, fsync(2) (true), or fdatasync(2) ('data'). */
+export type Sync = boolean | 'data';
 
 /** Appends [lo, hi) to `runs`, merging it with the last run if they touch. */
 function append(runs: Runs, lo: number, hi: number): void {
@@ -151,10 +173,10 @@ function complement(lo: number, hi: number, skips: readonly Skip[]): Runs {
 
 /**
  * Writes `length` bytes of the segment from `addr` to `file` at `position`;
- * the file grows as needed. Provable bytes are skipped. With `sync` the
- * file is fsynced afterwards, even if nothing needed writing; with
- * `rebind` the bytes are then bound to a snapshot of what was written (the
- * lowest-id reusable one, else a new one), so their pages become clean.
+ * the file grows as needed. Provable bytes are skipped; `apply` writes the
+ * rest (`inPlace(sync)`, or atomically). With `rebind` the bytes are then
+ * bound to a snapshot of what was written (the lowest-id reusable one, else
+ * a new one), so their pages become clean.
  */
 export function write(
   pager: Pager,
@@ -163,15 +185,20 @@ export function write(
   length: number,
   position: number,
   rebind: boolean,
-  sync: boolean,
+  apply: Apply,
 ): WriteResult {
   const shared = pager.shared;
   assert(!file.readOnly, 'a write-back to a read-only file');
   // Refused before the file changes if rebinding might need a snapshot beyond the limit.
   if (rebind && length > 0) shared.snapshots.checkRoom();
-  const plan = writeBack(pager, file, addr, length, position);
-  assert(plan.written + plan.skipped === length, 'a write-back writes or skips every byte once');
-  if (sync) file.sync();
+  const plan = writePlan(pager, file, addr, length, position);
+  apply(pager, file, plan);
+  shared.counters.written += plan.written;
+  shared.counters.runs += plan.runs.length;
+  shared.counters.skipped += plan.skipped;
+  // The file grew to hold the last run (its length is the one the change recorded: no new look).
+  if (plan.runs.length > 0)
+    assert(file.size() >= plan.runs.at(-1)![1] + plan.delta, 'the file did not grow to hold the write');
   if (rebind && length > 0) {
     const snap =
       shared.snapshots.reusable(file, [[position, position + length]]) ??
@@ -191,8 +218,24 @@ export function write(
   return { written: plan.written, skipped: plan.skipped };
 }
 
-/** Writes View of segment [addr, addr + length) to `file` at `position`, skipping the provable bytes. */
-function writeBack(pager: Pager, file: FileState, addr: number, length: number, position: number): WritePlan {
+/**
+ * The runs of a plain write-back written in place, and then the file
+ * fsynced (or fdatasynced) if `sync` asks, even if nothing needed writing.
+ */
+export function inPlace(sync: Sync): Apply {
+  return (pager, file, plan) => {
+    writeRuns(pager, file, plan);
+    if (sync === 'data') file.datasync();
+    else if (sync) file.sync();
+  };
+}
+
+/**
+ * Plans a write-back of View of segment [addr, addr + length) to `file` at
+ * `position`: the provable bytes skipped, the rest in runs, every byte of
+ * which must be known (else FileChangedError, before anything changes).
+ */
+function writePlan(pager: Pager, file: FileState, addr: number, length: number, position: number): WritePlan {
   const shared = pager.shared;
   assert(addr + length <= pager.length, 'writing back past the end of the segment');
   const fileLength = file.size();
@@ -208,20 +251,32 @@ function writeBack(pager: Pager, file: FileState, addr: number, length: number, 
   if (runs.length > 0) assert(runs.at(-1)![1] <= addr + length, 'a run past the write');
   // Every byte to write must be known before anything changes.
   for (const [lo, hi] of runs) pager.checkKnown(lo, hi);
-  // Writing nothing changes nothing: not even an isolated file's current copy.
-  if (runs.length > 0) {
-    const changes: Change[] = runs.map(([lo, hi]) => [lo + delta, hi + delta]);
-    // Stryker disable next-line ArithmeticOperator
-    change(shared, file, changes, Math.max(fileLength, position + length), () => {
-      const writer = new RunWriter(pager, file);
-      for (const [lo, hi] of runs) writer.write(lo, hi, lo + delta);
-    });
-  }
-  shared.counters.written += written;
-  shared.counters.skipped += skipped;
-  // The file grew to hold the last run (its length is the one the change recorded: no new look).
-  if (runs.length > 0) assert(file.size() >= runs.at(-1)![1] + delta, 'the file did not grow to hold the write');
-  return { written, skipped, runs, skips };
+  // Stryker disable next-line ArithmeticOperator
+  const lengthAfter = runs.length === 0 ? fileLength : Math.max(fileLength, position + length);
+  // Bytes past the end of the file are never skipped, so a write-back that grows the file ends with a run there.
+  if (lengthAfter > fileLength)
+    assert(runs.at(-1)![1] + delta === lengthAfter, 'a growing write-back ends short of its length');
+  return { written, skipped, runs, skips, delta, lengthBefore: fileLength, lengthAfter };
+}
+
+/**
+ * Writes a plan's runs in place, in ascending offsets, one write or writev
+ * per run, copy-before-write first. Writing nothing changes nothing: not
+ * even an isolated file's current copy.
+ */
+export function writeRuns(pager: Pager, file: FileState, plan: WritePlan): void {
+  if (plan.runs.length === 0) return;
+  const delta = plan.delta;
+  const changes: Change[] = plan.runs.map(([lo, hi]) => [lo + delta, hi + delta]);
+  change(pager.shared, file, changes, plan.lengthAfter, () => {
+    const writer = new RunWriter(pager, file);
+    for (const [lo, hi] of plan.runs) {
+      writer.at(lo + delta);
+      writer.run(lo, hi, null);
+      writer.flush();
+      assert(writer.position === hi + delta, 'a run written short or long');
+    }
+  });
 }
 
 /**
@@ -253,94 +308,132 @@ function rebindWritten(pager: Pager, snap: Snapshot, delta: number, plan: WriteP
   for (const [lo, hi] of ranges) pager.rebound(lo, hi, true);
 }
 
+/** Where a RunWriter's calls go: a file written in place (FileState), or a journal. */
+export interface Sink {
+  writeAt(from: Uint8Array, at: number, length: number, position: number): void;
+  writevAt(buffers: readonly Uint8Array[], position: number): void;
+}
+
 /**
- * Writes runs of a segment to a file, each straight from its frames: the
- * pieces of a run (a page's bytes in its frame, or a stretch of pages not
- * resident read into the staging buffer) go in one write call, a writev
- * when there is more than one piece. A run of more than iovMax pieces, or
- * of more non-resident bytes than the staging buffer holds, takes more
- * calls, in order.
+ * Writes runs of a segment to a sink, each straight from its frames: the
+ * pieces (a page's bytes in its frame, a stretch of pages not resident read
+ * into the staging buffer, or bytes of the caller's own, a journal record's
+ * header) go back to back from the position set, in one write call, a
+ * writev when there is more than one piece, at each `flush`. More than
+ * iovMax pieces, or more non-resident bytes than the staging buffer holds,
+ * take more calls, in order.
  */
-class RunWriter {
+export class RunWriter {
   readonly #shared: Shared;
   readonly #pager: Pager;
-  readonly #file: FileState;
-  // The pending pieces of the current call: from the frames (true) or the staging buffer, offset, length.
-  readonly #fromPool: boolean[] = [];
+  readonly #sink: Sink;
+  // The pending pieces of the current call: the array each lies in (frame pool, staging, or given), offset, length.
+  readonly #sources: Uint8Array[] = [];
   readonly #offsets: number[] = [];
   readonly #lengths: number[] = [];
   #position = 0;
+  #pending = 0;
   #staged = 0;
 
-  constructor(pager: Pager, file: FileState) {
+  constructor(pager: Pager, sink: Sink) {
     this.#shared = pager.shared;
     this.#pager = pager;
-    this.#file = file;
+    this.#sink = sink;
   }
 
-  write(lo: number, hi: number, position: number): void {
+  /** Where the next byte goes: the position written so far, pending pieces included. */
+  get position(): number {
+    return this.#position + this.#pending;
+  }
+
+  /** The next call writes from `position` (nothing may be pending). */
+  at(position: number): void {
+    assert(this.#offsets.length === 0, 'moving with pieces unwritten');
+    assert(position >= 0, 'writing at a negative position');
+    this.#position = position;
+  }
+
+  /** Bytes of the caller's own, next (held until flushed: not to be changed before). */
+  add(bytes: Uint8Array): void {
+    this.#add(bytes, 0, bytes.length);
+  }
+
+  /**
+   * The segment's View of [lo, hi), next. With `crc` (a running CRC-32),
+   * returns it continued over those bytes, as they are written; else 0.
+   */
+  run(lo: number, hi: number, crc: number | null): number {
     assert(lo < hi, 'writing an empty run');
     const B = this.#shared.pageSize;
+    const pool = this.#shared.pool.bytes;
     const staging = this.#shared.staging;
-    this.#position = position;
+    const start = this.position;
+    let sum = crc ?? 0;
     for (let x = lo; x < hi; ) {
       const page = Math.floor(x / B);
       const base = page * B;
       const stop = base + Math.min(B, hi - base);
       const frame = this.#pager.table.get(page);
+      let from: Uint8Array;
+      let at: number;
       if (frame >= 0) {
-        this.#add(true, frame * B + (x - base), stop - x);
+        from = pool;
+        at = frame * B + (x - base);
       } else {
-        if (this.#staged + (stop - x) > staging.length) this.#flush();
+        if (this.#staged + (stop - x) > staging.length) this.flush();
         this.#pager.view(x, stop, staging, this.#staged);
-        this.#add(false, this.#staged, stop - x);
+        from = staging;
+        at = this.#staged;
         this.#staged += stop - x;
       }
+      if (crc !== null) sum = crc32(from.subarray(at, at + (stop - x)), sum);
+      this.#add(from, at, stop - x);
       x = stop;
-      if (this.#offsets.length === iovMax) this.#flush();
     }
-    this.#flush();
-    assert(this.#offsets.length === 0, 'pieces of a run left unwritten');
-    assert(this.#position === position + (hi - lo), 'a run written short or long');
+    assert(this.position === start + (hi - lo), 'a run added short or long');
+    return sum;
   }
 
-  #add(fromPool: boolean, offset: number, length: number): void {
-    assert(length > 0, 'an empty piece');
-    assert(this.#offsets.length < iovMax, 'more pieces than one writev takes');
-    const last = this.#offsets.length - 1;
-    if (last >= 0 && this.#fromPool[last] === fromPool && this.#offsets[last] + this.#lengths[last] === offset) {
-      this.#lengths[last] += length;
-      return;
-    }
-    this.#fromPool.push(fromPool);
-    this.#offsets.push(offset);
-    this.#lengths.push(length);
-  }
-
-  #flush(): void {
+  /** Writes the pending pieces in one call. */
+  flush(): void {
     const count = this.#offsets.length;
     if (count === 0) return;
-    const pool = this.#shared.pool.bytes;
-    const staging = this.#shared.staging;
-    let total = 0;
+    const total = this.#pending;
     // Stryker disable next-line ConditionalExpression
     if (count === 1) {
-      total = this.#lengths[0];
-      this.#file.writeAt(this.#fromPool[0] ? pool : staging, this.#offsets[0], total, this.#position);
+      this.#sink.writeAt(this.#sources[0], this.#offsets[0], total, this.#position);
     } else {
       const buffers: Uint8Array[] = [];
+      let sum = 0;
       for (let i = 0; i < count; i++) {
-        const from = this.#fromPool[i] ? pool : staging;
-        buffers.push(from.subarray(this.#offsets[i], this.#offsets[i] + this.#lengths[i]));
-        total += this.#lengths[i];
+        buffers.push(this.#sources[i].subarray(this.#offsets[i], this.#offsets[i] + this.#lengths[i]));
+        sum += this.#lengths[i];
       }
-      this.#file.writevAt(buffers, this.#position);
+      assert(sum === total, 'pieces of another length than counted');
+      this.#sink.writevAt(buffers, this.#position);
     }
     assert(total > 0, 'an empty write call');
     this.#position += total;
+    this.#pending = 0;
     this.#staged = 0;
-    this.#fromPool.length = 0;
+    this.#sources.length = 0;
     this.#offsets.length = 0;
     this.#lengths.length = 0;
+  }
+
+  #add(from: Uint8Array, offset: number, length: number): void {
+    assert(length > 0, 'an empty piece');
+    assert(this.#offsets.length < iovMax, 'more pieces than one writev takes');
+    const last = this.#offsets.length - 1;
+    this.#pending += length;
+    if (last >= 0 && this.#sources[last] === from && this.#offsets[last] + this.#lengths[last] === offset) {
+      this.#lengths[last] += length;
+      return;
+    }
+    this.#sources.push(from);
+    this.#offsets.push(offset);
+    this.#lengths.push(length);
+    // Written with the piece just added: a piece in the staging buffer is never left behind a flush that frees it.
+    if (this.#offsets.length === iovMax) this.flush();
   }
 }

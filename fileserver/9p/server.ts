@@ -206,7 +206,11 @@ export class Server {
       throw error;
     }
     const ms = (performance.now() - started).toFixed(1);
-    const line = `sync (${reason}): ${report.written} bytes written, ${report.skipped} skipped, ${ms} ms`;
+    const journal =
+      report.journal === undefined
+        ? ''
+        : ` in ${report.journal.runs} runs, journaled first (${report.journal.bytes} bytes)`;
+    const line = `sync (${reason}): ${report.written} bytes written${journal}, ${report.skipped} skipped, ${ms} ms`;
     if (report.written > 0 || reason === 'shutdown') this.#log(line);
     else this.#debug(line);
     return report;

@@ -4,7 +4,7 @@
  * which counts every call, and whose clones (isolation copies) are faulty
  * backends too, kept in `clones` so that tests can fail or count theirs.
  */
-import type { FileBackend, FileIdentity } from '../backend.ts';
+import type { FileBackend, FileIdentity, Siblings } from '../backend.ts';
 import { MemoryBackend } from '../memory-backend.ts';
 
 /** The kinds of call; a writev counts (and fails) as a write: it is one write call of several buffers. */
@@ -21,6 +21,8 @@ interface Fault {
 
 export class FaultyBackend implements FileBackend {
   readonly inner: MemoryBackend;
+  /** In no directory: an atomic write-back to it is refused before any call. */
+  readonly siblings: Siblings | null = null;
   #faults: Fault[] = [];
   /** Calls made, by kind (failed ones included). */
   readonly calls: Record<Call, number> = {

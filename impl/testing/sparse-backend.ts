@@ -3,13 +3,15 @@
  * chunks ever written hold memory, so a file can be 2^53 bytes long (the
  * engine's fileLengthMax) while a MemoryBackend is bounded by one buffer.
  */
-import type { FileBackend, FileIdentity } from '../backend.ts';
+import type { FileBackend, FileIdentity, Siblings } from '../backend.ts';
 import { MemoryBackend } from '../memory-backend.ts';
 
 const chunkSize = 4096;
 
 export class SparseBackend implements FileBackend {
   readonly name: string;
+  /** In no directory: an atomic write-back to it is refused before any call. */
+  readonly siblings: Siblings | null = null;
   #length: number;
   // chunk index -> its bytes; a missing chunk reads as zeros.
   #chunks = new Map<number, Uint8Array>();
