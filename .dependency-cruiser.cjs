@@ -11,6 +11,8 @@
  *   tlc/          the npx tlc wrapper: tla/
  *   cli/          the scripts' command-line helper: node builtins only
  *   fileserver/   a user of the engine: impl/index.ts, its public entry, and cli/
+ *   crashes/      the engine's crash states, judged by the history: impl/ (its
+ *                 recording backend included) and cli/
  *   spec/         the contract (TLA+, configs, TLC's certificates, the mutants'
  *                 edits and verdicts): no code, so nothing there imports
  *
@@ -88,6 +90,12 @@ module.exports = {
       'conformance/ relates the engine to the model; it is no library of the wrapper or the file server.',
       '^conformance/',
       '^(actions|cli|conformance|impl|model|tla)/',
+    ),
+    importsOnly(
+      'crashes-import-impl-and-cli',
+      "crashes/ runs the engine over the recording backend and judges each crash state by the history alone: it may use the engine and its test backends, never the model or the spec's state, which would judge the engine by a mechanism.",
+      '^crashes/',
+      '^(cli|crashes|impl)/',
     ),
     importsOnly(
       'tlc-imports-only-tla',

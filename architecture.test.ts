@@ -58,6 +58,7 @@ describe('the rules catch what they forbid', () => {
       "import { engine } from '../impl/index.ts';\nimport { leaf } from '../impl/leaf.ts';\nexport const s = [engine, leaf];",
     'fileserver/server.test.ts': "import { leaf } from '../model/leaf.ts';\nexport const t = leaf;",
     'spec/mutants.ts': "export { leaf } from '../conformance/leaf.ts';",
+    'crashes/run.ts': "export { leaf } from '../model/leaf.ts';\nexport * from '../impl/leaf.ts';",
     'bench/check.ts': "export { x } from './missing.ts';",
   };
   for (const folder of ['tla', 'model', 'actions', 'conformance', 'tlc', 'impl']) files[`${folder}/leaf.ts`] = leaf;
@@ -82,6 +83,7 @@ describe('the rules catch what they forbid', () => {
         'fileserver-tests-and-comparisons: fileserver/server.test.ts -> model/leaf.ts',
         'no-cycles: impl/b.ts -> impl/index.ts -> impl/b.ts',
         'spec-holds-no-code: spec/mutants.ts -> conformance/leaf.ts',
+        'crashes-import-impl-and-cli: crashes/run.ts -> model/leaf.ts',
         'no-unresolvable: bench/check.ts -> ./missing.ts',
       ].sort(),
     );

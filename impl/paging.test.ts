@@ -118,6 +118,49 @@ describe('readahead', () => {
     expect(engine.stats().faults).toBe(1);
   });
 
+  it('a store reads nothing ahead: a copyIn faults exactly its pages, and sequential stores one page each', () => {
+    const engine = memoryEngine(4, 16, { readahead: 3 });
+    const seg = engine.segment(64);
+    seg.read(memoryFile(engine, 'f', pattern(64)).file, 0, 64, 0);
+    // Pages 0 and 1 are a sequential run of loads: page 1 brings page 2 with it.
+    seg.getUint8(0);
+    seg.getUint8(4);
+    expect(engine.stats().faults).toBe(3);
+    // Pages 3..5 follow it, but a store reads no further than its range.
+    seg.copyIn(13, Uint8Array.of(7, 7, 7, 7, 7, 7, 7, 7, 7));
+    expect(engine.stats()).toMatchObject({ faults: 6, residentPages: 6 });
+    for (let page = 6; page < 10; page++) seg.setUint8(page * 4, page);
+    expect(engine.stats()).toMatchObject({ faults: 10, residentPages: 10 });
+    expect(bytesOf(seg, 12, 28)).toEqual([
+      ...pattern(64).subarray(12, 13),
+      ...Array(9).fill(7),
+      ...pattern(64).subarray(22, 24),
+      6,
+      ...pattern(64).subarray(25, 28),
+      7,
+      ...pattern(64).subarray(29, 32),
+      8,
+      ...pattern(64).subarray(33, 36),
+      9,
+      ...pattern(64).subarray(37, 40),
+    ]);
+  });
+
+  it('a store of more pages than the pool holds stores them all, a pool at a time; a failed fault keeps the pages before it', () => {
+    const engine = memoryEngine(4, 3);
+    const seg = engine.segment(64);
+    const backend = new FaultyBackend('f', pattern(64));
+    seg.read(engine.attach(backend), 0, 64, 0);
+    seg.copyIn(2, new Uint8Array(40).fill(9));
+    expect(bytesOf(seg, 0, 44)).toEqual([...pattern(64).subarray(0, 2), ...Array(40).fill(9), ...pattern(64).subarray(42, 44)]);
+    expect(engine.stats()).toMatchObject({ faults: 11, residentPages: 3 });
+    // Pages 9 and 10 are resident, page 11 is filled from the file: its read fails, and 9 and 10 are stored all the same.
+    backend.fail('read', 'EIO');
+    expect(thrown(() => seg.copyIn(36, new Uint8Array(12).fill(5)))).toMatchObject({ name: 'IOError', code: 'EIO' });
+    backend.heal();
+    expect(bytesOf(seg, 34, 14)).toEqual([9, 9, ...Array(8).fill(5), ...pattern(64).subarray(44, 48)]);
+  });
+
   it('is on by default: 1 MiB worth of pages, at most the pool less one, reached by doubling', () => {
     const faultsAfterScan = (pageSize: number, frames: number, pages: number) => {
       const engine = new Engine({

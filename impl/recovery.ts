@@ -57,7 +57,11 @@ export function recover(backend: FileBackend): Recovery | null {
   if (siblings === null) return null;
   const name = journalName(backend.name);
   const journal = io('journal', name, () => siblings.open(name));
-  if (journal === null) return null;
+  if (journal === null) {
+    // A removal of the journal a crash cut short of its directory fsync would be undone by a power cut later.
+    io('journal', name, () => siblings.sync());
+    return null;
+  }
   let recovery: Recovery;
   try {
     const size = io('journal', name, () => journal.identity().size);
@@ -104,10 +108,10 @@ export function recover(backend: FileBackend): Recovery | null {
 /**
  * Why a committed journal is not the current one of `backend`'s file, or
  * null if it is: the file's identity, its length, and each block the
- * records touch (by CRC): its pre-image, its post-image, or, in the block
- * the file's length falls in, its post-image up to that length and zeros
- * past it (a power cut that kept a write there but not the length it grew
- * the file to). `read` reads the journal.
+ * records touch (by CRC): its pre-image, its post-image, or, past the
+ * length before, its post-image up to some length and zeros from there (a
+ * power cut that kept a write there but not the length it grew the file
+ * to). `read` reads the journal.
  */
 function changedSince(
   backend: FileBackend,
@@ -128,13 +132,18 @@ function changedSince(
   for (const record of records) {
     readPadded(backend, 'file', bytes, 0, record.length, record.offset);
     let block = -1;
-    const cut = identity.size - record.offset;
+    const grown = header.lengthBefore - record.offset;
     forEachBlock(record.offset, record.length, header.pageSize, (i, lo, hi) => {
       const now = crc32(bytes.subarray(lo, hi));
       if (block >= 0 || now === record.preimages[i] || now === record.postimages[i]) return;
-      // Past the file's length its bytes read as zeros, as they did before the write-back (it began no further).
-      if (lo < cut && cut < hi && now === crc32(new Uint8Array(hi - cut), crc32(read(record.data + lo, cut - lo))))
-        return;
+      // A power cut can keep a write past the old end but not the length it grew to, at any length the file
+      // had since: the post-image up to some m >= the length before, zeros from m on.
+      const data = read(record.data + lo, hi - lo);
+      let same = 0;
+      while (same < hi - lo && bytes[lo + same] === data[same]) same++;
+      let zeros = hi - lo;
+      while (zeros > 0 && bytes[lo + zeros - 1] === 0) zeros--;
+      if (Math.max(zeros, grown - lo) <= same) return;
       block = Math.floor((record.offset + lo) / header.pageSize);
     });
     if (block >= 0)
