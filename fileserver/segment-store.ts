@@ -7,7 +7,8 @@
  * Loads, stores and views of one block fault its page in and keep it (the
  * file system comes back to its metadata); a copy out of several pages
  * (file data) is copied from the pages' sources without faulting them in,
- * and a copy in of several pages is prefetched first (copyIn). Sync
+ * and a copy in of several pages is prefetched first, one read per run
+ * (copyIn). Sync
  * writes the whole segment back with rebind: the engine skips every page
  * still bound to the image, so only the pages changed since the last sync
  * reach the disk, and they become clean again. The write-back is atomic
@@ -281,10 +282,9 @@ export class SegmentStore implements Store {
   copyIn(addr: number, source: Uint8Array): void {
     this.#writable();
     try {
-      // A copy over several pages (file data) is a sequential run of stores: each would fault
-      // its page in, and the engine would read ahead past the copy's end, pages the next write
-      // zeroes again (new blocks) or never wanted. Prefetching exactly the range first fills it
-      // at once (zeroed new blocks without a read, the rest in one read per run), so the stores
+      // A copy over several pages (file data) faults in each page it stores into, one read
+      // each for pages bound to the image. Prefetching exactly the range first fills it at
+      // once (zeroed new blocks without a read, the rest in one read per run), so the stores
       // fault nothing in.
       this.#copyIn(addr, source);
     } catch (error) {

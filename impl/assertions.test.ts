@@ -34,7 +34,7 @@ const core: readonly (readonly [name: string, spec: string])[] = [
   ['load', 'Load off the hit path: the frame of a page, faulted in, with readahead'],
   ['fault', 'a fault (Load, Store, Bytes, Prefetch): PageView into a frame'],
   ['Pager.sources', 'PageView: the bytes of pages not resident, from their sources'],
-  ['copyPages', 'Load and Store of a value across pages'],
+  ['copyPages', 'Load of a value across pages'],
   ['store', 'Store'],
   ['Pager.detach', 'Store and a writable Bytes: the page becomes Anon'],
   ['bytes', 'Bytes'],

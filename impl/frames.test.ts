@@ -26,6 +26,24 @@ describe('FramePool', () => {
     expect([...pool.state]).toEqual([CLEAN, CLEAN, CLEAN]);
   });
 
+  it("holds 1 MiB of frames at first, the whole pool's (keeping their bytes) once a frame past them is taken", () => {
+    const pageSize = 2 ** 16;
+    const pool = new FramePool(40, pageSize);
+    expect(pool.bytes.length).toBe(16 * pageSize);
+    for (let page = 0; page < 16; page++) pool.bytes[pool.acquire(0, page) * pageSize] = page + 1;
+    // A frame given back is taken again without growing.
+    pool.release(3);
+    expect(pool.acquire(0, 3)).toBe(3);
+    expect(pool.bytes.length).toBe(16 * pageSize);
+    expect(pool.acquire(0, 16)).toBe(16);
+    expect(pool.bytes.length).toBe(40 * pageSize);
+    expect(pool.view.byteLength).toBe(40 * pageSize);
+    expect(Array.from({ length: 16 }, (_, frame) => pool.bytes[frame * pageSize])).toEqual(
+      Array.from({ length: 16 }, (_, page) => page + 1),
+    );
+    expect(new FramePool(3, pageSize).bytes.length).toBe(3 * pageSize);
+  });
+
   it('picks a victim and nothing more: the frame stays in use until released', () => {
     const pool = new FramePool(2, 4);
     take(pool, 0);

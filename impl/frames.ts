@@ -1,7 +1,17 @@
 /**
- * The frame pool: a fixed number of page frames carved out of one buffer
- * sized by the memory budget, and the CLOCK (second chance) algorithm that
- * picks a victim when none is free. It only picks: paging out the victim's
+ * The frame pool: a fixed number of page frames carved out of one buffer,
+ * and the CLOCK (second chance) algorithm that picks a victim when none is
+ * free. The buffer is allocated lazily: 1 MiB of frames at first (the
+ * pages a program touches to start: a file system's superblock,
+ * descriptors, root), the whole budget when a frame past them is first
+ * needed, copying the first ones once. So starting an engine costs the
+ * same whatever its budget: a 64 MiB buffer allocated up front made every
+ * start pay for a garbage collection (V8 collects when external memory
+ * grows by that much), 5 to 10 ms. Growing in one step, not by doubling,
+ * touches no page twice: the system backs the whole buffer only as frames
+ * are used, and a doubling would copy (and touch) every frame used so far
+ * at each step. The transient peak is the budget plus 1 MiB, until the
+ * first buffer is collected. It only picks: paging out the victim's
  * page is its pager's business (fault.ts asks for a victim, has its pager
  * evict it, then takes the frame), as a replacer only picks in a buffer
  * pool manager.
@@ -23,11 +33,19 @@ export const CLEAN = 0;
 export const DIRTY = 1;
 export const DETACHED = 2;
 
+/** The buffer's first size: the pages a file system touches to start (superblock, descriptors, root) and more. */
+const initialBytes = 2 ** 20;
+
 export class FramePool {
-  /** All frames, back to back: frame f is bytes [f * pageSize, (f + 1) * pageSize). */
-  readonly bytes: Uint8Array;
-  /** A DataView over all frames, for the typed loads and stores of resident pages. */
-  readonly view: DataView;
+  /**
+   * The frames, back to back: frame f is bytes [f * pageSize, (f + 1) *
+   * pageSize). At first only the first frames' (initialBytes), replaced by
+   * the whole pool's when a frame past them is first taken: read it again
+   * after anything that may take a frame.
+   */
+  bytes: Uint8Array;
+  /** A DataView over `bytes`, for the typed loads and stores of resident pages (replaced with it). */
+  view: DataView;
   readonly count: number;
   readonly pageSize: number;
   /** The page each frame holds (meaningful while the frame has an owner). */
@@ -57,7 +75,7 @@ export class FramePool {
     assert(pageSize >= 1, 'an empty page size');
     this.count = count;
     this.pageSize = pageSize;
-    this.bytes = new Uint8Array(count * pageSize);
+    this.bytes = new Uint8Array(Math.min(count, Math.max(1, Math.floor(initialBytes / pageSize))) * pageSize);
     this.view = new DataView(this.bytes.buffer);
     this.page = new Float64Array(count);
     this.referenced = new Uint8Array(count);
@@ -94,8 +112,10 @@ export class FramePool {
       this.#freeHead = this.page[frame];
     } else {
       frame = this.#fresh++;
+      if (frame * this.pageSize >= this.bytes.length) this.#grow();
     }
     assert(frame < this.count, 'a free frame past the pool');
+    assert((frame + 1) * this.pageSize <= this.bytes.length, 'a frame past the end of the buffer');
     assert(this.#owner[frame] === 0, 'a free frame has an owner');
     this.#freeCount--;
     this.#owner[frame] = owner + 1;
@@ -103,6 +123,15 @@ export class FramePool {
     this.referenced[frame] = 1;
     this.state[frame] = CLEAN;
     return frame;
+  }
+
+  /** The whole pool's buffer, in place of the first one, keeping the frames handed out so far. */
+  #grow(): void {
+    const grown = new Uint8Array(this.count * this.pageSize);
+    assert(grown.length > this.bytes.length, 'growing a buffer that holds every frame');
+    grown.set(this.bytes);
+    this.bytes = grown;
+    this.view = new DataView(grown.buffer);
   }
 
   release(frame: number): void {

@@ -2,14 +2,13 @@
  * The spec's Load off the hit path (Segment's typed getters take the hit
  * path themselves when the page is resident): the frame holding a page,
  * faulted in if it is not resident, with readahead after a sequential
- * fault. Store and Bytes fault their page in through it too, and a value
- * straddling two pages is copied page by page (copyPages), in either
- * direction.
+ * fault. Bytes faults its page in through it too, and a value straddling
+ * two pages is loaded page by page (copyPages). Store faults its pages in
+ * itself, without readahead (store.ts).
  */
 
 import { assert } from './assert.ts';
 import { fault } from './fault.ts';
-import { DETACHED } from './frames.ts';
 import type { Pager } from './paging.ts';
 import { prefetch } from './prefetch.ts';
 
@@ -52,14 +51,12 @@ export function load(pager: Pager, page: number): number {
 }
 
 /**
- * Copies between segment bytes [addr, addr + bytes.length), which may
- * straddle pages, and `bytes`, page by page, each page loaded first (faulted
- * in if it is not resident): into `bytes` (a Load), or with `store` from
- * `bytes` into the pages, each detached first, so that every byte of it is
- * Anon (a Store). Like a memcpy that faults, an I/O error part way leaves
- * the pages before it copied.
+ * Copies segment bytes [addr, addr + bytes.length), which may straddle
+ * pages, into `bytes`, page by page, each page loaded first (faulted in if
+ * it is not resident): a Load of a value across pages. Like a memcpy that
+ * faults, an I/O error part way leaves the pages before it copied.
  */
-export function copyPages(pager: Pager, addr: number, bytes: Uint8Array, store: boolean): void {
+export function copyPages(pager: Pager, addr: number, bytes: Uint8Array): void {
   assert(addr >= 0, 'copying at a negative address');
   assert(addr + bytes.length <= pager.length, 'copying past the end of the segment');
   const B = pager.shared.pageSize;
@@ -69,16 +66,8 @@ export function copyPages(pager: Pager, addr: number, bytes: Uint8Array, store: 
     const page = Math.floor(x / B);
     const offset = x - page * B;
     const count = Math.min(B - offset, bytes.length - done);
-    const frame = load(pager, page);
-    const at = frame * B + offset;
-    if (store) {
-      pager.detach(page, frame);
-      // What the hit path of a store checks alone.
-      assert(pool.state[frame] === DETACHED, 'a store lands in a page not detached');
-      pool.bytes.set(bytes.subarray(done, done + count), at);
-    } else {
-      bytes.set(pool.bytes.subarray(at, at + count), done);
-    }
+    const at = load(pager, page) * B + offset;
+    bytes.set(pool.bytes.subarray(at, at + count), done);
     done += count;
   }
 }

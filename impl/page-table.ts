@@ -3,27 +3,33 @@
  *
  * The hit path of every load and store looks a page up here, so pages below
  * directPagesMax are an index into an Int32Array holding frame + 1 (0: not
- * resident). The array is allocated whole but zero-filled, which the system
- * backs lazily: it grows in 4 KiB chunks of 1,024 pages, as pages are first
- * mapped, with no copying and no transient double (a 4 GiB segment scanned
- * end to end holds 4 MiB of table; one touched in a single page, 4 KiB).
- * Pages at or above directPagesMax (beyond 4 GiB of 4 KiB pages) are in a
- * Map, so a segment of 2^53 bytes costs memory in its resident pages only,
- * never in its length.
+ * resident). The array reaches only as far as the highest page mapped so
+ * far: it starts at 1,024 pages and doubles (copying) to take a page past
+ * its end, so a segment's table, and the walks over it (discarding a
+ * range, closing), are proportional to how far in it was used, not to its
+ * length (a 4 GiB segment scanned end to end holds 4 MiB of table; one
+ * touched in its first pages, 4 KiB). The hit path reads `direct` at each
+ * access, so a page past its end takes the full path. Pages at or above
+ * directPagesMax (beyond 4 GiB of 4 KiB pages) are in a Map, so a segment
+ * of 2^53 bytes costs memory in its resident pages only, never in its
+ * length.
  */
 import { assert } from './assert.ts';
 import { directPagesMax } from './limits.ts';
 
 export class PageTable {
-  /** Frame + 1 of each page in [0, direct.length), 0 where not resident. */
-  readonly direct: Int32Array;
+  /** Frame + 1 of each page in [0, direct.length), 0 where not resident (every page past it is not). */
+  direct: Int32Array;
   readonly #pages: number;
+  /** How far `direct` may grow: the pages below directPagesMax. */
+  readonly #directPages: number;
   readonly #far = new Map<number, number>();
   #size = 0;
 
   constructor(pages: number) {
     this.#pages = pages;
-    this.direct = new Int32Array(Math.min(pages, directPagesMax));
+    this.#directPages = Math.min(pages, directPagesMax);
+    this.direct = new Int32Array(Math.min(this.#directPages, 1024));
   }
 
   /** Resident pages. */
@@ -36,6 +42,7 @@ export class PageTable {
     assert(page >= 0, 'looking up a negative page');
     assert(page < this.#pages, 'looking up a page past the end of the segment');
     if (page < this.direct.length) return this.direct[page] - 1;
+    if (page < this.#directPages) return -1;
     return this.#far.get(page) ?? -1;
   }
 
@@ -43,9 +50,23 @@ export class PageTable {
     assert(frame >= 0, 'mapping a page to a negative frame');
     // get checks that the page is in range.
     assert(this.get(page) === -1, 'mapping a page twice');
-    if (page < this.direct.length) this.direct[page] = frame + 1;
-    else this.#far.set(page, frame);
+    if (page < this.#directPages) {
+      if (page >= this.direct.length) this.#grow(page);
+      this.direct[page] = frame + 1;
+    } else {
+      this.#far.set(page, frame);
+    }
     this.#size++;
+  }
+
+  /** Doubles `direct` until it holds `page` (at most to directPagesMax), keeping what it maps. */
+  #grow(page: number): void {
+    let length = this.direct.length;
+    while (length <= page) length *= 2;
+    const grown = new Int32Array(Math.min(this.#directPages, length));
+    assert(page < grown.length, 'a grown page table does not reach its page');
+    grown.set(this.direct);
+    this.direct = grown;
   }
 
   delete(page: number): void {
@@ -69,7 +90,7 @@ export class PageTable {
     // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator
     if (this.#size === 0 || first >= end) return;
     // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator
-    if (end > this.direct.length && this.#far.size > 0) {
+    if (end > this.#directPages && this.#far.size > 0) {
       const far = [...this.#far].filter(([page]) => page >= first && page < end).sort(([a], [b]) => b - a);
       for (const [page, frame] of far) visit(page, frame);
     }

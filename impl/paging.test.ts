@@ -22,6 +22,23 @@ describe('paging', () => {
     expect(engine.stats()).toMatchObject({ faults: 1, residentPages: 1 });
   });
 
+  it("a segment made before the pool's buffer grows loads and stores through the grown one", () => {
+    const engine = memoryEngine(4096, 700);
+    const seg = engine.segment(600 * 4096);
+    const other = engine.segment(4096);
+    other.setUint32(0, 77, true);
+    // The buffer holds 256 frames of 4 KiB at first (frame 0 is other's), the whole pool's from frame 256 on: the
+    // typed load of page 255 faults into frame 256, so it must take the frame before it reads through the pool's view.
+    for (let page = 0; page < 255; page++) seg.setUint32(page * 4096 + 8, page, true);
+    expect(seg.getFloat64(255 * 4096, true)).toBe(0);
+    for (let page = 256; page < 600; page++) seg.setUint32(page * 4096 + 8, page, true);
+    expect(Array.from({ length: 600 }, (_, page) => seg.getUint32(page * 4096 + 8, true))).toEqual(
+      Array.from({ length: 600 }, (_, page) => (page === 255 ? 0 : page)),
+    );
+    expect(other.getUint32(0, true)).toBe(77);
+    expect(engine.stats()).toMatchObject({ faults: 601, residentPages: 601 });
+  });
+
   it('sends an evicted dirty page to swap and faults it back from there', () => {
     const engine = memoryEngine(4, 8);
     const seg = engine.segment(16);
@@ -152,7 +169,11 @@ describe('readahead', () => {
     const backend = new FaultyBackend('f', pattern(64));
     seg.read(engine.attach(backend), 0, 64, 0);
     seg.copyIn(2, new Uint8Array(40).fill(9));
-    expect(bytesOf(seg, 0, 44)).toEqual([...pattern(64).subarray(0, 2), ...Array(40).fill(9), ...pattern(64).subarray(42, 44)]);
+    expect(bytesOf(seg, 0, 44)).toEqual([
+      ...pattern(64).subarray(0, 2),
+      ...Array(40).fill(9),
+      ...pattern(64).subarray(42, 44),
+    ]);
     expect(engine.stats()).toMatchObject({ faults: 11, residentPages: 3 });
     // Pages 9 and 10 are resident, page 11 is filled from the file: its read fails, and 9 and 10 are stored all the same.
     backend.fail('read', 'EIO');

@@ -104,7 +104,6 @@ export class Segment {
   // The hit path's state, held here so that it is one field load away.
   readonly #table: PageTable;
   readonly #pool: FramePool;
-  readonly #view: DataView;
   readonly #referenced: Uint8Array;
   readonly #state: Uint8Array;
   // log2(B) and B - 1 when B is a power of two; -1 turns the hit path off (the full path divides).
@@ -127,7 +126,6 @@ export class Segment {
     this.#onClose = onClose;
     this.#table = pager.table;
     this.#pool = shared.pool;
-    this.#view = shared.pool.view;
     this.#referenced = shared.pool.referenced;
     this.#state = shared.pool.state;
     const B = shared.pageSize;
@@ -324,13 +322,13 @@ export class Segment {
     // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 1, false);
     // Stryker disable next-line ConditionalExpression,EqualityOperator
-    if (at >= 0) return this.#view.getInt8(at);
+    if (at >= 0) return this.#pool.view.getInt8(at);
     // Stryker disable next-line BooleanLiteral
     return this.#get(addr, int8, false);
   }
   setInt8(addr: number, value: number): void {
     const at = this.#resident(addr, 1, true);
-    if (at >= 0 && (value << 24) >> 24 === value) this.#view.setInt8(at, value);
+    if (at >= 0 && (value << 24) >> 24 === value) this.#pool.view.setInt8(at, value);
     // Stryker disable next-line BooleanLiteral
     else this.#set(addr, int8, value, false);
   }
@@ -338,91 +336,91 @@ export class Segment {
     // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 2, false);
     // Stryker disable next-line StringLiteral
-    if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getInt16(at, littleEndian);
+    if (at >= 0 && typeof littleEndian === 'boolean') return this.#pool.view.getInt16(at, littleEndian);
     return this.#get(addr, int16, littleEndian);
   }
   setInt16(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 2, true);
     // Stryker disable next-line StringLiteral
     if (at >= 0 && (value << 16) >> 16 === value && typeof littleEndian === 'boolean')
-      this.#view.setInt16(at, value, littleEndian);
+      this.#pool.view.setInt16(at, value, littleEndian);
     else this.#set(addr, int16, value, littleEndian);
   }
   getUint16(addr: number, littleEndian = false): number {
     // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 2, false);
     // Stryker disable next-line StringLiteral
-    if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getUint16(at, littleEndian);
+    if (at >= 0 && typeof littleEndian === 'boolean') return this.#pool.view.getUint16(at, littleEndian);
     return this.#get(addr, uint16, littleEndian);
   }
   setUint16(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 2, true);
     // Stryker disable next-line StringLiteral
     if (at >= 0 && (value & 0xffff) === value && typeof littleEndian === 'boolean')
-      this.#view.setUint16(at, value, littleEndian);
+      this.#pool.view.setUint16(at, value, littleEndian);
     else this.#set(addr, uint16, value, littleEndian);
   }
   getInt32(addr: number, littleEndian = false): number {
     // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 4, false);
     // Stryker disable next-line StringLiteral
-    if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getInt32(at, littleEndian);
+    if (at >= 0 && typeof littleEndian === 'boolean') return this.#pool.view.getInt32(at, littleEndian);
     return this.#get(addr, int32, littleEndian);
   }
   setInt32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
     // Stryker disable next-line StringLiteral
     if (at >= 0 && (value | 0) === value && typeof littleEndian === 'boolean')
-      this.#view.setInt32(at, value, littleEndian);
+      this.#pool.view.setInt32(at, value, littleEndian);
     else this.#set(addr, int32, value, littleEndian);
   }
   getUint32(addr: number, littleEndian = false): number {
     // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 4, false);
     // Stryker disable next-line StringLiteral
-    if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getUint32(at, littleEndian);
+    if (at >= 0 && typeof littleEndian === 'boolean') return this.#pool.view.getUint32(at, littleEndian);
     return this.#get(addr, uint32, littleEndian);
   }
   setUint32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
     // Stryker disable next-line StringLiteral
     if (at >= 0 && value >>> 0 === value && typeof littleEndian === 'boolean')
-      this.#view.setUint32(at, value, littleEndian);
+      this.#pool.view.setUint32(at, value, littleEndian);
     else this.#set(addr, uint32, value, littleEndian);
   }
   getFloat32(addr: number, littleEndian = false): number {
     // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 4, false);
     // Stryker disable next-line StringLiteral
-    if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getFloat32(at, littleEndian);
+    if (at >= 0 && typeof littleEndian === 'boolean') return this.#pool.view.getFloat32(at, littleEndian);
     return this.#get(addr, float32, littleEndian);
   }
   setFloat32(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 4, true);
     // Stryker disable next-line StringLiteral
     if (at >= 0 && typeof value === 'number' && typeof littleEndian === 'boolean')
-      this.#view.setFloat32(at, value, littleEndian);
+      this.#pool.view.setFloat32(at, value, littleEndian);
     else this.#set(addr, float32, value, littleEndian);
   }
   getFloat64(addr: number, littleEndian = false): number {
     // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 8, false);
     // Stryker disable next-line ConditionalExpression,EqualityOperator
-    if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getFloat64(at, littleEndian);
+    if (at >= 0 && typeof littleEndian === 'boolean') return this.#pool.view.getFloat64(at, littleEndian);
     return this.#get(addr, float64, littleEndian);
   }
   setFloat64(addr: number, value: number, littleEndian = false): void {
     const at = this.#resident(addr, 8, true);
     // Stryker disable next-line ConditionalExpression,EqualityOperator
     if (at >= 0 && typeof value === 'number' && typeof littleEndian === 'boolean')
-      this.#view.setFloat64(at, value, littleEndian);
+      this.#pool.view.setFloat64(at, value, littleEndian);
     else this.#set(addr, float64, value, littleEndian);
   }
   getBigInt64(addr: number, littleEndian = false): bigint {
     // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 8, false);
     // Stryker disable next-line ConditionalExpression,EqualityOperator
-    if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getBigInt64(at, littleEndian);
+    if (at >= 0 && typeof littleEndian === 'boolean') return this.#pool.view.getBigInt64(at, littleEndian);
     return this.#get(addr, bigInt64, littleEndian);
   }
   setBigInt64(addr: number, value: bigint, littleEndian = false): void {
@@ -433,7 +431,7 @@ export class Segment {
     // Stryker disable next-line BooleanLiteral
     const at = this.#resident(addr, 8, false);
     // Stryker disable next-line ConditionalExpression,EqualityOperator
-    if (at >= 0 && typeof littleEndian === 'boolean') return this.#view.getBigUint64(at, littleEndian);
+    if (at >= 0 && typeof littleEndian === 'boolean') return this.#pool.view.getBigUint64(at, littleEndian);
     return this.#get(addr, bigUint64, littleEndian);
   }
   setBigUint64(addr: number, value: bigint, littleEndian = false): void {
@@ -515,8 +513,12 @@ export class Segment {
     const offset = addr - page * B;
     // The offset in the page first: frame * B + addr can exceed 2^53 and round.
     // Stryker disable next-line ConditionalExpression,EqualityOperator
-    if (offset + scalar.size <= B) return scalar.get(this.#view, load(this.#pager, page) * B + offset, le);
-    copyPages(this.#pager, addr, this.#scalarBytes[scalar.size], false);
+    if (offset + scalar.size <= B) {
+      // The fault first: taking a frame may grow the pool, and with it its view.
+      const at = load(this.#pager, page) * B + offset;
+      return scalar.get(this.#pool.view, at, le);
+    }
+    copyPages(this.#pager, addr, this.#scalarBytes[scalar.size]);
     return scalar.get(this.#scalar, 0, le);
   }
 

@@ -57,13 +57,20 @@ function storeWindow(pager: Pager, addr: number, from: Uint8Array, first: number
     }
   } finally {
     // The pages faulted in before an error are stored, as a memcpy that faults leaves them.
-    if (page > first) write(pager, addr, from, first, page, detached);
+    if (page > first) storePinned(pager, addr, from, first, page, detached);
   }
   return stop;
 }
 
 /** Detaches resident, pinned pages [first, end) with one bind, copies their part of `from` in, unpins them. */
-function write(pager: Pager, addr: number, from: Uint8Array, first: number, end: number, detached: boolean): void {
+function storePinned(
+  pager: Pager,
+  addr: number,
+  from: Uint8Array,
+  first: number,
+  end: number,
+  detached: boolean,
+): void {
   const pool = pager.shared.pool;
   const B = pager.shared.pageSize;
   const lo = first * B;

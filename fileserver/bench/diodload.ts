@@ -10,7 +10,11 @@
  * (bench/compile.ts), as the CLI ships, each in a process of its own. After a warm-up, each load runs against the three
  * in turn, each round starting with another, and the table reports the
  * mean ops/s of each, the image's ratio to diod, and each server's CPU time
- * per operation. A benchmark, never a test: it passes or fails nothing.
+ * per operation. Then one client (ours, fileserver/9p/client.ts) writes a
+ * new 5 MiB file to the image server and to diod (into a directory of its
+ * own export) in 64 KiB Twrites, one in flight, as `cp` over a 9P mount
+ * would: the median time, the image's ratio to diod, and each server's CPU
+ * time per file. A benchmark, never a test: it passes or fails nothing.
  *
  * A run rewrites the table between the bench:9p markers of
  * fileserver/README.md.
@@ -24,8 +28,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { compileSuite } from '../../bench/compile.ts';
+import { median } from '../../bench/harness.ts';
 import { machine, machineLine } from '../../bench/report.ts';
 import { numberOption, readCommandLine } from '../../cli/command-line.ts';
+import { Client } from '../9p/client.ts';
 import { refreshReadme } from './readme.ts';
 
 const execFileAsync = promisify(execFile);
@@ -37,6 +43,7 @@ const values = readCommandLine(
 
 diod's load generator (diodload) against deferred-io-9p serving a 1 GiB ext2
 image, the same server over an in-memory file system, and diod, in turn;
+then one client writing new 5 MiB files to the image server and to diod;
 prints the table and writes it into fileserver/README.md. Needs diod and
 e2fsprogs.
 
@@ -148,11 +155,41 @@ async function diodload(port: number, getattr: boolean, runtime = seconds): Prom
   return Number(m[1]);
 }
 
-/** A server under load: where it listens, and the CPU seconds it has used so far. */
+/** A server under load: where it listens, the aname that attaches a directory it lets us write, and the CPU seconds it has used so far. */
 interface Target {
   readonly name: string;
   readonly port: number;
+  readonly writable: string;
   cpu(): number;
+}
+
+/** The file one client writes whole: 5 MiB. */
+const fileSize = 5 * 2 ** 20;
+/** Files each server is written per round. */
+const filesPerRound = 3;
+const O_WRONLY = 1;
+const O_CREAT = 0o100;
+const O_EXCL = 0o200;
+
+/**
+ * Seconds for one client to create `name` in the directory aname
+ * `writable` attaches, write `fileSize` bytes into it one msize's worth at
+ * a time (64 KiB Twrites, one in flight), and clunk it.
+ */
+async function writeFile(target: Target, name: string): Promise<number> {
+  const client = await Client.connect(target.port);
+  try {
+    const dir = await client.attach(target.writable, 'root', 0);
+    const fid = await client.walk(dir, []);
+    const data = Buffer.alloc(fileSize, 0x5a);
+    const start = process.hrtime.bigint();
+    await client.lcreate(fid, name, O_WRONLY | O_CREAT | O_EXCL, 0o644);
+    await client.writeAll(fid, 0, data);
+    await client.clunk(fid);
+    return Number(process.hrtime.bigint() - start) / 1e9;
+  } finally {
+    await client.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -181,14 +218,19 @@ async function main(): Promise<void> {
     const memory = await serving(process.execPath, [path.join(out, 'fileserver', 'bench', 'memory-server.js')]);
     children.push(memory.child);
     const diodPort = await freePort();
-    const diod = spawn(tool('diod'), ['-f', '-n', '-l', `127.0.0.1:${diodPort}`, '-e', 'ctl'], { stdio: 'ignore' });
+    // The ctl export for diodload, and a directory of its own for the client's writes.
+    const diodFiles = path.join(work, 'diod-files');
+    fs.mkdirSync(diodFiles);
+    const diod = spawn(tool('diod'), ['-f', '-n', '-l', `127.0.0.1:${diodPort}`, '-e', 'ctl', '-e', diodFiles], {
+      stdio: 'ignore',
+    });
     children.push(diod);
     await accepting(diodPort);
 
     const targets: Target[] = [
-      { name: 'image', port: ours.port, cpu: () => cpuSeconds(ours.child.pid!) },
-      { name: 'in-memory', port: memory.port, cpu: () => cpuSeconds(memory.child.pid!) },
-      { name: 'diod', port: diodPort, cpu: () => cpuSeconds(diod.pid!) },
+      { name: 'image', port: ours.port, writable: '/', cpu: () => cpuSeconds(ours.child.pid!) },
+      { name: 'in-memory', port: memory.port, writable: '/', cpu: () => cpuSeconds(memory.child.pid!) },
+      { name: 'diod', port: diodPort, writable: diodFiles, cpu: () => cpuSeconds(diod.pid!) },
     ];
     const loads = [
       { name: `64 KiB read + write (diodload -n ${threads} -r ${seconds})`, getattr: false },
@@ -196,6 +238,10 @@ async function main(): Promise<void> {
     ];
     // Warm-up, not counted: JIT compilation, the image's first page faults, /ctl/null's first blocks.
     for (const t of targets) for (const l of loads) await diodload(t.port, l.getattr, 2);
+    // The in-memory file system grows a file by copying it whole at each write past its end: it would measure that.
+    const writers = [targets[0], targets[2]];
+    // Two files each: the image server's allocation and fault paths reach optimized code (one is not enough).
+    for (const t of writers) for (const name of ['warm-up-1', 'warm-up-2']) await writeFile(t, name);
     const ops = loads.map(() => targets.map(() => [] as number[]));
     const cpu = loads.map(() => targets.map(() => [] as number[]));
     for (let round = 0; round < rounds; round++) {
@@ -212,6 +258,21 @@ async function main(): Promise<void> {
             `round ${round + 1}: ${l.name}: ${targets[j].name}: ${n} ops/s, ${usPerOp.toFixed(1)} us CPU/op\n`,
           );
         }
+      }
+    }
+
+    // One client writing new files, each round starting with another server; CPU time in ticks of 10 ms, so per
+    // file over a round's files.
+    const writes = writers.map(() => [] as number[]);
+    const writeCpu = writers.map(() => [] as number[]);
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < writers.length; k++) {
+        const j = (k + round) % writers.length;
+        const before = writers[j].cpu();
+        for (let i = 0; i < filesPerRound; i++) writes[j].push(await writeFile(writers[j], `written-${round}-${i}`));
+        writeCpu[j].push(((writers[j].cpu() - before) * 1e3) / filesPerRound);
+        const last = writes[j].slice(-filesPerRound).map((x) => (x * 1e3).toFixed(1));
+        process.stderr.write(`round ${round + 1}: write 5 MiB: ${writers[j].name}: ${last.join(', ')} ms\n`);
       }
     }
 
@@ -232,6 +293,14 @@ async function main(): Promise<void> {
         `| ${l.name} | ${o.map((x) => Math.round(x)).join(' | ')} | ${(o[0] / o[2]).toFixed(2)} | ${c.map((x) => x.toFixed(1)).join(' | ')} |`,
       );
     }
+    const w = writes.map(median);
+    const wc = writeCpu.map((xs) => xs.reduce((a, b) => a + b, 0) / xs.length);
+    lines.push(
+      '',
+      `| one client writes a new 5 MiB file (64 KiB Twrites, one in flight) | ${writers.map((t) => `${t.name} ms`).join(' | ')} | image / diod (time) | ${writers.map((t) => `${t.name} CPU ms/file`).join(' | ')} |`,
+      `| --- |${' ---: |'.repeat(2 * writers.length + 1)}`,
+      `| median of ${rounds * filesPerRound} files | ${w.map((x) => (x * 1e3).toFixed(1)).join(' | ')} | ${(w[0] / w[1]).toFixed(2)} | ${wc.map((x) => x.toFixed(1)).join(' | ')} |`,
+    );
     const syncs = ours
       .log()
       .split('\n')
