@@ -13,7 +13,7 @@
  */
 
 import { assert } from './assert.ts';
-import { ANON, type Bindings } from './bindings.ts';
+import { ANON, type Binding, type Bindings } from './bindings.ts';
 import { CLEAN, DETACHED, DIRTY } from './frames.ts';
 import { PageTable } from './page-table.ts';
 import type { Shared } from './shared.ts';
@@ -234,25 +234,33 @@ export class Pager {
     assert(lo >= 0, 'checking a negative address');
     assert(lo < hi, 'checking an empty range');
     assert(hi <= this.length, 'checking past the end of the segment');
-    const B = this.shared.pageSize;
     for (let x = lo; x < hi; ) {
       const extent = this.bindings.map.next(x);
       if (extent === null || extent.start >= hi) return;
-      const start = Math.max(x, extent.start);
       const stop = Math.min(extent.end, hi);
+      this.checkKnownBound(Math.max(x, extent.start), stop, extent.value);
       x = stop;
-      const binding = extent.value;
-      if (binding.kind !== 'snap' || binding.snap.copy !== null) continue;
-      binding.snap.file.verify();
-      // Stryker disable next-line ConditionalExpression
-      if (!binding.snap.stale) continue;
-      // Resident bytes were copied before the change and are still good.
-      for (let y = start; y < stop; ) {
-        const page = Math.floor(y / B);
-        const end = page * B + Math.min(B, stop - page * B);
-        if (this.table.get(page) < 0) this.shared.snapshots.snapByte(binding.snap, y + binding.delta, end - y, null, 0);
-        y = end;
-      }
+    }
+  }
+
+  /**
+   * checkKnown over [lo, hi), every byte of it bound to `binding` (undefined:
+   * Zero): for a caller already walking the bindings (a write-back's plan).
+   */
+  checkKnownBound(lo: number, hi: number, binding: Binding | undefined): void {
+    assert(lo < hi, 'checking an empty range');
+    assert(hi <= this.length, 'checking past the end of the segment');
+    if (binding === undefined || binding.kind !== 'snap' || binding.snap.copy !== null) return;
+    binding.snap.file.verify();
+    // Stryker disable next-line ConditionalExpression
+    if (!binding.snap.stale) return;
+    const B = this.shared.pageSize;
+    // Resident bytes were copied before the change and are still good.
+    for (let y = lo; y < hi; ) {
+      const page = Math.floor(y / B);
+      const end = page * B + Math.min(B, hi - page * B);
+      if (this.table.get(page) < 0) this.shared.snapshots.snapByte(binding.snap, y + binding.delta, end - y, null, 0);
+      y = end;
     }
   }
 

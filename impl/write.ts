@@ -22,7 +22,7 @@
 
 import { crc32 } from 'node:zlib';
 import { assert } from './assert.ts';
-import type { Bindings } from './bindings.ts';
+import type { Binding } from './bindings.ts';
 import { type Change, change } from './copy-before-write.ts';
 import type { FileState } from './files.ts';
 import { iovMax } from './limits.ts';
@@ -78,57 +78,70 @@ function append(runs: Runs, lo: number, hi: number): void {
   // Stryker disable next-line UnaryOperator
   const last = runs.at(-1);
   if (last !== undefined) assert(last[1] <= lo, 'runs out of order');
-  // Stryker disable next-line ConditionalExpression
   if (last !== undefined && last[1] === lo) last[1] = hi;
   else runs.push([lo, hi]);
 }
 
 /**
  * The spec's Provable over a write of segment [addr, addr + length) to
- * `file` at `position`: its provable bytes, in address order, each piece
- * with the snapshot it is bound to. One walk over the extents, and a
- * lookup per preserved block met.
+ * `file` at `position`, and its complement: the provable bytes, in address
+ * order, each piece with the snapshot it is bound to, and the runs of the
+ * rest, every byte of which is checked Known (else FileChangedError, before
+ * anything changes). One walk over the extents, and a lookup per preserved
+ * block met.
  */
 function provable(
-  bindings: Bindings,
+  pager: Pager,
   file: FileState,
-  pageSize: number,
   addr: number,
   length: number,
   position: number,
   fileLength: number,
-): Skip[] {
+): { skips: Skip[]; runs: Runs } {
   assert(length >= 0, 'a write of a negative length');
   assert(position >= 0, 'a write at a negative position');
   assert(fileLength >= 0, 'a file of a negative length');
+  const pageSize = pager.shared.pageSize;
   const skips: Skip[] = [];
+  const runs: Runs = [];
   const delta = position - addr;
   // Segment addresses below `inside` target an offset inside the file.
   // Stryker disable next-line ArithmeticOperator
   const inside = addr + Math.min(length, Math.max(0, fileLength - position));
+  const toWrite = (lo: number, hi: number, binding: Binding | undefined): void => {
+    if (lo >= hi) return;
+    pager.checkKnownBound(lo, hi, binding);
+    append(runs, lo, hi);
+  };
   // Stryker disable next-line ConditionalExpression
-  if (addr === inside) return skips;
-  bindings.map.walk(addr, inside, (lo, hi, binding) => {
+  if (length === 0) return { skips, runs };
+  pager.bindings.map.walk(addr, addr + length, (lo, hi, binding) => {
     // Bound to the very offset it would overwrite, of a snapshot of this file that is trusted.
     if (
+      lo >= inside ||
       binding === undefined ||
       // Stryker disable next-line ConditionalExpression
       binding.kind !== 'snap' ||
       binding.delta !== delta ||
       binding.snap.file !== file ||
       binding.snap.stale
-    )
+    ) {
+      toWrite(lo, hi, binding);
       return;
+    }
     const snap = binding.snap;
+    const end = Math.min(hi, inside);
     // Unless its block was preserved; walked in file offsets, so that no sum exceeds 2^53.
-    for (let o = lo + delta; o < hi + delta; ) {
+    for (let o = lo + delta; o < end + delta; ) {
       const block = Math.floor(o / pageSize);
       const preserved = snap.preserved.next(block);
       if (preserved !== null && preserved.start === block) {
-        o = Math.min(hi + delta, preserved.end * pageSize);
+        const stop = Math.min(end + delta, preserved.end * pageSize);
+        toWrite(o - delta, stop - delta, binding);
+        o = stop;
         continue;
       }
-      const stop = preserved === null ? hi + delta : Math.min(hi + delta, preserved.start * pageSize);
+      const stop = preserved === null ? end + delta : Math.min(end + delta, preserved.start * pageSize);
       // Stryker disable next-line UnaryOperator
       const last = skips.at(-1);
       if (last !== undefined && last.hi === o - delta && last.snap === snap)
@@ -136,6 +149,7 @@ function provable(
       else skips.push({ lo: o - delta, hi: stop - delta, snap });
       o = stop;
     }
+    toWrite(end, hi, binding);
   });
   // The spec's Provable, checked on the result rather than trusted from the walk: every skipped byte is
   // bound to the very offset it would overwrite, inside the file, of a trusted snapshot of the file,
@@ -155,20 +169,9 @@ function provable(
       'a skipped byte in a preserved block',
     );
   }
-  return skips;
-}
-
-/** The runs of [lo, hi) outside `skips` (which lie inside it, in order). */
-function complement(lo: number, hi: number, skips: readonly Skip[]): Runs {
-  const rest: Runs = [];
-  let cursor = lo;
-  for (const skip of skips) {
-    append(rest, cursor, skip.lo);
-    cursor = skip.hi;
-  }
-  append(rest, cursor, hi);
-  assert(rest.length <= skips.length + 1, 'more runs than the gaps between skips');
-  return rest;
+  // The runs are the complement of the skips: between two runs lies at least one skip.
+  assert(runs.length <= skips.length + 1, 'more runs than the gaps between skips');
+  return { skips, runs };
 }
 
 /**
@@ -236,12 +239,10 @@ export function inPlace(sync: Sync): Apply {
  * which must be known (else FileChangedError, before anything changes).
  */
 function writePlan(pager: Pager, file: FileState, addr: number, length: number, position: number): WritePlan {
-  const shared = pager.shared;
   assert(addr + length <= pager.length, 'writing back past the end of the segment');
   const fileLength = file.size();
   const delta = position - addr;
-  const skips = provable(pager.bindings, file, shared.pageSize, addr, length, position, fileLength);
-  const runs = complement(addr, addr + length, skips);
+  const { skips, runs } = provable(pager, file, addr, length, position, fileLength);
   let skipped = 0;
   for (const skip of skips) skipped += skip.hi - skip.lo;
   let written = 0;
@@ -249,8 +250,6 @@ function writePlan(pager: Pager, file: FileState, addr: number, length: number, 
   assert(written + skipped === length, 'a write-back writes or skips every byte once');
   if (runs.length > 0) assert(runs[0][0] >= addr, 'a run before the write');
   if (runs.length > 0) assert(runs.at(-1)![1] <= addr + length, 'a run past the write');
-  // Every byte to write must be known before anything changes.
-  for (const [lo, hi] of runs) pager.checkKnown(lo, hi);
   // Stryker disable next-line ArithmeticOperator
   const lengthAfter = runs.length === 0 ? fileLength : Math.max(fileLength, position + length);
   // Bytes past the end of the file are never skipped, so a write-back that grows the file ends with a run there.
