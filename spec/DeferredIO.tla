@@ -12,6 +12,14 @@
 (* file's snapshots read a private copy taken at read time instead of the *)
 (* file.                                                                   *)
 (*                                                                         *)
+(* Files may also crash: each Persistent file has what readers see (the   *)
+(* page cache) and what is durable, and a journal beside it.  Each step    *)
+(* logs the I/O calls it made in the engine's order; a crash falls after  *)
+(* any call of the last step (a process kill keeps the page cache, a power *)
+(* cut keeps the durable state plus any subset of the blocks written      *)
+(* since), the engine's state is lost, and recovery replays or discards   *)
+(* the journal an atomic write-back left.                                  *)
+(*                                                                         *)
 (* What the program sees is Conventional.tla: Refinement.tla maps this    *)
 (* module onto it (memory is what loads return, files are files) and TLC  *)
 (* checks that every step here is a step of conventional I/O or changes   *)
@@ -46,7 +54,10 @@ CONSTANTS
     Vals,       \* the byte values
     MaxSnap,    \* explicit limit: snapshot ids are 1..MaxSnap
     MaxWrite,   \* explicit limit: another writer writes at most MaxWrite bytes
-    MaxSteps    \* explicit limit: behaviours are at most MaxSteps steps long
+    MaxSteps,   \* explicit limit: behaviours are at most MaxSteps steps long
+    Persistent, \* the files whose durability and crashes are modelled
+    Syncs,      \* the values Next gives Write's sync argument
+    Atomics     \* the values Next gives Write's atomic argument
 
 (* No read is ever refused for want of a snapshot id.  A step creates at  *)
 (* most MaxNew snapshots: a read or a rebinding write one, a refresh one   *)
@@ -64,6 +75,7 @@ ASSUME /\ Foreign \subseteq Files /\ Outside \subseteq Files /\ Isolated \subset
        /\ InitLen \in 0 .. MaxLen /\ MaxWrite \in Nat \ {0} /\ MaxSteps \in Nat /\ 0 \in Vals
        /\ MaxSnap \in Nat \ {0}
        /\ MaxSnap >= IF P * B + MaxNew < MaxSteps * MaxNew THEN P * B + MaxNew ELSE MaxSteps * MaxNew
+       /\ Persistent \subseteq Files /\ Syncs \subseteq BOOLEAN /\ Atomics \subseteq BOOLEAN
 
 VARIABLES
     src,    \* src[a]: where segment byte a comes from (Zero, Snap(s, o), Anon)
@@ -74,9 +86,19 @@ VARIABLES
     origin, \* ghost: where each byte's value came from, and where it survives
     lost,   \* history: the value a byte held when the engine lost it (for Mem)
     last,   \* the step record: the step just taken, its arguments and results
-    steps   \* how many steps the behaviour has taken
+    steps,  \* how many steps the behaviour has taken
+    disk,   \* disk[f]: a Persistent file's durable content
+    journal, \* journal[f]: the journal beside a Persistent file (see NoJournal)
+    opened, \* opened[f]: the engine has opened f (and recovered it) since the last crash
+    log,    \* history: the I/O calls the last step made, in order
+    before, \* history: the file-system state and ghosts before the last step
+    synced, \* ghost: a Persistent file's content when a call promising
+            \* durability (FileSync, a sync or atomic write) last returned
+    interrupted \* ghost: an atomic write-back of the file cut by a crash and
+            \* not yet settled by a recovery (see Uninterrupted)
 
-vars == <<src, frame, swap, snap, file, origin, lost, last, steps>>
+vars == <<src, frame, swap, snap, file, origin, lost, last, steps, disk, journal, opened, log, before, synced,
+          interrupted>>
 
 -----------------------------------------------------------------------------
 (* Geometry.  Page p covers addresses [p*B, (p+1)*B); block b covers file *)
@@ -342,6 +364,280 @@ Patched(ptSeq, ptW, ptLen) ==
                             ELSE SeqByte(ptSeq, ptI - 1)]
 
 -----------------------------------------------------------------------------
+(* The file system under the engine, and crashes.  Only Persistent files  *)
+(* are modelled: each has what readers see (file, the page cache), what  *)
+(* is durable (disk), and a journal beside it.  Every change to a file is *)
+(* a sequence of I/O calls (the engine's documented order,                *)
+(* crash-interface.md); a step logs the calls it made on Persistent files *)
+(* (log) and keeps the state before it (before), so that a crash can fall *)
+(* after any of them without splitting a public call into several steps.  *)
+
+(* A journal record: the header (len: the file's length before), a run    *)
+(* (off, data; pre: the bytes data overwrites, 0 past the end, read      *)
+(* before the journal is created) or the commit (len: the final length).   *)
+(* ok is FALSE for a record a power cut tore: it was written since the    *)
+(* journal's last fsync and not all of its blocks were kept, so its CRC   *)
+(* fails; what it holds then is garbage (zeros).                           *)
+NoRecord == [kind |-> "none", off |-> 0, data |-> <<>>, pre |-> <<>>, len |-> 0, ok |-> TRUE]
+HeaderRecord(hrLen) == [NoRecord EXCEPT !.kind = "header", !.len = hrLen]
+CommitRecord(ciLen) == [NoRecord EXCEPT !.kind = "commit", !.len = ciLen]
+RunRecord(rcO, rcData, rcPre) == [NoRecord EXCEPT !.kind = "run", !.off = rcO, !.data = rcData, !.pre = rcPre]
+Torn(tnR) == [tnR EXCEPT !.ok = FALSE, !.data = [tnI \in DOMAIN tnR.data |-> 0], !.len = 0]
+
+(* A journal: exists, its name as readers see it; named, its name is       *)
+(* durable (a directory fsync since it was created or removed); records,  *)
+(* what it holds as readers see it; synced, how many of them are durable. *)
+(* A journal removed but not yet durably (exists FALSE, named TRUE) keeps *)
+(* its records: a power cut can bring it back.  One journal per file: a   *)
+(* journal created while an earlier one's removal is not durable takes    *)
+(* its place (the earlier one cannot come back in the model).             *)
+NoJournal == [exists |-> FALSE, named |-> FALSE, records |-> <<>>, synced |-> 0]
+
+(* The ghost interrupted[f]: cut, an atomic write-back of f was cut by a  *)
+(* crash and no recovery of f has returned since; pre and durable, f's     *)
+(* content and durable content when it began; post, its content had it    *)
+(* returned; power, a power cut has fallen since it began.                 *)
+Uninterrupted == [cut |-> FALSE, pre |-> <<>>, durable |-> <<>>, post |-> <<>>, power |-> FALSE]
+
+(* After a crash a Persistent file must be opened again, which recovers it *)
+(* (Recover), before anything reads or writes it.                          *)
+Pending(pdF) == pdF \in Persistent /\ ~opened[pdF]
+
+(* An I/O call: write (off, data) or truncate (len) of the file; sync, its *)
+(* fsync; create, append (records), journalSync, remove: the journal's     *)
+(* O_EXCL creation, one write, fsync and unlink; dirSync, the directory's *)
+(* fsync, which makes creations and removals durable.                      *)
+NoIoCall == [op |-> "none", file |-> NoFile, off |-> 0, data |-> <<>>, len |-> 0, records |-> <<>>]
+IoCall(icOp, icF) == [NoIoCall EXCEPT !.op = icOp, !.file = icF]
+WriteCall(wcF, wcO, wcData) == [NoIoCall EXCEPT !.op = "write", !.file = wcF, !.off = wcO, !.data = wcData]
+TruncateCall(tcF, tcLen) == [NoIoCall EXCEPT !.op = "truncate", !.file = tcF, !.len = tcLen]
+AppendCall(apF, apRecords) == [NoIoCall EXCEPT !.op = "append", !.file = apF, !.records = apRecords]
+
+(* The calls of a step apply in order.  These operators say what a       *)
+(* sequence of them leaves in closed form, by the last call that decides  *)
+(* each part, rather than by folding them one by one: the wasm checker    *)
+(* cannot evaluate a recursive definition that passes its previous value  *)
+(* to an operator.  Last(is): the largest number in is, 0 if none.         *)
+Last(lsIs) == IF lsIs = {} THEN 0 ELSE CHOOSE lsI \in lsIs : \A lsJ \in lsIs : lsJ <= lsI
+LastCall(lcCs, lcOps) == Last({ lcI \in 1 .. Len(lcCs) : lcCs[lcI].op \in lcOps })
+
+(* Content cnS after the calls cnCs (the journal's calls leave it): its   *)
+(* length is the last truncate's (or cnS's) extended by the writes after  *)
+(* it; byte o is the last write's that covers it, 0 if a truncate to o or *)
+(* below came after, else cnS's.                                           *)
+Contents(cnS, cnCs) ==
+    LET cnEnd(cnE) == cnCs[cnE].off + Len(cnCs[cnE].data)
+        cnCut      == LastCall(cnCs, {"truncate"})
+        cnLen      == Max(IF cnCut = 0 THEN Len(cnS) ELSE cnCs[cnCut].len,
+                          Last({ cnEnd(cnW) : cnW \in { cnX \in cnCut + 1 .. Len(cnCs) : cnCs[cnX].op = "write" } }))
+        cnBy(cnO)  == Last({ cnK \in 1 .. Len(cnCs) :
+                               \/ cnCs[cnK].op = "write" /\ cnCs[cnK].off <= cnO /\ cnO < cnEnd(cnK)
+                               \/ cnCs[cnK].op = "truncate" /\ cnCs[cnK].len <= cnO })
+    IN  [cnP \in 1 .. cnLen |->
+            IF cnBy(cnP - 1) = 0 THEN SeqByte(cnS, cnP - 1)
+            ELSE IF cnCs[cnBy(cnP - 1)].op = "write" THEN cnCs[cnBy(cnP - 1)].data[cnP - cnCs[cnBy(cnP - 1)].off]
+            ELSE 0]
+
+(* Journal jaJ after the calls jaCs: a create starts an empty one (its     *)
+(* name not durable); its records are those appended since, in order; a   *)
+(* journalSync makes all its records so far durable; a remove unlinks it  *)
+(* (it keeps its records while its name is durable); a dirSync makes the  *)
+(* name's state durable.  A journal neither seen nor named is NoJournal.  *)
+JournalAfter(jaJ, jaCs) ==
+    LET jaMade   == LastCall(jaCs, {"create"})
+        jaLife   == LastCall(jaCs, {"create", "remove"})
+        jaDir    == LastCall(jaCs, {"dirSync"})
+        jaSync   == LastCall(jaCs, {"journalSync"})
+        jaBase   == IF jaMade = 0 THEN jaJ.records ELSE <<>>
+        jaPieces == UNION { { <<jaK, jaR>> : jaR \in 1 .. Len(jaCs[jaK].records) } :
+                              jaK \in { jaI \in jaMade + 1 .. Len(jaCs) : jaCs[jaI].op = "append" } }
+        jaRank(jaQ) == Cardinality({ jaT \in jaPieces : jaT[1] < jaQ[1] \/ (jaT[1] = jaQ[1] /\ jaT[2] < jaQ[2]) })
+        jaNth(jaN)  == CHOOSE jaU \in jaPieces : jaRank(jaU) = jaN - 1
+        jaExists == IF jaLife = 0 THEN jaJ.exists ELSE jaCs[jaLife].op = "create"
+        jaAtDir  == LastCall(SubSeq(jaCs, 1, jaDir), {"create", "remove"})
+        jaNamed  == IF jaMade > jaDir THEN FALSE
+                    ELSE IF jaDir = 0 THEN jaJ.named
+                    ELSE IF jaAtDir = 0 THEN jaJ.exists
+                    ELSE jaCs[jaAtDir].op = "create"
+    IN  IF ~jaExists /\ ~jaNamed THEN NoJournal
+        ELSE [exists  |-> jaExists,
+              named   |-> jaNamed,
+              records |-> jaBase \o [jaP \in 1 .. Cardinality(jaPieces) |->
+                                        jaCs[jaNth(jaP)[1]].records[jaNth(jaP)[2]]],
+              synced  |-> IF jaSync < jaMade \/ jaSync = 0 THEN (IF jaMade = 0 THEN jaJ.synced ELSE 0)
+                          ELSE Len(jaBase) + Cardinality({ jaW \in jaPieces : jaW[1] < jaSync })]
+
+(* A file-system state: [file, disk, journal], each over Persistent (and   *)
+(* the ghosts synced and interrupted, which no call changes).  Now is the *)
+(* current one.                                                            *)
+Now == [file |-> [nwF \in Persistent |-> file[nwF]], disk |-> disk, journal |-> journal,
+        synced |-> synced, interrupted |-> interrupted]
+
+(* State apS after the calls apCs, all on one file (a step's are): its     *)
+(* content, its durable content (the content at its last fsync) and its   *)
+(* journal.                                                                *)
+Applied(apS, apCs) ==
+    IF apCs = <<>> THEN apS
+    ELSE LET apF    == apCs[1].file
+             apSync == LastCall(apCs, {"sync"})
+         IN  [apS EXCEPT
+                !.file    = [apS.file EXCEPT ![apF] = Contents(apS.file[apF], apCs)],
+                !.disk    = [apS.disk EXCEPT ![apF] = IF apSync = 0 THEN apS.disk[apF]
+                                                      ELSE Contents(apS.file[apF], SubSeq(apCs, 1, apSync))],
+                !.journal = [apS.journal EXCEPT ![apF] = JournalAfter(apS.journal[apF], apCs)]]
+
+(* The runs of a write-back: the maximal ranges of the offsets it writes, *)
+(* ascending, as <<offset, length>> pairs.                                 *)
+RunsOf(roOffs) ==
+    LET roStarts == { roO \in roOffs : roO = 0 \/ roO - 1 \notin roOffs }
+        roEnd(roS) == CHOOSE roE \in roOffs : roS <= roE /\ roS .. roE \subseteq roOffs /\ roE + 1 \notin roOffs
+        roNth(roN) == CHOOSE roT \in roStarts : Cardinality({ roU \in roStarts : roU < roT }) = roN - 1
+    IN  [roI \in 1 .. Cardinality(roStarts) |-> <<roNth(roI), roEnd(roNth(roI)) - roNth(roI) + 1>>]
+
+(* One write per run record, in order: a write-back's in-place writes and *)
+(* a recovery's replay are the same calls.                                 *)
+RunWrites(rwF, rwRuns) == [rwI \in 1 .. Len(rwRuns) |-> WriteCall(rwF, rwRuns[rwI].off, rwRuns[rwI].data)]
+
+(* The calls of a write-back of the run records wbRuns to f whose length   *)
+(* is wbBefore before and wbAfter after (crash-interface.md, "The order of *)
+(* I/O calls"): plain, the in-place writes, then an fsync if asked; atomic *)
+(* (a redo journal of exactly the bytes written in place), steps 1 to 11.  *)
+WriteBackCalls(wbF, wbRuns, wbSync, wbAtomic, wbBefore, wbAfter) ==
+    IF ~wbAtomic THEN RunWrites(wbF, wbRuns) \o (IF wbSync THEN << IoCall("sync", wbF) >> ELSE <<>>)
+    ELSE IF wbRuns = <<>> THEN << IoCall("sync", wbF) >>
+    ELSE << IoCall("create", wbF),
+            AppendCall(wbF, << HeaderRecord(wbBefore) >> \o wbRuns),
+            IoCall("journalSync", wbF),
+            IoCall("dirSync", wbF),
+            IoCall("sync", wbF),
+            AppendCall(wbF, << CommitRecord(wbAfter) >>),
+            IoCall("journalSync", wbF) >>
+         \o RunWrites(wbF, wbRuns)
+         \o << IoCall("sync", wbF), IoCall("remove", wbF), IoCall("dirSync", wbF) >>
+
+(* The most calls one step makes: an atomic write-back of the most runs   *)
+(* a segment can hold (every other byte skipped).                          *)
+MaxCalls == 10 + (P * B + 1) \div 2
+
+(* Recovery.  The commit is the last record if it is whole; the journal   *)
+(* is committed iff its header is whole and it has a commit.  A committed *)
+(* journal is trusted only if every record before the commit is whole and *)
+(* the file is as the write-back left it at some point: its length between *)
+(* the lengths before and after, and every block a run touches holding,   *)
+(* over the run's bytes below the file's length, the bytes before it (pre) *)
+(* or after it (data) -- what the engine checks by each block's CRC.       *)
+CommitAt(caR) == { caI \in 1 .. Len(caR) : caR[caI].kind = "commit" /\ caR[caI].ok }
+(* The whole run records after the header, up to the first record that is *)
+(* not one (in a trusted journal: the runs before the commit).            *)
+RunsBefore(rbR) ==
+    SubSeq(rbR, 2, Lowest({ rbI \in 2 .. Max(2, Len(rbR) + 1) : rbI > Len(rbR) \/ rbR[rbI].kind # "run" \/ ~rbR[rbI].ok }) - 1)
+AsWritten(awRuns, awBefore, awAfter, awS) ==
+    /\ Len(awS) \in awBefore .. awAfter
+    /\ \A awI \in 1 .. Len(awRuns) :
+          \E awR \in { awRuns[awI] } :
+          \A awB \in { BlockOf(awO) : awO \in awR.off .. awR.off + Len(awR.data) - 1 } :
+          \E awOffs \in { { awO \in awR.off .. awR.off + Len(awR.data) - 1 : BlockOf(awO) = awB /\ awO < Len(awS) } } :
+             \/ \A awP \in awOffs : SeqByte(awS, awP) = awR.pre[awP - awR.off + 1]
+             \/ \A awQ \in awOffs : SeqByte(awS, awQ) = awR.data[awQ - awR.off + 1]
+
+(* What recovery does with journal ocJ beside content ocS: "none" (no      *)
+(* journal seen), "discarded" (not committed), "corrupt" (committed but not *)
+(* trusted: refused, EJOURNALCORRUPT, nothing written) or "replayed".     *)
+Outcome(ocJ, ocS) ==
+    IF ~ocJ.exists THEN "none"
+    ELSE IF ocJ.records = <<>> \/ ~ocJ.records[1].ok \/ CommitAt(ocJ.records) = {} THEN "discarded"
+    ELSE IF \E ocI \in 1 .. Lowest(CommitAt(ocJ.records)) : ~ocJ.records[ocI].ok THEN "corrupt"
+    ELSE IF ~AsWritten(RunsBefore(ocJ.records), ocJ.records[1].len,
+                       ocJ.records[Lowest(CommitAt(ocJ.records))].len, ocS) THEN "corrupt"
+    ELSE "replayed"
+
+(* Recovery's calls: replayed, the journal made durable first (so that    *)
+(* the commit it acts on cannot be lost under its writes), one write per  *)
+(* run record, the file's fsync, the journal removed, durably; discarded, *)
+(* just the removal.  It never truncates: the last record ends at the     *)
+(* final length.  With no journal seen it still fsyncs the directory: a   *)
+(* crash between a journal's removal and the directory's fsync leaves the *)
+(* removal undone by a later power cut, and the journal would come back    *)
+(* over whatever the file holds by then.                                   *)
+RecoveryCalls(ryF, ryJ, ryOutcome) ==
+    CASE ryOutcome = "replayed" ->
+            << IoCall("journalSync", ryF) >> \o RunWrites(ryF, RunsBefore(ryJ.records))
+            \o << IoCall("sync", ryF), IoCall("remove", ryF), IoCall("dirSync", ryF) >>
+      [] ryOutcome = "discarded" -> << IoCall("remove", ryF), IoCall("dirSync", ryF) >>
+      [] OTHER -> << IoCall("dirSync", ryF) >>
+
+(* What recovery makes of f in state rcvS: the refinement maps the file to *)
+(* it, so a crash is judged by the file the next open shows.               *)
+Recovered(rcvS, rcvF) ==
+    LET rcvJ == rcvS.journal[rcvF] IN
+    IF Outcome(rcvJ, rcvS.file[rcvF]) = "replayed"
+    THEN Contents(rcvS.file[rcvF], RunWrites(rcvF, RunsBefore(rcvJ.records)))
+    ELSE rcvS.file[rcvF]
+
+(* What survives of state dbS however power is cut: the durable contents  *)
+(* and the durable part of each journal whose name is durable.            *)
+DurablePart(dbS) ==
+    [dbS EXCEPT !.file = dbS.disk,
+                !.journal = [dbF \in Persistent |->
+                                IF dbS.journal[dbF].named
+                                THEN [exists |-> TRUE, named |-> TRUE, synced |-> dbS.journal[dbF].synced,
+                                      records |-> SubSeq(dbS.journal[dbF].records, 1, dbS.journal[dbF].synced)]
+                                ELSE NoJournal]]
+
+(* A power cut.  Each Persistent file keeps its durable content plus any  *)
+(* subset of the blocks written since its last fsync (each block durable  *)
+(* or as readers saw it), with its durable or its current length; its     *)
+(* journal's name keeps its durable state or the one readers saw (a      *)
+(* creation not made durable may vanish, a removal not made durable may   *)
+(* be undone), and each journal record written since the journal's fsync  *)
+(* is kept whole or torn.  The choice is a set of tokens <<f, what, i>>,  *)
+(* each keeping the version readers saw: a block, the length, the name, a *)
+(* record.  Then everything is durable.                                    *)
+Volatile(vlS, vlF) ==
+    [length |-> IF Len(vlS.disk[vlF]) # Len(vlS.file[vlF]) THEN { <<vlF, "length", 0>> } ELSE {},
+     name   |-> IF vlS.journal[vlF].exists # vlS.journal[vlF].named THEN { <<vlF, "name", 0>> } ELSE {}]
+KeptLength(klS, klF, klKeep) ==
+    IF <<klF, "length", 0>> \in klKeep THEN Len(klS.file[klF]) ELSE Len(klS.disk[klF])
+Survives(svS, svF, svKeep) ==
+    IF <<svF, "name", 0>> \in svKeep THEN svS.journal[svF].exists ELSE svS.journal[svF].named
+(* The choices that make a difference: a block only where its versions     *)
+(* differ below the length kept, a record only of a journal that survives. *)
+FileKeeps(fkS, fkF) ==
+    UNION { UNION { { fkL \cup fkN \cup fkB \cup fkR :
+                        fkB \in SUBSET { <<fkF, "block", fkX>> :
+                                           fkX \in { fkY \in Blocks :
+                                                       \E fkO \in fkY * B .. fkY * B + B - 1 :
+                                                          /\ fkO < KeptLength(fkS, fkF, fkL)
+                                                          /\ SeqByte(fkS.disk[fkF], fkO) # SeqByte(fkS.file[fkF], fkO) } },
+                        fkR \in SUBSET (IF Survives(fkS, fkF, fkN)
+                                        THEN { <<fkF, "record", fkI>> :
+                                                 fkI \in fkS.journal[fkF].synced + 1 .. Len(fkS.journal[fkF].records) }
+                                        ELSE {}) } :
+                    fkN \in SUBSET Volatile(fkS, fkF).name } :
+            fkL \in SUBSET Volatile(fkS, fkF).length }
+Keeps(kpS) ==
+    { UNION { kpK[kpF] : kpF \in Persistent } :
+        kpK \in { kpC \in [Persistent -> UNION { FileKeeps(kpS, kpG) : kpG \in Persistent }] :
+                    \A kpH \in Persistent : kpC[kpH] \in FileKeeps(kpS, kpH) } }
+PowerCut(pcS, pcKeep) ==
+    LET pcFiles == [pcF \in Persistent |->
+                      [pcI \in 1 .. KeptLength(pcS, pcF, pcKeep) |->
+                          SeqByte(IF <<pcF, "block", (pcI - 1) \div B>> \in pcKeep THEN pcS.file[pcF] ELSE pcS.disk[pcF],
+                                  pcI - 1)]]
+        pcRecords(pcG) == [pcJ \in 1 .. Len(pcS.journal[pcG].records) |->
+                             IF pcJ <= pcS.journal[pcG].synced \/ <<pcG, "record", pcJ>> \in pcKeep
+                             THEN pcS.journal[pcG].records[pcJ]
+                             ELSE Torn(pcS.journal[pcG].records[pcJ])]
+    IN  [pcS EXCEPT
+            !.file = pcFiles,
+            !.disk = pcFiles,
+            !.journal = [pcH \in Persistent |->
+                            IF Survives(pcS, pcH, pcKeep)
+                            THEN [exists |-> TRUE, named |-> TRUE, records |-> pcRecords(pcH),
+                                  synced |-> Len(pcS.journal[pcH].records)]
+                            ELSE NoJournal]]
+
+-----------------------------------------------------------------------------
 (* Release and commit.  Every action ends with Commit or Refuse.           *)
 
 (* Release: a snapshot no byte is bound to is freed; a preserved block no *)
@@ -363,7 +659,8 @@ SwapKept(skSrc, skSwap) ==
 (*   ret: what read or refresh (the count) or load (the byte) returned;   *)
 (*   out: the bytes copyOut or a bytes view returned;                     *)
 (*   writable: whether a bytes view was writable;                         *)
-(*   err: "FileChangedError" where the step was refused, else "none";     *)
+(*   err: "FileChangedError" where the step was refused ("EJOURNALCORRUPT" *)
+(*          for a recovery), else "none";                                  *)
 (*   fault: a page became resident in this step;                          *)
 (*   written, skipped: the bytes a write wrote and skipped;               *)
 (*   wrote: the file offsets a write wrote (the mechanism's choice);      *)
@@ -379,12 +676,28 @@ SwapKept(skSrc, skSwap) ==
 (*          inside their file, judged before the refresh by the ghost;    *)
 (*   offered: <<snapshot, file>> pairs that could serve the step's new    *)
 (*          bindings (a read, a rebinding write, a refresh), judged        *)
-(*          before the step.                                               *)
+(*          before the step;                                               *)
+(*   sync, atomic: a write's options ({ sync: true }, { atomic: true });   *)
+(*   kind, cut, keep: a crash's kind ("kill" or "power"), the calls of the *)
+(*          last step made before it, and what a power cut kept (tokens,  *)
+(*          see PowerCut; the mechanism's choice);                        *)
+(*   recovery: what a recovery did, "replayed" or "discarded";            *)
+(*   was: a crash's history, for the properties: the step it fell in (op, *)
+(*          file, atomic, recovery), whether that step had returned, its   *)
+(*          file's durable content before it and content after it (an     *)
+(*          atomic write or a recovery only), and promised: the <<file,    *)
+(*          offset, value>> triples a returned fsync vouches for           *)
+(*          (unchanged since in the file as the next open shows it, and    *)
+(*          by that step).                                                 *)
+NoWas == [op |-> "none", file |-> NoFile, atomic |-> FALSE, recovery |-> "none", returned |-> TRUE,
+          durable |-> <<>>, post |-> <<>>, promised |-> {}]
 NoStep == [op |-> "init", addr |-> 0, len |-> 0, file |-> NoFile, pos |-> 0,
            val |-> 0, data |-> <<>>, page |-> 0, rebind |-> FALSE, writable |-> FALSE,
            ret |-> 0, out |-> <<>>, err |-> "none", fault |-> FALSE, written |-> 0, skipped |-> 0,
            wrote |-> {}, needed |-> {}, excused |-> {}, bound |-> {}, preserved |-> {},
-           reread |-> {}, lapsed |-> {}, doubted |-> {}, offered |-> {}]
+           reread |-> {}, lapsed |-> {}, doubted |-> {}, offered |-> {},
+           sync |-> FALSE, atomic |-> FALSE, kind |-> "none", cut |-> 0, keep |-> {},
+           recovery |-> "none", was |-> NoWas]
 
 (* Commit ends every step that is not refused: it installs the new         *)
 (* binding, frames, swap slots, snapshot table and origins, releases what  *)
@@ -412,26 +725,66 @@ Commit(cmSrc, cmFrame, cmSwap, cmSnap, cmOrigin, cmRec, cmLoses) ==
                                       cmU[cmI].preserved[cmB] # Absent /\ snap[cmI].preserved[cmB] = Absent }]
     /\ steps'  = steps + 1
 
-(* Refuse: the engine raised FileChangedError rather than copy a byte it  *)
-(* no longer knows; nothing changed.                                       *)
-Refuse(rfRec) ==
-    /\ UNCHANGED <<src, frame, swap, snap, file, origin, lost>>
-    /\ last'  = [rfRec EXCEPT !.err = "FileChangedError"]
+(* Refused: the engine raised an error and changed nothing; Refuse: a    *)
+(* FileChangedError rather than copy a byte it no longer knows.  (The     *)
+(* caller says that no file changed: NoIo.)                               *)
+Refused(rfRec, rfErr) ==
+    /\ UNCHANGED <<src, frame, swap, snap, origin, lost>>
+    /\ last'  = [rfRec EXCEPT !.err = rfErr]
     /\ steps' = steps + 1
+Refuse(rjRec) == Refused(rjRec, "FileChangedError")
+
+(* The file system in a step.  NoIo: no call, nothing changes.  Io: the   *)
+(* calls ioCalls on file f, logged if f is Persistent; ioDurable, the call *)
+(* returns promising durability (the ghost synced records the content);  *)
+(* ioSettled, it is an atomic write-back or a recovery that returns: the  *)
+(* ghost interrupted clears, and the file is open (after a crash only a   *)
+(* recovery opens it; an atomic write-back needs it open already).        *)
+NoIo ==
+    /\ UNCHANGED <<file, disk, journal, opened, synced, interrupted>>
+    /\ log'    = <<>>
+    /\ before' = Now
+Io(ioF, ioCalls, ioDurable, ioSettled) ==
+    /\ file' = [file EXCEPT ![ioF] = Contents(file[ioF], ioCalls)]
+    /\ before' = Now
+    /\ IF ioF \in Persistent
+       THEN \E ioS \in { Applied(Now, ioCalls) } :
+            /\ disk'        = ioS.disk
+            /\ journal'     = ioS.journal
+            /\ log'         = ioCalls
+            /\ synced'      = IF ioDurable THEN [synced EXCEPT ![ioF] = ioS.file[ioF]] ELSE synced
+            /\ interrupted' = IF ioSettled THEN [interrupted EXCEPT ![ioF] = Uninterrupted] ELSE interrupted
+            /\ opened'      = IF ioSettled THEN [opened EXCEPT ![ioF] = TRUE] ELSE opened
+       ELSE /\ UNCHANGED <<disk, journal, opened, synced, interrupted>>
+            /\ log' = <<>>
 
 -----------------------------------------------------------------------------
 (* Initial state: every byte Zero, nothing resident or swapped, no         *)
 (* snapshot, no origin, every file InitLen bytes of any content.          *)
+(* Every file is durable, with no journal.  A crash puts the engine's     *)
+(* variables back to these values.                                         *)
+InitSrc     == [inA \in Addrs |-> ZeroSrc]
+InitPages   == [inP \in Pages |-> Absent]
+InitSnap    == [inS \in SnapIds |-> FreeSnap]
+InitOrigin  == [inO \in Addrs |-> NoOrigin]
+InitLost    == [inL \in Addrs |-> 0]
 Init ==
-    /\ src    = [inA \in Addrs |-> ZeroSrc]
-    /\ frame  = [inP \in Pages |-> Absent]
-    /\ swap   = [inQ \in Pages |-> Absent]
-    /\ snap   = [inS \in SnapIds |-> FreeSnap]
+    /\ src    = InitSrc
+    /\ frame  = InitPages
+    /\ swap   = InitPages
+    /\ snap   = InitSnap
     /\ file   \in [Files -> [1 .. InitLen -> Vals]]
-    /\ origin = [inO \in Addrs |-> NoOrigin]
-    /\ lost   = [inL \in Addrs |-> 0]
+    /\ origin = InitOrigin
+    /\ lost   = InitLost
     /\ last   = NoStep
     /\ steps  = 0
+    /\ disk   = [inD \in Persistent |-> file[inD]]
+    /\ journal = [inJ \in Persistent |-> NoJournal]
+    /\ opened = [inE \in Persistent |-> TRUE]
+    /\ log    = <<>>
+    /\ synced = disk
+    /\ interrupted = [inI \in Persistent |-> Uninterrupted]
+    /\ before = Now
 
 -----------------------------------------------------------------------------
 (* read(f, pos, a, n): returns k = min(n, len - pos), 0 at or past EOF.    *)
@@ -449,7 +802,8 @@ Read(rdF, rdPos, rdA, rdN) ==
                                    !.addr = rdA, !.len = rdN, !.ret = rdK]
         rdIn(rdX)   == rdA <= rdX /\ rdX < rdA + rdK
         rdFull(rdP) == \A rdY \in PageAddrs(rdP) : rdIn(rdY)
-    IN  /\ UNCHANGED file
+    IN  /\ ~Pending(rdF)
+        /\ NoIo
         /\ IF rdK = 0
            THEN Commit(src, frame, swap, snap, origin, rdRec, FALSE)
            ELSE \E rdU \in { Reusable(snap, rdF, rdBlocks) } : \E rdS \in { ChosenSnap(rdU, snap) } :
@@ -474,7 +828,7 @@ Load(ldA) ==
     Bounded /\
     LET ldP   == PageOf(ldA)
         ldRec == [NoStep EXCEPT !.op = "load", !.addr = ldA]
-    IN  /\ UNCHANGED file
+    IN  /\ NoIo
         /\ IF frame[ldP] # Absent
            THEN Commit(src, frame, swap, snap, origin, [ldRec EXCEPT !.ret = View(ldA)], FALSE)
            ELSE IF Fillable(ldP)
@@ -490,7 +844,7 @@ Store(stA, stV) ==
     Bounded /\
     LET stP   == PageOf(stA)
         stRec == [NoStep EXCEPT !.op = "store", !.addr = stA, !.val = stV]
-    IN  /\ UNCHANGED file
+    IN  /\ NoIo
         /\ IF frame[stP] # Absent \/ Fillable(stP)
            THEN \E stBase \in { IF frame[stP] # Absent THEN frame[stP] ELSE PageView(stP) } :
                 Commit([stX \in Addrs |-> IF PageOf(stX) = stP THEN AnonSrc ELSE src[stX]],
@@ -510,7 +864,7 @@ Bytes(byA, byN, byW) ==
     Bounded /\
     LET byP   == PageOf(byA)
         byRec == [NoStep EXCEPT !.op = "bytes", !.addr = byA, !.len = byN, !.writable = byW]
-    IN  /\ UNCHANGED file
+    IN  /\ NoIo
         /\ IF frame[byP] # Absent \/ Fillable(byP)
            THEN \E byF \in { IF frame[byP] # Absent THEN frame[byP] ELSE PageView(byP) } :
                 Commit(IF byW THEN [byX \in Addrs |-> IF PageOf(byX) = byP THEN AnonSrc ELSE src[byX]] ELSE src,
@@ -527,7 +881,7 @@ Bytes(byA, byN, byW) ==
 CopyOut(coA, coN) ==
     Bounded /\
     LET coRec == [NoStep EXCEPT !.op = "copyOut", !.addr = coA, !.len = coN] IN
-    /\ UNCHANGED file
+    /\ NoIo
     /\ IF \A coI \in 0 .. coN - 1 : Known(coA + coI)
        THEN Commit(src, frame, swap, snap, origin,
                    [coRec EXCEPT !.out = [coJ \in 1 .. coN |-> View(coA + coJ - 1)]], FALSE)
@@ -542,7 +896,7 @@ Prefetch(pfP, pfN) ==
     Bounded /\
     \E pfStop \in { { pfQ \in pfP .. pfP + pfN - 1 : frame[pfQ] = Absent /\ ~Fillable(pfQ) } } :
     LET pfIn(pfX) == pfP <= pfX /\ pfX < pfP + pfN /\ \A pfY \in pfStop : pfX < pfY IN
-    /\ UNCHANGED file
+    /\ NoIo
     /\ Commit(src, [pfQ \in Pages |-> IF pfIn(pfQ) /\ frame[pfQ] = Absent THEN PageView(pfQ) ELSE frame[pfQ]],
               [pfR \in Pages |-> IF pfIn(pfR) THEN Absent ELSE swap[pfR]], snap, origin,
               [NoStep EXCEPT !.op = "prefetch", !.page = pfP, !.len = pfN], FALSE)
@@ -575,21 +929,35 @@ Vouched(vcA, vcF, vcO) ==
 (* write comes first.  With rebind the bytes are then bound to the        *)
 (* written range: a written page becomes clean, and the next write-back   *)
 (* of an unchanged region skips everything.                                *)
-Write(wrA, wrN, wrF, wrPos, wrRebind) ==
+(* The bytes written go in runs (the maximal ranges written, ascending),  *)
+(* one write call each.  With sync the file is then fsynced.  With atomic *)
+(* (which implies sync) the runs go through a journal first               *)
+(* (WriteBackCalls), so that a crash anywhere leaves, after recovery,     *)
+(* the file exactly as before the write or exactly as after it; it writes *)
+(* the same runs in place, never a skipped byte.  A file with a pending   *)
+(* journal cannot be written before its recovery.                         *)
+Write(wrA, wrN, wrF, wrPos, wrRebind, wrSync, wrAtomic) ==
     Bounded /\
-    LET wrLen    == IF wrN = 0 THEN Len(file[wrF]) ELSE Max(Len(file[wrF]), wrPos + wrN)
-        wrBlocks == { BlockOf(wrU) : wrU \in wrPos .. wrPos + wrN - 1 }
+    LET wrBlocks == { BlockOf(wrU) : wrU \in wrPos .. wrPos + wrN - 1 }
         wrIn(wrX) == wrA <= wrX /\ wrX < wrA + wrN
         wrRec    == [NoStep EXCEPT !.op = "write", !.addr = wrA, !.len = wrN, !.file = wrF,
-                                   !.pos = wrPos, !.rebind = wrRebind]
+                                   !.pos = wrPos, !.rebind = wrRebind, !.sync = wrSync, !.atomic = wrAtomic]
     IN
     /\ wrPos + wrN <= MaxLen
+    /\ wrAtomic => wrSync
+    /\ wrSync => wrF \in Persistent
+    /\ ~Pending(wrF)
     /\ \E wrNeed \in { { wrI \in 0 .. wrN - 1 : ~Provable(wrA, wrF, wrPos, wrI) } } :
        IF \E wrJ \in wrNeed : ~Known(wrA + wrJ)
-       THEN Refuse(wrRec)
+       THEN NoIo /\ Refuse(wrRec)
        ELSE
        \E wrOffs \in { { wrPos + wrJ : wrJ \in wrNeed } } :
-       \E wrNew \in { Patched(file[wrF], [wrO \in wrOffs |-> View(wrA + wrO - wrPos)], wrLen) } :
+       \E wrRanges \in { RunsOf(wrOffs) } :
+       \E wrRuns \in { [wrH \in 1 .. Len(wrRanges) |->
+                          RunRecord(wrRanges[wrH][1],
+                                    [wrD \in 1 .. wrRanges[wrH][2] |-> View(wrA + wrRanges[wrH][1] + wrD - 1 - wrPos)],
+                                    [wrE \in 1 .. wrRanges[wrH][2] |-> FileByte(wrF, wrRanges[wrH][1] + wrE - 1)])] } :
+       \E wrNew \in { Contents(file[wrF], RunWrites(wrF, wrRuns)) } :
        \E wrSnap \in { IF wrOffs = {} THEN snap ELSE Changed(CopyBeforeWrite(wrF, wrOffs), wrF) } :
        \E wrFacts \in { Facts(wrF, wrOffs) } :
        LET wrDone == [wrRec EXCEPT
@@ -603,7 +971,7 @@ Write(wrA, wrN, wrF, wrPos, wrRebind) ==
                                                                 /\ origin[wrA + wrK].fact = "neighbour" } },
                         !.bound   = BoundAt(wrF, wrOffs)]
        IN
-       /\ file' = [file EXCEPT ![wrF] = wrNew]
+       /\ Io(wrF, WriteBackCalls(wrF, wrRuns, wrSync, wrAtomic, Len(file[wrF]), Len(wrNew)), wrSync, wrAtomic)
        /\ IF wrRebind /\ wrN > 0
           THEN \E wrR \in { Reusable(wrSnap, wrF, wrBlocks) } : \E wrS \in { ChosenSnap(wrR, wrSnap) } :
                Commit([wrZ \in Addrs |-> IF wrIn(wrZ) THEN SnapSrc(wrS, wrPos + wrZ - wrA)
@@ -621,7 +989,7 @@ Zero(zrA, zrN) ==
     Bounded /\
     LET zrIn(zrX)   == zrA <= zrX /\ zrX < zrA + zrN
         zrFull(zrP) == \A zrY \in PageAddrs(zrP) : zrIn(zrY)
-    IN  /\ UNCHANGED file
+    IN  /\ NoIo
         /\ Commit([zrZ \in Addrs |-> IF zrIn(zrZ) THEN ZeroSrc ELSE src[zrZ]],
                   [zrQ \in Pages |->
                       IF zrFull(zrQ) \/ frame[zrQ] = Absent THEN Absent
@@ -652,7 +1020,7 @@ Refresh(rrA, rrN) ==
                                 !.lapsed = Lapsed(rrA, rrN, "gone"), !.doubted = Lapsed(rrA, rrN, "doubtful")]
         rrFileOf(rrX) == snap[src[rrX].snap].file
     IN
-    /\ UNCHANGED file
+    /\ NoIo
     /\ \E rrLost \in { { rrY \in rrA .. rrA + rrN - 1 :
                           /\ ~Known(rrY)
                           /\ src[rrY].off < Len(file[rrFileOf(rrY)]) } } :
@@ -686,8 +1054,8 @@ FileWrite(fwF, fwPos, fwData) ==
     Bounded /\
     LET fwOffs == fwPos .. fwPos + Len(fwData) - 1 IN
     /\ fwPos + Len(fwData) <= MaxLen
-    /\ file' = [file EXCEPT ![fwF] = Patched(file[fwF], [fwO \in fwOffs |-> fwData[fwO - fwPos + 1]],
-                                             Max(Len(file[fwF]), fwPos + Len(fwData)))]
+    /\ ~Pending(fwF)
+    /\ Io(fwF, << WriteCall(fwF, fwPos, fwData) >>, FALSE, FALSE)
     /\ Commit(src, frame, swap, Changed(CopyBeforeWrite(fwF, fwOffs), fwF), Facts(fwF, fwOffs),
               [NoStep EXCEPT !.op = "fileWrite", !.file = fwF, !.pos = fwPos, !.data = fwData,
                              !.bound = BoundAt(fwF, fwOffs)], FALSE)
@@ -699,7 +1067,8 @@ FileWrite(fwF, fwPos, fwData) ==
 FileTruncate(ftF, ftLen) ==
     Bounded /\
     LET ftCut == ftLen .. Len(file[ftF]) - 1 IN
-    /\ file' = [file EXCEPT ![ftF] = Patched(file[ftF], [ftO \in {} |-> 0], ftLen)]
+    /\ ~Pending(ftF)
+    /\ Io(ftF, << TruncateCall(ftF, ftLen) >>, FALSE, FALSE)
     /\ Commit(src, frame, swap, Changed(CopyBeforeWrite(ftF, ftCut), ftF), Facts(ftF, ftCut),
               [NoStep EXCEPT !.op = "fileTruncate", !.file = ftF, !.len = ftLen,
                              !.bound = BoundAt(ftF, ftCut)], FALSE)
@@ -711,9 +1080,8 @@ FileTruncate(ftF, ftLen) ==
 OutsideWrite(owF, owPos, owData) ==
     /\ Bounded
     /\ owPos + Len(owData) <= MaxLen
-    /\ file' = [file EXCEPT ![owF] = Patched(file[owF], [owO \in owPos .. owPos + Len(owData) - 1 |->
-                                                             owData[owO - owPos + 1]],
-                                             Max(Len(file[owF]), owPos + Len(owData)))]
+    /\ ~Pending(owF)
+    /\ Io(owF, << WriteCall(owF, owPos, owData) >>, FALSE, FALSE)
     /\ Commit(src, frame, swap, Spoiled(owF), Forgotten(owF),
               [NoStep EXCEPT !.op = "outsideWrite", !.file = owF, !.pos = owPos, !.data = owData], TRUE)
 
@@ -722,7 +1090,8 @@ OutsideWrite(owF, owPos, owData) ==
 (* change).                                                                *)
 OutsideTruncate(otF, otLen) ==
     /\ Bounded
-    /\ file' = [file EXCEPT ![otF] = Patched(file[otF], [otO \in {} |-> 0], otLen)]
+    /\ ~Pending(otF)
+    /\ Io(otF, << TruncateCall(otF, otLen) >>, FALSE, FALSE)
     /\ Commit(src, frame, swap, Spoiled(otF), Forgotten(otF),
               [NoStep EXCEPT !.op = "outsideTruncate", !.file = otF, !.len = otLen], TRUE)
 
@@ -736,7 +1105,8 @@ OutsideTruncate(otF, otLen) ==
 (* every byte.                                                            *)
 OutsideMetadata(omF) ==
     /\ Bounded
-    /\ UNCHANGED file
+    /\ ~Pending(omF)
+    /\ NoIo
     /\ Commit(src, frame, swap, snap, origin, [NoStep EXCEPT !.op = "outsideMetadata", !.file = omF], FALSE)
 
 (* evict(p): a resident page leaves memory.  A dirty page's bytes go to   *)
@@ -745,10 +1115,95 @@ OutsideMetadata(omF) ==
 Evict(evP) ==
     /\ Bounded
     /\ frame[evP] # Absent
-    /\ UNCHANGED file
+    /\ NoIo
     /\ Commit(src, [frame EXCEPT ![evP] = Absent],
               [swap EXCEPT ![evP] = IF Dirty(src, evP) THEN frame[evP] ELSE Absent], snap, origin,
               [NoStep EXCEPT !.op = "evict", !.page = evP], TRUE)
+
+(* fileSync(f): file.sync(), the fsync of a Persistent file: what readers *)
+(* see becomes durable.                                                    *)
+FileSync(fyF) ==
+    /\ Bounded
+    /\ ~Pending(fyF)
+    /\ Io(fyF, << IoCall("sync", fyF) >>, TRUE, FALSE)
+    /\ Commit(src, frame, swap, snap, origin, [NoStep EXCEPT !.op = "fileSync", !.file = fyF], FALSE)
+
+(* crash(kind, cut): the process dies after call cut of the last step's   *)
+(* log (cut = its length: after the step returned; 0 if it made no call).  *)
+(* A kill keeps the page cache whole; a power cut keeps what PowerCut      *)
+(* allows (keep, chosen here).  Either way the engine's state is lost:    *)
+(* segment bytes, frames, swap, snapshots, their preserved blocks and the *)
+(* ghost origins go back to Init's.  Files outside Persistent keep their  *)
+(* content.  The record's was is the history the crash properties judge   *)
+(* the outcome by.                                                         *)
+Crash(ckKind, ckCut) ==
+    /\ Bounded
+    /\ Persistent # {}
+    /\ last.op # "crash"
+    /\ ckCut \in (IF log = <<>> THEN {0} ELSE 1 .. Len(log))
+    /\ \E ckAt \in { Applied(before, SubSeq(log, 1, ckCut)) } :
+       \E ckKeep \in (IF ckKind = "kill" THEN {{}} ELSE Keeps(ckAt)) :
+       \E ckNow \in { IF ckKind = "kill" THEN ckAt ELSE PowerCut(ckAt, ckKeep) } :
+       \E ckReturned \in { ckCut = Len(log) } :
+       \E ckSynced \in { IF ckReturned THEN synced ELSE before.synced } :
+       \E ckView \in { [ckE \in Persistent |-> Recovered(Now, ckE)] } :
+       \E ckOld \in { IF ckReturned THEN ckView ELSE [ckD \in Persistent |-> Recovered(before, ckD)] } :
+       \E ckTold \in { (last.op = "write" /\ last.atomic) \/ last.op = "recover" } :
+       \E ckWere \in { IF ckReturned THEN interrupted ELSE before.interrupted } :
+       /\ file'        = [ckF \in Files |-> IF ckF \in Persistent THEN ckNow.file[ckF] ELSE file[ckF]]
+       /\ disk'        = ckNow.disk
+       /\ journal'     = ckNow.journal
+       /\ opened'      = [ckO \in Persistent |-> FALSE]
+       /\ log'         = <<>>
+       /\ before'      = Now
+       /\ synced'      = ckSynced
+       /\ interrupted' = [ckG \in Persistent |->
+                            IF ~ckReturned /\ last.op = "write" /\ last.atomic /\ last.file = ckG
+                            THEN [cut |-> TRUE, pre |-> before.file[ckG], durable |-> before.disk[ckG],
+                                  post |-> file[ckG], power |-> ckKind = "power"]
+                            ELSE IF ckWere[ckG].cut
+                            THEN [ckWere[ckG] EXCEPT !.power = ckWere[ckG].power \/ ckKind = "power"]
+                            ELSE ckWere[ckG]]
+       /\ src'         = InitSrc
+       /\ frame'       = InitPages
+       /\ swap'        = InitPages
+       /\ snap'        = InitSnap
+       /\ origin'      = InitOrigin
+       /\ lost'        = InitLost
+       /\ steps'       = steps + 1
+       /\ last'        =
+            [NoStep EXCEPT !.op = "crash", !.kind = ckKind, !.cut = ckCut, !.keep = ckKeep,
+                           !.was = [op |-> last.op, file |-> last.file, atomic |-> last.atomic,
+                                    recovery |-> last.recovery, returned |-> ckReturned,
+                                    durable |-> IF ckTold THEN before.disk[last.file] ELSE <<>>,
+                                    post |-> IF ckTold THEN file[last.file] ELSE <<>>,
+                                    promised |->
+                                      { <<ckT[1], ckT[2], SeqByte(ckSynced[ckT[1]], ckT[2])>> :
+                                          ckT \in { ckU \in Persistent \X (0 .. MaxLen - 1) :
+                                                      /\ ckU[2] < Len(ckSynced[ckU[1]])
+                                                      /\ ckU[2] < Len(ckOld[ckU[1]])
+                                                      /\ ckU[2] < Len(ckView[ckU[1]])
+                                                      /\ SeqByte(ckSynced[ckU[1]], ckU[2]) = SeqByte(ckOld[ckU[1]], ckU[2])
+                                                      /\ SeqByte(ckOld[ckU[1]], ckU[2]) = SeqByte(ckView[ckU[1]], ckU[2]) } }]]
+
+(* recover(f): the open of a Persistent file after a crash, before       *)
+(* anything else reads or writes it.  By Outcome: a committed, trusted    *)
+(* journal is replayed, one not committed discarded, either way removed   *)
+(* durably; with no journal seen the directory is fsynced                 *)
+(* (RecoveryCalls); a committed journal that cannot be trusted is refused *)
+(* (EJOURNALCORRUPT) and left where it is, the file not opened.  Its      *)
+(* calls are logged like any step's, so a crash can fall inside it.       *)
+(* Replaying writes the same bytes at the same offsets: a crash inside    *)
+(* recovery, then recovery, gives the same file.                          *)
+Recover(rvF) ==
+    /\ Bounded
+    /\ Pending(rvF)
+    /\ \E rvOutcome \in { Outcome(journal[rvF], file[rvF]) } :
+       LET rvRec == [NoStep EXCEPT !.op = "recover", !.file = rvF] IN
+       IF rvOutcome = "corrupt"
+       THEN NoIo /\ Refused(rvRec, "EJOURNALCORRUPT")
+       ELSE /\ Io(rvF, RecoveryCalls(rvF, journal[rvF], rvOutcome), FALSE, TRUE)
+            /\ Commit(src, frame, swap, snap, origin, [rvRec EXCEPT !.recovery = rvOutcome], FALSE)
 
 (* The lengths of a read, write, zero or refresh at address a: up to the  *)
 (* segment's end, and zero-length calls at address 0 only (where in the   *)
@@ -773,8 +1228,8 @@ Next ==
        \/ \E nxPp \in Pages : \E nxPn \in 1 .. P - nxPp : Prefetch(nxPp, nxPn)
        \/ \E nxSa \in Addrs, nxV \in Vals : Store(nxSa, nxV)
        \/ \E nxWf \in Files, nxWa \in Addrs : \E nxWn \in Lengths(nxWa) :
-            \E nxWp \in 0 .. MaxLen - nxWn, nxRb \in BOOLEAN :
-                Write(nxWa, nxWn, nxWf, nxWp, nxRb)
+            \E nxWp \in 0 .. MaxLen - nxWn, nxRb \in BOOLEAN, nxSy \in Syncs, nxAt \in Atomics :
+                Write(nxWa, nxWn, nxWf, nxWp, nxRb, nxSy, nxAt)
        \/ \E nxZa \in Addrs : \E nxZn \in Lengths(nxZa) : Zero(nxZa, nxZn)
        \/ \E nxRa \in Addrs : \E nxRn \in Lengths(nxRa) : Refresh(nxRa, nxRn)
        \/ \E nxFf \in Foreign, nxD \in WriteData : \E nxFp \in 0 .. MaxLen - Len(nxD) :
@@ -785,6 +1240,9 @@ Next ==
        \/ \E nxUf \in Outside, nxUl \in 0 .. MaxLen : OutsideTruncate(nxUf, nxUl)
        \/ \E nxMf \in Outside : OutsideMetadata(nxMf)
        \/ \E nxEp \in Pages : Evict(nxEp)
+       \/ \E nxYf \in Persistent : FileSync(nxYf)
+       \/ \E nxKk \in {"kill", "power"}, nxKc \in 0 .. MaxCalls : Crash(nxKk, nxKc)
+       \/ \E nxVf \in Persistent : Recover(nxVf)
 
 Spec == Init /\ [][Next]_vars
 
@@ -812,7 +1270,17 @@ TypeOK ==
           \/ (origin[toG].file \in Files /\ origin[toG].off \in Offs
               /\ origin[toG].fact \in {"intact", "neighbour", "saved", "gone", "doubtful"})
     /\ \A toL \in Addrs : lost[toL] \in Vals
-    /\ last.err \in {"none", "FileChangedError"}
+    /\ last.err \in {"none", "FileChangedError", "EJOURNALCORRUPT"}
+    /\ last.kind \in {"none", "kill", "power"} /\ last.cut \in 0 .. MaxCalls
+    /\ last.recovery \in {"none", "replayed", "discarded"}
+    /\ \A toD \in Persistent :
+          /\ Len(disk[toD]) <= MaxLen /\ IsBytes(disk[toD], Len(disk[toD]))
+          /\ Len(synced[toD]) <= MaxLen /\ IsBytes(synced[toD], Len(synced[toD]))
+          /\ journal[toD].exists \in BOOLEAN /\ journal[toD].named \in BOOLEAN
+          /\ journal[toD].synced \in 0 .. Len(journal[toD].records)
+          /\ opened[toD] \in BOOLEAN
+          /\ interrupted[toD].cut \in BOOLEAN /\ interrupted[toD].power \in BOOLEAN
+    /\ Len(log) <= MaxCalls
     /\ IsBytes(last.out, Len(last.out))
     /\ last.wrote \subseteq Offs /\ last.needed \subseteq Offs /\ last.excused \subseteq Offs
     /\ last.bound \subseteq SnapIds \X Offs /\ last.preserved \subseteq SnapIds \X Blocks
@@ -934,4 +1402,62 @@ Refreshed ==
     last.op = "refresh" =>
         /\ last.lapsed \subseteq last.reread
         /\ last.reread \subseteq last.lapsed \cup last.doubted
+-----------------------------------------------------------------------------
+(* Crashes.  Judged by the file the next open shows (Recovered: what       *)
+(* recovery makes of the file system after the crash, the file the        *)
+(* refinement maps to) against the history the crash record keeps (was):  *)
+(* never by the mechanism's own expressions for the journal or the calls. *)
+
+(* Mixed(s, d, v): s is a file a power cut could leave of one whose       *)
+(* durable content was d and whose content as readers saw it was v: each  *)
+(* block d's or v's below s's length, and the length one of theirs.       *)
+Mixed(mdS, mdD, mdV) ==
+    /\ Len(mdS) \in {Len(mdD), Len(mdV)}
+    /\ \A mdB \in Blocks :
+          \/ \A mdO \in mdB * B .. mdB * B + B - 1 : mdO < Len(mdS) => SeqByte(mdS, mdO) = SeqByte(mdD, mdO)
+          \/ \A mdP \in mdB * B .. mdB * B + B - 1 : mdP < Len(mdS) => SeqByte(mdS, mdP) = SeqByte(mdV, mdP)
+
+(* Durable: what a file held when an fsync (a call promising durability)  *)
+(* returned survives any crash, except bytes changed since: every byte    *)
+(* the crash record promises is in the file the next open shows.          *)
+Durable ==
+    last.op = "crash" =>
+        \A duT \in last.was.promised :
+            \E duS \in { Recovered(Now, duT[1]) } : duT[2] < Len(duS) /\ duS[duT[2] + 1] = duT[3]
+
+(* AtomicWriteBack: after a crash at any point of an atomic write-back,   *)
+(* and after any crash inside the recoveries that follow until one        *)
+(* returns, recovery succeeds (no EJOURNALCORRUPT) and the file is exactly *)
+(* as after the write-back, or exactly as before it: as a crash at its    *)
+(* start would have left it (its content then if only kills have fallen   *)
+(* since, else each block its content or its durable content then).  Once *)
+(* the call has returned, exactly as after it.  Judged by the ghost        *)
+(* interrupted and the crash record.                                       *)
+AtomicWriteBack ==
+    last.op = "crash" =>
+        /\ (last.was.op = "write" /\ last.was.atomic /\ last.was.returned) =>
+              /\ Outcome(journal[last.was.file], file[last.was.file]) # "corrupt"
+              /\ Recovered(Now, last.was.file) = last.was.post
+        /\ \A awbF \in Persistent : interrupted[awbF].cut =>
+              \E awbS \in { Recovered(Now, awbF) } : \E awbI \in { interrupted[awbF] } :
+              /\ Outcome(journal[awbF], file[awbF]) # "corrupt"
+              /\ \/ awbS = awbI.post
+                 \/ IF awbI.power THEN Mixed(awbS, awbI.durable, awbI.pre) ELSE awbS = awbI.pre
+
+(* RecoveryIdempotent: a crash inside (or after) a recovery, then          *)
+(* recovery, gives the file that recovery gave without the crash: exactly *)
+(* after a replay (it fsyncs) or a kill; after a power cut inside a        *)
+(* recovery that replayed nothing, what a power cut leaves of that file.  *)
+RecoveryIdempotent ==
+    (last.op = "crash" /\ last.was.op = "recover") =>
+        \E riS \in { Recovered(Now, last.was.file) } :
+        /\ Outcome(journal[last.was.file], file[last.was.file]) # "corrupt"
+        /\ IF last.kind = "kill" \/ last.was.recovery = "replayed" THEN riS = last.was.post
+           ELSE Mixed(riS, last.was.durable, last.was.post)
+
+(* NoGhostReplay: recovery would replay a journal only if it is the one an *)
+(* atomic write-back cut by a crash left (by the ghost interrupted): never *)
+(* one whose write-back returned, nor one a finished recovery removed.     *)
+NoGhostReplay ==
+    \A ngF \in Persistent : Outcome(journal[ngF], file[ngF]) = "replayed" => interrupted[ngF].cut
 =============================================================================

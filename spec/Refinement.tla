@@ -13,6 +13,14 @@
 (* hints, changes of metadata and refused calls change nothing a program  *)
 (* can see.                                                                *)
 (*                                                                         *)
+(* With crashes, a Persistent file is what recovery makes of it            *)
+(* (Recovered: the page cache with a committed journal replayed), and its *)
+(* durable content what recovery would make of what a power cut surely     *)
+(* keeps (DurablePart); the same of the state before the last step is     *)
+(* Conventional's prev.  So a recovery changes nothing a program can see,  *)
+(* and a crash inside any step must leave what conventional I/O's crash   *)
+(* allows: deferred I/O never loses or tears more than conventional I/O.  *)
+(*                                                                         *)
 (* This is the master property: skip soundness, snapshot stability,       *)
 (* copy-before-write sufficiency and isolation all follow from it.  TLC   *)
 (* checks it (PROPERTY Refines) when it certifies a config; the wasm      *)
@@ -26,9 +34,15 @@ EXTENDS DeferredIO
 Call == [op |-> last.op, addr |-> last.addr, len |-> last.len, file |-> last.file, pos |-> last.pos,
          val |-> last.val, data |-> last.data, page |-> last.page, rebind |-> last.rebind,
          writable |-> last.writable, reread |-> last.reread, ret |-> last.ret, out |-> last.out,
-         err |-> last.err]
+         err |-> last.err, sync |-> last.sync, atomic |-> last.atomic, kind |-> last.kind]
 
-Conv == INSTANCE Conventional WITH mem <- [rfA \in Addrs |-> Mem(rfA)], file <- file, call <- Call
+Conv == INSTANCE Conventional
+        WITH mem <- [rfA \in Addrs |-> Mem(rfA)],
+             file <- [rfF \in Files |-> IF rfF \in Persistent THEN Recovered(Now, rfF) ELSE file[rfF]],
+             call <- Call,
+             durable <- [rfD \in Persistent |-> Recovered(DurablePart(Now), rfD)],
+             prev <- [file |-> [rfP \in Persistent |-> Recovered(before, rfP)],
+                      durable |-> [rfQ \in Persistent |-> Recovered(DurablePart(before), rfQ)]]
 
 (* Conv!CSpec, with the witness of CNext's choice of call taken from the  *)
 (* step record (the call the step made): every Conv!CDo(c) step of a call  *)
