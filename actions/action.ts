@@ -16,9 +16,9 @@ import type { Schema } from 'effect';
 import type fc from 'fast-check';
 import type { DeferredFile, Segment } from '../impl/index.ts';
 import type { Constants } from '../model/constants.ts';
-import type { Conventional, Reread, Returned } from '../model/conventional.ts';
+import type { Conventional, Durability, Reread, Returned } from '../model/conventional.ts';
 import type { ActionsOver } from '../model/next.ts';
-import type { Bytes, Op, StepRecord } from '../model/state.ts';
+import type { Bytes, Op, StepRecord, Token } from '../model/state.ts';
 
 /** A spec action's op: the step record's, but for the initial state's `init`. */
 export type ActionOp = Exclude<Op, 'init'>;
@@ -30,24 +30,45 @@ export type OutsideChange =
   | { readonly metadata: true };
 
 /**
- * What a step chose that its conventional call takes as given: the bytes a
- * refresh re-read (the spec's Refreshed, not the refinement, judges that
- * choice). Empty for every other step.
+ * What a step chose, or how it ended, that its conventional call takes as
+ * given: the bytes a refresh re-read (the spec's Refreshed, not the
+ * refinement, judges that choice), the error it was refused with, and what
+ * the Persistent files are after it under the refinement mapping (what a
+ * crash left, whether a recovery made a file durable: conventional I/O
+ * checks that it could have done the same).
  */
 export interface Chosen {
   readonly reread: readonly Reread[];
+  readonly err: StepRecord['err'];
+  readonly after: () => Durability;
 }
 
-/** A step that chose nothing. */
-export const choseNothing: Chosen = { reread: [] };
+/** A step that chose nothing and was not refused. */
+export const choseNothing: Chosen = {
+  reread: [],
+  err: 'none',
+  after: () => {
+    throw new Error('a step that chose nothing left no Persistent file to judge');
+  },
+};
 
 /** The engine as an action's call reaches it; conformance/world.ts sets one up beside the model. */
 export interface EngineSide {
+  /** The segment of the engine now (a crash starts another engine). */
   readonly segment: Segment;
   /** The engine's file for this model file. */
   file(name: string): DeferredFile;
   /** Another process changes the file, behind the engine's back. */
   changeOutside(name: string, change: OutsideChange): void;
+  /**
+   * The process dies after call `cut` of the last step's I/O calls: a kill
+   * keeps the page cache, a power cut what `keep` says; the engine is
+   * thrown away and a new one opens the files, each whose journal is
+   * pending left for recover.
+   */
+  crash(kind: 'kill' | 'power', cut: number, keep: readonly Token[]): void;
+  /** Opens the file after a crash, recovering its journal (a JournalError where recovery refuses). */
+  recover(name: string): void;
 }
 
 /** What an engine call returns, in the step record's fields (0 or none where absent); the world reads err, fault and preserved off the engine. */
@@ -67,6 +88,14 @@ export interface ActionDef<A extends { readonly op: ActionOp }> {
    * field of the same name, where conformance reads it back.
    */
   readonly args: Schema.Struct.Fields;
+  /**
+   * Where the spec's action chooses inside itself (a power cut: which
+   * writes survive), the choice as arguments of the call that TLC's label
+   * leaves out, each the step record's field of its name: the call with
+   * them is one edge. choices gives every such call Next offers in state st.
+   */
+  readonly chosen?: Schema.Struct.Fields;
+  choices?<S>(actions: ActionsOver<S>, c: Constants, st: S, act: A): Iterable<A>;
   /** The spec may refuse it (FileChangedError, nothing changes): where it needs a byte lost behind the engine's back. */
   readonly refusable: boolean;
   /** Every call Next's quantifiers give it, in their order (DeferredIO.tla, Next). */
@@ -91,3 +120,17 @@ type InStepRecord<F> = { readonly [P in Exclude<keyof F, keyof StepRecord>]: nev
 export const defineAction = <const K extends ActionOp, F extends Schema.Struct.Fields>(
   def: ActionDef<ArgsOf<K, F>> & { readonly op: K; readonly args: F & InStepRecord<F> },
 ): ActionDef<ArgsOf<K, F>> => def;
+
+/** An action that chooses inside itself: its label's arguments F and its choice C, both fields of the step record. */
+export const defineChoosingAction = <
+  const K extends ActionOp,
+  F extends Schema.Struct.Fields,
+  C extends Schema.Struct.Fields,
+>(
+  def: ActionDef<ArgsOf<K, F & C>> & {
+    readonly op: K;
+    readonly args: F & InStepRecord<F>;
+    readonly chosen: C & InStepRecord<C>;
+    choices<S>(actions: ActionsOver<S>, c: Constants, st: S, act: ArgsOf<K, F & C>): Iterable<ArgsOf<K, F & C>>;
+  },
+): ActionDef<ArgsOf<K, F & C>> => def;

@@ -7,11 +7,12 @@
 
 import { fileRunsOf } from '../model/actions-over.ts';
 import type { Constants } from '../model/constants.ts';
-import type { ConventionalCall } from '../model/conventional.ts';
+import { type CallMade, type ConventionalCall, noCall, nothing } from '../model/conventional.ts';
 import { type ActionsOver, type Next, perByteActions } from '../model/next.ts';
+import { recovered } from '../model/refinement.ts';
 import { runActions } from '../model/runs/next.ts';
 import type { RunState } from '../model/runs/state.ts';
-import type { State, StepRecord } from '../model/state.ts';
+import { Now, type State } from '../model/state.ts';
 import { type Chosen, choseNothing } from './action.ts';
 import { actionLabel } from './labels.ts';
 import { type Action, actionDefs, defOf } from './table.ts';
@@ -61,20 +62,42 @@ function offeredBy(c: Constants): Offered {
 /** Every action Next's quantifiers range over in state st (some may be disabled), in the spec's order. */
 export const candidates = (c: Constants, _st: State): readonly Action[] => offeredBy(c).actions;
 
-/** Every enabled step from st, with its edge's label: the spec's Next. */
+/** Every enabled step from st, with its edge's label: the spec's Next (an action that chooses inside itself: each choice). */
 export const successors: Next = function* (c, st) {
   const { actions, labels } = offeredBy(c);
   for (let i = 0; i < actions.length; i++) {
-    const next = apply(c, st, actions[i]!);
-    if (next !== null) yield { label: labels[i]!, next };
+    const act = actions[i]!;
+    const choices = defOf(act).choices;
+    for (const call of choices === undefined ? [act] : choices(perByteActions, c, st, act)) {
+      const next = apply(c, st, call);
+      if (next !== null) yield { label: labels[i]!, next };
+    }
   }
 };
 
-/** What a step chose, as its per-byte step record says. */
-export const chosenBy = (rec: StepRecord): Chosen => ({ reread: fileRunsOf(rec.reread) });
+/** What the step to per-byte state st chose, and how it ended (its step record; the Persistent files as the refinement maps them). */
+export const chosenBy = (c: Constants, st: State): Chosen => ({
+  reread: fileRunsOf(st.last.reread),
+  err: st.last.err,
+  after: () => recovered(c, Now(c, st)),
+});
 
-/** The action's call of conventional I/O, given what the step chose (the bytes a refresh re-read). */
+/**
+ * The action's call of conventional I/O, given what the step chose: done,
+ * or refused (it returns nothing and changes nothing); either way the last
+ * call, with the Persistent files before it kept where a crash starts from.
+ */
 export const conventionalCall =
   (act: Action, chosen: Chosen = choseNothing): ConventionalCall =>
-  (conv) =>
-    defOf(act).conventional(conv, act, chosen);
+  (conv) => {
+    const before = conv.now();
+    const returned = chosen.err === 'none' ? defOf(act).conventional(conv, act, chosen) : nothing;
+    conv.made(before, callOf(act, chosen.err));
+    return returned;
+  };
+
+/** The call an action makes, as a crash after it judges it (Conventional.tla's call). */
+function callOf(act: Action, err: string): CallMade {
+  const args: Partial<Record<keyof CallMade, unknown>> = act;
+  return { ...noCall, ...args, op: act.op, err } as CallMade;
+}

@@ -10,7 +10,9 @@ import { decoder } from '../model/schema.ts';
 import type { ActionDef, ActionOp } from './action.ts';
 import { bytes } from './bytes.ts';
 import { copyOut } from './copy-out.ts';
+import { crash } from './crash.ts';
 import { evict } from './evict.ts';
+import { fileSync } from './file-sync.ts';
 import { fileTruncate } from './file-truncate.ts';
 import { fileWrite } from './file-write.ts';
 import { load } from './load.ts';
@@ -19,6 +21,7 @@ import { outsideTruncate } from './outside-truncate.ts';
 import { outsideWrite } from './outside-write.ts';
 import { prefetch } from './prefetch.ts';
 import { read } from './read.ts';
+import { recover } from './recover.ts';
 import { refresh } from './refresh.ts';
 import { store } from './store.ts';
 import { write } from './write.ts';
@@ -40,6 +43,9 @@ export const actionDefs = {
   outsideTruncate,
   outsideMetadata,
   evict,
+  fileSync,
+  crash,
+  recover,
 } satisfies { readonly [K in ActionOp]: ActionDef<{ readonly op: K }> };
 
 /** A spec action: its op and arguments, as the model, the engine and conventional I/O all take it. */
@@ -53,7 +59,7 @@ export const defOf = (act: Action): ActionDef<Action> => actionDefs[act.op] as A
 
 /** Every action's Schema, one struct per op; each is its module's arguments, so the union is Action's. */
 const ActionSchema = Schema.Union(
-  ...Object.values(actionDefs).map((def) => Schema.Struct({ op: Schema.Literal(def.op), ...def.args })),
+  ...Object.values(actionDefs).map((def) => Schema.Struct({ op: Schema.Literal(def.op), ...def.args, ...def.chosen })),
 ) as unknown as Schema.Schema<Action>;
 
 /** An Action from outside (a replay file, a regression case), or an error naming each bad field. */

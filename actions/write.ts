@@ -1,9 +1,12 @@
 /**
- * Write(a, n, f, pos, rebind): write(2) of View(a..a+n-1) to f at pos,
- * skipping exactly the bytes provably in the file already; with rebind
- * the bytes are bound to the written range afterwards, so the next
- * write-back of an unchanged region writes nothing. Refused if a byte it
- * must write is lost (DeferredIO.tla, Write).
+ * Write(a, n, f, pos, rebind, sync, atomic): write(2) of View(a..a+n-1) to
+ * f at pos, skipping exactly the bytes provably in the file already; with
+ * rebind the bytes are bound to the written range afterwards, so the next
+ * write-back of an unchanged region writes nothing; with sync the file is
+ * fsynced after; with atomic (which implies sync) the runs go through a
+ * journal first, so that after any crash and recovery the file is exactly
+ * as before or after. Refused if a byte it must write is lost
+ * (DeferredIO.tla, Write).
  */
 import { Schema } from 'effect';
 import fc from 'fast-check';
@@ -16,14 +19,26 @@ import { fileOffset, span } from './arbitraries.ts';
 
 export const write = defineAction({
   op: 'write',
-  args: { addr: Count, len: Count, file: Schema.String, pos: Count, rebind: Schema.Boolean },
+  args: {
+    addr: Count,
+    len: Count,
+    file: Schema.String,
+    pos: Count,
+    rebind: Schema.Boolean,
+    sync: Schema.Boolean,
+    atomic: Schema.Boolean,
+  },
   refusable: true,
   *ranges(c) {
     for (const file of c.Files) {
       for (const addr of Addrs(c)) {
         for (const len of Lengths(c, addr)) {
           for (const pos of range(0, c.MaxLen - len)) {
-            for (const rebind of [false, true]) yield { op: 'write', addr, len, file, pos, rebind };
+            for (const rebind of [false, true]) {
+              for (const sync of c.Syncs) {
+                for (const atomic of c.Atomics) yield { op: 'write', addr, len, file, pos, rebind, sync, atomic };
+              }
+            }
           }
         }
       }
@@ -38,18 +53,28 @@ export const write = defineAction({
             { weight: 1, arbitrary: fileOffset(c, length, c.MaxLen - s.len + 1) },
           )
         : fileOffset(c, length, c.MaxLen - s.len + 1);
+    // Durability as Next gives it: sync and atomic only to a Persistent file, atomic only with sync.
+    const durability = (file: string) =>
+      fc
+        .tuple(fc.constantFrom(...c.Syncs), fc.constantFrom(...c.Atomics))
+        .filter(([sync, atomic]) => (!atomic || sync) && (!sync || c.Persistent.includes(file)));
     return {
       weight: 4,
       // At most MaxLen bytes (spec: Next), so that a position exists.
       arbitrary: fc
         .tuple(fc.constantFrom(...c.Files), span(c, length, c.MaxLen), fc.boolean())
-        .chain(([file, s, rebind]) => pos(s).map((p) => ({ op: 'write', file, pos: p, rebind, ...s }) as const)),
+        .chain(([file, s, rebind]) =>
+          fc
+            .tuple(pos(s), durability(file))
+            .map(([p, [sync, atomic]]) => ({ op: 'write', file, pos: p, rebind, sync, atomic, ...s }) as const),
+        ),
     };
   },
-  step: (actions, c, st, a) => actions.Write(c, st, a.addr, a.len, a.file, a.pos, a.rebind),
-  engine: (w, a) => w.segment.write(w.file(a.file), a.addr, a.len, a.pos, { rebind: a.rebind }),
+  step: (actions, c, st, a) => actions.Write(c, st, a.addr, a.len, a.file, a.pos, a.rebind, a.sync, a.atomic),
+  engine: (w, a) =>
+    w.segment.write(w.file(a.file), a.addr, a.len, a.pos, { rebind: a.rebind, sync: a.sync, atomic: a.atomic }),
   conventional: (conv, a) => {
-    conv.write(a.addr, a.len, a.file, a.pos);
+    conv.write(a.addr, a.len, a.file, a.pos, a.sync);
     return nothing;
   },
 });

@@ -35,26 +35,40 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Chosen } from '../actions/action.ts';
-import { actionLabel } from '../actions/labels.ts';
+import { actionCall, actionLabel, withChosen } from '../actions/labels.ts';
 import { apply, applyRuns, chosenBy, conventionalCall } from '../actions/next.ts';
 import { type Action, actionDefs } from '../actions/table.ts';
 import type { DeferredFile } from '../impl/deferred-file.ts';
 import { ArgumentError, ReadOnlyError } from '../impl/errors.ts';
 import { MemoryBackend } from '../impl/memory-backend.ts';
 import { Addrs, type Constants } from '../model/constants.ts';
-import { Conventional, type Returned } from '../model/conventional.ts';
+import { Conventional, type Durability, type Returned } from '../model/conventional.ts';
 import { Mem } from '../model/derived.ts';
 import { violated } from '../model/invariants.ts';
+import { recovered } from '../model/refinement.ts';
+import { fileSystem as runsFileSystem } from '../model/runs/actions.ts';
 import { MemInto } from '../model/runs/derived.ts';
 import { toState } from '../model/runs/expand.ts';
 import { Lazy } from '../model/runs/invariants.ts';
 import { initState as initRuns, type RunState } from '../model/runs/state.ts';
-import { initState, type State } from '../model/state.ts';
+import { initState, Now, type State } from '../model/state.ts';
 import { toTla } from '../model/tla.ts';
 import { canonicalState } from '../tla/values.ts';
+import { firstDifference } from './difference.ts';
+import { modelCall } from './io-calls.ts';
 import type { Projection } from './projection.ts';
 import { runState, runStateDifference } from './run-state.ts';
-import { type Backing, makeWorld, type Observed, observe, projectWorld, recorded, step, type World } from './world.ts';
+import {
+  type Backing,
+  makeWorld,
+  type Observed,
+  observe,
+  persistentOf,
+  projectWorld,
+  recorded,
+  step,
+  type World,
+} from './world.ts';
 
 /** Which model the commands step: per byte (the spec transliterated), run-length (fast), or both, compared after every step. */
 export type ModelKind = 'bytes' | 'runs' | 'twin';
@@ -89,8 +103,12 @@ interface ModelSide<P> {
   results(): Observed;
   /** The last step's ret and out, as a call of conventional I/O returns them. */
   returned(): Returned;
-  /** What the last step chose that its call of conventional I/O takes as given (the bytes a refresh re-read). */
+  /** What the last step chose that its call of conventional I/O takes as given (the bytes a refresh re-read, what a crash left). */
   chosen(): Chosen;
+  /** The action the last step took, with what it chose inside itself (a crash's keep). */
+  taken(act: Action): Action;
+  /** The Persistent files as the refinement maps them (what recovery makes of each, durable and seen). */
+  mapped(): Mapped;
   refused(): boolean;
   resident(p: number): boolean;
   /** The refinement mapping's memory: Mem of every address. */
@@ -108,39 +126,10 @@ interface ModelSide<P> {
   difference(w: World, p: P, swapAnonOnly: boolean): string | null;
 }
 
-/** Where two plain values (arrays, Maps, records, primitives) first differ, or null. */
-function firstDifference(x: unknown, y: unknown, path: string): string | null {
-  if (x === y) return null;
-  if (x instanceof Map && y instanceof Map) {
-    for (const k of new Set([...x.keys(), ...y.keys()])) {
-      const d = firstDifference(x.get(k), y.get(k), `${path}.${String(k)}`);
-      if (d !== null) return d;
-    }
-    return null;
-  }
-  if (Array.isArray(x) && Array.isArray(y)) {
-    if (x.length !== y.length) return `${path}: length ${x.length} vs ${y.length}`;
-    for (let i = 0; i < x.length; i++) {
-      const d = firstDifference(x[i], y[i], `${path}[${i}]`);
-      if (d !== null) return d;
-    }
-    return null;
-  }
-  if (
-    typeof x === 'object' &&
-    typeof y === 'object' &&
-    x !== null &&
-    y !== null &&
-    !Array.isArray(x) &&
-    !Array.isArray(y)
-  ) {
-    for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
-      const d = firstDifference((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], `${path}.${k}`);
-      if (d !== null) return d;
-    }
-    return null;
-  }
-  return `${path}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`;
+/** The Persistent files as the refinement maps them, in a model's own byte sequences. */
+interface Mapped {
+  readonly file: ReadonlyMap<string, ArrayLike<number>>;
+  readonly durable: ReadonlyMap<string, ArrayLike<number>>;
 }
 
 const engineVariables = (st: State) => ({ src: st.src, frame: st.frame, swap: st.swap, snap: st.snap, file: st.file });
@@ -166,13 +155,19 @@ class BytesModel implements ModelSide<Projection> {
     return true;
   }
   results(): Observed {
-    return recorded(this.st.last);
+    return recorded(this.st);
   }
   returned(): Returned {
     return { ret: this.st.last.ret, out: this.st.last.out };
   }
   chosen(): Chosen {
-    return chosenBy(this.st.last);
+    return chosenBy(this.c, this.st);
+  }
+  taken(act: Action): Action {
+    return withChosen(act, this.st.last);
+  }
+  mapped(): Mapped {
+    return recovered(this.c, Now(this.c, this.st));
   }
   refused(): boolean {
     return this.st.last.err !== 'none';
@@ -238,13 +233,29 @@ class RunsModel implements ModelSide<RunState> {
       written: r.written,
       skipped: r.skipped,
       preserved: r.preserved.length,
+      recovery: r.recovery,
+      calls: this.st.log.map(modelCall),
     };
   }
   returned(): Returned {
     return { ret: this.st.last.ret, out: Array.from(this.st.last.out) };
   }
   chosen(): Chosen {
-    return { reread: this.st.last.reread };
+    const arrays = (m: ReadonlyMap<string, ArrayLike<number>>) => new Map([...m].map(([f, b]) => [f, Array.from(b)]));
+    return {
+      reread: this.st.last.reread,
+      err: this.st.last.err,
+      after: (): Durability => {
+        const { file, durable } = this.mapped();
+        return { file: arrays(file), durable: arrays(durable) };
+      },
+    };
+  }
+  taken(act: Action): Action {
+    return withChosen(act, this.st.last);
+  }
+  mapped(): Mapped {
+    return runsFileSystem.Mapped(this.c, Now(this.c, this.st));
   }
   refused(): boolean {
     return this.st.last.err !== 'none';
@@ -263,7 +274,8 @@ class RunsModel implements ModelSide<RunState> {
   }
   project(w: World): RunState {
     const names = new Map([...w.files].map(([name, f]) => [f.name, name]));
-    return runState(this.c, w.engine, w.segment, names, this.st);
+    const persistent = persistentOf(w, (f, i) => this.st.journal.get(f)!.records[i - 1]?.pre ?? []);
+    return runState(this.c, w.engine, w.segment, names, this.st, persistent);
   }
   residentIn(p: RunState, page: number): boolean {
     return p.frame[page] !== null;
@@ -313,6 +325,12 @@ class TwinModel implements ModelSide<Projection> {
   }
   chosen(): Chosen {
     return this.bytes.chosen();
+  }
+  taken(act: Action): Action {
+    return this.bytes.taken(act);
+  }
+  mapped(): Mapped {
+    return this.bytes.mapped();
   }
   refused(): boolean {
     return this.bytes.refused();
@@ -385,11 +403,11 @@ export class Run {
     if (setup.length > c.P * c.B || setup.length < 1)
       throw new Error(`segment length ${setup.length} is not in 1..P * B`);
     this.side = modelSide(setup.model, c, files);
-    this.oracle = new Conventional(c.P * c.B, new Map([...files].map(([f, b]) => [f, Array.from(b)])));
+    const contents = new Map([...files].map(([f, b]) => [f, Array.from(b)]));
+    const durable = new Map(c.Persistent.map((f) => [f, contents.get(f)!]));
+    this.oracle = new Conventional(c.P * c.B, contents, c.B, durable);
     this.engineOracle =
-      setup.engine !== null && setup.length < c.P * c.B
-        ? new Conventional(setup.length, new Map([...files].map(([f, b]) => [f, Array.from(b)])))
-        : null;
+      setup.engine !== null && setup.length < c.P * c.B ? new Conventional(setup.length, contents, c.B, durable) : null;
   }
 
   /**
@@ -400,10 +418,11 @@ export class Run {
   modelStep(act: Action): boolean {
     const before = this.side.files;
     if (!this.side.apply(act)) return false;
-    this.labels.push(actionLabel(act));
-    this.trail.push(actionLabel(act));
+    const taken = this.side.taken(act);
+    this.labels.push(actionCall(taken));
+    this.trail.push(actionCall(taken));
     const got = this.side.returned();
-    const want = this.side.refused() ? { ret: 0, out: [] } : conventionalCall(act, this.side.chosen())(this.oracle);
+    const want = conventionalCall(taken, this.side.chosen())(this.oracle);
     if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
       throw new Error(`the model returned ${JSON.stringify(got)}, conventional I/O ${JSON.stringify(want)}`);
     }
@@ -411,14 +430,21 @@ export class Run {
     if (!sameBytes(mem, this.oracle.mem))
       throw new Error(`memory (Mem) differs from conventional I/O ${firstUnequal(mem, this.oracle.mem)}`);
     const after = this.side.files;
-    for (const f of this.setup.c.Files) {
+    const { c } = this.setup;
+    // A Persistent file is what recovery makes of it, durable and as seen (the refinement mapping).
+    const touched = (f: string) => ('file' in act && act.file === f) || act.op === 'crash';
+    const mapped = c.Persistent.some(touched) ? this.side.mapped() : null;
+    for (const f of c.Files) {
       // A file the model did not replace and conventional I/O did not touch is as equal as it was.
-      if (after.get(f) === before.get(f) && !('file' in act && act.file === f)) continue;
-      if (!sameBytes(after.get(f), this.oracle.file.get(f))) {
+      if (after.get(f) === before.get(f) && !touched(f)) continue;
+      const view = mapped?.file.get(f) ?? after.get(f) ?? [];
+      if (!sameBytes(view, this.oracle.file.get(f)))
+        throw new Error(`file ${f} differs from conventional I/O ${firstUnequal(view, this.oracle.file.get(f) ?? [])}`);
+      const durable = mapped?.durable.get(f);
+      if (durable !== undefined && !sameBytes(durable, this.oracle.durable.get(f)))
         throw new Error(
-          `file ${f} differs from conventional I/O ${firstUnequal(after.get(f) ?? [], this.oracle.file.get(f) ?? [])}`,
+          `the durable content of ${f} differs from conventional I/O ${firstUnequal(durable, this.oracle.durable.get(f) ?? [])}`,
         );
-      }
     }
     const bad = this.side.violated();
     if (bad.length > 0) throw new Error(`the model violates ${bad.join(', ')}`);
@@ -438,6 +464,9 @@ export class Run {
         Foreign: set(c.Foreign),
         Outside: set(c.Outside),
         Isolated: set(c.Isolated),
+        Persistent: set(c.Persistent),
+        Syncs: set(c.Syncs.map((b) => (b ? 'TRUE' : 'FALSE'))),
+        Atomics: set(c.Atomics.map((b) => (b ? 'TRUE' : 'FALSE'))),
         NoFile: 'NoFile',
         B: c.B,
         P: c.P,
@@ -509,7 +538,17 @@ export class RunFailure extends Error {
 
 // --- the engine side --------------------------------------------------------
 
-const noResults: Observed = { ret: 0, out: [], err: 'none', fault: false, written: 0, skipped: 0, preserved: 0 };
+const noResults: Observed = {
+  ret: 0,
+  out: [],
+  err: 'none',
+  fault: false,
+  written: 0,
+  skipped: 0,
+  preserved: 0,
+  recovery: 'none',
+  calls: [],
+};
 
 /**
  * Where the engine's results differ from the model's, or null. Under frame
@@ -519,11 +558,15 @@ const noResults: Observed = { ret: 0, out: [], err: 'none', fault: false, writte
 function resultsDifference(act: Action, pressure: boolean, got: Observed, want: Observed): string | null {
   const fields =
     act.op === 'prefetch' && pressure
-      ? (['ret', 'err', 'written', 'skipped', 'preserved'] as const)
-      : (['ret', 'err', 'fault', 'written', 'skipped', 'preserved'] as const);
+      ? (['ret', 'err', 'written', 'skipped', 'preserved', 'recovery'] as const)
+      : (['ret', 'err', 'fault', 'written', 'skipped', 'preserved', 'recovery'] as const);
   for (const k of fields) {
     if (got[k] !== want[k]) return `${k}: engine ${String(got[k])}, model ${String(want[k])}`;
   }
+  // The order of the I/O calls is part of the contract.
+  const calls = got.calls.findIndex((k, i) => k !== want.calls[i]);
+  if (calls >= 0 || got.calls.length !== want.calls.length)
+    return `I/O calls: engine ${JSON.stringify(got.calls)}, model ${JSON.stringify(want.calls)}`;
   return sameBytes(got.out, want.out) ? null : `out: ${firstUnequal(got.out, want.out)} (engine vs model)`;
 }
 
@@ -561,13 +604,13 @@ function settle(run: Run, w: World): void {
 /** An engine held to conventional I/O: the call's results, and the files, are conventional I/O's unless it refused. */
 function conventionally(run: Run, w: World, act: Action, got: Observed): void {
   const oracle = run.engineOracle!;
-  if (got.err !== 'none') return;
   // The engine re-reads what the model does, at the addresses its shorter segment has.
-  const reread = run.side
-    .chosen()
-    .reread.filter((r) => r.start < run.setup.length)
+  const chosen = run.side.chosen();
+  const reread = chosen.reread
+    .filter((r) => r.start < run.setup.length)
     .map((r) => ({ ...r, end: Math.min(r.end, run.setup.length) }));
-  const want = conventionalCall(act, { reread })(oracle);
+  const want = conventionalCall(act, { ...chosen, reread, err: got.err })(oracle);
+  if (got.err !== 'none') return;
   if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
     throw new Error(
       `${actionLabel(act)}: the engine returned ${JSON.stringify({ ret: got.ret, out: got.out })}, conventional I/O ${JSON.stringify(want)}`,
@@ -599,14 +642,17 @@ export class SpecStep implements fc.Command<Run, World | null> {
     run.calls++;
     const took = run.modelStep(this.act);
     if (!took) run.trail.push(`${actionLabel(this.act)}(disabled)`);
-    if (w === null) return;
-    const got = step(w, this.act);
+    // A call the spec has no step for is not made, but for an Evict of a page not resident, which the engine must ignore.
+    if (w === null || (!took && this.act.op !== 'evict')) return;
+    // The engine makes the call the model took: with what it chose inside itself (a crash's keep).
+    const act = took ? run.side.taken(this.act) : this.act;
+    const got = step(w, act, took);
     if (run.engineOracle !== null) {
-      conventionally(run, w, this.act, got);
+      conventionally(run, w, act, got);
       return;
     }
-    const d = resultsDifference(this.act, pressed(run.setup), got, took ? run.side.results() : noResults);
-    if (d !== null) throw new Error(`${actionLabel(this.act)}: results differ: ${d}`);
+    const d = resultsDifference(act, pressed(run.setup), got, took ? run.side.results() : noResults);
+    if (d !== null) throw new Error(`${actionLabel(act)}: results differ: ${d}`);
     settle(run, w);
   }
 
@@ -622,6 +668,8 @@ export type InvalidCall =
   | { readonly call: 'read'; readonly addr: number; readonly len: number; readonly pos: number }
   | { readonly call: 'write'; readonly addr: number; readonly len: number; readonly pos: number }
   | { readonly call: 'writeReadOnly'; readonly addr: number; readonly len: number }
+  /** An atomic write-back that does not sync, or of a file with no directory to keep its journal in. */
+  | { readonly call: 'writeAtomic'; readonly addr: number; readonly unsynced: boolean }
   | { readonly call: 'load'; readonly addr: number }
   | { readonly call: 'store'; readonly addr: number; readonly val: number }
   | { readonly call: 'zero'; readonly addr: number; readonly len: number }
@@ -634,6 +682,16 @@ function withReadOnly(w: World, use: (f: DeferredFile) => void): void {
   const way = [...w.outside.values()][0]!;
   const f =
     'path' in way ? w.engine.open(way.path, 'r') : w.engine.attach(new MemoryBackend('read-only'), { readOnly: true });
+  try {
+    use(f);
+  } finally {
+    f.close();
+  }
+}
+
+/** A file of the engine's in no directory (a bare MemoryBackend), for as long as `use` runs. */
+function withNoDirectory(w: World, use: (f: DeferredFile) => void): void {
+  const f = w.engine.attach(new MemoryBackend('no directory'));
   try {
     use(f);
   } finally {
@@ -654,17 +712,23 @@ export class InvalidStep implements fc.Command<Run, World | null> {
     const bad = this.bad;
     // Unchanged: equal to the model still, or (held to conventional I/O) to what the engine was.
     const before = run.engineOracle === null ? null : projectWorld(w!);
+    // A file of the engine's: the first open one (after a crash, before any recovery, there may be none).
     const [first] = [...w!.files.values()];
+    const withFile = (use: (f: DeferredFile) => void) => (first === undefined ? withNoDirectory(w!, use) : use(first));
     const expected = bad.call === 'writeReadOnly' ? ReadOnlyError : ArgumentError;
     const seg = w!.segment;
     let thrown: unknown = null;
     try {
       switch (bad.call) {
         case 'read':
-          seg.read(first!, bad.addr, bad.len, bad.pos);
+          withFile((f) => seg.read(f, bad.addr, bad.len, bad.pos));
           break;
         case 'write':
-          seg.write(first!, bad.addr, bad.len, bad.pos);
+          withFile((f) => seg.write(f, bad.addr, bad.len, bad.pos));
+          break;
+        case 'writeAtomic':
+          if (bad.unsynced) withFile((f) => seg.write(f, bad.addr, 1, 0, { atomic: true, sync: false }));
+          else withNoDirectory(w!, (f) => seg.write(f, bad.addr, 1, 0, { atomic: true }));
           break;
         case 'writeReadOnly':
           withReadOnly(w!, (f) => seg.write(f, bad.addr, bad.len, 0));
@@ -685,7 +749,7 @@ export class InvalidStep implements fc.Command<Run, World | null> {
           seg.evict(bad.page);
           break;
         case 'truncate':
-          first!.truncate(bad.len);
+          withFile((f) => f.truncate(bad.len));
           break;
       }
     } catch (e) {
@@ -731,6 +795,7 @@ export function invalidArbitrary(c: Constants, length: number): fc.Arbitrary<Inv
     addr.map((a) => ({ call: 'read', addr: a, len: length - a + 1, pos: 0 }) as const),
     addr.map((a) => ({ call: 'write', addr: a, len: 1, pos: -1 }) as const),
     addr.map((a) => ({ call: 'writeReadOnly', addr: a, len: 1 }) as const),
+    fc.tuple(addr, fc.boolean()).map(([a, unsynced]) => ({ call: 'writeAtomic', addr: a, unsynced }) as const),
     fc.constantFrom(-1, length, 1.5).map((a) => ({ call: 'load', addr: a }) as const),
     fc.tuple(addr, fc.constantFrom(256, -1, 0.5)).map(([a, val]) => ({ call: 'store', addr: a, val }) as const),
     addr.map((a) => ({ call: 'zero', addr: a, len: length - a + 1 }) as const),
@@ -793,7 +858,11 @@ export interface Geometry {
  * Small random geometries: pages of 1..4 bytes, 1..4 pages, a last page
  * that may be partial (`partial`), one to three files with any of them
  * changed through the engine, behind its back, or isolated, and byte values
- * from a small set (where equal values collide) or any byte.
+ * from a small set (where equal values collide) or any byte. Any file may
+ * be Persistent (written back with sync or atomically, fsynced, crashed and
+ * recovered), unless the last page is partial (such an engine is held to
+ * conventional I/O, whose files after a crash are what recovery makes of
+ * them, not the engine's).
  */
 export function smallGeometry(partial: boolean): fc.Arbitrary<Geometry> {
   return fc
@@ -815,15 +884,19 @@ export function smallGeometry(partial: boolean): fc.Arbitrary<Geometry> {
           Foreign: fc.subarray(files),
           Outside: fc.subarray(files),
           Isolated: fc.subarray(files),
+          Persistent: fc.subarray(files),
           contents: fc.tuple(...files.map(() => fc.array(fc.constantFrom(...Vals), { maxLength: MaxLen }))),
         })
         .map(
-          ({ Foreign, Outside, Isolated, contents }): Geometry => ({
+          ({ Foreign, Outside, Isolated, Persistent, contents }): Geometry => ({
             c: {
               Files: files,
               Foreign,
               Outside,
               Isolated,
+              Persistent: short > 0 && B > 1 ? [] : Persistent,
+              Syncs: [false, true],
+              Atomics: [false, true],
               NoFile: 'NoFile',
               B,
               P,

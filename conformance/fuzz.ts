@@ -4,8 +4,10 @@
  * conformance commands (commands.ts) at a realistic geometry -- 4 KiB
  * pages, 64 of them, a pool of 16 frames (so the engine evicts by itself),
  * three files of up to 2 MiB, one isolated, two changed behind the engine's
- * back -- and compared after every call: results, and the whole state in
- * run-length form. fast-check shrinks a failure to a minimal sequence;
+ * back, one Persistent (written back with sync or atomically, crashed by a
+ * kill or a power cut anywhere in a write-back, recovered) -- and compared
+ * after every call: results, I/O calls, and the whole state in run-length
+ * form. fast-check shrinks a failure to a minimal sequence;
  * `npm run fuzz -- --seed S` generates the same case again (and shrinks it
  * again), and the report's replayLabels call replays the shrunk one.
  */

@@ -17,15 +17,17 @@ import { checkAgainstCertificate } from './certificate.ts';
 import { regressionCase, replayGraph } from './replay.ts';
 
 /**
- * The configs conformance enumerates and replays; smoke is quick, the others
- * are minutes on a loaded machine. DEFERRED_IO_REPLAY=spec/smoke.cfg keeps
+ * The configs conformance enumerates and replays; smoke and crashsmoke are
+ * quick, the others are minutes on a loaded machine. DEFERRED_IO_REPLAY=spec/smoke.cfg keeps
  * only the one named (mutation testing, vitest.mutate.config.ts).
  */
 const only = process.env.DEFERRED_IO_REPLAY;
 const configs = [
   { cfgPath: 'spec/smoke.cfg', slow: false },
+  { cfgPath: 'spec/crashsmoke.cfg', slow: false },
   { cfgPath: 'spec/conformance.cfg', slow: true },
   { cfgPath: 'spec/isolation.cfg', slow: true },
+  { cfgPath: 'spec/crash.cfg', slow: true },
 ].filter((c) => only === undefined || c.cfgPath === only);
 
 describe.each(configs)('$cfgPath', ({ cfgPath, slow }) => {
@@ -58,7 +60,7 @@ describe.each(configs)('$cfgPath', ({ cfgPath, slow }) => {
         const why = stepRefines(
           constants,
           g.models[e.from]!,
-          conventionalCall(actionOf(to.last), chosenBy(to.last)),
+          conventionalCall(actionOf(to.last), chosenBy(constants, to)),
           to,
         );
         return why === null ? [] : [`${e.action}: ${why}`];

@@ -25,14 +25,16 @@ import {
 
 /**
  * The engine's state; `names` maps the engine's file names (paths on disk)
- * to the model's, and `ghosts` supplies what the engine does not keep.
+ * to the model's, `ghosts` supplies what the engine does not keep, and
+ * `persistent` the Persistent files as their directories hold them.
  */
 export function runState(
   c: Constants,
   engine: Engine,
   segment: Segment,
   names: ReadonlyMap<string, string>,
-  ghosts: Pick<RunState, 'origin' | 'lost' | 'last' | 'steps'>,
+  ghosts: Pick<RunState, 'origin' | 'lost' | 'last' | 'steps' | 'log' | 'before' | 'synced' | 'interrupted'>,
+  persistent: Pick<RunState, 'file' | 'disk' | 'journal' | 'opened'>,
 ): RunState {
   const state = internals(engine);
   const seg = state.segments.get(segment);
@@ -68,11 +70,18 @@ export function runState(
     frame: pages(seg.frames),
     swap: pages(seg.swap),
     snap,
-    file: new Map(state.files.map((f) => [rename(f.name), f.content!])),
+    file: new Map([...state.files.map((f) => [rename(f.name), f.content!] as const), ...persistent.file]),
     origin: ghosts.origin,
     lost: ghosts.lost,
     last: ghosts.last,
     steps: ghosts.steps,
+    disk: persistent.disk,
+    journal: persistent.journal,
+    opened: persistent.opened,
+    log: ghosts.log,
+    before: ghosts.before,
+    synced: ghosts.synced,
+    interrupted: ghosts.interrupted,
   };
 }
 
@@ -142,5 +151,18 @@ export function runStateDifference(
       return `file ${f} differs (model ${bytes.length} bytes, engine ${other?.length ?? 'none'})`;
   }
   for (const f of engine.file.keys()) if (!model.file.has(f)) return `the engine has a file ${f} the model does not`;
+  for (const [f, bytes] of model.disk) {
+    if (!sameBytes(bytes, engine.disk.get(f) ?? null)) return `the durable content of ${f} differs`;
+    if (model.opened.get(f) !== engine.opened.get(f))
+      return `${f} is ${model.opened.get(f) ? '' : 'not '}open in the model, ${engine.opened.get(f) ? '' : 'not '}in the engine`;
+    const x = model.journal.get(f)!;
+    const y = engine.journal.get(f)!;
+    const shown = (j: typeof x) =>
+      JSON.stringify({
+        ...j,
+        records: j.records.map((r) => ({ ...r, data: Array.from(r.data), pre: Array.from(r.pre) })),
+      });
+    if (shown(x) !== shown(y)) return `the journal of ${f} differs: model ${shown(x)}, engine ${shown(y)}`;
+  }
   return null;
 }

@@ -11,10 +11,17 @@ import type { Projection } from './projection.ts';
 
 /**
  * The engine keeps no ghost or history variables and no step record: those
- * (origin, lost, last) are taken from `ghosts`, normally the model state the
- * engine's is compared with.
+ * (origin, lost, last, log, before, synced, interrupted) are taken from
+ * `ghosts`, normally the model state the engine's is compared with. The
+ * Persistent files, their durable contents, journals and whether the engine
+ * has them open are `persistent`'s: what their directories hold.
  */
-export function specState(c: Constants, p: Projection, ghosts: Pick<State, 'origin' | 'lost' | 'last'>): State {
+export function specState(
+  c: Constants,
+  p: Projection,
+  ghosts: Pick<State, 'origin' | 'lost' | 'last' | 'log' | 'before' | 'synced' | 'interrupted'>,
+  persistent: Pick<State, 'file' | 'disk' | 'journal' | 'opened'>,
+): State {
   const bytes = (x: Uint8Array | null) => (x === null ? null : Array.from(x));
   const na = c.P * c.B;
   const padded = <T>(xs: readonly T[], fill: T): readonly T[] =>
@@ -36,10 +43,17 @@ export function specState(c: Constants, p: Projection, ghosts: Pick<State, 'orig
             fresh: s.fresh,
           };
     }),
-    file: new Map([...p.files].map(([name, content]) => [name, Array.from(content)])),
+    file: new Map([...[...p.files].map(([name, content]) => [name, Array.from(content)] as const), ...persistent.file]),
     origin: ghosts.origin,
     lost: ghosts.lost,
     last: ghosts.last,
     steps: 0,
+    disk: persistent.disk,
+    journal: persistent.journal,
+    opened: persistent.opened,
+    log: ghosts.log,
+    before: ghosts.before,
+    synced: ghosts.synced,
+    interrupted: ghosts.interrupted,
   };
 }

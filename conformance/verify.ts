@@ -3,19 +3,21 @@
  * the main job. Checks every layer against the one above it, prints one
  * table and a verdict line, and writes verify-report.json.
  *
- *   1. model-check smoke.cfg (TLC when a jar is found, else the wasm
- *      checker, in a child process so that progress keeps printing);
+ *   1. model-check smoke.cfg and crashsmoke.cfg (TLC when a jar is found,
+ *      else the wasm checker, in a child process so that progress keeps
+ *      printing);
  *   2. every certificate and mutant verdict is current (bound to the
  *      sources by sha256): TLC's results taken from them, not re-run;
  *   3. the model's graphs equal the TLC-certified ones, and every edge
  *      refines conventional I/O;
- *   4. every certified edge replays on the engine;
+ *   4. every certified edge replays on the engine (its results, its state,
+ *      its I/O calls on Persistent files; a crash's state built from them);
  *   5. TLC's simulation traces (committed) replay on the model and the
  *      engine; with TLC present, a fresh simulation is run and replayed too;
  *   6. differential fuzzing of engine vs model vs conventional I/O.
  *
- * `--quick` (the edit loop: half a minute with TLC, two minutes without):
- * smoke.cfg only, 20 traces, a few seconds of fuzzing. The plan and its total
+ * `--quick` (the edit loop: half a minute with TLC, three minutes without):
+ * smoke.cfg and crashsmoke.cfg only, 20 traces, a few seconds of fuzzing. The plan and its total
  * estimate come first; every phase then prints what it does and its
  * estimate, and a progress line at least every 10 seconds.
  */
@@ -42,15 +44,17 @@ const { quick, fuzzSeconds, simulateSeconds } = readCommandLine(
     name: 'npm run verify --',
     help: `usage: npm run verify -- [--quick] [--fuzz-seconds N] [--simulate-seconds N]
 
-Checks every layer against the one above it: model-checks spec/smoke.cfg,
+Checks every layer against the one above it: model-checks spec/smoke.cfg
+and spec/crashsmoke.cfg,
 checks that every certificate and mutant verdict is current, that the
 model's state graphs equal TLC's and refine conventional I/O, replays every
 edge and TLC's simulation traces on the engine, and fuzzes the engine. Ends
 with a table, one verdict line, and verify-report.json. Exit status: 0 pass,
 1 a check failed, 2 a bad command line.
 
-  --quick               smoke.cfg only, 20 traces, 10 s of fuzzing, no
-                        fresh simulation (half a minute with TLC, 2 min without)
+  --quick               smoke.cfg and crashsmoke.cfg only, 20 traces, 10 s of
+                        fuzzing, no fresh simulation (half a minute with TLC,
+                        3 min without)
   --fuzz-seconds N      differential fuzzing for N s (default 60; --quick 10)
   --simulate-seconds N  with TLC installed, a fresh TLC simulation for N s
                         after TLC's initial states, replayed (default 30;
@@ -70,14 +74,21 @@ with a table, one verdict line, and verify-report.json. Exit status: 0 pass,
   }),
 );
 
-const replayed: readonly Replayed[] = quick
-  ? ['spec/smoke.cfg']
-  : ['spec/smoke.cfg', 'spec/conformance.cfg', 'spec/isolation.cfg'];
+// The configs model-checked here (the wasm checker's, as CI has no TLC), and those whose graphs are replayed.
+const checked = ['spec/smoke.cfg', 'spec/crashsmoke.cfg'] as const;
+const everyReplayed: readonly Replayed[] = [
+  'spec/smoke.cfg',
+  'spec/crashsmoke.cfg',
+  'spec/conformance.cfg',
+  'spec/isolation.cfg',
+  'spec/crash.cfg',
+];
+const replayed: readonly Replayed[] = quick ? checked : everyReplayed;
 // Every other certified config: its certificate must be current, its graph is not replayed.
 const countsOnly = readdirSync('spec')
   .filter((name) => name.endsWith('.cert.json'))
   .map((name) => `spec/${name.replace(/\.cert\.json$/, '.cfg')}`)
-  .filter((cfg) => !['spec/smoke.cfg', 'spec/conformance.cfg', 'spec/isolation.cfg'].includes(cfg))
+  .filter((cfg) => !everyReplayed.includes(cfg as Replayed))
   .sort();
 const short = (cfg: string) => cfg.replace(/^spec\/|\.cfg$/g, '');
 
@@ -112,14 +123,17 @@ const rows: Row[] = [];
  * in a run that also timed `calibrate()` and is scaled here to the
  * calibration below (a cost measured where calibrate() took c seconds is
  * multiplied by calibration / c), so the figures compare:
- *   - smoke's edges, trace steps and TLC on smoke.cfg: `npm run verify --
- *     --quick`, 2026-12-05, load average 6.2 (calibration 1.43 s);
+ *   - trace steps and TLC on smoke.cfg: `npm run verify -- --quick`,
+ *     2026-12-05, load average 6.2 (calibration 1.43 s);
  *   - the wasm checker on smoke.cfg: the same without TLC, load average
  *     6.7 (calibration 2.51 s);
- *   - conformance.cfg's edges: its two phases alone, 2026-12-05, load
- *     average 5.0 to 4.3 (calibration 0.45 s);
- *     isolation.cfg, the same geometry with the file isolated, is taken to
- *     cost the same per edge;
+ *   - the edges of smoke.cfg, crashsmoke.cfg, conformance.cfg,
+ *     isolation.cfg and crash.cfg (the graph and its refinement, then the
+ *     replay): a full `npm run verify`, 2026-12-05, load average 1.2
+ *     to 2.8 (calibration 1.37 s);
+ *   - TLC on crashsmoke.cfg: alone, 7.3 s at load average 6.7 (calibration
+ *     about 1.73 s); the wasm checker on it: 87 s for 608 states, load
+ *     average 5.2 (calibration about 1.75 s);
  *   - TLC's initial states of simulation.cfg: the "about a minute" of the
  *     full run that set the README's figures, unscaled;
  *   - the steps a TLC simulation yields per second: 117,804 steps in 30 s
@@ -129,11 +143,23 @@ const rows: Row[] = [];
  */
 const reference = {
   calibration: 1.43,
-  graphEdge: { 'spec/smoke.cfg': 0.13e-3, 'spec/conformance.cfg': 0.149e-3, 'spec/isolation.cfg': 0.149e-3 },
-  replayEdge: { 'spec/smoke.cfg': 0.545e-3, 'spec/conformance.cfg': 0.743e-3, 'spec/isolation.cfg': 0.743e-3 },
+  graphEdge: {
+    'spec/smoke.cfg': 0.146e-3,
+    'spec/crashsmoke.cfg': 0.22e-3,
+    'spec/conformance.cfg': 0.083e-3,
+    'spec/isolation.cfg': 0.094e-3,
+    'spec/crash.cfg': 0.142e-3,
+  },
+  replayEdge: {
+    'spec/smoke.cfg': 0.29e-3,
+    'spec/crashsmoke.cfg': 0.44e-3,
+    'spec/conformance.cfg': 0.255e-3,
+    'spec/isolation.cfg': 0.265e-3,
+    'spec/crash.cfg': 0.327e-3,
+  },
   traceStep: 1.86e-3,
-  wasmState: 48.7e-3,
-  tlcSmoke: 7.4,
+  wasmState: { 'spec/smoke.cfg': 48.7e-3, 'spec/crashsmoke.cfg': 117e-3 },
+  tlcCheck: { 'spec/smoke.cfg': 7.4, 'spec/crashsmoke.cfg': 6.0 },
   tlcInitialStates: 60,
   tlcSimulationSteps: 1922,
 } as const;
@@ -194,11 +220,14 @@ async function phase(name: string, estimate: number, run: () => Promise<Outcome>
 }
 
 /**
- * The model check of smoke.cfg, through the project's wrapper in a child
+ * The model check of a config, through the project's wrapper in a child
  * process (TLC if present, else the wasm checker): its messages pass
  * through, and a line every 10 s says it is alive.
  */
-function modelCheckSmoke(estimate: number): Promise<{
+function modelCheck(
+  cfg: string,
+  estimate: number,
+): Promise<{
   engine: string;
   distinctStates: number | null;
   violation: { invariant: string | null } | null;
@@ -206,7 +235,7 @@ function modelCheckSmoke(estimate: number): Promise<{
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,
-      ['bin/tlc.js', '--json', '-workers', '2', '-config', 'spec/smoke.cfg', 'spec/DeferredIO.tla'],
+      ['bin/tlc.js', '--json', '-workers', '2', '-config', cfg, 'spec/DeferredIO.tla'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const started = performance.now();
@@ -236,7 +265,7 @@ function modelCheckSmoke(estimate: number): Promise<{
 
 const tlc = tlcInstalled();
 const simulating = simulateSeconds > 0 && tlc !== null;
-const smokeStates = currentCertificate('spec/smoke.cfg').tlcDistinctStates;
+const statesOf = (cfg: string) => currentCertificate(cfg).tlcDistinctStates;
 const edgesOf = (cfg: string) => currentCertificate(cfg).graph?.edges ?? 0;
 const traceFile = readTraceFile();
 const traces = quick ? traceFile.traces.slice(0, 20) : traceFile.traces;
@@ -250,7 +279,8 @@ console.log(
 const calibration = calibrate();
 const speed = calibration / reference.calibration;
 const estimates = {
-  smoke: tlc !== null ? reference.tlcSmoke * speed : smokeStates * reference.wasmState * speed,
+  check: (cfg: (typeof checked)[number]) =>
+    tlc !== null ? reference.tlcCheck[cfg] * speed : statesOf(cfg) * reference.wasmState[cfg] * speed,
   graph: (cfg: Replayed) => edgesOf(cfg) * reference.graphEdge[cfg] * speed,
   replay: (cfg: Replayed) => edgesOf(cfg) * reference.replayEdge[cfg] * speed,
   traces: traceSteps * reference.traceStep * speed,
@@ -261,7 +291,7 @@ const estimates = {
     : 0,
 };
 const total =
-  estimates.smoke +
+  checked.reduce((s, cfg) => s + estimates.check(cfg), 0) +
   1 +
   replayed.reduce((s, cfg) => s + estimates.graph(cfg) + estimates.replay(cfg), 0) +
   estimates.traces +
@@ -272,27 +302,29 @@ console.log(
     `${speed.toFixed(1)}x the reference runs' ${reference.calibration} s, so each estimate is their cost per state, ` +
     `edge or trace step times ${speed.toFixed(1)} (fuzzing and the simulation run for the time they are given, ` +
     `and a simulation's replay takes what the reference run's did).\n` +
-    `plan: model-check smoke.cfg; certificates and mutant verdicts current; ${replayed.map(short).join(', ')}: ` +
+    `plan: model-check ${checked.map(short).join(', ')}; certificates and mutant verdicts current; ${replayed.map(short).join(', ')}: ` +
     `model graph = TLC's, refinement, edge replay on the engine; ${traces.length} TLC traces replayed; ` +
     `${simulating ? `a fresh ${simulateSeconds} s TLC simulation; ` : ''}${fuzzSeconds} s of fuzzing` +
     `${simulateSeconds > 0 && !simulating ? '. Skipped: the fresh TLC simulation (TLC is not installed)' : ''}`,
 );
 
-await phase('model-check smoke.cfg', estimates.smoke, async () => {
-  const out = await modelCheckSmoke(estimates.smoke);
-  const ok = out.violation === null && out.distinctStates === smokeStates;
-  const engine = out.engine === 'tlc' ? 'TLC' : 'the wasm checker';
-  return {
-    ok,
-    basis: 'checked',
-    result:
-      out.violation !== null
-        ? `${engine}: ${out.violation.invariant} violated`
-        : `${engine}: ${out.distinctStates} distinct states (TLC certified ${smokeStates}), every invariant holds`,
-    summary: `smoke.cfg model-checked by ${engine}`,
-    details: out,
-  };
-});
+for (const cfg of checked) {
+  await phase(`model-check ${short(cfg)}.cfg`, estimates.check(cfg), async () => {
+    const out = await modelCheck(cfg, estimates.check(cfg));
+    const ok = out.violation === null && out.distinctStates === statesOf(cfg);
+    const engine = out.engine === 'tlc' ? 'TLC' : 'the wasm checker';
+    return {
+      ok,
+      basis: 'checked',
+      result:
+        out.violation !== null
+          ? `${engine}: ${out.violation.invariant} violated`
+          : `${engine}: ${out.distinctStates} distinct states (TLC certified ${statesOf(cfg)}), every invariant holds`,
+      summary: `${short(cfg)}.cfg model-checked by ${engine}`,
+      details: out,
+    };
+  });
+}
 
 await phase('certificates and mutant verdicts are current', 1, async () => {
   const certs = [...replayed, ...(quick ? [] : countsOnly)].map((cfg) => currentCertificate(cfg));
@@ -339,7 +371,7 @@ for (const cfg of replayed) {
       const why = stepRefines(
         constants,
         graph.models[e.from]!,
-        conventionalCall(actionOf(to.last), chosenBy(to.last)),
+        conventionalCall(actionOf(to.last), chosenBy(constants, to)),
         to,
       );
       if (why !== null && bad.length < 5) bad.push(`${e.action}: ${why}`);

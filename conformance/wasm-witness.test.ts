@@ -1,9 +1,11 @@
 /**
  * Model checking in CI, where there is no TLC: the wasm checker explores
- * smoke.cfg completely and must find exactly the states TLC certified, and
- * re-checks the seeded-bug mutants TLC rejected on smoke.cfg by an
- * invariant (it cannot load Refinement.tla). It runs through the project's
- * wrapper, as conformance/ runs every checker, with no TLC to be found.
+ * smoke.cfg and crashsmoke.cfg (the same bounds with a Persistent file:
+ * write-backs plain, synced and atomic, kills and power cuts, recovery)
+ * completely and must find exactly the states TLC certified, and re-checks
+ * the seeded-bug mutants TLC rejected on them by an invariant (it cannot
+ * load Refinement.tla). It runs through the project's wrapper, as
+ * conformance/ runs every checker, with no TLC to be found.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +18,8 @@ import { writeModules } from './mutants/modules.ts';
 import { readMutants } from './mutants/mutant.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const smokeCfg = join(repoRoot, 'spec', 'smoke.cfg');
+/** The configs CI model-checks without TLC, by name. */
+const configs = ['smoke', 'crashsmoke'];
 
 /** What `npx tlc --json` reports, as far as these tests read it. */
 interface Checked {
@@ -44,16 +47,18 @@ function checkWithoutTlc(spec: string, cfg: string): Checked {
   }
 }
 
-test('the wasm checker explores smoke.cfg completely and finds the states TLC found', { tags: ['slow'] }, () => {
-  const result = checkWithoutTlc(join(repoRoot, 'spec', 'DeferredIO.tla'), smokeCfg);
-  expect(result.violation).toBeNull();
-  expect(result.distinctStates).toBe(currentCertificate(smokeCfg).tlcDistinctStates);
-});
+describe.each(configs)('%s.cfg', (name) => {
+  const cfg = join(repoRoot, 'spec', `${name}.cfg`);
 
-describe('the wasm checker rejects the smoke mutants as TLC did', () => {
-  for (const mutant of readMutants().filter((m) => m.cfg === 'smoke' && m.expect !== 'Refines')) {
-    test(`${mutant.name}: ${mutant.expect}`, { tags: ['slow'] }, () => {
-      expect(checkWithoutTlc(writeModules(mutant).spec, smokeCfg).violation?.invariant).toBe(mutant.expect);
+  test('the wasm checker explores it completely and finds the states TLC found', { tags: ['slow'] }, () => {
+    const result = checkWithoutTlc(join(repoRoot, 'spec', 'DeferredIO.tla'), cfg);
+    expect(result.violation).toBeNull();
+    expect(result.distinctStates).toBe(currentCertificate(cfg).tlcDistinctStates);
+  });
+
+  for (const mutant of readMutants().filter((m) => m.cfg === name && m.expect !== 'Refines')) {
+    test(`the wasm checker rejects ${mutant.name} as TLC did: ${mutant.expect}`, { tags: ['slow'] }, () => {
+      expect(checkWithoutTlc(writeModules(mutant).spec, cfg).violation?.invariant).toBe(mutant.expect);
     });
   }
 });

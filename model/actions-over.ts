@@ -9,11 +9,20 @@
  * interval lists (runs/intervals.ts) in both representations.
  */
 import type { Constants } from './constants.ts';
+import {
+  type FileSystemOf,
+  type FileSystemVariables,
+  fileSystemOver,
+  type InterruptedOf,
+  type IoCallOf,
+  type Token,
+} from './file-system.ts';
 import { type Interval, type Intervals, intersect, normalize, shift, size, subtract } from './runs/intervals.ts';
 import {
   Absent,
   AnonSrc,
   NoOrigin,
+  Now,
   type Origin,
   OriginAt,
   SnapSrc,
@@ -35,11 +44,24 @@ export interface Sequence<B> extends ArrayLike<number> {
   slice(start?: number, end?: number): B;
 }
 
+/** A crash's history (the step record's was), its bytes B and its promised set in the representation's form. */
+export interface WasFields<B> {
+  readonly op: StepRecord['was']['op'];
+  readonly file: string;
+  readonly atomic: boolean;
+  readonly recovery: StepRecord['recovery'];
+  readonly returned: boolean;
+  readonly durable: B;
+  readonly post: B;
+  readonly promised: unknown;
+}
+
 /** The step record (the spec's NoStep's fields), its bytes B and its sets in the representation's form. */
 type StepFields<B> = Omit<
   StepRecord,
-  'out' | 'wrote' | 'needed' | 'excused' | 'bound' | 'preserved' | 'reread' | 'lapsed' | 'doubted'
+  'out' | 'wrote' | 'needed' | 'excused' | 'bound' | 'preserved' | 'reread' | 'lapsed' | 'doubted' | 'was'
 > & {
+  readonly was: WasFields<B>;
   readonly out: B;
   readonly wrote: unknown;
   readonly needed: unknown;
@@ -91,7 +113,7 @@ export function fileRunsOf(triples: readonly (readonly [number, string, number])
  * files are sequences B; src, snap and origin are the representation's own,
  * reached through its Operators only.
  */
-export interface Variables<B> {
+export interface Variables<B> extends FileSystemVariables<B> {
   readonly src: unknown;
   readonly frame: readonly (B | null)[];
   readonly swap: readonly (B | null)[];
@@ -102,6 +124,12 @@ export interface Variables<B> {
   readonly last: StepFields<B>;
   readonly steps: number;
 }
+
+/** A step's effect on the files and the file system: the variables NoIo or Io sets (DeferredIO.tla). */
+type FileSystemStep<S extends Variables<unknown>> = Pick<
+  S,
+  'file' | 'disk' | 'journal' | 'opened' | 'log' | 'before' | 'synced' | 'interrupted'
+>;
 
 /** Bytes written at an offset: what the spec's Patched takes as a function from offsets to values. */
 export interface Written {
@@ -116,8 +144,23 @@ export interface Written {
  * (View, Known, Provable, Vouched) the operator answers for a range at once.
  */
 export interface Operators<S extends Variables<B>, B extends Sequence<B>> {
+  /** The state the spec's Init gives the engine's variables, with these files (a crash goes back to it). */
+  Init(c: Constants, file: S['file']): S;
   /** The step record with every field empty (spec: NoStep). */
   NoStep(c: Constants): S['last'];
+  /** The bytes as the representation's byte sequence. */
+  Bytes(data: ArrayLike<number>): B;
+  /**
+   * The <<file, offset, value>> triples a crash's record promises (the
+   * spec's was.promised): each Persistent file's bytes below all three
+   * lengths where synced, old and now agree, with synced's value.
+   */
+  Promised(
+    c: Constants,
+    synced: ReadonlyMap<string, B>,
+    old: ReadonlyMap<string, B>,
+    now: ReadonlyMap<string, B>,
+  ): S['last']['was']['promised'];
   /** file[f]. */
   fileOf(st: S, f: string): B;
   /** View(a) for a in lo..hi-1. */
@@ -166,17 +209,72 @@ export interface Operators<S extends Variables<B>, B extends Sequence<B>> {
   Preserved(c: Constants, before: S['snap'], after: S['snap']): S['last']['preserved'];
 }
 
-/** The engine raised FileChangedError: nothing changed but the record and the step count (spec: Refuse). */
-const Refuse = <S extends Variables<unknown>>(st: S, rec: S['last']): S => ({
+/** The file system where a step makes no call (spec: NoIo): nothing logged, before is now. */
+const NoIo = <S extends Variables<unknown>>(c: Constants, st: S): FileSystemStep<S> => ({
+  file: st.file,
+  disk: st.disk,
+  journal: st.journal,
+  opened: st.opened,
+  log: [],
+  before: Now(c, st) as S['before'],
+  synced: st.synced,
+  interrupted: st.interrupted,
+});
+
+/** The engine raised an error and changed nothing but the record and the step count (spec: NoIo /\ Refused). */
+const Refused = <S extends Variables<unknown>>(c: Constants, st: S, rec: S['last'], err: StepRecord['err']): S => ({
   ...st,
-  last: { ...rec, err: 'FileChangedError' },
+  ...NoIo(c, st),
+  last: { ...rec, err },
   steps: st.steps + 1,
 });
+const Refuse = <S extends Variables<unknown>>(c: Constants, st: S, rec: S['last']): S =>
+  Refused(c, st, rec, 'FileChangedError');
+
+/** After a crash f must be opened again, which recovers it, before anything reads or writes it (spec: Pending). */
+const Pending = <S extends Variables<unknown>>(c: Constants, st: S, f: string): boolean =>
+  c.Persistent.includes(f) && !st.opened.get(f)!;
 
 /** The spec's actions over the representation whose operators are R. */
 export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Operators<S, B>) {
   /** [NoStep EXCEPT ...]: the record of a step, its other fields empty. */
   const stepRecord = (c: Constants, fields: Partial<StepFields<B>>): S['last'] => ({ ...R.NoStep(c), ...fields });
+
+  const F = fileSystemOver<B>(R);
+  /** The representation's empty byte sequence: the data of calls that carry none. */
+  const empty = R.Bytes([]);
+
+  /**
+   * The file system in a step that makes the calls on file f (spec: Io):
+   * f's content after them; if f is Persistent, the calls logged and the
+   * durable state and the journal after them; durable, the call returns
+   * promising durability (the ghost synced records the content); settled,
+   * it is an atomic write-back or a recovery that returns: the ghost
+   * interrupted clears, and the file is open.
+   */
+  const Io = (
+    c: Constants,
+    st: S,
+    f: string,
+    calls: readonly IoCallOf<B>[],
+    durable: boolean,
+    settled: boolean,
+  ): FileSystemStep<S> => {
+    if (!c.Persistent.includes(f))
+      return { ...NoIo(c, st), file: withFile(st.file, f, F.Contents(R.fileOf(st, f), calls)) };
+    const now = Now(c, st);
+    const after = F.Applied(now, calls);
+    return {
+      file: withFile(st.file, f, after.file.get(f)!),
+      disk: after.disk,
+      journal: after.journal,
+      opened: settled ? withFile(st.opened, f, true) : st.opened,
+      log: calls,
+      before: now,
+      synced: durable ? withFile(st.synced, f, after.file.get(f)!) : st.synced,
+      interrupted: settled ? withFile(st.interrupted, f, F.Uninterrupted(empty)) : st.interrupted,
+    };
+  };
 
   /**
    * Commit ends every step that is not refused: it installs the new
@@ -188,7 +286,7 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
   const Commit = (
     c: Constants,
     st: S,
-    file: S['file'],
+    io: FileSystemStep<S>,
     src: S['src'],
     frame: S['frame'],
     swap: S['swap'],
@@ -200,11 +298,11 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
     // The spread only gives the result the representation's type S: every variable is set below.
     return {
       ...st,
+      ...io,
       src,
       frame,
       swap: R.SwapKept(c, src, swap),
       snap: released,
-      file,
       origin,
       lost: R.Lost(c, st, src, frame, released),
       last: {
@@ -264,21 +362,35 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
     c: Constants,
     st: S,
     f: string,
-    content: B,
+    k: IoCallOf<B>,
     snap: S['snap'],
     origin: S['origin'],
     rec: S['last'],
-  ): S => Commit(c, st, withFile(st.file, f, content), st.src, st.frame, st.swap, snap, origin, rec);
+  ): S | null =>
+    Pending(c, st, f)
+      ? null
+      : Commit(c, st, Io(c, st, f, [k], false, false), st.src, st.frame, st.swap, snap, origin, rec);
+
+  /**
+   * The file-system state a crash after call cut of the last step starts
+   * from (spec: Applied(before, SubSeq(log, 1, cut))), or null where
+   * crash(_, cut) is not enabled: nothing Persistent, the last step a
+   * crash, or cut not a call of the last step (0 if it made none).
+   */
+  const crashedAt = (c: Constants, st: S, cut: number): FileSystemOf<B> | null => {
+    if (c.Persistent.length === 0 || st.last.op === 'crash') return null;
+    if (st.log.length === 0 ? cut !== 0 : cut < 1 || cut > st.log.length) return null;
+    return F.Applied(st.before, st.log.slice(0, cut));
+  };
 
   /** The snapshots that could serve a binding of f's offsets offs, as <<snapshot, file>> pairs (spec: Offered). */
   const offered = (c: Constants, st: S, snap: S['snap'], f: string, offs: Intervals): [number, string][] =>
     R.Reusable(c, st, snap, f, offs).map((s): [number, string] => [s, f]);
 
-  /** The content of f after writing data at pos (the file grows, a gap reads as zero). */
-  const writtenAt = (st: S, f: string, pos: number, data: readonly number[]): B => {
-    const before = R.fileOf(st, f);
-    return R.Patched(before, [{ at: pos, bytes: data }], Math.max(before.length, pos + data.length));
-  };
+  /** A write of data at pos, or a truncate to len, of f: another writer's one call (spec: WriteCall, TruncateCall). */
+  const writeCall = (f: string, pos: number, data: readonly number[]): IoCallOf<B> =>
+    F.call('write', f, empty, { off: pos, data: R.Bytes(data) });
+  const truncateCall = (f: string, len: number): IoCallOf<B> => F.call('truncate', f, empty, { len });
 
   return {
     /**
@@ -287,18 +399,20 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
      * No data moves: a page entirely covered drops its frame and swap slot; a
      * resident page only partly covered has just the covered bytes refreshed
      * from the file (the fragment copy; the file's bytes are the snapshot's).
-     * Never refused: it reads nothing it must trust.
+     * Never refused: it reads nothing it must trust. Not while f's journal
+     * awaits recovery.
      */
-    Read(c: Constants, st: S, f: string, pos: number, a: number, n: number): S {
+    Read(c: Constants, st: S, f: string, pos: number, a: number, n: number): S | null {
+      if (Pending(c, st, f)) return null;
       const content = R.fileOf(st, f);
       const k = pos >= content.length ? 0 : Math.min(n, content.length - pos);
       const rec = stepRecord(c, { op: 'read', file: f, pos, addr: a, len: n, ret: k });
-      if (k === 0) return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, rec);
+      if (k === 0) return Commit(c, st, NoIo(c, st), st.src, st.frame, st.swap, st.snap, st.origin, rec);
       const s = R.ChosenSnap(c, st, st.snap, f, [pos, pos + k]);
       return Commit(
         c,
         st,
-        st.file,
+        NoIo(c, st),
         R.Sources(st.src, a, a + k, SnapSrc(s, pos)),
         // Every byte read is inside the file (k stops at its end).
         covered(c, st.frame, a, a + k, (x, y) => content.slice(pos + x - a, pos + y - a)),
@@ -318,12 +432,15 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
       const p = Math.floor(a / c.B);
       const rec = stepRecord(c, { op: 'load', addr: a });
       if (st.frame[p] !== Absent)
-        return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, { ...rec, ret: View(c, st, a) });
-      if (!Fillable(c, st, p)) return Refuse(st, rec);
+        return Commit(c, st, NoIo(c, st), st.src, st.frame, st.swap, st.snap, st.origin, {
+          ...rec,
+          ret: View(c, st, a),
+        });
+      if (!Fillable(c, st, p)) return Refuse(c, st, rec);
       return Commit(
         c,
         st,
-        st.file,
+        NoIo(c, st),
         st.src,
         setAt(st.frame, p, PageView(c, st, p)),
         setAt(st.swap, p, Absent),
@@ -342,10 +459,10 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
       const p = Math.floor(a / c.B);
       const rec = stepRecord(c, { op: 'store', addr: a, val: v });
       const base = faulted(c, st, p);
-      if (base === null) return Refuse(st, rec);
+      if (base === null) return Refuse(c, st, rec);
       const { src, origin } = detached(c, st, p);
       const fr = R.Patched(base, [{ at: a % c.B, bytes: [v] }], c.B);
-      return Commit(c, st, st.file, src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin, rec);
+      return Commit(c, st, NoIo(c, st), src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin, rec);
     },
 
     /**
@@ -358,9 +475,9 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
       const p = Math.floor(a / c.B);
       const rec = stepRecord(c, { op: 'bytes', addr: a, len: n, writable: w });
       const fr = faulted(c, st, p);
-      if (fr === null) return Refuse(st, rec);
+      if (fr === null) return Refuse(c, st, rec);
       const { src, origin } = w ? detached(c, st, p) : st;
-      return Commit(c, st, st.file, src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin, {
+      return Commit(c, st, NoIo(c, st), src, setAt(st.frame, p, fr), setAt(st.swap, p, Absent), st.snap, origin, {
         ...rec,
         out: fr.slice(a % c.B, (a % c.B) + n),
       });
@@ -372,8 +489,8 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
      */
     CopyOut(c: Constants, st: S, a: number, n: number): S {
       const rec = stepRecord(c, { op: 'copyOut', addr: a, len: n });
-      if (R.Unknown(c, st, a, a + n).length > 0) return Refuse(st, rec);
-      return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, {
+      if (R.Unknown(c, st, a, a + n).length > 0) return Refuse(c, st, rec);
+      return Commit(c, st, NoIo(c, st), st.src, st.frame, st.swap, st.snap, st.origin, {
         ...rec,
         out: R.View(c, st, a, a + n),
       });
@@ -391,7 +508,7 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
       return Commit(
         c,
         st,
-        st.file,
+        NoIo(c, st),
         st.src,
         st.frame.map((fr, q) => (inRun(q) && fr === Absent ? PageView(c, st, q) : fr)),
         st.swap.map((sw, q) => (inRun(q) ? Absent : sw)),
@@ -409,24 +526,40 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
      * known. The write is itself a change to f, so copy-before-write comes
      * first. With rebind the bytes are then bound to the written range: a
      * written page becomes clean, and the next write-back of an unchanged
-     * region skips everything.
+     * region skips everything. The bytes written go in runs (the maximal
+     * ranges written, ascending), one write call each; with sync the file
+     * is then fsynced; with atomic (which implies sync) the runs go through
+     * a journal first (WriteBackCalls). A file whose journal awaits
+     * recovery cannot be written.
      */
-    Write(c: Constants, st: S, a: number, n: number, f: string, pos: number, rebind: boolean): S | null {
-      if (pos + n > c.MaxLen) return null;
-      const rec = stepRecord(c, { op: 'write', addr: a, len: n, file: f, pos, rebind });
+    Write(
+      c: Constants,
+      st: S,
+      a: number,
+      n: number,
+      f: string,
+      pos: number,
+      rebind: boolean,
+      sync: boolean,
+      atomic: boolean,
+    ): S | null {
+      if (pos + n > c.MaxLen || (atomic && !sync) || (sync && !c.Persistent.includes(f)) || Pending(c, st, f))
+        return null;
+      const rec = stepRecord(c, { op: 'write', addr: a, len: n, file: f, pos, rebind, sync, atomic });
       const offsets = normalize([[pos, pos + n]]);
       const need = subtract(offsets, R.Provable(c, st, a, n, f, pos));
-      if (intersect(shift(need, a - pos), R.Unknown(c, st, a, a + n)).length > 0) return Refuse(st, rec);
+      if (intersect(shift(need, a - pos), R.Unknown(c, st, a, a + n)).length > 0) return Refuse(c, st, rec);
       const before = R.fileOf(st, f);
-      const len = n === 0 ? before.length : Math.max(before.length, pos + n);
-      const written =
-        need.length === 0 && len === before.length
-          ? before
-          : R.Patched(
-              before,
-              need.map(([lo, hi]) => ({ at: lo, bytes: R.View(c, st, lo - pos + a, hi - pos + a) })),
-              len,
-            );
+      const runs = F.RunRecords(need, (lo, hi) => R.View(c, st, lo - pos + a, hi - pos + a), before, empty);
+      const written = F.Contents(before, F.RunWrites(f, runs));
+      const io = Io(
+        c,
+        st,
+        f,
+        F.WriteBackCalls(f, runs, sync, atomic, before.length, written.length, empty),
+        sync,
+        atomic,
+      );
       const snap = need.length === 0 ? st.snap : R.Changed(R.CopyBeforeWrite(c, st, f, need), f);
       const facts = R.Facts(c, st, f, need);
       const vouched = R.Vouched(st, a, n, f, pos);
@@ -439,13 +572,12 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
         excused: R.Recorded(vouched.neighbour),
         bound: R.BoundAt(st, f, need),
       };
-      const file = withFile(st.file, f, written);
-      if (!rebind || n === 0) return Commit(c, st, file, st.src, st.frame, st.swap, snap, facts, done);
+      if (!rebind || n === 0) return Commit(c, st, io, st.src, st.frame, st.swap, snap, facts, done);
       const s = R.ChosenSnap(c, st, snap, f, [pos, pos + n]);
       return Commit(
         c,
         st,
-        file,
+        io,
         R.Sources(st.src, a, a + n, SnapSrc(s, pos)),
         st.frame,
         st.swap,
@@ -464,7 +596,7 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
       return Commit(
         c,
         st,
-        st.file,
+        NoIo(c, st),
         R.Sources(st.src, a, a + n, ZeroSrc),
         covered(c, st.frame, a, a + n, (x, y) => new Array<number>(y - x).fill(0)),
         uncovered(c, st.swap, a, a + n),
@@ -493,7 +625,7 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
         doubted: R.Lapsed(c, st, a, a + n, 'doubtful'),
       });
       const lost = R.Refreshable(c, st, a, a + n);
-      if (lost.length === 0) return Commit(c, st, st.file, st.src, st.frame, st.swap, st.snap, st.origin, rec);
+      if (lost.length === 0) return Commit(c, st, NoIo(c, st), st.src, st.frame, st.swap, st.snap, st.origin, rec);
       const files: string[] = [];
       for (const r of lost) if (!files.includes(r.file)) files.push(r.file);
       const free = R.FreeIds(c, st.snap);
@@ -519,7 +651,7 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
         src = R.Sources(src, r.start, r.end, SnapSrc(to.get(r.file)!, r.start + r.delta));
         origin = R.Origins(origin, r.start, r.end, OriginAt(r.file, r.start + r.delta));
       }
-      return Commit(c, st, st.file, src, st.frame, st.swap, snap, origin, {
+      return Commit(c, st, NoIo(c, st), src, st.frame, st.swap, snap, origin, {
         ...rec,
         ret: lost.reduce((k, r) => k + r.end - r.start, 0),
         reread: R.RecordedBytes(lost),
@@ -535,7 +667,7 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
         c,
         st,
         f,
-        writtenAt(st, f, pos, data),
+        writeCall(f, pos, data),
         R.Changed(R.CopyBeforeWrite(c, st, f, offs), f),
         R.Facts(c, st, f, offs),
         stepRecord(c, { op: 'fileWrite', file: f, pos, data, bound: R.BoundAt(st, f, offs) }),
@@ -547,14 +679,13 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
      * through the engine: copy-before-write of the offsets cut. Even a
      * truncate to the current length is a change (it moves mtime).
      */
-    FileTruncate(c: Constants, st: S, f: string, len: number): S {
-      const before = R.fileOf(st, f);
-      const cut = normalize([[len, before.length]]);
+    FileTruncate(c: Constants, st: S, f: string, len: number): S | null {
+      const cut = normalize([[len, R.fileOf(st, f).length]]);
       return fileChanged(
         c,
         st,
         f,
-        R.Patched(before, [], len),
+        truncateCall(f, len),
         R.Changed(R.CopyBeforeWrite(c, st, f, cut), f),
         R.Facts(c, st, f, cut),
         stepRecord(c, { op: 'fileTruncate', file: f, len, bound: R.BoundAt(st, f, cut) }),
@@ -573,7 +704,7 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
         c,
         st,
         f,
-        writtenAt(st, f, pos, data),
+        writeCall(f, pos, data),
         R.Spoiled(st, f),
         R.Forgotten(c, st, f),
         stepRecord(c, { op: 'outsideWrite', file: f, pos, data }),
@@ -581,12 +712,12 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
     },
 
     /** outsideTruncate(f, len): another process cuts or extends f behind the engine's back (to the same length too: mtime moves). */
-    OutsideTruncate(c: Constants, st: S, f: string, len: number): S {
+    OutsideTruncate(c: Constants, st: S, f: string, len: number): S | null {
       return fileChanged(
         c,
         st,
         f,
-        R.Patched(R.fileOf(st, f), [], len),
+        truncateCall(f, len),
         R.Spoiled(st, f),
         R.Forgotten(c, st, f),
         stepRecord(c, { op: 'outsideTruncate', file: f, len }),
@@ -598,11 +729,12 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
      * engine's back (chmod, chown, a link, an xattr, a utimes that puts mtime
      * back). No byte changes, so the engine loses nothing.
      */
-    OutsideMetadata(c: Constants, st: S, f: string): S {
+    OutsideMetadata(c: Constants, st: S, f: string): S | null {
+      if (Pending(c, st, f)) return null;
       return Commit(
         c,
         st,
-        st.file,
+        NoIo(c, st),
         st.src,
         st.frame,
         st.swap,
@@ -623,7 +755,7 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
       return Commit(
         c,
         st,
-        st.file,
+        NoIo(c, st),
         st.src,
         setAt(st.frame, p, Absent),
         setAt(st.swap, p, R.Dirty(c, st.src, p) ? fr : Absent),
@@ -632,5 +764,141 @@ export function actionsOver<S extends Variables<B>, B extends Sequence<B>>(R: Op
         stepRecord(c, { op: 'evict', page: p }),
       );
     },
+
+    /** fileSync(f): file.sync(), the fsync of a Persistent file: what readers see becomes durable. */
+    FileSync(c: Constants, st: S, f: string): S | null {
+      if (Pending(c, st, f)) return null;
+      return Commit(
+        c,
+        st,
+        Io(c, st, f, [F.call('sync', f, empty)], true, false),
+        st.src,
+        st.frame,
+        st.swap,
+        st.snap,
+        st.origin,
+        stepRecord(c, { op: 'fileSync', file: f }),
+      );
+    },
+
+    /**
+     * Every choice crash(kind, cut) makes inside itself in st (the spec's
+     * keep: a kill keeps nothing to choose, a power cut one of Keeps), or
+     * null where the crash is not enabled.
+     */
+    Keeps(c: Constants, st: S, kind: 'kill' | 'power', cut: number): Token[][] | null {
+      const at = crashedAt(c, st, cut);
+      if (at === null) return null;
+      return kind === 'kill' ? [[]] : F.Keeps(c, at);
+    },
+
+    /** The choice of crash(kind, cut) nearest the tokens wanted (how the fuzzer chooses); null where the crash is not enabled. */
+    NearestKeep(c: Constants, st: S, kind: 'kill' | 'power', cut: number, wanted: readonly Token[]): Token[] | null {
+      const at = crashedAt(c, st, cut);
+      if (at === null) return null;
+      return kind === 'kill' ? [] : F.Nearest(c, at, wanted);
+    },
+
+    /**
+     * crash(kind, cut) with the choice keep: the process dies after call
+     * cut of the last step's log (cut = its length: after the step
+     * returned; 0 if it made no call). A kill keeps the page cache whole; a
+     * power cut keeps what PowerCut allows. Either way the engine's state is
+     * lost: segment bytes, frames, swap, snapshots, their preserved blocks
+     * and the ghost origins go back to Init's. Files outside Persistent keep
+     * their content. The record's was is the history the crash properties
+     * judge the outcome by. Null where not enabled, or keep is not a choice.
+     */
+    Crash(c: Constants, st: S, kind: 'kill' | 'power', cut: number, keep: readonly Token[]): S | null {
+      const at = crashedAt(c, st, cut);
+      if (at === null) return null;
+      if (kind === 'kill' ? keep.length > 0 : !sameTokens(F.Nearest(c, at, keep), keep)) return null;
+      const now = kind === 'kill' ? at : F.PowerCut(c, at, keep);
+      const returned = cut === st.log.length;
+      const synced = returned ? st.synced : st.before.synced;
+      // What the next open shows: a crash after a crash that left a committed journal promises what it will replay.
+      const views = (fs: FileSystemOf<B>) => new Map(c.Persistent.map((f) => [f, F.Recovered(c, fs, f)]));
+      const view = views(Now(c, st));
+      const old = returned ? view : views(st.before);
+      const last = st.last;
+      const told = (last.op === 'write' && last.atomic) || last.op === 'recover';
+      const were = returned ? st.interrupted : st.before.interrupted;
+      const init = R.Init(c, st.file);
+      return {
+        ...init,
+        file: new Map([...st.file].map(([f, b]) => [f, c.Persistent.includes(f) ? now.file.get(f)! : b])),
+        disk: now.disk,
+        journal: now.journal,
+        opened: new Map(c.Persistent.map((f) => [f, false])),
+        log: [],
+        before: Now(c, st),
+        synced,
+        interrupted: new Map(
+          c.Persistent.map((g): [string, InterruptedOf<B>] => {
+            const was = were.get(g)!;
+            if (!returned && last.op === 'write' && last.atomic && last.file === g)
+              return [
+                g,
+                {
+                  cut: true,
+                  pre: st.before.file.get(g)!,
+                  durable: st.before.disk.get(g)!,
+                  post: R.fileOf(st, g),
+                  power: kind === 'power',
+                },
+              ];
+            return [g, was.cut ? { ...was, power: was.power || kind === 'power' } : was];
+          }),
+        ),
+        steps: st.steps + 1,
+        last: stepRecord(c, {
+          op: 'crash',
+          kind,
+          cut,
+          keep: [...keep],
+          was: {
+            op: last.op,
+            file: last.file,
+            atomic: last.atomic,
+            recovery: last.recovery,
+            returned,
+            durable: told ? st.before.disk.get(last.file)! : empty,
+            post: told ? R.fileOf(st, last.file) : empty,
+            promised: R.Promised(c, synced, old, view),
+          },
+        }),
+      };
+    },
+
+    /**
+     * recover(f): the open of a Persistent file after a crash, before
+     * anything else reads or writes it. By Outcome: a committed, trusted
+     * journal is replayed, one not committed discarded, either way removed
+     * durably; with no journal seen the directory is fsynced
+     * (RecoveryCalls); a committed one that cannot be trusted is refused
+     * (EJOURNALCORRUPT) and left where it is, the file not opened. Its
+     * calls are logged like any step's, so a crash can fall inside it.
+     */
+    Recover(c: Constants, st: S, f: string): S | null {
+      if (!Pending(c, st, f)) return null;
+      const j = st.journal.get(f)!;
+      const outcome = F.Outcome(c, j, R.fileOf(st, f));
+      const rec = stepRecord(c, { op: 'recover', file: f });
+      if (outcome === 'corrupt') return Refused(c, st, rec, 'EJOURNALCORRUPT');
+      return Commit(
+        c,
+        st,
+        Io(c, st, f, F.RecoveryCalls(f, j, outcome, empty), false, true),
+        st.src,
+        st.frame,
+        st.swap,
+        st.snap,
+        st.origin,
+        { ...rec, recovery: outcome },
+      );
+    },
   };
 }
+
+const sameTokens = (x: readonly Token[], y: readonly Token[]): boolean =>
+  x.length === y.length && x.every((t, i) => t[0] === y[i]![0] && t[1] === y[i]![1] && t[2] === y[i]![2]);

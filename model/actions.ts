@@ -23,8 +23,19 @@ import {
   View,
   WithSnap,
 } from './derived.ts';
+import { fileSystemOver } from './file-system.ts';
 import { elements, fromElements, type Intervals } from './runs/intervals.ts';
-import { Absent, type Bytes as ByteSeq, FreeSnap, NoStep, type Origin, SnapSrc, type State, snapOf } from './state.ts';
+import {
+  Absent,
+  type Bytes as ByteSeq,
+  FreeSnap,
+  initState,
+  NoStep,
+  type Origin,
+  SnapSrc,
+  type State,
+  snapOf,
+} from './state.ts';
 
 /** Byte i of a write of segment a.. to f at pos is provably in the file already (spec: Provable). */
 function Provable(c: Constants, st: State, a: number, f: string, pos: number, i: number): boolean {
@@ -53,7 +64,20 @@ const offsetsWhere = (n: number, pos: number, holds: (i: number) => boolean): In
 
 /** The spec's operators over the per-byte State. */
 const perByte: Operators<State, ByteSeq> = {
+  Init: initState,
   NoStep,
+  Bytes: (data) => Array.from(data),
+  Promised(c, synced, old, now) {
+    const out: [string, number, number][] = [];
+    for (const f of c.Persistent) {
+      const s = synced.get(f)!;
+      const o = old.get(f)!;
+      const n = now.get(f)!;
+      for (let x = 0; x < Math.min(s.length, o.length, n.length); x++)
+        if (s[x] === o[x] && o[x] === n[x]) out.push([f, x, s[x]!]);
+    }
+    return out;
+  },
   fileOf,
   View: (c, st, lo, hi) => range(lo, hi - 1).map((a) => View(c, st, a)),
   Unknown: (c, st, lo, hi) => fromElements(range(lo, hi - 1).filter((a) => !Known(c, st, a))),
@@ -195,6 +219,9 @@ const perByte: Operators<State, ByteSeq> = {
   },
 };
 
+/** The file system's operators over the per-byte model's byte sequences. */
+export const fileSystem = fileSystemOver(perByte);
+
 export const {
   Read,
   Load,
@@ -211,4 +238,9 @@ export const {
   OutsideTruncate,
   OutsideMetadata,
   Evict,
+  FileSync,
+  Keeps,
+  NearestKeep,
+  Crash,
+  Recover,
 } = actionsOver(perByte);

@@ -2,8 +2,8 @@
  * Reads a TLC model config (spec/*.cfg) into the spec's Constants: the model
  * enumerates exactly the graph TLC checks for the same file.
  *
- * Only what our configs use is accepted: CONSTANTS with integers, model
- * values (NAME = NAME) and sets of those; INIT, NEXT, INVARIANT(S),
+ * Only what our configs use is accepted: CONSTANTS with integers, booleans,
+ * model values (NAME = NAME) and sets of those; INIT, NEXT, INVARIANT(S),
  * PROPERTY (Refines) and CHECK_DEADLOCK. Anything else is an error naming the line, never ignored.
  */
 import { type Cfg, parseCfg, readCfg } from '../tla/cfg.ts';
@@ -18,13 +18,14 @@ export interface ModelConfig {
   readonly checkDeadlock: boolean;
 }
 
-/** A constant's value as the model holds it: integers and model values, flat sets of those. */
-type CfgValue = number | string | readonly (number | string)[];
+/** A constant's value as the model holds it: integers, booleans and model values, flat sets of those. */
+type Scalar = number | boolean | string;
+type CfgValue = Scalar | readonly Scalar[];
 
-function modelValue(v: Tla, where: string): number | string {
-  if (typeof v === 'number') return v;
+function modelValue(v: Tla, where: string): Scalar {
+  if (typeof v === 'number' || typeof v === 'boolean') return v;
   if (v instanceof ModelValue) return v.name;
-  throw new Error(`${where}: only integers, model values and sets of those are supported`);
+  throw new Error(`${where}: only integers, booleans, model values and sets of those are supported`);
 }
 
 function toModel(cfg: Cfg, source: string): ModelConfig {
@@ -83,6 +84,14 @@ function toModel(cfg: Cfg, source: string): ModelConfig {
     }
     return [...new Set(v as number[])].sort((a, b) => a - b);
   };
+  const booleans = (name: string): boolean[] => {
+    const v = need(name);
+    if (!Array.isArray(v) || !v.every((e) => typeof e === 'boolean')) {
+      throw new Error(`${source}: constant ${name} must be a set of booleans`);
+    }
+    // FALSE before TRUE, the order TLC enumerates BOOLEAN in.
+    return [false, true].filter((b) => v.includes(b));
+  };
   const noFile = need('NoFile');
   if (noFile !== 'NoFile') throw new Error(`${source}: NoFile must be the model value NoFile`);
   const known = [
@@ -90,6 +99,9 @@ function toModel(cfg: Cfg, source: string): ModelConfig {
     'Foreign',
     'Outside',
     'Isolated',
+    'Persistent',
+    'Syncs',
+    'Atomics',
     'NoFile',
     'B',
     'P',
@@ -108,6 +120,9 @@ function toModel(cfg: Cfg, source: string): ModelConfig {
     Foreign: names('Foreign').sort(),
     Outside: names('Outside').sort(),
     Isolated: names('Isolated').sort(),
+    Persistent: names('Persistent').sort(),
+    Syncs: booleans('Syncs'),
+    Atomics: booleans('Atomics'),
     NoFile: noFile,
     B: int('B'),
     P: int('P'),

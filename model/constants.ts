@@ -11,6 +11,12 @@ export interface Constants {
   readonly Outside: readonly string[];
   /** The files opened with isolation (private copies). */
   readonly Isolated: readonly string[];
+  /** The files whose durability and crashes are modelled (what survives a kill or a power cut, the journal). */
+  readonly Persistent: readonly string[];
+  /** The values Next gives Write's sync argument. */
+  readonly Syncs: readonly boolean[];
+  /** The values Next gives Write's atomic argument. */
+  readonly Atomics: readonly boolean[];
   /** The file of an unallocated snapshot id. */
   readonly NoFile: string;
   readonly B: number;
@@ -60,6 +66,7 @@ export function checkConstants(c: Constants): void {
     ['Foreign', c.Foreign],
     ['Outside', c.Outside],
     ['Isolated', c.Isolated],
+    ['Persistent', c.Persistent],
   ] as const) {
     if (!set.every((f) => c.Files.includes(f))) fail(`${name} must be a subset of Files`);
   }

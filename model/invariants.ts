@@ -3,9 +3,11 @@
  * "Invariants"), same names, same order as the configs list them. What the
  * program sees (the refinement of Conventional) is model/refinement.ts.
  */
-import { Addrs, BlockOf, Blocks, type Constants, PageAddrs, PageOf, Pages, SnapIds } from './constants.ts';
+import { fileSystem } from './actions.ts';
+import { Addrs, BlockOf, Blocks, type Constants, PageAddrs, PageOf, Pages, range, SnapIds } from './constants.ts';
 import { Dirty, KnownUnder, Live, Refs, SrcVal } from './derived.ts';
-import { Absent, type Bytes, FreeSnap, type MaybeBytes, type State, snapOf } from './state.ts';
+import { MaxCalls } from './file-system.ts';
+import { Absent, type Bytes, FreeSnap, type MaybeBytes, Now, type State, snapOf } from './state.ts';
 
 const isBytes = (c: Constants, s: Bytes | undefined, n: number) =>
   s !== undefined && s.length === n && s.every((v) => c.Vals.includes(v));
@@ -43,6 +45,25 @@ export const TypeOK = (c: Constants, st: State): boolean =>
     );
   }) &&
   Addrs(c).every((a) => c.Vals.includes(st.lost[a]!)) &&
+  st.last.cut <= MaxCalls(c) &&
+  c.Persistent.every((f) => {
+    const disk = st.disk.get(f);
+    const synced = st.synced.get(f);
+    const j = st.journal.get(f);
+    return (
+      disk !== undefined &&
+      disk.length <= c.MaxLen &&
+      isBytes(c, disk, disk.length) &&
+      synced !== undefined &&
+      synced.length <= c.MaxLen &&
+      isBytes(c, synced, synced.length) &&
+      j !== undefined &&
+      j.synced <= j.records.length &&
+      st.opened.has(f) &&
+      st.interrupted.has(f)
+    );
+  }) &&
+  st.log.length <= MaxCalls(c) &&
   isBytes(c, st.last.out, st.last.out.length) &&
   [st.last.wrote, st.last.needed, st.last.excused].every((xs) => isIn(xs, 0, c.MaxLen - 1)) &&
   st.last.bound.every(([s, o]) => SnapIds(c).includes(s) && isOff(c, o)) &&
@@ -170,6 +191,77 @@ export const Refreshed = (_c: Constants, st: State): boolean => {
   return r.lapsed.every(among(r.reread)) && r.reread.every(among([...r.lapsed, ...r.doubted]));
 };
 
+// --- Crashes: judged by the file the next open shows (Recovered) against the crash record's history (was).
+
+const byteAt = (s: Bytes, o: number): number => (o < s.length ? s[o]! : 0);
+const sameBytes = (x: Bytes, y: Bytes): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+
+/** s is a file a power cut could leave of one durable as d and seen as v: each block d's or v's below s's length, the length one of theirs (spec: Mixed). */
+export function Mixed(c: Constants, s: Bytes, d: Bytes, v: Bytes): boolean {
+  if (s.length !== d.length && s.length !== v.length) return false;
+  return Blocks(c).every((b) => {
+    const offs = range(b * c.B, b * c.B + c.B - 1).filter((o) => o < s.length);
+    return offs.every((o) => byteAt(s, o) === byteAt(d, o)) || offs.every((o) => byteAt(s, o) === byteAt(v, o));
+  });
+}
+
+/** What recovery makes of f now, and whether it would refuse (spec: Recovered, Outcome). */
+const recoveredNow = (c: Constants, st: State, f: string) => ({
+  file: fileSystem.Recovered(c, Now(c, st), f),
+  corrupt: fileSystem.Outcome(c, st.journal.get(f)!, st.file.get(f)!) === 'corrupt',
+});
+
+/** What a file held when an fsync returned survives any crash, except bytes changed since. */
+export const Durable = (c: Constants, st: State): boolean =>
+  st.last.op !== 'crash' ||
+  st.last.was.promised.every(([f, o, v]) => {
+    const s = fileSystem.Recovered(c, Now(c, st), f);
+    return o < s.length && s[o] === v;
+  });
+
+/**
+ * After a crash at any point of an atomic write-back, and after any crash
+ * inside the recoveries that follow until one returns, recovery succeeds
+ * and the file is exactly as after it, or exactly as a crash at its start
+ * would have left it; once the call returned, exactly as after it.
+ */
+export const AtomicWriteBack = (c: Constants, st: State): boolean => {
+  if (st.last.op !== 'crash') return true;
+  const w = st.last.was;
+  if (w.op === 'write' && w.atomic && w.returned) {
+    const r = recoveredNow(c, st, w.file);
+    if (r.corrupt || !sameBytes(r.file, w.post)) return false;
+  }
+  return c.Persistent.every((f) => {
+    const i = st.interrupted.get(f)!;
+    if (!i.cut) return true;
+    const r = recoveredNow(c, st, f);
+    return (
+      !r.corrupt &&
+      (sameBytes(r.file, i.post) || (i.power ? Mixed(c, r.file, i.durable, i.pre) : sameBytes(r.file, i.pre)))
+    );
+  });
+};
+
+/** A crash inside (or after) a recovery, then recovery, gives the file that recovery gave without the crash. */
+export const RecoveryIdempotent = (c: Constants, st: State): boolean => {
+  const w = st.last.was;
+  if (st.last.op !== 'crash' || w.op !== 'recover') return true;
+  const r = recoveredNow(c, st, w.file);
+  return (
+    !r.corrupt &&
+    (st.last.kind === 'kill' || w.recovery === 'replayed'
+      ? sameBytes(r.file, w.post)
+      : Mixed(c, r.file, w.durable, w.post))
+  );
+};
+
+/** Recovery would replay a journal only if it is the one an atomic write-back cut by a crash left. */
+export const NoGhostReplay = (c: Constants, st: State): boolean =>
+  c.Persistent.every(
+    (f) => fileSystem.Outcome(c, st.journal.get(f)!, st.file.get(f)!) !== 'replayed' || st.interrupted.get(f)!.cut,
+  );
+
 /** Every invariant by name, in the order the configs list them. */
 export const invariants = {
   TypeOK,
@@ -182,6 +274,10 @@ export const invariants = {
   RefusalJustified,
   Kept,
   Refreshed,
+  Durable,
+  AtomicWriteBack,
+  RecoveryIdempotent,
+  NoGhostReplay,
 } as const;
 
 export type InvariantName = keyof typeof invariants;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { actionLabel, parseActionLabel } from '../actions/labels.ts';
+import { actionCall, actionLabel, parseActionLabel } from '../actions/labels.ts';
 import { apply, conventionalCall, successors } from '../actions/next.ts';
 import { type Action, decodeAction } from '../actions/table.ts';
 import { Evict, Load, OutsideWrite, Read, Store } from './actions.ts';
@@ -30,20 +30,41 @@ describe('the model on the smoke graph', () => {
     const resident = Load(c, st, 0);
     const written = graph.models.find((s) => s.last.op === 'write' && s.last.written > 0)!;
     const refused: State = { ...st, last: { ...st.last, op: 'load', err: 'FileChangedError' } };
-    const corruptions: Record<keyof typeof invariants, State> = {
-      TypeOK: { ...st, steps: -1 },
-      NoDangling: { ...st, snap: st.snap.map((e) => ({ ...e, file: c.NoFile })) },
-      AnonBacked: { ...st, src: st.src.map(() => ({ kind: 'Anon', snap: 0, off: 0 })) },
-      SwapOnlyDirty: { ...resident, swap: [[0, 0]] },
-      FrameCoherent: { ...resident, frame: [resident.frame[0]!.map((v, i) => (i === 0 ? 1 - v : v))] },
-      NoLeak: { ...st, src: st.src.map(() => ({ kind: 'Zero', snap: 0, off: 0 })) },
-      Lazy: { ...written, last: { ...written.last, wrote: [], written: 0 } },
-      RefusalJustified: refused,
-      Kept: { ...st, origin: st.origin.map((g) => (g.fact === 'intact' ? { ...g, fact: 'saved' } : g)) },
-      Refreshed: { ...st, last: { ...st.last, op: 'refresh', lapsed: [[0, c.Files[0]!, 0]], reread: [] } },
+    // The crash properties are about a Persistent file's crashes, which the smoke graph has none of: an
+    // atomic write-back, crashed after it returned, or after its commit, and then inside the recovery.
+    const k = persistent;
+    const atomic = run(k, initState(k, new Map([['f1', [0, 0]]])), ['Store(0,1)', 'Write(0,2,f1,0,FALSE,TRUE,TRUE)']);
+    const returned = run(k, atomic, ['Crash("kill",11,{})']);
+    const committed = run(k, atomic, ['Crash("kill",7,{})']);
+    const recovering = run(k, committed, ['Recover(f1)', 'Crash("kill",2,{})']);
+    for (const ok of [returned, committed, recovering]) expect(violated(k, ok)).toEqual([]);
+    const corruptions: Record<keyof typeof invariants, readonly [Constants, State]> = {
+      TypeOK: [c, { ...st, steps: -1 }],
+      NoDangling: [c, { ...st, snap: st.snap.map((e) => ({ ...e, file: c.NoFile })) }],
+      AnonBacked: [c, { ...st, src: st.src.map(() => ({ kind: 'Anon', snap: 0, off: 0 })) }],
+      SwapOnlyDirty: [c, { ...resident, swap: [[0, 0]] }],
+      FrameCoherent: [c, { ...resident, frame: [resident.frame[0]!.map((v, i) => (i === 0 ? 1 - v : v))] }],
+      NoLeak: [c, { ...st, src: st.src.map(() => ({ kind: 'Zero', snap: 0, off: 0 })) }],
+      Lazy: [c, { ...written, last: { ...written.last, wrote: [], written: 0 } }],
+      RefusalJustified: [c, refused],
+      Kept: [c, { ...st, origin: st.origin.map((g) => (g.fact === 'intact' ? { ...g, fact: 'saved' } : g)) }],
+      Refreshed: [c, { ...st, last: { ...st.last, op: 'refresh', lapsed: [[0, c.Files[0]!, 0]], reread: [] } }],
+      Durable: [
+        k,
+        { ...returned, last: { ...returned.last, was: { ...returned.last.was, promised: [['f1', 0, 9]] } } },
+      ],
+      AtomicWriteBack: [k, { ...returned, last: { ...returned.last, was: { ...returned.last.was, post: [9, 9] } } }],
+      RecoveryIdempotent: [
+        k,
+        { ...recovering, last: { ...recovering.last, was: { ...recovering.last.was, post: [9, 9] } } },
+      ],
+      NoGhostReplay: [
+        k,
+        { ...committed, interrupted: new Map([['f1', { ...committed.interrupted.get('f1')!, cut: false }]]) },
+      ],
     };
-    for (const [name, bad] of Object.entries(corruptions)) {
-      expect(violated(c, bad, [name]), name).toEqual([name]);
+    for (const [name, [constants, bad]] of Object.entries(corruptions)) {
+      expect(violated(constants, bad, [name]), name).toEqual([name]);
     }
   });
 });
@@ -62,6 +83,29 @@ const small: Constants = {
   MaxSnap: 18,
   MaxWrite: 8,
   MaxSteps: 10_000,
+  Persistent: [],
+  Syncs: [false],
+  Atomics: [false],
+};
+
+/** One Persistent file of two bytes, a one-page segment: where a write-back can be crashed anywhere. */
+const persistent: Constants = {
+  Files: ['f1'],
+  Foreign: [],
+  Outside: [],
+  Isolated: [],
+  Persistent: ['f1'],
+  Syncs: [false, true],
+  Atomics: [false, true],
+  NoFile: 'NoFile',
+  B: 2,
+  P: 1,
+  MaxLen: 2,
+  InitLen: 0,
+  Vals: [0, 1, 9],
+  MaxSnap: 3,
+  MaxWrite: 1,
+  MaxSteps: 100,
 };
 
 const run = (c: Constants, st: State, labels: readonly string[]): State =>
@@ -79,12 +123,12 @@ test('a write-back of an unchanged region after rebind writes nothing', () => {
       ['f2', []],
     ]),
   );
-  st = Read(small, st, 'f1', 0, 0, 8);
+  st = Read(small, st, 'f1', 0, 0, 8)!;
   st = Store(small, st, 5, 9);
-  st = run(small, st, ['Write(0,8,f1,0,TRUE)']);
+  st = run(small, st, ['Write(0,8,f1,0,TRUE,FALSE,FALSE)']);
   expect([st.last.written, st.last.skipped]).toEqual([4, 4]); // the stored page only
   st = Evict(small, st, 1)!;
-  st = run(small, st, ['Write(0,8,f1,0,TRUE)']);
+  st = run(small, st, ['Write(0,8,f1,0,TRUE,FALSE,FALSE)']);
   expect([st.last.written, st.last.skipped]).toEqual([0, 8]);
 });
 
@@ -130,12 +174,20 @@ describe('action labels', () => {
     const actions: Action[] = [
       { op: 'read', file: 'f1', pos: 0, addr: 0, len: 2 },
       { op: 'bytes', addr: 1, len: 1, writable: true },
-      { op: 'write', addr: 0, len: 1, file: 'f1', pos: 3, rebind: false },
+      { op: 'write', addr: 0, len: 1, file: 'f1', pos: 3, rebind: false, sync: false, atomic: false },
       { op: 'outsideWrite', file: 'f2', pos: 1, data: [0, 1] },
       { op: 'prefetch', page: 0, len: 2 },
     ];
     for (const act of actions) expect(parseActionLabel(actionLabel(act))).toEqual(act);
     expect(actionLabel(actions[0]!)).toBe('Read(f1,0,0,2)');
+  });
+
+  test("a crash's label leaves out what it chose; its call, TLC's label with the choice appended, round-trips", () => {
+    const crash: Action = { op: 'crash', kind: 'power', cut: 3, keep: [['f1', 'block', 0]] };
+    expect(actionLabel(crash)).toBe('Crash("power",3)');
+    expect(actionCall(crash)).toBe('Crash("power",3,{<<f1, "block", 0>>})');
+    expect(parseActionLabel(actionCall(crash))).toEqual(crash);
+    expect(() => parseActionLabel('Crash("power",3)')).toThrow(/takes 3 arguments/);
   });
 
   test('a malformed label is refused with what is wrong', () => {

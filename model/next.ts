@@ -9,6 +9,7 @@
 
 import * as perByte from './actions.ts';
 import { type Constants, range } from './constants.ts';
+import type { Token } from './file-system.ts';
 import type { Bytes as ByteSeq, State } from './state.ts';
 
 /**
@@ -24,7 +25,17 @@ export interface ActionsOver<S> {
   CopyOut(c: Constants, st: S, a: number, n: number): S | null;
   Prefetch(c: Constants, st: S, p: number, n: number): S | null;
   Store(c: Constants, st: S, a: number, v: number): S | null;
-  Write(c: Constants, st: S, a: number, n: number, f: string, pos: number, rebind: boolean): S | null;
+  Write(
+    c: Constants,
+    st: S,
+    a: number,
+    n: number,
+    f: string,
+    pos: number,
+    rebind: boolean,
+    sync: boolean,
+    atomic: boolean,
+  ): S | null;
   Zero(c: Constants, st: S, a: number, n: number): S | null;
   Refresh(c: Constants, st: S, a: number, n: number): S | null;
   FileWrite(c: Constants, st: S, f: string, pos: number, data: ByteSeq): S | null;
@@ -33,6 +44,13 @@ export interface ActionsOver<S> {
   OutsideTruncate(c: Constants, st: S, f: string, len: number): S | null;
   OutsideMetadata(c: Constants, st: S, f: string): S | null;
   Evict(c: Constants, st: S, p: number): S | null;
+  FileSync(c: Constants, st: S, f: string): S | null;
+  /** Every choice crash(kind, cut) makes inside itself (keep), or null where it is not enabled. */
+  Keeps(c: Constants, st: S, kind: 'kill' | 'power', cut: number): Token[][] | null;
+  /** The choice nearest the tokens wanted (the fuzzer's way to choose), or null where the crash is not enabled. */
+  NearestKeep(c: Constants, st: S, kind: 'kill' | 'power', cut: number, wanted: readonly Token[]): Token[] | null;
+  Crash(c: Constants, st: S, kind: 'kill' | 'power', cut: number, keep: readonly Token[]): S | null;
+  Recover(c: Constants, st: S, f: string): S | null;
 }
 
 /** The per-byte actions as a plain object: a call through a module's namespace object is slower. */

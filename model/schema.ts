@@ -68,7 +68,81 @@ export const OpSchema = Schema.Literal(
   'outsideTruncate',
   'outsideMetadata',
   'evict',
+  'fileSync',
+  'crash',
+  'recover',
 );
+
+/**
+ * A journal record, as the spec holds it (DeferredIO.tla, Rec): the header
+ * (len: the file's length before), a run (off, data, and pre: the bytes it
+ * overwrites), or the commit (len: the final length); ok FALSE where a
+ * power cut tore it.
+ */
+export const JournalRecordSchema = Schema.Struct({
+  kind: Schema.Literal('header', 'run', 'commit'),
+  off: Count,
+  data: ByteSeq,
+  pre: ByteSeq,
+  len: Count,
+  ok: Schema.Boolean,
+});
+
+/** A file's journal: its name as readers see it (exists) and whether that is durable (named), its records, how many are durable. */
+export const JournalSchema = Schema.Struct({
+  exists: Schema.Boolean,
+  named: Schema.Boolean,
+  records: Schema.Array(JournalRecordSchema),
+  synced: Count,
+});
+
+/** One I/O call a step made on a persistent file (DeferredIO.tla, Call): unused fields 0 or empty. */
+export const CallSchema = Schema.Struct({
+  op: Schema.Literal('write', 'truncate', 'sync', 'create', 'append', 'journalSync', 'remove', 'dirSync'),
+  file: Schema.String,
+  off: Count,
+  data: ByteSeq,
+  len: Count,
+  records: Schema.Array(JournalRecordSchema),
+});
+
+const PerFile = <A, I>(value: Schema.Schema<A, I>) => Schema.ReadonlyMapFromRecord({ key: Schema.String, value });
+
+/** The ghost interrupted[f]: an atomic write-back of f cut by a crash, its file before, durable before and after, and whether a power cut fell since. */
+export const InterruptedSchema = Schema.Struct({
+  cut: Schema.Boolean,
+  pre: ByteSeq,
+  durable: ByteSeq,
+  post: ByteSeq,
+  power: Schema.Boolean,
+});
+
+/** The file-system state and the ghosts before the last step, over the persistent files. */
+export const BeforeSchema = Schema.Struct({
+  file: PerFile(ByteSeq),
+  disk: PerFile(ByteSeq),
+  journal: PerFile(JournalSchema),
+  synced: PerFile(ByteSeq),
+  interrupted: PerFile(InterruptedSchema),
+});
+
+/** What a power cut kept, token by token: <<file, "block", b>>, <<file, "length", 0>>, <<file, "name", 0>>, <<file, "record", i>>. */
+export const TokenSchema = Schema.Tuple(Schema.String, Schema.Literal('block', 'length', 'name', 'record'), Count);
+
+/** A crash's history of the step it cut, for the properties (DeferredIO.tla, NoWas). */
+export const WasSchema = Schema.Struct({
+  /** The op of the step the crash fell in or after; none where no crash. */
+  op: Schema.Union(OpSchema, Schema.Literal('none')),
+  file: Schema.String,
+  atomic: Schema.Boolean,
+  /** What the recovery the crash fell in did. */
+  recovery: Schema.Literal('none', 'replayed', 'discarded'),
+  returned: Schema.Boolean,
+  durable: ByteSeq,
+  post: ByteSeq,
+  /** <<file, offset, value>>: the bytes Durable protects. */
+  promised: Schema.Array(Schema.Tuple(Schema.String, Count, Byte)),
+});
 
 /** The step record: every field in every step, as in the spec's NoStep. */
 export const StepRecordSchema = Schema.Struct({
@@ -84,7 +158,7 @@ export const StepRecordSchema = Schema.Struct({
   writable: Schema.Boolean,
   ret: Count,
   out: ByteSeq,
-  err: Schema.Literal('none', 'FileChangedError'),
+  err: Schema.Literal('none', 'FileChangedError', 'EJOURNALCORRUPT'),
   fault: Schema.Boolean,
   written: Count,
   skipped: Count,
@@ -100,6 +174,17 @@ export const StepRecordSchema = Schema.Struct({
   doubted: Schema.Array(Reread),
   /** The snapshots that could serve a step's new bindings, judged before it, by id. */
   offered: Schema.Array(SnapOfFile),
+  /** Write's durability arguments. */
+  sync: Schema.Boolean,
+  atomic: Schema.Boolean,
+  /** A crash's kind, and after how many calls of the step before it fell. */
+  kind: Schema.Literal('none', 'kill', 'power'),
+  cut: Count,
+  /** What a power cut kept (the crash's choice). */
+  keep: Schema.Array(TokenSchema),
+  /** What a recovery did. */
+  recovery: Schema.Literal('none', 'replayed', 'discarded'),
+  was: WasSchema,
 });
 
 export const StateSchema = Schema.Struct({
@@ -113,6 +198,18 @@ export const StateSchema = Schema.Struct({
   lost: ByteSeq,
   last: StepRecordSchema,
   steps: Count,
+  /** Each persistent file's durable content. */
+  disk: PerFile(ByteSeq),
+  journal: PerFile(JournalSchema),
+  /** Each persistent file has been opened (and recovered) since the last crash. */
+  opened: PerFile(Schema.Boolean),
+  /** The I/O calls of the last step, in order. */
+  log: Schema.Array(CallSchema),
+  before: BeforeSchema,
+  /** Ghost: each persistent file's content when a call that promised durability last returned. */
+  synced: PerFile(ByteSeq),
+  /** Ghost: an atomic write-back of the file cut by a crash, until a recovery of it returns. */
+  interrupted: PerFile(InterruptedSchema),
 });
 
 export type Bytes = typeof ByteSeq.Type;
@@ -122,6 +219,11 @@ export type Snapshot = typeof SnapshotSchema.Type;
 export type Origin = typeof OriginSchema.Type;
 export type Op = typeof OpSchema.Type;
 export type StepRecord = typeof StepRecordSchema.Type;
+export type JournalRecord = typeof JournalRecordSchema.Type;
+export type Journal = typeof JournalSchema.Type;
+export type Call = typeof CallSchema.Type;
+export type Token = typeof TokenSchema.Type;
+export type Was = typeof WasSchema.Type;
 export type State = typeof StateSchema.Type;
 
 /** A decoder whose error lists every bad field by its path. */

@@ -5,9 +5,24 @@
  * sorted arrays.
  */
 import { Addrs, Blocks, type Constants, Pages, SnapIds } from './constants.ts';
-import type { Bytes, MaybeBytes, Origin, Snapshot, Source, State, StepRecord } from './schema.ts';
+import { type FileSystemOf, type FileSystemVariables, NoJournal } from './file-system.ts';
+import type { Bytes, MaybeBytes, Origin, Snapshot, Source, State, StepRecord, Was } from './schema.ts';
 
-export type { Bytes, MaybeBytes, Op, Origin, Snapshot, Source, State, StepRecord } from './schema.ts';
+export type {
+  Bytes,
+  Call,
+  Journal,
+  JournalRecord,
+  MaybeBytes,
+  Op,
+  Origin,
+  Snapshot,
+  Source,
+  State,
+  StepRecord,
+  Token,
+  Was,
+} from './schema.ts';
 
 /** A frame, swap slot or preserved block that is not there. */
 export const Absent = null;
@@ -18,6 +33,18 @@ export const SnapSrc = (snap: number, off: number): Source => ({ kind: 'Snap', s
 
 export const NoOrigin = (c: Constants): Origin => ({ file: c.NoFile, off: 0, fact: 'none' });
 export const OriginAt = (file: string, off: number): Origin => ({ file, off, fact: 'intact' });
+
+/** A crash record's history where there was no crash (spec: NoWas). */
+export const NoWas = (c: Constants): Was => ({
+  op: 'none',
+  file: c.NoFile,
+  atomic: false,
+  recovery: 'none',
+  returned: true,
+  durable: [],
+  post: [],
+  promised: [],
+});
 
 export const NoStep = (c: Constants): StepRecord => ({
   op: 'init',
@@ -45,6 +72,13 @@ export const NoStep = (c: Constants): StepRecord => ({
   lapsed: [],
   doubted: [],
   offered: [],
+  sync: false,
+  atomic: false,
+  kind: 'none',
+  cut: 0,
+  keep: [],
+  recovery: 'none',
+  was: NoWas(c),
 });
 
 export const NoPreserved = (c: Constants): MaybeBytes[] => Blocks(c).map(() => Absent);
@@ -73,6 +107,41 @@ function sequences(n: number, vals: readonly number[]): number[][] {
   return sequences(n - 1, vals).flatMap((head) => vals.map((v) => [...head, v]));
 }
 
+/** The Persistent files' state as the spec's Now holds it. */
+export const Now = <B>(
+  c: Constants,
+  st: Omit<FileSystemOf<B>, 'file'> & { readonly file: ReadonlyMap<string, B> },
+): FileSystemOf<B> => ({
+  file: new Map(c.Persistent.map((f) => [f, st.file.get(f)!])),
+  disk: st.disk,
+  journal: st.journal,
+  synced: st.synced,
+  interrupted: st.interrupted,
+});
+
+/**
+ * The spec's Init of the file system, with these files (`empty`, the
+ * representation's empty byte sequence): every Persistent file durable and
+ * open, with no journal, no call, no write-back cut.
+ */
+export function initFileSystemVariables<B>(
+  c: Constants,
+  file: ReadonlyMap<string, B>,
+  empty: B,
+): FileSystemVariables<B> {
+  const disk = new Map(c.Persistent.map((f) => [f, file.get(f)!]));
+  const uninterrupted = { cut: false, pre: empty, durable: empty, post: empty, power: false };
+  const fs = Now(c, {
+    file,
+    disk,
+    journal: new Map(c.Persistent.map((f) => [f, NoJournal])),
+    synced: disk,
+    interrupted: new Map(c.Persistent.map((f) => [f, uninterrupted])),
+  });
+  const { file: _, ...durable } = fs;
+  return { ...durable, opened: new Map(c.Persistent.map((f) => [f, true])), log: [], before: fs };
+}
+
 /** The initial state with the given file contents: every byte Zero, nothing resident, no snapshot. */
 export function initState(c: Constants, file: ReadonlyMap<string, Bytes>): State {
   return {
@@ -85,6 +154,7 @@ export function initState(c: Constants, file: ReadonlyMap<string, Bytes>): State
     lost: Addrs(c).map(() => 0),
     last: NoStep(c),
     steps: 0,
+    ...initFileSystemVariables(c, file, []),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { actionsOver, byPair, type FileRun, type Operators } from '../actions-over.ts';
 import type { Constants } from '../constants.ts';
+import { fileSystemOver } from '../file-system.ts';
 import {
   BoundOffsets,
   ChosenSnap,
@@ -35,9 +36,11 @@ import {
   Absent,
   type BoundRun,
   fileOf,
+  initState,
   isolated,
   NoStep,
   type OriginRun,
+  type PromisedRun,
   type RunSnapshot,
   type RunState,
   sameOrigin,
@@ -58,7 +61,24 @@ const InFile = (g: OriginRun): boolean => g.fact === 'intact' || g.fact === 'nei
 
 /** The spec's operators over the run-length state. */
 const runs: Operators<RunState, Uint8Array> = {
+  Init: initState,
   NoStep,
+  Bytes: (data) => Uint8Array.from(data),
+  /** Per Persistent file, the offsets below all three lengths where synced, old and now agree. */
+  Promised: (c, synced, old, now) =>
+    c.Persistent.map((f): PromisedRun => {
+      const s = synced.get(f)!;
+      const o = old.get(f)!;
+      const n = now.get(f)!;
+      const offs: Interval[] = [];
+      for (let x = 0; x < Math.min(s.length, o.length, n.length); x++) {
+        if (s[x] !== o[x] || o[x] !== n[x]) continue;
+        const prev = offs[offs.length - 1];
+        if (prev !== undefined && prev[1] === x) offs[offs.length - 1] = [prev[0], x + 1];
+        else offs.push([x, x + 1]);
+      }
+      return { file: f, offs, values: s };
+    }),
   fileOf,
   View,
   Unknown,
@@ -271,3 +291,6 @@ function mergedRuns(runs: readonly FileRun[]): FileRun[] {
 
 /** The spec's actions over the run-length state. */
 export const actions = actionsOver(runs);
+
+/** The file system's operators over the run-length model's byte sequences. */
+export const fileSystem = fileSystemOver(runs);

@@ -8,7 +8,8 @@
  */
 import { fileRunsOf, triplesOf } from '../actions-over.ts';
 import { Addrs, Blocks, type Constants, SnapIds } from '../constants.ts';
-import { FreeSnap, NoOrigin, type Origin, type Source, type State, type StepRecord } from '../state.ts';
+import type { FileSystemOf, InterruptedOf, IoCallOf, JournalOf, RecordOf } from '../file-system.ts';
+import { type Bytes, FreeSnap, NoOrigin, type Origin, type Source, type State, type StepRecord } from '../state.ts';
 import { elements, fromElements, type Interval, merged } from './intervals.ts';
 import {
   Absent,
@@ -33,10 +34,48 @@ function perPosition<R extends SrcRun | OriginRun, T>(runs: readonly R[], value:
   return out;
 }
 
+/** The file system's byte sequences as the other representation holds them. */
+function fileSystemWith<X, Y>(to: (x: X) => Y) {
+  const record = (r: RecordOf<X>): RecordOf<Y> => ({ ...r, data: to(r.data), pre: to(r.pre) });
+  const journal = (j: JournalOf<X>): JournalOf<Y> => ({ ...j, records: j.records.map(record) });
+  const interrupted = (i: InterruptedOf<X>): InterruptedOf<Y> => ({
+    ...i,
+    pre: to(i.pre),
+    durable: to(i.durable),
+    post: to(i.post),
+  });
+  const perFile = <T, U>(m: ReadonlyMap<string, T>, f: (x: T) => U) => new Map([...m].map(([k, v]) => [k, f(v)]));
+  return {
+    journals: (m: ReadonlyMap<string, JournalOf<X>>) => perFile(m, journal),
+    contents: (m: ReadonlyMap<string, X>) => perFile(m, to),
+    calls: (log: readonly IoCallOf<X>[]): IoCallOf<Y>[] =>
+      log.map((k) => ({ ...k, data: to(k.data), records: k.records.map(record) })),
+    interrupted: (m: ReadonlyMap<string, InterruptedOf<X>>) => perFile(m, interrupted),
+    state: (fs: FileSystemOf<X>): FileSystemOf<Y> => ({
+      file: perFile(fs.file, to),
+      disk: perFile(fs.disk, to),
+      journal: perFile(fs.journal, journal),
+      synced: perFile(fs.synced, to),
+      interrupted: perFile(fs.interrupted, interrupted),
+    }),
+  };
+}
+const toBytes = fileSystemWith((x: Uint8Array): Bytes => Array.from(x));
+const fromBytes = fileSystemWith((x: Bytes): Uint8Array => Uint8Array.from(x));
+
 /** The step record with its sets and bytes listed as the per-byte model lists them. */
 export function toRecord(r: RunStepRecord): StepRecord {
   return {
     ...r,
+    keep: r.keep,
+    was: {
+      ...r.was,
+      durable: Array.from(r.was.durable),
+      post: Array.from(r.was.post),
+      promised: r.was.promised.flatMap(({ file, offs, values }) =>
+        elements(offs).map((o): [string, number, number] => [file, o, values[o]!]),
+      ),
+    },
     out: Array.from(r.out),
     wrote: elements(r.wrote),
     needed: elements(r.needed),
@@ -77,15 +116,28 @@ export function toState(c: Constants, st: RunState): State {
     lost: st.lost === null ? Addrs(c).map(() => 0) : Array.from(st.lost),
     last: toRecord(st.last),
     steps: st.steps,
+    disk: toBytes.contents(st.disk),
+    journal: toBytes.journals(st.journal),
+    log: toBytes.calls(st.log),
+    before: toBytes.state(st.before),
+    synced: toBytes.contents(st.synced),
+    interrupted: toBytes.interrupted(st.interrupted),
+    opened: st.opened,
   };
 }
 
 /** The run-length form of a per-byte step record. */
-export function fromRecord(r: StepRecord): RunStepRecord {
+export function fromRecord(c: Constants, r: StepRecord): RunStepRecord {
   const bound = new Map<number, number[]>();
   for (const [s, o] of r.bound) bound.set(s, [...(bound.get(s) ?? []), o]);
   return {
     ...r,
+    was: {
+      ...r.was,
+      durable: Uint8Array.from(r.was.durable),
+      post: Uint8Array.from(r.was.post),
+      promised: r.was.op === 'none' ? [] : c.Persistent.map((file) => promisedOf(r.was.promised, file)),
+    },
     out: Uint8Array.from(r.out),
     wrote: fromElements(r.wrote),
     needed: fromElements(r.needed),
@@ -153,7 +205,22 @@ export function fromState(c: Constants, st: State): RunState {
       sameOrigin,
     ),
     lost: st.lost.every((v) => v === 0) ? null : Uint8Array.from(st.lost),
-    last: fromRecord(st.last),
+    last: fromRecord(c, st.last),
     steps: st.steps,
+    disk: fromBytes.contents(st.disk),
+    journal: fromBytes.journals(st.journal),
+    log: fromBytes.calls(st.log),
+    before: fromBytes.state(st.before),
+    synced: fromBytes.contents(st.synced),
+    interrupted: fromBytes.interrupted(st.interrupted),
+    opened: st.opened,
   };
+}
+
+/** One file's promised triples as offsets and a content holding the values (zero where none is promised). */
+function promisedOf(triples: readonly (readonly [string, number, number])[], file: string) {
+  const mine = triples.filter(([f]) => f === file);
+  const values = new Uint8Array(mine.reduce((n, [, o]) => Math.max(n, o + 1), 0));
+  for (const [, o, v] of mine) values[o] = v;
+  return { file, offs: fromElements(mine.map(([, o]) => o)), values };
 }

@@ -120,7 +120,7 @@ test('Lazy over runs judges every step record as the per-byte Lazy does', () => 
     fc.property(record, (fields) => {
       const rec: StepRecord = { ...initStates(c)[0]!.last, ...fields };
       const st = { ...initStates(c)[0]!, last: rec };
-      expect(Lazy(c, { ...fromState(c, initStates(c)[0]!), last: fromRecord(rec) })).toBe(LazyPerByte(c, st));
+      expect(Lazy(c, { ...fromState(c, initStates(c)[0]!), last: fromRecord(c, rec) })).toBe(LazyPerByte(c, st));
     }),
     { numRuns: 2000 },
   );

@@ -16,13 +16,18 @@
  *    holds the saved blocks only.
  *  - lost is null while every byte's lost value is 0.
  *  - the step record's sets of offsets are interval lists, its <<snapshot,
- *    offset>> pairs runs of offsets per snapshot, its bytes Uint8Arrays.
+ *    offset>> pairs runs of offsets per snapshot, its bytes Uint8Arrays; a
+ *    crash's promised <<file, offset, value>> triples are, per file, the
+ *    offsets and the content holding the values.
+ *  - the file system's contents (disk, journal records, calls, before,
+ *    synced) are Uint8Arrays, shared like the files.
  */
 
 import type { FileRun } from '../actions-over.ts';
 import type { Constants } from '../constants.ts';
+import type { FileSystemVariables, Token } from '../file-system.ts';
 import type { Op, Origin, StepRecord } from '../schema.ts';
-import { NoStep as PerByteNoStep } from '../state.ts';
+import { initFileSystemVariables, NoStep as PerByteNoStep } from '../state.ts';
 import type { Interval, Intervals, Run } from './intervals.ts';
 
 /** src over [start, end): every byte Zero, every byte Anon, or byte a bound to offset a + delta of snapshot snap. */
@@ -58,6 +63,26 @@ export interface BoundRun {
   readonly hi: number;
 }
 
+/** A crash's promised triples for one file: <<file, o, values[o]>> for o in offs. */
+export interface PromisedRun {
+  readonly file: string;
+  readonly offs: Intervals;
+  readonly values: Uint8Array;
+}
+
+/** A crash's history (the step record's was), bytes as Uint8Arrays. */
+export interface RunWas {
+  readonly op: StepRecord['was']['op'];
+  readonly file: string;
+  readonly atomic: boolean;
+  readonly recovery: StepRecord['recovery'];
+  readonly returned: boolean;
+  readonly durable: Uint8Array;
+  readonly post: Uint8Array;
+  /** By file, in the order of c.Persistent. */
+  readonly promised: readonly PromisedRun[];
+}
+
 /** The spec's step record (NoStep's fields), with sets as intervals and bytes as Uint8Arrays. */
 export interface RunStepRecord {
   readonly op: Op;
@@ -89,9 +114,16 @@ export interface RunStepRecord {
   readonly doubted: readonly FileRun[];
   /** <<snapshot, file>> pairs, by snapshot. */
   readonly offered: StepRecord['offered'];
+  readonly sync: boolean;
+  readonly atomic: boolean;
+  readonly kind: StepRecord['kind'];
+  readonly cut: number;
+  readonly keep: readonly Token[];
+  readonly recovery: StepRecord['recovery'];
+  readonly was: RunWas;
 }
 
-export interface RunState {
+export interface RunState extends FileSystemVariables<Uint8Array> {
   readonly src: readonly SrcRun[];
   readonly frame: readonly (Uint8Array | null)[];
   readonly swap: readonly (Uint8Array | null)[];
@@ -158,6 +190,7 @@ export const NoStep = (c: Constants): RunStepRecord => ({
   reread: [],
   lapsed: [],
   doubted: [],
+  was: { ...PerByteNoStep(c).was, durable: NoBytes, post: NoBytes, promised: [] },
 });
 
 /** The spec's Init with the given file contents. */
@@ -173,6 +206,7 @@ export function initState(c: Constants, file: ReadonlyMap<string, Uint8Array>): 
     lost: null,
     last: NoStep(c),
     steps: 0,
+    ...initFileSystemVariables(c, file, NoBytes),
   };
 }
 
