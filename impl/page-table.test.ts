@@ -16,20 +16,35 @@ describe('PageTable', () => {
     expect(table.size).toBe(0);
   });
 
-  it('reaches as far as the highest page mapped: 1,024 pages at first, doubled to take a page past the end', () => {
+  it('holds 1,024 pages at first, and every direct page once a page past them is mapped', () => {
     const table = new PageTable(far + 4);
     expect(table.direct.length).toBe(1024);
     table.set(7, 3);
     expect(table.get(5000)).toBe(-1);
     table.set(5000, 4);
-    expect(table.direct.length).toBe(8192);
+    // One step to every direct page: doubling left copies behind adding up to the table's size.
+    expect(table.direct.length).toBe(far);
     expect([table.get(7), table.get(5000), table.get(5001)]).toEqual([3, 4, -1]);
-    // Never past the direct pages: the far ones stay in the map.
+    // The far ones stay in the map.
     table.set(far - 1, 5);
     table.set(far, 6);
     expect(table.direct.length).toBe(far);
     expect([table.get(far - 1), table.get(far)]).toEqual([5, 6]);
     expect(new PageTable(10).direct.length).toBe(10);
+  });
+
+  it('walks from the highest page ever mapped, also after it is unmapped', () => {
+    const table = new PageTable(far);
+    table.set(3000, 1);
+    table.set(2000, 2);
+    table.delete(3000);
+    const pages: number[] = [];
+    table.forEach(0, far, (page) => pages.push(page));
+    expect(pages).toEqual([2000]);
+    table.set(3000, 3);
+    pages.length = 0;
+    table.forEach(2500, far, (page) => pages.push(page));
+    expect(pages).toEqual([3000]);
   });
 
   it('visits the resident pages of a range, far ones included, last page first', () => {

@@ -3,13 +3,17 @@
  *
  * The hit path of every load and store looks a page up here, so pages below
  * directPagesMax are an index into an Int32Array holding frame + 1 (0: not
- * resident). The array reaches only as far as the highest page mapped so
- * far: it starts at 1,024 pages and doubles (copying) to take a page past
- * its end, so a segment's table, and the walks over it (discarding a
- * range, closing), are proportional to how far in it was used, not to its
- * length (a 4 GiB segment scanned end to end holds 4 MiB of table; one
- * touched in its first pages, 4 KiB). The hit path reads `direct` at each
- * access, so a page past its end takes the full path. Pages at or above
+ * resident). It starts at 1,024 pages (4 KiB) and, the first time a page
+ * past them is mapped, grows once to every page below directPagesMax: an
+ * array the allocator backs with zero pages until they are written, so
+ * its memory is the part used (a 4 GiB segment scanned end to end holds
+ * 4 MiB of table; one touched in its first pages, 4 KiB). Growing in one
+ * step leaves 4 KiB behind for the collector, where doubling left copies
+ * adding up to the table's size (4 MiB more peak RSS in P5's 4 GiB scan).
+ * The walks over it (discarding a range, closing) stop at the highest page
+ * mapped so far, so they are proportional to how far in the segment was
+ * used, not to its length. The hit path reads `direct` at each access, so
+ * a page past its end takes the full path. Pages at or above
  * directPagesMax (beyond 4 GiB of 4 KiB pages) are in a Map, so a segment
  * of 2^53 bytes costs memory in its resident pages only, never in its
  * length.
@@ -25,6 +29,8 @@ export class PageTable {
   readonly #directPages: number;
   readonly #far = new Map<number, number>();
   #size = 0;
+  /** One past the highest page of `direct` ever mapped: where the walks start. */
+  #reach = 0;
 
   constructor(pages: number) {
     this.#pages = pages;
@@ -51,20 +57,19 @@ export class PageTable {
     // get checks that the page is in range.
     assert(this.get(page) === -1, 'mapping a page twice');
     if (page < this.#directPages) {
-      if (page >= this.direct.length) this.#grow(page);
+      if (page >= this.direct.length) this.#grow();
       this.direct[page] = frame + 1;
+      if (page >= this.#reach) this.#reach = page + 1;
     } else {
       this.#far.set(page, frame);
     }
     this.#size++;
   }
 
-  /** Doubles `direct` until it holds `page` (at most to directPagesMax), keeping what it maps. */
-  #grow(page: number): void {
-    let length = this.direct.length;
-    while (length <= page) length *= 2;
-    const grown = new Int32Array(Math.min(this.#directPages, length));
-    assert(page < grown.length, 'a grown page table does not reach its page');
+  /** Grows `direct` to every page below directPagesMax, keeping what it maps. */
+  #grow(): void {
+    assert(this.direct.length < this.#directPages, 'growing a page table that holds every direct page');
+    const grown = new Int32Array(this.#directPages);
     grown.set(this.direct);
     this.direct = grown;
   }
@@ -95,7 +100,7 @@ export class PageTable {
       for (const [page, frame] of far) visit(page, frame);
     }
     const direct = this.direct;
-    for (let page = Math.min(end, direct.length) - 1; page >= first; page--)
+    for (let page = Math.min(end, this.#reach) - 1; page >= first; page--)
       if (direct[page] > 0) visit(page, direct[page] - 1);
   }
 }
