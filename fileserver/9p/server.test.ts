@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { FsError, S_IFREG } from '../fs.ts';
 import { Client, RemoteError } from './client.ts';
-import { encode, NOTAG } from './codec.ts';
+import { encode, type Message, NOTAG } from './codec.ts';
 import { MSIZE_MAX, MSIZE_MIN } from './session.ts';
 import { serve } from './testing/harness.ts';
 import { MemoryFs } from './testing/memory-fs.ts';
@@ -112,6 +112,32 @@ describe('9P server', () => {
     // 64 reads of 1 MiB in flight: far more than socket buffers hold.
     const replies = await Promise.all(Array.from({ length: 64 }, () => c.read(f, 0, MSIZE_MAX)));
     for (const r of replies) expect(r.length).toBe(MSIZE_MAX - 11);
+  });
+
+  it('sends every read its own bytes when one chunk brings many reads', async () => {
+    // The replies to one chunk's requests go out together, once the last is handled (while they stay under the
+    // socket's high-water mark: small reads); each Rread's frame is reused for a later read (Session.lent), and
+    // must not be before the socket has written it.
+    const count = 1000;
+    const reads = 8;
+    const content = Buffer.alloc(reads * count);
+    for (let i = 0; i < reads; i++) content.fill(i + 1, i * count, (i + 1) * count);
+    const s = await serve(withFile(content));
+    const c = await s.connect({ msize: 65536 });
+    const f = await c.walk(await c.attach(), ['f']);
+    await c.lopen(f, 0);
+    const tag = (i: number): number => 1000 + i;
+    const batch = Array.from({ length: reads }, (_, i) =>
+      encode({ type: 'Tread', tag: tag(i), fid: f, offset: i * count, count }, '9P2000.L'),
+    );
+    // Every tag awaits its reply; the requests themselves go in one write.
+    const replies = await Promise.all(
+      batch.map((_, i) => c.exchange(tag(i), i < reads - 1 ? Buffer.alloc(0) : Buffer.concat(batch))),
+    );
+    replies.forEach((r, i) => {
+      expect(r.type).toBe('Rread');
+      expect(Buffer.from((r as Message<'Rread'>).data).equals(Buffer.alloc(count, i + 1)), `read ${i}`).toBe(true);
+    });
   });
 
   it('syncs every interval, on fsync and on close, never in read-only mode; a sync that wrote nothing is debug', async () => {

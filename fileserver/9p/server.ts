@@ -9,7 +9,8 @@
  *
  * A request's bytes are reused once it is answered (see frames.ts): the
  * file system copies what it keeps (fs.ts's write(), like write(2), does
- * not hold on to its data).
+ * not hold on to its data). So is an Rread's frame, once the socket has
+ * written it (Session.lent).
  *
  * A connection that breaks framing (a size field under the header or over
  * msize) or speaks before a Tversion is closed; everything else malformed is
@@ -101,7 +102,9 @@ class Connection {
         const reply = this.session.handle(frame);
         if (reply === null) return this.#drop('request before a successful Tversion, or msize too small');
         let flowing = true;
-        for (const chunk of reply) flowing = this.socket.write(chunk);
+        const lent = this.session.lent;
+        if (lent !== null) flowing = this.socket.write(reply[0], () => this.session.release(lent));
+        else for (const chunk of reply) flowing = this.socket.write(chunk);
         if (!flowing) {
           this.#blocked = true;
           this.socket.pause();

@@ -34,6 +34,13 @@ import type { Handlers, Policy, SessionState, TType } from './state.ts';
 export const MSIZE_MIN = 512;
 export const MSIZE_MAX = 1 << 20;
 
+/**
+ * Rread frames a session keeps for reuse once written. One serves a client
+ * with one read in flight (diodload, cp); a second lets a frame be filled
+ * while the last one is still going out. Each is msize bytes.
+ */
+const SPARE_FRAMES = 2;
+
 const dialects: Record<Dialect, Handlers> = { '9P2000.L': linux, '9P2000': plan9 };
 
 export class Session implements SessionState {
@@ -42,8 +49,11 @@ export class Session implements SessionState {
   /** Largest message either side may send; until negotiated, just enough for a Tversion. */
   msize = MSIZE_MIN;
   readonly fids: FidTable;
-  /** The frame readBuffer made for the request being handled, if any. */
+  /** The frame readBuffer lent for the request being handled, if any. */
   #frame: Buffer | null = null;
+  /** Frames handed back by release(), for readBuffer to lend again. */
+  readonly #spare: Buffer[] = [];
+  #lent: Buffer | null = null;
 
   constructor(
     readonly fs: FileSystem,
@@ -59,9 +69,34 @@ export class Session implements SessionState {
     return this.msize - IOHDRSZ;
   }
 
+  /**
+   * A frame reused rather than allocated for each read: a fresh 64 KiB
+   * buffer per Tread (malloc, free, and the garbage collections its external
+   * memory sets off, partly on the core the clients need) cost the server
+   * about a sixth of its operations under diodload. Frames are msize bytes,
+   * so that one fits every read after it.
+   */
   readBuffer(count: number): Uint8Array {
-    this.#frame = Buffer.allocUnsafe(RREAD_OVERHEAD + count);
-    return this.#frame.subarray(RREAD_OVERHEAD);
+    const size = RREAD_OVERHEAD + count;
+    const spare = this.#spare.pop();
+    this.#frame =
+      spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafeSlow(Math.max(size, this.msize));
+    return this.#frame.subarray(RREAD_OVERHEAD, size);
+  }
+
+  /**
+   * The frame the reply handle() last returned is (an Rread read into
+   * place), else null. Whoever sends that reply passes the frame to
+   * release() once the socket has written it, and not before: until then
+   * the bytes are the socket's.
+   */
+  get lent(): Buffer | null {
+    return this.#lent;
+  }
+
+  /** A frame `lent` named, now written: readBuffer may lend it again. */
+  release(frame: Buffer): void {
+    if (this.#spare.length < SPARE_FRAMES) this.#spare.push(frame);
   }
 
   /**
@@ -69,9 +104,20 @@ export class Session implements SessionState {
    * reply as chunks to write in order (see encodeVector), or null when the
    * connection must close: a request before a dialect is agreed, or a
    * Tversion with an msize too small to work with. Errors other than
-   * refusals (a bug, an I/O failure underneath) propagate.
+   * refusals (a bug, an I/O failure underneath) propagate. An Rread read
+   * into readBuffer's room is one chunk, its frame, which `lent` names.
    */
   handle(frame: Buffer): Uint8Array[] | null {
+    this.#lent = null;
+    this.#frame = null;
+    const reply = this.#reply(frame);
+    // A frame lent to the handler that the reply does not go out in (a refusal) is free again at once.
+    if (this.#frame !== null && this.#lent === null) this.release(this.#frame);
+    this.#frame = null;
+    return reply;
+  }
+
+  #reply(frame: Buffer): Uint8Array[] | null {
     let msg: Message;
     try {
       msg = decode(frame, this.dialect);
@@ -88,7 +134,6 @@ export class Session implements SessionState {
     if (handler === undefined)
       return this.#refuse(msg.tag, { errno: protocolErrnos.ENOSYS, ename: `${msg.type} not served` });
     let reply: Uint8Array[];
-    this.#frame = null;
     try {
       reply = this.#encode(handler(this, msg), this.dialect);
     } catch (err) {
@@ -112,6 +157,7 @@ export class Session implements SessionState {
       reply.data.buffer === frame.buffer &&
       reply.data.byteOffset === frame.byteOffset + RREAD_OVERHEAD
     ) {
+      this.#lent = frame;
       return [frameRread(frame, reply.tag, reply.data.length)];
     }
     return encodeVector(reply, dialect);
