@@ -10,8 +10,13 @@
  * grows by that much), 5 to 10 ms. Growing in one step, not by doubling,
  * touches no page twice: the system backs the whole buffer only as frames
  * are used, and a doubling would copy (and touch) every frame used so far
- * at each step. The transient peak is the budget plus 1 MiB, until the
- * first buffer is collected. It only picks: paging out the victim's
+ * at each step. The first buffer is kept, not freed, so the peak is the
+ * budget plus 1 MiB: freeing a chunk of 128 KiB to 32 MiB that glibc's
+ * malloc got with mmap raises its mmap threshold to that size and its trim
+ * threshold to twice that for the rest of the process, and the malloc
+ * arenas of V8's four worker threads then each keep about 1 MiB they would
+ * have given back (P5, 1 GiB budget: 4.5 MiB of peak RSS, against the 1 MiB
+ * kept). It only picks: paging out the victim's
  * page is its pager's business (fault.ts asks for a victim, has its pager
  * evict it, then takes the frame), as a replacer only picks in a buffer
  * pool manager.
@@ -67,6 +72,8 @@ export class FramePool {
   // Frames the current operation needs to stay resident (the pages of a prefetch's window).
   readonly #pinned: Uint8Array;
   #hand = 0;
+  // The first buffer, held for the pool's life (see the top of this file).
+  readonly #first: Uint8Array;
 
   constructor(count: number, pageSize: number) {
     assert(Number.isInteger(count), 'a fractional frame count');
@@ -75,7 +82,8 @@ export class FramePool {
     assert(pageSize >= 1, 'an empty page size');
     this.count = count;
     this.pageSize = pageSize;
-    this.bytes = new Uint8Array(Math.min(count, Math.max(1, Math.floor(initialBytes / pageSize))) * pageSize);
+    this.#first = new Uint8Array(Math.min(count, Math.max(1, Math.floor(initialBytes / pageSize))) * pageSize);
+    this.bytes = this.#first;
     this.view = new DataView(this.bytes.buffer);
     this.page = new Float64Array(count);
     this.referenced = new Uint8Array(count);
@@ -127,6 +135,7 @@ export class FramePool {
 
   /** The whole pool's buffer, in place of the first one, keeping the frames handed out so far. */
   #grow(): void {
+    assert(this.bytes === this.#first, 'growing a second time');
     const grown = new Uint8Array(this.count * this.pageSize);
     assert(grown.length > this.bytes.length, 'growing a buffer that holds every frame');
     grown.set(this.bytes);
