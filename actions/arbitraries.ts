@@ -29,7 +29,38 @@ const lengthUpTo = (B: number, limit: number): fc.Arbitrary<number> =>
 
 /** Bytes of the given length from Vals, from a seed: megabytes are not worth generating or shrinking byte by byte. */
 export const seededBytes = (vals: readonly number[], n: number, seed: number): number[] =>
-  Array.from({ length: n }, (_, i) => vals[Math.abs(seed + i * 31) % vals.length]!);
+  seeded(new Array<number>(n).fill(0), vals, seed);
+
+/** The same bytes in a Uint8Array (Vals must be bytes): the fuzzer's files, megabytes per case. */
+export const seededByteArray = (vals: readonly number[], n: number, seed: number): Uint8Array =>
+  seeded(new Uint8Array(n), vals, seed);
+
+/**
+ * Fills `out` with vals[|seed + 31 i| mod m] at each i (m = vals.length).
+ * The residue r follows x = seed + 31 i as it moves rather than being
+ * recomputed: x soon leaves the small integers, whose remainder is then a
+ * floating-point one, per byte of megabytes.
+ */
+function seeded<T extends { readonly length: number; [i: number]: number }>(
+  out: T,
+  vals: readonly number[],
+  seed: number,
+): T {
+  const m = vals.length;
+  const step = 31 % m;
+  let x = seed;
+  let r = Math.abs(x) % m;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = vals[r]!;
+    const was = x;
+    x += 31;
+    // |x| grew by 31, shrank by 31, or x crossed zero (0 < x < 31).
+    if (was >= 0) r = r + step >= m ? r + step - m : r + step;
+    else if (x <= 0) r = r - step < 0 ? r - step + m : r - step;
+    else r = x % m;
+  }
+  return out;
+}
 
 /** Segment addresses. */
 export const address = (c: Constants, length: number): fc.Arbitrary<number> => offsetBelow(c.B, length);

@@ -42,7 +42,7 @@ import type { DeferredFile } from '../impl/deferred-file.ts';
 import { ArgumentError, ReadOnlyError } from '../impl/errors.ts';
 import { MemoryBackend } from '../impl/memory-backend.ts';
 import { Addrs, type Constants } from '../model/constants.ts';
-import { Conventional, type Durability, type Returned } from '../model/conventional.ts';
+import { Conventional, type Returned } from '../model/conventional.ts';
 import { Mem } from '../model/derived.ts';
 import { violated } from '../model/invariants.ts';
 import { recovered } from '../model/refinement.ts';
@@ -238,18 +238,10 @@ class RunsModel implements ModelSide<RunState> {
     };
   }
   returned(): Returned {
-    return { ret: this.st.last.ret, out: Array.from(this.st.last.out) };
+    return { ret: this.st.last.ret, out: this.st.last.out };
   }
   chosen(): Chosen {
-    const arrays = (m: ReadonlyMap<string, ArrayLike<number>>) => new Map([...m].map(([f, b]) => [f, Array.from(b)]));
-    return {
-      reread: this.st.last.reread,
-      err: this.st.last.err,
-      after: (): Durability => {
-        const { file, durable } = this.mapped();
-        return { file: arrays(file), durable: arrays(durable) };
-      },
-    };
+    return { reread: this.st.last.reread, err: this.st.last.err, after: () => this.mapped() };
   }
   taken(act: Action): Action {
     return withChosen(act, this.st.last);
@@ -375,9 +367,14 @@ function modelSide(kind: ModelKind, c: Constants, files: ReadonlyMap<string, Uin
 
 const sameBytes = (x: ArrayLike<number> | undefined, y: ArrayLike<number> | undefined): boolean => {
   if (x === undefined || y === undefined || x.length !== y.length) return false;
+  // Memory and files of megabytes: a memcmp.
+  if (x instanceof Uint8Array && y instanceof Uint8Array) return Buffer.compare(x, y) === 0;
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 };
+
+/** A call's results as JSON shows them (bytes as an array: a Uint8Array would print as an object). */
+const shownReturned = (r: Returned): string => JSON.stringify({ ret: r.ret, out: Array.from(r.out) });
 
 function firstUnequal(x: ArrayLike<number>, y: ArrayLike<number>): string {
   const n = Math.min(x.length, y.length);
@@ -389,10 +386,14 @@ function firstUnequal(x: ArrayLike<number>, y: ArrayLike<number>): string {
 export class Run {
   readonly side: ModelSide<unknown>;
   readonly oracle: Conventional;
-  /** TLC edge labels of every model step taken, Evict and Prefetch steps the engine took by itself included. */
-  readonly labels: string[] = [];
-  /** Everything done, invalid calls included, for the failure report. */
-  readonly trail: string[] = [];
+  /**
+   * Every model step taken, Evict and Prefetch steps the engine took by
+   * itself included: its TLC edge label is written only for a failure
+   * report (a fuzzer's write carries kilobytes of data to print).
+   */
+  readonly taken: Action[] = [];
+  /** Everything done, invalid calls included, for the failure report: each entry's text is made only for one. */
+  readonly trail: (() => string)[] = [];
   /** Calls taken: spec steps and invalid calls, not the engine's own evictions. */
   calls = 0;
   /** Conventional I/O as the engine's calls drive it, for an engine held to conventional I/O (a partial last page). */
@@ -403,11 +404,10 @@ export class Run {
     if (setup.length > c.P * c.B || setup.length < 1)
       throw new Error(`segment length ${setup.length} is not in 1..P * B`);
     this.side = modelSide(setup.model, c, files);
-    const contents = new Map([...files].map(([f, b]) => [f, Array.from(b)]));
-    const durable = new Map(c.Persistent.map((f) => [f, contents.get(f)!]));
-    this.oracle = new Conventional(c.P * c.B, contents, c.B, durable);
+    const durable = new Map(c.Persistent.map((f) => [f, files.get(f)!]));
+    this.oracle = new Conventional(c.P * c.B, files, c.B, durable);
     this.engineOracle =
-      setup.engine !== null && setup.length < c.P * c.B ? new Conventional(setup.length, contents, c.B, durable) : null;
+      setup.engine !== null && setup.length < c.P * c.B ? new Conventional(setup.length, files, c.B, durable) : null;
   }
 
   /**
@@ -419,12 +419,12 @@ export class Run {
     const before = this.side.files;
     if (!this.side.apply(act)) return false;
     const taken = this.side.taken(act);
-    this.labels.push(actionCall(taken));
-    this.trail.push(actionCall(taken));
+    this.taken.push(taken);
+    this.trail.push(() => actionCall(taken));
     const got = this.side.returned();
     const want = conventionalCall(taken, this.side.chosen())(this.oracle);
     if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
-      throw new Error(`the model returned ${JSON.stringify(got)}, conventional I/O ${JSON.stringify(want)}`);
+      throw new Error(`the model returned ${shownReturned(got)}, conventional I/O ${shownReturned(want)}`);
     }
     const mem = this.side.memory();
     if (!sameBytes(mem, this.oracle.mem))
@@ -454,7 +454,7 @@ export class Run {
   /** The cfg replayLabels needs, for as many steps as this run took (MaxSnap as small as the ASSUME allows). */
   cfgText(): string {
     const { c } = this.setup;
-    const steps = this.labels.length;
+    const steps = this.taken.length;
     const set = (xs: readonly (string | number)[]) => `{${xs.join(', ')}}`;
     const lines = [
       `\\* written by conformance/commands.ts for the replay of a failing run`,
@@ -500,7 +500,7 @@ export class Run {
     const { setup } = this;
     const files =
       setup.filesExpression ?? JSON.stringify(Object.fromEntries([...setup.files].map(([f, b]) => [f, Array.from(b)])));
-    return `replayLabels(${JSON.stringify(cfgPath)}, ${files}, ${JSON.stringify(this.labels)}, ${JSON.stringify(setup.engine?.backing ?? 'memory')})`;
+    return `replayLabels(${JSON.stringify(cfgPath)}, ${files}, ${JSON.stringify(this.taken.map(actionCall))}, ${JSON.stringify(setup.engine?.backing ?? 'memory')})`;
   }
 
   /** The failing run: what it was, every call, and the replayLabels call with its cfg. */
@@ -512,7 +512,7 @@ export class Run {
         (engine === null
           ? '; no engine'
           : `; engine on ${engine.backing}, ${engine.frames} frames, readahead ${engine.readahead}`),
-      `every call (invalid ones marked; they are not steps): ${this.trail.join(' ')}`,
+      `every call (invalid ones marked; they are not steps): ${this.trail.map((t) => t()).join(' ')}`,
       `replay (import { replayLabels } from './conformance/replay.ts'; the engine's own evictions and fills are in the labels):`,
       `  ${this.replayCall(cfgPath)}`,
       `${cfgPath}:`,
@@ -613,7 +613,7 @@ function conventionally(run: Run, w: World, act: Action, got: Observed): void {
   if (got.err !== 'none') return;
   if (got.ret !== want.ret || !sameBytes(got.out, want.out)) {
     throw new Error(
-      `${actionLabel(act)}: the engine returned ${JSON.stringify({ ret: got.ret, out: got.out })}, conventional I/O ${JSON.stringify(want)}`,
+      `${actionLabel(act)}: the engine returned ${shownReturned(got)}, conventional I/O ${shownReturned(want)}`,
     );
   }
   const files = projectWorld(w).files;
@@ -641,7 +641,7 @@ export class SpecStep implements fc.Command<Run, World | null> {
   run(run: Run, w: World | null): void {
     run.calls++;
     const took = run.modelStep(this.act);
-    if (!took) run.trail.push(`${actionLabel(this.act)}(disabled)`);
+    if (!took) run.trail.push(() => `${actionLabel(this.act)}(disabled)`);
     // A call the spec has no step for is not made, but for an Evict of a page not resident, which the engine must ignore.
     if (w === null || (!took && this.act.op !== 'evict')) return;
     // The engine makes the call the model took: with what it chose inside itself (a crash's keep).
@@ -708,7 +708,7 @@ export class InvalidStep implements fc.Command<Run, World | null> {
 
   run(run: Run, w: World | null): void {
     run.calls++;
-    run.trail.push(`#${this.toString()}`);
+    run.trail.push(() => `#${this.toString()}`);
     const bad = this.bad;
     // Unchanged: equal to the model still, or (held to conventional I/O) to what the engine was.
     const before = run.engineOracle === null ? null : projectWorld(w!);
@@ -829,7 +829,7 @@ export function runCommands(setup: Setup, commands: Iterable<fc.Command<Run, Wor
   const world =
     engine === null
       ? null
-      : makeWorld(setup.c, new Map([...setup.files].map(([f, b]) => [f, Array.from(b)])), engine.backing, {
+      : makeWorld(setup.c, setup.files, engine.backing, {
           frames: engine.frames,
           readahead: engine.readahead,
           length: setup.length,

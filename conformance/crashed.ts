@@ -23,7 +23,7 @@ import {
   type FileState,
   type RecordedCall,
 } from '../impl/testing/recording-backend.ts';
-import type { JournalOf } from '../model/file-system.ts';
+import type { JournalOf, RecordOf } from '../model/file-system.ts';
 import type { Token } from '../model/state.ts';
 import { journalEntries, torn } from './journal-bytes.ts';
 
@@ -56,10 +56,11 @@ export function powerCut(f: string, at: DirectoryState, keep: readonly Token[]):
   const seen = bytesOf(cache, B);
   const disk = bytesOf(durable, B);
   const length = has(keep, f, 'length', 0) ? seen.length : disk.length;
+  // Zero past the end of the version a block is taken from.
   const content = new Uint8Array(length);
-  for (let o = 0; o < length; o++) {
-    const version = has(keep, f, 'block', Math.floor(o / B)) ? seen : disk;
-    content[o] = o < version.length ? version[o]! : 0;
+  for (let at = 0; at < length; at += B) {
+    const version = has(keep, f, 'block', at / B) ? seen : disk;
+    content.set(version.subarray(at, Math.min(length, at + B)), at);
   }
   const files = new Map<number, FileState>([[ino, durableFile(content, B)]]);
   const entries = new Map([[f, ino]]);
@@ -75,33 +76,36 @@ export function powerCut(f: string, at: DirectoryState, keep: readonly Token[]):
   return { blockSize: B, files, entries, durableEntries: entries, unsyncedEntries: [] };
 }
 
+/** A journal as its directory holds it: its records lack the runs' pre-images (the engine keeps only their checksums). */
+export interface HeldJournal extends Omit<JournalOf<Uint8Array>, 'records'> {
+  readonly records: readonly Omit<RecordOf<Uint8Array>, 'pre'>[];
+}
+
 /**
  * Persistent file f's content, durable content and journal as the spec
- * holds them, read from its directory in state `at`. A run's pre-image is
- * `pre` (the engine keeps only its checksum): the model's, record by record.
+ * holds them, read from its directory in state `at`, but for the pre-images
+ * of the journal's runs.
  */
 export function fileSystemOf(
   f: string,
   at: DirectoryState,
-  pre: (index: number) => Uint8Array,
-): { file: Uint8Array; disk: Uint8Array; journal: JournalOf<Uint8Array> } {
+): { file: Uint8Array; disk: Uint8Array; journal: HeldJournal } {
   const B = at.blockSize;
   const { cache, durable } = at.files.get(at.entries.get(f)!)!;
   const name = journalName(f);
   const seen = at.entries.get(name);
   const named = at.durableEntries.get(name);
   const ino = seen ?? named;
-  let journal: JournalOf<Uint8Array> = { exists: false, named: false, records: [], synced: 0 };
+  let journal: HeldJournal = { exists: false, named: false, records: [], synced: 0 };
   if (ino !== undefined) {
     const j = at.files.get(ino)!;
     journal = {
       exists: seen !== undefined,
       named: named !== undefined,
-      records: journalEntries(bytesOf(j.cache, B), B).map((e, i) => ({
+      records: journalEntries(bytesOf(j.cache, B), B).map((e) => ({
         kind: e.kind,
         off: e.off,
         data: e.data,
-        pre: e.kind === 'run' ? pre(i + 1) : new Uint8Array(0),
         len: e.len,
         ok: e.ok,
       })),

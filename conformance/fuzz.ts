@@ -12,7 +12,7 @@
  * again), and the report's replayLabels call replays the shrunk one.
  */
 import fc from 'fast-check';
-import { seededBytes } from '../actions/arbitraries.ts';
+import { seededByteArray } from '../actions/arbitraries.ts';
 import type { Constants } from '../model/constants.ts';
 import { commandsArbitrary, RunFailure, runCommands, type Setup } from './commands.ts';
 import { threeFiles } from './three-files.ts';
@@ -40,11 +40,13 @@ export interface FuzzFiles {
   readonly seed: number;
 }
 
+/** The initial files' contents. */
+const fuzzContents = (files: FuzzFiles): Map<string, Uint8Array> =>
+  new Map(fuzzConstants.Files.map((f, i) => [f, seededByteArray(fuzzConstants.Vals, files.sizes[i]!, files.seed + i)]));
+
 /** The initial files' contents, as replayLabels takes them. */
 export const fuzzFiles = (files: FuzzFiles): Record<string, number[]> =>
-  Object.fromEntries(
-    fuzzConstants.Files.map((f, i) => [f, seededBytes(fuzzConstants.Vals, files.sizes[i]!, files.seed + i)]),
-  );
+  Object.fromEntries([...fuzzContents(files)].map(([f, b]) => [f, Array.from(b)]));
 
 const filesArbitrary: fc.Arbitrary<FuzzFiles> = fc.record({
   sizes: fc.tuple(...maxSizes.map((max) => fc.oneof(fc.nat(max), fc.nat(64 << 10)))),
@@ -55,7 +57,7 @@ function setup(files: FuzzFiles, readahead: number): Setup {
   return {
     c: fuzzConstants,
     length: fuzzConstants.P * fuzzConstants.B,
-    files: new Map(Object.entries(fuzzFiles(files)).map(([f, b]) => [f, Uint8Array.from(b)])),
+    files: fuzzContents(files),
     model: 'runs',
     engine: { backing: 'disk', frames: fuzzFrames, readahead },
     filesExpression: `fuzzFiles(${JSON.stringify(files)}) /* import { fuzzFiles } from './conformance/fuzz.ts' */`,

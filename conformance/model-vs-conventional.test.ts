@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { seededBytes } from '../actions/arbitraries.ts';
+import { seededByteArray } from '../actions/arbitraries.ts';
 import type { Constants } from '../model/constants.ts';
 import { commandsArbitrary, runCommands, smallGeometry } from './commands.ts';
 import { threeFiles } from './three-files.ts';
@@ -41,10 +41,7 @@ const medium: Constants = {
 test('a medium geometry: the run-length model refines conventional I/O', () => {
   const files = fc
     .tuple(...medium.Files.map(() => fc.tuple(fc.nat(medium.MaxLen), fc.integer())))
-    .map(
-      (sizes) =>
-        new Map(medium.Files.map((f, i) => [f, Uint8Array.from(seededBytes(medium.Vals, sizes[i]![0], sizes[i]![1]))])),
-    );
+    .map((sizes) => new Map(medium.Files.map((f, i) => [f, seededByteArray(medium.Vals, sizes[i]![0], sizes[i]![1])])));
   const length = medium.P * medium.B;
   fc.assert(
     fc.property(

@@ -157,10 +157,20 @@ export function runStateDifference(
       return `${f} is ${model.opened.get(f) ? '' : 'not '}open in the model, ${engine.opened.get(f) ? '' : 'not '}in the engine`;
     const x = model.journal.get(f)!;
     const y = engine.journal.get(f)!;
+    // Field by field, so that how each side built its objects (the order of their keys) does not matter.
     const shown = (j: typeof x) =>
       JSON.stringify({
-        ...j,
-        records: j.records.map((r) => ({ ...r, data: Array.from(r.data), pre: Array.from(r.pre) })),
+        exists: j.exists,
+        named: j.named,
+        synced: j.synced,
+        records: j.records.map((r) => ({
+          kind: r.kind,
+          off: r.off,
+          data: Array.from(r.data),
+          pre: Array.from(r.pre),
+          len: r.len,
+          ok: r.ok,
+        })),
       });
     if (shown(x) !== shown(y)) return `the journal of ${f} differs: model ${shown(x)}, engine ${shown(y)}`;
   }

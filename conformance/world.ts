@@ -56,8 +56,9 @@ import {
   RecordingDirectory,
 } from '../impl/testing/recording-backend.ts';
 import type { Constants } from '../model/constants.ts';
+import type { JournalOf } from '../model/file-system.ts';
 import type { Bytes, State, StepRecord } from '../model/state.ts';
-import { afterCalls, fileSystemOf, powerCut } from './crashed.ts';
+import { afterCalls, fileSystemOf, type HeldJournal, powerCut } from './crashed.ts';
 import { engineCall, modelCall } from './io-calls.ts';
 import { type Projection, project } from './projection.ts';
 import { specState } from './spec-state.ts';
@@ -113,7 +114,7 @@ export interface Observed {
 
 export function makeWorld(
   c: Constants,
-  contents: ReadonlyMap<string, Bytes>,
+  contents: ReadonlyMap<string, ArrayLike<number>>,
   backing: Backing,
   opts: WorldOptions = {},
 ): World {
@@ -159,7 +160,7 @@ export function makeWorld(
   // Where the last step that was not a crash began, in each Persistent file's directory.
   let step = new Map<string, { before: DirectoryState; start: number }>();
   const beginStep = () => {
-    step = new Map([...directories].map(([name, d]) => [name, { before: d.state(), start: d.log.length }]));
+    step = new Map([...directories].map(([name, d]) => [name, { before: held(name, d).state, start: d.log.length }]));
   };
   beginStep();
   return {
@@ -377,6 +378,33 @@ export function projectWorld(w: World): Projection {
   };
 }
 
+/** A directory's state, and Persistent file f's variables as its directory holds them (crashed.ts, fileSystemOf). */
+interface Held {
+  /** The length of the directory's log when read. */
+  readonly calls: number;
+  readonly state: DirectoryState;
+  readonly spec: ReturnType<typeof fileSystemOf>;
+}
+
+/**
+ * Each directory as last read. A directory changes only by a call, and it
+ * logs every call before making it (recording-backend.ts, apply, the one
+ * place a call changes the state; world.test.ts shows it of every call), so
+ * the same directory with as many calls logged holds what it held: it is
+ * read once per change rather than once per step (megabytes, in fuzzing).
+ * A crash puts a new directory in place.
+ */
+const heldBy = new WeakMap<RecordingDirectory, Held>();
+
+function held(f: string, d: RecordingDirectory): Held {
+  const last = heldBy.get(d);
+  if (last !== undefined && last.calls === d.log.length) return last;
+  const state = d.state();
+  const now: Held = { calls: d.log.length, state, spec: fileSystemOf(f, state) };
+  heldBy.set(d, now);
+  return now;
+}
+
 /**
  * The Persistent files, their durable contents and journals as their
  * directories hold them, open or not, and whether the engine has each open.
@@ -384,13 +412,18 @@ export function projectWorld(w: World): Projection {
  * engine keeps only its checksum.
  */
 export function persistentOf(w: World, pre: (name: string, record: number) => ArrayLike<number>) {
-  const fs = [...w.directories].map(
-    ([name, d]) => [name, fileSystemOf(name, d.state(), (i) => Uint8Array.from(pre(name, i)))] as const,
-  );
+  const fs = [...w.directories].map(([name, d]) => [name, held(name, d).spec] as const);
+  const journal = (name: string, j: HeldJournal): JournalOf<Uint8Array> => ({
+    ...j,
+    records: j.records.map((r, i) => ({
+      ...r,
+      pre: r.kind === 'run' ? Uint8Array.from(pre(name, i + 1)) : new Uint8Array(0),
+    })),
+  });
   return {
     file: new Map(fs.map(([name, f]) => [name, f.file])),
     disk: new Map(fs.map(([name, f]) => [name, f.disk])),
-    journal: new Map(fs.map(([name, f]) => [name, f.journal])),
+    journal: new Map(fs.map(([name, f]) => [name, journal(name, f.journal)])),
     opened: new Map(fs.map(([name]) => [name, w.files.has(name)])),
   };
 }

@@ -9,14 +9,17 @@
  * returns, is that action's conventional call (its module in actions/).
  * Where the spec lets a call choose (what a crash leaves, whether a
  * recovery made a file durable), the method takes the choice as given and
- * throws if conventional I/O could not have made it.
+ * throws if conventional I/O could not have made it. Memory and files are
+ * Uint8Arrays, which every value of the engine's fits (the constructor and
+ * every method that takes values check that they are bytes): the fuzzer's
+ * files are megabytes, and a copy of one must be a memcpy.
  */
 import type { Bytes } from './schema.ts';
 
 /** What a call returns (Conventional's call.ret and call.out). */
 export interface Returned {
   readonly ret: number;
-  readonly out: readonly number[];
+  readonly out: ArrayLike<number>;
 }
 
 /** What a call that returns nothing returns. */
@@ -47,18 +50,29 @@ export interface CallMade {
 
 /** The Persistent files' contents and durable contents (Conventional.tla's CNow, prev). */
 export interface Durability {
-  readonly file: ReadonlyMap<string, Bytes>;
-  readonly durable: ReadonlyMap<string, Bytes>;
+  readonly file: ReadonlyMap<string, ArrayLike<number>>;
+  readonly durable: ReadonlyMap<string, ArrayLike<number>>;
 }
 
 /** No call yet (Conventional.tla's NoCall). */
 export const noCall: CallMade = { op: 'init', file: '', addr: 0, len: 0, pos: 0, data: [], atomic: false, err: 'none' };
 
+/** A copy of the values as bytes; a value that is not a byte is an error (a Uint8Array holds nothing else). */
+function bytes(values: ArrayLike<number>): Uint8Array {
+  if (!(values instanceof Uint8Array)) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!(Number.isInteger(v) && v >= 0 && v <= 255)) throw new RangeError(`conventional I/O holds bytes: ${v}`);
+    }
+  }
+  return Uint8Array.from(values);
+}
+
 export class Conventional {
-  readonly mem: number[];
-  readonly file = new Map<string, number[]>();
+  readonly mem: Uint8Array;
+  readonly file = new Map<string, Uint8Array>();
   /** Each Persistent file's durable content. */
-  readonly durable = new Map<string, number[]>();
+  readonly durable = new Map<string, Uint8Array>();
   /** The Persistent files before the last call: where a crash inside it starts from. */
   prev: Durability;
   /** The last call. */
@@ -70,16 +84,16 @@ export class Conventional {
    * default as they are, as CInit has them).
    */
   constructor(
-    mem: readonly number[] | number,
-    files: ReadonlyMap<string, readonly number[]>,
+    mem: ArrayLike<number> | number,
+    files: ReadonlyMap<string, ArrayLike<number>>,
     readonly B: number,
-    durable: ReadonlyMap<string, readonly number[]> = new Map(),
+    durable: ReadonlyMap<string, ArrayLike<number>> = new Map(),
     prev?: Durability,
     call: CallMade = noCall,
   ) {
-    this.mem = typeof mem === 'number' ? new Array<number>(mem).fill(0) : [...mem];
-    for (const [name, bytes] of files) this.file.set(name, [...bytes]);
-    for (const [name, bytes] of durable) this.durable.set(name, [...bytes]);
+    this.mem = typeof mem === 'number' ? new Uint8Array(mem) : bytes(mem);
+    for (const [name, content] of files) this.file.set(name, bytes(content));
+    for (const [name, content] of durable) this.durable.set(name, bytes(content));
     this.prev = prev ?? this.now();
     this.call = call;
   }
@@ -98,26 +112,31 @@ export class Conventional {
     this.call = call;
   }
 
-  #file(name: string): number[] {
-    const bytes = this.file.get(name);
-    if (bytes === undefined) throw new Error(`no file ${name}`);
-    return bytes;
+  #file(name: string): Uint8Array {
+    const content = this.file.get(name);
+    if (content === undefined) throw new Error(`no file ${name}`);
+    return content;
   }
 
-  /** The file to change in place: a Persistent one a copy first, as its content may be what is durable or was before a call. */
-  #changing(name: string): number[] {
-    const bytes = this.#file(name);
-    if (!this.durable.has(name)) return bytes;
-    const copy = [...bytes];
-    this.file.set(name, copy);
-    return copy;
+  /**
+   * The file to change in place, `len` bytes long (cut, or extended with
+   * zeros): a new array where the length changes, and for a Persistent file
+   * always, as its content may be what is durable or was before a call.
+   */
+  #changing(name: string, len: number): Uint8Array {
+    const content = this.#file(name);
+    if (len === content.length && !this.durable.has(name)) return content;
+    const changed = new Uint8Array(len);
+    changed.set(content.subarray(0, len));
+    this.file.set(name, changed);
+    return changed;
   }
 
   /** CRead: copies min(n, len - pos) bytes (none at or past EOF) into memory at a; returns how many. */
   read(name: string, pos: number, a: number, n: number): number {
-    const bytes = this.#file(name);
-    const k = pos >= bytes.length ? 0 : Math.min(n, bytes.length - pos);
-    for (let i = 0; i < k; i++) this.mem[a + i] = bytes[pos + i]!;
+    const content = this.#file(name);
+    const k = pos >= content.length ? 0 : Math.min(n, content.length - pos);
+    this.mem.set(content.subarray(pos, pos + k), a);
     return k;
   }
 
@@ -126,21 +145,21 @@ export class Conventional {
     return this.mem[a]!;
   }
 
-  memory(a: number, n: number): number[] {
+  memory(a: number, n: number): Uint8Array {
     return this.mem.slice(a, a + n);
   }
 
   store(a: number, v: number): void {
-    this.mem[a] = v;
+    this.mem.set(bytes([v]), a);
   }
 
   zero(a: number, n: number): void {
-    for (let i = 0; i < n; i++) this.mem[a + i] = 0;
+    this.mem.fill(0, a, a + n);
   }
 
   /** CWrite: memory a..a+n-1 to the file at pos; a gap reads as zero; writing nothing changes nothing; with sync, then durable. */
   write(a: number, n: number, name: string, pos: number, sync: boolean): void {
-    if (n > 0) this.fileWrite(name, pos, this.mem.slice(a, a + n));
+    if (n > 0) this.fileWrite(name, pos, this.mem.subarray(a, a + n));
     if (sync) this.fileSync(name);
   }
 
@@ -155,8 +174,10 @@ export class Conventional {
     const durable = after.durable.get(name);
     if (durable === undefined || !this.durable.has(name)) throw new Error(`recover(${name}): not a Persistent file`);
     if (!same(durable, this.durable.get(name)!) && !same(durable, this.#file(name)))
-      throw new Error(`recover(${name}) left ${JSON.stringify(durable)} durable: neither what was nor the file`);
-    this.durable.set(name, [...durable]);
+      throw new Error(
+        `recover(${name}) left ${JSON.stringify(Array.from(durable))} durable: neither what was nor the file`,
+      );
+    this.durable.set(name, bytes(durable));
   }
 
   /**
@@ -184,13 +205,13 @@ export class Conventional {
               : durables.some((d) => this.#version(f, file, d)));
       if (!fine)
         throw new Error(
-          `a ${kind} after ${this.call.op}(${this.call.file}) left ${f} ${JSON.stringify(file)} (durable ${JSON.stringify(durable)}): conventional I/O cannot`,
+          `a ${kind} after ${this.call.op}(${this.call.file}) left ${f} ${JSON.stringify(Array.from(file))} (durable ${JSON.stringify(Array.from(durable))}): conventional I/O cannot`,
         );
     }
     this.mem.fill(0);
     for (const f of this.durable.keys()) {
-      this.file.set(f, [...after.file.get(f)!]);
-      this.durable.set(f, [...after.durable.get(f)!]);
+      this.file.set(f, bytes(after.file.get(f)!));
+      this.durable.set(f, bytes(after.durable.get(f)!));
     }
   }
 
@@ -221,15 +242,14 @@ export class Conventional {
   }
 
   /** What may have been durable of f when the crash came (CDurables). */
-  #durables(f: string): readonly Bytes[] {
+  #durables(f: string): readonly ArrayLike<number>[] {
     const d = [this.prev.durable.get(f)!, this.durable.get(f)!];
     return this.#atomic(f) ? [...d, this.prev.file.get(f)!] : d;
   }
 
-  fileWrite(name: string, pos: number, data: readonly number[]): void {
-    const bytes = this.#changing(name);
-    while (bytes.length < pos) bytes.push(0);
-    for (let i = 0; i < data.length; i++) bytes[pos + i] = data[i]!;
+  fileWrite(name: string, pos: number, data: ArrayLike<number>): void {
+    const written = bytes(data);
+    this.#changing(name, Math.max(this.#file(name).length, pos + written.length)).set(written, pos);
   }
 
   /**
@@ -241,21 +261,19 @@ export class Conventional {
   refresh(a: number, n: number, reread: readonly Reread[]): number {
     let k = 0;
     for (const { start, end, file, delta } of reread) {
-      const bytes = this.#file(file);
-      if (start < a || end > a + n || end + delta > bytes.length)
+      const content = this.#file(file);
+      if (start < a || end > a + n || end + delta > content.length)
         throw new Error(
           `refresh(${a}, ${n}) re-reads bytes ${start}..${end - 1} from ${file} at ${start + delta}: outside its range or its file`,
         );
-      for (let x = start; x < end; x++) this.mem[x] = bytes[x + delta]!;
+      this.mem.set(content.subarray(start + delta, end + delta), start);
       k += end - start;
     }
     return k;
   }
 
   fileTruncate(name: string, len: number): void {
-    const bytes = this.#changing(name);
-    if (len < bytes.length) bytes.length = len;
-    while (bytes.length < len) bytes.push(0);
+    this.#changing(name, len);
   }
 }
 
@@ -320,13 +338,18 @@ function prefixes(
   return lo <= hi;
 }
 
+/** Whether s and t hold the same bytes at offsets lo..hi-1 (zero past either's end). */
+function sameIn(s: ArrayLike<number>, t: ArrayLike<number>, lo: number, hi: number): boolean {
+  for (let o = lo; o < hi; o++) if (byteAt(s, o) !== byteAt(t, o)) return false;
+  return true;
+}
+
 /** s is what a power cut may leave of a file durable as d and seen as v (CMixed): each block d's or v's below s's length, the length one of theirs. */
 function mixed(s: ArrayLike<number>, d: ArrayLike<number>, v: ArrayLike<number>, B: number): boolean {
   if (s.length !== d.length && s.length !== v.length) return false;
   for (let b = 0; b * B < s.length; b++) {
-    const offs = Array.from({ length: Math.min(B, s.length - b * B) }, (_, i) => b * B + i);
-    if (!offs.every((o) => byteAt(s, o) === byteAt(d, o)) && !offs.every((o) => byteAt(s, o) === byteAt(v, o)))
-      return false;
+    const end = Math.min(s.length, (b + 1) * B);
+    if (!sameIn(s, d, b * B, end) && !sameIn(s, v, b * B, end)) return false;
   }
   return true;
 }

@@ -17,7 +17,11 @@ import type { FileSystemOf } from './file-system.ts';
 import { type Bytes, Now, type State, type StepRecord } from './state.ts';
 
 /** The Persistent files of file-system state s as the refinement maps them: what recovery makes of them, and of their durable part. */
-export const recovered = (c: Constants, s: FileSystemOf<Bytes>): Durability => fileSystem.Mapped(c, s);
+export const recovered = (
+  c: Constants,
+  s: FileSystemOf<Bytes>,
+): { readonly file: ReadonlyMap<string, Bytes>; readonly durable: ReadonlyMap<string, Bytes> } =>
+  fileSystem.Mapped(c, s);
 
 /** The call a step record describes, as a crash after it judges it (Refinement.tla's Call). */
 export const callMade = (r: StepRecord): CallMade => ({
@@ -45,8 +49,14 @@ export function mapping(
   };
 }
 
-const same = (x: readonly number[] | undefined, y: readonly number[] | undefined) =>
-  x !== undefined && y !== undefined && x.length === y.length && x.every((v, i) => v === y[i]);
+function same(x: ArrayLike<number> | undefined, y: ArrayLike<number> | undefined): boolean {
+  if (x === undefined || y === undefined || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Bytes as JSON shows them: an array (a Uint8Array would print as an object). */
+const shown = (x: ArrayLike<number> | undefined): string => JSON.stringify(x === undefined ? x : Array.from(x));
 
 /** Why Conventional's Init does not hold of st under the mapping, or null. */
 export function initRefines(c: Constants, st: State): string | null {
@@ -79,7 +89,7 @@ export function stepRefines(c: Constants, from: State, call: ConventionalCall, t
   }
   if (to.last.ret !== returned.ret) return `returned ${to.last.ret}, conventional I/O returns ${returned.ret}`;
   if (!same(to.last.out, returned.out))
-    return `returned ${JSON.stringify(to.last.out)}, conventional I/O returns ${JSON.stringify(returned.out)}`;
+    return `returned ${shown(to.last.out)}, conventional I/O returns ${shown(returned.out)}`;
   const after = mapping(c, to);
   const wrongMem = Addrs(c).filter((a) => after.mem[a] !== conventional.mem[a]);
   if (wrongMem.length > 0) {
@@ -87,17 +97,17 @@ export function stepRefines(c: Constants, from: State, call: ConventionalCall, t
   }
   for (const f of c.Files) {
     if (!same(after.file.get(f), conventional.file.get(f))) {
-      return `file ${f} is ${JSON.stringify(after.file.get(f))}, conventional I/O gives ${JSON.stringify(conventional.file.get(f))}`;
+      return `file ${f} is ${shown(after.file.get(f))}, conventional I/O gives ${shown(conventional.file.get(f))}`;
     }
   }
   for (const f of c.Persistent) {
     if (!same(after.durable.get(f), conventional.durable.get(f)))
-      return `durable ${f} is ${JSON.stringify(after.durable.get(f))}, conventional I/O gives ${JSON.stringify(conventional.durable.get(f))}`;
+      return `durable ${f} is ${shown(after.durable.get(f))}, conventional I/O gives ${shown(conventional.durable.get(f))}`;
     if (
       !same(after.prev.file.get(f), conventional.prev.file.get(f)) ||
       !same(after.prev.durable.get(f), conventional.prev.durable.get(f))
     )
-      return `the state of ${f} before the call is ${JSON.stringify({ file: after.prev.file.get(f), durable: after.prev.durable.get(f) })}, conventional I/O's ${JSON.stringify({ file: conventional.prev.file.get(f), durable: conventional.prev.durable.get(f) })}`;
+      return `the state of ${f} before the call is ${shown(after.prev.file.get(f))} (durable ${shown(after.prev.durable.get(f))}), conventional I/O's ${shown(conventional.prev.file.get(f))} (durable ${shown(conventional.prev.durable.get(f))})`;
   }
   return null;
 }

@@ -70,13 +70,21 @@ const runs: Operators<RunState, Uint8Array> = {
       const s = synced.get(f)!;
       const o = old.get(f)!;
       const n = now.get(f)!;
+      const end = Math.min(s.length, o.length, n.length);
+      // One sequence (nothing written since the fsync) agrees with itself everywhere.
+      if (s === o && o === n) return { file: f, offs: end > 0 ? [[0, end]] : [], values: s };
       const offs: Interval[] = [];
-      for (let x = 0; x < Math.min(s.length, o.length, n.length); x++) {
-        if (s[x] !== o[x] || o[x] !== n[x]) continue;
-        const prev = offs[offs.length - 1];
-        if (prev !== undefined && prev[1] === x) offs[offs.length - 1] = [prev[0], x + 1];
-        else offs.push([x, x + 1]);
+      // Where they agree, as maximal intervals: [from, x) is the one being found (-1: none).
+      let from = -1;
+      for (let x = 0; x < end; x++) {
+        const agree = s[x] === o[x] && o[x] === n[x];
+        if (agree && from < 0) from = x;
+        else if (!agree && from >= 0) {
+          offs.push([from, x]);
+          from = -1;
+        }
       }
+      if (from >= 0) offs.push([from, end]);
       return { file: f, offs, values: s };
     }),
   fileOf,
