@@ -35,6 +35,20 @@ function same(a: Binding, b: Binding): boolean {
   return a.snap === b.snap && a.delta === b.delta;
 }
 
+/** Old snapshot ranges a rebinding unbinds, by snapshot, in the order met (ascending addresses). */
+type Unbound = Map<Snapshot, [number, number][]>;
+
+/** Adds the offsets of [start, end), bound to `old`, to `unbound`. */
+function gather(unbound: Unbound, old: SnapBinding, start: number, end: number): void {
+  assert(start < end, 'gathering an empty range');
+  let ranges = unbound.get(old.snap);
+  if (ranges === undefined) {
+    ranges = [];
+    unbound.set(old.snap, ranges);
+  }
+  ranges.push([start + old.delta, end + old.delta]);
+}
+
 export class Bindings {
   readonly map = new ExtentMap<Binding>(same);
   readonly #snapshots: Snapshots;
@@ -71,16 +85,9 @@ export class Bindings {
     // Stryker disable next-line ConditionalExpression
     if (runs.length === 0) return;
     // Unbound old snapshot ranges, by snapshot, in the order met (ascending addresses).
-    const unbound = new Map<Snapshot, [number, number][]>();
+    const unbound: Unbound = new Map();
     this.map.updateRuns(runs, (old, start, end) => {
-      if (old !== undefined && old.kind === 'snap') {
-        let ranges = unbound.get(old.snap);
-        if (ranges === undefined) {
-          ranges = [];
-          unbound.set(old.snap, ranges);
-        }
-        ranges.push([start + old.delta, end + old.delta]);
-      }
+      if (old !== undefined && old.kind === 'snap') gather(unbound, old, start, end);
       return binding;
     });
     for (const [snap, ranges] of unbound) this.#unreference(snap, ranges);
@@ -92,6 +99,36 @@ export class Bindings {
       runs.map(([lo, hi]) => [lo + binding.delta, hi + binding.delta] as const),
       1,
     );
+  }
+
+  /**
+   * Binds [lo, hi) to `binding` when every byte bound to its snapshot lies
+   * in that range, at its delta (a write-back's rebind to a snapshot whose
+   * every byte it skipped). Afterwards the snapshot's bytes are exactly
+   * those of the range, once each, so its counts become one extent with no
+   * pass over them; and the bindings take one extent, built from none of
+   * the old ones.
+   */
+  bindTiling(lo: number, hi: number, binding: SnapBinding): void {
+    assert(lo < hi, 'binding an empty range');
+    assert(lo + binding.delta >= 0, 'binding to a negative offset');
+    assert(hi + binding.delta <= fileLengthMax, 'binding past the largest file');
+    assert(!binding.snap.stale, 'binding to a stale snapshot');
+    const unbound: Unbound = new Map();
+    let kept = 0;
+    this.map.set(lo, hi, binding, (start, end, old) => {
+      if (old.kind !== 'snap') return;
+      if (old.snap !== binding.snap) {
+        gather(unbound, old, start, end);
+        return;
+      }
+      assert(old.delta === binding.delta, 'a tiled snapshot bound at another delta');
+      kept += end - start;
+    });
+    // So every byte bound to the snapshot was in the range: checked on the pass the set makes anyway.
+    assert(kept === binding.snap.bound, 'a byte of the tiled snapshot bound outside its range');
+    for (const [snap, ranges] of unbound) this.#unreference(snap, ranges);
+    this.#snapshots.referenceTiling(binding.snap, lo + binding.delta, hi + binding.delta);
   }
 
   /**

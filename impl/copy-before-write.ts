@@ -21,12 +21,19 @@ import { NO_SLOT, type Snapshot } from './snapshots.ts';
 /** A file range [lo, hi) of offsets about to be written or cut. */
 export type Change = readonly [lo: number, hi: number];
 
+/** Bytes bound to each snapshot that the caller knows lie at offsets the change leaves alone. */
+export type Unchanged = ReadonlyMap<Snapshot, number>;
+
+const nothingKnown: Unchanged = new Map();
+
 /**
  * Changes `file` through the engine: `writes` are the offsets `apply`
  * overwrites and `length` the file's length afterwards. Copy-before-write
  * runs first, over exactly the offsets that change: the written ones and,
  * for a shorter length, the cut ones [length, old length). Then the change
  * is applied and recorded as the engine's own (the spec's Changed).
+ * `unchanged` (a write-back's skipped bytes) spares copy-before-write the
+ * sweep of a snapshot whose bound bytes it accounts for.
  */
 export function change(
   shared: Shared,
@@ -34,13 +41,14 @@ export function change(
   writes: readonly Change[],
   length: number,
   apply: () => void,
+  unchanged: Unchanged = nothingKnown,
 ): void {
   assert(!file.readOnly, 'a change through a read-only file');
   assert(!file.closed, 'a change through a closed file');
   assert(length >= 0, 'a change to a negative length');
   file.refuseIfJournalLeft();
   const old = file.size();
-  copyBeforeWrite(shared, file, length < old ? [...writes, [length, old]] : writes);
+  copyBeforeWrite(shared, file, length < old ? [...writes, [length, old]] : writes, unchanged);
   file.changed(apply);
   // The file has the length copy-before-write judged the cut by (size reads what the change recorded: no new look).
   assert(file.size() === length, 'a change left the file another length than announced');
@@ -51,9 +59,16 @@ export function change(
  * block of each offset of `changes` (non-empty, sorted, disjoint) that a
  * byte is bound to. All or nothing:
  * on failure the blocks preserved so far are released again. Counts each
- * block preserved in `preserves`.
+ * block preserved in `preserves`. A snapshot all of whose bound bytes
+ * `unchanged` places at offsets outside the changes has none among them,
+ * so its refs are not swept.
  */
-export function copyBeforeWrite(shared: Shared, file: FileState, changes: readonly Change[]): void {
+export function copyBeforeWrite(
+  shared: Shared,
+  file: FileState,
+  changes: readonly Change[],
+  unchanged: Unchanged,
+): void {
   const B = shared.pageSize;
   const ranges = changes;
   if (ranges.length === 0) return;
@@ -67,6 +82,18 @@ export function copyBeforeWrite(shared: Shared, file: FileState, changes: readon
       assert(snapshot.file === file, "a snapshot indexed under another file's");
       // A stale snapshot's unpreserved bytes are already lost; saving the new ones would be wrong.
       if (snapshot.stale) continue;
+      const kept = unchanged.get(snapshot) ?? 0;
+      assert(kept <= snapshot.bound, 'more bytes counted unchanged than bound');
+      // Stryker disable next-line ConditionalExpression
+      if (kept === snapshot.bound) {
+        // No bound offset changes: sampled at both ends of the changes, in a lookup each.
+        assert(!snapshot.refs.overlaps(ranges[0][0], ranges[0][1]), 'a changed offset bound, counted unchanged');
+        assert(
+          !snapshot.refs.overlaps(ranges.at(-1)![0], ranges.at(-1)![1]),
+          'a changed offset bound, counted unchanged',
+        );
+        continue;
+      }
       // The bound offsets among the changed ones, in one pass over the refs
       // and the changes together (both sorted): a write-back of thousands of
       // dirty pages costs one walk, not a lookup per page. Only the changed

@@ -185,6 +185,25 @@ export class Snapshots {
   }
 
   /**
+   * Makes `snapshot`'s counts one byte bound at each offset of [lo, hi) and
+   * none elsewhere, in O(log extents) instead of a pass over them, when the
+   * caller has just bound every byte of the range to it and knows that no
+   * other byte is.
+   */
+  referenceTiling(snapshot: Snapshot, lo: number, hi: number): void {
+    assert(this.#live.get(snapshot.id) === snapshot, 'reference to a released snapshot');
+    assert(lo < hi, 'tiling an empty range');
+    assert(snapshot.bound <= hi - lo, 'more bytes bound than the range tiled holds');
+    // What was bound lies inside the range (its ends, in a lookup each).
+    const first = snapshot.refs.next(0);
+    if (first !== null) assert(first.start >= lo, 'a bound byte before the range tiled');
+    if (hi < fileLengthMax) assert(!snapshot.refs.overlaps(hi, fileLengthMax), 'a bound byte past the range tiled');
+    snapshot.refs.clear();
+    snapshot.refs.set(lo, hi, 1);
+    snapshot.bound = hi - lo;
+  }
+
+  /**
    * Unbinds every byte bound to `snapshot` at once, in O(1), when the
    * caller holds all of them (a segment closing, which alone references
    * it): no per-range count needs updating, the snapshot is released.

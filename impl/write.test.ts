@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FileChangedError } from './errors.ts';
 import { iovMax } from './limits.ts';
-import { bytesOf, memoryEngine, memoryFile, sourceOf } from './testing/engines.ts';
+import { bytesOf, extentsOf, memoryEngine, memoryFile, snapshotIds, snapshotOf, sourceOf } from './testing/engines.ts';
 import { FaultyBackend } from './testing/faulty-backend.ts';
 
 const B = 4;
@@ -84,6 +84,31 @@ describe('write-back', () => {
       { kind: 'Snap', snap: 1, off: 4 },
     ]);
     expect(engine.stats().liveSnapshots).toBe(1);
+  });
+
+  it('a rebind to a snapshot whose every byte it skipped leaves one binding and one count, the other snapshot gone', () => {
+    const { engine, file, seg } = setup();
+    // Reading block 0 again after a change takes snapshot 2; snapshot 1 lets its preserved block 0 go.
+    file.write(Uint8Array.of(0), 0, 1, 0);
+    seg.read(file, 0, 4, 0);
+    // Snapshot 1 keeps bytes 4..8 only, all of them skipped; it is the one chosen, and snapshot 2 goes.
+    seg.zero(8, 24);
+    expect(seg.write(file, 0, 8, 0, { rebind: true })).toEqual({ written: 0, skipped: 8 });
+    expect(snapshotIds(engine)).toEqual([1]);
+    expect(snapshotOf(engine, 1).refs).toEqual([{ start: 0, end: 8, count: 1 }]);
+    expect(extentsOf(engine, seg)).toBe(1);
+    expect(bytesOf(seg, 0, 8)).toEqual([0, ...image.slice(1, 8)]);
+    // Shared with another segment, at offsets the write leaves alone: the general path, and nothing preserved.
+    const other = engine.segment(8);
+    other.read(file, 4, 4, 4);
+    seg.setUint8(0, 7);
+    expect(seg.write(file, 0, 8, 0, { rebind: true })).toEqual({ written: B, skipped: 8 - B });
+    expect(snapshotOf(engine, 1).refs).toEqual([
+      { start: 0, end: 4, count: 1 },
+      { start: 4, end: 8, count: 2 },
+    ]);
+    expect(engine.stats().preserves).toBe(1);
+    expect(bytesOf(other, 4, 4)).toEqual(image.slice(4, 8));
   });
 
   it('preserves the block of skipped bytes in their own snapshot when other bytes of that block are written', () => {

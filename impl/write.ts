@@ -55,6 +55,8 @@ interface Skip {
 export interface WritePlan extends WriteResult {
   readonly runs: Runs;
   readonly skips: readonly Skip[];
+  /** The bytes skipped, by the snapshot they are bound to. */
+  readonly skippedOf: ReadonlyMap<Snapshot, number>;
   /** File offset minus segment address. */
   readonly delta: number;
   /** The file's length before the write-back and after it. */
@@ -216,7 +218,7 @@ export function write(
         ),
         'a rebind to preserved blocks',
       );
-    rebindWritten(pager, snap, position - addr, plan);
+    rebindWritten(pager, snap, position, length, plan);
   }
   return { written: plan.written, skipped: plan.skipped };
 }
@@ -244,7 +246,11 @@ function writePlan(pager: Pager, file: FileState, addr: number, length: number, 
   const delta = position - addr;
   const { skips, runs } = provable(pager, file, addr, length, position, fileLength);
   let skipped = 0;
-  for (const skip of skips) skipped += skip.hi - skip.lo;
+  const skippedOf = new Map<Snapshot, number>();
+  for (const skip of skips) {
+    skipped += skip.hi - skip.lo;
+    skippedOf.set(skip.snap, (skippedOf.get(skip.snap) ?? 0) + (skip.hi - skip.lo));
+  }
   let written = 0;
   for (const [lo, hi] of runs) written += hi - lo;
   assert(written + skipped === length, 'a write-back writes or skips every byte once');
@@ -255,19 +261,21 @@ function writePlan(pager: Pager, file: FileState, addr: number, length: number, 
   // Bytes past the end of the file are never skipped, so a write-back that grows the file ends with a run there.
   if (lengthAfter > fileLength)
     assert(runs.at(-1)![1] + delta === lengthAfter, 'a growing write-back ends short of its length');
-  return { written, skipped, runs, skips, delta, lengthBefore: fileLength, lengthAfter };
+  return { written, skipped, runs, skips, skippedOf, delta, lengthBefore: fileLength, lengthAfter };
 }
 
 /**
  * Writes a plan's runs in place, in ascending offsets, one write or writev
- * per run, copy-before-write first. Writing nothing changes nothing: not
- * even an isolated file's current copy.
+ * per run, copy-before-write first (the skipped bytes, bound where nothing
+ * is written, spare it the sweep of a snapshot they are all the bytes of).
+ * Writing nothing changes nothing: not even an isolated file's current copy.
  */
 export function writeRuns(pager: Pager, file: FileState, plan: WritePlan): void {
   if (plan.runs.length === 0) return;
   const delta = plan.delta;
   const changes: Change[] = plan.runs.map(([lo, hi]) => [lo + delta, hi + delta]);
-  change(pager.shared, file, changes, plan.lengthAfter, () => {
+  assert(changes[0][0] >= 0, 'a run before the start of the file');
+  const writeAll = (): void => {
     const writer = new RunWriter(pager, file);
     for (const [lo, hi] of plan.runs) {
       writer.at(lo + delta);
@@ -275,7 +283,8 @@ export function writeRuns(pager: Pager, file: FileState, plan: WritePlan): void 
       writer.flush();
       assert(writer.position === hi + delta, 'a run written short or long');
     }
-  });
+  };
+  change(pager.shared, file, changes, plan.lengthAfter, writeAll, plan.skippedOf);
 }
 
 /**
@@ -285,9 +294,12 @@ export function writeRuns(pager: Pager, file: FileState, plan: WritePlan): void 
  * what the file now holds) and are clean; swap slots of pages with no Anon
  * byte left go.
  */
-function rebindWritten(pager: Pager, snap: Snapshot, delta: number, plan: WritePlan): void {
-  assert(plan.written + plan.skipped > 0, 'rebinding an empty write');
+function rebindWritten(pager: Pager, snap: Snapshot, position: number, length: number, plan: WritePlan): void {
+  assert(plan.written + plan.skipped === length, 'rebinding another length than planned');
+  assert(length > 0, 'rebinding an empty write');
   assert(!snap.stale, 'rebinding to a stale snapshot');
+  const delta = plan.delta;
+  assert(position - delta >= 0, 'rebinding before the start of the segment');
   const ranges: Runs = [];
   let s = 0;
   for (const [lo, hi] of plan.runs) {
@@ -303,7 +315,13 @@ function rebindWritten(pager: Pager, snap: Snapshot, delta: number, plan: WriteP
   // Stryker disable next-line ConditionalExpression
   if (ranges.length === 0) return;
   assert(ranges.length <= plan.runs.length + plan.skips.length, 'more ranges rebound than written and skipped');
-  pager.bindings.bindRuns(ranges, { kind: 'snap', snap, delta });
+  const binding = { kind: 'snap', snap, delta } as const;
+  // Every byte bound to `snap` is a skipped one (a new snapshot has none): the whole write ends bound to it,
+  // in one extent, and its counts in one (bindRuns would reach the same state in a pass over each).
+  // Stryker disable next-line ConditionalExpression
+  if ((plan.skippedOf.get(snap) ?? 0) === snap.bound)
+    pager.bindings.bindTiling(position - delta, position + length - delta, binding);
+  else pager.bindings.bindRuns(ranges, binding);
   for (const [lo, hi] of ranges) pager.rebound(lo, hi, true);
 }
 
