@@ -22,6 +22,7 @@ import {
   sameSrc,
   ZeroRun,
 } from '../model/runs/state.ts';
+import { historyOf } from './spec-state.ts';
 
 /**
  * The engine's state; `names` maps the engine's file names (paths on disk)
@@ -71,17 +72,7 @@ export function runState(
     swap: pages(seg.swap),
     snap,
     file: new Map([...state.files.map((f) => [rename(f.name), f.content!] as const), ...persistent.file]),
-    origin: ghosts.origin,
-    lost: ghosts.lost,
-    last: ghosts.last,
-    steps: ghosts.steps,
-    disk: persistent.disk,
-    journal: persistent.journal,
-    opened: persistent.opened,
-    log: ghosts.log,
-    before: ghosts.before,
-    synced: ghosts.synced,
-    interrupted: ghosts.interrupted,
+    ...historyOf(ghosts, persistent, ghosts.steps),
   };
 }
 

@@ -44,10 +44,28 @@ export function specState(
           };
     }),
     file: new Map([...[...p.files].map(([name, content]) => [name, Array.from(content)] as const), ...persistent.file]),
+    ...historyOf(ghosts, persistent, 0),
+  };
+}
+
+type GhostName = 'origin' | 'lost' | 'last' | 'log' | 'before' | 'synced' | 'interrupted';
+type DiskName = 'disk' | 'journal' | 'opened';
+
+/**
+ * The variables the engine does not keep, in the state's order: the ghosts
+ * and history from `ghosts`, the Persistent files' durable side from
+ * `persistent`. Both projections (this one and run-state.ts's) take them so.
+ */
+export function historyOf<G extends Record<GhostName, unknown>, D extends Record<DiskName, unknown>>(
+  ghosts: G,
+  persistent: D,
+  steps: number,
+): Pick<G, GhostName> & Pick<D, DiskName> & { steps: number } {
+  return {
     origin: ghosts.origin,
     lost: ghosts.lost,
     last: ghosts.last,
-    steps: 0,
+    steps,
     disk: persistent.disk,
     journal: persistent.journal,
     opened: persistent.opened,

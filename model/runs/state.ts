@@ -23,7 +23,7 @@
  *    synced) are Uint8Arrays, shared like the files.
  */
 
-import type { FileRun } from '../actions-over.ts';
+import type { FileRun, WasFields } from '../actions-over.ts';
 import type { Constants } from '../constants.ts';
 import type { FileSystemVariables, Token } from '../file-system.ts';
 import type { Op, Origin, StepRecord } from '../schema.ts';
@@ -71,14 +71,7 @@ export interface PromisedRun {
 }
 
 /** A crash's history (the step record's was), bytes as Uint8Arrays. */
-export interface RunWas {
-  readonly op: StepRecord['was']['op'];
-  readonly file: string;
-  readonly atomic: boolean;
-  readonly recovery: StepRecord['recovery'];
-  readonly returned: boolean;
-  readonly durable: Uint8Array;
-  readonly post: Uint8Array;
+export interface RunWas extends WasFields<Uint8Array> {
   /** By file, in the order of c.Persistent. */
   readonly promised: readonly PromisedRun[];
 }
